@@ -1,0 +1,110 @@
+import { Command, CommanderError } from 'commander';
+import { UserError } from './errors.js';
+
+/** Each command lives in its own module, loaded only when that command runs (keeps --help and env fast). */
+type CommandModule = { default: (...args: any[]) => Promise<number | void> };
+
+function lazy(load: () => Promise<CommandModule>) {
+  return async (...args: unknown[]) => {
+    const mod = await load();
+    // commander passes (...positionals, options, command); hand the command module all but the Command.
+    const code = await mod.default(...args.slice(0, -1));
+    if (typeof code === 'number') process.exitCode = code;
+  };
+}
+
+export function buildProgram(): Command {
+  const program = new Command('devenv')
+    .description('A disposable project-local PostgreSQL plus your app, without Docker')
+    .version(process.env.npm_package_version ?? '0.1.0', '-V, --version')
+    .enablePositionalOptions()
+    .showHelpAfterError('(run `devenv --help` for usage)');
+
+  program.command('init').description('create .pgres (idempotent)').action(lazy(() => import('./commands/init.js')));
+
+  program
+    .command('up')
+    .description('run postgres and the app processes; restart on change and on crash')
+    .option('-d, --detach', 'run in the background; return once everything is started')
+    .argument('[command...]', 'one ad-hoc app command (after --)')
+    .passThroughOptions()
+    .action(lazy(() => import('./commands/up.js')));
+
+  program.command('down').description('stop a background `devenv up`').action(lazy(() => import('./commands/down.js')));
+
+  program
+    .command('status')
+    .description('cluster, server and processes')
+    .option('--json', 'machine-readable output')
+    .action(lazy(() => import('./commands/status.js')));
+
+  program
+    .command('logs')
+    .description('show process logs')
+    .option('-f, --follow', 'keep printing new lines')
+    .option('-n, --lines <count>', 'lines to show from the end of each log', '100')
+    .argument('[name]', 'process name (postgres, or an app)')
+    .action(lazy(() => import('./commands/logs.js')));
+
+  program
+    .command('psql')
+    .description('psql into the project database (arguments are passed to psql)')
+    .argument('[args...]')
+    .allowUnknownOption()
+    .helpOption(false)
+    .passThroughOptions()
+    .action(lazy(() => import('./commands/psql.js')));
+
+  program
+    .command('reset')
+    .description('stop everything and delete .pgres')
+    .option('-y, --yes', 'do not ask for confirmation')
+    .action(lazy(() => import('./commands/reset.js')));
+
+  program
+    .command('env')
+    .description('print the project environment')
+    .option('--shell <shell>', 'bash, zsh, fish or json', 'bash')
+    .action(lazy(() => import('./commands/env.js')));
+
+  program
+    .command('exec')
+    .description('run a command inside the project environment')
+    .argument('<command...>')
+    .passThroughOptions()
+    .action(lazy(() => import('./commands/exec.js')));
+
+  program
+    .command('hook')
+    .description('print the shell hook (eval "$(devenv hook bash)")')
+    .argument('<shell>', 'bash, zsh or fish')
+    .action(lazy(() => import('./commands/hook.js')));
+
+  program.command('allow').description("trust this project's .env").action(lazy(() => import('./commands/allow.js')));
+  program.command('deny').description("stop trusting this project's .env").action(lazy(() => import('./commands/deny.js')));
+
+  return program;
+}
+
+export async function main(argv: string[]): Promise<void> {
+  const program = buildProgram();
+  program.exitOverride();
+  try {
+    await program.parseAsync(argv);
+  } catch (err) {
+    if (err instanceof CommanderError) {
+      // commander already printed its message (help, version or a usage error).
+      process.exitCode = err.exitCode;
+      return;
+    }
+    if (err instanceof UserError) {
+      process.stderr.write(`devenv: ${err.message}\n`);
+      process.exitCode = err.exitCode;
+      return;
+    }
+    const e = err as Error;
+    process.stderr.write(`devenv: ${e?.message ?? String(err)}\n`);
+    if (process.env.PGRES_DEBUG) process.stderr.write(`${e?.stack}\n`);
+    process.exitCode = 70;
+  }
+}

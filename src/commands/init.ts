@@ -1,0 +1,24 @@
+import path from 'node:path';
+import kleur from 'kleur';
+import { ignoreDataDir } from '../project/gitignore.js';
+import { openProject } from '../project/project.js';
+import { ensureCluster, preparePostgres } from '../postgres/prepare.js';
+import { seconds, terminalOutput } from '../util/output.js';
+
+export default async function init(): Promise<number> {
+  const out = terminalOutput();
+  const started = performance.now();
+  const project = openProject(process.cwd(), { create: true });
+  const pg = preparePostgres(project);
+  const where = path.relative(process.cwd(), project.paths.pgdata) || project.paths.pgdata;
+  const result = await ensureCluster(pg, out);
+  if (ignoreDataDir(project.root)) out.info('added .pgres/ to .gitignore');
+  if (result.created) {
+    out.info(
+      `${kleur.green('initialised')} PostgreSQL ${pg.binaries.version} cluster in ${where} (database "${project.database}", ${seconds(performance.now() - started)})`,
+    );
+  } else {
+    out.info(`already initialised: PostgreSQL ${pg.state.state === 'ready' ? pg.state.info.version : pg.binaries.version} cluster in ${where}`);
+  }
+  return 0;
+}

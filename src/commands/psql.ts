@@ -1,0 +1,29 @@
+import { UserError } from '../errors.js';
+import { findPsql } from '../postgres/binaries.js';
+import { ensureCluster, ensureServer, preparePostgres } from '../postgres/prepare.js';
+import { stopServer } from '../postgres/server.js';
+import { openProject } from '../project/project.js';
+import { terminalOutput } from '../util/output.js';
+import { runForeground } from './exec.js';
+
+/**
+ * psql into the project database. Uses a running server (e.g. from `devenv up`);
+ * otherwise starts one for the duration of the session and stops it afterwards.
+ */
+export default async function psql(args: string[]): Promise<number> {
+  const out = terminalOutput();
+  const project = openProject(process.cwd());
+  const pg = preparePostgres(project);
+  const client = findPsql(pg.binaries.bindir);
+  if (!client) {
+    throw new UserError('psql (the PostgreSQL client) is not installed; install it (apt-get install postgresql-client / brew install libpq) and run again');
+  }
+  await ensureCluster(pg, out);
+  // Detached: the terminal's Ctrl-C goes to psql, never to our temporary server.
+  const server = await ensureServer(pg, out, { output: 'file', detached: true });
+  try {
+    return await runForeground(client, args, { ...process.env, ...project.env });
+  } finally {
+    if (server.handle) await stopServer(server.pid);
+  }
+}

@@ -1,0 +1,63 @@
+import { lstatSync, renameSync, rmSync } from 'node:fs';
+import path from 'node:path';
+import { createInterface } from 'node:readline/promises';
+import kleur from 'kleur';
+import { UserError, errnoCode } from '../errors.js';
+import { PARTIAL_PREFIX } from '../project/paths.js';
+import { openProject, type Project } from '../project/project.js';
+import { inspectDataDir } from '../postgres/cluster.js';
+import { resolveAccount } from '../postgres/privileges.js';
+import { findRunningServer, stopServer } from '../postgres/server.js';
+import { removeSocketDir } from '../postgres/socket-dir.js';
+import { stopSupervisor } from '../supervisor/control.js';
+import { terminalOutput } from '../util/output.js';
+
+async function confirm(question: string): Promise<boolean> {
+  const rl = createInterface({ input: process.stdin, output: process.stderr });
+  try {
+    return /^y(es)?$/i.test((await rl.question(question)).trim());
+  } finally {
+    rl.close();
+  }
+}
+
+/** Stop everything on this cluster, then delete .pgres (never through a symlink) and the short socket dir. */
+export default async function reset(opts: { yes?: boolean }): Promise<number> {
+  const out = terminalOutput();
+  const project: Project = openProject(process.cwd());
+  const { pgdata } = project.paths;
+  let exists = true;
+  try {
+    if (lstatSync(pgdata).isSymbolicLink()) {
+      throw new UserError(`${pgdata} is a symlink; devenv will not delete through it. Remove the link yourself if you mean to`);
+    }
+  } catch (err) {
+    if (errnoCode(err) !== 'ENOENT') throw err;
+    exists = false;
+  }
+  // Refuses a foreign .pgres (not ours to delete) with a clear message.
+  if (exists) inspectDataDir(project);
+  if (exists && !opts.yes) {
+    if (!process.stdin.isTTY) throw new UserError(`refusing to delete ${pgdata} without confirmation; run \`devenv reset --yes\``);
+    if (!(await confirm(`Delete ${pgdata} and all its data (database "${project.database}")? [y/N] `))) {
+      out.info('nothing deleted');
+      return 1;
+    }
+  }
+  await stopSupervisor(project);
+  const pid = exists ? findRunningServer(project) : null;
+  if (pid) {
+    await stopServer(pid);
+    out.info(`stopped postgres (pid ${pid})`);
+  }
+  if (exists) {
+    // Rename first: an interrupted delete leaves a build dir the next init cleans up, never a half .pgres.
+    const trash = path.join(project.root, `${PARTIAL_PREFIX}${process.pid}-reset`);
+    renameSync(pgdata, trash);
+    rmSync(trash, { recursive: true, force: true });
+  }
+  const account = resolveAccount(project.config.postgres.runAs);
+  const sock = removeSocketDir(project.paths, account);
+  out.info(exists ? `${kleur.red('deleted')} ${pgdata}${sock ? ` and ${project.paths.socketDir}` : ''}` : `nothing to delete: ${pgdata} does not exist`);
+  return 0;
+}

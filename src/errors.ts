@@ -1,0 +1,16 @@
+/**
+ * An error meant for the user: one line saying what is wrong and what to do.
+ * The CLI prints its message without a stack trace and exits with `exitCode`.
+ */
+export class UserError extends Error {
+  readonly exitCode: number;
+  constructor(message: string, exitCode = 1) {
+    super(message);
+    this.name = 'UserError';
+    this.exitCode = exitCode;
+  }
+}
+
+export function errnoCode(err: unknown): string | undefined {
+  return typeof err === 'object' && err !== null && 'code' in err ? String((err as { code: unknown }).code) : undefined;
+}

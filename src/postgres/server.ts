@@ -1,0 +1,182 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { closeSync, mkdirSync, openSync, readFileSync, rmSync, watch, type FSWatcher } from 'node:fs';
+import path from 'node:path';
+import { UserError } from '../errors.js';
+import type { Project } from '../project/project.js';
+import type { Binaries } from './binaries.js';
+import { cleanEnv, lastLines } from './cluster.js';
+import { checkPostmaster, processGone, readPostmasterPid } from './postmaster-pid.js';
+import { spawnIdentity, type Account } from './privileges.js';
+import { writeSettings } from './settings.js';
+import { ensureSocketDir } from './socket-dir.js';
+
+export const POSTGRES_LOG = 'postgres.log';
+
+export interface ServerHandle {
+  pid: number;
+  /** Present when we spawned it (not when we found one already running). */
+  child?: ChildProcess;
+  /** Settles when the server process has exited. */
+  exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
+}
+
+export function serverLogPath(project: Project): string {
+  return path.join(project.paths.logs, POSTGRES_LOG);
+}
+
+/** The pid of a live postmaster of this cluster, verified, or null. Throws if another user's server holds it. */
+export function findRunningServer(project: Project): number | null {
+  const pm = readPostmasterPid(project.paths.pgdata);
+  if (!pm) return null;
+  const who = checkPostmaster(pm.pid, project.paths.pgdata, pm.dataDir);
+  if (who === 'foreign-user') {
+    throw new UserError(
+      `a postgres server (pid ${pm.pid}) of another user is running on ${project.paths.pgdata}; stop it as that user (e.g. \`sudo devenv down\` or \`sudo kill -INT ${pm.pid}\`) and run again`,
+    );
+  }
+  return who === 'ours' ? pm.pid : null;
+}
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((r) => setTimeout(r, ms));
+}
+
+/** Resolve once the pid has exited (polling: it may not be our child). */
+async function waitGone(pid: number, timeoutMs: number): Promise<boolean> {
+  const until = Date.now() + timeoutMs;
+  let delay = 2;
+  while (Date.now() < until) {
+    if (processGone(pid)) return true;
+    await sleep(delay);
+    delay = Math.min(delay * 2, 50);
+  }
+  return processGone(pid);
+}
+
+export interface StartOptions {
+  /** 'file': server output appended to .pgres/devenv/logs/postgres.log; 'pipe': caller reads child.stdout/stderr. */
+  output: 'file' | 'pipe';
+  /** Own process group, survives our exit (for `up -d` and transient psql servers that must not get our Ctrl-C). */
+  detached?: boolean;
+  timeoutMs?: number;
+}
+
+/**
+ * Spawn `postgres -D` directly (no pg_ctl and its 100 ms polling) and resolve
+ * once postmaster.pid says "ready". Fails with the log tail when it does not come up.
+ */
+export async function startServer(project: Project, binaries: Binaries, account: Account | null, opts: StartOptions): Promise<ServerHandle> {
+  const { paths } = project;
+  const stale = readPostmasterPid(paths.pgdata);
+  if (stale && findRunningServer(project) === null && !processGone(stale.pid)) {
+    // The pid was reused by an unrelated process: postgres would refuse the lock file forever.
+    rmSync(path.join(paths.pgdata, 'postmaster.pid'), { force: true });
+  }
+  writeSettings(paths.settingsConf, paths, project.config.postgres.settings);
+  ensureSocketDir(paths, account);
+  mkdirSync(paths.logs, { recursive: true });
+  const logFile = serverLogPath(project);
+  const tail: string[] = [];
+  let fd: number | null = null;
+  let child: ChildProcess;
+  try {
+    if (opts.output === 'file') fd = openSync(logFile, 'a');
+    child = spawn(path.join(binaries.bindir, 'postgres'), ['-D', paths.pgdata], {
+      stdio: ['ignore', fd ?? 'pipe', fd ?? 'pipe'],
+      detached: opts.detached ?? false,
+      env: cleanEnv(),
+      ...spawnIdentity(account),
+    });
+  } finally {
+    if (fd !== null) closeSync(fd);
+  }
+  if (opts.output === 'pipe') {
+    // Keep the last lines for the error message; the caller consumes the streams too.
+    child.stderr!.on('data', (d: Buffer) => {
+      tail.push(...d.toString().split('\n').filter(Boolean));
+      if (tail.length > 20) tail.splice(0, tail.length - 20);
+    });
+  }
+  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => {
+    child.on('exit', (code, signal) => resolve({ code, signal }));
+    child.on('error', () => resolve({ code: 127, signal: null }));
+  });
+  const pid = child.pid;
+  const logTail = () => (opts.output === 'file' ? readTail(logFile, 8) : tail.slice(-8).join(' | ')) || '(no output)';
+  if (pid === undefined) {
+    await exited;
+    throw new UserError(`could not run ${path.join(binaries.bindir, 'postgres')}`);
+  }
+  const ready = await waitReady(paths.pgdata, pid, exited, opts.timeoutMs ?? 30000);
+  if (ready !== 'ready') {
+    if (ready === 'timeout') {
+      child.kill('SIGQUIT');
+      await exited;
+    }
+    throw new UserError(`postgres did not start (${ready === 'timeout' ? 'timed out' : 'it exited'}); server log: ${logTail()}`);
+  }
+  return { pid, child, exited };
+}
+
+function readTail(file: string, n: number): string {
+  try {
+    return lastLines(readFileSync(file, 'utf8').slice(-8192), n);
+  } catch {
+    return '';
+  }
+}
+
+/** Wait until postmaster.pid names our child with status "ready"; wake on dir changes, poll as a fallback. */
+function waitReady(
+  pgdata: string,
+  pid: number,
+  exited: Promise<unknown>,
+  timeoutMs: number,
+): Promise<'ready' | 'exited' | 'timeout'> {
+  return new Promise((resolve) => {
+    let done = false;
+    let watcher: FSWatcher | null = null;
+    const finish = (r: 'ready' | 'exited' | 'timeout') => {
+      if (done) return;
+      done = true;
+      clearInterval(poll);
+      clearTimeout(timer);
+      watcher?.close();
+      resolve(r);
+    };
+    const check = () => {
+      const pm = readPostmasterPid(pgdata);
+      if (pm && pm.pid === pid && pm.status === 'ready') finish('ready');
+    };
+    try {
+      watcher = watch(pgdata, check);
+      watcher.on('error', () => undefined);
+    } catch {
+      watcher = null;
+    }
+    const poll = setInterval(check, 10);
+    const timer = setTimeout(() => finish('timeout'), timeoutMs);
+    exited.then(() => finish('exited'));
+    check();
+  });
+}
+
+/**
+ * Fast shutdown (SIGINT), then SIGQUIT after the grace period, then SIGKILL.
+ * Works for a server we spawned and for one found through postmaster.pid.
+ */
+export async function stopServer(pid: number, opts: { graceMs?: number } = {}): Promise<void> {
+  const signal = (s: NodeJS.Signals) => {
+    try {
+      process.kill(pid, s);
+    } catch {
+      // already gone
+    }
+  };
+  signal('SIGINT');
+  if (await waitGone(pid, opts.graceMs ?? 10000)) return;
+  signal('SIGQUIT');
+  if (await waitGone(pid, 5000)) return;
+  signal('SIGKILL');
+  await waitGone(pid, 5000);
+}

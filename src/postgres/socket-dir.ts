@@ -1,0 +1,43 @@
+import { chmodSync, chownSync, lstatSync, mkdirSync, readdirSync, rmSync } from 'node:fs';
+import { UserError, errnoCode } from '../errors.js';
+import type { ProjectPaths } from '../project/paths.js';
+import type { Account } from './privileges.js';
+
+/**
+ * Make sure the short per-project socket dir (used when the project path is
+ * too long for a Unix socket) is a real 0700 dir owned by whoever runs postgres.
+ */
+export function ensureSocketDir(paths: ProjectPaths, account: Account | null): void {
+  if (!paths.socketDirIsShort) return;
+  const dir = paths.socketDir;
+  const uid = account ? account.uid : process.getuid!();
+  let st;
+  try {
+    st = lstatSync(dir);
+  } catch (err) {
+    if (errnoCode(err) !== 'ENOENT') throw err;
+    mkdirSync(dir, { mode: 0o700 });
+    if (account) chownSync(dir, account.uid, account.gid);
+    return;
+  }
+  if (st.isSymbolicLink()) throw new UserError(`socket directory ${dir} is a symlink; refusing to use it (someone may be intercepting connections). Remove it and run again`);
+  if (!st.isDirectory()) throw new UserError(`socket directory ${dir} exists and is not a directory; remove it and run again`);
+  if (st.uid !== uid) throw new UserError(`socket directory ${dir} belongs to uid ${st.uid}, not ${uid}; refusing to use it. Remove it and run again`);
+  if ((st.mode & 0o777) !== 0o700) chmodSync(dir, 0o700);
+}
+
+/** Remove the short socket dir if it is ours (a real dir holding only socket files). */
+export function removeSocketDir(paths: ProjectPaths, account: Account | null): boolean {
+  if (!paths.socketDirIsShort) return false;
+  const dir = paths.socketDir;
+  try {
+    const st = lstatSync(dir);
+    const uid = account ? account.uid : process.getuid!();
+    if (!st.isDirectory() || st.uid !== uid) return false;
+    if (!readdirSync(dir).every((n) => n.startsWith('.s.PGSQL.'))) return false;
+    rmSync(dir, { recursive: true, force: true });
+    return true;
+  } catch {
+    return false;
+  }
+}

@@ -1,0 +1,77 @@
+import { createHash } from 'node:crypto';
+import path from 'node:path';
+import { DATA_DIR } from './root.js';
+
+/** Linux allows 107 bytes for a socket path, macOS 103: stay within the smaller. */
+export const MAX_SOCKET_PATH = 103;
+export const PG_PORT = 5432;
+export const SOCKET_FILE = `.s.PGSQL.${PG_PORT}`;
+/** Prefix of the directory an init builds in before renaming it to .pgres. */
+export const PARTIAL_PREFIX = `${DATA_DIR}.partial-`;
+
+export interface ProjectPaths {
+  root: string;
+  /** The cluster: PGDATA. */
+  pgdata: string;
+  /** Our own files inside the cluster directory. */
+  own: string;
+  /** Written last by init: the cluster is complete. */
+  marker: string;
+  /** postgresql.conf includes this; rewritten at every start. */
+  settingsConf: string;
+  logs: string;
+  state: string;
+  /** Directory holding the server's socket (PGHOST). */
+  socketDir: string;
+  /** True when the socket lives in a short per-project dir outside the project. */
+  socketDirIsShort: boolean;
+}
+
+export function shortHash(text: string, length = 10): string {
+  return createHash('sha256').update(text).digest('hex').slice(0, length);
+}
+
+/**
+ * The socket goes in .pgres unless that path is too long for a Unix socket;
+ * then in a short per-project directory under $XDG_RUNTIME_DIR or /tmp.
+ */
+export function socketDirFor(root: string, pgdata: string, env: NodeJS.ProcessEnv = process.env, isRoot = isRootUser()): {
+  dir: string;
+  short: boolean;
+} {
+  if (Buffer.byteLength(path.join(pgdata, SOCKET_FILE)) <= MAX_SOCKET_PATH) return { dir: pgdata, short: false };
+  const name = path
+    .basename(root)
+    .replace(/[^A-Za-z0-9_-]/g, '')
+    .slice(0, 16);
+  const leaf = `devenv-${name ? `${name}-` : ''}${shortHash(root)}`;
+  // Root's runtime dir is not reachable by the unprivileged account postgres runs as.
+  const runtime = !isRoot && env.XDG_RUNTIME_DIR && path.isAbsolute(env.XDG_RUNTIME_DIR) ? env.XDG_RUNTIME_DIR : null;
+  for (const base of [runtime, '/tmp']) {
+    if (!base) continue;
+    const dir = path.join(base, leaf);
+    if (Buffer.byteLength(path.join(dir, SOCKET_FILE)) <= MAX_SOCKET_PATH) return { dir, short: true };
+  }
+  return { dir: path.join('/tmp', `devenv-${shortHash(root)}`), short: true };
+}
+
+export function isRootUser(): boolean {
+  return typeof process.getuid === 'function' && process.getuid() === 0;
+}
+
+export function projectPaths(root: string, env: NodeJS.ProcessEnv = process.env): ProjectPaths {
+  const pgdata = path.join(root, DATA_DIR);
+  const own = path.join(pgdata, 'devenv');
+  const sock = socketDirFor(root, pgdata, env);
+  return {
+    root,
+    pgdata,
+    own,
+    marker: path.join(own, 'cluster.json'),
+    settingsConf: path.join(own, 'settings.conf'),
+    logs: path.join(own, 'logs'),
+    state: path.join(own, 'state'),
+    socketDir: sock.dir,
+    socketDirIsShort: sock.short,
+  };
+}
