@@ -19,11 +19,17 @@ export function runForeground(file: string, args: string[], env: NodeJS.ProcessE
     const child = spawn(file, args, { stdio: 'inherit', env });
     // The terminal sends Ctrl-C to the whole foreground group; let the child decide what it means.
     const ignore = () => undefined;
+    // A SIGTERM/SIGHUP aimed at us goes to the child; we clean up after it exits.
+    const forward = (signal: NodeJS.Signals) => child.kill(signal);
     process.on('SIGINT', ignore);
     process.on('SIGQUIT', ignore);
+    process.on('SIGTERM', forward);
+    process.on('SIGHUP', forward);
     const done = () => {
       process.off('SIGINT', ignore);
       process.off('SIGQUIT', ignore);
+      process.off('SIGTERM', forward);
+      process.off('SIGHUP', forward);
     };
     child.on('error', (err: NodeJS.ErrnoException) => {
       done();

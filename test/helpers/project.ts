@@ -1,0 +1,136 @@
+import { spawn, spawnSync, type SpawnOptions } from 'node:child_process';
+import { chmodSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, readlinkSync, realpathSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+export const REPO = fileURLToPath(new URL('../..', import.meta.url));
+export const CLI = path.join(REPO, 'bin', 'devenv');
+export const IS_ROOT = process.getuid?.() === 0;
+
+/** Temp dirs under /tmp (1777): reachable by the unprivileged account postgres runs as under root. */
+export function tempDir(label: string): string {
+  const dir = mkdtempSync(path.join(tmpdir(), `devenv-test-${label}-`));
+  chmodSync(dir, 0o755);
+  return realpathSync(dir);
+}
+
+/** A shared template cache for one test file, so only the first init of each flavour runs initdb. */
+export function testCacheDir(): string {
+  const dir = path.join(tmpdir(), `devenv-test-cache-${process.getuid?.() ?? 'x'}`);
+  mkdirSync(dir, { recursive: true });
+  return dir;
+}
+
+export interface CliResult {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+export function baseEnv(extra: Record<string, string | undefined> = {}): NodeJS.ProcessEnv {
+  const env: NodeJS.ProcessEnv = { ...process.env, PGRES_CACHE_DIR: testCacheDir(), NO_COLOR: '1' };
+  for (const k of Object.keys(env)) if (/^PG[A-Z]/.test(k) && !k.startsWith('PGRES_')) delete env[k];
+  delete env.DATABASE_URL;
+  return { ...env, ...extra };
+}
+
+/** Run the real CLI (node bin/devenv) and collect its output. */
+export function devenv(cwd: string, args: string[], opts: { env?: Record<string, string | undefined>; input?: string; timeoutMs?: number } = {}): Promise<CliResult> {
+  return runProcess(process.execPath, [CLI, ...args], { cwd, env: baseEnv(opts.env) }, opts.input, opts.timeoutMs);
+}
+
+export function runProcess(file: string, args: string[], options: SpawnOptions, input?: string, timeoutMs = 60000): Promise<CliResult> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(file, args, { ...options, stdio: ['pipe', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stdout!.on('data', (d) => (stdout += d));
+    child.stderr!.on('data', (d) => (stderr += d));
+    const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
+    child.on('error', reject);
+    child.on('close', (code) => {
+      clearTimeout(timer);
+      resolve({ code, stdout, stderr });
+    });
+    child.stdin!.end(input ?? '');
+  });
+}
+
+/** Processes whose command line names postgres and whose cwd is inside `dir` (postgres chdirs into its data dir). */
+export function postgresProcessesUnder(dir: string): number[] {
+  const found: number[] = [];
+  for (const name of readdirSync('/proc')) {
+    if (!/^\d+$/.test(name)) continue;
+    try {
+      const cmd = readFileSync(`/proc/${name}/cmdline`, 'utf8');
+      if (!/postgres/.test(cmd)) continue;
+      const stat = readFileSync(`/proc/${name}/stat`, 'utf8');
+      if (stat.slice(stat.lastIndexOf(')') + 2).startsWith('Z')) continue;
+      const cwd = readlinkSync(`/proc/${name}/cwd`);
+      if (cwd === dir || cwd.startsWith(`${dir}/`)) found.push(Number(name));
+    } catch {
+      // exited meanwhile, or not ours to read
+    }
+  }
+  return found;
+}
+
+/** Stop whatever a test left, then remove its dir; returns the postgres pids that were still there. */
+export async function cleanupProject(dir: string, env: Record<string, string | undefined> = {}): Promise<number[]> {
+  const left = postgresProcessesUnder(dir);
+  for (const pid of left) {
+    try {
+      process.kill(pid, 'SIGQUIT');
+    } catch {
+      // gone
+    }
+  }
+  await waitFor(() => postgresProcessesUnder(dir).length === 0, 10000);
+  spawnSync(process.execPath, [CLI, 'reset', '-y'], { cwd: dir, env: baseEnv(env), stdio: 'ignore' });
+  rmSync(dir, { recursive: true, force: true });
+  return left;
+}
+
+export async function waitFor(pred: () => boolean | Promise<boolean>, timeoutMs = 10000, stepMs = 20): Promise<boolean> {
+  const until = Date.now() + timeoutMs;
+  while (Date.now() < until) {
+    if (await pred()) return true;
+    await new Promise((r) => setTimeout(r, stepMs));
+  }
+  return pred();
+}
+
+/** The two kinds of server binaries every cluster test runs against. */
+export const FLAVOURS: { name: string; bindir: string }[] = [
+  { name: 'system', bindir: 'system' },
+  { name: 'embedded', bindir: 'embedded' },
+];
+
+/** Does the listening-socket table show a TCP listener owned by this process? */
+export function tcpListenersOf(pid: number): string[] {
+  const inodes = new Set<string>();
+  for (const fd of readdirSync(`/proc/${pid}/fd`)) {
+    try {
+      const m = /^socket:\[(\d+)\]$/.exec(readlinkSync(`/proc/${pid}/fd/${fd}`));
+      if (m) inodes.add(m[1]!);
+    } catch {
+      // closed meanwhile
+    }
+  }
+  const listeners: string[] = [];
+  for (const table of ['/proc/net/tcp', '/proc/net/tcp6']) {
+    let text = '';
+    try {
+      text = readFileSync(table, 'utf8');
+    } catch {
+      continue;
+    }
+    for (const line of text.split('\n').slice(1)) {
+      const f = line.trim().split(/\s+/);
+      // field 3 is the state (0A = LISTEN), field 9 the inode
+      if (f.length > 9 && f[3] === '0A' && inodes.has(f[9]!)) listeners.push(f[1]!);
+    }
+  }
+  return listeners;
+}

@@ -1,0 +1,102 @@
+import { spawnSync } from 'node:child_process';
+import { chmodSync, chownSync, mkdirSync, statSync } from 'node:fs';
+import path from 'node:path';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, test } from 'vitest';
+import { baseEnv, CLI, cleanupProject, devenv, IS_ROOT, postgresProcessesUnder, REPO, runProcess, tempDir } from '../helpers/project.js';
+
+/**
+ * CI runs as root, most users do not. As root, postgres must run as an
+ * unprivileged account; as an ordinary user, as that user. Both are exercised here.
+ */
+const USER = 'devenvtest';
+
+function accountUid(name: string): number | null {
+  const r = spawnSync('id', ['-u', name], { encoding: 'utf8' });
+  return r.status === 0 ? Number(r.stdout.trim()) : null;
+}
+
+/** Can an ordinary account reach and run our CLI from where the repo is checked out? */
+function repoReachableByOthers(): boolean {
+  let dir = REPO;
+  while (dir !== path.dirname(dir)) {
+    if ((statSync(dir).mode & 0o001) === 0) return false;
+    dir = path.dirname(dir);
+  }
+  return true;
+}
+
+let dir: string;
+beforeEach(() => {
+  dir = tempDir('accounts');
+});
+afterEach(async () => {
+  expect(await cleanupProject(dir)).toEqual([]);
+});
+
+describe.runIf(IS_ROOT)('as root', () => {
+  test('postgres runs as the unprivileged account that owns .pgres', async () => {
+    expect((await devenv(dir, ['init'])).code).toBe(0);
+    const owner = statSync(path.join(dir, '.pgres')).uid;
+    expect(owner).not.toBe(0);
+    expect(owner).toBe(accountUid('postgres') ?? accountUid('nobody'));
+    const q = await devenv(dir, ['psql', '-XAt', '-c', 'select current_user', '-c', '\\! id -u']);
+    expect(q.code).toBe(0);
+    // The client is root (superuser "root"); the server is not.
+    expect(q.stdout.split('\n')[0]).toBe('root');
+  });
+
+  test('a project below a directory the account cannot enter fails with that directory named', async () => {
+    const locked = path.join(dir, 'locked');
+    mkdirSync(path.join(locked, 'proj'), { recursive: true });
+    chmodSync(locked, 0o700);
+    const r = await devenv(path.join(locked, 'proj'), ['init']);
+    expect(r.code).not.toBe(0);
+    expect(r.stderr).toContain(`cannot enter ${locked} (mode 0700)`);
+    expect(r.stderr.trim().split('\n')).toHaveLength(1);
+  });
+
+  test('PGRES_RUN_AS naming a missing account is a clear error', async () => {
+    const r = await devenv(dir, ['init'], { env: { PGRES_RUN_AS: 'no-such-account-xyz' } });
+    expect(r.code).not.toBe(0);
+    expect(r.stderr).toMatch(/the account "no-such-account-xyz" .* does not exist/);
+  });
+});
+
+describe.runIf(IS_ROOT && repoReachableByOthers())('as an ordinary account', () => {
+  let uid: number;
+  let cache: string;
+  beforeAll(() => {
+    if (accountUid(USER) === null) {
+      const r = spawnSync('useradd', ['--system', '--no-create-home', '--shell', '/bin/sh', USER], { encoding: 'utf8' });
+      expect(r.status, r.stderr).toBe(0);
+    }
+    uid = accountUid(USER)!;
+    cache = tempDir('usercache');
+    chownSync(cache, uid, uid);
+  });
+  afterAll(async () => {
+    await cleanupProject(cache);
+  });
+
+  const asUser = (cwd: string, args: string[]) =>
+    runProcess('runuser', ['-u', USER, '--', process.execPath, CLI, ...args], {
+      cwd,
+      env: baseEnv({ PGRES_CACHE_DIR: cache, HOME: cache, USER, LOGNAME: USER }),
+    });
+
+  test.each(['system', 'embedded'])('init, psql and reset with %s binaries', async (bindir) => {
+    chownSync(dir, uid, uid);
+    const init = await runProcess('runuser', ['-u', USER, '--', 'env', `PGRES_BINDIR=${bindir}`, process.execPath, CLI, 'init'], {
+      cwd: dir,
+      env: baseEnv({ PGRES_CACHE_DIR: cache, HOME: cache, USER, LOGNAME: USER }),
+    });
+    expect(init.stderr).toMatch(/initialised/);
+    expect(statSync(path.join(dir, '.pgres')).uid).toBe(uid);
+    const q = await asUser(dir, ['psql', '-XAt', '-c', 'select current_user, current_database()', '-c', '\\! id -un']);
+    expect(q.code).toBe(0);
+    expect(q.stdout.split('\n').slice(0, 2)).toEqual([`${USER}|${USER}`, USER]);
+    expect(postgresProcessesUnder(dir)).toEqual([]);
+    const reset = await asUser(dir, ['reset', '-y']);
+    expect(reset.code).toBe(0);
+  });
+});

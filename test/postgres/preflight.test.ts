@@ -1,0 +1,252 @@
+import { spawn } from 'node:child_process';
+import { chmodSync, existsSync, mkdirSync, readdirSync, readFileSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { afterEach, beforeEach, describe, expect, test } from 'vitest';
+import { baseEnv, CLI, cleanupProject, devenv, postgresProcessesUnder, tempDir, waitFor } from '../helpers/project.js';
+
+let dir: string;
+beforeEach(() => {
+  dir = tempDir('preflight');
+});
+afterEach(async () => {
+  expect(await cleanupProject(dir)).toEqual([]);
+});
+
+describe('a .pgres devenv did not make is refused and left intact', () => {
+  test('a non-empty directory', async () => {
+    mkdirSync(path.join(dir, '.pgres'));
+    writeFileSync(path.join(dir, '.pgres', 'precious.txt'), 'keep me');
+    for (const cmd of [['init'], ['psql', '-c', 'select 1'], ['reset', '-y']]) {
+      const r = await devenv(dir, cmd);
+      expect(r.code).not.toBe(0);
+      expect(r.stderr).toMatch(/is not a devenv cluster/);
+      expect(r.stderr.trim().split('\n')).toHaveLength(1);
+      expect(r.stderr).not.toMatch(/\n\s+at /); // no stack trace
+    }
+    expect(readFileSync(path.join(dir, '.pgres', 'precious.txt'), 'utf8')).toBe('keep me');
+  });
+
+  test('a file', async () => {
+    writeFileSync(path.join(dir, '.pgres'), 'not a dir');
+    const r = await devenv(dir, ['init']);
+    expect(r.code).not.toBe(0);
+    expect(r.stderr).toMatch(/is not a directory/);
+    expect(readFileSync(path.join(dir, '.pgres'), 'utf8')).toBe('not a dir');
+  });
+
+  test('a symlink, even to an empty dir, is never followed (init or reset)', async () => {
+    const outside = tempDir('outside');
+    try {
+      writeFileSync(path.join(outside, 'data.txt'), 'outside');
+      symlinkSync(outside, path.join(dir, '.pgres'));
+      for (const cmd of [['init'], ['reset', '-y']]) {
+        const r = await devenv(dir, cmd);
+        expect(r.code).not.toBe(0);
+        expect(r.stderr).toMatch(/symlink/);
+      }
+      expect(readdirSync(outside)).toEqual(['data.txt']);
+    } finally {
+      await cleanupProject(outside);
+    }
+  });
+});
+
+test('a cluster of another major is refused with both versions named, data intact', async () => {
+  const init = await devenv(dir, ['init'], { env: { PGRES_BINDIR: 'embedded' } });
+  expect(init.code).toBe(0);
+  const embeddedMajor = Number(readFileSync(path.join(dir, '.pgres', 'PG_VERSION'), 'utf8'));
+  const r = await devenv(dir, ['psql', '-c', 'select 1'], { env: { PGRES_BINDIR: 'system' } });
+  expect(r.code).not.toBe(0);
+  expect(r.stderr).toMatch(new RegExp(`made by PostgreSQL ${embeddedMajor} but the server found is PostgreSQL (?!${embeddedMajor})\\d+`));
+  expect(r.stderr).toMatch(/devenv reset/);
+  expect(existsSync(path.join(dir, '.pgres', 'devenv', 'cluster.json'))).toBe(true);
+  // Without an override the matching binaries are preferred for an existing cluster.
+  const ok = await devenv(dir, ['psql', '-XAt', '-c', 'show server_version_num']);
+  expect(ok.code).toBe(0);
+  expect(Math.floor(Number(ok.stdout.trim()) / 10000)).toBe(embeddedMajor);
+});
+
+test('postgres.version that no binaries satisfy lists what was found', async () => {
+  writeFileSync(path.join(dir, 'devenv.json'), JSON.stringify({ postgres: { version: 11 } }));
+  const r = await devenv(dir, ['init']);
+  expect(r.code).not.toBe(0);
+  expect(r.stderr).toMatch(/PostgreSQL 11 is required .* only found \d+ at /);
+  expect(existsSync(path.join(dir, '.pgres'))).toBe(false);
+});
+
+test('an init killed half-way leaves no .pgres; the next init removes the leftovers and makes a good cluster', async () => {
+  const child = spawn(process.execPath, [CLI, 'init'], {
+    cwd: dir,
+    env: baseEnv({ PGRES_NO_TEMPLATE: '1' }),
+    detached: true,
+    stdio: 'ignore',
+  });
+  const exited = new Promise((r) => child.on('exit', r));
+  // Wait until initdb has started writing, then kill the whole group like a terminal's Ctrl-C would.
+  const started = await waitFor(() => readdirSync(dir).some((n) => n.startsWith('.pgres.partial-') && existsSync(path.join(dir, n, 'global'))), 20000, 5);
+  expect(started).toBe(true);
+  process.kill(-child.pid!, 'SIGKILL');
+  await exited;
+  await waitFor(() => postgresProcessesUnder(dir).length === 0);
+  expect(existsSync(path.join(dir, '.pgres'))).toBe(false);
+  expect(readdirSync(dir).filter((n) => n.startsWith('.pgres.partial-'))).toHaveLength(1);
+
+  const r = await devenv(dir, ['init']);
+  expect(r.code).toBe(0);
+  expect(r.stderr).toMatch(/removed a half-made cluster/);
+  expect(readdirSync(dir).filter((n) => n.startsWith('.pgres.partial-'))).toEqual([]);
+  const q = await devenv(dir, ['psql', '-XAt', '-c', 'select 1']);
+  expect(q.stdout.trim()).toBe('1');
+});
+
+test('two concurrent inits leave exactly one valid cluster', async () => {
+  const [a, b] = await Promise.all([devenv(dir, ['init']), devenv(dir, ['init'])]);
+  expect(a.code).toBe(0);
+  expect(b.code).toBe(0);
+  const created = [a, b].filter((r) => /initialised PostgreSQL/.test(r.stderr));
+  expect(created).toHaveLength(1);
+  expect(readdirSync(dir).filter((n) => n.startsWith('.pgres'))).toEqual(['.pgres']);
+  const q = await devenv(dir, ['psql', '-XAt', '-c', 'select current_database()']);
+  expect(q.code).toBe(0);
+});
+
+test('a data dir with a loose mode is fixed to 0700, with a notice', async () => {
+  expect((await devenv(dir, ['init'])).code).toBe(0);
+  chmodSync(path.join(dir, '.pgres'), 0o755);
+  const r = await devenv(dir, ['psql', '-XAt', '-c', 'select 1']);
+  expect(r.code).toBe(0);
+  expect(r.stderr).toMatch(/fixed the mode .* to 0700/);
+  expect(statSync(path.join(dir, '.pgres')).mode & 0o777).toBe(0o700);
+});
+
+test('a project path too long for a Unix socket gets a short socket dir, removed by reset', async () => {
+  const deep = path.join(dir, 'a-rather-long-directory-name-for-a-project'.repeat(2), 'and-then-some-more');
+  mkdirSync(deep, { recursive: true });
+  expect(Buffer.byteLength(path.join(deep, '.pgres', '.s.PGSQL.5432'))).toBeGreaterThan(107);
+  expect((await devenv(deep, ['init'])).code).toBe(0);
+  const vars = JSON.parse((await devenv(deep, ['env', '--shell', 'json'])).stdout);
+  expect(vars.PGHOST).toMatch(/^\/(tmp|run)\/.*devenv-/);
+  expect(Buffer.byteLength(path.join(vars.PGHOST, '.s.PGSQL.5432'))).toBeLessThanOrEqual(103);
+  const q = await devenv(deep, ['psql', '-XAt', '-c', 'show unix_socket_directories']);
+  expect(q.code).toBe(0);
+  expect(q.stdout.trim()).toBe(vars.PGHOST);
+  expect(statSync(vars.PGHOST).mode & 0o777).toBe(0o700);
+  const status = await devenv(deep, ['status']);
+  expect(status.stdout).toContain(vars.PGHOST);
+  expect((await devenv(deep, ['reset', '-y'])).code).toBe(0);
+  expect(existsSync(vars.PGHOST)).toBe(false);
+});
+
+test('a short socket dir that is a symlink is refused', async () => {
+  const deep = path.join(dir, 'x'.repeat(100));
+  mkdirSync(deep, { recursive: true });
+  expect((await devenv(deep, ['init'])).code).toBe(0);
+  const vars = JSON.parse((await devenv(deep, ['env', '--shell', 'json'])).stdout);
+  symlinkSync(dir, vars.PGHOST);
+  try {
+    const r = await devenv(deep, ['psql', '-c', 'select 1']);
+    expect(r.code).not.toBe(0);
+    expect(r.stderr).toMatch(/is a symlink; refusing/);
+  } finally {
+    await import('node:fs').then((fs) => fs.unlinkSync(vars.PGHOST));
+  }
+});
+
+test("a project path with spaces, quotes, $ and UTF-8 works end to end", async () => {
+  const odd = path.join(dir, `my "odd" proj's $HOME dir ü`);
+  mkdirSync(odd);
+  writeFileSync(path.join(odd, 'devenv.json'), JSON.stringify({ postgres: { database: `it's "odd" ü` } }));
+  expect((await devenv(odd, ['init'])).code).toBe(0);
+  const q = await devenv(odd, ['psql', '-XAt', '-c', 'select current_database()']);
+  expect(q.stdout.trim()).toBe(`it's "odd" ü`);
+  const viaUrl = await devenv(odd, ['exec', '--', 'sh', '-c', 'psql -XAt "$DATABASE_URL" -c "select 1" || echo no-server']);
+  // No server is running for exec; the URL must still parse (libpq reports a connection failure, not a URL error).
+  expect(viaUrl.stderr).not.toMatch(/invalid/i);
+  for (const shell of ['bash', 'zsh', 'fish']) {
+    const printed = await devenv(odd, ['env', '--shell', shell]);
+    const { spawnSync } = await import('node:child_process');
+    const script = shell === 'fish' ? `${printed.stdout}; printf %s $PGDATA` : `${printed.stdout} printf %s "$PGDATA"`;
+    const r = spawnSync(shell, ['-c', script], { encoding: 'utf8' });
+    if (r.error) continue; // shell not installed here
+    expect(r.stdout).toBe(path.join(odd, '.pgres'));
+  }
+  expect((await devenv(odd, ['reset', '-y'])).code).toBe(0);
+});
+
+describe('configuration errors are one clear line', () => {
+  test('invalid JSON names file, line and column', async () => {
+    writeFileSync(path.join(dir, 'devenv.json'), '{\n  "postgres": {\n    "version": 16,\n  }\n}\n');
+    const r = await devenv(dir, ['status']);
+    expect(r.code).not.toBe(0);
+    expect(r.stderr).toMatch(/devenv\.json: invalid JSON at line 4, column 3/);
+    expect(r.stderr.trim().split('\n')).toHaveLength(1);
+  });
+
+  test('unknown and ill-typed keys name the key path', async () => {
+    writeFileSync(path.join(dir, 'devenv.json'), JSON.stringify({ postgres: { verison: 16 } }));
+    expect((await devenv(dir, ['init'])).stderr).toMatch(/postgres\.verison: unknown key/);
+    writeFileSync(path.join(dir, 'devenv.json'), JSON.stringify({ postgres: { version: '16' } }));
+    expect((await devenv(dir, ['init'])).stderr).toMatch(/postgres\.version: expected integer, got string/);
+    writeFileSync(path.join(dir, 'devenv.json'), JSON.stringify({ processes: { web: { cmd: 'x' } } }));
+    expect((await devenv(dir, ['init'])).stderr).toMatch(/processes\.web: missing required key "command"/);
+    expect(existsSync(path.join(dir, '.pgres'))).toBe(false);
+  });
+
+  test('$schema is accepted and postgres.settings apply at start', async () => {
+    writeFileSync(
+      path.join(dir, 'devenv.json'),
+      JSON.stringify({ $schema: './node_modules/devenv/src/project/devenv.schema.json', postgres: { settings: { work_mem: '7MB', 'application_name': "it's" } } }),
+    );
+    expect((await devenv(dir, ['init'])).code).toBe(0);
+    const q = await devenv(dir, ['psql', '-XAt', '-c', 'show work_mem']);
+    expect(q.stdout.trim()).toBe('7MB');
+    // Edits apply at the next start without re-init.
+    writeFileSync(path.join(dir, 'devenv.json'), JSON.stringify({ postgres: { settings: { work_mem: '9MB' } } }));
+    expect((await devenv(dir, ['psql', '-XAt', '-c', 'show work_mem'])).stdout.trim()).toBe('9MB');
+  });
+
+  test('outside a project: a clear error, nothing created', async () => {
+    for (const cmd of [['status'], ['psql'], ['env'], ['reset', '-y'], ['exec', '--', 'true']]) {
+      const r = await devenv(dir, cmd);
+      expect(r.code).not.toBe(0);
+      expect(r.stderr).toMatch(/not inside a devenv project .* run `devenv init`/);
+    }
+    expect(readdirSync(dir)).toEqual([]);
+  });
+
+  test('binaries that do not exist: where we looked and what to do', async () => {
+    const r = await devenv(dir, ['init'], { env: { PGRES_BINDIR: '/nonexistent/bin' } });
+    expect(r.code).not.toBe(0);
+    expect(r.stderr).toMatch(/PGRES_BINDIR points at \/nonexistent\/bin, which has no initdb/);
+  });
+
+  test('reset without a TTY and without --yes refuses and deletes nothing', async () => {
+    expect((await devenv(dir, ['init'])).code).toBe(0);
+    const r = await devenv(dir, ['reset']);
+    expect(r.code).not.toBe(0);
+    expect(r.stderr).toMatch(/devenv reset --yes/);
+    expect(existsSync(path.join(dir, '.pgres', 'PG_VERSION'))).toBe(true);
+  });
+});
+
+test('init in a git repo adds .pgres/ to .gitignore once', async () => {
+  mkdirSync(path.join(dir, '.git'));
+  writeFileSync(path.join(dir, '.gitignore'), 'node_modules');
+  expect((await devenv(dir, ['init'])).code).toBe(0);
+  expect((await devenv(dir, ['init'])).code).toBe(0);
+  expect(readFileSync(path.join(dir, '.gitignore'), 'utf8')).toBe('node_modules\n.pgres/\n');
+});
+
+test('exec runs a command with the environment and the .env values, exit code propagated', async () => {
+  writeFileSync(path.join(dir, 'devenv.json'), '{}');
+  writeFileSync(path.join(dir, '.env'), 'GREETING="hello there"\n');
+  const r = await devenv(dir, ['exec', '--', 'sh', '-c', 'printf "%s|%s|%s" "$GREETING" "$PGPORT" "$DATABASE_URL"; exit 3']);
+  expect(r.code).toBe(3);
+  const [greeting, port, url] = r.stdout.split('|');
+  expect(greeting).toBe('hello there');
+  expect(port).toBe('5432');
+  expect(url).toContain(encodeURIComponent(path.join(dir, '.pgres')));
+  const missing = await devenv(dir, ['exec', '--', 'no-such-command-xyz']);
+  expect(missing.code).toBe(127);
+  expect(missing.stderr).toMatch(/command not found: no-such-command-xyz/);
+});

@@ -1,0 +1,15 @@
+import { fileURLToPath } from 'node:url';
+import { defineConfig } from 'vitest/config';
+
+export default defineConfig({
+  root: fileURLToPath(new URL('..', import.meta.url)),
+  test: {
+    include: ['test/**/*.test.ts'],
+    exclude: ['test/bench/**', 'node_modules/**'],
+    testTimeout: 60000,
+    hookTimeout: 60000,
+    pool: 'forks',
+    // Two cores: real postgres servers and real shells compete for them.
+    maxWorkers: 2,
+  },
+});
