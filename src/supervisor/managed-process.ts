@@ -1,0 +1,210 @@
+// One command, run through the shell in its own process group, stoppable as a whole group.
+import { spawn, type ChildProcess } from "node:child_process";
+import { EventEmitter } from "node:events";
+import { statSync } from "node:fs";
+import type { Readable } from "node:stream";
+import { groupAlive, signalGroup, waitGroupGone } from "./process-group.js";
+
+export type ProcessState = "idle" | "running" | "stopping" | "exited";
+
+export interface ExitInfo {
+  code: number | null;
+  signal: NodeJS.Signals | null;
+  /** True when the exit followed our own stop()/kill(). */
+  requested: boolean;
+  /** How long the process ran, in ms. */
+  runMs: number;
+  /** Human-readable reason, e.g. "command not found (exit 127)". */
+  description: string;
+}
+
+export interface ManagedProcessOptions {
+  name: string;
+  /** A shell command line, run as `<shell> -c <command>` like foreman does. */
+  command: string;
+  cwd: string;
+  env?: NodeJS.ProcessEnv;
+  /** Default /bin/sh. */
+  shell?: string;
+  /** Run as this user/group (when we are root and the command must not be). */
+  uid?: number;
+  gid?: number;
+  /** Grace period for orphans left behind when the leader dies on its own. Default 5000 ms. */
+  orphanGraceMs?: number;
+}
+
+/** A start failure we can explain in one line (bad cwd, shell missing). */
+export class ProcessStartError extends Error {
+  override name = "ProcessStartError";
+}
+
+export function describeExit(code: number | null, signal: NodeJS.Signals | null): string {
+  if (signal) return `killed by ${signal}`;
+  if (code === 127) return "command not found (exit 127)";
+  if (code === 126) return "command not executable (exit 126)";
+  return `exited with code ${code}`;
+}
+
+/**
+ * Events: "exit" (ExitInfo) once the leader has exited AND the whole group is gone.
+ */
+export class ManagedProcess extends EventEmitter {
+  readonly name: string;
+  private readonly opts: ManagedProcessOptions;
+  private child: ChildProcess | undefined;
+  private _state: ProcessState = "idle";
+  private _startedAt: Date | undefined;
+  private requested = false;
+  private _exited: Promise<ExitInfo> | undefined;
+  private lastExit: ExitInfo | undefined;
+
+  constructor(opts: ManagedProcessOptions) {
+    super();
+    this.name = opts.name;
+    this.opts = opts;
+  }
+
+  get state(): ProcessState {
+    return this._state;
+  }
+  /** Pid of the shell, which is also the process-group id. */
+  get pid(): number | undefined {
+    return this.child?.pid;
+  }
+  get startedAt(): Date | undefined {
+    return this._startedAt;
+  }
+  get stdout(): Readable | null {
+    return this.child?.stdout ?? null;
+  }
+  get stderr(): Readable | null {
+    return this.child?.stderr ?? null;
+  }
+  get exitInfo(): ExitInfo | undefined {
+    return this.lastExit;
+  }
+  /** Resolves with the exit info once the group is gone. */
+  get exited(): Promise<ExitInfo> {
+    if (!this._exited) throw new Error(`${this.name}: not started`);
+    return this._exited;
+  }
+
+  /** Spawn the command. Resolves once the shell runs; rejects with ProcessStartError. */
+  async start(): Promise<void> {
+    if (this._state === "running" || this._state === "stopping") {
+      throw new Error(`${this.name}: already running (pid ${this.pid})`);
+    }
+    const { cwd, command } = this.opts;
+    // spawn() reports a missing cwd as "spawn /bin/sh ENOENT", which blames the shell: check first.
+    let isDir = false;
+    try {
+      isDir = statSync(cwd).isDirectory();
+    } catch {
+      throw new ProcessStartError(`${this.name}: working directory ${cwd} does not exist`);
+    }
+    if (!isDir) throw new ProcessStartError(`${this.name}: working directory ${cwd} is not a directory`);
+
+    const shell = this.opts.shell ?? "/bin/sh";
+    this.requested = false;
+    this.lastExit = undefined;
+    // Plain child_process: we need detached + raw pipes and nothing else (no buffering, no cleanup
+    // hooks, which would not cover a detached group anyway).
+    const child = spawn(shell, ["-c", command], {
+      cwd,
+      env: this.opts.env ?? process.env,
+      detached: true, // own process group, pgid = child.pid
+      uid: this.opts.uid,
+      gid: this.opts.gid,
+      stdio: ["ignore", "pipe", "pipe"],
+    });
+    this.child = child;
+    await new Promise<void>((resolve, reject) => {
+      child.once("spawn", resolve);
+      child.once("error", (err) => {
+        reject(new ProcessStartError(`${this.name}: cannot run ${shell}: ${err.message}`));
+      });
+    });
+    this._startedAt = new Date();
+    this._state = "running";
+    const pgid = child.pid!;
+    const startedMs = Date.now();
+    this._exited = new Promise<ExitInfo>((resolve) => {
+      child.once("exit", (code, signal) => {
+        void (async () => {
+          try {
+            if (!this.requested && groupAlive(pgid)) await this.reapOrphans(pgid);
+            await waitGroupGone(pgid);
+          } catch {
+            // e.g. EPERM on a member that changed user: we cannot do better than report the exit.
+          }
+          const info: ExitInfo = {
+            code,
+            signal,
+            requested: this.requested,
+            runMs: Date.now() - startedMs,
+            description: describeExit(code, signal),
+          };
+          this.lastExit = info;
+          this._state = "exited";
+          this.emit("exit", info);
+          resolve(info);
+        })();
+      });
+    });
+  }
+
+  /**
+   * SIGTERM the whole group, wait until every member is gone, SIGKILL the group after `graceMs`.
+   * Resolves with the exit info; a no-op on a process that is not running.
+   */
+  async stop(graceMs = 5000): Promise<ExitInfo | undefined> {
+    if (!this.child || this._state === "idle") return undefined;
+    if (this._state === "exited") return this.lastExit;
+    this.requested = true;
+    this._state = "stopping";
+    const pgid = this.child.pid!;
+    signalGroup(pgid, "SIGTERM");
+    const timer = setTimeout(() => signalGroup(pgid, "SIGKILL"), graceMs);
+    try {
+      return await this._exited!;
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
+  /** SIGKILL the whole group at once and wait until it is gone. */
+  async kill(): Promise<ExitInfo | undefined> {
+    if (!this.child || this._state === "idle") return undefined;
+    if (this._state === "exited") return this.lastExit;
+    this.requested = true;
+    this._state = "stopping";
+    signalGroup(this.child.pid!, "SIGKILL");
+    return this._exited!;
+  }
+
+  /**
+   * Send `signal` to the whole group right now, without waiting. For synchronous last-resort paths
+   * such as process.on("exit"), where nothing can be awaited.
+   */
+  signal(signal: NodeJS.Signals): void {
+    if (!this.child?.pid || this._state === "idle" || this._state === "exited") return;
+    if (signal === "SIGKILL" || signal === "SIGTERM") this.requested = true;
+    try {
+      signalGroup(this.child.pid, signal);
+    } catch {
+      // nothing more we can do from here
+    }
+  }
+
+  // The leader died by itself but left members behind (e.g. `server & exit 1`): they would hold
+  // ports and overlap the next instance, so they go the same way a stop would.
+  private async reapOrphans(pgid: number): Promise<void> {
+    signalGroup(pgid, "SIGTERM");
+    const timer = setTimeout(() => signalGroup(pgid, "SIGKILL"), this.opts.orphanGraceMs ?? 5000);
+    try {
+      await waitGroupGone(pgid);
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+}

@@ -1,0 +1,72 @@
+// Process-group primitives: signal a whole group, and tell whether any member is still alive.
+import { readdirSync, readFileSync } from "node:fs";
+
+export interface GroupMember {
+  pid: number;
+  ppid: number;
+  state: string;
+}
+
+/** Send `signal` to every process in group `pgid`. Returns false if the group no longer exists. */
+export function signalGroup(pgid: number, signal: NodeJS.Signals | 0): boolean {
+  try {
+    process.kill(-pgid, signal);
+    return true;
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === "ESRCH") return false;
+    throw err;
+  }
+}
+
+/**
+ * Members of group `pgid` as seen in /proc (Linux only; [] elsewhere).
+ * Used to tell live members from zombies: kill(-pgid, 0) still succeeds on a zombie.
+ */
+export function groupMembers(pgid: number): GroupMember[] {
+  if (process.platform !== "linux") return [];
+  const members: GroupMember[] = [];
+  let entries: string[];
+  try {
+    entries = readdirSync("/proc");
+  } catch {
+    return [];
+  }
+  for (const entry of entries) {
+    if (!/^\d+$/.test(entry)) continue;
+    let stat: string;
+    try {
+      stat = readFileSync(`/proc/${entry}/stat`, "utf8");
+    } catch {
+      continue; // exited while we were scanning
+    }
+    // "pid (comm) state ppid pgrp ...": comm may contain spaces and parentheses.
+    const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+    if (Number(fields[2]) === pgid) {
+      members.push({ pid: Number(entry), state: fields[0] ?? "?", ppid: Number(fields[1]) });
+    }
+  }
+  return members;
+}
+
+/**
+ * True while any member of group `pgid` can still run.
+ * Zombies do not count: an orphaned zombie is reparented to PID 1, and an init that never reaps
+ * (as in some containers and VMs) would otherwise make a dead group look alive forever.
+ */
+export function groupAlive(pgid: number): boolean {
+  try {
+    if (!signalGroup(pgid, 0)) return false;
+  } catch (err) {
+    // EPERM: members exist but run as another user; they are alive as far as we can tell.
+    if ((err as NodeJS.ErrnoException).code !== "EPERM") throw err;
+  }
+  if (process.platform !== "linux") return true;
+  return groupMembers(pgid).some((m) => m.state !== "Z" && m.state !== "X");
+}
+
+/** Resolve once group `pgid` has no live member, polling every `intervalMs`. */
+export async function waitGroupGone(pgid: number, intervalMs = 20): Promise<void> {
+  while (groupAlive(pgid)) {
+    await new Promise((r) => setTimeout(r, intervalMs));
+  }
+}
