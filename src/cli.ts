@@ -80,6 +80,14 @@ export function buildProgram(): Command {
     .argument('<shell>', 'bash, zsh or fish')
     .action(lazy(() => import('./commands/hook.js')));
 
+  // Internal: run by the shell hook on entering a project whose cached answer is missing or stale.
+  program
+    .command('hook-env', { hidden: true })
+    .argument('<shell>')
+    .argument('<cache-dir>')
+    .argument('<root>')
+    .action(lazy(() => import('./commands/hook-env.js')));
+
   program.command('allow').description("trust this project's .env").action(lazy(() => import('./commands/allow.js')));
   program.command('deny').description("stop trusting this project's .env").action(lazy(() => import('./commands/deny.js')));
 
