@@ -1,0 +1,91 @@
+import type { Output } from '../util/output.js';
+import { FileTail } from '../util/tail-file.js';
+import { processGone } from './postmaster-pid.js';
+import { ensureServer, type PreparedPostgres } from './prepare.js';
+import { serverLogPath, stopServer } from './server.js';
+
+export interface DatabaseExitInfo {
+  code: number | null;
+  signal: string | null;
+}
+
+/**
+ * The project's postgres as a supervised service: started (or adopted, when a
+ * previous `devenv up` was killed and left it running), watched for death, stopped.
+ * The server writes its log file directly, so the log survives us; we tail it.
+ */
+export class PostgresService {
+  pid: number | null = null;
+  private exitCallbacks: ((info: DatabaseExitInfo) => void)[] = [];
+  private stopping = false;
+  private watchTimer: NodeJS.Timeout | null = null;
+  private tail: FileTail | null = null;
+
+  constructor(
+    private readonly pg: PreparedPostgres,
+    private readonly out: Output,
+    private readonly onLogLine: (line: string) => void,
+  ) {}
+
+  async start(): Promise<void> {
+    this.stopping = false;
+    this.tail?.stop();
+    this.tail = new FileTail(serverLogPath(this.pg.project), this.onLogLine).start();
+    // Detached: the terminal's Ctrl-C reaches us, and we stop the apps before postgres.
+    const server = await ensureServer(this.pg, this.out, { output: 'file', detached: true });
+    this.pid = server.pid;
+    if (!server.handle) this.out.notice(`using the postgres server already running on this cluster (pid ${server.pid})`);
+    this.watchExit(server.pid, server.handle?.exited);
+  }
+
+  private watchExit(pid: number, exited?: Promise<{ code: number | null; signal: NodeJS.Signals | null }>): void {
+    const report = (info: DatabaseExitInfo) => {
+      if (this.pid !== pid) return;
+      if (this.watchTimer) clearInterval(this.watchTimer);
+      this.watchTimer = null;
+      this.pid = null;
+      this.tail?.read();
+      if (!this.stopping) for (const cb of this.exitCallbacks) cb(info);
+    };
+    if (exited) {
+      void exited.then((r) => report({ code: r.code, signal: r.signal }));
+      return;
+    }
+    // Adopted server (not our child): poll for its end.
+    this.watchTimer = setInterval(() => {
+      if (processGone(pid)) report({ code: null, signal: null });
+    }, 200);
+  }
+
+  onUnexpectedExit(cb: (info: DatabaseExitInfo) => void): void {
+    this.exitCallbacks.push(cb);
+  }
+
+  async stop(): Promise<void> {
+    this.stopping = true;
+    const pid = this.pid;
+    if (pid) await stopServer(pid);
+    if (this.watchTimer) clearInterval(this.watchTimer);
+    this.watchTimer = null;
+    this.pid = null;
+    this.tail?.stop();
+    this.tail = null;
+  }
+
+  /** Immediate stop (second Ctrl-C): SIGQUIT ends postgres at once; crash recovery runs at the next start. */
+  async kill(): Promise<void> {
+    this.stopping = true;
+    const pid = this.pid;
+    if (pid) {
+      try {
+        process.kill(pid, 'SIGQUIT');
+      } catch {
+        // gone
+      }
+      const until = Date.now() + 5000;
+      while (!processGone(pid) && Date.now() < until) await new Promise((r) => setTimeout(r, 10));
+    }
+    this.tail?.stop();
+    this.tail = null;
+  }
+}

@@ -1,0 +1,60 @@
+import { existsSync, readFileSync } from 'node:fs';
+import path from 'node:path';
+import { UserError } from '../errors.js';
+import { parseProcfile } from '../supervisor/procfile.js';
+import type { Config } from './config.js';
+
+/** One app process for `devenv up`, with the environment it gets on top of the project's. */
+export interface AppDefinition {
+  name: string;
+  command: string;
+  cwd: string;
+  env: Record<string, string>;
+  /** Absolute paths whose changes restart it; [] = never on change. */
+  watch: string[];
+  restart: 'always' | 'on-failure' | 'never';
+  stopGraceMs?: number;
+}
+
+/** Quote arguments for /bin/sh so `devenv up -- CMD ARGS...` runs exactly those words. */
+function shellJoin(words: string[]): string {
+  return words.map((w) => (/^[A-Za-z0-9_./:=@%+,-]+$/.test(w) ? w : `'${w.replace(/'/g, `'\\''`)}'`)).join(' ');
+}
+
+/**
+ * Where the apps come from, in order: the command after `--`, devenv.json
+ * `processes`, Procfile.dev, Procfile. Returns [] when there are none.
+ */
+export function appDefinitions(root: string, config: Config, adHoc: string[]): { apps: AppDefinition[]; source: string | null } {
+  const defaultWatch = (config.watch.paths ?? ['.']).map((p) => path.resolve(root, p));
+  if (adHoc.length > 0) {
+    return {
+      apps: [{ name: 'app', command: shellJoin(adHoc), cwd: root, env: {}, watch: defaultWatch, restart: 'on-failure' }],
+      source: 'command line',
+    };
+  }
+  if (config.processes && Object.keys(config.processes).length > 0) {
+    const apps = Object.entries(config.processes).map(([name, p]) => {
+      const cwd = path.resolve(root, p.cwd ?? '.');
+      if (!existsSync(cwd)) throw new UserError(`${config.file}: processes.${name}.cwd: ${cwd} does not exist`);
+      const env: Record<string, string> = { ...p.env };
+      if (p.port !== undefined) env.PORT = String(p.port);
+      const watch = p.watch === false ? [] : Array.isArray(p.watch) ? p.watch.map((w) => path.resolve(root, w)) : defaultWatch;
+      return { name, command: p.command, cwd, env, watch, restart: p.restart ?? 'on-failure', stopGraceMs: p.stopGraceMs } satisfies AppDefinition;
+    });
+    return { apps, source: 'devenv.json' };
+  }
+  for (const file of ['Procfile.dev', 'Procfile']) {
+    const full = path.join(root, file);
+    if (!existsSync(full)) continue;
+    let entries;
+    try {
+      entries = parseProcfile(readFileSync(full, 'utf8'), full);
+    } catch (err) {
+      throw new UserError((err as Error).message);
+    }
+    const apps = entries.map((e) => ({ name: e.name, command: e.command, cwd: root, env: {}, watch: defaultWatch, restart: 'on-failure' as const }));
+    return { apps, source: file };
+  }
+  return { apps: [], source: null };
+}
