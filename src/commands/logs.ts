@@ -1,5 +1,65 @@
+import { readdirSync, readFileSync, statSync } from 'node:fs';
+import path from 'node:path';
 import { UserError } from '../errors.js';
+import { openProject } from '../project/project.js';
+import { FileTail } from '../util/tail-file.js';
 
-export default async function logs(): Promise<number> {
-  throw new UserError('`devenv logs` is not available yet');
+/** The detached supervisor's own stdout: it repeats every other log, so it is not listed by default. */
+const UP_LOG = 'up.log';
+
+function logNames(dir: string): string[] {
+  try {
+    return readdirSync(dir)
+      .filter((f) => f.endsWith('.log') && f !== UP_LOG)
+      .map((f) => f.slice(0, -4))
+      .sort((a, b) => (a === 'devenv' ? -1 : b === 'devenv' ? 1 : a === 'postgres' ? -1 : b === 'postgres' ? 1 : a.localeCompare(b)));
+  } catch {
+    return [];
+  }
+}
+
+/** The last `n` lines of a file, reading only its end. */
+function tailLines(file: string, n: number): string[] {
+  const size = statSync(file).size;
+  const text = readFileSync(file, 'utf8').slice(size > 4 << 20 ? -(4 << 20) : 0);
+  const lines = text.split('\n');
+  if (lines[lines.length - 1] === '') lines.pop();
+  return n > 0 ? lines.slice(-n) : [];
+}
+
+export default async function logs(name: string | undefined, opts: { follow?: boolean; lines: string }): Promise<number> {
+  const project = openProject(process.cwd());
+  const dir = project.paths.logs;
+  const n = Number(opts.lines);
+  if (!Number.isInteger(n) || n < 0) throw new UserError(`--lines must be a whole number, got "${opts.lines}"`);
+  const known = logNames(dir);
+  const names = name ? [name] : known;
+  if (name && !known.includes(name) && !(name === 'up' && safeExists(path.join(dir, UP_LOG)))) {
+    throw new UserError(`no log for "${name}" in ${dir}${known.length ? ` (there are: ${known.join(', ')})` : ' (nothing has run yet: `devenv up`)'}`);
+  }
+  if (names.length === 0) {
+    process.stderr.write(`no logs yet in ${dir}; they appear once \`devenv up\` has run\n`);
+    return 0;
+  }
+  const width = Math.max(...names.map((x) => x.length));
+  // A single named log prints raw lines; several get the same prefixes as `devenv up`.
+  const show = (who: string, line: string) => process.stdout.write(names.length > 1 ? `${who.padEnd(width)} | ${line}\n` : `${line}\n`);
+  const file = (who: string) => path.join(dir, who === 'up' ? UP_LOG : `${who}.log`);
+  for (const who of names) for (const line of tailLines(file(who), n)) show(who, line);
+  if (!opts.follow) return 0;
+  const tails = names.map((who) => new FileTail(file(who), (line) => show(who, line)).start(200));
+  await new Promise<void>((resolve) => {
+    for (const s of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) process.once(s, () => resolve());
+  });
+  for (const t of tails) t.stop();
+  return 0;
+}
+
+function safeExists(file: string): boolean {
+  try {
+    statSync(file);
+    return true;
+  } catch {
+    return false;
+  }
 }
