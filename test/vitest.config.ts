@@ -11,5 +11,6 @@ export default defineConfig({
     pool: 'forks',
     // Two cores: real postgres servers and real shells compete for them.
     maxWorkers: 2,
+    reporters: ['default', './test/summary-reporter.ts'],
   },
 });
