@@ -1,20 +1,27 @@
 import { spawn } from 'node:child_process';
 import { closeSync, mkdirSync, openSync, readFileSync } from 'node:fs';
 import path from 'node:path';
+import { watch } from 'chokidar';
 import { UserError } from '../errors.js';
-import { readDotenv } from '../project/dotenv-file.js';
+import { DOTENV_FILE, readDotenv } from '../project/dotenv-file.js';
 import { appDefinitions, type AppDefinition } from '../project/processes.js';
-import { openProject, type Project } from '../project/project.js';
+import { openProject, projectAt, type Project } from '../project/project.js';
+import { CONFIG_FILE } from '../project/root.js';
 import { lastLines } from '../postgres/cluster.js';
 import { ensureCluster, preparePostgres } from '../postgres/prepare.js';
 import { PostgresService } from '../postgres/service.js';
+import { Debouncer } from '../supervisor/debounce.js';
 import { LogOutput } from '../supervisor/log-output.js';
+import { reapLeftoverApps, writeAppGroups } from '../supervisor/app-groups.js';
+import { RestartQueue } from '../supervisor/restart-queue.js';
 import { clearState, readLiveState, writeState } from '../supervisor/state.js';
 import { Supervisor, type AppSpec } from '../supervisor/supervisor.js';
 import { acquireUpLock } from '../supervisor/up-lock.js';
 import { terminalOutput, type Output } from '../util/output.js';
 
 const DETACHED_ENV = 'PGRES_UP_DETACHED';
+/** Files whose change is a configuration reload (new environment, processes, settings), not a plain restart. */
+const CONFIG_FILES = [CONFIG_FILE, DOTENV_FILE, 'Procfile.dev', 'Procfile'];
 
 /** Each app sees our environment, then .env, then the contract (PGDATA, DATABASE_URL, ...), then its own env. */
 export function appSpecs(project: Project, defs: AppDefinition[]): AppSpec[] {
@@ -26,6 +33,7 @@ export function appSpecs(project: Project, defs: AppDefinition[]): AppSpec[] {
     env: { ...process.env, ...dotenv, ...project.env, ...d.env },
     watch: d.watch,
     restart: d.restart,
+    stopGraceMs: d.stopGraceMs,
   }));
 }
 
@@ -37,75 +45,171 @@ export default async function up(command: string[], opts: { detach?: boolean }):
     throw new UserError(`devenv up is already running for this project (pid ${running.pid}${running.detached ? ', in the background' : ''}); stop it with \`devenv down\``);
   }
   // Validate the apps before anything starts, so a bad Procfile is one clear line.
-  const { apps } = appDefinitions(project.root, project.config, command);
+  appDefinitions(project.root, project.config, command);
   if (opts.detach) return startDetached(project, command, out);
   return supervise(project, command, out);
 }
 
-async function supervise(project: Project, command: string[], out: Output): Promise<number> {
+/** Supervisor lines from PostgresService and friends go through the prefixed log, not bare stderr. */
+function logOutput(log: LogOutput): Output {
+  return { info: (l) => log.line('devenv', l), notice: (l) => log.line('devenv', l), step: () => {} };
+}
+
+async function supervise(initial: Project, command: string[], out: Output): Promise<number> {
+  let project = initial;
   const pg = preparePostgres(project);
   await ensureCluster(pg, out);
   const release = acquireUpLock(project);
   const detached = process.env[DETACHED_ENV] === '1';
-  const { apps: defs, source } = appDefinitions(project.root, project.config, command);
-  const log = new LogOutput({ logDir: project.paths.logs, names: ['devenv', 'postgres', ...defs.map((d) => d.name)] });
-  const service = new PostgresService(pg, out, (line) => log.show('postgres', line));
-  const supervisor = new Supervisor({
-    root: project.root,
-    database: service,
-    apps: appSpecs(project, defs),
-    log,
-    debounceMs: project.config.watch.debounceMs,
-    ignore: project.config.watch.ignore,
-  });
+  let supervisor: Supervisor;
+  let service: PostgresService;
+  let log: LogOutput;
+  let source: string | null;
+  let defs: AppDefinition[];
+  try {
+    ({ apps: defs, source } = appDefinitions(project.root, project.config, command));
+    log = new LogOutput({ logDir: project.paths.logs, names: ['devenv', 'postgres', ...defs.map((d) => d.name)] });
+    await reapLeftoverApps(project, (l) => log.line('devenv', l));
+    service = new PostgresService(pg, logOutput(log), (line) => log.show('postgres', line));
+    supervisor = new Supervisor({
+      root: project.root,
+      database: service,
+      apps: appSpecs(project, defs),
+      log,
+      debounceMs: project.config.watch.debounceMs,
+      ignore: project.config.watch.ignore,
+      configFiles: CONFIG_FILES,
+    });
+  } catch (err) {
+    release();
+    throw err;
+  }
   const startedAt = new Date().toISOString();
   let phase = 'starting';
-  const publish = () =>
+  let exitCode = 0;
+  const publish = () => {
+    const processes = supervisor.status();
     writeState(project, {
       pid: process.pid,
       detached,
       startedAt,
       phase,
       postgresPid: service.pid,
-      processes: supervisor.status().map((p) => ({ name: p.name, pid: p.pid, state: p.state, restarts: p.restarts, startedAt: p.startedAt })),
+      processes: processes.map((p) => ({ name: p.name, pid: p.pid, state: p.state, restarts: p.restarts, startedAt: p.startedAt })),
     });
+    writeAppGroups(project, processes.filter((p) => p.kind === 'app' && p.pid).map((p) => ({ name: p.name, pgid: p.pid! })));
+  };
   publish();
   const timer = setInterval(publish, 1000);
   for (const ev of ['started', 'exit', 'restart-scheduled', 'database-restarted']) supervisor.on(ev, publish);
 
-  let signals = 0;
   const onSignal = (signal: NodeJS.Signals) => {
-    signals++;
-    if (signals === 1) log.line('devenv', `${signal}: stopping apps, then postgres (again to kill at once)`);
+    if (phase !== 'stopping') log.line('devenv', `${signal}: stopping apps, then postgres (again to kill at once)`);
     phase = 'stopping';
     void supervisor.shutdown();
   };
   for (const s of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) process.on(s, onSignal);
 
-  let code = 0;
+  // Config reload: one at a time, a change during one queues one more; a burst is one reload.
+  const reload = async () => {
+    const next = loadForReload(project, command, log);
+    if (!next) return;
+    const settingsChanged = JSON.stringify(next.project.config.postgres.settings) !== JSON.stringify(project.config.postgres.settings);
+    const previous = project;
+    project = next.project;
+    service.useProject(project);
+    if (!settingsChanged) {
+      await supervisor.reconfigure(next.specs, { ignore: project.config.watch.ignore ?? [] });
+      publish();
+      return;
+    }
+    log.line('devenv', 'postgres.settings changed: restarting postgres (apps stop first and start again after it is back)');
+    try {
+      await supervisor.reconfigure(next.specs, { restartDatabase: true, ignore: project.config.watch.ignore ?? [] });
+    } catch {
+      // The new settings keep postgres from starting: go back to the ones that worked.
+      log.line('devenv', `postgres did not start with the new postgres.settings; restarting it with the previous ones (fix ${CONFIG_FILE})`);
+      project = { ...project, config: { ...project.config, postgres: previous.config.postgres } };
+      service.useProject(project);
+      try {
+        await supervisor.restartDatabase();
+      } catch (err) {
+        log.line('devenv', `postgres did not come back: ${err instanceof Error ? err.message : String(err)}; stopping`);
+        exitCode = 1;
+        void supervisor.shutdown();
+      }
+    }
+    publish();
+  };
+  const reloads = new RestartQueue(reload, (err) => log.line('devenv', `reload failed: ${err instanceof Error ? err.message : String(err)}`));
+  let reloadAfterStart = false;
+  const configChanged = new Debouncer<string>((files) => {
+    if (phase === 'starting') reloadAfterStart = true; // applied once everything is up
+    if (phase !== 'running') return;
+    log.line('devenv', `${files.join(', ')} changed: reloading the configuration`);
+    void reloads.request();
+  }, project.config.watch.debounceMs ?? 100);
+  const configWatcher = watch(project.root, {
+    depth: 0,
+    ignoreInitial: true,
+    atomic: true,
+    // Only the config files at the root; everything else is the app watchers' business.
+    ignored: (p: string) => p !== project.root && !CONFIG_FILES.includes(path.relative(project.root, p)),
+  });
+  configWatcher.on('all', (_event, file) => configChanged.push(path.relative(project.root, file)));
+  configWatcher.on('error', (err) => log.line('devenv', `config watcher: ${err instanceof Error ? err.message : String(err)}`));
+
   try {
     await supervisor.start();
     phase = 'running';
     publish();
+    if (reloadAfterStart) void reloads.request();
     if (defs.length === 0) {
       log.line('devenv', 'no app processes: add "processes" to devenv.json, a Procfile, or run `devenv up -- CMD ARGS...`');
     } else {
       log.line('devenv', `running ${defs.length} app process${defs.length > 1 ? 'es' : ''} from ${source}; Ctrl-C stops everything`);
     }
     await supervisor.done();
-  } catch (err) {
-    code = 1;
-    log.line('devenv', err instanceof Error ? err.message : String(err));
+  } catch {
+    // Only the database's start fails here, and the supervisor has already said why.
+    exitCode = 1;
     await supervisor.shutdown();
   } finally {
+    configChanged.cancel();
+    reloads.close();
+    await configWatcher.close();
     clearInterval(timer);
     phase = 'stopped';
     clearState(project);
+    writeAppGroups(project, []);
     release();
     await log.close();
     for (const s of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) process.off(s, onSignal);
   }
-  return code;
+  return exitCode;
+}
+
+/**
+ * Re-read devenv.json, .env and the Procfile. An invalid file is one line and the running
+ * configuration stays. Settings that identify the cluster (database, version, binaries, runAs)
+ * are kept as they are: changing them needs a new `devenv up`.
+ */
+function loadForReload(current: Project, command: string[], log: LogOutput): { project: Project; specs: AppSpec[] } | null {
+  try {
+    const fresh = projectAt(current.root);
+    const kept = current.config.postgres;
+    const changed = (['database', 'version', 'binaries', 'runAs'] as const).filter((k) => fresh.config.postgres[k] !== kept[k]);
+    if (changed.length) {
+      log.line('devenv', `postgres.${changed.join(', postgres.')} changed: stop and run \`devenv up\` again to apply ${changed.length > 1 ? 'them' : 'it'}`);
+    }
+    const project: Project = { ...current, config: { ...fresh.config, postgres: { ...kept, settings: fresh.config.postgres.settings } } };
+    const { apps } = appDefinitions(project.root, project.config, command);
+    return { project, specs: appSpecs(project, apps) };
+  } catch (err) {
+    if (!(err instanceof UserError)) throw err;
+    log.line('devenv', `${err.message}; keeping the running configuration`);
+    return null;
+  }
 }
 
 /**
@@ -113,18 +217,13 @@ async function supervise(project: Project, command: string[], out: Output): Prom
  * to a log file) and return once postgres is ready and the apps started.
  */
 async function startDetached(project: Project, command: string[], out: Output): Promise<number> {
+  // Create the cluster here, in the foreground: its errors and progress belong on this terminal,
+  // and the log file below lives inside it.
+  await ensureCluster(preparePostgres(project), out);
   const logDir = project.paths.logs;
-  let logFile: string;
-  let fd: number;
-  try {
-    mkdirSync(logDir, { recursive: true });
-    logFile = path.join(logDir, 'up.log');
-    fd = openSync(logFile, 'a');
-  } catch {
-    // .pgres does not exist yet: the background process creates it; log next to it meanwhile.
-    logFile = path.join(project.root, '.pgres-up.log');
-    fd = openSync(logFile, 'a');
-  }
+  mkdirSync(logDir, { recursive: true });
+  const logFile = path.join(logDir, 'up.log');
+  const fd = openSync(logFile, 'a');
   const startOffset = fileSize(logFile);
   const cli = process.argv[1]!;
   const child = spawn(process.execPath, [cli, 'up', ...(command.length ? ['--', ...command] : [])], {

@@ -1,3 +1,5 @@
+import { UserError } from '../errors.js';
+import type { Project } from '../project/project.js';
 import type { Output } from '../util/output.js';
 import { FileTail } from '../util/tail-file.js';
 import { processGone } from './postmaster-pid.js';
@@ -27,12 +29,32 @@ export class PostgresService {
     private readonly onLogLine: (line: string) => void,
   ) {}
 
+  /** The project as last loaded (config reload): the next start() writes its postgres.settings. */
+  get project(): Project {
+    return this.pg.project;
+  }
+  useProject(project: Project): void {
+    this.pg.project = project;
+  }
+
   async start(): Promise<void> {
     this.stopping = false;
     this.tail?.stop();
     this.tail = new FileTail(serverLogPath(this.pg.project), this.onLogLine).start();
     // Detached: the terminal's Ctrl-C reaches us, and we stop the apps before postgres.
-    const server = await ensureServer(this.pg, this.out, { output: 'file', detached: true });
+    let server;
+    try {
+      server = await ensureServer(this.pg, this.out, { output: 'file', detached: true });
+    } catch (err) {
+      // Show the server's last lines through our prefixed output now; the tail's file watch would
+      // otherwise keep the process alive after a failed start.
+      this.tail.stop();
+      this.tail = null;
+      if (err instanceof UserError && err.message.includes('; server log: ')) {
+        throw new UserError(`${err.message.slice(0, err.message.indexOf('; server log: '))}; see its log lines above (${serverLogPath(this.pg.project)})`);
+      }
+      throw err;
+    }
     this.pid = server.pid;
     if (!server.handle) this.out.notice(`using the postgres server already running on this cluster (pid ${server.pid})`);
     this.watchExit(server.pid, server.handle?.exited);

@@ -16,6 +16,14 @@ export interface AppDefinition {
   stopGraceMs?: number;
 }
 
+/** Names the supervisor uses for its own lines and for the database. */
+export const RESERVED_NAMES = ['devenv', 'postgres'];
+
+function checkReserved(apps: AppDefinition[], where: string): void {
+  const bad = apps.find((a) => RESERVED_NAMES.includes(a.name));
+  if (bad) throw new UserError(`${where}: the process name "${bad.name}" is reserved (devenv uses it for its own lines); rename the process`);
+}
+
 /** Quote arguments for /bin/sh so `devenv up -- CMD ARGS...` runs exactly those words. */
 function shellJoin(words: string[]): string {
   return words.map((w) => (/^[A-Za-z0-9_./:=@%+,-]+$/.test(w) ? w : `'${w.replace(/'/g, `'\\''`)}'`)).join(' ');
@@ -37,11 +45,13 @@ export function appDefinitions(root: string, config: Config, adHoc: string[]): {
     const apps = Object.entries(config.processes).map(([name, p]) => {
       const cwd = path.resolve(root, p.cwd ?? '.');
       if (!existsSync(cwd)) throw new UserError(`${config.file}: processes.${name}.cwd: ${cwd} does not exist`);
+      if (!p.command.trim()) throw new UserError(`${config.file}: processes.${name}.command is empty`);
       const env: Record<string, string> = { ...p.env };
       if (p.port !== undefined) env.PORT = String(p.port);
       const watch = p.watch === false ? [] : Array.isArray(p.watch) ? p.watch.map((w) => path.resolve(root, w)) : defaultWatch;
       return { name, command: p.command, cwd, env, watch, restart: p.restart ?? 'on-failure', stopGraceMs: p.stopGraceMs } satisfies AppDefinition;
     });
+    checkReserved(apps, `${config.file}: processes`);
     return { apps, source: 'devenv.json' };
   }
   for (const file of ['Procfile.dev', 'Procfile']) {
@@ -54,6 +64,7 @@ export function appDefinitions(root: string, config: Config, adHoc: string[]): {
       throw new UserError((err as Error).message);
     }
     const apps = entries.map((e) => ({ name: e.name, command: e.command, cwd: root, env: {}, watch: defaultWatch, restart: 'on-failure' as const }));
+    checkReserved(apps, full);
     return { apps, source: file };
   }
   return { apps: [], source: null };

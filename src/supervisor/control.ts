@@ -1,5 +1,6 @@
 import type { Project } from '../project/project.js';
 import { processGone } from '../postgres/postmaster-pid.js';
+import { reapLeftoverApps } from './app-groups.js';
 import { readLiveState } from './state.js';
 
 function sleep(ms: number): Promise<void> {
@@ -34,7 +35,11 @@ function killGroup(pid: number | null, signal: NodeJS.Signals): void {
  */
 export async function stopSupervisor(project: Project, graceMs = 20000): Promise<number | null> {
   const state = readLiveState(project);
-  if (!state) return null;
+  if (!state) {
+    // A supervisor killed with SIGKILL leaves its app groups running: stop them too.
+    await reapLeftoverApps(project, () => {});
+    return null;
+  }
   process.kill(state.pid, 'SIGTERM');
   if (await waitGone(state.pid, graceMs)) return state.pid;
   // It did not finish in time: take its process groups down hard.

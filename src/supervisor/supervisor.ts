@@ -37,6 +37,15 @@ export interface AppSpec {
   watch?: string[];
   /** Default "on-failure". */
   restart?: RestartPolicy;
+  /** SIGTERM → SIGKILL grace for this app. Default: the supervisor's graceMs. */
+  stopGraceMs?: number;
+}
+
+export interface ReconfigureOptions {
+  /** Also restart the database (its settings changed): apps stop first and start after it is back. */
+  restartDatabase?: boolean;
+  /** New extra ignore patterns for the file watchers. Default: unchanged. */
+  ignore?: string[];
 }
 
 export interface SupervisorOptions {
@@ -59,6 +68,12 @@ export interface SupervisorOptions {
   gitignore?: boolean;
   /** Extra gitignore-syntax patterns the watcher skips (devenv.json `watch.ignore`). */
   ignore?: string[];
+  /**
+   * Root-relative files the caller reloads itself (devenv.json, .env) and applies through
+   * reconfigure(): the app watchers skip them, so an edit gives one restart with the new
+   * configuration rather than an extra one with the old.
+   */
+  configFiles?: string[];
 }
 
 export type SupervisedState =
@@ -119,8 +134,15 @@ export class Supervisor extends EventEmitter {
   private readonly log: LogOutput;
   private readonly graceMs: number;
   private readonly dbName: string;
-  private readonly apps: App[];
+  private apps: App[];
+  /** Apps removed by reconfigure() whose stop is still in flight: shutdown waits for them. */
+  private readonly retiring = new Set<App>();
   private readonly watchers: ProjectWatcher[] = [];
+  /** reconfigure()/restartDatabase() run one at a time. */
+  private ops: Promise<void> = Promise.resolve();
+  /** While the database restarts on request, apps stay down (a restart request only stops them). */
+  private appsHeld = false;
+  private ignore: string[] | undefined;
   private shuttingDown = false;
   private killing = false;
   private shutdownPromise: Promise<void> | undefined;
@@ -141,18 +163,25 @@ export class Supervisor extends EventEmitter {
     this.opts = opts;
     this.graceMs = opts.graceMs ?? 5000;
     this.dbName = opts.databaseName ?? "postgres";
-    const names = opts.apps.map((a) => a.name);
-    const dup = names.find((n, i) => names.indexOf(n) !== i);
-    if (dup) throw new Error(`process "${dup}" is defined twice`);
-    if (names.includes(SELF) || (opts.database && names.includes(this.dbName))) {
-      throw new Error(`process names "${SELF}" and "${this.dbName}" are reserved`);
-    }
+    this.checkNames(opts.apps);
+    this.ignore = opts.ignore;
     this.log = opts.log ?? new LogOutput();
-    for (const n of [SELF, ...(opts.database ? [this.dbName] : []), ...names]) this.log.register(n);
+    for (const n of [SELF, ...(opts.database ? [this.dbName] : []), ...opts.apps.map((a) => a.name)]) this.log.register(n);
     this.dbBackoff = new Backoff(opts.backoff);
     this.apps = opts.apps.map((spec) => this.makeApp(spec));
     opts.database?.onUnexpectedExit((info) => this.onDatabaseExit(info));
     this.finished = new Promise((res) => (this.markFinished = res));
+  }
+
+  private checkNames(specs: AppSpec[]): void {
+    const names = specs.map((a) => a.name);
+    const dup = names.find((n, i) => names.indexOf(n) !== i);
+    if (dup) throw new Error(`process "${dup}" is defined twice`);
+    if (names.includes(SELF) || (this.opts.database && names.includes(this.dbName))) {
+      throw new Error(`process names "${SELF}" and "${this.dbName}" are reserved`);
+    }
+    const bad = names.find((n) => !/^[A-Za-z0-9_.-]+$/.test(n) || n.startsWith("."));
+    if (bad !== undefined) throw new Error(`invalid process name ${JSON.stringify(bad)}`);
   }
 
   /** Resolves once a shutdown (requested by anyone) has completed: what `devenv up` waits on. */
@@ -204,7 +233,7 @@ export class Supervisor extends EventEmitter {
    */
   killAppsNow(): void {
     this.shuttingDown = true;
-    for (const app of this.apps) {
+    for (const app of [...this.apps, ...this.retiring]) {
       clearTimeout(app.timer);
       app.debouncer.cancel();
       app.proc?.signal("SIGKILL");
@@ -252,6 +281,160 @@ export class Supervisor extends EventEmitter {
     return list;
   }
 
+  /**
+   * Apply a new app list (config reload). Apps whose definition changed restart with the new one,
+   * new ones start, removed ones stop, unchanged ones keep running. With `restartDatabase`, every
+   * app stops first, the database restarts, then the apps start (see restartDatabase()).
+   * Throws at once on an invalid list (nothing changes); rejects if the database does not come back.
+   */
+  reconfigure(specs: AppSpec[], opts: ReconfigureOptions = {}): Promise<void> {
+    this.checkNames(specs);
+    return this.serial(() => this.applyApps(specs, opts));
+  }
+
+  /**
+   * Restart the database on request (its settings changed). The apps stop first and start again
+   * once it is back: they would otherwise see their connections cut mid-request and crash-loop
+   * into growing backoff while it is down. Rejects if it does not come back; the apps then stay
+   * down and a later call may try again.
+   */
+  restartDatabase(): Promise<void> {
+    return this.serial(() => this.applyApps(this.apps.map((a) => a.spec), { restartDatabase: true }));
+  }
+
+  private serial(fn: () => Promise<void>): Promise<void> {
+    const run = this.ops.then(fn);
+    this.ops = run.catch(() => {});
+    return run;
+  }
+
+  private async applyApps(specs: AppSpec[], opts: ReconfigureOptions): Promise<void> {
+    if (this.shuttingDown) return;
+    const current = new Map(this.apps.map((a) => [a.spec.name, a]));
+    const wanted = new Set(specs.map((s) => s.name));
+    const removed = this.apps.filter((a) => !wanted.has(a.spec.name));
+    const changed: App[] = [];
+    const added: App[] = [];
+    let watchChanged = removed.length > 0 || (opts.ignore !== undefined && !sameJson(opts.ignore, this.ignore ?? []));
+    const next = specs.map((spec) => {
+      const app = current.get(spec.name);
+      if (!app) {
+        this.log.register(spec.name);
+        const fresh = this.makeApp(spec);
+        added.push(fresh);
+        watchChanged = true;
+        return fresh;
+      }
+      if (!sameSpec(app.spec, spec)) {
+        if (!sameJson(watchKey(this.opts.root, app.spec), watchKey(this.opts.root, spec))) watchChanged = true;
+        app.spec = spec;
+        app.policy = spec.restart ?? "on-failure";
+        changed.push(app);
+      }
+      return app;
+    });
+    if (opts.ignore !== undefined) this.ignore = opts.ignore;
+    this.apps = next;
+    // No file events for the old set while it changes; the new set gets fresh watchers below.
+    if (watchChanged) await this.closeWatchers();
+    for (const app of removed) this.say(`${app.spec.name}: removed from the configuration; stopping`);
+    for (const app of added) this.say(`${app.spec.name}: added to the configuration`);
+    for (const app of changed) this.say(`${app.spec.name}: configuration changed; restarting`);
+    await Promise.all(removed.map((a) => this.retireApp(a)));
+    if (opts.restartDatabase && this.opts.database) {
+      await this.cycleDatabase();
+    } else if (!this.appsHeld) {
+      await Promise.all(
+        [...changed, ...added].map((app) => {
+          app.backoff.reset(); // a new definition: the old crash history does not apply
+          return app.queue.request();
+        }),
+      );
+    }
+    if (watchChanged && this.opts.watch !== false && !this.shuttingDown) await this.startWatchers();
+  }
+
+  // Stop a removed app for good; shutdown waits for it through `retiring`.
+  private async retireApp(app: App): Promise<void> {
+    this.retiring.add(app);
+    try {
+      app.debouncer.cancel();
+      clearTimeout(app.timer);
+      app.queue.close();
+      await app.queue.idle();
+      await app.spawning;
+      if (app.proc && app.proc.state !== "exited") {
+        app.state = "stopping";
+        await (this.killing ? app.proc.kill() : app.proc.stop(this.graceOf(app)));
+      }
+      app.state = "stopped";
+    } finally {
+      this.retiring.delete(app);
+    }
+  }
+
+  // Apps down, database stopped and started, apps up again. Rejects if the database fails to start.
+  private async cycleDatabase(): Promise<void> {
+    const db = this.opts.database!;
+    this.appsHeld = true;
+    clearTimeout(this.dbTimer); // a crash recovery waiting in backoff: this restart replaces it
+    this.dbTimer = undefined;
+    this.say(`restarting ${this.dbName}: stopping the apps first`);
+    // Through each app's queue, so an in-flight restart finishes first; held, it starts nothing.
+    await Promise.all(
+      this.apps.map((app) => {
+        clearTimeout(app.timer);
+        app.timer = undefined;
+        return app.queue.request();
+      }),
+    );
+    if (this.shuttingDown) return;
+    await this.dbStarting?.catch(() => {});
+    if (this.shuttingDown) return;
+    this.dbState = "stopping";
+    this.dbStopping = db.stop();
+    try {
+      await this.dbStopping;
+    } catch (err) {
+      this.say(`${this.dbName} did not stop cleanly: ${message(err)}`);
+    } finally {
+      this.dbStopping = undefined;
+    }
+    this.dbState = "stopped";
+    if (this.shuttingDown) return;
+    this.dbState = "starting";
+    try {
+      this.dbStarting = db.start();
+      await this.dbStarting;
+    } catch (err) {
+      this.dbState = "failed";
+      this.say(`${this.dbName} failed to start: ${message(err)}`);
+      throw err;
+    }
+    this.dbRestarts++;
+    this.dbStartedAt = new Date();
+    this.dbState = "running";
+    this.dbBackoff.reset();
+    this.say(`${this.dbName} restarted`);
+    this.emit("database-restarted", { restarts: this.dbRestarts });
+    this.appsHeld = false;
+    if (this.shuttingDown) return;
+    await Promise.all(
+      this.apps.map((app) => {
+        app.backoff.reset();
+        return app.queue.request();
+      }),
+    );
+  }
+
+  private async closeWatchers(): Promise<void> {
+    await Promise.all(this.watchers.splice(0).map((w) => w.close()));
+  }
+
+  private graceOf(app: App): number {
+    return app.spec.stopGraceMs ?? this.graceMs;
+  }
+
   // ---- apps -------------------------------------------------------------------------------
 
   private makeApp(spec: AppSpec): App {
@@ -287,7 +470,7 @@ export class Supervisor extends EventEmitter {
 
   private async spawnApp(app: App): Promise<void> {
     const { name, command, cwd, env } = app.spec;
-    const proc = new ManagedProcess({ name, command, cwd, env, orphanGraceMs: this.graceMs });
+    const proc = new ManagedProcess({ name, command, cwd, env, orphanGraceMs: this.graceOf(app) });
     app.state = "starting";
     try {
       await proc.start();
@@ -308,7 +491,7 @@ export class Supervisor extends EventEmitter {
     if (this.shuttingDown) {
       // Shutdown began while we were spawning and could not see this process yet.
       app.state = "stopping";
-      await (this.killing ? proc.kill() : proc.stop(this.graceMs));
+      await (this.killing ? proc.kill() : proc.stop(this.graceOf(app)));
     }
   }
 
@@ -319,9 +502,14 @@ export class Supervisor extends EventEmitter {
     app.timer = undefined;
     if (app.proc && app.proc.state !== "exited") {
       app.state = "restarting";
-      await app.proc.stop(this.graceMs);
+      await app.proc.stop(this.graceOf(app));
     }
     if (this.shuttingDown) return;
+    if (this.appsHeld) {
+      // The database is restarting: stay down; cycleDatabase() starts every app afterwards.
+      app.state = "stopped";
+      return;
+    }
     await this.startApp(app);
   }
 
@@ -371,10 +559,11 @@ export class Supervisor extends EventEmitter {
     const root = resolve(this.opts.root);
     // Apps watching the same paths share one watcher.
     const groups = new Map<string, { paths: string[]; apps: App[] }>();
+    const configFiles = new Set(this.opts.configFiles ?? []);
     for (const app of this.apps) {
       const paths = app.spec.watch ?? ["."];
       if (paths.length === 0) continue;
-      const key = paths.map((p) => resolve(root, p)).sort().join("\0");
+      const key = watchKey(root, app.spec).join("\0");
       const group = groups.get(key) ?? { paths, apps: [] };
       group.apps.push(app);
       groups.set(key, group);
@@ -384,7 +573,8 @@ export class Supervisor extends EventEmitter {
         root,
         paths,
         gitignore: this.opts.gitignore,
-        ignore: this.opts.ignore,
+        ignore: this.ignore,
+        extraIgnored: configFiles.size ? (rel) => configFiles.has(rel) : undefined,
         onChange: (rel) => {
           for (const app of apps) app.debouncer.push(rel);
         },
@@ -419,10 +609,12 @@ export class Supervisor extends EventEmitter {
       signal: info.signal,
     } satisfies RestartScheduled);
     clearTimeout(this.dbTimer);
-    this.dbTimer = setTimeout(() => void this.restartDatabase(), delayMs);
+    this.dbTimer = setTimeout(() => void this.recoverDatabase(), delayMs);
   }
 
-  private async restartDatabase(): Promise<void> {
+  // After an unexpected exit. The apps keep running: most reconnect, and one that does not
+  // crashes and gets its own backoff.
+  private async recoverDatabase(): Promise<void> {
     this.dbTimer = undefined;
     if (this.shuttingDown) return;
     this.dbState = "starting";
@@ -453,20 +645,21 @@ export class Supervisor extends EventEmitter {
       clearTimeout(app.timer);
       app.queue.close();
     }
-    await Promise.all(this.watchers.map((w) => w.close()));
+    await this.closeWatchers();
     await Promise.all(
-      this.apps.map(async (app) => {
+      [...this.apps, ...this.retiring].map(async (app) => {
         await app.queue.idle(); // a restart in flight finishes its stop and starts nothing
         await app.spawning; // a spawn in flight sees shuttingDown and stops what it started
         if (app.proc && app.proc.state !== "exited") {
           app.state = "stopping";
-          await (this.killing ? app.proc.kill() : app.proc.stop(this.graceMs));
+          await (this.killing ? app.proc.kill() : app.proc.stop(this.graceOf(app)));
         }
         app.state = app.state === "failed" ? "failed" : "stopped";
       }),
     );
     const db = this.opts.database;
-    // Never stop the database in the middle of its own start: let that finish (or fail) first.
+    // Never stop the database in the middle of its own stop or start: let that finish first.
+    await this.dbStopping?.catch(() => {});
     await this.dbStarting?.catch(() => {});
     if (db && (this.dbState === "running" || this.dbState === "starting" || this.dbState === "backoff")) {
       this.dbState = "stopping";
@@ -486,7 +679,7 @@ export class Supervisor extends EventEmitter {
     this.killing = true;
     this.say("killing all processes now");
     await Promise.all([
-      ...this.apps.map((a) => a.proc?.kill()),
+      ...[...this.apps, ...this.retiring].map((a) => a.proc?.kill()),
       this.dbStopping && this.opts.database?.kill ? this.opts.database.kill() : undefined,
     ]);
   }
@@ -494,6 +687,27 @@ export class Supervisor extends EventEmitter {
   private say(text: string): void {
     this.log.line(SELF, text);
   }
+}
+
+function sameJson(a: unknown, b: unknown): boolean {
+  return JSON.stringify(a) === JSON.stringify(b);
+}
+
+function watchKey(root: string, spec: AppSpec): string[] {
+  return (spec.watch ?? ["."]).map((p) => resolve(root, p)).sort();
+}
+
+// Environment objects compare by content, whatever their key order.
+function sameSpec(a: AppSpec, b: AppSpec): boolean {
+  const env = (e: NodeJS.ProcessEnv | undefined) => (e ? Object.entries(e).sort(([x], [y]) => (x < y ? -1 : x > y ? 1 : 0)) : null);
+  return (
+    a.command === b.command &&
+    resolve(a.cwd) === resolve(b.cwd) &&
+    (a.restart ?? "on-failure") === (b.restart ?? "on-failure") &&
+    a.stopGraceMs === b.stopGraceMs &&
+    sameJson(a.watch ?? null, b.watch ?? null) &&
+    sameJson(env(a.env), env(b.env))
+  );
 }
 
 function message(err: unknown): string {

@@ -380,4 +380,65 @@ describe("Supervisor", () => {
     expect(readFileSync(join(h.dir, ".pgres/logs/web.log"), "utf8")).toBe("hello from web\n");
     expect(readFileSync(join(h.dir, ".pgres/logs/devenv.log"), "utf8")).toContain("web started (pid ");
   });
+
+  it("reconfigure: a changed app restarts with its new env, an unchanged one keeps running, a removed one is gone, an added one starts", async () => {
+    const h = setup((dir) => [
+      { name: "web", command: "sleep 1000", cwd: dir, env: { ...process.env, V: "1" }, watch: [] },
+      { name: "keep", command: "sleep 1000", cwd: dir, watch: [] },
+      { name: "old", command: "sleep 1000 & wait", cwd: dir, watch: [] },
+    ]);
+    await h.sup.start();
+    const [web1] = starts(h, "web");
+    const [keep1] = starts(h, "keep");
+    const [old1] = starts(h, "old");
+    await h.sup.reconfigure([
+      { name: "web", command: "sleep 1000", cwd: h.dir, env: { ...process.env, V: "2" }, watch: [] },
+      { name: "keep", command: "sleep 1000", cwd: h.dir, watch: [] },
+      { name: "new", command: "sleep 1000", cwd: h.dir, watch: [] },
+    ]);
+    expect(starts(h, "keep")).toEqual([keep1]);
+    expect(starts(h, "web")).toHaveLength(2);
+    assertGroupGone(web1!);
+    assertGroupGone(old1!);
+    const web2 = starts(h, "web")[1]!;
+    expect(readFileSync(`/proc/${web2}/environ`, "utf8").split("\0")).toContain("V=2");
+    expect(starts(h, "new")).toHaveLength(1);
+    expect(h.sup.status().map((s) => [s.name, s.state])).toEqual([
+      ["postgres", "running"],
+      ["web", "running"],
+      ["keep", "running"],
+      ["new", "running"],
+    ]);
+    expect(h.out.lines).toContain("devenv   | old: removed from the configuration; stopping");
+    expect(() => h.sup.reconfigure([{ name: "postgres", command: "true", cwd: h.dir }])).toThrow(/reserved/);
+  });
+
+  it("restartDatabase stops the apps first, restarts the database, then starts the apps", async () => {
+    const h = setup((dir) => [{ name: "web", command: "sleep 1000", cwd: dir, watch: [] }]);
+    await h.sup.start();
+    const mark = h.order.length;
+    await h.sup.restartDatabase();
+    expect(h.order.slice(mark)).toEqual(["web:exit", "db:stop", "db:start", "web:start"]);
+    expect(h.db.pids).toHaveLength(2);
+    expect(isAlive(h.db.pids[0]!)).toBe(false);
+    expect(h.sup.status().map((s) => [s.name, s.state, s.restarts])).toEqual([
+      ["postgres", "running", 1],
+      ["web", "running", 1],
+    ]);
+    // A database that does not come back: rejects, apps stay down, a later call recovers.
+    h.db.failStarts = 1;
+    await expect(h.sup.restartDatabase()).rejects.toThrow(/could not start/);
+    expect(h.sup.status().map((s) => s.state)).toEqual(["failed", "stopped"]);
+    await h.sup.restartDatabase();
+    expect(h.sup.status().map((s) => s.state)).toEqual(["running", "running"]);
+  });
+
+  it("files the caller reloads itself (configFiles) do not restart apps", async () => {
+    const h = setup((dir) => [{ name: "web", command: "sleep 1000", cwd: dir }], { configFiles: ["devenv.json", ".env"] });
+    await h.sup.start();
+    writeFileSync(join(h.dir, "devenv.json"), "{}");
+    writeFileSync(join(h.dir, ".env"), "A=1");
+    await settleWithSentinel(h, "web");
+    expect(h.changes.map((c) => c.paths)).toEqual([["sentinel.txt"]]);
+  });
 });
