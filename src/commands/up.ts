@@ -240,15 +240,39 @@ async function startDetached(project: Project, command: string[], out: Output): 
   while (Date.now() < until) {
     const state = readLiveState(project);
     if (state && state.pid === child.pid && state.phase === 'running') {
-      out.info(`devenv up is running in the background (pid ${child.pid}); \`devenv status\`, \`devenv logs -f\`, \`devenv down\``);
-      return 0;
+      // An app that could not even be started (command not found, bad cwd) means "not up":
+      // stop everything so a non-zero exit leaves nothing running behind a script.
+      const broken = state.processes.filter((p) => p.state === 'failed' || p.state === 'crashed').map((p) => p.name);
+      if (broken.length === 0) {
+        out.info(`devenv up is running in the background (pid ${child.pid}); \`devenv status\`, \`devenv logs -f\`, \`devenv down\``);
+        return 0;
+      }
+      // Only the lines about the broken apps: the shutdown that follows is noise here.
+      const about = readFileSync(logFile, 'utf8')
+        .slice(startOffset)
+        .split('\n')
+        .filter((l) => broken.some((name) => l.includes(name)));
+      await stopChild(child.pid!, () => exited !== undefined);
+      const tail = lastLines(about.join('\n'), 4);
+      throw new UserError(`devenv up -d: ${broken.join(', ')} could not start, so everything was stopped again: ${tail}`);
     }
     if (exited !== undefined) break;
     await new Promise((r) => setTimeout(r, 20));
   }
-  if (exited === undefined) process.kill(child.pid!, 'SIGTERM');
+  if (exited === undefined) await stopChild(child.pid!, () => exited !== undefined);
   const tail = lastLines(readFileSync(logFile, 'utf8').slice(startOffset), 8);
   throw new UserError(`devenv up did not start in the background${exited !== undefined ? ` (exit ${exited})` : ' (timed out)'}: ${tail}`);
+}
+
+/** SIGTERM the background supervisor (it stops apps, then postgres) and wait until it has exited. */
+async function stopChild(pid: number, gone: () => boolean): Promise<void> {
+  try {
+    process.kill(pid, 'SIGTERM');
+  } catch {
+    return;
+  }
+  const until = Date.now() + 30000;
+  while (!gone() && Date.now() < until) await new Promise((r) => setTimeout(r, 20));
 }
 
 function fileSize(file: string): number {

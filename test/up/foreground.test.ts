@@ -102,6 +102,20 @@ describe('devenv up (foreground)', () => {
     expect(postgresProcessesUnder(dir)).toEqual([]);
   });
 
+  it('up -d exits non-zero naming an app that cannot start, and stops everything again', async () => {
+    const { dir, groups } = project('up-d-app', { Procfile: 'web: no-such-command-xyz --serve\nok: sleep 1000\n' });
+    const r = await devenv(dir, ['up', '-d']);
+    expect(r.code).toBe(1);
+    expect(r.stderr.trim().split('\n')).toHaveLength(1);
+    expect(r.stderr).toMatch(/^devenv: devenv up -d: web could not start, so everything was stopped again: .*no-such-command-xyz/);
+    for (const pid of startedPids(logText(dir, 'devenv'), 'ok')) {
+      groups.add(pid);
+      assertGroupGone(pid);
+    }
+    expect(supervisorPid(dir)).toBeNull();
+    expect(postgresProcessesUnder(dir)).toEqual([]);
+  });
+
   it('after SIGKILL of devenv up, psql works and the next up adopts postgres and replaces the orphaned app; reset cleans up after another SIGKILL', async () => {
     const { dir, groups } = project('up-kill', { Procfile: 'web: sleep 1000 & wait\n' });
     const first = await devenv(dir, ['up', '-d']);
