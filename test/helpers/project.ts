@@ -1,8 +1,9 @@
-import { spawn, spawnSync, type SpawnOptions } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { chmodSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, readlinkSync, realpathSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { execa } from 'execa';
 
 export const REPO = fileURLToPath(new URL('../..', import.meta.url));
 export const CLI = path.join(REPO, 'bin', 'devenv');
@@ -40,21 +41,19 @@ export function devenv(cwd: string, args: string[], opts: { env?: Record<string,
   return runProcess(process.execPath, [CLI, ...args], { cwd, env: baseEnv(opts.env) }, opts.input, opts.timeoutMs);
 }
 
-export function runProcess(file: string, args: string[], options: SpawnOptions, input?: string, timeoutMs = 60000): Promise<CliResult> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(file, args, { ...options, stdio: ['pipe', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout!.on('data', (d) => (stdout += d));
-    child.stderr!.on('data', (d) => (stderr += d));
-    const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
-    child.on('error', reject);
-    child.on('close', (code) => {
-      clearTimeout(timer);
-      resolve({ code, stdout, stderr });
-    });
-    child.stdin!.end(input ?? '');
+/** Run a program to completion with execa; a non-zero exit is a result to assert on, not an exception. */
+export async function runProcess(file: string, args: string[], options: { cwd?: string; env?: NodeJS.ProcessEnv }, input?: string, timeoutMs = 60000): Promise<CliResult> {
+  const r = await execa(file, args, {
+    cwd: options.cwd,
+    env: options.env,
+    extendEnv: false,
+    input: input ?? '',
+    reject: false,
+    stripFinalNewline: false,
+    timeout: timeoutMs,
+    killSignal: 'SIGKILL',
   });
+  return { code: r.exitCode ?? null, stdout: r.stdout, stderr: r.stderr };
 }
 
 /** Processes whose command line names postgres and whose cwd is inside `dir` (postgres chdirs into its data dir). */
