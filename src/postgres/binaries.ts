@@ -1,8 +1,9 @@
-import { accessSync, constants, existsSync, readdirSync, readFileSync, symlinkSync } from 'node:fs';
+import { accessSync, constants, existsSync, mkdirSync, readdirSync, readFileSync, realpathSync, renameSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { spawnSync } from 'node:child_process';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { UserError } from '../errors.js';
+import { cacheDir } from '../util/dirs.js';
 
 export interface Binaries {
   bindir: string;
@@ -139,9 +140,44 @@ export function serverVersion(bindir: string): string | null {
   return m ? m[1] : null;
 }
 
-function probe(c: Candidate): Binaries | null {
+/**
+ * serverVersion, remembered per binary (path, inode, size, mtime) in the user cache dir: asking
+ * `postgres --version` costs a process (~12 ms) on every command otherwise. Best effort both ways.
+ */
+function cachedServerVersion(bindir: string, env: NodeJS.ProcessEnv): string | null {
+  let key: string;
+  try {
+    const file = realpathSync(path.join(bindir, 'postgres'));
+    const st = statSync(file);
+    key = `${file}\0${st.ino}\0${st.size}\0${st.mtimeMs}`;
+  } catch {
+    return serverVersion(bindir);
+  }
+  const store = path.join(cacheDir(env), 'server-versions.json');
+  let known: Record<string, string> = {};
+  try {
+    known = JSON.parse(readFileSync(store, 'utf8')) as Record<string, string>;
+  } catch {
+    // none yet, or unreadable: ask the binary
+  }
+  if (typeof known[key] === 'string' && /^\d+(\.\d+)?$/.test(known[key]!)) return known[key]!;
+  const version = serverVersion(bindir);
+  if (version) {
+    try {
+      mkdirSync(path.dirname(store), { recursive: true });
+      const tmp = `${store}.${process.pid}.tmp`;
+      writeFileSync(tmp, `${JSON.stringify({ ...known, [key]: version })}\n`);
+      renameSync(tmp, store);
+    } catch {
+      // read-only cache: we just ask again next time
+    }
+  }
+  return version;
+}
+
+function probe(c: Candidate, env: NodeJS.ProcessEnv): Binaries | null {
   if (!hasServer(c.bindir)) return null;
-  const version = serverVersion(c.bindir);
+  const version = cachedServerVersion(c.bindir, env);
   if (!version) return null;
   return { bindir: c.bindir, major: Number(version.split('.')[0]), version, source: c.source };
 }
@@ -168,17 +204,24 @@ function explicitCandidates(value: string, source: string): Candidate[] | 'syste
   return [{ bindir: value, source }];
 }
 
-/** Where to look, in order: explicit override, PATH, pg_config, well-known dirs, embedded. */
-function candidates(opts: FindOptions): Candidate[] {
+/**
+ * Where to look, in order: explicit override, PATH, pg_config, well-known dirs, embedded.
+ * A generator: later places (pg_config is a process) are only looked at when earlier ones do not fit.
+ */
+function* candidates(opts: FindOptions): Generator<Candidate> {
   const env = opts.env ?? process.env;
   const explicit = env.PGRES_BINDIR ? explicitCandidates(env.PGRES_BINDIR, 'PGRES_BINDIR') : opts.configured ? explicitCandidates(opts.configured, 'postgres.binaries') : null;
-  if (Array.isArray(explicit)) return explicit;
-  const list = [...pathCandidates(env), ...pgConfigCandidate(env), ...wellKnownCandidates()];
+  if (Array.isArray(explicit)) {
+    yield* explicit;
+    return;
+  }
+  yield* pathCandidates(env);
+  yield* pgConfigCandidate(env);
+  yield* wellKnownCandidates();
   if (explicit !== 'system') {
     const e = embeddedCandidate();
-    if (e) list.push(e);
+    if (e) yield e;
   }
-  return list;
 }
 
 /** Pick the server binaries for a project; a clear error listing what was found when none fits. */
@@ -190,7 +233,7 @@ export function findBinaries(opts: FindOptions = {}): Binaries {
     const key = path.resolve(c.bindir);
     if (seen.has(key)) continue;
     seen.add(key);
-    const b = probe(c);
+    const b = probe(c, opts.env ?? process.env);
     if (!b) continue;
     if (wanted === undefined || b.major === wanted) {
       if (b.source === 'embedded') hydrateEmbeddedSymlinks(path.resolve(b.bindir, '..', '..'));
