@@ -1,7 +1,6 @@
 import { spawn } from 'node:child_process';
 import { closeSync, mkdirSync, openSync, readFileSync } from 'node:fs';
 import path from 'node:path';
-import { watch } from 'chokidar';
 import { UserError } from '../errors.js';
 import { DOTENV_FILE, readDotenv } from '../project/dotenv-file.js';
 import { appDefinitions, type AppDefinition } from '../project/processes.js';
@@ -10,12 +9,9 @@ import { CONFIG_FILE } from '../project/root.js';
 import { lastLines } from '../postgres/cluster.js';
 import { ensureCluster, preparePostgres } from '../postgres/prepare.js';
 import { PostgresService } from '../postgres/service.js';
-import { Debouncer } from '../supervisor/debounce.js';
 import { LogOutput } from '../supervisor/log-output.js';
-import { reapLeftoverApps, writeAppGroups } from '../supervisor/app-groups.js';
-import { RestartQueue } from '../supervisor/restart-queue.js';
 import { clearState, readLiveState, writeState } from '../supervisor/state.js';
-import { Supervisor, type AppSpec } from '../supervisor/supervisor.js';
+import type { AppSpec, Supervisor } from '../supervisor/supervisor.js';
 import { acquireUpLock } from '../supervisor/up-lock.js';
 import { terminalOutput, type Output } from '../util/output.js';
 
@@ -55,6 +51,25 @@ function logOutput(log: LogOutput): Output {
   return { info: (l) => log.line('devenv', l), notice: (l) => log.line('devenv', l), step: () => {} };
 }
 
+/** Loaded after postgres has been told to start: these take tens of ms to import. */
+async function supervisorModules() {
+  const [sup, groups, queue, debounce, chokidar] = await Promise.all([
+    import('../supervisor/supervisor.js'),
+    import('../supervisor/app-groups.js'),
+    import('../supervisor/restart-queue.js'),
+    import('../supervisor/debounce.js'),
+    import('chokidar'),
+  ]);
+  return {
+    Supervisor: sup.Supervisor,
+    reapLeftoverApps: groups.reapLeftoverApps,
+    writeAppGroups: groups.writeAppGroups,
+    RestartQueue: queue.RestartQueue,
+    Debouncer: debounce.Debouncer,
+    watch: chokidar.watch,
+  };
+}
+
 async function supervise(initial: Project, command: string[], out: Output): Promise<number> {
   let project = initial;
   const pg = preparePostgres(project);
@@ -62,16 +77,20 @@ async function supervise(initial: Project, command: string[], out: Output): Prom
   const release = acquireUpLock(project);
   const detached = process.env[DETACHED_ENV] === '1';
   let supervisor: Supervisor;
-  let service: PostgresService;
+  let service: PostgresService | undefined;
+  let mods: Awaited<ReturnType<typeof supervisorModules>>;
   let log: LogOutput;
   let source: string | null;
   let defs: AppDefinition[];
   try {
     ({ apps: defs, source } = appDefinitions(project.root, project.config, command));
     log = new LogOutput({ logDir: project.paths.logs, names: ['devenv', 'postgres', ...defs.map((d) => d.name)] });
-    await reapLeftoverApps(project, (l) => log.line('devenv', l));
     service = new PostgresService(pg, logOutput(log), (line) => log.show('postgres', line));
-    supervisor = new Supervisor({
+    // Postgres boots in its own process while we load the supervisor's modules (chokidar, ...).
+    service.prestart();
+    mods = await supervisorModules();
+    await mods.reapLeftoverApps(project, (l) => log.line('devenv', l));
+    supervisor = new mods.Supervisor({
       root: project.root,
       database: service,
       apps: appSpecs(project, defs),
@@ -81,9 +100,11 @@ async function supervise(initial: Project, command: string[], out: Output): Prom
       configFiles: CONFIG_FILES,
     });
   } catch (err) {
+    await service?.stop();
     release();
     throw err;
   }
+  const { writeAppGroups, RestartQueue, Debouncer, watch } = mods;
   const startedAt = new Date().toISOString();
   let phase = 'starting';
   let exitCode = 0;

@@ -37,7 +37,22 @@ export class PostgresService {
     this.pg.project = project;
   }
 
-  async start(): Promise<void> {
+  /** A start begun before the supervisor exists (so module loading overlaps postgres' boot). */
+  private early: Promise<void> | null = null;
+
+  /** Begin starting now; the next start() call returns this attempt instead of starting again. */
+  prestart(): void {
+    this.early = this.begin();
+    this.early.catch(() => undefined); // handled by whoever calls start()
+  }
+
+  start(): Promise<void> {
+    const early = this.early;
+    this.early = null;
+    return early ?? this.begin();
+  }
+
+  private async begin(): Promise<void> {
     this.stopping = false;
     this.tail?.stop();
     this.tail = new FileTail(serverLogPath(this.pg.project), this.onLogLine).start();

@@ -96,7 +96,7 @@ function freshDir(label) {
 }
 
 function devenv(cwd, args, extraEnv = {}) {
-  return runTimed(NODE, [CLI, ...args], { cwd, env: { ...ENV, ...extraEnv } });
+  return runTimed(CLI, [...args], { cwd, env: { ...ENV, ...extraEnv } });
 }
 
 function addRow(row) {
@@ -181,7 +181,7 @@ async function waitConnect(socketDir, timeoutMs = 60000) {
 
 /** `devenv up` in the foreground (no apps): time from spawn until a connection works. */
 async function upUntilConnected(dir, extraEnv = {}, args = []) {
-  const up = startLong(NODE, [CLI, 'up', ...args], { cwd: dir, env: { ...ENV, ...extraEnv } });
+  const up = startLong(CLI, ['up', ...args], { cwd: dir, env: { ...ENV, ...extraEnv } });
   try {
     const t = await Promise.race([waitConnect(path.join(dir, '.pgres')), up.exited.then((e) => Promise.reject(new Error(`devenv up exited (${e.code ?? e.signal}): ${up.lines.slice(-6).join(' | ')}`)))]);
     return { up, ms: t - up.t0 };
@@ -210,7 +210,7 @@ function postmasterPid(data) {
 async function rowsColdStart() {
   // Warm the template cache once (not timed): the first-ever case is measured separately below.
   const warm = freshDir('warm');
-  await runOk(NODE, [CLI, 'init'], { cwd: warm, env: ENV });
+  await runOk(CLI, ['init'], { cwd: warm, env: ENV });
   rmSync(warm, { recursive: true, force: true });
 
   const cold = { ours: [], theirs: [] };
@@ -249,12 +249,12 @@ async function rowsColdStart() {
 
 async function rowResetUp() {
   const dir = freshDir('reset');
-  await runOk(NODE, [CLI, 'init'], { cwd: dir, env: ENV });
+  await runOk(CLI, ['init'], { cwd: dir, env: ENV });
   const rd = recipeDirs();
   const s = { ours: [], theirs: [] };
   for (let i = 0; i < RUNS; i++) {
     const t0 = now();
-    await runOk(NODE, [CLI, 'reset', '-y'], { cwd: dir, env: ENV });
+    await runOk(CLI, ['reset', '-y'], { cwd: dir, env: ENV });
     const r = await upUntilConnected(dir);
     s.ours.push(r.ms + (r.up.t0 - t0));
     await stopUp(r.up, dir);
@@ -274,7 +274,7 @@ async function rowsWarmStartStop() {
   const { preparePostgres, ensureServer } = await import(path.join(REPO, 'dist/postgres/prepare.js'));
   const { stopServer } = await import(path.join(REPO, 'dist/postgres/server.js'));
   const dir = freshDir('warmstart');
-  await runOk(NODE, [CLI, 'init'], { cwd: dir, env: ENV });
+  await runOk(CLI, ['init'], { cwd: dir, env: ENV });
   const rd = recipeDirs();
   await runRecipe(rd.data);
   await pgCtl(rd.data, ['-m', 'fast', '-w', 'stop']);
@@ -309,7 +309,7 @@ async function rowsWarmStartStop() {
   const down = { ours: [], theirs: [] };
   let downNote;
   for (let i = 0; i < RUNS; i++) {
-    await runOk(NODE, [CLI, 'up', '-d'], { cwd: dir, env: ENV });
+    await runOk(CLI, ['up', '-d'], { cwd: dir, env: ENV });
     await waitConnect(path.join(dir, '.pgres'));
     const r = await devenv(dir, ['down']);
     if (r.code !== 0) {
@@ -369,7 +369,7 @@ async function rowRestart() {
   const portT = nextPort++;
   for (const d of [ours, theirs]) writeFileSync(path.join(d, 'app.js'), APP('v0'));
   writeFileSync(path.join(ours, 'devenv.json'), '{}\n');
-  const up = startLong(NODE, [CLI, 'up', '--', 'node', 'app.js'], { cwd: ours, env: { ...ENV, PORT: String(portO) } });
+  const up = startLong(CLI, ['up', '--', 'node', 'app.js'], { cwd: ours, env: { ...ENV, PORT: String(portO) } });
   const mon = startLong(NODE, [NODEMON, 'app.js'], { cwd: theirs, env: { ...ENV, PORT: String(portT) } });
   const s = { ours: [], theirs: [] };
   try {
@@ -443,11 +443,11 @@ async function rowShellHook() {
   writeFileSync(path.join(proj, 'devenv.json'), '{}\n');
   writeFileSync(path.join(proj, '.env'), 'API_KEY=abc123\nGREETING="hello world"\n');
   // direnv's equivalent: the same six variables devenv computes, plus the same .env.
-  const contract = JSON.parse((await runOk(NODE, [CLI, 'env', '--shell', 'json'], { cwd: proj, env: ENV })).stdout);
+  const contract = JSON.parse((await runOk(CLI, ['env', '--shell', 'json'], { cwd: proj, env: ENV })).stdout);
   writeFileSync(path.join(proj, '.envrc'), `${Object.entries(contract).map(([k, v]) => `export ${k}='${v}'`).join('\n')}\ndotenv\n`);
-  await runOk(NODE, [CLI, 'allow'], { cwd: proj, env: ENV });
+  await runOk(CLI, ['allow'], { cwd: proj, env: ENV });
   const oursHook = path.join(TMP, 'hook.bash');
-  writeFileSync(oursHook, (await runOk(NODE, [CLI, 'hook', 'bash'], { env: ENV })).stdout);
+  writeFileSync(oursHook, (await runOk(CLI, ['hook', 'bash'], { env: ENV })).stdout);
   const script = path.join(TMP, 'hook-bench.bash');
   writeFileSync(script, hookScript());
   const sides = [{ name: 'ours', hook: oursHook, fn: '__pgres_hook', rw: '1' }];
@@ -510,8 +510,8 @@ async function rowStartTime() {
   const s = { help: [], env: [], node: [] };
   for (let i = 0; i < Math.max(RUNS * 3, 1); i++) {
     s.node.push((await runOk(NODE, ['-e', '0'], { cwd: dir, env: ENV })).ms);
-    s.help.push((await runOk(NODE, [CLI, '--help'], { cwd: dir, env: ENV })).ms);
-    s.env.push((await runOk(NODE, [CLI, 'env'], { cwd: dir, env: ENV })).ms);
+    s.help.push((await runOk(CLI, ['--help'], { cwd: dir, env: ENV })).ms);
+    s.env.push((await runOk(CLI, ['env'], { cwd: dir, env: ENV })).ms);
   }
   const extra = process.env.NODE_EXTRA_CA_CERTS ? ' (NODE_EXTRA_CA_CERTS set, as in this environment)' : '';
   addRow({ id: '7a', title: 'start time: devenv --help', unit: 'ms', ours: { label: 'devenv --help', samples: s.help }, theirs: { label: `node -e 0${extra}`, samples: s.node }, target: { maxRatio: 1.3 } });
@@ -525,7 +525,7 @@ async function rowMemory() {
   writeFileSync(path.join(dir, 'app.js'), APP('m'));
   const [p1, p2] = [nextPort++, nextPort++];
   writeFileSync(path.join(dir, 'devenv.json'), JSON.stringify({ processes: { web: { command: 'node app.js', port: p1 }, worker: { command: 'node app.js', port: p2 } } }, null, 2));
-  const up = startLong(NODE, [CLI, 'up'], { cwd: dir, env: ENV });
+  const up = startLong(CLI, ['up'], { cwd: dir, env: ENV });
   let peak = 0;
   let tree = 0;
   try {
@@ -616,14 +616,14 @@ async function rowWatcher() {
   const genMs = now() - t0;
   writeFileSync(path.join(dir, 'app.js'), APP('w'));
   writeFileSync(path.join(dir, 'devenv.json'), '{}\n');
-  await runOk(NODE, [CLI, 'init'], { cwd: dir, env: ENV });
+  await runOk(CLI, ['init'], { cwd: dir, env: ENV });
   const files = SIZES.treeDirs * SIZES.treeFiles;
   const nm = SIZES.nmDirs * SIZES.nmFiles;
   const s = { ours: [], theirs: [], oursMem: [], theirsMem: [] };
   let nodemonCount = '';
   for (let i = 0; i < SIZES.watchRuns; i++) {
     const port = nextPort++;
-    const up = startLong(NODE, [CLI, 'up', '--', 'node', 'app.js'], { cwd: dir, env: { ...ENV, PORT: String(port) } });
+    const up = startLong(CLI, ['up', '--', 'node', 'app.js'], { cwd: dir, env: { ...ENV, PORT: String(port) } });
     try {
       s.ours.push((await up.waitLine(/running 1 app process/, 300000)) - up.t0);
       await sleep(1000);

@@ -36,9 +36,9 @@ export function baseEnv(extra: Record<string, string | undefined> = {}): NodeJS.
   return { ...env, ...extra };
 }
 
-/** Run the real CLI (node bin/devenv) and collect its output. */
+/** Run the real CLI (bin/devenv, as a user would) and collect its output. */
 export function devenv(cwd: string, args: string[], opts: { env?: Record<string, string | undefined>; input?: string; timeoutMs?: number } = {}): Promise<CliResult> {
-  return runProcess(process.execPath, [CLI, ...args], { cwd, env: baseEnv(opts.env) }, opts.input, opts.timeoutMs);
+  return runProcess(CLI, [...args], { cwd, env: baseEnv(opts.env) }, opts.input, opts.timeoutMs);
 }
 
 /** Run a program to completion with execa; a non-zero exit is a result to assert on, not an exception. */
@@ -86,7 +86,7 @@ export async function cleanupProject(dir: string, env: Record<string, string | u
     }
   }
   await waitFor(() => postgresProcessesUnder(dir).length === 0, 10000);
-  spawnSync(process.execPath, [CLI, 'reset', '-y'], { cwd: dir, env: baseEnv(env), stdio: 'ignore' });
+  spawnSync(CLI, ['reset', '-y'], { cwd: dir, env: baseEnv(env), stdio: 'ignore' });
   rmSync(dir, { recursive: true, force: true });
   return left;
 }

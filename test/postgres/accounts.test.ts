@@ -79,14 +79,14 @@ describe.runIf(IS_ROOT && repoReachableByOthers())('as an ordinary account', () 
   });
 
   const asUser = (cwd: string, args: string[]) =>
-    runProcess('runuser', ['-u', USER, '--', process.execPath, CLI, ...args], {
+    runProcess('runuser', ['-u', USER, '--', CLI, ...args], {
       cwd,
       env: baseEnv({ PGRES_CACHE_DIR: cache, HOME: cache, USER, LOGNAME: USER }),
     });
 
   test.each(['system', 'embedded'])('init, psql and reset with %s binaries', async (bindir) => {
     chownSync(dir, uid, uid);
-    const init = await runProcess('runuser', ['-u', USER, '--', 'env', `PGRES_BINDIR=${bindir}`, process.execPath, CLI, 'init'], {
+    const init = await runProcess('runuser', ['-u', USER, '--', 'env', `PGRES_BINDIR=${bindir}`, CLI, 'init'], {
       cwd: dir,
       env: baseEnv({ PGRES_CACHE_DIR: cache, HOME: cache, USER, LOGNAME: USER }),
     });

@@ -16,7 +16,7 @@ function readPid(pgdata: string): { pid: number; status: string } | null {
 
 /** Hold a server up through a long-running `devenv psql` session; returns its postmaster pid and a stop function. */
 async function holdServer(dir: string, env: Record<string, string>) {
-  const child = spawn(process.execPath, [CLI, 'psql', '-c', 'select pg_sleep(60)'], { cwd: dir, env: baseEnv(env), stdio: 'ignore' });
+  const child = spawn(CLI, ['psql', '-c', 'select pg_sleep(60)'], { cwd: dir, env: baseEnv(env), stdio: 'ignore' });
   const exited = new Promise<number | null>((r) => child.on('exit', (code) => r(code)));
   const up = await waitFor(() => readPid(path.join(dir, '.pgres'))?.status === 'ready', 30000);
   expect(up).toBe(true);

@@ -75,7 +75,7 @@ test('postgres.version that no binaries satisfy lists what was found', async () 
 });
 
 test('an init killed half-way leaves no .pgres; the next init removes the leftovers and makes a good cluster', async () => {
-  const child = spawn(process.execPath, [CLI, 'init'], {
+  const child = spawn(CLI, ['init'], {
     cwd: dir,
     env: baseEnv({ PGRES_NO_TEMPLATE: '1' }),
     detached: true,

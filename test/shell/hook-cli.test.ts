@@ -4,11 +4,11 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { CLI, which } from './tmux.js';
+import { CLI, REPO, which } from './tmux.js';
 
 const dir = mkdtempSync(path.join(tmpdir(), 'devenv-hook-cli-'));
 const env = { ...process.env, HOME: dir, XDG_CACHE_HOME: path.join(dir, 'cache'), XDG_DATA_HOME: path.join(dir, 'data') };
-const devenv = (...args: string[]) => spawnSync(process.execPath, [CLI, ...args], { encoding: 'utf8', env, cwd: dir });
+const devenv = (...args: string[]) => spawnSync(CLI, [...args], { encoding: 'utf8', env, cwd: dir });
 
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
@@ -19,7 +19,8 @@ describe('devenv hook', () => {
       expect(r.status).toBe(0);
       expect(r.stdout).not.toContain('@PGRES_');
       expect(r.stdout).toContain(process.execPath);
-      expect(r.stdout).toContain(CLI);
+      // node runs the compiled entry directly (the sh launcher would cost a fork per prompt change).
+      expect(r.stdout).toContain(path.join(REPO, 'dist', 'main.js'));
       expect(r.stdout).toContain('NODE_OPTIONS');
       const file = path.join(dir, `hook.${shell}`);
       writeFileSync(file, r.stdout);

@@ -36,7 +36,7 @@ export function makeSandbox(label: string): Sandbox {
   writeFileSync(counter, '');
   // The hook pins node's absolute path; the tests repoint it at this wrapper to count the runs.
   writeFileSync(path.join(bin, 'node'), `#!/bin/sh\necho run >> '${counter}'\nexec '${process.execPath}' "$@"\n`);
-  writeFileSync(path.join(bin, 'devenv'), `#!/bin/sh\nexec '${process.execPath}' '${CLI}' "$@"\n`);
+  writeFileSync(path.join(bin, 'devenv'), `#!/bin/sh\nexec '${CLI}' "$@"\n`);
   chmodSync(path.join(bin, 'node'), 0o755);
   chmodSync(path.join(bin, 'devenv'), 0o755);
   const env = {

@@ -112,7 +112,7 @@ export class ForegroundUp {
   readonly closed: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
 
   constructor(dir: string, args: string[] = []) {
-    this.child = spawn(process.execPath, [CLI, 'up', ...args], { cwd: dir, env: baseEnv(), stdio: ['ignore', 'pipe', 'pipe'] });
+    this.child = spawn(CLI, ['up', ...args], { cwd: dir, env: baseEnv(), stdio: ['ignore', 'pipe', 'pipe'] });
     this.child.stdout!.on('data', (d) => (this.output += d));
     this.child.stderr!.on('data', (d) => (this.output += d));
     this.closed = new Promise((resolve) => this.child.on('close', (code, signal) => resolve({ code, signal })));

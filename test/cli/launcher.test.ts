@@ -1,0 +1,41 @@
+import { copyFileSync, mkdirSync, symlinkSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { afterEach, beforeEach, expect, test } from 'vitest';
+import { CLI, cleanupProject, runProcess, baseEnv, tempDir } from '../helpers/project.js';
+
+let dir: string;
+beforeEach(() => {
+  dir = tempDir('launcher');
+});
+afterEach(async () => {
+  expect(await cleanupProject(dir)).toEqual([]);
+});
+
+test('works through a chain of symlinks (npm link, node_modules/.bin)', async () => {
+  symlinkSync(CLI, path.join(dir, 'link1'));
+  mkdirSync(path.join(dir, 'bin'));
+  symlinkSync('../link1', path.join(dir, 'bin', 'devenv'));
+  const r = await runProcess(path.join(dir, 'bin', 'devenv'), ['--version'], { cwd: dir, env: baseEnv() });
+  expect(r.stderr).toBe('');
+  expect(r.stdout.trim()).toMatch(/^\d+\.\d+\.\d+$/);
+});
+
+test("our node runs without NODE_OPTIONS and NODE_EXTRA_CA_CERTS; the processes we start get them back", async () => {
+  writeFileSync(path.join(dir, 'devenv.json'), '{}');
+  // A NODE_OPTIONS that would break our own node if it reached it.
+  const env = baseEnv({ NODE_OPTIONS: '--require /nonexistent/preload.js', NODE_EXTRA_CA_CERTS: '/nonexistent/ca.pem' });
+  const r = await runProcess(CLI, ['exec', '--', 'sh', '-c', 'printf "%s|%s|%s" "$NODE_OPTIONS" "$NODE_EXTRA_CA_CERTS" "${PGRES_SAVED_NODE_OPTIONS-none}"'], { cwd: dir, env });
+  expect(r.stderr).toBe('');
+  expect(r.stdout).toBe('--require /nonexistent/preload.js|/nonexistent/ca.pem|none');
+  // Unset stays unset.
+  const plain = await runProcess(CLI, ['exec', '--', 'sh', '-c', 'printf "%s" "${NODE_OPTIONS-unset}"'], { cwd: dir, env: baseEnv({ NODE_OPTIONS: undefined }) });
+  expect(plain.stdout).toBe('unset');
+});
+
+test('a checkout that was never built says what to do', async () => {
+  mkdirSync(path.join(dir, 'pkg', 'bin'), { recursive: true });
+  copyFileSync(CLI, path.join(dir, 'pkg', 'bin', 'devenv'));
+  const r = await runProcess(path.join(dir, 'pkg', 'bin', 'devenv'), ['status'], { cwd: dir, env: baseEnv() });
+  expect(r.code).toBe(70);
+  expect(r.stderr).toMatch(/not built yet .* run `npm install`/);
+});
