@@ -6,7 +6,7 @@ import { DOTENV_FILE, readDotenv } from '../project/dotenv-file.js';
 import { appDefinitions, type AppDefinition } from '../project/processes.js';
 import { openProject, projectAt, type Project } from '../project/project.js';
 import { CONFIG_FILE } from '../project/root.js';
-import { lastLines } from '../postgres/cluster.js';
+import { lastLines } from '../postgres/bootstrap.js';
 import { ensureCluster, preparePostgres } from '../postgres/prepare.js';
 import { PostgresService } from '../postgres/service.js';
 import { LogOutput } from '../supervisor/log-output.js';

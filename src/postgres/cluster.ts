@@ -3,10 +3,12 @@ import path from 'node:path';
 import { UserError, errnoCode } from '../errors.js';
 import type { Project } from '../project/project.js';
 import { PARTIAL_PREFIX } from '../project/paths.js';
-import { pidAlive, run } from '../util/run.js';
+import { pidAlive } from '../util/run.js';
 import type { Binaries } from './binaries.js';
-import { chownTree, checkReachable, spawnIdentity, type Account } from './privileges.js';
+import { chownTree, checkReachable, type Account } from './privileges.js';
 import { INCLUDE_LINE, writeSettings } from './settings.js';
+import { createDatabase, initdb, INITDB_FLAGS } from './bootstrap.js';
+import { claimSpare, scheduleRefill, sparesDir } from './spares.js';
 import { restoreTemplate, saveTemplate, templateDir } from './template.js';
 
 /** What init records, last, in .pgres/devenv/cluster.json. */
@@ -23,7 +25,7 @@ export interface ClusterInfo {
 
 export type DataDirState = { state: 'absent' } | { state: 'ready'; info: ClusterInfo; pgMajor: number };
 
-const INITDB_FLAGS = ['--encoding=UTF8', '--locale=C', '--auth-local=trust', '--auth-host=reject', '--no-sync', '--wal-segsize=1'];
+
 
 function readInfo(marker: string): ClusterInfo | null {
   try {
@@ -124,49 +126,10 @@ function removeStalePartials(root: string, notice: (line: string) => void): void
   }
 }
 
-async function initdb(binaries: Binaries, dir: string, superuser: string, account: Account | null): Promise<void> {
-  const r = await run(path.join(binaries.bindir, 'initdb'), ['-D', dir, '-U', superuser, ...INITDB_FLAGS], {
-    ...spawnIdentity(account),
-    env: { ...cleanEnv(), LC_ALL: 'C' },
-  });
-  if (r.code !== 0) {
-    throw new UserError(`initdb failed (exit ${r.code ?? r.signal}): ${lastLines(r.stderr || r.stdout, 3)}`);
-  }
-}
-
-/** Create the project database in single-user mode, before any server runs. */
-async function createDatabase(binaries: Binaries, dir: string, database: string, account: Account | null): Promise<void> {
-  if (['postgres', 'template0', 'template1'].includes(database)) return;
-  const ident = `"${database.replace(/"/g, '""')}"`;
-  // exit_on_error: otherwise --single exits 0 even when the SQL fails.
-  const r = await run(path.join(binaries.bindir, 'postgres'), ['--single', '-D', dir, '-c', 'exit_on_error=on', 'template1'], {
-    ...spawnIdentity(account),
-    env: cleanEnv(),
-    input: `CREATE DATABASE ${ident};\n`,
-  });
-  if (r.code !== 0 || /\bERROR:|FATAL:/.test(r.stderr)) {
-    throw new UserError(`creating database "${database}" failed: ${lastLines(r.stderr, 3)}`);
-  }
-}
-
-/** Our environment minus PG* variables that would steer initdb/postgres elsewhere. */
-export function cleanEnv(): NodeJS.ProcessEnv {
-  const env: NodeJS.ProcessEnv = {};
-  for (const [k, v] of Object.entries(process.env)) {
-    if (!/^PG[A-Z]/.test(k) && k !== 'DATABASE_URL' && k !== 'NODE_OPTIONS') env[k] = v;
-  }
-  return env;
-}
-
-export function lastLines(text: string, n: number): string {
-  const lines = text.trim().split('\n').filter(Boolean);
-  return lines.slice(-n).join(' | ') || '(no output)';
-}
-
 export interface InitResult {
   created: boolean;
   /** Where the pristine files came from. */
-  via?: 'template' | 'initdb';
+  via?: 'spare' | 'template' | 'initdb';
 }
 
 /**
@@ -187,16 +150,21 @@ export async function createCluster(
     checkReachable(path.join(binaries.bindir, 'postgres'), account, 'the server binaries');
     checkReachable(partial, account, 'the project');
   }
-  mkdirSync(partial, { mode: 0o700 });
+  const template = templateDir(binaries, project.superuser, INITDB_FLAGS);
+  const spares = sparesDir(template);
+  // A spare is a finished copy with our database in it: renaming it in costs no copying at all.
+  let via: InitResult['via'] = spares && claimSpare(spares, project.database, partial) ? 'spare' : 'template';
+  if (via !== 'spare') mkdirSync(partial, { mode: 0o700 });
   try {
-    if (account) chownSync(partial, account.uid, account.gid);
-    const template = templateDir(binaries, project.superuser, INITDB_FLAGS);
-    let via: InitResult['via'] = 'template';
-    if (!(await restoreTemplate(template, partial))) {
-      via = 'initdb';
-      hooks.step?.(`running initdb (PostgreSQL ${binaries.version})`);
-      await initdb(binaries, partial, project.superuser, account);
-      await saveTemplate(template, partial);
+    if (via !== 'spare') {
+      if (account) chownSync(partial, account.uid, account.gid);
+      if (!(await restoreTemplate(template, partial))) {
+        via = 'initdb';
+        hooks.step?.(`running initdb (PostgreSQL ${binaries.version})`);
+        await initdb(binaries, partial, project.superuser, account);
+        // Without spares nothing refills the cache in the background: save the template now.
+        if (!spares) await saveTemplate(template, partial);
+      }
     }
     // cp -a of the template's top dir brings its owner and mode along: reset them.
     if (account) chownSync(partial, account.uid, account.gid);
@@ -206,8 +174,10 @@ export async function createCluster(
     mkdirSync(path.join(own, 'logs'), { recursive: true });
     mkdirSync(path.join(own, 'state'), { recursive: true });
     writeSettings(path.join(own, 'settings.conf'), project.paths, project.config.postgres.settings);
-    hooks.step?.(`creating database "${project.database}"`);
-    await createDatabase(binaries, partial, project.database, account);
+    if (via !== 'spare') {
+      hooks.step?.(`creating database "${project.database}"`);
+      await createDatabase(binaries, partial, project.database, account);
+    }
     const info: ClusterInfo = {
       format: 1,
       major: binaries.major,
@@ -230,6 +200,8 @@ export async function createCluster(
       }
       throw err;
     }
+    // Make the next init fast: refill the template and the spare in the background.
+    if (spares) scheduleRefill(root);
     return { created: true, via };
   } catch (err) {
     rmSync(partial, { recursive: true, force: true });

@@ -4,7 +4,7 @@ import path from 'node:path';
 import { UserError } from '../errors.js';
 import type { Project } from '../project/project.js';
 import type { Binaries } from './binaries.js';
-import { cleanEnv, lastLines } from './cluster.js';
+import { cleanEnv, lastLines } from './bootstrap.js';
 import { checkPostmaster, processGone, readPostmasterPid } from './postmaster-pid.js';
 import { spawnIdentity, type Account } from './privileges.js';
 import { writeSettings } from './settings.js';

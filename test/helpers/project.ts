@@ -30,7 +30,8 @@ export interface CliResult {
 }
 
 export function baseEnv(extra: Record<string, string | undefined> = {}): NodeJS.ProcessEnv {
-  const env: NodeJS.ProcessEnv = { ...process.env, PGRES_CACHE_DIR: testCacheDir(), NO_COLOR: '1' };
+  // No background spare refills (test/postgres/spares.test.ts covers them): every test's processes stay its own.
+  const env: NodeJS.ProcessEnv = { ...process.env, PGRES_CACHE_DIR: testCacheDir(), PGRES_NO_SPARES: '1', NO_COLOR: '1' };
   for (const k of Object.keys(env)) if (/^PG[A-Z]/.test(k) && !k.startsWith('PGRES_')) delete env[k];
   delete env.DATABASE_URL;
   return { ...env, ...extra };

@@ -1,0 +1,177 @@
+import { spawn } from 'node:child_process';
+import { chmodSync, chownSync, closeSync, existsSync, mkdirSync, mkdtempSync, openSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync, writeSync } from 'node:fs';
+import { setPriority, tmpdir } from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { errnoCode } from '../errors.js';
+import { shortHash } from '../project/paths.js';
+import { pidAlive, run } from '../util/run.js';
+import { createDatabase, initdb, INITDB_FLAGS } from './bootstrap.js';
+import type { PreparedPostgres } from './prepare.js';
+import { checkReachable, type Account } from './privileges.js';
+import { restoreTemplate, saveTemplate, templateDir } from './template.js';
+
+/**
+ * Spares: finished clusters (template copy + the project database) waiting in the cache. A new
+ * project renames one into place instead of copying ~1000 files; a background process then makes
+ * the next one. Kept beside the template they were made from, one per database name.
+ */
+export function sparesDir(template: string | null, env: NodeJS.ProcessEnv = process.env): string | null {
+  if (!template || env.PGRES_NO_SPARES) return null;
+  return `${template}.spares`;
+}
+
+function sparePrefix(database: string): string {
+  return `db-${shortHash(database, 12)}-`;
+}
+
+/** Move a spare for `database` to `target` (which must not exist). False when there is none usable. */
+export function claimSpare(spares: string, database: string, target: string): boolean {
+  let names: string[];
+  try {
+    names = readdirSync(spares);
+  } catch {
+    return false;
+  }
+  for (const name of names.filter((n) => n.startsWith(sparePrefix(database)))) {
+    try {
+      renameSync(path.join(spares, name), target);
+      return true;
+    } catch {
+      // Taken by a concurrent init (ENOENT), or on another filesystem (EXDEV): try the next / copy.
+    }
+  }
+  return false;
+}
+
+/** Start the background refill for this project's cache entry; it outlives us and ends by itself. */
+export function scheduleRefill(root: string): void {
+  const main = fileURLToPath(new URL('../main.js', import.meta.url));
+  const env = { ...process.env };
+  delete env.NODE_OPTIONS;
+  delete env.NODE_EXTRA_CA_CERTS;
+  try {
+    const child = spawn(process.execPath, [main, '__refill'], { cwd: root, detached: true, stdio: 'ignore', env });
+    child.on('error', () => undefined);
+    // Background work must not slow the server and apps that start right now.
+    if (child.pid) setPriority(child.pid, 10);
+    child.unref();
+  } catch {
+    // Only speed is lost.
+  }
+}
+
+/** An exclusive lock holding our pid; a dead holder's lock is taken over. Null when someone else works. */
+function lock(file: string): (() => void) | null {
+  for (let attempt = 0; attempt < 2; attempt++) {
+    try {
+      const fd = openSync(file, 'wx');
+      writeSync(fd, String(process.pid));
+      closeSync(fd);
+      return () => rmSync(file, { force: true });
+    } catch (err) {
+      if (errnoCode(err) !== 'EEXIST') return null;
+    }
+    const holder = Number(readSafe(file));
+    if (holder > 0 && pidAlive(holder)) return null;
+    rmSync(file, { force: true });
+  }
+  return null;
+}
+
+function readSafe(file: string): string {
+  try {
+    return readFileSync(file, 'utf8').trim();
+  } catch {
+    return '';
+  }
+}
+
+/** Work dirs of refills that died (pid in the name). */
+function removeStaleWork(dir: string, prefix: string): void {
+  let names: string[] = [];
+  try {
+    names = readdirSync(dir);
+  } catch {
+    return;
+  }
+  for (const name of names) {
+    if (!name.startsWith(prefix)) continue;
+    const pid = Number(name.slice(prefix.length).split('-')[0]);
+    if (pid > 0 && pid !== process.pid && pidAlive(pid)) continue;
+    rmSync(path.join(dir, name), { recursive: true, force: true });
+  }
+}
+
+/** A fresh dir the account running postgres can write: as root our cache (under /root) is out of its reach. */
+function workDir(spares: string, account: Account | null): string {
+  if (!account) return mkdtempSync(path.join(spares, `.work-${process.pid}-`));
+  removeStaleWork(tmpdir(), 'devenv-refill-');
+  const dir = mkdtempSync(path.join(tmpdir(), `devenv-refill-${process.pid}-`));
+  try {
+    chownSync(dir, account.uid, account.gid);
+    checkReachable(path.join(dir, 'PG_VERSION'), account, 'the cache work dir');
+  } catch (err) {
+    rmSync(dir, { recursive: true, force: true });
+    throw err;
+  }
+  return dir;
+}
+
+async function moveInto(from: string, to: string): Promise<void> {
+  try {
+    renameSync(from, to);
+  } catch (err) {
+    if (errnoCode(err) !== 'EXDEV') throw err;
+    const tmp = `${to}.tmp-${process.pid}`;
+    mkdirSync(tmp, { mode: 0o700 });
+    const r = await run('cp', ['-a', `${from}/.`, tmp]);
+    if (r.code !== 0) throw new Error(r.stderr.trim());
+    renameSync(tmp, to);
+    rmSync(from, { recursive: true, force: true });
+  }
+}
+
+/**
+ * Make sure the template exists (initdb) and one spare for the project's database waits
+ * beside it. Run in the background after an init (`devenv __refill`); does nothing while
+ * another refill of the same entry runs.
+ */
+export async function refill(pg: PreparedPostgres): Promise<void> {
+  const { project, binaries, account } = pg;
+  const template = templateDir(binaries, project.superuser, INITDB_FLAGS);
+  const spares = sparesDir(template);
+  if (!template || !spares) return;
+  mkdirSync(spares, { recursive: true, mode: 0o700 });
+  const release = lock(path.join(spares, '.refill.lock'));
+  if (!release) return;
+  const work: string[] = [];
+  try {
+    removeStaleWork(spares, '.work-');
+    if (!existsSync(path.join(template, 'PG_VERSION'))) {
+      const dir = workDir(spares, account);
+      work.push(dir);
+      await initdb(binaries, dir, project.superuser, account);
+      await saveTemplate(template, dir);
+    }
+    // A spare only helps where it can be renamed into the project: the same filesystem.
+    const sameFs = statSync(spares).dev === statSync(project.root).dev;
+    const have = readdirSync(spares).some((n) => n.startsWith(sparePrefix(project.database)));
+    if (!sameFs || have) return;
+    const dir = workDir(spares, account);
+    work.push(dir);
+    if (!(await restoreTemplate(template, dir))) return;
+    // cp -a brought the template's top-dir owner and mode along.
+    if (account) chownSync(dir, account.uid, account.gid);
+    chmodSync(dir, 0o700);
+    await createDatabase(binaries, dir, project.database, account);
+    const name = `${sparePrefix(project.database)}${process.pid}-${Math.random().toString(36).slice(2, 8)}`;
+    await moveInto(dir, path.join(spares, name));
+  } catch (err) {
+    // Nobody is watching a background job: leave a note for whoever wonders why there is no spare.
+    writeFileSync(path.join(spares, '.last-error'), `${new Date().toISOString()} ${err instanceof Error ? err.message : String(err)}\n`);
+  } finally {
+    for (const dir of work) rmSync(dir, { recursive: true, force: true });
+    release();
+  }
+}

@@ -1,0 +1,72 @@
+import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { afterEach, beforeEach, expect, test } from 'vitest';
+import { cleanupProject, devenv, tempDir, waitFor } from '../helpers/project.js';
+
+/** Pids of background refills (`devenv __refill`) still running. */
+function refillProcesses(): number[] {
+  const pids: number[] = [];
+  for (const name of readdirSync('/proc')) {
+    if (!/^\d+$/.test(name)) continue;
+    try {
+      if (readFileSync(`/proc/${name}/cmdline`, 'utf8').includes('__refill')) pids.push(Number(name));
+    } catch {
+      // gone
+    }
+  }
+  return pids;
+}
+
+function spareNames(cache: string): string[] {
+  const templates = path.join(cache, 'templates');
+  if (!existsSync(templates)) return [];
+  return readdirSync(templates)
+    .filter((d) => d.endsWith('.spares'))
+    .flatMap((d) => readdirSync(path.join(templates, d)).filter((n) => n.startsWith('db-')));
+}
+
+let dirs: string[] = [];
+let cache: string;
+beforeEach(() => {
+  cache = tempDir('spare-cache');
+  dirs = [cache];
+});
+afterEach(async () => {
+  // Background refills end by themselves; none may be left behind.
+  expect(await waitFor(() => refillProcesses().length === 0, 30000)).toBe(true);
+  for (const d of dirs) expect(await cleanupProject(d, { PGRES_CACHE_DIR: cache })).toEqual([]);
+});
+
+test('the first init fills the cache in the background; the next init takes a spare and refills it', async () => {
+  const env = { PGRES_CACHE_DIR: cache, PGRES_NO_SPARES: undefined };
+  const a = tempDir('spare-a');
+  const b = tempDir('spare-b');
+  const c = tempDir('spare-c');
+  dirs.push(a, b, c);
+
+  // First ever: initdb in the foreground; template and spare are made afterwards, in the background.
+  expect((await devenv(a, ['init'], { env })).code).toBe(0);
+  expect(await waitFor(() => spareNames(cache).length === 1 && refillProcesses().length === 0, 30000)).toBe(true);
+  const [spare] = spareNames(cache);
+
+  // The next project gets that spare: renamed into place, a complete cluster with its database.
+  expect((await devenv(b, ['init'], { env })).code).toBe(0);
+  expect(spareNames(cache)).not.toContain(spare);
+  await devenv(a, ['psql', '-XAtc', 'create table only_in_a(x int)'], { env });
+  const q = await devenv(b, ['psql', '-XAt', '-c', 'select current_database()', '-c', "select count(*) from pg_tables where tablename = 'only_in_a'"], { env });
+  expect(q.stderr).toBe('');
+  expect(q.stdout.split('\n').slice(0, 2)).toEqual([JSON.parse(readFileSync(path.join(b, '.pgres', 'devenv', 'cluster.json'), 'utf8')).database, '0']);
+  // ...and a new spare is made for the one after.
+  expect(await waitFor(() => spareNames(cache).length === 1 && refillProcesses().length === 0, 30000)).toBe(true);
+  expect(spareNames(cache)[0]).not.toBe(spare);
+
+  // Another database name: no spare for it yet, the template is copied and the database created.
+  writeFileSync(path.join(c, 'devenv.json'), JSON.stringify({ postgres: { database: 'elsewhere' } }));
+  expect((await devenv(c, ['init'], { env })).code).toBe(0);
+  const other = await devenv(c, ['psql', '-XAtc', 'select current_database()'], { env });
+  expect(other.stdout.trim()).toBe('elsewhere');
+  // No work dirs are left behind, in the cache or in /tmp.
+  expect(await waitFor(() => refillProcesses().length === 0, 30000)).toBe(true);
+  expect(readdirSync(tmpdir()).filter((n) => n.startsWith('devenv-refill-'))).toEqual([]);
+});
