@@ -95,7 +95,7 @@ export function buildProgram(): Command {
     .action(lazy(() => import('./commands/hook-env.js')));
 
   // Internal: started in the background after an init to refill the template cache and spares.
-  program.command('__refill', { hidden: true }).action(lazy(() => import('./commands/refill.js')));
+  program.command('__refill', { hidden: true }).argument('<job>').action(lazy(() => import('./commands/refill.js')));
 
   program.command('allow').description("trust this project's .env").action(lazy(() => import('./commands/allow.js')));
   program.command('deny').description("stop trusting this project's .env").action(lazy(() => import('./commands/deny.js')));

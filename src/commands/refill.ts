@@ -1,9 +1,11 @@
-import { openProject } from '../project/project.js';
-import { preparePostgres } from '../postgres/prepare.js';
-import { refill } from '../postgres/spares.js';
+import { findBinaries } from '../postgres/binaries.js';
+import { resolveAccount } from '../postgres/privileges.js';
+import { refill, type RefillJob } from '../postgres/spares.js';
 
-/** Internal (`devenv __refill`): started in the background after an init to prepare the next one. */
-export default async function refillCommand(): Promise<number> {
-  await refill(preparePostgres(openProject(process.cwd())));
+/** Internal (`devenv __refill JOB`): started in the background after an init to prepare the next one. */
+export default async function refillCommand(jobJson: string): Promise<number> {
+  const job = JSON.parse(jobJson) as RefillJob;
+  const binaries = findBinaries({ env: { ...process.env, PGRES_BINDIR: job.bindir } });
+  await refill(job, binaries, job.account ? resolveAccount(job.account, { ...process.env, PGRES_RUN_AS: job.account }) : null);
   return 0;
 }

@@ -201,7 +201,15 @@ export async function createCluster(
       throw err;
     }
     // Make the next init fast: refill the template and the spare in the background.
-    if (spares) scheduleRefill(root);
+    if (spares) {
+      scheduleRefill({
+        bindir: binaries.bindir,
+        superuser: project.superuser,
+        database: project.database,
+        account: account?.name ?? null,
+        device: statSync(root).dev,
+      });
+    }
     return { created: true, via };
   } catch (err) {
     rmSync(partial, { recursive: true, force: true });

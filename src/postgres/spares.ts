@@ -7,7 +7,7 @@ import { errnoCode } from '../errors.js';
 import { shortHash } from '../project/paths.js';
 import { pidAlive, run } from '../util/run.js';
 import { createDatabase, initdb, INITDB_FLAGS } from './bootstrap.js';
-import type { PreparedPostgres } from './prepare.js';
+import type { Binaries } from './binaries.js';
 import { checkReachable, type Account } from './privileges.js';
 import { restoreTemplate, saveTemplate, templateDir } from './template.js';
 
@@ -44,14 +44,25 @@ export function claimSpare(spares: string, database: string, target: string): bo
   return false;
 }
 
-/** Start the background refill for this project's cache entry; it outlives us and ends by itself. */
-export function scheduleRefill(root: string): void {
+/** What a background refill needs to know: it must not depend on the project still existing. */
+export interface RefillJob {
+  bindir: string;
+  superuser: string;
+  database: string;
+  /** The account that runs postgres (we are root), or null. */
+  account: string | null;
+  /** st_dev of the project dir: a spare is only useful on the same filesystem. */
+  device: number;
+}
+
+/** Start the background refill for this cache entry; it outlives us and ends by itself. */
+export function scheduleRefill(job: RefillJob): void {
   const main = fileURLToPath(new URL('../main.js', import.meta.url));
   const env = { ...process.env };
   delete env.NODE_OPTIONS;
   delete env.NODE_EXTRA_CA_CERTS;
   try {
-    const child = spawn(process.execPath, [main, '__refill'], { cwd: root, detached: true, stdio: 'ignore', env });
+    const child = spawn(process.execPath, [main, '__refill', JSON.stringify(job)], { cwd: '/', detached: true, stdio: 'ignore', env });
     child.on('error', () => undefined);
     // Background work must not slow the server and apps that start right now.
     if (child.pid) setPriority(child.pid, 10);
@@ -134,12 +145,11 @@ async function moveInto(from: string, to: string): Promise<void> {
 
 /**
  * Make sure the template exists (initdb) and one spare for the project's database waits
- * beside it. Run in the background after an init (`devenv __refill`); does nothing while
+ * beside it. Run in the background after an init (`devenv __refill JOB`); does nothing while
  * another refill of the same entry runs.
  */
-export async function refill(pg: PreparedPostgres): Promise<void> {
-  const { project, binaries, account } = pg;
-  const template = templateDir(binaries, project.superuser, INITDB_FLAGS);
+export async function refill(job: RefillJob, binaries: Binaries, account: Account | null): Promise<void> {
+  const template = templateDir(binaries, job.superuser, INITDB_FLAGS);
   const spares = sparesDir(template);
   if (!template || !spares) return;
   mkdirSync(spares, { recursive: true, mode: 0o700 });
@@ -151,12 +161,12 @@ export async function refill(pg: PreparedPostgres): Promise<void> {
     if (!existsSync(path.join(template, 'PG_VERSION'))) {
       const dir = workDir(spares, account);
       work.push(dir);
-      await initdb(binaries, dir, project.superuser, account);
+      await initdb(binaries, dir, job.superuser, account);
       await saveTemplate(template, dir);
     }
     // A spare only helps where it can be renamed into the project: the same filesystem.
-    const sameFs = statSync(spares).dev === statSync(project.root).dev;
-    const have = readdirSync(spares).some((n) => n.startsWith(sparePrefix(project.database)));
+    const sameFs = statSync(spares).dev === job.device;
+    const have = readdirSync(spares).some((n) => n.startsWith(sparePrefix(job.database)));
     if (!sameFs || have) return;
     const dir = workDir(spares, account);
     work.push(dir);
@@ -164,8 +174,8 @@ export async function refill(pg: PreparedPostgres): Promise<void> {
     // cp -a brought the template's top-dir owner and mode along.
     if (account) chownSync(dir, account.uid, account.gid);
     chmodSync(dir, 0o700);
-    await createDatabase(binaries, dir, project.database, account);
-    const name = `${sparePrefix(project.database)}${process.pid}-${Math.random().toString(36).slice(2, 8)}`;
+    await createDatabase(binaries, dir, job.database, account);
+    const name = `${sparePrefix(job.database)}${process.pid}-${Math.random().toString(36).slice(2, 8)}`;
     await moveInto(dir, path.join(spares, name));
   } catch (err) {
     // Nobody is watching a background job: leave a note for whoever wonders why there is no spare.

@@ -270,3 +270,11 @@ function safeRead(f) {
 export function exists(p) {
   return existsSync(p);
 }
+
+/**
+ * Wait until no background cache refill (`devenv __refill`) runs: a user does not wait for them,
+ * but one left running would steal CPU from the next measurement, ours or theirs.
+ */
+export async function quiesce(timeoutMs = 60000) {
+  await waitUntil(() => processesMentioning('__refill').length === 0, timeoutMs, 20);
+}

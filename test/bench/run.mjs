@@ -20,6 +20,7 @@ import {
   now,
   pidAlive,
   processesMentioning,
+  quiesce,
   runOk,
   runTimed,
   sleep,
@@ -217,13 +218,15 @@ async function rowsColdStart() {
   const first = { ours: [], theirs: [] };
   const stop = { ours: [], theirs: [] };
   for (let i = 0; i < RUNS; i++) {
-    // ours, template cached
+    // ours, template cached (and a spare made by the previous init's background refill)
+    await quiesce();
     let dir = freshDir('cold');
     let r = await upUntilConnected(dir);
     cold.ours.push(r.ms);
     stop.ours.push(await stopUp(r.up, dir));
     rmSync(dir, { recursive: true, force: true });
     // theirs
+    await quiesce();
     const rd = recipeDirs();
     let t0 = now();
     await runRecipe(rd.data);
@@ -233,6 +236,7 @@ async function rowsColdStart() {
     stop.theirs.push((await pgCtl(rd.data, ['-m', 'fast', '-w', 'stop'])).ms);
     rmSync(rd.parent, { recursive: true, force: true });
     // ours, first ever: an empty template cache
+    await quiesce();
     dir = freshDir('first');
     const cache = freshDir('emptycache');
     r = await upUntilConnected(dir, { PGRES_CACHE_DIR: cache });
@@ -253,12 +257,14 @@ async function rowResetUp() {
   const rd = recipeDirs();
   const s = { ours: [], theirs: [] };
   for (let i = 0; i < RUNS; i++) {
+    await quiesce();
     const t0 = now();
     await runOk(CLI, ['reset', '-y'], { cwd: dir, env: ENV });
     const r = await upUntilConnected(dir);
     s.ours.push(r.ms + (r.up.t0 - t0));
     await stopUp(r.up, dir);
 
+    await quiesce();
     const t1 = now();
     rmSync(rd.data, { recursive: true, force: true });
     await runRecipe(rd.data);
@@ -670,6 +676,8 @@ function table() {
 }
 
 async function cleanup() {
+  // Background cache refills started by our inits end by themselves: let them, before removing their cache.
+  await quiesce().catch(() => undefined);
   // Children a failed row may have left: their whole process group.
   for (const child of spawned) {
     try {
