@@ -65,7 +65,7 @@ export function groupAlive(pgid: number): boolean {
 }
 
 /** Resolve once group `pgid` has no live member, polling every `intervalMs`. */
-export async function waitGroupGone(pgid: number, intervalMs = 20): Promise<void> {
+export async function waitGroupGone(pgid: number, intervalMs = 5): Promise<void> {
   while (groupAlive(pgid)) {
     await new Promise((r) => setTimeout(r, intervalMs));
   }
