@@ -1,7 +1,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { UserError } from '../errors.js';
-import { parseProcfile } from '../supervisor/procfile.js';
+import { parseProcfile } from './procfile.js';
 import type { Config } from './config.js';
 
 /** One app process for `devenv up`, with the environment it gets on top of the project's. */

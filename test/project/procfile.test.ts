@@ -1,7 +1,7 @@
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { parseProcfile, ProcfileError, readProcfile } from "../../src/supervisor/procfile.js";
+import { parseProcfile, ProcfileError, readProcfile } from "../../src/project/procfile.js";
 import { tempDir } from "./helpers.js";
 
 describe("Procfile", () => {
