@@ -2,7 +2,7 @@ import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { parseProcfile, ProcfileError, readProcfile } from "../../src/project/procfile.js";
-import { tempDir } from "./helpers.js";
+import { tempDir } from "../supervisor/helpers.js";
 
 describe("Procfile", () => {
   it("parses entries, skipping comments and blank lines, keeping the command verbatim", () => {
