@@ -3,7 +3,7 @@ import path from 'node:path';
 import { UserError, errnoCode } from '../errors.js';
 import type { Project } from '../project/project.js';
 import { PARTIAL_PREFIX } from '../project/paths.js';
-import { pidAlive } from '../util/run.js';
+import { removeOrphanDirs } from '../util/orphan-dirs.js';
 import type { Binaries } from './binaries.js';
 import { chownTree, checkReachable, type Account } from './privileges.js';
 import { INCLUDE_LINE, writeSettings } from './settings.js';
@@ -107,25 +107,6 @@ export function checkDataDirAccess(project: Project, account: Account | null, no
   }
 }
 
-/** Remove build dirs of inits that died (their pid is in the name); they are ours by name. */
-function removeStalePartials(root: string, notice: (line: string) => void): void {
-  let names: string[];
-  try {
-    names = readdirSync(root);
-  } catch {
-    return;
-  }
-  for (const name of names) {
-    if (!name.startsWith(PARTIAL_PREFIX)) continue;
-    const pid = Number(name.slice(PARTIAL_PREFIX.length).split('-')[0]);
-    if (Number.isInteger(pid) && pid > 0 && pidAlive(pid) && pid !== process.pid) continue;
-    const p = path.join(root, name);
-    if (!lstatSync(p).isDirectory()) continue;
-    rmSync(p, { recursive: true, force: true });
-    notice(`removed a half-made cluster left by an interrupted init (${name})`);
-  }
-}
-
 export interface InitResult {
   created: boolean;
   /** Where the pristine files came from. */
@@ -144,7 +125,8 @@ export async function createCluster(
   hooks: { notice: (line: string) => void; step?: (what: string) => void },
 ): Promise<InitResult> {
   const { root, pgdata } = project.paths;
-  removeStalePartials(root, hooks.notice);
+  // Build dirs of inits that were killed: ours by their name.
+  for (const name of removeOrphanDirs(root, PARTIAL_PREFIX)) hooks.notice(`removed a half-made cluster left by an interrupted init (${name})`);
   const partial = path.join(root, `${PARTIAL_PREFIX}${process.pid}-${Math.random().toString(36).slice(2, 8)}`);
   if (account) {
     checkReachable(path.join(binaries.bindir, 'postgres'), account, 'the server binaries');

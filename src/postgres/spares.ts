@@ -5,6 +5,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { errnoCode } from '../errors.js';
 import { shortHash } from '../project/paths.js';
+import { removeOrphanDirs } from '../util/orphan-dirs.js';
 import { pidAlive, run } from '../util/run.js';
 import { createDatabase, initdb, INITDB_FLAGS } from './bootstrap.js';
 import type { Binaries } from './binaries.js';
@@ -98,26 +99,10 @@ function readSafe(file: string): string {
   }
 }
 
-/** Work dirs of refills that died (pid in the name). */
-function removeStaleWork(dir: string, prefix: string): void {
-  let names: string[] = [];
-  try {
-    names = readdirSync(dir);
-  } catch {
-    return;
-  }
-  for (const name of names) {
-    if (!name.startsWith(prefix)) continue;
-    const pid = Number(name.slice(prefix.length).split('-')[0]);
-    if (pid > 0 && pid !== process.pid && pidAlive(pid)) continue;
-    rmSync(path.join(dir, name), { recursive: true, force: true });
-  }
-}
-
 /** A fresh dir the account running postgres can write: as root our cache (under /root) is out of its reach. */
 function workDir(spares: string, account: Account | null): string {
   if (!account) return mkdtempSync(path.join(spares, `.work-${process.pid}-`));
-  removeStaleWork(tmpdir(), 'devenv-refill-');
+  removeOrphanDirs(tmpdir(), 'devenv-refill-');
   const dir = mkdtempSync(path.join(tmpdir(), `devenv-refill-${process.pid}-`));
   try {
     chownSync(dir, account.uid, account.gid);
@@ -157,7 +142,7 @@ export async function refill(job: RefillJob, binaries: Binaries, account: Accoun
   if (!release) return;
   const work: string[] = [];
   try {
-    removeStaleWork(spares, '.work-');
+    removeOrphanDirs(spares, '.work-');
     if (!existsSync(path.join(template, 'PG_VERSION'))) {
       const dir = workDir(spares, account);
       work.push(dir);

@@ -1,0 +1,31 @@
+import { lstatSync, readdirSync, rmSync } from 'node:fs';
+import path from 'node:path';
+import { pidAlive } from './run.js';
+
+/**
+ * Remove directories named `<prefix><pid>-…` whose pid is no longer alive: work dirs that a
+ * killed process of ours left behind (ours by their name). Returns the names removed.
+ */
+export function removeOrphanDirs(dir: string, prefix: string): string[] {
+  let names: string[];
+  try {
+    names = readdirSync(dir);
+  } catch {
+    return [];
+  }
+  const removed: string[] = [];
+  for (const name of names) {
+    if (!name.startsWith(prefix)) continue;
+    const pid = Number(name.slice(prefix.length).split('-')[0]);
+    if (Number.isInteger(pid) && pid > 0 && pid !== process.pid && pidAlive(pid)) continue;
+    const full = path.join(dir, name);
+    try {
+      if (!lstatSync(full).isDirectory()) continue;
+    } catch {
+      continue;
+    }
+    rmSync(full, { recursive: true, force: true });
+    removed.push(name);
+  }
+  return removed;
+}
