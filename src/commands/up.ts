@@ -16,6 +16,7 @@ import { acquireUpLock } from '../supervisor/up-lock.js';
 import { terminalOutput, type Output } from '../util/output.js';
 
 const DETACHED_ENV = 'PGRES_UP_DETACHED';
+const SIGNALS = ['SIGINT', 'SIGTERM', 'SIGHUP'] as const;
 /** Files whose change is a configuration reload (new environment, processes, settings), not a plain restart. */
 const CONFIG_FILES = [CONFIG_FILE, DOTENV_FILE, 'Procfile.dev', 'Procfile'];
 
@@ -82,6 +83,16 @@ async function supervise(initial: Project, command: string[], out: Output): Prom
   let log: LogOutput;
   let source: string | null;
   let defs: AppDefinition[];
+  // Once postgres is spawned (detached, so the terminal's Ctrl-C does not reach it), a signal must
+  // not end us before we have stopped it: note it until the supervisor takes over.
+  // One listener for the whole run: removing a listener drops a signal node has received but not
+  // yet dispatched, so we switch what it does instead.
+  let earlySignal: NodeJS.Signals | null = null;
+  let handleSignal = (signal: NodeJS.Signals) => {
+    earlySignal ??= signal;
+  };
+  const dispatch = (signal: NodeJS.Signals) => handleSignal(signal);
+  for (const s of SIGNALS) process.on(s, dispatch);
   try {
     ({ apps: defs, source } = appDefinitions(project.root, project.config, command));
     log = new LogOutput({ logDir: project.paths.logs, names: ['devenv', 'postgres', ...defs.map((d) => d.name)] });
@@ -102,7 +113,16 @@ async function supervise(initial: Project, command: string[], out: Output): Prom
   } catch (err) {
     await service?.stop();
     release();
+    for (const s of SIGNALS) process.off(s, dispatch);
     throw err;
+  }
+  if (earlySignal) {
+    log.line('devenv', `${earlySignal}: stopping postgres`);
+    await service.stop();
+    release();
+    await log.close();
+    for (const s of SIGNALS) process.off(s, dispatch);
+    return 0;
   }
   const { writeAppGroups, RestartQueue, Debouncer, watch } = mods;
   const startedAt = new Date().toISOString();
@@ -129,7 +149,7 @@ async function supervise(initial: Project, command: string[], out: Output): Prom
     phase = 'stopping';
     void supervisor.shutdown();
   };
-  for (const s of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) process.on(s, onSignal);
+  handleSignal = onSignal;
 
   // Config reload: one at a time, a change during one queues one more; a burst is one reload.
   const reload = async () => {
@@ -205,7 +225,7 @@ async function supervise(initial: Project, command: string[], out: Output): Prom
     writeAppGroups(project, []);
     release();
     await log.close();
-    for (const s of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) process.off(s, onSignal);
+    for (const s of SIGNALS) process.off(s, dispatch);
   }
   return exitCode;
 }

@@ -42,14 +42,34 @@ export class PostgresService {
 
   /** Begin starting now; the next start() call returns this attempt instead of starting again. */
   prestart(): void {
-    this.early = this.begin();
+    this.early = this.track(this.begin());
     this.early.catch(() => undefined); // handled by whoever calls start()
   }
 
   start(): Promise<void> {
     const early = this.early;
     this.early = null;
-    return early ?? this.begin();
+    return early ?? this.track(this.begin());
+  }
+
+  /** A start still under way: a stop that comes meanwhile (Ctrl-C during start-up) must wait for its pid. */
+  private inflight: Promise<void> | null = null;
+
+  private track(start: Promise<void>): Promise<void> {
+    const settled = start.then(
+      () => undefined,
+      () => undefined,
+    );
+    this.inflight = settled;
+    void settled.then(() => {
+      if (this.inflight === settled) this.inflight = null;
+    });
+    return start;
+  }
+
+  private async settled(timeoutMs: number): Promise<void> {
+    if (!this.inflight) return;
+    await Promise.race([this.inflight, new Promise((r) => setTimeout(r, timeoutMs).unref())]);
   }
 
   private async begin(): Promise<void> {
@@ -100,6 +120,7 @@ export class PostgresService {
 
   async stop(): Promise<void> {
     this.stopping = true;
+    await this.settled(60000);
     const pid = this.pid;
     if (pid) await stopServer(pid);
     if (this.watchTimer) clearInterval(this.watchTimer);
@@ -112,6 +133,7 @@ export class PostgresService {
   /** Immediate stop (second Ctrl-C): SIGQUIT ends postgres at once; crash recovery runs at the next start. */
   async kill(): Promise<void> {
     this.stopping = true;
+    await this.settled(5000);
     const pid = this.pid;
     if (pid) {
       try {

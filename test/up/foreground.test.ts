@@ -3,7 +3,7 @@
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { devenv, postgresProcessesUnder } from '../helpers/project.js';
+import { devenv, postgresProcessesUnder, waitFor } from '../helpers/project.js';
 import { assertGroupGone } from '../supervisor/helpers.js';
 import { finish, ForegroundUp, logText, makeProject, psql, statusJson, supervisorPid, waitLog, waitRunning, writeFile } from './helpers.js';
 
@@ -38,6 +38,19 @@ describe('devenv up (foreground)', () => {
     expect(tail.trimEnd()).toMatch(/devenv +\| all processes stopped$/);
     assertGroupGone(pid!);
     expect(postgresProcessesUnder(dir)).toEqual([]);
+  });
+
+  it('Ctrl-C while postgres is still starting stops it too', async () => {
+    const { dir } = project('up-early-int', {});
+    expect((await devenv(dir, ['init'])).code).toBe(0);
+    for (let round = 0; round < 3; round++) {
+      const up = new ForegroundUp(dir);
+      // The moment postgres has written its pid file, before devenv has seen it become ready.
+      expect(await waitFor(() => existsSync(path.join(dir, '.pgres', 'postmaster.pid')), 20000, 1)).toBe(true);
+      up.child.kill('SIGINT');
+      expect((await up.closed).code).toBe(0);
+      expect(postgresProcessesUnder(dir)).toEqual([]);
+    }
   });
 
   it('a second Ctrl-C kills at once an app that ignores SIGTERM; Procfile.dev wins over Procfile', async () => {
