@@ -189,3 +189,12 @@ else
   *) PROMPT_COMMAND=__pgres_hook$'\n'$PROMPT_COMMAND ;;
   esac
 fi
+
+# Opt-in (PGRES_HOOK_CD=1 before the eval): `cd x && cmd` on one line sees x's environment, as it does
+# in zsh and fish, where the hook also runs on the directory change itself. Off by default because it
+# defines cd, pushd and popd as functions, which other tools may define too.
+if [ "${PGRES_HOOK_CD-}" = 1 ]; then
+  cd() { builtin cd "$@" && __pgres_hook; }
+  pushd() { builtin pushd "$@" && __pgres_hook; }
+  popd() { builtin popd "$@" && __pgres_hook; }
+fi
