@@ -13,6 +13,7 @@ import { LogOutput } from '../supervisor/log-output.js';
 import { clearState, readLiveState, writeState } from '../supervisor/state.js';
 import type { AppSpec, Supervisor } from '../supervisor/supervisor.js';
 import { acquireUpLock } from '../supervisor/up-lock.js';
+import { ownNodeEnv } from '../util/node-env.js';
 import { terminalOutput, type Output } from '../util/output.js';
 
 const DETACHED_ENV = 'PGRES_UP_DETACHED';
@@ -271,7 +272,7 @@ async function startDetached(project: Project, command: string[], out: Output): 
     cwd: project.root,
     detached: true,
     stdio: ['ignore', fd, fd],
-    env: { ...process.env, [DETACHED_ENV]: '1', NO_COLOR: '1' },
+    env: { ...ownNodeEnv(process.env), [DETACHED_ENV]: '1', NO_COLOR: '1' },
   });
   closeSync(fd);
   let exited: number | null | undefined;

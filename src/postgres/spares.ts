@@ -5,6 +5,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { errnoCode } from '../errors.js';
 import { shortHash } from '../project/paths.js';
+import { ownNodeEnv } from '../util/node-env.js';
 import { removeOrphanDirs } from '../util/orphan-dirs.js';
 import { pidAlive, run } from '../util/run.js';
 import { createDatabase, initdb, INITDB_FLAGS } from './bootstrap.js';
@@ -59,9 +60,7 @@ export interface RefillJob {
 /** Start the background refill for this cache entry; it outlives us and ends by itself. */
 export function scheduleRefill(job: RefillJob): void {
   const main = fileURLToPath(new URL('../main.js', import.meta.url));
-  const env = { ...process.env };
-  delete env.NODE_OPTIONS;
-  delete env.NODE_EXTRA_CA_CERTS;
+  const env = ownNodeEnv(process.env);
   try {
     const child = spawn(process.execPath, [main, '__refill', JSON.stringify(job)], { cwd: '/', detached: true, stdio: 'ignore', env });
     child.on('error', () => undefined);

@@ -1,7 +1,8 @@
-import { copyFileSync, mkdirSync, symlinkSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterEach, beforeEach, expect, test } from 'vitest';
-import { CLI, cleanupProject, runProcess, baseEnv, tempDir } from '../helpers/project.js';
+import { baseEnv, CLI, cleanupProject, postgresProcessesUnder, runProcess, tempDir, waitFor } from '../helpers/project.js';
+import { assertGroupGone } from '../supervisor/helpers.js';
 
 let dir: string;
 beforeEach(() => {
@@ -38,4 +39,18 @@ test('a checkout that was never built says what to do', async () => {
   const r = await runProcess(path.join(dir, 'pkg', 'bin', 'devenv'), ['status'], { cwd: dir, env: baseEnv() });
   expect(r.code).toBe(70);
   expect(r.stderr).toMatch(/not built yet .* run `npm install`/);
+});
+
+test('up -d: the background supervisor runs without NODE_OPTIONS; its apps get it back', async () => {
+  const env = baseEnv({ NODE_OPTIONS: '--require /nonexistent/preload.js' });
+  const up = await runProcess(CLI, ['up', '-d', '--', 'sh', '-c', 'echo $$ > pid; printf "%s" "$NODE_OPTIONS" > seen; exec sleep 1000'], { cwd: dir, env });
+  expect(up.stderr).toMatch(/running in the background/);
+  expect(up.code).toBe(0);
+  expect(await waitFor(() => existsSync(path.join(dir, 'seen')) && readFileSync(path.join(dir, 'seen'), 'utf8') !== '', 10000)).toBe(true);
+  expect(readFileSync(path.join(dir, 'seen'), 'utf8')).toBe('--require /nonexistent/preload.js');
+  const app = Number(readFileSync(path.join(dir, 'pid'), 'utf8'));
+  const down = await runProcess(CLI, ['down'], { cwd: dir, env });
+  expect(down.code).toBe(0);
+  expect(postgresProcessesUnder(dir)).toEqual([]);
+  assertGroupGone(app); // the app was its own process group's leader
 });
