@@ -12,7 +12,7 @@ export default async function hook(shellName: string): Promise<void> {
   const pinned: Record<string, string> = {
     // Absolute paths: a project's PATH or node version manager never decides what runs in the hook.
     NODE: process.execPath,
-    CLI: realpathSync(fileURLToPath(new URL('dist/main.js', PACKAGE_ROOT))),
+    CLI: realpathSync(fileURLToPath(new URL('dist/bundle/main.js', PACKAGE_ROOT))),
     CACHE: hookCacheDir(),
   };
   const text = source.replace(/'@PGRES_([A-Z]+)@'/g, (whole, name: string) =>

@@ -45,7 +45,7 @@ function isSupervisor(pid: number): boolean {
   if (!pidAlive(pid) || isZombie(pid)) return false;
   try {
     const cmdline = readFileSync(`/proc/${pid}/cmdline`, 'utf8');
-    return /devenv|dist\/main\.js/.test(cmdline);
+    return /devenv|dist\/(bundle\/)?main\.js/.test(cmdline);
   } catch {
     return process.platform !== 'linux';
   }
