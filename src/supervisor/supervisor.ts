@@ -193,16 +193,8 @@ export class Supervisor extends EventEmitter {
   async start(): Promise<void> {
     const db = this.opts.database;
     if (db) {
-      this.dbState = "starting";
       this.say(`starting ${this.dbName}`);
-      try {
-        this.dbStarting = db.start();
-        await this.dbStarting;
-      } catch (err) {
-        this.dbState = "failed";
-        this.say(`${this.dbName} failed to start: ${message(err)}`);
-        throw err;
-      }
+      await this.startDatabase(db);
       this.dbState = "running";
       this.dbStartedAt = new Date();
     }
@@ -402,15 +394,7 @@ export class Supervisor extends EventEmitter {
     }
     this.dbState = "stopped";
     if (this.shuttingDown) return;
-    this.dbState = "starting";
-    try {
-      this.dbStarting = db.start();
-      await this.dbStarting;
-    } catch (err) {
-      this.dbState = "failed";
-      this.say(`${this.dbName} failed to start: ${message(err)}`);
-      throw err;
-    }
+    await this.startDatabase(db);
     this.dbRestarts++;
     this.dbStartedAt = new Date();
     this.dbState = "running";
@@ -585,6 +569,19 @@ export class Supervisor extends EventEmitter {
     await Promise.all(this.watchers.map((w) => w.ready));
     // Shutdown may have closed the list before these were in it.
     if (this.shuttingDown) await Promise.all(this.watchers.map((w) => w.close()));
+  }
+
+  /** Start the database, remembering the attempt; a failure is said once and passed on. */
+  private async startDatabase(db: DatabaseService): Promise<void> {
+    this.dbState = "starting";
+    try {
+      this.dbStarting = db.start();
+      await this.dbStarting;
+    } catch (err) {
+      this.dbState = "failed";
+      this.say(`${this.dbName} failed to start: ${message(err)}`);
+      throw err;
+    }
   }
 
   // ---- database ----------------------------------------------------------------------------
