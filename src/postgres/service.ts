@@ -4,6 +4,7 @@ import type { Output } from '../util/output.js';
 import { FileTail } from '../util/tail-file.js';
 import { processGone } from './postmaster-pid.js';
 import { ensureServer, type PreparedPostgres } from './prepare.js';
+import { claimServer } from './session-server.js';
 import { serverLogPath, stopServer } from './server.js';
 
 export interface DatabaseExitInfo {
@@ -91,6 +92,8 @@ export class PostgresService {
       throw err;
     }
     this.pid = server.pid;
+    // A server a psql session started is ours now: the session must not stop it when it ends.
+    claimServer(this.pg.project);
     if (!server.handle) this.out.notice(`using the postgres server already running on this cluster (pid ${server.pid})`);
     this.watchExit(server.pid, server.handle?.exited);
   }
