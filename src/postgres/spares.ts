@@ -98,6 +98,27 @@ function readSafe(file: string): string {
   }
 }
 
+/** Spares kept per template: each is a whole cluster (~35 MiB), one per database name in use. */
+export const MAX_SPARES = 3;
+
+/** Keep the most recently made spares only, so projects with many database names don't fill the disk. */
+function pruneSpares(spares: string): void {
+  const all = readdirSync(spares)
+    .filter((n) => n.startsWith('db-'))
+    .map((n) => ({ n, t: statSync(path.join(spares, n)).mtimeMs }))
+    .sort((a, b) => b.t - a.t);
+  for (const { n } of all.slice(MAX_SPARES)) {
+    // Rename first: an init claiming this spare right now either gets it whole or not at all.
+    const trash = path.join(spares, `.work-${process.pid}-prune-${n}`);
+    try {
+      renameSync(path.join(spares, n), trash);
+    } catch {
+      continue;
+    }
+    rmSync(trash, { recursive: true, force: true });
+  }
+}
+
 /** A fresh dir the account running postgres can write: as root our cache (under /root) is out of its reach. */
 function workDir(spares: string, account: Account | null): string {
   if (!account) return mkdtempSync(path.join(spares, `.work-${process.pid}-`));
@@ -161,6 +182,7 @@ export async function refill(job: RefillJob, binaries: Binaries, account: Accoun
     await createDatabase(binaries, dir, job.database, account);
     const name = `${sparePrefix(job.database)}${process.pid}-${Math.random().toString(36).slice(2, 8)}`;
     await moveInto(dir, path.join(spares, name));
+    pruneSpares(spares);
   } catch (err) {
     // Nobody is watching a background job: leave a note for whoever wonders why there is no spare.
     writeFileSync(path.join(spares, '.last-error'), `${new Date().toISOString()} ${err instanceof Error ? err.message : String(err)}\n`);

@@ -70,3 +70,16 @@ test('the first init fills the cache in the background; the next init takes a sp
   expect(await waitFor(() => refillProcesses().length === 0, 30000)).toBe(true);
   expect(readdirSync(tmpdir()).filter((n) => n.startsWith('devenv-refill-'))).toEqual([]);
 });
+
+test('at most a few spares are kept, whatever the number of database names', async () => {
+  const env = { PGRES_CACHE_DIR: cache, PGRES_NO_SPARES: undefined };
+  for (const name of ['one', 'two', 'three', 'four', 'five']) {
+    const d = tempDir(`spare-${name}`);
+    dirs.push(d);
+    writeFileSync(path.join(d, 'devenv.json'), JSON.stringify({ postgres: { database: name } }));
+    expect((await devenv(d, ['init'], { env })).code).toBe(0);
+    expect(await waitFor(() => refillProcesses().length === 0, 30000)).toBe(true);
+  }
+  expect(spareNames(cache).length).toBe(3);
+});
+
