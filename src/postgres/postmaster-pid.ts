@@ -1,6 +1,6 @@
 import { readFileSync, readlinkSync, realpathSync } from 'node:fs';
 import path from 'node:path';
-import { pidAlive } from '../util/run.js';
+import { isZombie, pidAlive } from '../util/liveness.js';
 
 /** The lines postgres writes to postmaster.pid (see pidfile.h). */
 export interface PostmasterPid {
@@ -23,20 +23,6 @@ export function readPostmasterPid(pgdata: string): PostmasterPid | null {
   const pid = Number(lines[0]);
   if (!Number.isInteger(pid) || pid <= 0) return null;
   return { pid, dataDir: lines[1] ?? '', port: Number(lines[3]), socketDir: lines[4] ?? '', status: (lines[7] ?? '').trim() };
-}
-
-/** A zombie has exited; only its parent has not collected it yet. */
-export function isZombie(pid: number): boolean {
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    return stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3) === 'Z';
-  } catch {
-    return false;
-  }
-}
-
-export function processGone(pid: number): boolean {
-  return !pidAlive(pid) || isZombie(pid);
 }
 
 export type Ownership = 'ours' | 'foreign-user' | 'not-ours';

@@ -5,7 +5,8 @@ import { UserError } from '../errors.js';
 import type { Project } from '../project/project.js';
 import type { Binaries } from './binaries.js';
 import { cleanEnv, lastLines } from './bootstrap.js';
-import { checkPostmaster, processGone, readPostmasterPid } from './postmaster-pid.js';
+import { processGone, waitGone } from '../util/liveness.js';
+import { checkPostmaster, readPostmasterPid } from './postmaster-pid.js';
 import { spawnIdentity, type Account } from './privileges.js';
 import { writeSettings } from './settings.js';
 import { ensureSocketDir } from './socket-dir.js';
@@ -35,23 +36,6 @@ export function findRunningServer(project: Project): number | null {
     );
   }
   return who === 'ours' ? pm.pid : null;
-}
-
-function sleep(ms: number): Promise<void> {
-  return new Promise((r) => setTimeout(r, ms));
-}
-
-/** Resolve once the pid has exited (polling: it may not be our child). */
-async function waitGone(pid: number, timeoutMs: number): Promise<boolean> {
-  const until = Date.now() + timeoutMs;
-  let delay = 1;
-  while (Date.now() < until) {
-    if (processGone(pid)) return true;
-    await sleep(delay);
-    // A fast shutdown takes ~20 ms: a fine poll (kill(0) and one /proc read) notices it within 5 ms.
-    delay = Math.min(delay * 2, 5);
-  }
-  return processGone(pid);
 }
 
 export interface StartOptions {

@@ -2,7 +2,7 @@ import { UserError } from '../errors.js';
 import type { Project } from '../project/project.js';
 import type { Output } from '../util/output.js';
 import { FileTail } from '../util/tail-file.js';
-import { processGone } from './postmaster-pid.js';
+import { processGone, waitGone } from '../util/liveness.js';
 import { ensureServer, type PreparedPostgres } from './prepare.js';
 import { claimServer } from './session-server.js';
 import { serverLogPath, stopServer } from './server.js';
@@ -144,8 +144,7 @@ export class PostgresService {
       } catch {
         // gone
       }
-      const until = Date.now() + 5000;
-      while (!processGone(pid) && Date.now() < until) await new Promise((r) => setTimeout(r, 10));
+      await waitGone(pid, 5000);
     }
     this.tail?.stop();
     this.tail = null;

@@ -1,7 +1,7 @@
 import { mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import type { Project } from '../project/project.js';
-import { processGone } from './postmaster-pid.js';
+import { processGone } from '../util/liveness.js';
 import { findRunningServer, stopServer } from './server.js';
 
 /**

@@ -1,5 +1,5 @@
 import { spawn } from 'node:child_process';
-import { chmodSync, chownSync, closeSync, existsSync, mkdirSync, mkdtempSync, openSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync, writeSync } from 'node:fs';
+import { chmodSync, chownSync, existsSync, mkdirSync, mkdtempSync, readdirSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { setPriority, tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -7,7 +7,8 @@ import { errnoCode } from '../errors.js';
 import { shortHash } from '../project/paths.js';
 import { ownNodeEnv } from '../util/node-env.js';
 import { removeOrphanDirs } from '../util/orphan-dirs.js';
-import { pidAlive, run } from '../util/run.js';
+import { tryLock } from '../util/pid-lock.js';
+import { run } from '../util/run.js';
 import { createDatabase, initdb, INITDB_FLAGS } from './bootstrap.js';
 import type { Binaries } from './binaries.js';
 import { checkReachable, type Account } from './privileges.js';
@@ -72,32 +73,6 @@ export function scheduleRefill(job: RefillJob): void {
   }
 }
 
-/** An exclusive lock holding our pid; a dead holder's lock is taken over. Null when someone else works. */
-function lock(file: string): (() => void) | null {
-  for (let attempt = 0; attempt < 2; attempt++) {
-    try {
-      const fd = openSync(file, 'wx');
-      writeSync(fd, String(process.pid));
-      closeSync(fd);
-      return () => rmSync(file, { force: true });
-    } catch (err) {
-      if (errnoCode(err) !== 'EEXIST') return null;
-    }
-    const holder = Number(readSafe(file));
-    if (holder > 0 && pidAlive(holder)) return null;
-    rmSync(file, { force: true });
-  }
-  return null;
-}
-
-function readSafe(file: string): string {
-  try {
-    return readFileSync(file, 'utf8').trim();
-  } catch {
-    return '';
-  }
-}
-
 /** Spares kept per template: each is a whole cluster (~35 MiB), one per database name in use. */
 export const MAX_SPARES = 3;
 
@@ -158,8 +133,15 @@ export async function refill(job: RefillJob, binaries: Binaries, account: Accoun
   const spares = sparesDir(template);
   if (!template || !spares) return;
   mkdirSync(spares, { recursive: true, mode: 0o700 });
-  const release = lock(path.join(spares, '.refill.lock'));
-  if (!release) return;
+  // One refill at a time per cache entry; the others have nothing to add.
+  let lock;
+  try {
+    lock = tryLock(path.join(spares, '.refill.lock'));
+  } catch {
+    return;
+  }
+  if (!('release' in lock)) return;
+  const release = lock.release;
   const work: string[] = [];
   try {
     removeOrphanDirs(spares, '.work-');

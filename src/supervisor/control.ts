@@ -1,20 +1,7 @@
 import type { Project } from '../project/project.js';
-import { processGone } from '../postgres/postmaster-pid.js';
+import { waitGone } from '../util/liveness.js';
 import { reapLeftoverApps } from './app-groups.js';
 import { readLiveState } from './state.js';
-
-function sleep(ms: number): Promise<void> {
-  return new Promise((r) => setTimeout(r, ms));
-}
-
-async function waitGone(pid: number, ms: number): Promise<boolean> {
-  const until = Date.now() + ms;
-  while (Date.now() < until) {
-    if (processGone(pid)) return true;
-    await sleep(10);
-  }
-  return processGone(pid);
-}
 
 function killGroup(pid: number | null, signal: NodeJS.Signals): void {
   if (!pid) return;

@@ -1,8 +1,7 @@
 import { readFileSync, renameSync, rmSync, writeFileSync, mkdirSync } from 'node:fs';
 import path from 'node:path';
 import type { Project } from '../project/project.js';
-import { isZombie } from '../postgres/postmaster-pid.js';
-import { pidAlive } from '../util/run.js';
+import { processGone } from '../util/liveness.js';
 
 /** One supervised process as `devenv status` shows it. */
 export interface ProcessStatus {
@@ -42,7 +41,7 @@ export function clearState(project: Project): void {
 
 /** Is this pid a live devenv supervisor (a node process running our CLI), not a reused pid? */
 function isSupervisor(pid: number): boolean {
-  if (!pidAlive(pid) || isZombie(pid)) return false;
+  if (processGone(pid)) return false;
   try {
     const cmdline = readFileSync(`/proc/${pid}/cmdline`, 'utf8');
     return /devenv|dist\/(bundle\/)?main\.js/.test(cmdline);

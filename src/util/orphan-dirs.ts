@@ -1,6 +1,6 @@
 import { lstatSync, readdirSync, rmSync } from 'node:fs';
 import path from 'node:path';
-import { pidAlive } from './run.js';
+import { pidAlive } from './liveness.js';
 
 /**
  * Remove directories named `<prefix><pid>-…` whose pid is no longer alive: work dirs that a

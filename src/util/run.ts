@@ -21,13 +21,3 @@ export function run(file: string, args: string[], opts: SpawnOptions & { input?:
     if (input !== undefined) child.stdin!.end(input);
   });
 }
-
-/** Is a process with this pid alive (and signalable by us or at least existing)? */
-export function pidAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
