@@ -1,4 +1,4 @@
-import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { closeSync, existsSync, openSync, readdirSync, readSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { UserError } from '../errors.js';
 import { openProject } from '../project/project.js';
@@ -18,13 +18,25 @@ function logNames(dir: string): string[] {
   }
 }
 
+/** Bytes read from the end of a log for its last lines: enough for any sane -n, bounded for huge logs. */
+const TAIL_BYTES = 4 << 20;
+
 /** The last `n` lines of a file, reading only its end. */
 function tailLines(file: string, n: number): string[] {
+  if (n <= 0) return [];
   const size = statSync(file).size;
-  const text = readFileSync(file, 'utf8').slice(size > 4 << 20 ? -(4 << 20) : 0);
-  const lines = text.split('\n');
+  const start = Math.max(0, size - TAIL_BYTES);
+  const buf = Buffer.alloc(size - start);
+  const fd = openSync(file, 'r');
+  try {
+    readSync(fd, buf, 0, buf.length, start);
+  } finally {
+    closeSync(fd);
+  }
+  const lines = buf.toString('utf8').split('\n');
+  if (start > 0) lines.shift(); // the first line was cut
   if (lines[lines.length - 1] === '') lines.pop();
-  return n > 0 ? lines.slice(-n) : [];
+  return lines.slice(-n);
 }
 
 export default async function logs(name: string | undefined, opts: { follow?: boolean; lines: string }): Promise<number> {
@@ -34,7 +46,7 @@ export default async function logs(name: string | undefined, opts: { follow?: bo
   if (!Number.isInteger(n) || n < 0) throw new UserError(`--lines must be a whole number, got "${opts.lines}"`);
   const known = logNames(dir);
   const names = name ? [name] : known;
-  if (name && !known.includes(name) && !(name === 'up' && safeExists(path.join(dir, UP_LOG)))) {
+  if (name && !known.includes(name) && !(name === 'up' && existsSync(path.join(dir, UP_LOG)))) {
     throw new UserError(`no log for "${name}" in ${dir}${known.length ? ` (there are: ${known.join(', ')})` : ' (nothing has run yet: `devenv up`)'}`);
   }
   if (names.length === 0) {
@@ -53,13 +65,4 @@ export default async function logs(name: string | undefined, opts: { follow?: bo
   });
   for (const t of tails) t.stop();
   return 0;
-}
-
-function safeExists(file: string): boolean {
-  try {
-    statSync(file);
-    return true;
-  } catch {
-    return false;
-  }
 }

@@ -3,7 +3,7 @@ import path from 'node:path';
 import kleur from 'kleur';
 import { UserError } from '../errors.js';
 import { openProject } from '../project/project.js';
-import { findBinaries } from '../postgres/binaries.js';
+import { projectBinaries } from '../postgres/prepare.js';
 import { inspectDataDir } from '../postgres/cluster.js';
 import { findRunningServer } from '../postgres/server.js';
 import { readLiveState, type ProcessStatus } from '../supervisor/state.js';
@@ -50,11 +50,7 @@ export default async function status(opts: { json?: boolean }): Promise<number> 
   let binaries: { bindir: string; version: string; source: string } | null = null;
   let binariesError: string | null = null;
   try {
-    binaries = findBinaries({
-      configured: project.config.postgres.binaries,
-      requireMajor: project.config.postgres.version,
-      preferMajor: initialised ? state.pgMajor : undefined,
-    });
+    binaries = projectBinaries(project, state);
   } catch (err) {
     binariesError = err instanceof UserError ? err.message : String(err);
   }

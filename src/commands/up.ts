@@ -1,5 +1,5 @@
 import { spawn } from 'node:child_process';
-import { closeSync, mkdirSync, openSync, readFileSync } from 'node:fs';
+import { closeSync, mkdirSync, openSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { UserError } from '../errors.js';
 import { DOTENV_FILE, readDotenv } from '../project/dotenv-file.js';
@@ -42,10 +42,10 @@ export default async function up(command: string[], opts: { detach?: boolean }):
   if (running) {
     throw new UserError(`devenv up is already running for this project (pid ${running.pid}${running.detached ? ', in the background' : ''}); stop it with \`devenv down\``);
   }
-  // Validate the apps before anything starts, so a bad Procfile is one clear line.
-  appDefinitions(project.root, project.config, command);
+  // Read the apps before anything starts, so a bad Procfile is one clear line.
+  const apps = appDefinitions(project.root, project.config, command);
   if (opts.detach) return startDetached(project, command, out);
-  return supervise(project, command, out);
+  return supervise(project, command, apps, out);
 }
 
 /** Supervisor lines from PostgresService and friends go through the prefixed log, not bare stderr. */
@@ -72,7 +72,12 @@ async function supervisorModules() {
   };
 }
 
-async function supervise(initial: Project, command: string[], out: Output): Promise<number> {
+async function supervise(
+  initial: Project,
+  command: string[],
+  { apps: defs, source }: { apps: AppDefinition[]; source: string | null },
+  out: Output,
+): Promise<number> {
   let project = initial;
   const pg = preparePostgres(project);
   await ensureCluster(pg, out);
@@ -82,8 +87,6 @@ async function supervise(initial: Project, command: string[], out: Output): Prom
   let service: PostgresService | undefined;
   let mods: Awaited<ReturnType<typeof supervisorModules>>;
   let log: LogOutput;
-  let source: string | null;
-  let defs: AppDefinition[];
   // Once postgres is spawned (detached, so the terminal's Ctrl-C does not reach it), a signal must
   // not end us before we have stopped it: note it until the supervisor takes over.
   // One listener for the whole run: removing a listener drops a signal node has received but not
@@ -95,7 +98,6 @@ async function supervise(initial: Project, command: string[], out: Output): Prom
   const dispatch = (signal: NodeJS.Signals) => handleSignal(signal);
   for (const s of SIGNALS) process.on(s, dispatch);
   try {
-    ({ apps: defs, source } = appDefinitions(project.root, project.config, command));
     log = new LogOutput({ logDir: project.paths.logs, names: ['devenv', 'postgres', ...defs.map((d) => d.name)] });
     service = new PostgresService(pg, logOutput(log), (line) => log.show('postgres', line));
     // Postgres boots in its own process while we load the supervisor's modules (chokidar, ...).
@@ -290,8 +292,7 @@ async function startDetached(project: Project, command: string[], out: Output): 
         return 0;
       }
       // Only the lines about the broken apps: the shutdown that follows is noise here.
-      const about = readFileSync(logFile, 'utf8')
-        .slice(startOffset)
+      const about = logSince(logFile, startOffset)
         .split('\n')
         .filter((l) => broken.some((name) => l.includes(name)));
       await stopChild(child.pid!, () => exited !== undefined);
@@ -302,7 +303,7 @@ async function startDetached(project: Project, command: string[], out: Output): 
     await new Promise((r) => setTimeout(r, 20));
   }
   if (exited === undefined) await stopChild(child.pid!, () => exited !== undefined);
-  const tail = lastLines(readFileSync(logFile, 'utf8').slice(startOffset), 8);
+  const tail = lastLines(logSince(logFile, startOffset), 8);
   throw new UserError(`devenv up did not start in the background${exited !== undefined ? ` (exit ${exited})` : ' (timed out)'}: ${tail}`);
 }
 
@@ -319,8 +320,13 @@ async function stopChild(pid: number, gone: () => boolean): Promise<void> {
 
 function fileSize(file: string): number {
   try {
-    return readFileSync(file).length;
+    return statSync(file).size;
   } catch {
     return 0;
   }
+}
+
+/** What the background supervisor wrote to its log since `offset` (a byte offset). */
+function logSince(file: string, offset: number): string {
+  return readFileSync(file).subarray(offset).toString('utf8');
 }

@@ -13,13 +13,18 @@ export interface PreparedPostgres {
   state: DataDirState;
 }
 
-export function preparePostgres(project: Project): PreparedPostgres {
-  const state = inspectDataDir(project);
-  const binaries = findBinaries({
+/** The server binaries for this project: configured ones, the required major, else the cluster's own major. */
+export function projectBinaries(project: Project, state: DataDirState): Binaries {
+  return findBinaries({
     configured: project.config.postgres.binaries,
     requireMajor: project.config.postgres.version,
     preferMajor: state.state === 'ready' ? state.pgMajor : undefined,
   });
+}
+
+export function preparePostgres(project: Project): PreparedPostgres {
+  const state = inspectDataDir(project);
+  const binaries = projectBinaries(project, state);
   if (state.state === 'ready') checkMajor(project, state.pgMajor, binaries);
   const account = resolveAccount(project.config.postgres.runAs);
   return { project, binaries, account, state };
