@@ -26,7 +26,10 @@ export function buildProgram(): Command {
     .enablePositionalOptions()
     .showHelpAfterError('(run `devenv --help` for usage)');
 
-  program.command('init').description('create .pgres (idempotent)').action(lazy(() => import('./commands/init.js')));
+  program
+    .command('init')
+    .description('create .pgres (idempotent)')
+    .action(lazy(() => import('./commands/init.js')));
 
   program
     .command('up')
@@ -36,7 +39,10 @@ export function buildProgram(): Command {
     .passThroughOptions()
     .action(lazy(() => import('./commands/up.js')));
 
-  program.command('down').description('stop a background `devenv up`').action(lazy(() => import('./commands/down.js')));
+  program
+    .command('down')
+    .description('stop a background `devenv up`')
+    .action(lazy(() => import('./commands/down.js')));
 
   program
     .command('status')
@@ -95,10 +101,19 @@ export function buildProgram(): Command {
     .action(lazy(() => import('./commands/hook-env.js')));
 
   // Internal: started in the background after an init to refill the template cache and spares.
-  program.command('__refill', { hidden: true }).argument('<job>').action(lazy(() => import('./commands/refill.js')));
+  program
+    .command('__refill', { hidden: true })
+    .argument('<job>')
+    .action(lazy(() => import('./commands/refill.js')));
 
-  program.command('allow').description("trust this project's .env").action(lazy(() => import('./commands/allow.js')));
-  program.command('deny').description("stop trusting this project's .env").action(lazy(() => import('./commands/deny.js')));
+  program
+    .command('allow')
+    .description("trust this project's .env")
+    .action(lazy(() => import('./commands/allow.js')));
+  program
+    .command('deny')
+    .description("stop trusting this project's .env")
+    .action(lazy(() => import('./commands/deny.js')));
 
   return program;
 }

@@ -22,6 +22,8 @@ export default async function allow(): Promise<void> {
   writeTrust(root, content, values);
   const sorted = sortDotenvKeys(values);
   const n = sorted.accepted.length;
-  process.stdout.write(`devenv: allowed ${file} (${n} key${n === 1 ? '' : 's'}); editing it blocks it again until the next \`devenv allow\`\n`);
+  process.stdout.write(
+    `devenv: allowed ${file} (${n} key${n === 1 ? '' : 's'}); editing it blocks it again until the next \`devenv allow\`\n`,
+  );
   for (const note of dotenvKeyNotes({ ...sorted, shadowed: [] })) process.stdout.write(`${note}\n`);
 }

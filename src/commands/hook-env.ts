@@ -7,7 +7,9 @@ import { shellByName } from '../shell/registry.js';
 export default async function hookEnv(shellName: string, cacheDir: string, root: string): Promise<void> {
   const shell = shellByName(shellName);
   if (!path.isAbsolute(cacheDir) || !path.isAbsolute(root)) {
-    throw new UserError('hook-env is run by the shell hook: devenv hook-env SHELL CACHE_DIR PROJECT_ROOT (absolute paths)');
+    throw new UserError(
+      'hook-env is run by the shell hook: devenv hook-env SHELL CACHE_DIR PROJECT_ROOT (absolute paths)',
+    );
   }
   process.stdout.write(renderHookEnv(shell, cacheDir, root));
 }

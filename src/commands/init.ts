@@ -18,7 +18,9 @@ export default async function init(): Promise<number> {
       `${kleur.green('initialised')} PostgreSQL ${pg.binaries.version} cluster in ${where} (database "${project.database}", ${seconds(performance.now() - started)})`,
     );
   } else {
-    out.info(`already initialised: PostgreSQL ${pg.state.state === 'ready' ? pg.state.info.version : pg.binaries.version} cluster in ${where}`);
+    out.info(
+      `already initialised: PostgreSQL ${pg.state.state === 'ready' ? pg.state.info.version : pg.binaries.version} cluster in ${where}`,
+    );
   }
   return 0;
 }

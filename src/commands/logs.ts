@@ -12,7 +12,9 @@ function logNames(dir: string): string[] {
     return readdirSync(dir)
       .filter((f) => f.endsWith('.log') && f !== UP_LOG)
       .map((f) => f.slice(0, -4))
-      .sort((a, b) => (a === 'devenv' ? -1 : b === 'devenv' ? 1 : a === 'postgres' ? -1 : b === 'postgres' ? 1 : a.localeCompare(b)));
+      .sort((a, b) =>
+        a === 'devenv' ? -1 : b === 'devenv' ? 1 : a === 'postgres' ? -1 : b === 'postgres' ? 1 : a.localeCompare(b),
+      );
   } catch {
     return [];
   }
@@ -39,7 +41,10 @@ function tailLines(file: string, n: number): string[] {
   return lines.slice(-n);
 }
 
-export default async function logs(name: string | undefined, opts: { follow?: boolean; lines: string }): Promise<number> {
+export default async function logs(
+  name: string | undefined,
+  opts: { follow?: boolean; lines: string },
+): Promise<number> {
   const project = openProject(process.cwd());
   const dir = project.paths.logs;
   const n = Number(opts.lines);
@@ -47,7 +52,9 @@ export default async function logs(name: string | undefined, opts: { follow?: bo
   const known = logNames(dir);
   const names = name ? [name] : known;
   if (name && !known.includes(name) && !(name === 'up' && existsSync(path.join(dir, UP_LOG)))) {
-    throw new UserError(`no log for "${name}" in ${dir}${known.length ? ` (there are: ${known.join(', ')})` : ' (nothing has run yet: `devenv up`)'}`);
+    throw new UserError(
+      `no log for "${name}" in ${dir}${known.length ? ` (there are: ${known.join(', ')})` : ' (nothing has run yet: `devenv up`)'}`,
+    );
   }
   if (names.length === 0) {
     process.stderr.write(`no logs yet in ${dir}; they appear once \`devenv up\` has run\n`);
@@ -55,7 +62,8 @@ export default async function logs(name: string | undefined, opts: { follow?: bo
   }
   const width = Math.max(...names.map((x) => x.length));
   // A single named log prints raw lines; several get the same prefixes as `devenv up`.
-  const show = (who: string, line: string) => process.stdout.write(names.length > 1 ? `${who.padEnd(width)} | ${line}\n` : `${line}\n`);
+  const show = (who: string, line: string) =>
+    process.stdout.write(names.length > 1 ? `${who.padEnd(width)} | ${line}\n` : `${line}\n`);
   const file = (who: string) => path.join(dir, who === 'up' ? UP_LOG : `${who}.log`);
   for (const who of names) for (const line of tailLines(file(who), n)) show(who, line);
   if (!opts.follow) return 0;

@@ -16,7 +16,9 @@ export default async function psql(args: string[]): Promise<number> {
   const pg = preparePostgres(project);
   const client = findPsql(pg.binaries.bindir);
   if (!client) {
-    throw new UserError('psql (the PostgreSQL client) is not installed; install it (apt-get install postgresql-client / brew install libpq) and run again');
+    throw new UserError(
+      'psql (the PostgreSQL client) is not installed; install it (apt-get install postgresql-client / brew install libpq) and run again',
+    );
   }
   await ensureCluster(pg, out);
   joinSessions(project);

@@ -6,6 +6,10 @@ import { refill, type RefillJob } from '../postgres/spares.js';
 export default async function refillCommand(jobJson: string): Promise<number> {
   const job = JSON.parse(jobJson) as RefillJob;
   const binaries = findBinaries({ env: { ...process.env, PGRES_BINDIR: job.bindir } });
-  await refill(job, binaries, job.account ? resolveAccount(job.account, { ...process.env, PGRES_RUN_AS: job.account }) : null);
+  await refill(
+    job,
+    binaries,
+    job.account ? resolveAccount(job.account, { ...process.env, PGRES_RUN_AS: job.account }) : null,
+  );
   return 0;
 }

@@ -29,7 +29,9 @@ export default async function reset(opts: { yes?: boolean }): Promise<number> {
   let exists = true;
   try {
     if (lstatSync(pgdata).isSymbolicLink()) {
-      throw new UserError(`${pgdata} is a symlink; devenv will not delete through it. Remove the link yourself if you mean to`);
+      throw new UserError(
+        `${pgdata} is a symlink; devenv will not delete through it. Remove the link yourself if you mean to`,
+      );
     }
   } catch (err) {
     if (errnoCode(err) !== 'ENOENT') throw err;
@@ -38,7 +40,8 @@ export default async function reset(opts: { yes?: boolean }): Promise<number> {
   // Refuses a foreign .pgres (not ours to delete) with a clear message.
   if (exists) inspectDataDir(project);
   if (exists && !opts.yes) {
-    if (!process.stdin.isTTY) throw new UserError(`refusing to delete ${pgdata} without confirmation; run \`devenv reset --yes\``);
+    if (!process.stdin.isTTY)
+      throw new UserError(`refusing to delete ${pgdata} without confirmation; run \`devenv reset --yes\``);
     if (!(await confirm(`Delete ${pgdata} and all its data (database "${project.database}")? [y/N] `))) {
       out.info('nothing deleted');
       return 1;
@@ -58,6 +61,10 @@ export default async function reset(opts: { yes?: boolean }): Promise<number> {
   }
   const account = resolveAccount(project.config.postgres.runAs);
   const sock = removeSocketDir(project.paths, account);
-  out.info(exists ? `${kleur.red('deleted')} ${pgdata}${sock ? ` and ${project.paths.socketDir}` : ''}` : `nothing to delete: ${pgdata} does not exist`);
+  out.info(
+    exists
+      ? `${kleur.red('deleted')} ${pgdata}${sock ? ` and ${project.paths.socketDir}` : ''}`
+      : `nothing to delete: ${pgdata} does not exist`,
+  );
   return 0;
 }

@@ -40,7 +40,11 @@ function mib(bytes: number): string {
 function uptime(startedAt: string | null): string {
   if (!startedAt) return '-';
   const s = Math.max(0, Math.round((Date.now() - Date.parse(startedAt)) / 1000));
-  return s < 60 ? `${s}s` : s < 3600 ? `${Math.floor(s / 60)}m${s % 60}s` : `${Math.floor(s / 3600)}h${Math.floor((s % 3600) / 60)}m`;
+  return s < 60
+    ? `${s}s`
+    : s < 3600
+      ? `${Math.floor(s / 60)}m${s % 60}s`
+      : `${Math.floor(s / 3600)}h${Math.floor((s % 3600) / 60)}m`;
 }
 
 export default async function status(opts: { json?: boolean }): Promise<number> {
@@ -70,7 +74,9 @@ export default async function status(opts: { json?: boolean }): Promise<number> 
     database: project.database,
     user: project.superuser,
     databaseUrl: project.env.DATABASE_URL,
-    supervisor: supervisor ? { pid: supervisor.pid, detached: supervisor.detached, phase: supervisor.phase, startedAt: supervisor.startedAt } : null,
+    supervisor: supervisor
+      ? { pid: supervisor.pid, detached: supervisor.detached, phase: supervisor.phase, startedAt: supervisor.startedAt }
+      : null,
     processes: (supervisor?.processes ?? []) as ProcessStatus[],
   };
   if (opts.json) {
@@ -79,15 +85,33 @@ export default async function status(opts: { json?: boolean }): Promise<number> 
   }
   const row = (k: string, v: string) => process.stdout.write(`${kleur.dim(k.padEnd(12))}${v}\n`);
   row('project', project.root);
-  row('cluster', initialised ? `PostgreSQL ${report.clusterVersion} in ${project.paths.pgdata} (${mib(report.dataSizeBytes)})` : 'not initialised (run `devenv init` or `devenv up`)');
-  row('binaries', binaries ? `${binaries.version} ${binaries.bindir} (${binaries.source})` : kleur.red(binariesError ?? 'none'));
+  row(
+    'cluster',
+    initialised
+      ? `PostgreSQL ${report.clusterVersion} in ${project.paths.pgdata} (${mib(report.dataSizeBytes)})`
+      : 'not initialised (run `devenv init` or `devenv up`)',
+  );
+  row(
+    'binaries',
+    binaries ? `${binaries.version} ${binaries.bindir} (${binaries.source})` : kleur.red(binariesError ?? 'none'),
+  );
   row('server', serverPid ? kleur.green(`running (pid ${serverPid})`) : 'stopped');
-  row('socket', project.paths.socketDir + (project.paths.socketDirIsShort ? ' (short path: project path too long for a socket)' : ''));
+  row(
+    'socket',
+    project.paths.socketDir +
+      (project.paths.socketDirIsShort ? ' (short path: project path too long for a socket)' : ''),
+  );
   row('database', `${project.database} (user ${project.superuser})`);
   if (supervisor) {
-    row('up', `pid ${supervisor.pid}${supervisor.detached ? ' (background)' : ''}, ${supervisor.phase}, since ${uptime(supervisor.startedAt)}`);
+    row(
+      'up',
+      `pid ${supervisor.pid}${supervisor.detached ? ' (background)' : ''}, ${supervisor.phase}, since ${uptime(supervisor.startedAt)}`,
+    );
     for (const p of report.processes) {
-      row(`  ${p.name}`, `${p.state}${p.pid ? ` pid ${p.pid}` : ''}, restarts ${p.restarts}, uptime ${uptime(p.startedAt)}`);
+      row(
+        `  ${p.name}`,
+        `${p.state}${p.pid ? ` pid ${p.pid}` : ''}, restarts ${p.restarts}, uptime ${uptime(p.startedAt)}`,
+      );
     }
   }
   return 0;

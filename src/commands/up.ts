@@ -40,7 +40,9 @@ export default async function up(command: string[], opts: { detach?: boolean }):
   const project = openProject(process.cwd(), { create: true });
   const running = readLiveState(project);
   if (running) {
-    throw new UserError(`devenv up is already running for this project (pid ${running.pid}${running.detached ? ', in the background' : ''}); stop it with \`devenv down\``);
+    throw new UserError(
+      `devenv up is already running for this project (pid ${running.pid}${running.detached ? ', in the background' : ''}); stop it with \`devenv down\``,
+    );
   }
   // Read the apps before anything starts, so a bad Procfile is one clear line.
   const apps = appDefinitions(project.root, project.config, command);
@@ -139,9 +141,18 @@ async function supervise(
       startedAt,
       phase,
       postgresPid: service.pid,
-      processes: processes.map((p) => ({ name: p.name, pid: p.pid, state: p.state, restarts: p.restarts, startedAt: p.startedAt })),
+      processes: processes.map((p) => ({
+        name: p.name,
+        pid: p.pid,
+        state: p.state,
+        restarts: p.restarts,
+        startedAt: p.startedAt,
+      })),
     });
-    writeAppGroups(project, processes.filter((p) => p.kind === 'app' && p.pid).map((p) => ({ name: p.name, pgid: p.pid! })));
+    writeAppGroups(
+      project,
+      processes.filter((p) => p.kind === 'app' && p.pid).map((p) => ({ name: p.name, pgid: p.pid! })),
+    );
   };
   publish();
   const timer = setInterval(publish, 1000);
@@ -158,7 +169,8 @@ async function supervise(
   const reload = async () => {
     const next = loadForReload(project, command, log);
     if (!next) return;
-    const settingsChanged = JSON.stringify(next.project.config.postgres.settings) !== JSON.stringify(project.config.postgres.settings);
+    const settingsChanged =
+      JSON.stringify(next.project.config.postgres.settings) !== JSON.stringify(project.config.postgres.settings);
     const previous = project;
     project = next.project;
     service.useProject(project);
@@ -167,12 +179,18 @@ async function supervise(
       publish();
       return;
     }
-    log.line('devenv', 'postgres.settings changed: restarting postgres (apps stop first and start again after it is back)');
+    log.line(
+      'devenv',
+      'postgres.settings changed: restarting postgres (apps stop first and start again after it is back)',
+    );
     try {
       await supervisor.reconfigure(next.specs, { restartDatabase: true, ignore: project.config.watch.ignore ?? [] });
     } catch {
       // The new settings keep postgres from starting: go back to the ones that worked.
-      log.line('devenv', `postgres did not start with the new postgres.settings; restarting it with the previous ones (fix ${CONFIG_FILE})`);
+      log.line(
+        'devenv',
+        `postgres did not start with the new postgres.settings; restarting it with the previous ones (fix ${CONFIG_FILE})`,
+      );
       project = { ...project, config: { ...project.config, postgres: previous.config.postgres } };
       service.useProject(project);
       try {
@@ -185,7 +203,9 @@ async function supervise(
     }
     publish();
   };
-  const reloads = new RestartQueue(reload, (err) => log.line('devenv', `reload failed: ${err instanceof Error ? err.message : String(err)}`));
+  const reloads = new RestartQueue(reload, (err) =>
+    log.line('devenv', `reload failed: ${err instanceof Error ? err.message : String(err)}`),
+  );
   let reloadAfterStart = false;
   const configChanged = new Debouncer<string>((files) => {
     if (phase === 'starting') reloadAfterStart = true; // applied once everything is up
@@ -201,7 +221,9 @@ async function supervise(
     ignored: (p: string) => p !== project.root && !CONFIG_FILES.includes(path.relative(project.root, p)),
   });
   configWatcher.on('all', (_event, file) => configChanged.push(path.relative(project.root, file)));
-  configWatcher.on('error', (err) => log.line('devenv', `config watcher: ${err instanceof Error ? err.message : String(err)}`));
+  configWatcher.on('error', (err) =>
+    log.line('devenv', `config watcher: ${err instanceof Error ? err.message : String(err)}`),
+  );
 
   try {
     await supervisor.start();
@@ -209,9 +231,15 @@ async function supervise(
     publish();
     if (reloadAfterStart) void reloads.request();
     if (defs.length === 0) {
-      log.line('devenv', 'no app processes: add "processes" to devenv.json, a Procfile, or run `devenv up -- CMD ARGS...`');
+      log.line(
+        'devenv',
+        'no app processes: add "processes" to devenv.json, a Procfile, or run `devenv up -- CMD ARGS...`',
+      );
     } else {
-      log.line('devenv', `running ${defs.length} app process${defs.length > 1 ? 'es' : ''} from ${source}; Ctrl-C stops everything`);
+      log.line(
+        'devenv',
+        `running ${defs.length} app process${defs.length > 1 ? 'es' : ''} from ${source}; Ctrl-C stops everything`,
+      );
     }
     await supervisor.done();
   } catch {
@@ -238,15 +266,27 @@ async function supervise(
  * configuration stays. Settings that identify the cluster (database, version, binaries, runAs)
  * are kept as they are: changing them needs a new `devenv up`.
  */
-function loadForReload(current: Project, command: string[], log: LogOutput): { project: Project; specs: AppSpec[] } | null {
+function loadForReload(
+  current: Project,
+  command: string[],
+  log: LogOutput,
+): { project: Project; specs: AppSpec[] } | null {
   try {
     const fresh = projectAt(current.root);
     const kept = current.config.postgres;
-    const changed = (['database', 'version', 'binaries', 'runAs'] as const).filter((k) => fresh.config.postgres[k] !== kept[k]);
+    const changed = (['database', 'version', 'binaries', 'runAs'] as const).filter(
+      (k) => fresh.config.postgres[k] !== kept[k],
+    );
     if (changed.length) {
-      log.line('devenv', `postgres.${changed.join(', postgres.')} changed: stop and run \`devenv up\` again to apply ${changed.length > 1 ? 'them' : 'it'}`);
+      log.line(
+        'devenv',
+        `postgres.${changed.join(', postgres.')} changed: stop and run \`devenv up\` again to apply ${changed.length > 1 ? 'them' : 'it'}`,
+      );
     }
-    const project: Project = { ...current, config: { ...fresh.config, postgres: { ...kept, settings: fresh.config.postgres.settings } } };
+    const project: Project = {
+      ...current,
+      config: { ...fresh.config, postgres: { ...kept, settings: fresh.config.postgres.settings } },
+    };
     const { apps } = appDefinitions(project.root, project.config, command);
     return { project, specs: appSpecs(project, apps) };
   } catch (err) {
@@ -288,7 +328,9 @@ async function startDetached(project: Project, command: string[], out: Output): 
       // stop everything so a non-zero exit leaves nothing running behind a script.
       const broken = state.processes.filter((p) => p.state === 'failed' || p.state === 'crashed').map((p) => p.name);
       if (broken.length === 0) {
-        out.info(`devenv up is running in the background (pid ${child.pid}); \`devenv status\`, \`devenv logs -f\`, \`devenv down\``);
+        out.info(
+          `devenv up is running in the background (pid ${child.pid}); \`devenv status\`, \`devenv logs -f\`, \`devenv down\``,
+        );
         return 0;
       }
       // Only the lines about the broken apps: the shutdown that follows is noise here.
@@ -297,14 +339,18 @@ async function startDetached(project: Project, command: string[], out: Output): 
         .filter((l) => broken.some((name) => l.includes(name)));
       await stopChild(child.pid!, () => exited !== undefined);
       const tail = lastLines(about.join('\n'), 4);
-      throw new UserError(`devenv up -d: ${broken.join(', ')} could not start, so everything was stopped again: ${tail}`);
+      throw new UserError(
+        `devenv up -d: ${broken.join(', ')} could not start, so everything was stopped again: ${tail}`,
+      );
     }
     if (exited !== undefined) break;
     await new Promise((r) => setTimeout(r, 20));
   }
   if (exited === undefined) await stopChild(child.pid!, () => exited !== undefined);
   const tail = lastLines(logSince(logFile, startOffset), 8);
-  throw new UserError(`devenv up did not start in the background${exited !== undefined ? ` (exit ${exited})` : ' (timed out)'}: ${tail}`);
+  throw new UserError(
+    `devenv up did not start in the background${exited !== undefined ? ` (exit ${exited})` : ' (timed out)'}: ${tail}`,
+  );
 }
 
 /** SIGTERM the background supervisor (it stops apps, then postgres) and wait until it has exited. */

@@ -1,4 +1,16 @@
-import { accessSync, constants, existsSync, mkdirSync, readdirSync, readFileSync, realpathSync, renameSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
+import {
+  accessSync,
+  constants,
+  existsSync,
+  mkdirSync,
+  readdirSync,
+  readFileSync,
+  realpathSync,
+  renameSync,
+  statSync,
+  symlinkSync,
+  writeFileSync,
+} from 'node:fs';
 import { spawnSync } from 'node:child_process';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -100,7 +112,8 @@ function embeddedCandidate(): Candidate | null {
 function pathCandidates(env: NodeJS.ProcessEnv): Candidate[] {
   const out: Candidate[] = [];
   for (const dir of (env.PATH ?? '').split(path.delimiter)) {
-    if (dir && path.isAbsolute(dir) && isExecutable(path.join(dir, 'initdb'))) out.push({ bindir: dir, source: 'PATH' });
+    if (dir && path.isAbsolute(dir) && isExecutable(path.join(dir, 'initdb')))
+      out.push({ bindir: dir, source: 'PATH' });
   }
   return out;
 }
@@ -196,11 +209,16 @@ function explicitCandidates(value: string, source: string): Candidate[] | 'syste
   if (value === 'system') return 'system';
   if (value === 'embedded') {
     const e = embeddedCandidate();
-    if (!e) throw new UserError(`${source} asks for the embedded postgres, but ${EMBEDDED_PACKAGE} is not installed; run \`npm install\` in the devenv package`);
+    if (!e)
+      throw new UserError(
+        `${source} asks for the embedded postgres, but ${EMBEDDED_PACKAGE} is not installed; run \`npm install\` in the devenv package`,
+      );
     return [e];
   }
-  if (!path.isAbsolute(value)) throw new UserError(`${source} must be an absolute bin directory, "system" or "embedded"; got "${value}"`);
-  if (!hasServer(value)) throw new UserError(`${source} points at ${value}, which has no initdb and postgres executables`);
+  if (!path.isAbsolute(value))
+    throw new UserError(`${source} must be an absolute bin directory, "system" or "embedded"; got "${value}"`);
+  if (!hasServer(value))
+    throw new UserError(`${source} points at ${value}, which has no initdb and postgres executables`);
   return [{ bindir: value, source }];
 }
 
@@ -210,7 +228,11 @@ function explicitCandidates(value: string, source: string): Candidate[] | 'syste
  */
 function* candidates(opts: FindOptions): Generator<Candidate> {
   const env = opts.env ?? process.env;
-  const explicit = env.PGRES_BINDIR ? explicitCandidates(env.PGRES_BINDIR, 'PGRES_BINDIR') : opts.configured ? explicitCandidates(opts.configured, 'postgres.binaries') : null;
+  const explicit = env.PGRES_BINDIR
+    ? explicitCandidates(env.PGRES_BINDIR, 'PGRES_BINDIR')
+    : opts.configured
+      ? explicitCandidates(opts.configured, 'postgres.binaries')
+      : null;
   if (Array.isArray(explicit)) {
     yield* explicit;
     return;

@@ -5,9 +5,21 @@ import type { Binaries } from './binaries.js';
 import { spawnIdentity, type Account } from './privileges.js';
 
 /** How every cluster (and template) is made: socket trust only, TCP rejected, small WAL segments. */
-export const INITDB_FLAGS = ['--encoding=UTF8', '--locale=C', '--auth-local=trust', '--auth-host=reject', '--no-sync', '--wal-segsize=1'];
+export const INITDB_FLAGS = [
+  '--encoding=UTF8',
+  '--locale=C',
+  '--auth-local=trust',
+  '--auth-host=reject',
+  '--no-sync',
+  '--wal-segsize=1',
+];
 
-export async function initdb(binaries: Binaries, dir: string, superuser: string, account: Account | null): Promise<void> {
+export async function initdb(
+  binaries: Binaries,
+  dir: string,
+  superuser: string,
+  account: Account | null,
+): Promise<void> {
   const r = await run(path.join(binaries.bindir, 'initdb'), ['-D', dir, '-U', superuser, ...INITDB_FLAGS], {
     ...spawnIdentity(account),
     env: { ...cleanEnv(), LC_ALL: 'C' },
@@ -18,15 +30,24 @@ export async function initdb(binaries: Binaries, dir: string, superuser: string,
 }
 
 /** Create the project database in single-user mode, before any server runs. */
-export async function createDatabase(binaries: Binaries, dir: string, database: string, account: Account | null): Promise<void> {
+export async function createDatabase(
+  binaries: Binaries,
+  dir: string,
+  database: string,
+  account: Account | null,
+): Promise<void> {
   if (['postgres', 'template0', 'template1'].includes(database)) return;
   const ident = `"${database.replace(/"/g, '""')}"`;
   // exit_on_error: otherwise --single exits 0 even when the SQL fails.
-  const r = await run(path.join(binaries.bindir, 'postgres'), ['--single', '-D', dir, '-c', 'exit_on_error=on', 'template1'], {
-    ...spawnIdentity(account),
-    env: cleanEnv(),
-    input: `CREATE DATABASE ${ident};\n`,
-  });
+  const r = await run(
+    path.join(binaries.bindir, 'postgres'),
+    ['--single', '-D', dir, '-c', 'exit_on_error=on', 'template1'],
+    {
+      ...spawnIdentity(account),
+      env: cleanEnv(),
+      input: `CREATE DATABASE ${ident};\n`,
+    },
+  );
   if (r.code !== 0 || /\bERROR:|FATAL:/.test(r.stderr)) {
     throw new UserError(`creating database "${database}" failed: ${lastLines(r.stderr, 3)}`);
   }

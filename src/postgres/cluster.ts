@@ -1,4 +1,17 @@
-import { chmodSync, chownSync, existsSync, lstatSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync, appendFileSync } from 'node:fs';
+import {
+  chmodSync,
+  chownSync,
+  existsSync,
+  lstatSync,
+  mkdirSync,
+  readdirSync,
+  readFileSync,
+  renameSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+  appendFileSync,
+} from 'node:fs';
 import path from 'node:path';
 import { UserError, errnoCode } from '../errors.js';
 import type { Project } from '../project/project.js';
@@ -24,8 +37,6 @@ export interface ClusterInfo {
 }
 
 export type DataDirState = { state: 'absent' } | { state: 'ready'; info: ClusterInfo; pgMajor: number };
-
-
 
 function readInfo(marker: string): ClusterInfo | null {
   try {
@@ -60,7 +71,9 @@ export function inspectDataDir(project: Project): DataDirState {
     throw err;
   }
   if (st.isSymbolicLink()) {
-    throw new UserError(`${pgdata} is a symlink; devenv keeps its cluster in a real directory and will not follow it. Remove the link (nothing it points to is touched) and run again`);
+    throw new UserError(
+      `${pgdata} is a symlink; devenv keeps its cluster in a real directory and will not follow it. Remove the link (nothing it points to is touched) and run again`,
+    );
   }
   if (!st.isDirectory()) {
     throw new UserError(`${pgdata} exists and is not a directory; move it out of the way, then run again`);
@@ -126,7 +139,8 @@ export async function createCluster(
 ): Promise<InitResult> {
   const { root, pgdata } = project.paths;
   // Build dirs of inits that were killed: ours by their name.
-  for (const name of removeOrphanDirs(root, PARTIAL_PREFIX)) hooks.notice(`removed a half-made cluster left by an interrupted init (${name})`);
+  for (const name of removeOrphanDirs(root, PARTIAL_PREFIX))
+    hooks.notice(`removed a half-made cluster left by an interrupted init (${name})`);
   const partial = path.join(root, `${PARTIAL_PREFIX}${process.pid}-${Math.random().toString(36).slice(2, 8)}`);
   if (account) {
     checkReachable(path.join(binaries.bindir, 'postgres'), account, 'the server binaries');
@@ -151,7 +165,10 @@ export async function createCluster(
     // cp -a of the template's top dir brings its owner and mode along: reset them.
     if (account) chownSync(partial, account.uid, account.gid);
     chmodSync(partial, 0o700);
-    appendFileSync(path.join(partial, 'postgresql.conf'), `\n# devenv: socket-only settings, rewritten at every start\n${INCLUDE_LINE}\n`);
+    appendFileSync(
+      path.join(partial, 'postgresql.conf'),
+      `\n# devenv: socket-only settings, rewritten at every start\n${INCLUDE_LINE}\n`,
+    );
     const own = path.join(partial, 'devenv');
     mkdirSync(path.join(own, 'logs'), { recursive: true });
     mkdirSync(path.join(own, 'state'), { recursive: true });

@@ -22,7 +22,13 @@ export function readPostmasterPid(pgdata: string): PostmasterPid | null {
   const lines = text.split('\n');
   const pid = Number(lines[0]);
   if (!Number.isInteger(pid) || pid <= 0) return null;
-  return { pid, dataDir: lines[1] ?? '', port: Number(lines[3]), socketDir: lines[4] ?? '', status: (lines[7] ?? '').trim() };
+  return {
+    pid,
+    dataDir: lines[1] ?? '',
+    port: Number(lines[3]),
+    socketDir: lines[4] ?? '',
+    status: (lines[7] ?? '').trim(),
+  };
 }
 
 export type Ownership = 'ours' | 'foreign-user' | 'not-ours';

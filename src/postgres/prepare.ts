@@ -1,7 +1,14 @@
 import type { Project } from '../project/project.js';
 import type { Output } from '../util/output.js';
 import { findBinaries, type Binaries } from './binaries.js';
-import { checkDataDirAccess, checkMajor, createCluster, inspectDataDir, type DataDirState, type InitResult } from './cluster.js';
+import {
+  checkDataDirAccess,
+  checkMajor,
+  createCluster,
+  inspectDataDir,
+  type DataDirState,
+  type InitResult,
+} from './cluster.js';
 import { resolveAccount, type Account } from './privileges.js';
 import { findRunningServer, startServer, type ServerHandle, type StartOptions } from './server.js';
 

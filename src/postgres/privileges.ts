@@ -37,12 +37,19 @@ export function resolveAccount(configured?: string, env: NodeJS.ProcessEnv = pro
   const wanted = env.PGRES_RUN_AS || configured;
   if (wanted) {
     const a = lookupAccount(wanted);
-    if (!a) throw new UserError(`the account "${wanted}" (PGRES_RUN_AS / postgres.runAs) does not exist; create it or name an existing unprivileged account`);
-    if (a.uid === 0) throw new UserError(`postgres cannot run as "${wanted}": it has uid 0; name an unprivileged account`);
+    if (!a)
+      throw new UserError(
+        `the account "${wanted}" (PGRES_RUN_AS / postgres.runAs) does not exist; create it or name an existing unprivileged account`,
+      );
+    if (a.uid === 0)
+      throw new UserError(`postgres cannot run as "${wanted}": it has uid 0; name an unprivileged account`);
     return a;
   }
   const a = lookupAccount('postgres') ?? lookupAccount('nobody');
-  if (!a) throw new UserError('running as root, but neither a "postgres" nor a "nobody" account exists to run postgres; create one (useradd -r postgres) or set PGRES_RUN_AS');
+  if (!a)
+    throw new UserError(
+      'running as root, but neither a "postgres" nor a "nobody" account exists to run postgres; create one (useradd -r postgres) or set PGRES_RUN_AS',
+    );
   return a;
 }
 

@@ -50,7 +50,12 @@ export interface StartOptions {
  * Spawn `postgres -D` directly (no pg_ctl and its 100 ms polling) and resolve
  * once postmaster.pid says "ready". Fails with the log tail when it does not come up.
  */
-export async function startServer(project: Project, binaries: Binaries, account: Account | null, opts: StartOptions): Promise<ServerHandle> {
+export async function startServer(
+  project: Project,
+  binaries: Binaries,
+  account: Account | null,
+  opts: StartOptions,
+): Promise<ServerHandle> {
   const { paths } = project;
   const stale = readPostmasterPid(paths.pgdata);
   if (stale && findRunningServer(project) === null && !processGone(stale.pid)) {
@@ -98,7 +103,9 @@ export async function startServer(project: Project, binaries: Binaries, account:
       child.kill('SIGQUIT');
       await exited;
     }
-    throw new UserError(`postgres did not start (${ready === 'timeout' ? 'timed out' : 'it exited'}); server log: ${logTail()}`);
+    throw new UserError(
+      `postgres did not start (${ready === 'timeout' ? 'timed out' : 'it exited'}); server log: ${logTail()}`,
+    );
   }
   return { pid, child, exited };
 }

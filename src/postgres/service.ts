@@ -87,14 +87,17 @@ export class PostgresService {
       this.tail.stop();
       this.tail = null;
       if (err instanceof UserError && err.message.includes('; server log: ')) {
-        throw new UserError(`${err.message.slice(0, err.message.indexOf('; server log: '))}; see its log lines above (${serverLogPath(this.pg.project)})`);
+        throw new UserError(
+          `${err.message.slice(0, err.message.indexOf('; server log: '))}; see its log lines above (${serverLogPath(this.pg.project)})`,
+        );
       }
       throw err;
     }
     this.pid = server.pid;
     // A server a psql session started is ours now: the session must not stop it when it ends.
     claimServer(this.pg.project);
-    if (!server.handle) this.out.notice(`using the postgres server already running on this cluster (pid ${server.pid})`);
+    if (!server.handle)
+      this.out.notice(`using the postgres server already running on this cluster (pid ${server.pid})`);
     this.watchExit(server.pid, server.handle?.exited);
   }
 

@@ -20,9 +20,16 @@ export function ensureSocketDir(paths: ProjectPaths, account: Account | null): v
     if (account) chownSync(dir, account.uid, account.gid);
     return;
   }
-  if (st.isSymbolicLink()) throw new UserError(`socket directory ${dir} is a symlink; refusing to use it (someone may be intercepting connections). Remove it and run again`);
-  if (!st.isDirectory()) throw new UserError(`socket directory ${dir} exists and is not a directory; remove it and run again`);
-  if (st.uid !== uid) throw new UserError(`socket directory ${dir} belongs to uid ${st.uid}, not ${uid}; refusing to use it. Remove it and run again`);
+  if (st.isSymbolicLink())
+    throw new UserError(
+      `socket directory ${dir} is a symlink; refusing to use it (someone may be intercepting connections). Remove it and run again`,
+    );
+  if (!st.isDirectory())
+    throw new UserError(`socket directory ${dir} exists and is not a directory; remove it and run again`);
+  if (st.uid !== uid)
+    throw new UserError(
+      `socket directory ${dir} belongs to uid ${st.uid}, not ${uid}; refusing to use it. Remove it and run again`,
+    );
   if ((st.mode & 0o777) !== 0o700) chmodSync(dir, 0o700);
 }
 

@@ -1,5 +1,16 @@
 import { spawn } from 'node:child_process';
-import { chmodSync, chownSync, existsSync, mkdirSync, mkdtempSync, readdirSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import {
+  chmodSync,
+  chownSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  renameSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from 'node:fs';
 import { setPriority, tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -63,7 +74,12 @@ export function scheduleRefill(job: RefillJob): void {
   const main = fileURLToPath(new URL('../main.js', import.meta.url));
   const env = ownNodeEnv(process.env);
   try {
-    const child = spawn(process.execPath, [main, '__refill', JSON.stringify(job)], { cwd: '/', detached: true, stdio: 'ignore', env });
+    const child = spawn(process.execPath, [main, '__refill', JSON.stringify(job)], {
+      cwd: '/',
+      detached: true,
+      stdio: 'ignore',
+      env,
+    });
     child.on('error', () => undefined);
     // Background work must not slow the server and apps that start right now.
     if (child.pid) setPriority(child.pid, 10);
@@ -167,7 +183,10 @@ export async function refill(job: RefillJob, binaries: Binaries, account: Accoun
     pruneSpares(spares);
   } catch (err) {
     // Nobody is watching a background job: leave a note for whoever wonders why there is no spare.
-    writeFileSync(path.join(spares, '.last-error'), `${new Date().toISOString()} ${err instanceof Error ? err.message : String(err)}\n`);
+    writeFileSync(
+      path.join(spares, '.last-error'),
+      `${new Date().toISOString()} ${err instanceof Error ? err.message : String(err)}\n`,
+    );
   } finally {
     for (const dir of work) rmSync(dir, { recursive: true, force: true });
     release();

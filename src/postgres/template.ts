@@ -9,7 +9,12 @@ import type { Binaries } from './binaries.js';
  * A pristine initdb output cached per binaries + superuser + initdb flags:
  * copying it is several times faster than running initdb again.
  */
-export function templateDir(binaries: Binaries, superuser: string, initdbFlags: string[], env = process.env): string | null {
+export function templateDir(
+  binaries: Binaries,
+  superuser: string,
+  initdbFlags: string[],
+  env = process.env,
+): string | null {
   if (env.PGRES_NO_TEMPLATE) return null;
   const key = shortHash(JSON.stringify([path.resolve(binaries.bindir), binaries.version, superuser, initdbFlags]), 16);
   return path.join(cacheDir(env), 'templates', `pg${binaries.major}-${key}`);

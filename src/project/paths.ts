@@ -35,7 +35,12 @@ export function shortHash(text: string, length = 10): string {
  * The socket goes in .pgres unless that path is too long for a Unix socket;
  * then in a short per-project directory under $XDG_RUNTIME_DIR or /tmp.
  */
-export function socketDirFor(root: string, pgdata: string, env: NodeJS.ProcessEnv = process.env, isRoot = isRootUser()): {
+export function socketDirFor(
+  root: string,
+  pgdata: string,
+  env: NodeJS.ProcessEnv = process.env,
+  isRoot = isRootUser(),
+): {
   dir: string;
   short: boolean;
 } {

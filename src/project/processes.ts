@@ -21,7 +21,10 @@ export const RESERVED_NAMES = ['devenv', 'postgres'];
 
 function checkReserved(apps: AppDefinition[], where: string): void {
   const bad = apps.find((a) => RESERVED_NAMES.includes(a.name));
-  if (bad) throw new UserError(`${where}: the process name "${bad.name}" is reserved (devenv uses it for its own lines); rename the process`);
+  if (bad)
+    throw new UserError(
+      `${where}: the process name "${bad.name}" is reserved (devenv uses it for its own lines); rename the process`,
+    );
 }
 
 /** Quote arguments for /bin/sh so `devenv up -- CMD ARGS...` runs exactly those words. */
@@ -33,11 +36,17 @@ function shellJoin(words: string[]): string {
  * Where the apps come from, in order: the command after `--`, devenv.json
  * `processes`, Procfile.dev, Procfile. Returns [] when there are none.
  */
-export function appDefinitions(root: string, config: Config, adHoc: string[]): { apps: AppDefinition[]; source: string | null } {
+export function appDefinitions(
+  root: string,
+  config: Config,
+  adHoc: string[],
+): { apps: AppDefinition[]; source: string | null } {
   const defaultWatch = (config.watch.paths ?? ['.']).map((p) => path.resolve(root, p));
   if (adHoc.length > 0) {
     return {
-      apps: [{ name: 'app', command: shellJoin(adHoc), cwd: root, env: {}, watch: defaultWatch, restart: 'on-failure' }],
+      apps: [
+        { name: 'app', command: shellJoin(adHoc), cwd: root, env: {}, watch: defaultWatch, restart: 'on-failure' },
+      ],
       source: 'command line',
     };
   }
@@ -48,8 +57,17 @@ export function appDefinitions(root: string, config: Config, adHoc: string[]): {
       if (!p.command.trim()) throw new UserError(`${config.file}: processes.${name}.command is empty`);
       const env: Record<string, string> = { ...p.env };
       if (p.port !== undefined) env.PORT = String(p.port);
-      const watch = p.watch === false ? [] : Array.isArray(p.watch) ? p.watch.map((w) => path.resolve(root, w)) : defaultWatch;
-      return { name, command: p.command, cwd, env, watch, restart: p.restart ?? 'on-failure', stopGraceMs: p.stopGraceMs } satisfies AppDefinition;
+      const watch =
+        p.watch === false ? [] : Array.isArray(p.watch) ? p.watch.map((w) => path.resolve(root, w)) : defaultWatch;
+      return {
+        name,
+        command: p.command,
+        cwd,
+        env,
+        watch,
+        restart: p.restart ?? 'on-failure',
+        stopGraceMs: p.stopGraceMs,
+      } satisfies AppDefinition;
     });
     checkReserved(apps, `${config.file}: processes`);
     return { apps, source: 'devenv.json' };
@@ -63,7 +81,14 @@ export function appDefinitions(root: string, config: Config, adHoc: string[]): {
     } catch (err) {
       throw new UserError((err as Error).message);
     }
-    const apps = entries.map((e) => ({ name: e.name, command: e.command, cwd: root, env: {}, watch: defaultWatch, restart: 'on-failure' as const }));
+    const apps = entries.map((e) => ({
+      name: e.name,
+      command: e.command,
+      cwd: root,
+      env: {},
+      watch: defaultWatch,
+      restart: 'on-failure' as const,
+    }));
     checkReserved(apps, full);
     return { apps, source: file };
   }

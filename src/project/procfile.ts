@@ -1,5 +1,5 @@
 // Foreman Procfile / Procfile.dev: "name: command" per line, # comments, blank lines.
-import { readFile } from "node:fs/promises";
+import { readFile } from 'node:fs/promises';
 
 export interface ProcfileEntry {
   name: string;
@@ -9,7 +9,7 @@ export interface ProcfileEntry {
 }
 
 export class ProcfileError extends Error {
-  override name = "ProcfileError";
+  override name = 'ProcfileError';
   constructor(
     readonly file: string,
     readonly line: number,
@@ -22,22 +22,26 @@ export class ProcfileError extends Error {
 const NAME = /^[A-Za-z0-9_-]+$/;
 
 /** Parse Procfile text. Unlike foreman, a line it cannot read is an error, not silently skipped. */
-export function parseProcfile(text: string, file = "Procfile"): ProcfileEntry[] {
+export function parseProcfile(text: string, file = 'Procfile'): ProcfileEntry[] {
   const entries: ProcfileEntry[] = [];
   const seen = new Map<string, number>();
-  const lines = text.replace(/^\uFEFF/, "").split(/\r?\n/);
+  const lines = text.replace(/^\uFEFF/, '').split(/\r?\n/);
   lines.forEach((raw, i) => {
     const line = i + 1;
     const trimmed = raw.trim();
-    if (trimmed === "" || trimmed.startsWith("#")) return;
-    const colon = trimmed.indexOf(":");
+    if (trimmed === '' || trimmed.startsWith('#')) return;
+    const colon = trimmed.indexOf(':');
     if (colon === -1) throw new ProcfileError(file, line, `expected "name: command", got ${JSON.stringify(trimmed)}`);
     const name = trimmed.slice(0, colon).trim();
     const command = trimmed.slice(colon + 1).trim();
     if (!NAME.test(name)) {
-      throw new ProcfileError(file, line, `invalid process name ${JSON.stringify(name)} (use letters, digits, _ and -)`);
+      throw new ProcfileError(
+        file,
+        line,
+        `invalid process name ${JSON.stringify(name)} (use letters, digits, _ and -)`,
+      );
     }
-    if (command === "") throw new ProcfileError(file, line, `process "${name}" has no command`);
+    if (command === '') throw new ProcfileError(file, line, `process "${name}" has no command`);
     const previous = seen.get(name);
     if (previous !== undefined) {
       throw new ProcfileError(file, line, `process "${name}" is already defined on line ${previous}`);
@@ -49,5 +53,5 @@ export function parseProcfile(text: string, file = "Procfile"): ProcfileEntry[] 
 }
 
 export async function readProcfile(path: string): Promise<ProcfileEntry[]> {
-  return parseProcfile(await readFile(path, "utf8"), path);
+  return parseProcfile(await readFile(path, 'utf8'), path);
 }

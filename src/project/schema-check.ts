@@ -55,8 +55,10 @@ export function checkSchema(value: unknown, schema: Schema, at = ''): string | n
     }
   }
   if (typeof value === 'number') {
-    if (schema.minimum !== undefined && value < schema.minimum) return `${where}: must be at least ${schema.minimum}, got ${value}`;
-    if (schema.maximum !== undefined && value > schema.maximum) return `${where}: must be at most ${schema.maximum}, got ${value}`;
+    if (schema.minimum !== undefined && value < schema.minimum)
+      return `${where}: must be at least ${schema.minimum}, got ${value}`;
+    if (schema.maximum !== undefined && value > schema.maximum)
+      return `${where}: must be at most ${schema.maximum}, got ${value}`;
   }
   if (typeof value === 'string') {
     if (schema.minLength !== undefined && value.length < schema.minLength) return `${where}: must not be empty`;

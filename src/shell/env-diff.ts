@@ -6,25 +6,132 @@
 /** Variables a shell reads as code or configuration, or that loaders and our own node obey. */
 const BLOCKED = new Set([
   // the issue's list
-  'PROMPT_COMMAND', 'PS0', 'PS1', 'PS2', 'PS3', 'PS4', 'BASH_ENV', 'ENV', 'ZDOTDIR', 'SHELLOPTS', 'BASHOPTS', 'IFS',
-  'LD_PRELOAD', 'LD_LIBRARY_PATH', 'NODE_OPTIONS', 'PATH',
+  'PROMPT_COMMAND',
+  'PS0',
+  'PS1',
+  'PS2',
+  'PS3',
+  'PS4',
+  'BASH_ENV',
+  'ENV',
+  'ZDOTDIR',
+  'SHELLOPTS',
+  'BASHOPTS',
+  'IFS',
+  'LD_PRELOAD',
+  'LD_LIBRARY_PATH',
+  'NODE_OPTIONS',
+  'PATH',
   // bash: expanded or obeyed by the shell itself
-  'BASH', 'BASHPID', 'CDPATH', 'GLOBIGNORE', 'EXECIGNORE', 'FIGNORE', 'HOSTFILE', 'INPUTRC', 'MAIL', 'MAILPATH', 'MAILCHECK',
-  'POSIXLY_CORRECT', 'PROMPT_DIRTRIM', 'TMOUT', 'HISTFILE', 'HISTSIZE', 'HISTFILESIZE', 'HISTCONTROL', 'HISTIGNORE',
-  'HISTTIMEFORMAT', 'HISTCMD', 'UID', 'EUID', 'PPID', 'GROUPS', 'SHLVL', 'RANDOM', 'SRANDOM', 'SECONDS', 'LINENO',
-  'EPOCHREALTIME', 'EPOCHSECONDS', 'OPTIND', 'OPTARG', 'OPTERR', 'DIRSTACK', 'PIPESTATUS', 'FUNCNAME', 'REPLY', '_',
+  'BASH',
+  'BASHPID',
+  'CDPATH',
+  'GLOBIGNORE',
+  'EXECIGNORE',
+  'FIGNORE',
+  'HOSTFILE',
+  'INPUTRC',
+  'MAIL',
+  'MAILPATH',
+  'MAILCHECK',
+  'POSIXLY_CORRECT',
+  'PROMPT_DIRTRIM',
+  'TMOUT',
+  'HISTFILE',
+  'HISTSIZE',
+  'HISTFILESIZE',
+  'HISTCONTROL',
+  'HISTIGNORE',
+  'HISTTIMEFORMAT',
+  'HISTCMD',
+  'UID',
+  'EUID',
+  'PPID',
+  'GROUPS',
+  'SHLVL',
+  'RANDOM',
+  'SRANDOM',
+  'SECONDS',
+  'LINENO',
+  'EPOCHREALTIME',
+  'EPOCHSECONDS',
+  'OPTIND',
+  'OPTARG',
+  'OPTERR',
+  'DIRSTACK',
+  'PIPESTATUS',
+  'FUNCNAME',
+  'REPLY',
+  '_',
   // zsh: prompts, autoload paths, commands run for bare redirections, tied arrays
-  'PROMPT', 'PROMPT2', 'PROMPT3', 'PROMPT4', 'RPROMPT', 'RPROMPT2', 'RPS1', 'RPS2', 'SPROMPT', 'NULLCMD', 'READNULLCMD',
-  'FPATH', 'fpath', 'path', 'cdpath', 'manpath', 'module_path', 'MODULE_PATH', 'psvar', 'PSVAR', 'prompt', 'watch', 'WATCH',
-  'mailpath', 'histchars', 'HISTCHARS', 'SAVEHIST', 'HISTORY_IGNORE', 'KEYTIMEOUT', 'argv', 'ARGC', 'status', 'pipestatus',
-  'TRAPDEBUG', 'TRAPEXIT', 'TRAPZERR',
+  'PROMPT',
+  'PROMPT2',
+  'PROMPT3',
+  'PROMPT4',
+  'RPROMPT',
+  'RPROMPT2',
+  'RPS1',
+  'RPS2',
+  'SPROMPT',
+  'NULLCMD',
+  'READNULLCMD',
+  'FPATH',
+  'fpath',
+  'path',
+  'cdpath',
+  'manpath',
+  'module_path',
+  'MODULE_PATH',
+  'psvar',
+  'PSVAR',
+  'prompt',
+  'watch',
+  'WATCH',
+  'mailpath',
+  'histchars',
+  'HISTCHARS',
+  'SAVEHIST',
+  'HISTORY_IGNORE',
+  'KEYTIMEOUT',
+  'argv',
+  'ARGC',
+  'status',
+  'pipestatus',
+  'TRAPDEBUG',
+  'TRAPEXIT',
+  'TRAPZERR',
   // fish: read-only or electric
-  'history', 'umask', 'version', 'hostname', 'CMD_DURATION', 'COLUMNS', 'LINES',
+  'history',
+  'umask',
+  'version',
+  'hostname',
+  'CMD_DURATION',
+  'COLUMNS',
+  'LINES',
   // everyone
-  'HOME', 'SHELL', 'PWD', 'OLDPWD', 'TERM', 'NODE_EXTRA_CA_CERTS', 'XDG_DATA_HOME', 'XDG_CACHE_HOME',
+  'HOME',
+  'SHELL',
+  'PWD',
+  'OLDPWD',
+  'TERM',
+  'NODE_EXTRA_CA_CERTS',
+  'XDG_DATA_HOME',
+  'XDG_CACHE_HOME',
 ]);
 
-const BLOCKED_PREFIXES = ['LD_', 'DYLD_', 'BASH_', 'ZSH_', 'COMP_', 'fish_', 'FISH_', '__fish', 'PGRES_', '__PGRES', '__pgres'];
+const BLOCKED_PREFIXES = [
+  'LD_',
+  'DYLD_',
+  'BASH_',
+  'ZSH_',
+  'COMP_',
+  'fish_',
+  'FISH_',
+  '__fish',
+  'PGRES_',
+  '__PGRES',
+  '__pgres',
+];
 
 const NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
 
@@ -61,11 +168,15 @@ export function planEnvironment(contract: Record<string, string>, dotenv: Dotenv
       notes.push(`devenv: ${dotenv.message}`);
       break;
     case 'untrusted':
-      notes.push(`devenv: ${envFile} is not allowed (${dotenv.count} key${dotenv.count === 1 ? '' : 's'} not loaded): run \`devenv allow\` to trust it`);
+      notes.push(
+        `devenv: ${envFile} is not allowed (${dotenv.count} key${dotenv.count === 1 ? '' : 's'} not loaded): run \`devenv allow\` to trust it`,
+      );
       break;
     case 'changed': {
       const what = dotenv.changed.length ? dotenv.changed.join(', ') : 'no key changed, only its text';
-      notes.push(`devenv: ${envFile} changed since \`devenv allow\` (${what}): not loaded until you run \`devenv allow\` again`);
+      notes.push(
+        `devenv: ${envFile} changed since \`devenv allow\` (${what}): not loaded until you run \`devenv allow\` again`,
+      );
       break;
     }
     case 'trusted': {
@@ -98,8 +209,13 @@ export function sortDotenvKeys(values: Record<string, string>, contract: Record<
 
 export function dotenvKeyNotes(sorted: { blocked: string[]; invalid: string[]; shadowed: string[] }): string[] {
   const notes: string[] = [];
-  if (sorted.blocked.length) notes.push(`devenv: never exported from .env (they could run code or take over the shell): ${sorted.blocked.join(', ')}`);
-  if (sorted.invalid.length) notes.push(`devenv: .env keys that are not variable names were skipped: ${sorted.invalid.join(', ')}`);
-  if (sorted.shadowed.length) notes.push(`devenv: .env keys ignored because devenv sets them: ${sorted.shadowed.join(', ')}`);
+  if (sorted.blocked.length)
+    notes.push(
+      `devenv: never exported from .env (they could run code or take over the shell): ${sorted.blocked.join(', ')}`,
+    );
+  if (sorted.invalid.length)
+    notes.push(`devenv: .env keys that are not variable names were skipped: ${sorted.invalid.join(', ')}`);
+  if (sorted.shadowed.length)
+    notes.push(`devenv: .env keys ignored because devenv sets them: ${sorted.shadowed.join(', ')}`);
   return notes;
 }

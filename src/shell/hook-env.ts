@@ -19,7 +19,12 @@ const rand = () => randomBytes(6).toString('hex');
  * The answer for one project, rendered for one shell and cached where the hook looks first.
  * Runs when the hook's cached answer is missing or older than a watched file.
  */
-export function renderHookEnv(shell: Shell, cacheDir: string, root: string, env: NodeJS.ProcessEnv = process.env): string {
+export function renderHookEnv(
+  shell: Shell,
+  cacheDir: string,
+  root: string,
+  env: NodeJS.ProcessEnv = process.env,
+): string {
   const dir = projectHookDir(cacheDir, root);
   let stamp = '-';
   try {

@@ -50,12 +50,18 @@ export function readTrust(realRoot: string, env: NodeJS.ProcessEnv = process.env
     return null; // absent or damaged: simply not trusted
   }
   const rec = raw as Partial<TrustRecord>;
-  if (rec?.version !== 1 || rec.root !== realRoot || typeof rec.sha256 !== 'string' || typeof rec.salt !== 'string') return null;
+  if (rec?.version !== 1 || rec.root !== realRoot || typeof rec.sha256 !== 'string' || typeof rec.salt !== 'string')
+    return null;
   if (typeof rec.keys !== 'object' || rec.keys === null) return null;
   return rec as TrustRecord;
 }
 
-export function checkTrust(realRoot: string, content: Buffer, parsed: Record<string, string>, env: NodeJS.ProcessEnv = process.env): TrustState {
+export function checkTrust(
+  realRoot: string,
+  content: Buffer,
+  parsed: Record<string, string>,
+  env: NodeJS.ProcessEnv = process.env,
+): TrustState {
   const rec = readTrust(realRoot, env);
   if (!rec) return { status: 'untrusted' };
   if (rec.sha256 === sha256(content)) return { status: 'trusted' };
@@ -67,7 +73,12 @@ export function checkTrust(realRoot: string, content: Buffer, parsed: Record<str
   return { status: 'changed', changed: [...changed].sort() };
 }
 
-export function writeTrust(realRoot: string, content: Buffer, parsed: Record<string, string>, env: NodeJS.ProcessEnv = process.env): string {
+export function writeTrust(
+  realRoot: string,
+  content: Buffer,
+  parsed: Record<string, string>,
+  env: NodeJS.ProcessEnv = process.env,
+): string {
   const file = trustFile(realRoot, env);
   mkdirSync(path.dirname(file), { recursive: true, mode: 0o700 });
   const salt = randomBytes(16).toString('hex');

@@ -58,7 +58,9 @@ export async function reapLeftoverApps(project: Project, say: (line: string) => 
   } catch {
     return;
   }
-  const left = groups.filter((g) => Number.isInteger(g.pgid) && g.pgid > 1 && startTime(g.pgid) === g.start && groupAlive(g.pgid));
+  const left = groups.filter(
+    (g) => Number.isInteger(g.pgid) && g.pgid > 1 && startTime(g.pgid) === g.start && groupAlive(g.pgid),
+  );
   for (const g of left) {
     say(`stopping ${g.name} (pid ${g.pgid}), left running by a devenv up that was killed`);
     signalGroup(g.pgid, 'SIGTERM');

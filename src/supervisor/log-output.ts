@@ -1,9 +1,9 @@
 // Prefixed, coloured terminal output per process, plus a raw per-process log file.
-import { createWriteStream, mkdirSync, type WriteStream } from "node:fs";
-import { join } from "node:path";
-import type { Readable, Writable } from "node:stream";
-import { StringDecoder } from "node:string_decoder";
-import kleur from "kleur";
+import { createWriteStream, mkdirSync, type WriteStream } from 'node:fs';
+import { join } from 'node:path';
+import type { Readable, Writable } from 'node:stream';
+import { StringDecoder } from 'node:string_decoder';
+import kleur from 'kleur';
 
 /** Longest piece of a line held in memory; longer lines are emitted in pieces of this size. */
 export const MAX_LINE_CHARS = 64 * 1024;
@@ -13,8 +13,8 @@ export const MAX_LINE_CHARS = 64 * 1024;
  * more than `maxChars` of it: an endless line comes out in pieces instead of growing memory.
  */
 export class LineSplitter {
-  private readonly decoder = new StringDecoder("utf8"); // never cuts a multi-byte character
-  private partial = "";
+  private readonly decoder = new StringDecoder('utf8'); // never cuts a multi-byte character
+  private partial = '';
 
   constructor(
     private readonly onLine: (line: string) => void,
@@ -22,9 +22,9 @@ export class LineSplitter {
   ) {}
 
   push(chunk: Buffer | string): void {
-    let text = this.partial + (typeof chunk === "string" ? chunk : this.decoder.write(chunk));
+    let text = this.partial + (typeof chunk === 'string' ? chunk : this.decoder.write(chunk));
     let nl: number;
-    while ((nl = text.indexOf("\n")) !== -1) {
+    while ((nl = text.indexOf('\n')) !== -1) {
       this.emitLine(text.slice(0, nl));
       text = text.slice(nl + 1);
     }
@@ -39,12 +39,12 @@ export class LineSplitter {
   /** Emit whatever partial line is held (the stream ended or the process exited). */
   end(): void {
     const rest = this.partial + this.decoder.end();
-    this.partial = "";
-    if (rest !== "") this.emitLine(rest);
+    this.partial = '';
+    if (rest !== '') this.emitLine(rest);
   }
 
   private emitLine(line: string): void {
-    if (line.endsWith("\r")) line = line.slice(0, -1);
+    if (line.endsWith('\r')) line = line.slice(0, -1);
     // A single chunk can carry a long line before its newline: split it too.
     while (line.length > this.maxChars) {
       const cut = safeCut(line, this.maxChars);
@@ -61,7 +61,7 @@ function safeCut(text: string, at: number): number {
   return code >= 0xd800 && code <= 0xdbff ? at - 1 : at;
 }
 
-const PALETTE = ["cyan", "yellow", "green", "magenta", "blue", "red"] as const;
+const PALETTE = ['cyan', 'yellow', 'green', 'magenta', 'blue', 'red'] as const;
 
 export interface LogOutputOptions {
   /** Where prefixed lines go. Default process.stdout. */
@@ -93,7 +93,7 @@ export class LogOutput {
 
   /** Make a name known (padding and colour). Idempotent. */
   register(name: string): void {
-    if (!/^[A-Za-z0-9_.-]+$/.test(name) || name.startsWith(".")) {
+    if (!/^[A-Za-z0-9_.-]+$/.test(name) || name.startsWith('.')) {
       throw new Error(`invalid process name for logs: ${JSON.stringify(name)}`);
     }
     if (this.names.includes(name)) return;
@@ -124,13 +124,13 @@ export class LogOutput {
     let set = this.splitters.get(name);
     if (!set) this.splitters.set(name, (set = new Set()));
     set.add(splitter);
-    stream.on("data", (chunk: Buffer) => splitter.push(chunk));
+    stream.on('data', (chunk: Buffer) => splitter.push(chunk));
     const done = () => {
       splitter.end();
       set.delete(splitter);
     };
-    stream.once("end", done);
-    stream.once("close", done);
+    stream.once('end', done);
+    stream.once('close', done);
     return splitter;
   }
 
@@ -147,9 +147,7 @@ export class LogOutput {
   /** Flush everything and close the log files. */
   async close(): Promise<void> {
     for (const name of this.splitters.keys()) this.flush(name);
-    await Promise.all(
-      [...this.files.values()].map((f) => new Promise<void>((res) => f.end(() => res()))),
-    );
+    await Promise.all([...this.files.values()].map((f) => new Promise<void>((res) => f.end(() => res()))));
     this.files.clear();
   }
 
@@ -171,8 +169,8 @@ export class LogOutput {
     if (!this.logDir) return undefined;
     let f = this.files.get(name);
     if (!f) {
-      f = createWriteStream(join(this.logDir, `${name}.log`), { flags: "a" });
-      f.on("error", () => {}); // a full disk must not take the supervisor down
+      f = createWriteStream(join(this.logDir, `${name}.log`), { flags: 'a' });
+      f.on('error', () => {}); // a full disk must not take the supervisor down
       this.files.set(name, f);
     }
     return f;

@@ -1,11 +1,11 @@
 // One command, run through the shell in its own process group, stoppable as a whole group.
-import { spawn, type ChildProcess } from "node:child_process";
-import { EventEmitter } from "node:events";
-import { statSync } from "node:fs";
-import type { Readable } from "node:stream";
-import { groupAlive, signalGroup, waitGroupGone } from "./process-group.js";
+import { spawn, type ChildProcess } from 'node:child_process';
+import { EventEmitter } from 'node:events';
+import { statSync } from 'node:fs';
+import type { Readable } from 'node:stream';
+import { groupAlive, signalGroup, waitGroupGone } from './process-group.js';
 
-export type ProcessState = "idle" | "running" | "stopping" | "exited";
+export type ProcessState = 'idle' | 'running' | 'stopping' | 'exited';
 
 export interface ExitInfo {
   code: number | null;
@@ -35,13 +35,13 @@ export interface ManagedProcessOptions {
 
 /** A start failure we can explain in one line (bad cwd, shell missing). */
 export class ProcessStartError extends Error {
-  override name = "ProcessStartError";
+  override name = 'ProcessStartError';
 }
 
 export function describeExit(code: number | null, signal: NodeJS.Signals | null): string {
   if (signal) return `killed by ${signal}`;
-  if (code === 127) return "command not found (exit 127)";
-  if (code === 126) return "command not executable (exit 126)";
+  if (code === 127) return 'command not found (exit 127)';
+  if (code === 126) return 'command not executable (exit 126)';
   return `exited with code ${code}`;
 }
 
@@ -52,7 +52,7 @@ export class ManagedProcess extends EventEmitter {
   readonly name: string;
   private readonly opts: ManagedProcessOptions;
   private child: ChildProcess | undefined;
-  private _state: ProcessState = "idle";
+  private _state: ProcessState = 'idle';
   private _startedAt: Date | undefined;
   private requested = false;
   private _exited: Promise<ExitInfo> | undefined;
@@ -91,7 +91,7 @@ export class ManagedProcess extends EventEmitter {
 
   /** Spawn the command. Resolves once the shell runs; rejects with ProcessStartError. */
   async start(): Promise<void> {
-    if (this._state === "running" || this._state === "stopping") {
+    if (this._state === 'running' || this._state === 'stopping') {
       throw new Error(`${this.name}: already running (pid ${this.pid})`);
     }
     const { cwd, command } = this.opts;
@@ -104,32 +104,32 @@ export class ManagedProcess extends EventEmitter {
     }
     if (!isDir) throw new ProcessStartError(`${this.name}: working directory ${cwd} is not a directory`);
 
-    const shell = this.opts.shell ?? "/bin/sh";
+    const shell = this.opts.shell ?? '/bin/sh';
     this.requested = false;
     this.lastExit = undefined;
     // Plain child_process: we need detached + raw pipes and nothing else (no buffering, no cleanup
     // hooks, which would not cover a detached group anyway).
-    const child = spawn(shell, ["-c", command], {
+    const child = spawn(shell, ['-c', command], {
       cwd,
       env: this.opts.env ?? process.env,
       detached: true, // own process group, pgid = child.pid
       uid: this.opts.uid,
       gid: this.opts.gid,
-      stdio: ["ignore", "pipe", "pipe"],
+      stdio: ['ignore', 'pipe', 'pipe'],
     });
     this.child = child;
     await new Promise<void>((resolve, reject) => {
-      child.once("spawn", resolve);
-      child.once("error", (err) => {
+      child.once('spawn', resolve);
+      child.once('error', (err) => {
         reject(new ProcessStartError(`${this.name}: cannot run ${shell}: ${err.message}`));
       });
     });
     this._startedAt = new Date();
-    this._state = "running";
+    this._state = 'running';
     const pgid = child.pid!;
     const startedMs = Date.now();
     this._exited = new Promise<ExitInfo>((resolve) => {
-      child.once("exit", (code, signal) => {
+      child.once('exit', (code, signal) => {
         void (async () => {
           try {
             if (!this.requested && groupAlive(pgid)) await this.reapOrphans(pgid);
@@ -145,8 +145,8 @@ export class ManagedProcess extends EventEmitter {
             description: describeExit(code, signal),
           };
           this.lastExit = info;
-          this._state = "exited";
-          this.emit("exit", info);
+          this._state = 'exited';
+          this.emit('exit', info);
           resolve(info);
         })();
       });
@@ -158,13 +158,13 @@ export class ManagedProcess extends EventEmitter {
    * Resolves with the exit info; a no-op on a process that is not running.
    */
   async stop(graceMs = 5000): Promise<ExitInfo | undefined> {
-    if (!this.child || this._state === "idle") return undefined;
-    if (this._state === "exited") return this.lastExit;
+    if (!this.child || this._state === 'idle') return undefined;
+    if (this._state === 'exited') return this.lastExit;
     this.requested = true;
-    this._state = "stopping";
+    this._state = 'stopping';
     const pgid = this.child.pid!;
-    signalGroup(pgid, "SIGTERM");
-    const timer = setTimeout(() => signalGroup(pgid, "SIGKILL"), graceMs);
+    signalGroup(pgid, 'SIGTERM');
+    const timer = setTimeout(() => signalGroup(pgid, 'SIGKILL'), graceMs);
     try {
       return await this._exited!;
     } finally {
@@ -174,11 +174,11 @@ export class ManagedProcess extends EventEmitter {
 
   /** SIGKILL the whole group at once and wait until it is gone. */
   async kill(): Promise<ExitInfo | undefined> {
-    if (!this.child || this._state === "idle") return undefined;
-    if (this._state === "exited") return this.lastExit;
+    if (!this.child || this._state === 'idle') return undefined;
+    if (this._state === 'exited') return this.lastExit;
     this.requested = true;
-    this._state = "stopping";
-    signalGroup(this.child.pid!, "SIGKILL");
+    this._state = 'stopping';
+    signalGroup(this.child.pid!, 'SIGKILL');
     return this._exited!;
   }
 
@@ -187,8 +187,8 @@ export class ManagedProcess extends EventEmitter {
    * such as process.on("exit"), where nothing can be awaited.
    */
   signal(signal: NodeJS.Signals): void {
-    if (!this.child?.pid || this._state === "idle" || this._state === "exited") return;
-    if (signal === "SIGKILL" || signal === "SIGTERM") this.requested = true;
+    if (!this.child?.pid || this._state === 'idle' || this._state === 'exited') return;
+    if (signal === 'SIGKILL' || signal === 'SIGTERM') this.requested = true;
     try {
       signalGroup(this.child.pid, signal);
     } catch {
@@ -199,8 +199,8 @@ export class ManagedProcess extends EventEmitter {
   // The leader died by itself but left members behind (e.g. `server & exit 1`): they would hold
   // ports and overlap the next instance, so they go the same way a stop would.
   private async reapOrphans(pgid: number): Promise<void> {
-    signalGroup(pgid, "SIGTERM");
-    const timer = setTimeout(() => signalGroup(pgid, "SIGKILL"), this.opts.orphanGraceMs ?? 5000);
+    signalGroup(pgid, 'SIGTERM');
+    const timer = setTimeout(() => signalGroup(pgid, 'SIGKILL'), this.opts.orphanGraceMs ?? 5000);
     try {
       await waitGroupGone(pgid);
     } finally {

@@ -1,5 +1,5 @@
 // Process-group primitives: signal a whole group, and tell whether any member is still alive.
-import { readdirSync, readFileSync } from "node:fs";
+import { readdirSync, readFileSync } from 'node:fs';
 
 export interface GroupMember {
   pid: number;
@@ -13,7 +13,7 @@ export function signalGroup(pgid: number, signal: NodeJS.Signals | 0): boolean {
     process.kill(-pgid, signal);
     return true;
   } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === "ESRCH") return false;
+    if ((err as NodeJS.ErrnoException).code === 'ESRCH') return false;
     throw err;
   }
 }
@@ -23,11 +23,11 @@ export function signalGroup(pgid: number, signal: NodeJS.Signals | 0): boolean {
  * Used to tell live members from zombies: kill(-pgid, 0) still succeeds on a zombie.
  */
 export function groupMembers(pgid: number): GroupMember[] {
-  if (process.platform !== "linux") return [];
+  if (process.platform !== 'linux') return [];
   const members: GroupMember[] = [];
   let entries: string[];
   try {
-    entries = readdirSync("/proc");
+    entries = readdirSync('/proc');
   } catch {
     return [];
   }
@@ -35,14 +35,14 @@ export function groupMembers(pgid: number): GroupMember[] {
     if (!/^\d+$/.test(entry)) continue;
     let stat: string;
     try {
-      stat = readFileSync(`/proc/${entry}/stat`, "utf8");
+      stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
     } catch {
       continue; // exited while we were scanning
     }
     // "pid (comm) state ppid pgrp ...": comm may contain spaces and parentheses.
-    const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
     if (Number(fields[2]) === pgid) {
-      members.push({ pid: Number(entry), state: fields[0] ?? "?", ppid: Number(fields[1]) });
+      members.push({ pid: Number(entry), state: fields[0] ?? '?', ppid: Number(fields[1]) });
     }
   }
   return members;
@@ -58,10 +58,10 @@ export function groupAlive(pgid: number): boolean {
     if (!signalGroup(pgid, 0)) return false;
   } catch (err) {
     // EPERM: members exist but run as another user; they are alive as far as we can tell.
-    if ((err as NodeJS.ErrnoException).code !== "EPERM") throw err;
+    if ((err as NodeJS.ErrnoException).code !== 'EPERM') throw err;
   }
-  if (process.platform !== "linux") return true;
-  return groupMembers(pgid).some((m) => m.state !== "Z" && m.state !== "X");
+  if (process.platform !== 'linux') return true;
+  return groupMembers(pgid).some((m) => m.state !== 'Z' && m.state !== 'X');
 }
 
 /** Resolve once group `pgid` has no live member, polling every `intervalMs`. */

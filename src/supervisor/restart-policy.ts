@@ -1,8 +1,8 @@
 // Whether an exited process should be started again.
 
-export type RestartPolicy = "always" | "on-failure" | "never";
+export type RestartPolicy = 'always' | 'on-failure' | 'never';
 
-export const RESTART_POLICIES: readonly RestartPolicy[] = ["always", "on-failure", "never"];
+export const RESTART_POLICIES: readonly RestartPolicy[] = ['always', 'on-failure', 'never'];
 
 export interface ExitStatus {
   code: number | null;
@@ -10,12 +10,12 @@ export interface ExitStatus {
 }
 
 /** Validate a configured value; throws an error naming the accepted values. */
-export function parseRestartPolicy(value: unknown, where = "restart"): RestartPolicy {
-  if (value === undefined) return "on-failure";
-  if (typeof value === "string" && (RESTART_POLICIES as readonly string[]).includes(value)) {
+export function parseRestartPolicy(value: unknown, where = 'restart'): RestartPolicy {
+  if (value === undefined) return 'on-failure';
+  if (typeof value === 'string' && (RESTART_POLICIES as readonly string[]).includes(value)) {
     return value as RestartPolicy;
   }
-  throw new Error(`${where}: expected one of ${RESTART_POLICIES.join(", ")}, got ${JSON.stringify(value)}`);
+  throw new Error(`${where}: expected one of ${RESTART_POLICIES.join(', ')}, got ${JSON.stringify(value)}`);
 }
 
 /** A death by signal counts as a failure: nobody asked for it (we are not stopping). */
@@ -26,11 +26,11 @@ export function isFailure(exit: ExitStatus): boolean {
 export function shouldRestart(policy: RestartPolicy, exit: ExitStatus, stopping: boolean): boolean {
   if (stopping) return false;
   switch (policy) {
-    case "always":
+    case 'always':
       return true;
-    case "on-failure":
+    case 'on-failure':
       return isFailure(exit);
-    case "never":
+    case 'never':
       return false;
   }
 }

@@ -1,14 +1,14 @@
 // The orchestrator behind `devenv up`: database first, then the apps; restarts on change and on
 // crash; orderly shutdown (apps, then database), and a second request kills everything at once.
-import { EventEmitter } from "node:events";
-import { resolve } from "node:path";
-import { Backoff, type BackoffOptions } from "./backoff.js";
-import { Debouncer } from "./debounce.js";
-import { LogOutput } from "./log-output.js";
-import { ManagedProcess, type ExitInfo } from "./managed-process.js";
-import { RestartQueue } from "./restart-queue.js";
-import { isFailure, shouldRestart, type RestartPolicy } from "./restart-policy.js";
-import { ProjectWatcher } from "./watcher.js";
+import { EventEmitter } from 'node:events';
+import { resolve } from 'node:path';
+import { Backoff, type BackoffOptions } from './backoff.js';
+import { Debouncer } from './debounce.js';
+import { LogOutput } from './log-output.js';
+import { ManagedProcess, type ExitInfo } from './managed-process.js';
+import { RestartQueue } from './restart-queue.js';
+import { isFailure, shouldRestart, type RestartPolicy } from './restart-policy.js';
+import { ProjectWatcher } from './watcher.js';
 
 export interface DatabaseExit {
   code: number | null;
@@ -77,20 +77,20 @@ export interface SupervisorOptions {
 }
 
 export type SupervisedState =
-  | "pending" // not started yet
-  | "starting"
-  | "running"
-  | "restarting" // stopping the old instance to start a new one
-  | "backoff" // crashed, waiting before the next attempt
-  | "stopping"
-  | "stopped" // stopped by us
-  | "exited" // exited 0 and stays down (policy)
-  | "crashed" // failed and stays down (policy)
-  | "failed"; // could not run (bad cwd, command not found); waits for a file change
+  | 'pending' // not started yet
+  | 'starting'
+  | 'running'
+  | 'restarting' // stopping the old instance to start a new one
+  | 'backoff' // crashed, waiting before the next attempt
+  | 'stopping'
+  | 'stopped' // stopped by us
+  | 'exited' // exited 0 and stays down (policy)
+  | 'crashed' // failed and stays down (policy)
+  | 'failed'; // could not run (bad cwd, command not found); waits for a file change
 
 export interface ProcessStatus {
   name: string;
-  kind: "database" | "app";
+  kind: 'database' | 'app';
   pid: number | null;
   state: SupervisedState;
   restarts: number;
@@ -123,7 +123,7 @@ interface App {
   spawning: Promise<void> | undefined;
 }
 
-const SELF = "devenv";
+const SELF = 'devenv';
 
 /**
  * Events: "started" {name, pid}, "exit" {name, ...ExitInfo}, "restart-scheduled" RestartScheduled,
@@ -149,7 +149,7 @@ export class Supervisor extends EventEmitter {
   private readonly finished: Promise<void>;
   private markFinished!: () => void;
 
-  private dbState: SupervisedState = "pending";
+  private dbState: SupervisedState = 'pending';
   private dbRestarts = 0;
   private dbStartedAt: Date | undefined;
   private dbLastExit: DatabaseExit | undefined;
@@ -162,11 +162,12 @@ export class Supervisor extends EventEmitter {
     super();
     this.opts = opts;
     this.graceMs = opts.graceMs ?? 5000;
-    this.dbName = opts.databaseName ?? "postgres";
+    this.dbName = opts.databaseName ?? 'postgres';
     this.checkNames(opts.apps);
     this.ignore = opts.ignore;
     this.log = opts.log ?? new LogOutput();
-    for (const n of [SELF, ...(opts.database ? [this.dbName] : []), ...opts.apps.map((a) => a.name)]) this.log.register(n);
+    for (const n of [SELF, ...(opts.database ? [this.dbName] : []), ...opts.apps.map((a) => a.name)])
+      this.log.register(n);
     this.dbBackoff = new Backoff(opts.backoff);
     this.apps = opts.apps.map((spec) => this.makeApp(spec));
     opts.database?.onUnexpectedExit((info) => this.onDatabaseExit(info));
@@ -180,7 +181,7 @@ export class Supervisor extends EventEmitter {
     if (names.includes(SELF) || (this.opts.database && names.includes(this.dbName))) {
       throw new Error(`process names "${SELF}" and "${this.dbName}" are reserved`);
     }
-    const bad = names.find((n) => !/^[A-Za-z0-9_.-]+$/.test(n) || n.startsWith("."));
+    const bad = names.find((n) => !/^[A-Za-z0-9_.-]+$/.test(n) || n.startsWith('.'));
     if (bad !== undefined) throw new Error(`invalid process name ${JSON.stringify(bad)}`);
   }
 
@@ -195,7 +196,7 @@ export class Supervisor extends EventEmitter {
     if (db) {
       this.say(`starting ${this.dbName}`);
       await this.startDatabase(db);
-      this.dbState = "running";
+      this.dbState = 'running';
       this.dbStartedAt = new Date();
     }
     for (const app of this.apps) {
@@ -203,7 +204,7 @@ export class Supervisor extends EventEmitter {
       await this.startApp(app);
     }
     if (this.opts.watch !== false && !this.shuttingDown) await this.startWatchers();
-    if (this.apps.length === 0) this.say("no app processes configured: running the database alone");
+    if (this.apps.length === 0) this.say('no app processes configured: running the database alone');
   }
 
   /**
@@ -228,7 +229,7 @@ export class Supervisor extends EventEmitter {
     for (const app of [...this.apps, ...this.retiring]) {
       clearTimeout(app.timer);
       app.debouncer.cancel();
-      app.proc?.signal("SIGKILL");
+      app.proc?.signal('SIGKILL');
     }
   }
 
@@ -246,21 +247,19 @@ export class Supervisor extends EventEmitter {
     if (db) {
       list.push({
         name: this.dbName,
-        kind: "database",
-        pid: this.dbState === "running" ? (db.pid ?? null) : null,
+        kind: 'database',
+        pid: this.dbState === 'running' ? (db.pid ?? null) : null,
         state: this.dbState,
         restarts: this.dbRestarts,
         startedAt: this.dbStartedAt?.toISOString() ?? null,
-        lastExit: this.dbLastExit
-          ? { ...this.dbLastExit, description: describeDbExit(this.dbLastExit) }
-          : null,
+        lastExit: this.dbLastExit ? { ...this.dbLastExit, description: describeDbExit(this.dbLastExit) } : null,
       });
     }
     for (const app of this.apps) {
-      const live = app.proc && app.proc.state !== "exited";
+      const live = app.proc && app.proc.state !== 'exited';
       list.push({
         name: app.spec.name,
-        kind: "app",
+        kind: 'app',
         pid: live ? (app.proc?.pid ?? null) : null,
         state: app.state,
         restarts: app.restarts,
@@ -291,7 +290,12 @@ export class Supervisor extends EventEmitter {
    * down and a later call may try again.
    */
   restartDatabase(): Promise<void> {
-    return this.serial(() => this.applyApps(this.apps.map((a) => a.spec), { restartDatabase: true }));
+    return this.serial(() =>
+      this.applyApps(
+        this.apps.map((a) => a.spec),
+        { restartDatabase: true },
+      ),
+    );
   }
 
   private serial(fn: () => Promise<void>): Promise<void> {
@@ -320,7 +324,7 @@ export class Supervisor extends EventEmitter {
       if (!sameSpec(app.spec, spec)) {
         if (!sameJson(watchKey(this.opts.root, app.spec), watchKey(this.opts.root, spec))) watchChanged = true;
         app.spec = spec;
-        app.policy = spec.restart ?? "on-failure";
+        app.policy = spec.restart ?? 'on-failure';
         changed.push(app);
       }
       return app;
@@ -355,11 +359,11 @@ export class Supervisor extends EventEmitter {
       app.queue.close();
       await app.queue.idle();
       await app.spawning;
-      if (app.proc && app.proc.state !== "exited") {
-        app.state = "stopping";
+      if (app.proc && app.proc.state !== 'exited') {
+        app.state = 'stopping';
         await (this.killing ? app.proc.kill() : app.proc.stop(this.graceOf(app)));
       }
-      app.state = "stopped";
+      app.state = 'stopped';
     } finally {
       this.retiring.delete(app);
     }
@@ -383,7 +387,7 @@ export class Supervisor extends EventEmitter {
     if (this.shuttingDown) return;
     await this.dbStarting?.catch(() => {});
     if (this.shuttingDown) return;
-    this.dbState = "stopping";
+    this.dbState = 'stopping';
     this.dbStopping = db.stop();
     try {
       await this.dbStopping;
@@ -392,15 +396,15 @@ export class Supervisor extends EventEmitter {
     } finally {
       this.dbStopping = undefined;
     }
-    this.dbState = "stopped";
+    this.dbState = 'stopped';
     if (this.shuttingDown) return;
     await this.startDatabase(db);
     this.dbRestarts++;
     this.dbStartedAt = new Date();
-    this.dbState = "running";
+    this.dbState = 'running';
     this.dbBackoff.reset();
     this.say(`${this.dbName} restarted`);
-    this.emit("database-restarted", { restarts: this.dbRestarts });
+    this.emit('database-restarted', { restarts: this.dbRestarts });
     this.appsHeld = false;
     if (this.shuttingDown) return;
     await Promise.all(
@@ -424,9 +428,9 @@ export class Supervisor extends EventEmitter {
   private makeApp(spec: AppSpec): App {
     const app: App = {
       spec,
-      policy: spec.restart ?? "on-failure",
+      policy: spec.restart ?? 'on-failure',
       proc: undefined,
-      state: "pending",
+      state: 'pending',
       restarts: 0,
       started: false,
       lastExit: undefined,
@@ -455,26 +459,26 @@ export class Supervisor extends EventEmitter {
   private async spawnApp(app: App): Promise<void> {
     const { name, command, cwd, env } = app.spec;
     const proc = new ManagedProcess({ name, command, cwd, env, orphanGraceMs: this.graceOf(app) });
-    app.state = "starting";
+    app.state = 'starting';
     try {
       await proc.start();
     } catch (err) {
-      app.state = "failed";
+      app.state = 'failed';
       this.say(`${name}: ${stripName(name, message(err))}`);
       return;
     }
     if (app.started) app.restarts++;
     app.started = true;
     app.proc = proc;
-    app.state = "running";
+    app.state = 'running';
     this.log.attach(name, proc.stdout!);
     this.log.attach(name, proc.stderr!);
-    proc.once("exit", (info: ExitInfo) => this.onAppExit(app, proc, info));
+    proc.once('exit', (info: ExitInfo) => this.onAppExit(app, proc, info));
     this.say(`${name} started (pid ${proc.pid}): ${command}`);
-    this.emit("started", { name, pid: proc.pid });
+    this.emit('started', { name, pid: proc.pid });
     if (this.shuttingDown) {
       // Shutdown began while we were spawning and could not see this process yet.
-      app.state = "stopping";
+      app.state = 'stopping';
       await (this.killing ? proc.kill() : proc.stop(this.graceOf(app)));
     }
   }
@@ -484,14 +488,14 @@ export class Supervisor extends EventEmitter {
     if (this.shuttingDown) return;
     clearTimeout(app.timer);
     app.timer = undefined;
-    if (app.proc && app.proc.state !== "exited") {
-      app.state = "restarting";
+    if (app.proc && app.proc.state !== 'exited') {
+      app.state = 'restarting';
       await app.proc.stop(this.graceOf(app));
     }
     if (this.shuttingDown) return;
     if (this.appsHeld) {
       // The database is restarting: stay down; cycleDatabase() starts every app afterwards.
-      app.state = "stopped";
+      app.state = 'stopped';
       return;
     }
     await this.startApp(app);
@@ -499,9 +503,9 @@ export class Supervisor extends EventEmitter {
 
   private onAppFilesChanged(app: App, paths: string[]): void {
     if (this.shuttingDown) return;
-    const shown = paths.slice(0, 3).join(", ") + (paths.length > 3 ? ` and ${paths.length - 3} more` : "");
+    const shown = paths.slice(0, 3).join(', ') + (paths.length > 3 ? ` and ${paths.length - 3} more` : '');
     this.say(`${app.spec.name}: restarting, changed: ${shown}`);
-    this.emit("change", { name: app.spec.name, paths });
+    this.emit('change', { name: app.spec.name, paths });
     app.backoff.reset(); // the user changed something: the crash history no longer applies
     void app.queue.request();
   }
@@ -509,30 +513,36 @@ export class Supervisor extends EventEmitter {
   private onAppExit(app: App, proc: ManagedProcess, info: ExitInfo): void {
     const name = app.spec.name;
     this.log.flush(name);
-    this.emit("exit", { name, ...info });
+    this.emit('exit', { name, ...info });
     if (proc !== app.proc) return;
     app.lastExit = info;
     if (info.requested || this.shuttingDown) {
-      if (app.state !== "restarting") app.state = "stopped";
+      if (app.state !== 'restarting') app.state = 'stopped';
       return;
     }
     if (info.code === 127 || info.code === 126) {
       // Retrying cannot help until something changes.
-      app.state = "failed";
-      const hint = info.code === 127 ? "check the command in your configuration" : "check its permissions";
+      app.state = 'failed';
+      const hint = info.code === 127 ? 'check the command in your configuration' : 'check its permissions';
       this.say(`${name}: ${info.description}: ${app.spec.command} (${hint}); waiting for a file change`);
       return;
     }
     if (!shouldRestart(app.policy, info, false)) {
-      app.state = isFailure(info) ? "crashed" : "exited";
+      app.state = isFailure(info) ? 'crashed' : 'exited';
       this.say(`${name} ${info.description}; not restarting (restart: ${app.policy})`);
       return;
     }
     const delayMs = app.backoff.next(info.runMs);
-    app.state = "backoff";
+    app.state = 'backoff';
     const attempt = app.backoff.attempt;
     this.say(`${name} ${info.description}; restarting in ${formatDelay(delayMs)} (attempt ${attempt})`);
-    this.emit("restart-scheduled", { name, delayMs, attempt, code: info.code, signal: info.signal } satisfies RestartScheduled);
+    this.emit('restart-scheduled', {
+      name,
+      delayMs,
+      attempt,
+      code: info.code,
+      signal: info.signal,
+    } satisfies RestartScheduled);
     app.timer = setTimeout(() => {
       app.timer = undefined;
       void app.queue.request();
@@ -545,9 +555,9 @@ export class Supervisor extends EventEmitter {
     const groups = new Map<string, { paths: string[]; apps: App[] }>();
     const configFiles = new Set(this.opts.configFiles ?? []);
     for (const app of this.apps) {
-      const paths = app.spec.watch ?? ["."];
+      const paths = app.spec.watch ?? ['.'];
       if (paths.length === 0) continue;
-      const key = watchKey(root, app.spec).join("\0");
+      const key = watchKey(root, app.spec).join('\0');
       const group = groups.get(key) ?? { paths, apps: [] };
       group.apps.push(app);
       groups.set(key, group);
@@ -573,12 +583,12 @@ export class Supervisor extends EventEmitter {
 
   /** Start the database, remembering the attempt; a failure is said once and passed on. */
   private async startDatabase(db: DatabaseService): Promise<void> {
-    this.dbState = "starting";
+    this.dbState = 'starting';
     try {
       this.dbStarting = db.start();
       await this.dbStarting;
     } catch (err) {
-      this.dbState = "failed";
+      this.dbState = 'failed';
       this.say(`${this.dbName} failed to start: ${message(err)}`);
       throw err;
     }
@@ -594,11 +604,11 @@ export class Supervisor extends EventEmitter {
 
   // One log line per attempt: what happened, and when the next try is.
   private scheduleDatabaseRestart(what: string, info: DatabaseExit): void {
-    this.dbState = "backoff";
+    this.dbState = 'backoff';
     const runMs = this.dbStartedAt ? Date.now() - this.dbStartedAt.getTime() : 0;
     const delayMs = this.dbBackoff.next(runMs);
     this.say(`${what}; restarting in ${formatDelay(delayMs)}`);
-    this.emit("restart-scheduled", {
+    this.emit('restart-scheduled', {
       name: this.dbName,
       delayMs,
       attempt: this.dbBackoff.attempt,
@@ -614,7 +624,7 @@ export class Supervisor extends EventEmitter {
   private async recoverDatabase(): Promise<void> {
     this.dbTimer = undefined;
     if (this.shuttingDown) return;
-    this.dbState = "starting";
+    this.dbState = 'starting';
     try {
       this.dbStarting = this.opts.database!.start();
       await this.dbStarting;
@@ -626,16 +636,16 @@ export class Supervisor extends EventEmitter {
     }
     this.dbRestarts++;
     this.dbStartedAt = new Date();
-    this.dbState = "running";
+    this.dbState = 'running';
     this.say(`${this.dbName} restarted`);
-    this.emit("database-restarted", { restarts: this.dbRestarts });
+    this.emit('database-restarted', { restarts: this.dbRestarts });
   }
 
   // ---- shutdown ----------------------------------------------------------------------------
 
   private async runShutdown(): Promise<void> {
     this.shuttingDown = true;
-    this.say("shutting down (again to kill at once)");
+    this.say('shutting down (again to kill at once)');
     clearTimeout(this.dbTimer);
     for (const app of this.apps) {
       app.debouncer.cancel();
@@ -647,34 +657,34 @@ export class Supervisor extends EventEmitter {
       [...this.apps, ...this.retiring].map(async (app) => {
         await app.queue.idle(); // a restart in flight finishes its stop and starts nothing
         await app.spawning; // a spawn in flight sees shuttingDown and stops what it started
-        if (app.proc && app.proc.state !== "exited") {
-          app.state = "stopping";
+        if (app.proc && app.proc.state !== 'exited') {
+          app.state = 'stopping';
           await (this.killing ? app.proc.kill() : app.proc.stop(this.graceOf(app)));
         }
-        app.state = app.state === "failed" ? "failed" : "stopped";
+        app.state = app.state === 'failed' ? 'failed' : 'stopped';
       }),
     );
     const db = this.opts.database;
     // Never stop the database in the middle of its own stop or start: let that finish first.
     await this.dbStopping?.catch(() => {});
     await this.dbStarting?.catch(() => {});
-    if (db && (this.dbState === "running" || this.dbState === "starting" || this.dbState === "backoff")) {
-      this.dbState = "stopping";
+    if (db && (this.dbState === 'running' || this.dbState === 'starting' || this.dbState === 'backoff')) {
+      this.dbState = 'stopping';
       this.dbStopping = this.killing && db.kill ? db.kill() : db.stop();
       try {
         await this.dbStopping;
       } catch (err) {
         this.say(`${this.dbName} did not stop cleanly: ${message(err)}`);
       }
-      this.dbState = "stopped";
+      this.dbState = 'stopped';
     }
-    this.say("all processes stopped");
+    this.say('all processes stopped');
     this.markFinished();
   }
 
   private async killAll(): Promise<void> {
     this.killing = true;
-    this.say("killing all processes now");
+    this.say('killing all processes now');
     await Promise.all([
       ...[...this.apps, ...this.retiring].map((a) => a.proc?.kill()),
       this.dbStopping && this.opts.database?.kill ? this.opts.database.kill() : undefined,
@@ -691,16 +701,17 @@ function sameJson(a: unknown, b: unknown): boolean {
 }
 
 function watchKey(root: string, spec: AppSpec): string[] {
-  return (spec.watch ?? ["."]).map((p) => resolve(root, p)).sort();
+  return (spec.watch ?? ['.']).map((p) => resolve(root, p)).sort();
 }
 
 // Environment objects compare by content, whatever their key order.
 function sameSpec(a: AppSpec, b: AppSpec): boolean {
-  const env = (e: NodeJS.ProcessEnv | undefined) => (e ? Object.entries(e).sort(([x], [y]) => (x < y ? -1 : x > y ? 1 : 0)) : null);
+  const env = (e: NodeJS.ProcessEnv | undefined) =>
+    e ? Object.entries(e).sort(([x], [y]) => (x < y ? -1 : x > y ? 1 : 0)) : null;
   return (
     a.command === b.command &&
     resolve(a.cwd) === resolve(b.cwd) &&
-    (a.restart ?? "on-failure") === (b.restart ?? "on-failure") &&
+    (a.restart ?? 'on-failure') === (b.restart ?? 'on-failure') &&
     a.stopGraceMs === b.stopGraceMs &&
     sameJson(a.watch ?? null, b.watch ?? null) &&
     sameJson(env(a.env), env(b.env))
@@ -723,6 +734,6 @@ function formatDelay(ms: number): string {
 
 function describeDbExit(info: DatabaseExit): string {
   if (info.signal) return `killed by ${info.signal}`;
-  if (info.code === null) return "stopped";
+  if (info.code === null) return 'stopped';
   return `exited with code ${info.code}`;
 }

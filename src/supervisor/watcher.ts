@@ -1,27 +1,27 @@
 // Watch project files and report changes, minus what no app restart should follow.
-import { readFileSync } from "node:fs";
-import { basename, isAbsolute, relative, resolve, sep } from "node:path";
-import type { Stats } from "node:fs";
-import { watch, type FSWatcher } from "chokidar";
-import ignore, { type Ignore } from "ignore";
+import { readFileSync } from 'node:fs';
+import { basename, isAbsolute, relative, resolve, sep } from 'node:path';
+import type { Stats } from 'node:fs';
+import { watch, type FSWatcher } from 'chokidar';
+import ignore, { type Ignore } from 'ignore';
 
 /** Directories never worth watching (any depth). */
-const IGNORED_DIRS = new Set([".git", "node_modules", ".pgres", "dist", "build", "coverage", ".hg", ".svn"]);
+const IGNORED_DIRS = new Set(['.git', 'node_modules', '.pgres', 'dist', 'build', 'coverage', '.hg', '.svn']);
 
 /** True for names editors and OSes write beside real files while saving. */
 export function isEditorTempName(name: string): boolean {
   return (
-    name === "4913" || // vim's "can I write here" probe
-    name === ".DS_Store" ||
-    name === "Thumbs.db" ||
+    name === '4913' || // vim's "can I write here" probe
+    name === '.DS_Store' ||
+    name === 'Thumbs.db' ||
     /\.sw[a-z]$/.test(name) || // vim swap files .swp, .swo, ... and its .swx write probe
-    name.endsWith("~") || // vim/emacs backups
-    name.startsWith(".#") || // emacs lock files
-    (name.startsWith("#") && name.endsWith("#")) || // emacs auto-save
+    name.endsWith('~') || // vim/emacs backups
+    name.startsWith('.#') || // emacs lock files
+    (name.startsWith('#') && name.endsWith('#')) || // emacs auto-save
     /\.(tmp|temp)$/i.test(name) ||
     /\.tmp\.\d+(\.\d+)*$/.test(name) || // write-file-atomic style "x.json.tmp.1234"
-    name.endsWith("___jb_tmp___") || // JetBrains "safe write"
-    name.endsWith("___jb_old___") ||
+    name.endsWith('___jb_tmp___') || // JetBrains "safe write"
+    name.endsWith('___jb_old___') ||
     /\.crswap$/.test(name) // Chrome/VS Code file system access temp
   );
 }
@@ -30,7 +30,7 @@ export function isEditorTempName(name: string): boolean {
 export function isDefaultIgnored(rel: string): boolean {
   const parts = rel.split(/[\\/]/).filter(Boolean);
   for (const part of parts) {
-    if (IGNORED_DIRS.has(part) || part.startsWith(".pgres.partial-")) return true;
+    if (IGNORED_DIRS.has(part) || part.startsWith('.pgres.partial-')) return true;
   }
   const name = parts.at(-1);
   return name !== undefined && isEditorTempName(name);
@@ -40,7 +40,7 @@ export function isDefaultIgnored(rel: string): boolean {
 export function loadGitignore(root: string): Ignore {
   const ig = ignore();
   try {
-    ig.add(readFileSync(resolve(root, ".gitignore"), "utf8"));
+    ig.add(readFileSync(resolve(root, '.gitignore'), 'utf8'));
   } catch {
     // no .gitignore: nothing extra to ignore
   }
@@ -70,12 +70,12 @@ export function createIgnoreMatcher(opts: IgnoreMatcherOptions): {
   const configured = opts.patterns?.length ? ignore().add(opts.patterns) : undefined;
   const ignored = (path: string, stats?: Stats): boolean => {
     const rel = relative(root, resolve(root, path));
-    if (rel === "") return false; // the root itself
+    if (rel === '') return false; // the root itself
     if (isDefaultIgnored(rel)) return true;
     if (opts.extra?.(rel)) return true;
     // Pattern lists only speak about paths inside the root.
-    if (rel.startsWith("..") || isAbsolute(rel)) return false;
-    const posix = rel.split(sep).join("/");
+    if (rel.startsWith('..') || isAbsolute(rel)) return false;
+    const posix = rel.split(sep).join('/');
     // Directory-only rules ("build/") match only with a trailing slash.
     const candidate = stats?.isDirectory() ? `${posix}/` : posix;
     return Boolean(gi?.ignores(candidate) || configured?.ignores(candidate));
@@ -88,7 +88,7 @@ export function createIgnoreMatcher(opts: IgnoreMatcherOptions): {
   };
 }
 
-export type ChangeKind = "add" | "change" | "unlink" | "addDir" | "unlinkDir";
+export type ChangeKind = 'add' | 'change' | 'unlink' | 'addDir' | 'unlinkDir';
 
 export interface WatcherOptions {
   /** Project root: paths are reported relative to it and its .gitignore applies. */
@@ -117,21 +117,21 @@ export class ProjectWatcher {
       patterns: opts.ignore,
       extra: opts.extraIgnored,
     });
-    const paths = (opts.paths?.length ? opts.paths : ["."]).map((p) => resolve(root, p));
+    const paths = (opts.paths?.length ? opts.paths : ['.']).map((p) => resolve(root, p));
     this.fsw = watch(paths, {
       ignored: matcher.ignored,
       ignoreInitial: true,
       // Turns a delete quickly followed by a re-create (some editors' save) into one "change".
       atomic: true,
     });
-    this.fsw.on("all", (event, path) => {
+    this.fsw.on('all', (event, path) => {
       const rel = relative(root, path);
-      if (basename(path) === ".gitignore" && rel === ".gitignore") matcher.reloadGitignore();
+      if (basename(path) === '.gitignore' && rel === '.gitignore') matcher.reloadGitignore();
       opts.onChange(rel, event as ChangeKind);
     });
-    this.fsw.on("error", (err) => opts.onError?.(err));
+    this.fsw.on('error', (err) => opts.onError?.(err));
     this.ready = new Promise((res) => {
-      this.fsw.once("ready", () => res());
+      this.fsw.once('ready', () => res());
       this.resolveReady = res; // a watcher closed before its first scan would never be ready
     });
   }

@@ -53,7 +53,9 @@ export function runTimed(file, args, opts = {}) {
 export async function runOk(file, args, opts = {}) {
   const r = await runTimed(file, args, opts);
   if (r.code !== 0) {
-    throw new Error(`${path.basename(file)} ${args.join(' ')} failed (exit ${r.code ?? r.signal}): ${(r.stderr || r.stdout).trim().slice(-600)}`);
+    throw new Error(
+      `${path.basename(file)} ${args.join(' ')} failed (exit ${r.code ?? r.signal}): ${(r.stderr || r.stdout).trim().slice(-600)}`,
+    );
   }
   return r;
 }
@@ -119,7 +121,11 @@ export function startLong(file, args, opts = {}) {
           const i = waiters.indexOf(w);
           if (i >= 0) {
             waiters.splice(i, 1);
-            reject(new Error(`exited (${e.code ?? e.signal}) before a line matching ${re}; output: ${lines.slice(-8).join(' | ')}`));
+            reject(
+              new Error(
+                `exited (${e.code ?? e.signal}) before a line matching ${re}; output: ${lines.slice(-8).join(' | ')}`,
+              ),
+            );
           }
         });
       });

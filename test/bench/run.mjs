@@ -7,7 +7,17 @@
 //
 // Every row is measured in the same run as its comparison, iterations interleaved (ours, theirs, ours, ...)
 // so that load from other processes hits both sides alike. Both sides use the same Postgres binaries.
-import { chmodSync, chownSync, existsSync, mkdirSync, mkdtempSync, readFileSync, realpathSync, rmSync, writeFileSync } from 'node:fs';
+import {
+  chmodSync,
+  chownSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  realpathSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
 import http from 'node:http';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -33,7 +43,12 @@ import {
 } from './lib.mjs';
 
 const argv = process.argv.slice(2);
-const opt = (name) => argv.find((a) => a.startsWith(`--${name}=`))?.split('=').slice(1).join('=');
+const opt = (name) =>
+  argv
+    .find((a) => a.startsWith(`--${name}=`))
+    ?.split('=')
+    .slice(1)
+    .join('=');
 const SMOKE = argv.includes('--smoke');
 const RUNS = Number(opt('runs') ?? (SMOKE ? 1 : 7));
 const ONLY = opt('only')?.split(',').map(Number);
@@ -46,8 +61,28 @@ const NODEMON = path.join(REPO, 'node_modules', 'nodemon', 'bin', 'nodemon.js');
 
 // Sizes: full run as the issue asks, smoke run small enough for CI.
 const SIZES = SMOKE
-  ? { hookN: 20, hookEnterN: 5, memorySeconds: 3, projects: 3, treeDirs: 20, treeFiles: 50, nmDirs: 20, nmFiles: 50, watchRuns: 1 }
-  : { hookN: 500, hookEnterN: 30, memorySeconds: 30, projects: 20, treeDirs: 500, treeFiles: 100, nmDirs: 1000, nmFiles: 100, watchRuns: 3 };
+  ? {
+      hookN: 20,
+      hookEnterN: 5,
+      memorySeconds: 3,
+      projects: 3,
+      treeDirs: 20,
+      treeFiles: 50,
+      nmDirs: 20,
+      nmFiles: 50,
+      watchRuns: 1,
+    }
+  : {
+      hookN: 500,
+      hookEnterN: 30,
+      memorySeconds: 30,
+      projects: 20,
+      treeDirs: 500,
+      treeFiles: 100,
+      nmDirs: 1000,
+      nmFiles: 100,
+      watchRuns: 3,
+    };
 
 // dist/ is what bin/devenv runs; `npm run bench` builds it first.
 const { findBinaries } = await import(path.join(REPO, 'dist/postgres/binaries.js'));
@@ -64,7 +99,8 @@ const USER = (await import('node:os')).userInfo().username;
 /** The environment every child gets: ours only, no stray PG* settings, caches inside the bench dir. */
 const ENV = (() => {
   const env = { ...process.env };
-  for (const k of Object.keys(env)) if ((/^PG[A-Z]/.test(k) && !k.startsWith('PGRES_')) || k.startsWith('DIRENV_')) delete env[k];
+  for (const k of Object.keys(env))
+    if ((/^PG[A-Z]/.test(k) && !k.startsWith('PGRES_')) || k.startsWith('DIRENV_')) delete env[k];
   for (const k of ['DATABASE_URL', 'PGRES_NO_TEMPLATE', 'PGRES_RUN_AS', 'NODE_OPTIONS']) delete env[k];
   return {
     ...env,
@@ -113,7 +149,9 @@ function addRow(row) {
   }
   rows.push(row);
   const fmt = (s, unit) => (s ? `${num(s.median, unit)} (${s.n})` : '-');
-  console.error(`  ${row.id} ${row.title}: ours ${fmt(o, row.unit)}, theirs ${fmt(t, row.unit)}${row.ratio !== null ? `, ratio ${row.ratio.toFixed(2)}` : ''}`);
+  console.error(
+    `  ${row.id} ${row.title}: ours ${fmt(o, row.unit)}, theirs ${fmt(t, row.unit)}${row.ratio !== null ? `, ratio ${row.ratio.toFixed(2)}` : ''}`,
+  );
 }
 
 function num(v, unit) {
@@ -184,7 +222,12 @@ async function waitConnect(socketDir, timeoutMs = 60000) {
 async function upUntilConnected(dir, extraEnv = {}, args = []) {
   const up = startLong(CLI, ['up', ...args], { cwd: dir, env: { ...ENV, ...extraEnv } });
   try {
-    const t = await Promise.race([waitConnect(path.join(dir, '.pgres')), up.exited.then((e) => Promise.reject(new Error(`devenv up exited (${e.code ?? e.signal}): ${up.lines.slice(-6).join(' | ')}`)))]);
+    const t = await Promise.race([
+      waitConnect(path.join(dir, '.pgres')),
+      up.exited.then((e) =>
+        Promise.reject(new Error(`devenv up exited (${e.code ?? e.signal}): ${up.lines.slice(-6).join(' | ')}`)),
+      ),
+    ]);
     return { up, ms: t - up.t0 };
   } catch (err) {
     await stopLong(up, 'SIGINT');
@@ -246,9 +289,30 @@ async function rowsColdStart() {
     rmSync(cache, { recursive: true, force: true });
   }
   const recipe = 'recipe.sh: initdb; conf; --single CREATE DATABASE; pg_ctl -w start';
-  addRow({ id: '1a', title: 'cold start, template cached: no .pgres → connection', unit: 'ms', ours: { label: 'devenv up', samples: cold.ours }, theirs: { label: recipe, samples: cold.theirs }, target: { maxRatio: 0.35 } });
-  addRow({ id: '1b', title: 'first-ever start, empty template cache', unit: 'ms', ours: { label: 'devenv up (PGRES_CACHE_DIR empty)', samples: first.ours }, theirs: { label: recipe, samples: first.theirs }, target: { maxRatio: 0.8 } });
-  addRow({ id: '4b', title: 'stop, whole command: Ctrl-C to `devenv up` → exited, postgres gone', unit: 'ms', ours: { label: 'SIGINT to devenv up', samples: stop.ours }, theirs: { label: 'pg_ctl -m fast -w stop', samples: stop.theirs }, target: {} });
+  addRow({
+    id: '1a',
+    title: 'cold start, template cached: no .pgres → connection',
+    unit: 'ms',
+    ours: { label: 'devenv up', samples: cold.ours },
+    theirs: { label: recipe, samples: cold.theirs },
+    target: { maxRatio: 0.35 },
+  });
+  addRow({
+    id: '1b',
+    title: 'first-ever start, empty template cache',
+    unit: 'ms',
+    ours: { label: 'devenv up (PGRES_CACHE_DIR empty)', samples: first.ours },
+    theirs: { label: recipe, samples: first.theirs },
+    target: { maxRatio: 0.8 },
+  });
+  addRow({
+    id: '4b',
+    title: 'stop, whole command: Ctrl-C to `devenv up` → exited, postgres gone',
+    unit: 'ms',
+    ours: { label: 'SIGINT to devenv up', samples: stop.ours },
+    theirs: { label: 'pg_ctl -m fast -w stop', samples: stop.theirs },
+    target: {},
+  });
 }
 
 async function rowResetUp() {
@@ -271,7 +335,14 @@ async function rowResetUp() {
     s.theirs.push((await waitConnect(rd.data)) - t1);
     await pgCtl(rd.data, ['-m', 'fast', '-w', 'stop']);
   }
-  addRow({ id: '2', title: 'reset and start again → connection', unit: 'ms', ours: { label: 'devenv reset -y && devenv up', samples: s.ours }, theirs: { label: 'rm -rf data && recipe.sh', samples: s.theirs }, target: { maxRatio: 0.35 } });
+  addRow({
+    id: '2',
+    title: 'reset and start again → connection',
+    unit: 'ms',
+    ours: { label: 'devenv reset -y && devenv up', samples: s.ours },
+    theirs: { label: 'rm -rf data && recipe.sh', samples: s.theirs },
+    target: { maxRatio: 0.35 },
+  });
   rmSync(rd.parent, { recursive: true, force: true });
 }
 
@@ -307,9 +378,30 @@ async function rowsWarmStartStop() {
     server.theirs.push((await waitConnect(rd.data)) - t0);
     stop.theirs.push((await pgCtl(rd.data, ['-m', 'fast', '-w', 'stop'])).ms);
   }
-  addRow({ id: '3a', title: 'warm start, server part: cluster exists → connection', unit: 'ms', ours: { label: 'ensureServer() in process (spawn postgres, postmaster.pid ready)', samples: server.ours }, theirs: { label: 'pg_ctl -w start', samples: server.theirs }, target: { maxRatio: 0.5 } });
-  addRow({ id: '3b', title: 'warm start, whole command (node start included)', unit: 'ms', ours: { label: 'devenv up', samples: whole.ours }, theirs: { label: 'pg_ctl -w start', samples: server.theirs }, target: { maxRatio: 1.0 } });
-  addRow({ id: '4a', title: 'stop, server part: running → process gone', unit: 'ms', ours: { label: 'stopServer() (SIGINT, wait for exit)', samples: stop.ours }, theirs: { label: 'pg_ctl -m fast -w stop', samples: stop.theirs }, target: { maxRatio: 0.3 } });
+  addRow({
+    id: '3a',
+    title: 'warm start, server part: cluster exists → connection',
+    unit: 'ms',
+    ours: { label: 'ensureServer() in process (spawn postgres, postmaster.pid ready)', samples: server.ours },
+    theirs: { label: 'pg_ctl -w start', samples: server.theirs },
+    target: { maxRatio: 0.5 },
+  });
+  addRow({
+    id: '3b',
+    title: 'warm start, whole command (node start included)',
+    unit: 'ms',
+    ours: { label: 'devenv up', samples: whole.ours },
+    theirs: { label: 'pg_ctl -w start', samples: server.theirs },
+    target: { maxRatio: 1.0 },
+  });
+  addRow({
+    id: '4a',
+    title: 'stop, server part: running → process gone',
+    unit: 'ms',
+    ours: { label: 'stopServer() (SIGINT, wait for exit)', samples: stop.ours },
+    theirs: { label: 'pg_ctl -m fast -w stop', samples: stop.theirs },
+    target: { maxRatio: 0.3 },
+  });
 
   // `devenv down` for a background `up -d`, as a whole command.
   const down = { ours: [], theirs: [] };
@@ -327,7 +419,15 @@ async function rowsWarmStartStop() {
     await pgCtl(rd.data, ['-l', path.join(rd.data, 'server.log'), '-w', 'start']);
     down.theirs.push((await pgCtl(rd.data, ['-m', 'fast', '-w', 'stop'])).ms);
   }
-  addRow({ id: '4c', title: 'stop, whole command: `devenv down` after `up -d`', unit: 'ms', ours: { label: 'devenv down', samples: down.ours }, theirs: { label: 'pg_ctl -m fast -w stop', samples: down.theirs }, target: {}, note: downNote });
+  addRow({
+    id: '4c',
+    title: 'stop, whole command: `devenv down` after `up -d`',
+    unit: 'ms',
+    ours: { label: 'devenv down', samples: down.ours },
+    theirs: { label: 'pg_ctl -m fast -w stop', samples: down.theirs },
+    target: {},
+    note: downNote,
+  });
   rmSync(dir, { recursive: true, force: true });
   rmSync(rd.parent, { recursive: true, force: true });
 }
@@ -399,7 +499,14 @@ async function rowRestart() {
     await stopLong(up, 'SIGINT');
     await stopLong(mon, 'SIGINT');
   }
-  addRow({ id: '5', title: 'file save → app restarted and answering HTTP', unit: 'ms', ours: { label: 'devenv up -- node app.js (debounce 100 ms)', samples: s.ours }, theirs: { label: 'nodemon app.js (defaults)', samples: s.theirs }, target: { maxRatio: 0.5 } });
+  addRow({
+    id: '5',
+    title: 'file save → app restarted and answering HTTP',
+    unit: 'ms',
+    ours: { label: 'devenv up -- node app.js (debounce 100 ms)', samples: s.ours },
+    theirs: { label: 'nodemon app.js (defaults)', samples: s.theirs },
+    target: { maxRatio: 0.5 },
+  });
   rmSync(ours, { recursive: true, force: true });
   rmSync(theirs, { recursive: true, force: true });
 }
@@ -450,7 +557,12 @@ async function rowShellHook() {
   writeFileSync(path.join(proj, '.env'), 'API_KEY=abc123\nGREETING="hello world"\n');
   // direnv's equivalent: the same six variables devenv computes, plus the same .env.
   const contract = JSON.parse((await runOk(CLI, ['env', '--shell', 'json'], { cwd: proj, env: ENV })).stdout);
-  writeFileSync(path.join(proj, '.envrc'), `${Object.entries(contract).map(([k, v]) => `export ${k}='${v}'`).join('\n')}\ndotenv\n`);
+  writeFileSync(
+    path.join(proj, '.envrc'),
+    `${Object.entries(contract)
+      .map(([k, v]) => `export ${k}='${v}'`)
+      .join('\n')}\ndotenv\n`,
+  );
   await runOk(CLI, ['allow'], { cwd: proj, env: ENV });
   const oursHook = path.join(TMP, 'hook.bash');
   writeFileSync(oursHook, (await runOk(CLI, ['hook', 'bash'], { env: ENV })).stdout);
@@ -465,35 +577,117 @@ async function rowShellHook() {
   }
   const res = {};
   for (const side of sides) {
-    const r = await runOk(bash, ['--norc', '--noprofile', script, side.hook, side.fn, proj, out, marks, String(SIZES.hookN), String(SIZES.hookEnterN), side.rw], { env: ENV });
-    const parsed = Object.fromEntries(r.stdout.trim().split('\n').map((l) => { const [k, ...v] = l.trim().split(/\s+/); return [k, v.map(Number).filter((x) => Number.isFinite(x))]; }));
-    res[side.name] = { times: parsed, spawns: strace ? await countSpawns(strace, bash, script, side, proj, out, marks) : null };
+    const r = await runOk(
+      bash,
+      [
+        '--norc',
+        '--noprofile',
+        script,
+        side.hook,
+        side.fn,
+        proj,
+        out,
+        marks,
+        String(SIZES.hookN),
+        String(SIZES.hookEnterN),
+        side.rw,
+      ],
+      { env: ENV },
+    );
+    const parsed = Object.fromEntries(
+      r.stdout
+        .trim()
+        .split('\n')
+        .map((l) => {
+          const [k, ...v] = l.trim().split(/\s+/);
+          return [k, v.map(Number).filter((x) => Number.isFinite(x))];
+        }),
+    );
+    res[side.name] = {
+      times: parsed,
+      spawns: strace ? await countSpawns(strace, bash, script, side, proj, out, marks) : null,
+    };
   }
   const o = res.ours;
   const d = res.direnv;
   const per = (sp, phase, n) => (sp ? sp[phase] / n : null);
-  const spawnNote = (sp, phases) => (sp ? phases.map(([ph, n]) => `${ph}: ${(sp[ph] / n).toFixed(2)} proc/call`).join(', ') : 'process count needs strace');
+  const spawnNote = (sp, phases) =>
+    sp
+      ? phases.map(([ph, n]) => `${ph}: ${(sp[ph] / n).toFixed(2)} proc/call`).join(', ')
+      : 'process count needs strace';
   const nIdleS = 10;
   const nEnterS = 3;
   const idleSpawns = per(o.spawns, 'idle', nIdleS);
   addRow({
-    id: '6a', title: 'shell hook, idle prompt (bash, same dir, nothing changed)', unit: 'µs',
-    ours: { label: '__pgres_hook', samples: o.times.idle }, theirs: d && { label: '_direnv_hook', samples: d.times.idle },
+    id: '6a',
+    title: 'shell hook, idle prompt (bash, same dir, nothing changed)',
+    unit: 'µs',
+    ours: { label: '__pgres_hook', samples: o.times.idle },
+    theirs: d && { label: '_direnv_hook', samples: d.times.idle },
     target: { maxRatio: 0.05, spawns: 0 },
-    met: d ? summary(o.times.idle).median / summary(d.times.idle).median <= 0.05 && (idleSpawns === null || idleSpawns === 0) : null,
+    met: d
+      ? summary(o.times.idle).median / summary(d.times.idle).median <= 0.05 && (idleSpawns === null || idleSpawns === 0)
+      : null,
     spawns: { ours: o.spawns, direnv: d?.spawns },
     note: `ours ${spawnNote(o.spawns, [['idle', nIdleS]])}; direnv ${d ? spawnNote(d.spawns, [['idle', nIdleS]]) : 'not installed'}`,
   });
-  addRow({ id: '6b', title: 'shell hook, entering a project (cached answer)', unit: 'µs', ours: { label: 'cd + __pgres_hook (cache hit)', samples: o.times.enter }, theirs: d && { label: 'cd + _direnv_hook', samples: d.times.enter }, target: { maxRatio: 0.1 }, note: `ours ${spawnNote(o.spawns, [['enter', nEnterS]])}; direnv ${d ? spawnNote(d.spawns, [['enter', nEnterS]]) : '-'}` });
-  addRow({ id: '6c', title: 'shell hook, entering after .env/devenv.json changed (renders)', unit: 'µs', ours: { label: 'cd + __pgres_hook (node once)', samples: o.times.changed }, theirs: d && { label: 'cd + _direnv_hook', samples: d.times.enter }, target: { maxRatio: 0.5 }, note: `ours ${spawnNote(o.spawns, [['changed', nEnterS]])}` });
-  addRow({ id: '6d', title: 'shell hook, leaving a project', unit: 'µs', ours: { label: 'cd + __pgres_hook', samples: o.times.leave }, theirs: d && { label: 'cd + _direnv_hook', samples: d.times.leave }, target: {}, note: `ours ${spawnNote(o.spawns, [['leave', nEnterS * 2]])}; direnv ${d ? spawnNote(d.spawns, [['leave', nEnterS]]) : '-'}` });
+  addRow({
+    id: '6b',
+    title: 'shell hook, entering a project (cached answer)',
+    unit: 'µs',
+    ours: { label: 'cd + __pgres_hook (cache hit)', samples: o.times.enter },
+    theirs: d && { label: 'cd + _direnv_hook', samples: d.times.enter },
+    target: { maxRatio: 0.1 },
+    note: `ours ${spawnNote(o.spawns, [['enter', nEnterS]])}; direnv ${d ? spawnNote(d.spawns, [['enter', nEnterS]]) : '-'}`,
+  });
+  addRow({
+    id: '6c',
+    title: 'shell hook, entering after .env/devenv.json changed (renders)',
+    unit: 'µs',
+    ours: { label: 'cd + __pgres_hook (node once)', samples: o.times.changed },
+    theirs: d && { label: 'cd + _direnv_hook', samples: d.times.enter },
+    target: { maxRatio: 0.5 },
+    note: `ours ${spawnNote(o.spawns, [['changed', nEnterS]])}`,
+  });
+  addRow({
+    id: '6d',
+    title: 'shell hook, leaving a project',
+    unit: 'µs',
+    ours: { label: 'cd + __pgres_hook', samples: o.times.leave },
+    theirs: d && { label: 'cd + _direnv_hook', samples: d.times.leave },
+    target: {},
+    note: `ours ${spawnNote(o.spawns, [['leave', nEnterS * 2]])}; direnv ${d ? spawnNote(d.spawns, [['leave', nEnterS]]) : '-'}`,
+  });
   rmSync(proj, { recursive: true, force: true });
 }
 
 /** Count fork/clone (not threads) and vfork per phase, from an strace of a short run. */
 async function countSpawns(strace, bash, script, side, proj, out, marks) {
   const log = path.join(TMP, `strace-${side.name}.txt`);
-  await runOk(strace, ['-f', '-qq', '-o', log, '-e', 'trace=fork,vfork,clone,clone3,openat', bash, '--norc', '--noprofile', script, side.hook, side.fn, proj, out, marks, '10', '3', side.rw], { env: ENV });
+  await runOk(
+    strace,
+    [
+      '-f',
+      '-qq',
+      '-o',
+      log,
+      '-e',
+      'trace=fork,vfork,clone,clone3,openat',
+      bash,
+      '--norc',
+      '--noprofile',
+      script,
+      side.hook,
+      side.fn,
+      proj,
+      out,
+      marks,
+      '10',
+      '3',
+      side.rw,
+    ],
+    { env: ENV },
+  );
   const counts = { setup: 0, idle: 0, leave: 0, enter: 0, changed: 0, end: 0 };
   let phase = 'setup';
   for (const line of readFileSync(log, 'utf8').split('\n')) {
@@ -520,8 +714,22 @@ async function rowStartTime() {
     s.env.push((await runOk(CLI, ['env'], { cwd: dir, env: ENV })).ms);
   }
   const extra = process.env.NODE_EXTRA_CA_CERTS ? ' (NODE_EXTRA_CA_CERTS set, as in this environment)' : '';
-  addRow({ id: '7a', title: 'start time: devenv --help', unit: 'ms', ours: { label: 'devenv --help', samples: s.help }, theirs: { label: `node -e 0${extra}`, samples: s.node }, target: { maxRatio: 1.3 } });
-  addRow({ id: '7b', title: 'start time: devenv env', unit: 'ms', ours: { label: 'devenv env', samples: s.env }, theirs: { label: `node -e 0${extra}`, samples: s.node }, target: { maxRatio: 1.3 } });
+  addRow({
+    id: '7a',
+    title: 'start time: devenv --help',
+    unit: 'ms',
+    ours: { label: 'devenv --help', samples: s.help },
+    theirs: { label: `node -e 0${extra}`, samples: s.node },
+    target: { maxRatio: 1.3 },
+  });
+  addRow({
+    id: '7b',
+    title: 'start time: devenv env',
+    unit: 'ms',
+    ours: { label: 'devenv env', samples: s.env },
+    theirs: { label: `node -e 0${extra}`, samples: s.node },
+    target: { maxRatio: 1.3 },
+  });
   rmSync(dir, { recursive: true, force: true });
 }
 
@@ -530,7 +738,14 @@ async function rowMemory() {
   const dir = freshDir('memory');
   writeFileSync(path.join(dir, 'app.js'), APP('m'));
   const [p1, p2] = [nextPort++, nextPort++];
-  writeFileSync(path.join(dir, 'devenv.json'), JSON.stringify({ processes: { web: { command: 'node app.js', port: p1 }, worker: { command: 'node app.js', port: p2 } } }, null, 2));
+  writeFileSync(
+    path.join(dir, 'devenv.json'),
+    JSON.stringify(
+      { processes: { web: { command: 'node app.js', port: p1 }, worker: { command: 'node app.js', port: p2 } } },
+      null,
+      2,
+    ),
+  );
   const up = startLong(CLI, ['up'], { cwd: dir, env: ENV });
   let peak = 0;
   let tree = 0;
@@ -550,7 +765,15 @@ async function rowMemory() {
   } finally {
     await stopLong(up, 'SIGINT');
   }
-  addRow({ id: '8', title: `supervisor peak RSS, postgres + 2 apps for ${SIZES.memorySeconds} s`, unit: 'MiB', ours: { label: 'devenv up (VmHWM of the supervisor)', samples: [peak] }, theirs: null, target: { maxValue: 80 }, note: `whole tree incl. postgres and apps: max ${tree.toFixed(0)} MiB summed RSS` });
+  addRow({
+    id: '8',
+    title: `supervisor peak RSS, postgres + 2 apps for ${SIZES.memorySeconds} s`,
+    unit: 'MiB',
+    ours: { label: 'devenv up (VmHWM of the supervisor)', samples: [peak] },
+    theirs: null,
+    target: { maxValue: 80 },
+    note: `whole tree incl. postgres and apps: max ${tree.toFixed(0)} MiB summed RSS`,
+  });
   rmSync(dir, { recursive: true, force: true });
 }
 
@@ -580,7 +803,10 @@ async function rowScale() {
   let downMs = now() - t0;
   let downNote = '';
   if (downs.some((r) => r.code !== 0)) {
-    downNote = ` (devenv down failed: ${downs.find((r) => r.code !== 0).stderr.trim().slice(0, 100)}; timed \`devenv reset -y\` instead)`;
+    downNote = ` (devenv down failed: ${downs
+      .find((r) => r.code !== 0)
+      .stderr.trim()
+      .slice(0, 100)}; timed \`devenv reset -y\` instead)`;
     t0 = now();
     downs = await Promise.all(dirs.map((d) => devenv(d, ['reset', '-y'])));
     downMs = now() - t0;
@@ -591,11 +817,25 @@ async function rowScale() {
   }).length;
   const ok = failed.length === 0 && connected === n && pids.size === n && left === 0;
   addRow({
-    id: '9a', title: `${n} projects \`up -d\` at once → all ready`, unit: 'ms', ours: { label: `${n}× devenv up -d (cold, template cached)`, samples: [upMs] }, theirs: null,
-    target: { text: 'all ready, no conflicts' }, met: failed.length === 0 && connected === n && pids.size === n,
+    id: '9a',
+    title: `${n} projects \`up -d\` at once → all ready`,
+    unit: 'ms',
+    ours: { label: `${n}× devenv up -d (cold, template cached)`, samples: [upMs] },
+    theirs: null,
+    target: { text: 'all ready, no conflicts' },
+    met: failed.length === 0 && connected === n && pids.size === n,
     note: `${n - failed.length}/${n} exited 0, ${connected}/${n} accept connections, ${pids.size} distinct postmasters${failed.length ? `; first failure: ${(failed[0].stderr || failed[0].stdout).trim().slice(0, 160)}` : ''}`,
   });
-  addRow({ id: '9b', title: `then all ${n} \`down\` at once`, unit: 'ms', ours: { label: `${n}× devenv down`, samples: [downMs] }, theirs: null, target: { text: 'nothing left' }, met: left === 0 && downs.every((r) => r.code === 0), note: `${left} postgres left running${downNote}` });
+  addRow({
+    id: '9b',
+    title: `then all ${n} \`down\` at once`,
+    unit: 'ms',
+    ours: { label: `${n}× devenv down`, samples: [downMs] },
+    theirs: null,
+    target: { text: 'nothing left' },
+    met: left === 0 && downs.every((r) => r.code === 0),
+    note: `${left} postgres left running${downNote}`,
+  });
   for (const d of dirs) rmSync(d, { recursive: true, force: true });
   if (!ok) errors.push(`row 9: ${rows.at(-2).note}; ${rows.at(-1).note}`);
 }
@@ -637,7 +877,10 @@ async function rowWatcher() {
     } finally {
       await stopLong(up, 'SIGINT');
     }
-    const mon = startLong(NODE, [NODEMON, '--verbose', 'app.js'], { cwd: dir, env: { ...ENV, PORT: String(nextPort++) } });
+    const mon = startLong(NODE, [NODEMON, '--verbose', 'app.js'], {
+      cwd: dir,
+      env: { ...ENV, PORT: String(nextPort++) },
+    });
     try {
       s.theirs.push((await mon.waitLine(/watching \d+ files?/, 300000)) - mon.t0);
       nodemonCount = mon.lines.find((l) => /watching \d+ files?/.test(l)) ?? '';
@@ -648,8 +891,23 @@ async function rowWatcher() {
     }
   }
   const size = `${files} files + ${nm} in node_modules`;
-  addRow({ id: '10a', title: `watcher ready on ${size}`, unit: 'ms', ours: { label: 'devenv up -- node app.js → "running" (postgres start included)', samples: s.ours }, theirs: { label: 'nodemon --verbose app.js → "watching N files"', samples: s.theirs }, target: {}, note: `tree generated in ${(genMs / 1000).toFixed(1)} s; nodemon said: ${nodemonCount.replace(/\x1b\[[0-9;]*m/g, '').trim()}` });
-  addRow({ id: '10b', title: `watcher process peak RSS on ${size}`, unit: 'MiB', ours: { label: 'devenv up (supervisor VmHWM)', samples: s.oursMem }, theirs: { label: 'nodemon (VmHWM)', samples: s.theirsMem }, target: {} });
+  addRow({
+    id: '10a',
+    title: `watcher ready on ${size}`,
+    unit: 'ms',
+    ours: { label: 'devenv up -- node app.js → "running" (postgres start included)', samples: s.ours },
+    theirs: { label: 'nodemon --verbose app.js → "watching N files"', samples: s.theirs },
+    target: {},
+    note: `tree generated in ${(genMs / 1000).toFixed(1)} s; nodemon said: ${nodemonCount.replace(/\x1b\[[0-9;]*m/g, '').trim()}`,
+  });
+  addRow({
+    id: '10b',
+    title: `watcher process peak RSS on ${size}`,
+    unit: 'MiB',
+    ours: { label: 'devenv up (supervisor VmHWM)', samples: s.oursMem },
+    theirs: { label: 'nodemon (VmHWM)', samples: s.theirsMem },
+    target: {},
+  });
   rmSync(dir, { recursive: true, force: true });
 }
 
@@ -658,7 +916,11 @@ function table() {
   const fmtS = (s, unit) => (s ? `${num(s.median, unit)}` : '-');
   const range = (s, unit) => (s ? `${num(s.min, unit)}–${num(s.max, unit)}` : '-');
   const target = (r) =>
-    r.target?.maxRatio !== undefined ? `≤ ${r.target.maxRatio}×${r.target.spawns === 0 ? ', 0 procs' : ''}` : r.target?.maxValue !== undefined ? `≤ ${r.target.maxValue} ${r.unit}` : r.target?.text ?? '-';
+    r.target?.maxRatio !== undefined
+      ? `≤ ${r.target.maxRatio}×${r.target.spawns === 0 ? ', 0 procs' : ''}`
+      : r.target?.maxValue !== undefined
+        ? `≤ ${r.target.maxValue} ${r.unit}`
+        : (r.target?.text ?? '-');
   const met = (r) => (r.met === true ? 'yes' : r.met === false ? '**no**' : '-');
   const lines = [
     '| # | what | ours | n | median | min–max | theirs | n | median | min–max | ours/theirs | target | met |',
@@ -719,7 +981,9 @@ const ALL = [
 
 const info = machine();
 const started = now();
-console.error(`devenv bench${SMOKE ? ' (smoke)' : ''}: ${RUNS} run(s) per row; PostgreSQL ${binaries.version} at ${binaries.bindir}${account ? `, run as "${account.name}"` : ''}; load ${info.loadavg}; temp ${TMP}`);
+console.error(
+  `devenv bench${SMOKE ? ' (smoke)' : ''}: ${RUNS} run(s) per row; PostgreSQL ${binaries.version} at ${binaries.bindir}${account ? `, run as "${account.name}"` : ''}; load ${info.loadavg}; temp ${TMP}`,
+);
 const interrupted = () => {
   void cleanup().finally(() => process.exit(130));
 };
@@ -745,17 +1009,30 @@ try {
     sizes: SIZES,
     machine: info,
     loadavgAfter: machine().loadavg,
-    postgres: { version: binaries.version, bindir: binaries.bindir, source: binaries.source, runAs: account?.name ?? null },
+    postgres: {
+      version: binaries.version,
+      bindir: binaries.bindir,
+      source: binaries.source,
+      runAs: account?.name ?? null,
+    },
     seconds: Math.round((now() - started) / 100) / 10,
-    rows: rows.map(({ oursSummary, theirsSummary, ...r }) => ({ ...r, ours: r.ours && { ...r.ours, ...oursSummary }, theirs: r.theirs && { ...r.theirs, ...theirsSummary } })),
+    rows: rows.map(({ oursSummary, theirsSummary, ...r }) => ({
+      ...r,
+      ours: r.ours && { ...r.ours, ...oursSummary },
+      theirs: r.theirs && { ...r.theirs, ...theirsSummary },
+    })),
     errors,
     cleanup: clean,
   };
   mkdirSync(path.dirname(JSON_OUT), { recursive: true });
   writeFileSync(JSON_OUT, `${JSON.stringify(result, null, 2)}\n`);
   process.stdout.write(`\n${table()}\n`);
-  console.log(`machine: ${info.cpu}, ${info.nproc} cores, ${info.memoryGiB} GiB, ${info.os}, Linux ${info.kernel}, Node ${info.node}, PostgreSQL ${binaries.version}; load before ${info.loadavg}, after ${result.loadavgAfter}; ${result.seconds} s`);
-  console.log(`cleanup: ${clean.left.length} processes left from the bench${clean.left.length ? ` (${clean.left.map((p) => `${p.pid} ${p.cmd}`).join('; ')})` : ''}, ${clean.strays.length} nodemon left, temp dir ${TMP} ${clean.tmpRemoved ? 'removed' : 'NOT removed'}`);
+  console.log(
+    `machine: ${info.cpu}, ${info.nproc} cores, ${info.memoryGiB} GiB, ${info.os}, Linux ${info.kernel}, Node ${info.node}, PostgreSQL ${binaries.version}; load before ${info.loadavg}, after ${result.loadavgAfter}; ${result.seconds} s`,
+  );
+  console.log(
+    `cleanup: ${clean.left.length} processes left from the bench${clean.left.length ? ` (${clean.left.map((p) => `${p.pid} ${p.cmd}`).join('; ')})` : ''}, ${clean.strays.length} nodemon left, temp dir ${TMP} ${clean.tmpRemoved ? 'removed' : 'NOT removed'}`,
+  );
   console.log(`results written to ${path.relative(process.cwd(), JSON_OUT) || JSON_OUT}`);
   for (const e of errors) console.error(`error: ${e}`);
   process.exitCode = errors.length || clean.left.length || clean.strays.length || !clean.tmpRemoved ? 1 : 0;

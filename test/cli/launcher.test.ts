@@ -1,7 +1,15 @@
 import { copyFileSync, existsSync, mkdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterEach, beforeEach, expect, test } from 'vitest';
-import { baseEnv, CLI, cleanupProject, postgresProcessesUnder, runProcess, tempDir, waitFor } from '../helpers/project.js';
+import {
+  baseEnv,
+  CLI,
+  cleanupProject,
+  postgresProcessesUnder,
+  runProcess,
+  tempDir,
+  waitFor,
+} from '../helpers/project.js';
 import { assertGroupGone } from '../supervisor/helpers.js';
 
 let dir: string;
@@ -21,15 +29,31 @@ test('works through a chain of symlinks (npm link, node_modules/.bin)', async ()
   expect(r.stdout.trim()).toMatch(/^\d+\.\d+\.\d+$/);
 });
 
-test("our node runs without NODE_OPTIONS and NODE_EXTRA_CA_CERTS; the processes we start get them back", async () => {
+test('our node runs without NODE_OPTIONS and NODE_EXTRA_CA_CERTS; the processes we start get them back', async () => {
   writeFileSync(path.join(dir, 'devenv.json'), '{}');
   // A NODE_OPTIONS that would break our own node if it reached it.
-  const env = baseEnv({ NODE_OPTIONS: '--require /nonexistent/preload.js', NODE_EXTRA_CA_CERTS: '/nonexistent/ca.pem' });
-  const r = await runProcess(CLI, ['exec', '--', 'sh', '-c', 'printf "%s|%s|%s" "$NODE_OPTIONS" "$NODE_EXTRA_CA_CERTS" "${PGRES_SAVED_NODE_OPTIONS-none}"'], { cwd: dir, env });
+  const env = baseEnv({
+    NODE_OPTIONS: '--require /nonexistent/preload.js',
+    NODE_EXTRA_CA_CERTS: '/nonexistent/ca.pem',
+  });
+  const r = await runProcess(
+    CLI,
+    [
+      'exec',
+      '--',
+      'sh',
+      '-c',
+      'printf "%s|%s|%s" "$NODE_OPTIONS" "$NODE_EXTRA_CA_CERTS" "${PGRES_SAVED_NODE_OPTIONS-none}"',
+    ],
+    { cwd: dir, env },
+  );
   expect(r.stderr).toBe('');
   expect(r.stdout).toBe('--require /nonexistent/preload.js|/nonexistent/ca.pem|none');
   // Unset stays unset.
-  const plain = await runProcess(CLI, ['exec', '--', 'sh', '-c', 'printf "%s" "${NODE_OPTIONS-unset}"'], { cwd: dir, env: baseEnv({ NODE_OPTIONS: undefined }) });
+  const plain = await runProcess(CLI, ['exec', '--', 'sh', '-c', 'printf "%s" "${NODE_OPTIONS-unset}"'], {
+    cwd: dir,
+    env: baseEnv({ NODE_OPTIONS: undefined }),
+  });
   expect(plain.stdout).toBe('unset');
 });
 
@@ -43,10 +67,19 @@ test('a checkout that was never built says what to do', async () => {
 
 test('up -d: the background supervisor runs without NODE_OPTIONS; its apps get it back', async () => {
   const env = baseEnv({ NODE_OPTIONS: '--require /nonexistent/preload.js' });
-  const up = await runProcess(CLI, ['up', '-d', '--', 'sh', '-c', 'echo $$ > pid; printf "%s" "$NODE_OPTIONS" > seen; exec sleep 1000'], { cwd: dir, env });
+  const up = await runProcess(
+    CLI,
+    ['up', '-d', '--', 'sh', '-c', 'echo $$ > pid; printf "%s" "$NODE_OPTIONS" > seen; exec sleep 1000'],
+    { cwd: dir, env },
+  );
   expect(up.stderr).toMatch(/running in the background/);
   expect(up.code).toBe(0);
-  expect(await waitFor(() => existsSync(path.join(dir, 'seen')) && readFileSync(path.join(dir, 'seen'), 'utf8') !== '', 10000)).toBe(true);
+  expect(
+    await waitFor(
+      () => existsSync(path.join(dir, 'seen')) && readFileSync(path.join(dir, 'seen'), 'utf8') !== '',
+      10000,
+    ),
+  ).toBe(true);
   expect(readFileSync(path.join(dir, 'seen'), 'utf8')).toBe('--require /nonexistent/preload.js');
   const app = Number(readFileSync(path.join(dir, 'pid'), 'utf8'));
   const down = await runProcess(CLI, ['down'], { cwd: dir, env });

@@ -1,5 +1,14 @@
 import { spawnSync } from 'node:child_process';
-import { chmodSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, readlinkSync, realpathSync, rmSync } from 'node:fs';
+import {
+  chmodSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  readlinkSync,
+  realpathSync,
+  rmSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -31,19 +40,34 @@ export interface CliResult {
 
 export function baseEnv(extra: Record<string, string | undefined> = {}): NodeJS.ProcessEnv {
   // No background spare refills (test/postgres/spares.test.ts covers them): every test's processes stay its own.
-  const env: NodeJS.ProcessEnv = { ...process.env, PGRES_CACHE_DIR: testCacheDir(), PGRES_NO_SPARES: '1', NO_COLOR: '1' };
+  const env: NodeJS.ProcessEnv = {
+    ...process.env,
+    PGRES_CACHE_DIR: testCacheDir(),
+    PGRES_NO_SPARES: '1',
+    NO_COLOR: '1',
+  };
   for (const k of Object.keys(env)) if (/^PG[A-Z]/.test(k) && !k.startsWith('PGRES_')) delete env[k];
   delete env.DATABASE_URL;
   return { ...env, ...extra };
 }
 
 /** Run the real CLI (bin/devenv, as a user would) and collect its output. */
-export function devenv(cwd: string, args: string[], opts: { env?: Record<string, string | undefined>; input?: string; timeoutMs?: number } = {}): Promise<CliResult> {
+export function devenv(
+  cwd: string,
+  args: string[],
+  opts: { env?: Record<string, string | undefined>; input?: string; timeoutMs?: number } = {},
+): Promise<CliResult> {
   return runProcess(CLI, [...args], { cwd, env: baseEnv(opts.env) }, opts.input, opts.timeoutMs);
 }
 
 /** Run a program to completion with execa; a non-zero exit is a result to assert on, not an exception. */
-export async function runProcess(file: string, args: string[], options: { cwd?: string; env?: NodeJS.ProcessEnv }, input?: string, timeoutMs = 60000): Promise<CliResult> {
+export async function runProcess(
+  file: string,
+  args: string[],
+  options: { cwd?: string; env?: NodeJS.ProcessEnv },
+  input?: string,
+  timeoutMs = 60000,
+): Promise<CliResult> {
   const r = await execa(file, args, {
     cwd: options.cwd,
     env: options.env,
@@ -92,7 +116,11 @@ export async function cleanupProject(dir: string, env: Record<string, string | u
   return left;
 }
 
-export async function waitFor(pred: () => boolean | Promise<boolean>, timeoutMs = 10000, stepMs = 20): Promise<boolean> {
+export async function waitFor(
+  pred: () => boolean | Promise<boolean>,
+  timeoutMs = 10000,
+  stepMs = 20,
+): Promise<boolean> {
   const until = Date.now() + timeoutMs;
   while (Date.now() < until) {
     if (await pred()) return true;

@@ -2,7 +2,17 @@ import { spawnSync } from 'node:child_process';
 import { chmodSync, chownSync, mkdirSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, test } from 'vitest';
-import { baseEnv, CLI, cleanupProject, devenv, IS_ROOT, postgresProcessesUnder, REPO, runProcess, tempDir } from '../helpers/project.js';
+import {
+  baseEnv,
+  CLI,
+  cleanupProject,
+  devenv,
+  IS_ROOT,
+  postgresProcessesUnder,
+  REPO,
+  runProcess,
+  tempDir,
+} from '../helpers/project.js';
 
 /**
  * CI runs as root, most users do not. As root, postgres must run as an
@@ -67,7 +77,9 @@ describe.runIf(IS_ROOT && repoReachableByOthers())('as an ordinary account', () 
   let cache: string;
   beforeAll(() => {
     if (accountUid(USER) === null) {
-      const r = spawnSync('useradd', ['--system', '--no-create-home', '--shell', '/bin/sh', USER], { encoding: 'utf8' });
+      const r = spawnSync('useradd', ['--system', '--no-create-home', '--shell', '/bin/sh', USER], {
+        encoding: 'utf8',
+      });
       expect(r.status, r.stderr).toBe(0);
     }
     uid = accountUid(USER)!;

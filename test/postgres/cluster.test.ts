@@ -3,7 +3,18 @@ import { existsSync, readFileSync, readdirSync, statSync } from 'node:fs';
 import path from 'node:path';
 import pg from 'pg';
 import { afterEach, beforeEach, describe, expect, test } from 'vitest';
-import { baseEnv, CLI, cleanupProject, devenv, FLAVOURS, IS_ROOT, postgresProcessesUnder, tcpListenersOf, tempDir, waitFor } from '../helpers/project.js';
+import {
+  baseEnv,
+  CLI,
+  cleanupProject,
+  devenv,
+  FLAVOURS,
+  IS_ROOT,
+  postgresProcessesUnder,
+  tcpListenersOf,
+  tempDir,
+  waitFor,
+} from '../helpers/project.js';
 
 function readPid(pgdata: string): { pid: number; status: string } | null {
   try {
@@ -56,7 +67,20 @@ describe.each(FLAVOURS)('cluster with $name binaries', ({ name, bindir }) => {
     expect(again.code).toBe(0);
     expect(again.stderr).toMatch(/already initialised/);
 
-    const q = await devenv(dir, ['psql', '-XAt', '-c', 'show listen_addresses', '-c', 'select current_database()', '-c', "select count(*) from pg_database where datname = current_user"], { env });
+    const q = await devenv(
+      dir,
+      [
+        'psql',
+        '-XAt',
+        '-c',
+        'show listen_addresses',
+        '-c',
+        'select current_database()',
+        '-c',
+        'select count(*) from pg_database where datname = current_user',
+      ],
+      { env },
+    );
     expect(q.stderr).toBe('');
     expect(q.code).toBe(0);
     const [listen, db, count] = q.stdout.split('\n');
@@ -121,7 +145,10 @@ describe.each(FLAVOURS)('cluster with $name binaries', ({ name, bindir }) => {
     const bad = await devenv(dir, ['psql', '-X', '-v', 'ON_ERROR_STOP=1', '-c', 'select 1/0'], { env });
     expect(bad.code).toBe(1);
     expect(bad.stderr).toMatch(/division by zero/);
-    const script = await devenv(dir, ['psql', '-XAt', '-v', 'ON_ERROR_STOP=1'], { env, input: 'create table t(x int);\ninsert into t values (7);\nselect sum(x) from t;\n' });
+    const script = await devenv(dir, ['psql', '-XAt', '-v', 'ON_ERROR_STOP=1'], {
+      env,
+      input: 'create table t(x int);\ninsert into t values (7);\nselect sum(x) from t;\n',
+    });
     expect(script.code).toBe(0);
     expect(script.stdout).toMatch(/^7$/m);
     // Data survives the temporary server's shutdown.

@@ -1,5 +1,14 @@
 import { spawn } from 'node:child_process';
-import { chmodSync, existsSync, mkdirSync, readdirSync, readFileSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
+import {
+  chmodSync,
+  existsSync,
+  mkdirSync,
+  readdirSync,
+  readFileSync,
+  statSync,
+  symlinkSync,
+  writeFileSync,
+} from 'node:fs';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, test } from 'vitest';
 import { baseEnv, CLI, cleanupProject, devenv, postgresProcessesUnder, tempDir, waitFor } from '../helpers/project.js';
@@ -57,7 +66,9 @@ test('a cluster of another major is refused with both versions named, data intac
   const embeddedMajor = Number(readFileSync(path.join(dir, '.pgres', 'PG_VERSION'), 'utf8'));
   const r = await devenv(dir, ['psql', '-c', 'select 1'], { env: { PGRES_BINDIR: 'system' } });
   expect(r.code).not.toBe(0);
-  expect(r.stderr).toMatch(new RegExp(`made by PostgreSQL ${embeddedMajor} but the server found is PostgreSQL (?!${embeddedMajor})\\d+`));
+  expect(r.stderr).toMatch(
+    new RegExp(`made by PostgreSQL ${embeddedMajor} but the server found is PostgreSQL (?!${embeddedMajor})\\d+`),
+  );
   expect(r.stderr).toMatch(/devenv reset/);
   expect(existsSync(path.join(dir, '.pgres', 'devenv', 'cluster.json'))).toBe(true);
   // Without an override the matching binaries are preferred for an existing cluster.
@@ -83,7 +94,11 @@ test('an init killed half-way leaves no .pgres; the next init removes the leftov
   });
   const exited = new Promise((r) => child.on('exit', r));
   // Wait until initdb has started writing, then kill the whole group like a terminal's Ctrl-C would.
-  const started = await waitFor(() => readdirSync(dir).some((n) => n.startsWith('.pgres.partial-') && existsSync(path.join(dir, n, 'global'))), 20000, 5);
+  const started = await waitFor(
+    () => readdirSync(dir).some((n) => n.startsWith('.pgres.partial-') && existsSync(path.join(dir, n, 'global'))),
+    20000,
+    5,
+  );
   expect(started).toBe(true);
   process.kill(-child.pid!, 'SIGKILL');
   await exited;
@@ -152,14 +167,20 @@ test('a short socket dir that is a symlink is refused', async () => {
   }
 });
 
-test("a project path with spaces, quotes, $ and UTF-8 works end to end", async () => {
+test('a project path with spaces, quotes, $ and UTF-8 works end to end', async () => {
   const odd = path.join(dir, `my "odd" proj's $HOME dir ü`);
   mkdirSync(odd);
   writeFileSync(path.join(odd, 'devenv.json'), JSON.stringify({ postgres: { database: `it's "odd" ü` } }));
   expect((await devenv(odd, ['init'])).code).toBe(0);
   const q = await devenv(odd, ['psql', '-XAt', '-c', 'select current_database()']);
   expect(q.stdout.trim()).toBe(`it's "odd" ü`);
-  const viaUrl = await devenv(odd, ['exec', '--', 'sh', '-c', 'psql -XAt "$DATABASE_URL" -c "select 1" || echo no-server']);
+  const viaUrl = await devenv(odd, [
+    'exec',
+    '--',
+    'sh',
+    '-c',
+    'psql -XAt "$DATABASE_URL" -c "select 1" || echo no-server',
+  ]);
   // No server is running for exec; the URL must still parse (libpq reports a connection failure, not a URL error).
   expect(viaUrl.stderr).not.toMatch(/invalid/i);
   for (const shell of ['bash', 'zsh', 'fish']) {
@@ -195,7 +216,10 @@ describe('configuration errors are one clear line', () => {
   test('$schema is accepted and postgres.settings apply at start', async () => {
     writeFileSync(
       path.join(dir, 'devenv.json'),
-      JSON.stringify({ $schema: './node_modules/devenv/src/project/devenv.schema.json', postgres: { settings: { work_mem: '7MB', 'application_name': "it's" } } }),
+      JSON.stringify({
+        $schema: './node_modules/devenv/src/project/devenv.schema.json',
+        postgres: { settings: { work_mem: '7MB', application_name: "it's" } },
+      }),
     );
     expect((await devenv(dir, ['init'])).code).toBe(0);
     const q = await devenv(dir, ['psql', '-XAt', '-c', 'show work_mem']);
@@ -240,7 +264,13 @@ test('init in a git repo adds .pgres/ to .gitignore once', async () => {
 test('exec runs a command with the environment and the .env values, exit code propagated', async () => {
   writeFileSync(path.join(dir, 'devenv.json'), '{}');
   writeFileSync(path.join(dir, '.env'), 'GREETING="hello there"\n');
-  const r = await devenv(dir, ['exec', '--', 'sh', '-c', 'printf "%s|%s|%s" "$GREETING" "$PGPORT" "$DATABASE_URL"; exit 3']);
+  const r = await devenv(dir, [
+    'exec',
+    '--',
+    'sh',
+    '-c',
+    'printf "%s|%s|%s" "$GREETING" "$PGPORT" "$DATABASE_URL"; exit 3',
+  ]);
   expect(r.code).toBe(3);
   const [greeting, port, url] = r.stdout.split('|');
   expect(greeting).toBe('hello there');

@@ -41,7 +41,11 @@ function session() {
 }
 
 async function sleepers(): Promise<number> {
-  const r = await devenv(dir, ['psql', '-XAtc', "select count(*) from pg_stat_activity where query like 'select pg_sleep%'"]);
+  const r = await devenv(dir, [
+    'psql',
+    '-XAtc',
+    "select count(*) from pg_stat_activity where query like 'select pg_sleep%'",
+  ]);
   return Number(r.stdout.trim());
 }
 

@@ -54,9 +54,23 @@ test('the first init fills the cache in the background; the next init takes a sp
   expect((await devenv(b, ['init'], { env })).code).toBe(0);
   expect(spareNames(cache)).not.toContain(spare);
   await devenv(a, ['psql', '-XAtc', 'create table only_in_a(x int)'], { env });
-  const q = await devenv(b, ['psql', '-XAt', '-c', 'select current_database()', '-c', "select count(*) from pg_tables where tablename = 'only_in_a'"], { env });
+  const q = await devenv(
+    b,
+    [
+      'psql',
+      '-XAt',
+      '-c',
+      'select current_database()',
+      '-c',
+      "select count(*) from pg_tables where tablename = 'only_in_a'",
+    ],
+    { env },
+  );
   expect(q.stderr).toBe('');
-  expect(q.stdout.split('\n').slice(0, 2)).toEqual([JSON.parse(readFileSync(path.join(b, '.pgres', 'devenv', 'cluster.json'), 'utf8')).database, '0']);
+  expect(q.stdout.split('\n').slice(0, 2)).toEqual([
+    JSON.parse(readFileSync(path.join(b, '.pgres', 'devenv', 'cluster.json'), 'utf8')).database,
+    '0',
+  ]);
   // ...and a new spare is made for the one after.
   expect(await waitFor(() => spareNames(cache).length === 1 && refillProcesses().length === 0, 30000)).toBe(true);
   expect(spareNames(cache)[0]).not.toBe(spare);
@@ -82,4 +96,3 @@ test('at most a few spares are kept, whatever the number of database names', asy
   }
   expect(spareNames(cache).length).toBe(3);
 });
-

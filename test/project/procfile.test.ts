@@ -1,35 +1,35 @@
-import { writeFileSync } from "node:fs";
-import { join } from "node:path";
-import { describe, expect, it } from "vitest";
-import { parseProcfile, ProcfileError, readProcfile } from "../../src/project/procfile.js";
-import { tempDir } from "../supervisor/helpers.js";
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { parseProcfile, ProcfileError, readProcfile } from '../../src/project/procfile.js';
+import { tempDir } from '../supervisor/helpers.js';
 
-describe("Procfile", () => {
-  it("parses entries, skipping comments and blank lines, keeping the command verbatim", () => {
+describe('Procfile', () => {
+  it('parses entries, skipping comments and blank lines, keeping the command verbatim', () => {
     const text = [
-      "# dev processes",
-      "",
-      "web: node server.js --port $PORT",
-      "   ",
+      '# dev processes',
+      '',
+      'web: node server.js --port $PORT',
+      '   ',
       "  worker_2-b:bundle exec sidekiq -q 'a:b' # shell comment stays",
-      "\t# indented comment",
-      "css: npx tailwind -w\r",
-    ].join("\n");
-    expect(parseProcfile(text, "Procfile.dev")).toEqual([
-      { name: "web", command: "node server.js --port $PORT", line: 3 },
-      { name: "worker_2-b", command: "bundle exec sidekiq -q 'a:b' # shell comment stays", line: 5 },
-      { name: "css", command: "npx tailwind -w", line: 7 },
+      '\t# indented comment',
+      'css: npx tailwind -w\r',
+    ].join('\n');
+    expect(parseProcfile(text, 'Procfile.dev')).toEqual([
+      { name: 'web', command: 'node server.js --port $PORT', line: 3 },
+      { name: 'worker_2-b', command: "bundle exec sidekiq -q 'a:b' # shell comment stays", line: 5 },
+      { name: 'css', command: 'npx tailwind -w', line: 7 },
     ]);
   });
 
   it.each([
-    ["web node server.js", 'Procfile:2: expected "name: command", got "web node server.js"'],
-    ["we b: x", 'Procfile:2: invalid process name "we b" (use letters, digits, _ and -)'],
-    ["web.1: x", 'Procfile:2: invalid process name "web.1" (use letters, digits, _ and -)'],
-    [": x", 'Procfile:2: invalid process name "" (use letters, digits, _ and -)'],
-    ["web:   ", 'Procfile:2: process "web" has no command'],
-    ["ok: again", 'Procfile:2: process "ok" is already defined on line 1'],
-  ])("rejects %j naming file and line", (bad, msg) => {
+    ['web node server.js', 'Procfile:2: expected "name: command", got "web node server.js"'],
+    ['we b: x', 'Procfile:2: invalid process name "we b" (use letters, digits, _ and -)'],
+    ['web.1: x', 'Procfile:2: invalid process name "web.1" (use letters, digits, _ and -)'],
+    [': x', 'Procfile:2: invalid process name "" (use letters, digits, _ and -)'],
+    ['web:   ', 'Procfile:2: process "web" has no command'],
+    ['ok: again', 'Procfile:2: process "ok" is already defined on line 1'],
+  ])('rejects %j naming file and line', (bad, msg) => {
     let err: unknown;
     try {
       parseProcfile(`ok: true\n${bad}\n`);
@@ -41,20 +41,20 @@ describe("Procfile", () => {
     expect((err as ProcfileError).line).toBe(2);
   });
 
-  it("reads a file and names it in errors", async () => {
+  it('reads a file and names it in errors', async () => {
     const { dir, cleanup } = tempDir();
     try {
-      const file = join(dir, "Procfile");
-      writeFileSync(file, "\uFEFFweb: echo hi\n");
-      expect(await readProcfile(file)).toEqual([{ name: "web", command: "echo hi", line: 1 }]);
-      writeFileSync(file, "web: echo hi\n\nbroken\n");
+      const file = join(dir, 'Procfile');
+      writeFileSync(file, '\uFEFFweb: echo hi\n');
+      expect(await readProcfile(file)).toEqual([{ name: 'web', command: 'echo hi', line: 1 }]);
+      writeFileSync(file, 'web: echo hi\n\nbroken\n');
       await expect(readProcfile(file)).rejects.toThrow(`${file}:3: expected "name: command", got "broken"`);
     } finally {
       cleanup();
     }
   });
 
-  it("an empty Procfile has no processes", () => {
-    expect(parseProcfile("# nothing yet\n\n")).toEqual([]);
+  it('an empty Procfile has no processes', () => {
+    expect(parseProcfile('# nothing yet\n\n')).toEqual([]);
   });
 });

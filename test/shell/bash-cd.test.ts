@@ -17,7 +17,10 @@ describe.runIf(which('bash') && which('tmux'))('bash with the opt-in cd wrapper'
     project = path.join(sb.dir, 'proj');
     mkdirSync(path.join(project, 'sub'), { recursive: true });
     writeFileSync(path.join(project, 'devenv.json'), '{}\n');
-    writeFileSync(path.join(sb.home, '.bashrc'), ["PS1='[$?] PROMPT> '", 'PGRES_HOOK_CD=1', 'eval "$(devenv hook bash)"', ''].join('\n'));
+    writeFileSync(
+      path.join(sb.home, '.bashrc'),
+      ["PS1='[$?] PROMPT> '", 'PGRES_HOOK_CD=1', 'eval "$(devenv hook bash)"', ''].join('\n'),
+    );
     sh = new TmuxShell('bash', sb);
     await sh.start();
   });
@@ -35,7 +38,9 @@ describe.runIf(which('bash') && which('tmux'))('bash with the opt-in cd wrapper'
     expect(enter.output).toContain(`<${path.join(project, '.pgres')}>`);
     const leave = await sh.run(`cd / && printf '<%s>\\n' "\${PGDATA-unset}"`);
     expect(leave.output).toContain('<unset>');
-    const pushed = await sh.run(`pushd '${project}/sub' >/dev/null && printf '<%s>\\n' "$PGDATA"; popd >/dev/null && printf '<%s>\\n' "\${PGDATA-unset}"`);
+    const pushed = await sh.run(
+      `pushd '${project}/sub' >/dev/null && printf '<%s>\\n' "$PGDATA"; popd >/dev/null && printf '<%s>\\n' "\${PGDATA-unset}"`,
+    );
     expect(pushed.output).toContain(`<${path.join(project, '.pgres')}>`);
     expect(pushed.output).toContain('<unset>');
     expect((await sh.runStatus('cd /no/such/dir')).status).toBe(1);

@@ -7,27 +7,35 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { CLI, REPO, which } from './tmux.js';
 
 const dir = mkdtempSync(path.join(tmpdir(), 'devenv-hook-cli-'));
-const env = { ...process.env, HOME: dir, XDG_CACHE_HOME: path.join(dir, 'cache'), XDG_DATA_HOME: path.join(dir, 'data') };
+const env = {
+  ...process.env,
+  HOME: dir,
+  XDG_CACHE_HOME: path.join(dir, 'cache'),
+  XDG_DATA_HOME: path.join(dir, 'data'),
+};
 const devenv = (...args: string[]) => spawnSync(CLI, [...args], { encoding: 'utf8', env, cwd: dir });
 
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 describe('devenv hook', () => {
   for (const shell of ['bash', 'zsh', 'fish'] as const) {
-    it.skipIf(!which(shell))(`prints a ${shell} hook that \`${shell} -n\` accepts, with node and the CLI pinned`, () => {
-      const r = devenv('hook', shell);
-      expect(r.status).toBe(0);
-      expect(r.stdout).not.toContain('@PGRES_');
-      expect(r.stdout).toContain(process.execPath);
-      // node runs the compiled entry directly (the sh launcher would cost a fork per prompt change).
-      expect(r.stdout).toContain(path.join(REPO, 'dist', 'bundle', 'main.js'));
-      expect(r.stdout).toContain('NODE_OPTIONS');
-      const file = path.join(dir, `hook.${shell}`);
-      writeFileSync(file, r.stdout);
-      const check = spawnSync(shell, ['-n', file], { encoding: 'utf8' });
-      expect(check.stderr).toBe('');
-      expect(check.status).toBe(0);
-    });
+    it.skipIf(!which(shell))(
+      `prints a ${shell} hook that \`${shell} -n\` accepts, with node and the CLI pinned`,
+      () => {
+        const r = devenv('hook', shell);
+        expect(r.status).toBe(0);
+        expect(r.stdout).not.toContain('@PGRES_');
+        expect(r.stdout).toContain(process.execPath);
+        // node runs the compiled entry directly (the sh launcher would cost a fork per prompt change).
+        expect(r.stdout).toContain(path.join(REPO, 'dist', 'bundle', 'main.js'));
+        expect(r.stdout).toContain('NODE_OPTIONS');
+        const file = path.join(dir, `hook.${shell}`);
+        writeFileSync(file, r.stdout);
+        const check = spawnSync(shell, ['-n', file], { encoding: 'utf8' });
+        expect(check.stderr).toBe('');
+        expect(check.status).toBe(0);
+      },
+    );
   }
 
   it('rejects an unknown shell with one line and a non-zero exit', () => {
@@ -46,15 +54,22 @@ describe('devenv hook', () => {
     }
   });
 
-  it.skipIf(!which('bash'))('bash: string PROMPT_COMMAND gets the hook once, first, even when sourced twice under set -u', () => {
-    const hook = devenv('hook', 'bash').stdout;
-    const file = path.join(dir, 'hook-twice.bash');
-    writeFileSync(file, hook);
-    const script = `set -u; PROMPT_COMMAND='history -a;'; . '${file}'; . '${file}'; printf '%s' "$PROMPT_COMMAND"`;
-    const r = spawnSync('bash', ['-c', script], { encoding: 'utf8' });
-    expect(r.stderr).toBe('');
-    expect(r.stdout).toBe('__pgres_hook\nhistory -a;');
-    const unset = spawnSync('bash', ['-c', `set -u; unset PROMPT_COMMAND; . '${file}'; printf '%s' "$PROMPT_COMMAND"`], { encoding: 'utf8' });
-    expect(unset.stdout).toBe('__pgres_hook');
-  });
+  it.skipIf(!which('bash'))(
+    'bash: string PROMPT_COMMAND gets the hook once, first, even when sourced twice under set -u',
+    () => {
+      const hook = devenv('hook', 'bash').stdout;
+      const file = path.join(dir, 'hook-twice.bash');
+      writeFileSync(file, hook);
+      const script = `set -u; PROMPT_COMMAND='history -a;'; . '${file}'; . '${file}'; printf '%s' "$PROMPT_COMMAND"`;
+      const r = spawnSync('bash', ['-c', script], { encoding: 'utf8' });
+      expect(r.stderr).toBe('');
+      expect(r.stdout).toBe('__pgres_hook\nhistory -a;');
+      const unset = spawnSync(
+        'bash',
+        ['-c', `set -u; unset PROMPT_COMMAND; . '${file}'; printf '%s' "$PROMPT_COMMAND"`],
+        { encoding: 'utf8' },
+      );
+      expect(unset.stdout).toBe('__pgres_hook');
+    },
+  );
 });

@@ -13,7 +13,7 @@ const PG_KEYS = ['PGDATA', 'PGHOST', 'PGPORT', 'PGUSER', 'PGDATABASE', 'DATABASE
 
 // Every construct that could run code or lose bytes on the way into a shell variable.
 const HOSTILE = [
-  "SQ='single $(touch PWNED1) `touch PWNED2` \"dq\" \\\\ \\n end'",
+  'SQ=\'single $(touch PWNED1) `touch PWNED2` "dq" \\\\ \\n end\'',
   'DQ="line1\\nline2 \'sq\' $(touch PWNED3) ${HOME} \\\\ back"',
   "BT=`a'\\''b \"c\" $(touch PWNED4)`",
   'UNQ=plain $(touch PWNED5); semicolons | pipes & amp',
@@ -61,7 +61,14 @@ function rcFiles(shell: ShellName, sb: Sandbox): void {
   } else if (shell === 'zsh') {
     writeFileSync(
       path.join(sb.home, '.zshrc'),
-      ["PROMPT='[%?] PROMPT> '", 'export PGPORT=1111', 'eval "$(devenv hook zsh)"', 'eval "$(devenv hook zsh)"', `__pgres_node='${counting}'`, ''].join('\n'),
+      [
+        "PROMPT='[%?] PROMPT> '",
+        'export PGPORT=1111',
+        'eval "$(devenv hook zsh)"',
+        'eval "$(devenv hook zsh)"',
+        `__pgres_node='${counting}'`,
+        '',
+      ].join('\n'),
     );
   } else {
     const dir = path.join(sb.home, '.config', 'fish');
@@ -140,14 +147,18 @@ describe.each(SHELLS)('%s hook in a real interactive shell', (shell) => {
   it('enters a project (no .pgres yet), keeps PG values of subdirs, restores on leave', async () => {
     const before = nodeRuns(sb);
     const enter = await sh.run(`cd '${p('a')}'`);
-    expect(enter.output).toMatch(/devenv: loading .*\/a \(\+PGDATA \+PGHOST ~PGPORT \+PGUSER \+PGDATABASE \+DATABASE_URL\)/);
+    expect(enter.output).toMatch(
+      /devenv: loading .*\/a \(\+PGDATA \+PGHOST ~PGPORT \+PGUSER \+PGDATABASE \+DATABASE_URL\)/,
+    );
     expect(enter.output).toContain('.env is not allowed (2 keys not loaded)');
     expect(nodeRuns(sb)).toBe(before + 1);
     let env = await sh.env();
     expect(env.PGDATA).toBe(p('a', '.pgres'));
     expect(env.PGHOST).toBe(p('a', '.pgres'));
     expect(env.PGPORT).toBe('5432');
-    expect(env.DATABASE_URL).toBe(`postgresql://${env.PGUSER}@/${env.PGDATABASE}?host=${encodeURIComponent(p('a', '.pgres'))}`);
+    expect(env.DATABASE_URL).toBe(
+      `postgresql://${env.PGUSER}@/${env.PGDATABASE}?host=${encodeURIComponent(p('a', '.pgres'))}`,
+    );
     expect(env.FOO).toBeUndefined(); // untrusted .env is not applied
     expect(existsSync(p('a', '.pgres'))).toBe(false);
 
@@ -252,8 +263,19 @@ describe.each(SHELLS)('%s hook in a real interactive shell', (shell) => {
     expect(readdirSync(sb.dir).filter((f) => f.startsWith('PWNED'))).toEqual([]);
 
     expect(env.PATH).toBe(pathBefore);
-    for (const k of ['PROMPT_COMMAND', 'NODE_OPTIONS', 'LD_PRELOAD', 'BASH_ENV', 'PS1', 'ZDOTDIR', 'fish_function_path', 'NULLCMD', 'IFS']) {
-      if (k === 'ZDOTDIR') expect(env[k]).toBe(sb.home); // the sandbox's own, not the .env's
+    for (const k of [
+      'PROMPT_COMMAND',
+      'NODE_OPTIONS',
+      'LD_PRELOAD',
+      'BASH_ENV',
+      'PS1',
+      'ZDOTDIR',
+      'fish_function_path',
+      'NULLCMD',
+      'IFS',
+    ]) {
+      if (k === 'ZDOTDIR')
+        expect(env[k]).toBe(sb.home); // the sandbox's own, not the .env's
       else expect(env[k]).toBeUndefined();
     }
     const prompt = await sh.runStatus('true');
@@ -261,7 +283,9 @@ describe.each(SHELLS)('%s hook in a real interactive shell', (shell) => {
     await sh.run(`cd '${p('plain')}'`);
     const again = await sh.run(`cd '${p('hostile')}'`);
     expect(again.output).toContain('never exported from .env');
-    expect(again.output).toMatch(/PATH, PROMPT_COMMAND, NODE_OPTIONS, LD_PRELOAD, BASH_ENV, PS1, ZDOTDIR, fish_function_path, NULLCMD, IFS/);
+    expect(again.output).toMatch(
+      /PATH, PROMPT_COMMAND, NODE_OPTIONS, LD_PRELOAD, BASH_ENV, PS1, ZDOTDIR, fish_function_path, NULLCMD, IFS/,
+    );
   });
 
   it('sees devenv.json edits at the next prompt and shows a config error once', async () => {

@@ -95,7 +95,22 @@ export class TmuxShell {
           ? [exe, '-d', '-i'] // -d: no /etc/zsh rc files; ZDOTDIR=$HOME finds our .zshrc
           : [exe, '-i'];
     const envArgs = Object.entries({ ...this.sb.env, ZDOTDIR: this.sb.home }).map(([k, v]) => `${k}=${v}`);
-    this.tmux('new-session', '-d', '-s', 't', '-x', '400', '-y', '50', '-c', this.sb.dir, '/usr/bin/env', '-i', ...envArgs, ...argv);
+    this.tmux(
+      'new-session',
+      '-d',
+      '-s',
+      't',
+      '-x',
+      '400',
+      '-y',
+      '50',
+      '-c',
+      this.sb.dir,
+      '/usr/bin/env',
+      '-i',
+      ...envArgs,
+      ...argv,
+    );
     this.tmux('set-option', '-g', 'history-limit', '100000');
     await this.waitFor((text) => PROMPT.test(text), 'first prompt');
     return this.capture();
@@ -196,7 +211,8 @@ export function leftovers(sb: Sandbox, sockets: string[]): number[] {
       const environ = readFileSync(`/proc/${name}/environ`, 'utf8');
       const stat = readFileSync(`/proc/${name}/stat`, 'utf8');
       if (stat.slice(stat.lastIndexOf(')') + 2).startsWith('Z')) continue;
-      if (environ.includes(`PGRES_TEST_SANDBOX=${sb.dir}\0`) || sockets.some((s) => cmd.includes(s))) found.push(Number(name));
+      if (environ.includes(`PGRES_TEST_SANDBOX=${sb.dir}\0`) || sockets.some((s) => cmd.includes(s)))
+        found.push(Number(name));
     } catch {
       // exited meanwhile, or not ours to read
     }

@@ -1,12 +1,12 @@
-import { afterEach, describe, expect, it, vi } from "vitest";
-import { Debouncer } from "../../src/supervisor/debounce.js";
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import { Debouncer } from '../../src/supervisor/debounce.js';
 
 afterEach(() => {
   vi.useRealTimers();
 });
 
-describe("Debouncer", () => {
-  it("collapses a burst into one call carrying each distinct item once", () => {
+describe('Debouncer', () => {
+  it('collapses a burst into one call carrying each distinct item once', () => {
     vi.useFakeTimers();
     const calls: string[][] = [];
     const d = new Debouncer<string>((items) => calls.push(items), 100);
@@ -16,36 +16,36 @@ describe("Debouncer", () => {
     }
     expect(calls).toEqual([]);
     vi.advanceTimersByTime(100);
-    expect(calls).toEqual([["f0", "f1", "f2", "f3", "f4"]]);
+    expect(calls).toEqual([['f0', 'f1', 'f2', 'f3', 'f4']]);
   });
 
-  it("waits for the configured quiet period after the last event", () => {
+  it('waits for the configured quiet period after the last event', () => {
     vi.useFakeTimers();
     const calls: string[][] = [];
     const d = new Debouncer<string>((items) => calls.push(items), 300);
-    d.push("a");
+    d.push('a');
     vi.advanceTimersByTime(299);
     expect(calls).toHaveLength(0);
     vi.advanceTimersByTime(1);
-    expect(calls).toEqual([["a"]]);
-    d.push("b"); // a later burst is a new call
+    expect(calls).toEqual([['a']]);
+    d.push('b'); // a later burst is a new call
     vi.advanceTimersByTime(300);
-    expect(calls).toEqual([["a"], ["b"]]);
+    expect(calls).toEqual([['a'], ['b']]);
   });
 
-  it("defaults to 100 ms; cancel() drops, flush() delivers now", () => {
+  it('defaults to 100 ms; cancel() drops, flush() delivers now', () => {
     vi.useFakeTimers();
     const calls: string[][] = [];
     const d = new Debouncer<string>((items) => calls.push(items));
     expect(d.delayMs).toBe(100);
-    d.push("x");
+    d.push('x');
     d.cancel();
     vi.advanceTimersByTime(1000);
     expect(calls).toEqual([]);
-    d.push("y");
+    d.push('y');
     expect(d.pending).toBe(true);
     d.flush();
-    expect(calls).toEqual([["y"]]);
+    expect(calls).toEqual([['y']]);
     expect(d.pending).toBe(false);
   });
 });

@@ -1,23 +1,23 @@
 // Test helpers. Deliberately independent of src/supervisor/process-group.ts: the proof that a
 // process group is gone must not trust the code under test.
-import { mkdtempSync, readdirSync, readFileSync, realpathSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
-import { createServer } from "node:net";
-import { Writable } from "node:stream";
+import { mkdtempSync, readdirSync, readFileSync, realpathSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createServer } from 'node:net';
+import { Writable } from 'node:stream';
 
 /** Members of process group `pgid`, read from /proc. */
 function members(pgid: number): { pid: number; ppid: number; state: string }[] {
   const out = [];
-  for (const e of readdirSync("/proc")) {
+  for (const e of readdirSync('/proc')) {
     if (!/^\d+$/.test(e)) continue;
     let stat: string;
     try {
-      stat = readFileSync(`/proc/${e}/stat`, "utf8");
+      stat = readFileSync(`/proc/${e}/stat`, 'utf8');
     } catch {
       continue;
     }
-    const f = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+    const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
     if (Number(f[2]) === pgid) out.push({ pid: Number(e), ppid: Number(f[1]), state: f[0]! });
   }
   return out;
@@ -31,10 +31,10 @@ export function assertGroupGone(pgid: number): void {
   try {
     process.kill(-pgid, 0);
   } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === "ESRCH") return;
+    if ((err as NodeJS.ErrnoException).code === 'ESRCH') return;
     throw err;
   }
-  const alive = members(pgid).filter((m) => !(m.state === "Z" && m.ppid === 1));
+  const alive = members(pgid).filter((m) => !(m.state === 'Z' && m.ppid === 1));
   if (alive.length > 0) {
     throw new Error(`process group ${pgid} still has members: ${JSON.stringify(alive)}`);
   }
@@ -45,12 +45,12 @@ export function assertPidGone(pid: number): void {
   try {
     process.kill(pid, 0);
   } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === "ESRCH") return;
+    if ((err as NodeJS.ErrnoException).code === 'ESRCH') return;
     throw err;
   }
-  const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
-  const f = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
-  if (!(f[0] === "Z" && f[1] === "1")) throw new Error(`pid ${pid} is still alive (${f[0]})`);
+  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  if (!(f[0] === 'Z' && f[1] === '1')) throw new Error(`pid ${pid} is still alive (${f[0]})`);
 }
 
 export function isAlive(pid: number): boolean {
@@ -71,20 +71,20 @@ export async function waitFor(cond: () => boolean, what: string, timeoutMs = 500
   }
 }
 
-export function tempDir(prefix = "devenv-sup-"): { dir: string; cleanup: () => void } {
+export function tempDir(prefix = 'devenv-sup-'): { dir: string; cleanup: () => void } {
   const dir = realpathSync(mkdtempSync(join(tmpdir(), prefix)));
   return { dir, cleanup: () => rmSync(dir, { recursive: true, force: true }) };
 }
 
 /** A Writable that keeps what was written, for LogOutput. */
 export class Capture extends Writable {
-  text = "";
+  text = '';
   override _write(chunk: Buffer, _enc: BufferEncoding, cb: () => void): void {
     this.text += chunk.toString();
     cb();
   }
   get lines(): string[] {
-    return this.text.split("\n").filter((l) => l !== "");
+    return this.text.split('\n').filter((l) => l !== '');
   }
 }
 
@@ -92,8 +92,8 @@ export class Capture extends Writable {
 export async function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
     const srv = createServer();
-    srv.once("error", reject);
-    srv.listen(0, "127.0.0.1", () => {
+    srv.once('error', reject);
+    srv.listen(0, '127.0.0.1', () => {
       const port = (srv.address() as { port: number }).port;
       srv.close(() => resolve(port));
     });

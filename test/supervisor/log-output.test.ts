@@ -1,135 +1,135 @@
-import { readFileSync } from "node:fs";
-import { join } from "node:path";
-import { describe, expect, it } from "vitest";
-import { LineSplitter, LogOutput, MAX_LINE_CHARS } from "../../src/supervisor/log-output.js";
-import { ManagedProcess } from "../../src/supervisor/managed-process.js";
-import { assertGroupGone, Capture, tempDir } from "./helpers.js";
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { LineSplitter, LogOutput, MAX_LINE_CHARS } from '../../src/supervisor/log-output.js';
+import { ManagedProcess } from '../../src/supervisor/managed-process.js';
+import { assertGroupGone, Capture, tempDir } from './helpers.js';
 
-const ESC = "\u001b[";
+const ESC = '\u001b[';
 
-describe("LineSplitter", () => {
-  it("holds a partial line until its newline and flushes the rest on end()", () => {
+describe('LineSplitter', () => {
+  it('holds a partial line until its newline and flushes the rest on end()', () => {
     const lines: string[] = [];
     const s = new LineSplitter((l) => lines.push(l));
-    s.push(Buffer.from("hel"));
+    s.push(Buffer.from('hel'));
     expect(lines).toEqual([]);
-    s.push(Buffer.from("lo\nwor"));
-    expect(lines).toEqual(["hello"]);
-    s.push(Buffer.from("ld\r\n\n"));
-    expect(lines).toEqual(["hello", "world", ""]);
-    s.push(Buffer.from("tail without newline"));
+    s.push(Buffer.from('lo\nwor'));
+    expect(lines).toEqual(['hello']);
+    s.push(Buffer.from('ld\r\n\n'));
+    expect(lines).toEqual(['hello', 'world', '']);
+    s.push(Buffer.from('tail without newline'));
     s.end();
-    expect(lines).toEqual(["hello", "world", "", "tail without newline"]);
+    expect(lines).toEqual(['hello', 'world', '', 'tail without newline']);
   });
 
-  it("does not cut a multi-byte character split across chunks", () => {
+  it('does not cut a multi-byte character split across chunks', () => {
     const lines: string[] = [];
     const s = new LineSplitter((l) => lines.push(l));
-    const bytes = Buffer.from("héllo €\n");
+    const bytes = Buffer.from('héllo €\n');
     for (const b of bytes) s.push(Buffer.from([b])); // one byte at a time
-    expect(lines).toEqual(["héllo €"]);
+    expect(lines).toEqual(['héllo €']);
   });
 
-  it("splits an endless line into bounded pieces instead of growing memory", () => {
+  it('splits an endless line into bounded pieces instead of growing memory', () => {
     const pieces: string[] = [];
     const s = new LineSplitter((l) => pieces.push(l), 1000);
-    const chunk = Buffer.from("x".repeat(300));
+    const chunk = Buffer.from('x'.repeat(300));
     for (let i = 0; i < 100; i++) s.push(chunk); // 30,000 chars, no newline
     expect(pieces).toHaveLength(30);
     expect(pieces.every((p) => p.length === 1000)).toBe(true);
-    s.push(Buffer.from("\n"));
+    s.push(Buffer.from('\n'));
     s.end();
-    expect(pieces.join("")).toBe("x".repeat(30_000));
+    expect(pieces.join('')).toBe('x'.repeat(30_000));
   });
 
-  it("splits a long line that arrives in one chunk, keeping surrogate pairs whole", () => {
+  it('splits a long line that arrives in one chunk, keeping surrogate pairs whole', () => {
     const pieces: string[] = [];
     const s = new LineSplitter((l) => pieces.push(l), 4);
-    s.push("abc😀def\n");
-    expect(pieces).toEqual(["abc", "😀de", "f"]);
+    s.push('abc😀def\n');
+    expect(pieces).toEqual(['abc', '😀de', 'f']);
     expect(MAX_LINE_CHARS).toBe(64 * 1024);
   });
 });
 
-describe("LogOutput", () => {
-  it("prefixes each line with the name padded to the longest name, without colour when off", () => {
+describe('LogOutput', () => {
+  it('prefixes each line with the name padded to the longest name, without colour when off', () => {
     const out = new Capture();
-    const log = new LogOutput({ out, color: false, names: ["devenv", "postgres", "web"] });
-    log.line("web", "listening");
-    log.line("postgres", "ready");
-    log.line("devenv", "hi");
-    expect(out.lines).toEqual(["web      | listening", "postgres | ready", "devenv   | hi"]);
+    const log = new LogOutput({ out, color: false, names: ['devenv', 'postgres', 'web'] });
+    log.line('web', 'listening');
+    log.line('postgres', 'ready');
+    log.line('devenv', 'hi');
+    expect(out.lines).toEqual(['web      | listening', 'postgres | ready', 'devenv   | hi']);
     expect(out.text).not.toContain(ESC);
   });
 
-  it("colours prefixes differently per process when on", () => {
+  it('colours prefixes differently per process when on', () => {
     const out = new Capture();
-    const log = new LogOutput({ out, color: true, names: ["a", "b"] });
-    log.line("a", "one");
-    log.line("b", "two");
+    const log = new LogOutput({ out, color: true, names: ['a', 'b'] });
+    log.line('a', 'one');
+    log.line('b', 'two');
     const [a, b] = out.lines;
     expect(a).toContain(ESC);
-    expect(a!.endsWith("one")).toBe(true); // the text itself is left as the process wrote it
-    expect(a!.slice(0, a!.indexOf("m") + 1)).not.toBe(b!.slice(0, b!.indexOf("m") + 1));
+    expect(a!.endsWith('one')).toBe(true); // the text itself is left as the process wrote it
+    expect(a!.slice(0, a!.indexOf('m') + 1)).not.toBe(b!.slice(0, b!.indexOf('m') + 1));
   });
 
-  it("rejects names that would escape the log directory", () => {
+  it('rejects names that would escape the log directory', () => {
     const log = new LogOutput({ out: new Capture(), color: false });
-    expect(() => log.register("../x")).toThrow(/invalid process name/);
+    expect(() => log.register('../x')).toThrow(/invalid process name/);
   });
 
   it("shows a real process's output line by line, flushes its last partial line, and writes <name>.log", async () => {
     const { dir, cleanup } = tempDir();
     try {
       const out = new Capture();
-      const log = new LogOutput({ out, color: false, logDir: join(dir, "logs"), names: ["devenv"] });
+      const log = new LogOutput({ out, color: false, logDir: join(dir, 'logs'), names: ['devenv'] });
       const p = new ManagedProcess({
-        name: "app",
+        name: 'app',
         command: "printf 'one\\ntw'; sleep 0.05; printf 'o\\n'; printf 'err\\n' >&2; printf 'partial'",
         cwd: dir,
       });
       await p.start();
-      log.attach("app", p.stdout!);
-      log.attach("app", p.stderr!);
+      log.attach('app', p.stdout!);
+      log.attach('app', p.stderr!);
       await p.exited;
-      log.flush("app");
+      log.flush('app');
       await log.close();
       // stdout and stderr are separate pipes: their relative order is not defined, each one's is.
-      const shown = out.lines.filter((l) => l.startsWith("app"));
-      expect(shown.filter((l) => l !== "app    | err")).toEqual(["app    | one", "app    | two", "app    | partial"]);
-      expect(shown).toContain("app    | err");
-      const file = readFileSync(join(dir, "logs", "app.log"), "utf8");
-      expect(file.split("\n").sort()).toEqual(["", "err", "one", "partial", "two"]);
+      const shown = out.lines.filter((l) => l.startsWith('app'));
+      expect(shown.filter((l) => l !== 'app    | err')).toEqual(['app    | one', 'app    | two', 'app    | partial']);
+      expect(shown).toContain('app    | err');
+      const file = readFileSync(join(dir, 'logs', 'app.log'), 'utf8');
+      expect(file.split('\n').sort()).toEqual(['', 'err', 'one', 'partial', 'two']);
       assertGroupGone(p.pid!);
     } finally {
       cleanup();
     }
   });
 
-  it("show() prints a line without writing it to the log file", async () => {
+  it('show() prints a line without writing it to the log file', async () => {
     const { dir, cleanup } = tempDir();
     try {
       const out = new Capture();
       const log = new LogOutput({ out, color: false, logDir: dir });
-      log.show("postgres", "from its own log");
-      log.line("postgres", "ours");
+      log.show('postgres', 'from its own log');
+      log.line('postgres', 'ours');
       await log.close();
-      expect(out.lines).toEqual(["postgres | from its own log", "postgres | ours"]);
-      expect(readFileSync(join(dir, "postgres.log"), "utf8")).toBe("ours\n");
+      expect(out.lines).toEqual(['postgres | from its own log', 'postgres | ours']);
+      expect(readFileSync(join(dir, 'postgres.log'), 'utf8')).toBe('ours\n');
     } finally {
       cleanup();
     }
   });
 
-  it("appends to an existing log file across runs", async () => {
+  it('appends to an existing log file across runs', async () => {
     const { dir, cleanup } = tempDir();
     try {
-      for (const word of ["first", "second"]) {
+      for (const word of ['first', 'second']) {
         const log = new LogOutput({ out: new Capture(), color: false, logDir: dir });
-        log.line("web", word);
+        log.line('web', word);
         await log.close();
       }
-      expect(readFileSync(join(dir, "web.log"), "utf8")).toBe("first\nsecond\n");
+      expect(readFileSync(join(dir, 'web.log'), 'utf8')).toBe('first\nsecond\n');
     } finally {
       cleanup();
     }

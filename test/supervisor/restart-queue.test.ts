@@ -1,5 +1,5 @@
-import { describe, expect, it } from "vitest";
-import { RestartQueue } from "../../src/supervisor/restart-queue.js";
+import { describe, expect, it } from 'vitest';
+import { RestartQueue } from '../../src/supervisor/restart-queue.js';
 
 /** A restart whose end the test controls, recording how many overlap. */
 function controlledRestarts() {
@@ -22,8 +22,8 @@ function controlledRestarts() {
   return { state, run, finishCurrent };
 }
 
-describe("RestartQueue", () => {
-  it("runs one restart at a time and folds requests during a restart into one more", async () => {
+describe('RestartQueue', () => {
+  it('runs one restart at a time and folds requests during a restart into one more', async () => {
     const { state, run, finishCurrent } = controlledRestarts();
     const q = new RestartQueue(run);
     const first = q.request();
@@ -44,7 +44,7 @@ describe("RestartQueue", () => {
     expect(state.maxActive).toBe(1);
   });
 
-  it("a request right when a run ends does not start a second concurrent run", async () => {
+  it('a request right when a run ends does not start a second concurrent run', async () => {
     const { state, run, finishCurrent } = controlledRestarts();
     const q = new RestartQueue(run);
     void q.request();
@@ -62,19 +62,22 @@ describe("RestartQueue", () => {
     expect(state.runs).toBe(3); // first, queued, and one more for the requests during the queued run
   });
 
-  it("reports a failed restart and keeps working", async () => {
+  it('reports a failed restart and keeps working', async () => {
     const errors: unknown[] = [];
     let n = 0;
-    const q = new RestartQueue(async () => {
-      if (++n === 1) throw new Error("boom");
-    }, (e) => errors.push(e));
+    const q = new RestartQueue(
+      async () => {
+        if (++n === 1) throw new Error('boom');
+      },
+      (e) => errors.push(e),
+    );
     await q.request();
     await q.request();
     expect(n).toBe(2);
     expect(errors).toHaveLength(1);
   });
 
-  it("close() drops a queued restart", async () => {
+  it('close() drops a queued restart', async () => {
     const { state, run, finishCurrent } = controlledRestarts();
     const q = new RestartQueue(run);
     void q.request();

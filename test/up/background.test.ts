@@ -4,9 +4,25 @@ import { readlinkSync } from 'node:fs';
 import { afterAll, describe, expect, it } from 'vitest';
 import { devenv, waitFor } from '../helpers/project.js';
 import { assertGroupGone } from '../supervisor/helpers.js';
-import { environOf, finish, logText, makeProject, psql, statusJson, supervisorState, waitLog, waitRunning, writeFile, type ProcessRow } from './helpers.js';
+import {
+  environOf,
+  finish,
+  logText,
+  makeProject,
+  psql,
+  statusJson,
+  supervisorState,
+  waitLog,
+  waitRunning,
+  writeFile,
+  type ProcessRow,
+} from './helpers.js';
 
-const config = (web: { env: Record<string, string> }, extra: Record<string, unknown> = {}, settings: Record<string, string> = {}) =>
+const config = (
+  web: { env: Record<string, string> },
+  extra: Record<string, unknown> = {},
+  settings: Record<string, string> = {},
+) =>
   JSON.stringify({
     postgres: { settings },
     processes: {
@@ -56,7 +72,8 @@ describe('devenv up -d', () => {
     // The app's environment: the contract, .env, its own env, PORT; and no stdin.
     const contract = JSON.parse((await devenv(dir, ['env', '--shell', 'json'])).stdout) as Record<string, string>;
     const env = environOf(web.pid!);
-    for (const key of ['PGDATA', 'PGHOST', 'PGPORT', 'PGUSER', 'PGDATABASE', 'DATABASE_URL']) expect(env[key], key).toBe(contract[key]);
+    for (const key of ['PGDATA', 'PGHOST', 'PGPORT', 'PGUSER', 'PGDATABASE', 'DATABASE_URL'])
+      expect(env[key], key).toBe(contract[key]);
     expect(env).toMatchObject({ FOO: 'f1', BAR: 'b1', PORT: '4567' });
     expect(readlinkSync(`/proc/${web.pid}/fd/0`)).toBe('/dev/null');
 
@@ -73,7 +90,9 @@ describe('devenv up -d', () => {
     for (const args of [['up'], ['up', '-d']]) {
       const r = await devenv(dir, args);
       expect(r.code).not.toBe(0);
-      expect(r.stderr.trim()).toMatch(/^devenv: devenv up is already running for this project \(pid \d+, in the background\)/);
+      expect(r.stderr.trim()).toMatch(
+        /^devenv: devenv up is already running for this project \(pid \d+, in the background\)/,
+      );
       expect(r.stderr.trim().split('\n')).toHaveLength(1);
     }
   });
@@ -139,7 +158,11 @@ describe('devenv up -d', () => {
   it('postgres.settings that postgres refuses: one line, and it comes back with the previous ones', async () => {
     const old = web.pid!;
     writeFile(dir, 'devenv.json', config({ env: { BAR: 'b2' } }, {}, { work_mem: 'lots' }));
-    await waitLog(dir, 'devenv', /postgres did not start with the new postgres\.settings; restarting it with the previous ones/);
+    await waitLog(
+      dir,
+      'devenv',
+      /postgres did not start with the new postgres\.settings; restarting it with the previous ones/,
+    );
     await waitLog(dir, 'devenv', /postgres restarted\n(.*\n)*.*postgres restarted\n/);
     web = await running('web', old);
     expect(await psql(dir, 'show work_mem')).toBe('7MB');
@@ -151,10 +174,14 @@ describe('devenv up -d', () => {
     const pg = (await statusJson(dir)).server.pid!;
     process.kill(pg, 'SIGKILL');
     await waitLog(dir, 'devenv', /postgres killed by SIGKILL unexpectedly; restarting/);
-    const back = await waitFor(async () => {
-      const s = await statusJson(dir);
-      return s.processes[0]!.state === 'running' && s.server.pid !== null && s.server.pid !== pg;
-    }, 20000, 100);
+    const back = await waitFor(
+      async () => {
+        const s = await statusJson(dir);
+        return s.processes[0]!.state === 'running' && s.server.pid !== null && s.server.pid !== pg;
+      },
+      20000,
+      100,
+    );
     expect(back, logText(dir, 'devenv')).toBe(true);
     expect(await psql(dir, 'select count(*) from t')).toBe('100');
   });

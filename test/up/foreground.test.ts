@@ -5,7 +5,18 @@ import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { devenv, postgresProcessesUnder, waitFor } from '../helpers/project.js';
 import { assertGroupGone } from '../supervisor/helpers.js';
-import { finish, ForegroundUp, logText, makeProject, psql, statusJson, supervisorPid, waitLog, waitRunning, writeFile } from './helpers.js';
+import {
+  finish,
+  ForegroundUp,
+  logText,
+  makeProject,
+  psql,
+  statusJson,
+  supervisorPid,
+  waitLog,
+  waitRunning,
+  writeFile,
+} from './helpers.js';
 
 const projects: { dir: string; groups: Set<number> }[] = [];
 afterEach(async () => {
@@ -74,7 +85,9 @@ describe('devenv up (foreground)', () => {
   it('a missing command binary is one clear line; postgres still shuts down cleanly', async () => {
     const { dir } = project('up-missing', {});
     const up = new ForegroundUp(dir, ['--', 'devenv-no-such-command-x', '--flag']);
-    await up.waitOutput(/app: command not found \(exit 127\): devenv-no-such-command-x --flag \(check the command in your configuration\); waiting for a file change/);
+    await up.waitOutput(
+      /app: command not found \(exit 127\): devenv-no-such-command-x --flag \(check the command in your configuration\); waiting for a file change/,
+    );
     up.child.kill('SIGINT');
     expect(await up.closed).toEqual({ code: 0, signal: null });
     expect(up.output).not.toMatch(/\n\s+at /); // no stack trace
@@ -85,8 +98,14 @@ describe('devenv up (foreground)', () => {
   it('bad process definitions: one clear line, non-zero, nothing started', async () => {
     const cases: [Record<string, string>, RegExp][] = [
       [{ 'devenv.json': '{"processes": {"web": {"cmd": "x"}}}' }, /devenv\.json: .*processes\.web.*command/],
-      [{ 'devenv.json': '{"processes": {"web": {"command": "x", "restart": "sometimes"}}}' }, /devenv\.json: .*processes\.web\.restart/],
-      [{ 'devenv.json': '{"processes": {"web": {"command": "x", "cwd": "nowhere"}}}' }, /processes\.web\.cwd: .*nowhere does not exist/],
+      [
+        { 'devenv.json': '{"processes": {"web": {"command": "x", "restart": "sometimes"}}}' },
+        /devenv\.json: .*processes\.web\.restart/,
+      ],
+      [
+        { 'devenv.json': '{"processes": {"web": {"command": "x", "cwd": "nowhere"}}}' },
+        /processes\.web\.cwd: .*nowhere does not exist/,
+      ],
       [{ 'devenv.json': '{"processes": {"postgres": {"command": "x"}}}' }, /the process name "postgres" is reserved/],
       [{ Procfile: 'web: ok\nthis line has no colon\n' }, /Procfile:2: expected "name: command"/],
       [{ Procfile: 'web: one\nweb: two\n' }, /Procfile:2: process "web" is already defined on line 1/],
@@ -109,7 +128,9 @@ describe('devenv up (foreground)', () => {
     const r = await devenv(dir, ['up', '-d']);
     expect(r.code).toBe(1);
     expect(r.stderr.trim().split('\n')).toHaveLength(1);
-    expect(r.stderr).toMatch(/^devenv: devenv up did not start in the background \(exit 1\): .*invalid value for parameter "work_mem": "lots"/);
+    expect(r.stderr).toMatch(
+      /^devenv: devenv up did not start in the background \(exit 1\): .*invalid value for parameter "work_mem": "lots"/,
+    );
     expect(supervisorPid(dir)).toBeNull();
     expect(logText(dir, 'devenv')).not.toMatch(/web started/);
     expect(postgresProcessesUnder(dir)).toEqual([]);
@@ -120,7 +141,9 @@ describe('devenv up (foreground)', () => {
     const r = await devenv(dir, ['up', '-d']);
     expect(r.code).toBe(1);
     expect(r.stderr.trim().split('\n')).toHaveLength(1);
-    expect(r.stderr).toMatch(/^devenv: devenv up -d: web could not start, so everything was stopped again: .*no-such-command-xyz/);
+    expect(r.stderr).toMatch(
+      /^devenv: devenv up -d: web could not start, so everything was stopped again: .*no-such-command-xyz/,
+    );
     for (const pid of startedPids(logText(dir, 'devenv'), 'ok')) {
       groups.add(pid);
       assertGroupGone(pid);
@@ -149,7 +172,9 @@ describe('devenv up (foreground)', () => {
     const web2 = await waitRunning(dir, 'web', web1.pid);
     groups.add(web2.pid!);
     assertGroupGone(web1.pid!);
-    expect(logText(dir, 'devenv')).toContain(`stopping web (pid ${web1.pid}), left running by a devenv up that was killed`);
+    expect(logText(dir, 'devenv')).toContain(
+      `stopping web (pid ${web1.pid}), left running by a devenv up that was killed`,
+    );
     await waitLog(dir, 'devenv', /using the postgres server already running on this cluster/);
 
     process.kill(supervisorPid(dir)!, 'SIGKILL');

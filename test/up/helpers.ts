@@ -27,7 +27,13 @@ export function writeFile(dir: string, name: string, text: string): void {
   writeFileSync(file, text);
 }
 
-export async function statusJson(dir: string): Promise<{ supervisor: { pid: number; phase: string } | null; server: { pid: number | null }; processes: ProcessRow[] }> {
+export async function statusJson(
+  dir: string,
+): Promise<{
+  supervisor: { pid: number; phase: string } | null;
+  server: { pid: number | null };
+  processes: ProcessRow[];
+}> {
   const r = await devenv(dir, ['status', '--json']);
   expect(r.code, r.stderr).toBe(0);
   return JSON.parse(r.stdout);
@@ -40,10 +46,14 @@ export async function processRow(dir: string, name: string): Promise<ProcessRow 
 /** Wait until `name` runs with a pid other than `not` (status is republished at least once a second). */
 export async function waitRunning(dir: string, name: string, not?: number | null): Promise<ProcessRow> {
   let row: ProcessRow | undefined;
-  const ok = await waitFor(async () => {
-    row = await processRow(dir, name);
-    return Boolean(row && row.state === 'running' && row.pid && row.pid !== not);
-  }, 15000, 100);
+  const ok = await waitFor(
+    async () => {
+      row = await processRow(dir, name);
+      return Boolean(row && row.state === 'running' && row.pid && row.pid !== not);
+    },
+    15000,
+    100,
+  );
   expect(ok, `${name} running (last: ${JSON.stringify(row)})`).toBe(true);
   return row!;
 }
@@ -59,7 +69,10 @@ export function logText(dir: string, name: string): string {
 /** Wait until the per-process log of `name` matches. */
 export async function waitLog(dir: string, name: string, re: RegExp, timeoutMs = 15000): Promise<void> {
   const ok = await waitFor(() => re.test(logText(dir, name)), timeoutMs, 20);
-  expect(ok, `${name}.log matching ${re}; it has:\n${logText(dir, name)}\n--- devenv.log:\n${logText(dir, 'devenv')}`).toBe(true);
+  expect(
+    ok,
+    `${name}.log matching ${re}; it has:\n${logText(dir, name)}\n--- devenv.log:\n${logText(dir, 'devenv')}`,
+  ).toBe(true);
 }
 
 export async function psql(dir: string, sql: string): Promise<string> {
@@ -81,7 +94,11 @@ export function environOf(pid: number): Record<string, string> {
 /** Pid of the supervisor as published in the state file (readable even when devenv.json is not). */
 export function supervisorPid(dir: string): number | null {
   try {
-    return (JSON.parse(readFileSync(path.join(dir, '.pgres', 'devenv', 'state', 'supervisor.json'), 'utf8')) as { pid: number }).pid;
+    return (
+      JSON.parse(readFileSync(path.join(dir, '.pgres', 'devenv', 'state', 'supervisor.json'), 'utf8')) as {
+        pid: number;
+      }
+    ).pid;
   } catch {
     return null;
   }
