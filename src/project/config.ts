@@ -7,6 +7,9 @@ import { checkSchema, type Schema } from './schema-check.js';
 
 export type SettingValue = string | number | boolean;
 
+/** A setup entry: a .sql file or a directory of them (relative to the root), or a shell command. */
+export type SetupStep = string | { command: string };
+
 export interface ProcessConfig {
   command: string;
   cwd?: string;
@@ -24,6 +27,13 @@ export interface Config {
     settings: Record<string, SettingValue>;
     binaries?: string;
     runAs?: string;
+    /** Round 2: the database workflow (issue 11), branches (issue 12). */
+    databases?: string[];
+    role?: string;
+    extensions?: string[];
+    setup?: SetupStep[];
+    tcp?: boolean | number;
+    branches?: 'git' | false;
   };
   processes?: Record<string, ProcessConfig>;
   watch: { paths?: string[]; ignore?: string[]; debounceMs?: number };
