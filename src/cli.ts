@@ -1,6 +1,7 @@
 import { createRequire } from 'node:module';
 import type { Command } from 'commander';
-import { UserError } from './errors.js';
+import { errorMessage, UserError } from './errors.js';
+import { stderr } from './util/terminal.js';
 
 // commander is CommonJS: require() skips the ESM wrapper and the CJS export scan (a few ms per start).
 const requireCjs = createRequire(import.meta.url);
@@ -168,14 +169,21 @@ export async function main(argv: string[]): Promise<void> {
       process.exitCode = err.exitCode;
       return;
     }
-    if (err instanceof UserError) {
-      process.stderr.write(`devenv: ${err.message}\n`);
-      process.exitCode = err.exitCode;
-      return;
-    }
-    const e = err as Error;
-    process.stderr.write(`devenv: ${e?.message ?? String(err)}\n`);
-    if (process.env.PGRES_DEBUG) process.stderr.write(`${e?.stack}\n`);
-    process.exitCode = 70;
+    reportError(err);
   }
+}
+
+/** A UserError is its one line; anything else is our bug, said as such (PGRES_DEBUG=1 adds the stack). */
+function reportError(err: unknown): void {
+  if (err instanceof UserError) {
+    stderr.write(`devenv: ${err.message}\n`);
+    process.exitCode = err.exitCode;
+    return;
+  }
+  if (process.env.PGRES_DEBUG) {
+    stderr.write(`devenv: internal error: ${errorMessage(err)}\n${err instanceof Error ? err.stack : ''}\n`);
+  } else {
+    stderr.write(`devenv: internal error: ${errorMessage(err)} (run with PGRES_DEBUG=1 for the stack trace)\n`);
+  }
+  process.exitCode = 70;
 }

@@ -56,7 +56,8 @@ export default async function status(opts: { json?: boolean }): Promise<number> 
   try {
     binaries = projectBinaries(project, state);
   } catch (err) {
-    binariesError = err instanceof UserError ? err.message : String(err);
+    if (!(err instanceof UserError)) throw err;
+    binariesError = err.message;
   }
   const serverPid = initialised ? findRunningServer(project) : null;
   const supervisor = initialised ? readLiveState(project) : null;

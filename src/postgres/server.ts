@@ -38,6 +38,22 @@ export function findRunningServer(project: Project): number | null {
   return who === 'ours' ? pm.pid : null;
 }
 
+/** postgres did not come up. The last lines of its log travel as data: each caller decides how to show them. */
+export class ServerStartError extends UserError {
+  constructor(
+    readonly reason: 'timed out' | 'it exited',
+    readonly logTail: string,
+  ) {
+    super(`postgres did not start (${reason}); server log: ${logTail}`);
+    this.name = 'ServerStartError';
+  }
+
+  /** What happened, without the log lines. */
+  get summary(): string {
+    return `postgres did not start (${this.reason})`;
+  }
+}
+
 export interface StartOptions {
   /** 'file': server output appended to .pgres/devenv/logs/postgres.log; 'pipe': caller reads child.stdout/stderr. */
   output: 'file' | 'pipe';
@@ -103,9 +119,7 @@ export async function startServer(
       child.kill('SIGQUIT');
       await exited;
     }
-    throw new UserError(
-      `postgres did not start (${ready === 'timeout' ? 'timed out' : 'it exited'}); server log: ${logTail()}`,
-    );
+    throw new ServerStartError(ready === 'timeout' ? 'timed out' : 'it exited', logTail());
   }
   return { pid, child, exited };
 }

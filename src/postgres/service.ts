@@ -5,7 +5,7 @@ import { FileTail } from '../util/tail-file.js';
 import { processGone, waitGone } from '../util/liveness.js';
 import { ensureServer, type PreparedPostgres } from './prepare.js';
 import { claimServer } from './session-server.js';
-import { serverLogPath, stopServer } from './server.js';
+import { ServerStartError, serverLogPath, stopServer } from './server.js';
 
 export interface DatabaseExitInfo {
   code: number | null;
@@ -86,10 +86,8 @@ export class PostgresService {
       // otherwise keep the process alive after a failed start.
       this.tail.stop();
       this.tail = null;
-      if (err instanceof UserError && err.message.includes('; server log: ')) {
-        throw new UserError(
-          `${err.message.slice(0, err.message.indexOf('; server log: '))}; see its log lines above (${serverLogPath(this.pg.project)})`,
-        );
+      if (err instanceof ServerStartError) {
+        throw new UserError(`${err.summary}; see its log lines above (${serverLogPath(this.pg.project)})`);
       }
       throw err;
     }

@@ -1,6 +1,6 @@
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
-import { UserError } from '../errors.js';
+import { errorMessage, UserError } from '../errors.js';
 import { parseProcfile } from './procfile.js';
 import type { Config } from './config.js';
 
@@ -75,12 +75,13 @@ export function appDefinitions(
   for (const file of ['Procfile.dev', 'Procfile']) {
     const full = path.join(root, file);
     if (!existsSync(full)) continue;
-    let entries;
+    let text: string;
     try {
-      entries = parseProcfile(readFileSync(full, 'utf8'), full);
+      text = readFileSync(full, 'utf8');
     } catch (err) {
-      throw new UserError((err as Error).message);
+      throw new UserError(`cannot read ${full}: ${errorMessage(err)}`);
     }
+    const entries = parseProcfile(text, full);
     const apps = entries.map((e) => ({
       name: e.name,
       command: e.command,

@@ -1,5 +1,6 @@
 // Foreman Procfile / Procfile.dev: "name: command" per line, # comments, blank lines.
 import { readFile } from 'node:fs/promises';
+import { UserError } from '../errors.js';
 
 export interface ProcfileEntry {
   name: string;
@@ -8,14 +9,15 @@ export interface ProcfileEntry {
   line: number;
 }
 
-export class ProcfileError extends Error {
-  override name = 'ProcfileError';
+/** A line the parser cannot read: the user's to fix, so it prints as one line naming file and line. */
+export class ProcfileError extends UserError {
   constructor(
     readonly file: string,
     readonly line: number,
     reason: string,
   ) {
     super(`${file}:${line}: ${reason}`);
+    this.name = 'ProcfileError';
   }
 }
 

@@ -33,9 +33,15 @@ export interface ManagedProcessOptions {
   orphanGraceMs?: number;
 }
 
-/** A start failure we can explain in one line (bad cwd, shell missing). */
+/** A start failure we can explain in one line (bad cwd, shell missing); `reason` says it without the name. */
 export class ProcessStartError extends Error {
-  override name = 'ProcessStartError';
+  constructor(
+    readonly processName: string,
+    readonly reason: string,
+  ) {
+    super(`${processName}: ${reason}`);
+    this.name = 'ProcessStartError';
+  }
 }
 
 export function describeExit(code: number | null, signal: NodeJS.Signals | null): string {
@@ -100,9 +106,9 @@ export class ManagedProcess extends EventEmitter {
     try {
       isDir = statSync(cwd).isDirectory();
     } catch {
-      throw new ProcessStartError(`${this.name}: working directory ${cwd} does not exist`);
+      throw new ProcessStartError(this.name, `working directory ${cwd} does not exist`);
     }
-    if (!isDir) throw new ProcessStartError(`${this.name}: working directory ${cwd} is not a directory`);
+    if (!isDir) throw new ProcessStartError(this.name, `working directory ${cwd} is not a directory`);
 
     const shell = this.opts.shell ?? '/bin/sh';
     this.requested = false;
@@ -121,7 +127,7 @@ export class ManagedProcess extends EventEmitter {
     await new Promise<void>((resolve, reject) => {
       child.once('spawn', resolve);
       child.once('error', (err) => {
-        reject(new ProcessStartError(`${this.name}: cannot run ${shell}: ${err.message}`));
+        reject(new ProcessStartError(this.name, `cannot run ${shell}: ${err.message}`));
       });
     });
     this._startedAt = new Date();

@@ -5,7 +5,7 @@ import { resolve } from 'node:path';
 import { Backoff, type BackoffOptions } from './backoff.js';
 import { Debouncer } from './debounce.js';
 import { LogOutput } from './log-output.js';
-import { ManagedProcess, type ExitInfo } from './managed-process.js';
+import { ManagedProcess, ProcessStartError, type ExitInfo } from './managed-process.js';
 import { RestartQueue } from './restart-queue.js';
 import { isFailure, shouldRestart, type RestartPolicy } from './restart-policy.js';
 import { ProjectWatcher } from './watcher.js';
@@ -464,7 +464,8 @@ export class Supervisor extends EventEmitter {
       await proc.start();
     } catch (err) {
       app.state = 'failed';
-      this.say(`${name}: ${stripName(name, message(err))}`);
+      if (!(err instanceof ProcessStartError)) throw err;
+      this.say(`${name}: ${err.reason}`);
       return;
     }
     if (app.started) app.restarts++;
@@ -720,11 +721,6 @@ function sameSpec(a: AppSpec, b: AppSpec): boolean {
 
 function message(err: unknown): string {
   return err instanceof Error ? err.message : String(err);
-}
-
-// ManagedProcess errors start with "<name>: "; we add the name ourselves.
-function stripName(name: string, msg: string): string {
-  return msg.startsWith(`${name}: `) ? msg.slice(name.length + 2) : msg;
 }
 
 function formatDelay(ms: number): string {

@@ -87,3 +87,14 @@ test('up -d: the background supervisor runs without NODE_OPTIONS; its apps get i
   expect(postgresProcessesUnder(dir)).toEqual([]);
   assertGroupGone(app); // the app was its own process group's leader
 });
+
+test('an unexpected error is one line saying it is ours, exit 70; PGRES_DEBUG=1 adds the stack', async () => {
+  // The internal refill command with a job that is not JSON: no user would type this, so it is our bug.
+  const r = await runProcess(CLI, ['__refill', '{not json'], { cwd: dir, env: baseEnv() });
+  expect(r.code).toBe(70);
+  expect(r.stderr).toMatch(/^devenv: internal error: .*JSON.* \(run with PGRES_DEBUG=1 for the stack trace\)\n$/);
+  const debug = await runProcess(CLI, ['__refill', '{not json'], { cwd: dir, env: baseEnv({ PGRES_DEBUG: '1' }) });
+  expect(debug.code).toBe(70);
+  expect(debug.stderr).toMatch(/^devenv: internal error: .*JSON/);
+  expect(debug.stderr).toMatch(/\n\s+at /);
+});

@@ -27,9 +27,7 @@ export function writeFile(dir: string, name: string, text: string): void {
   writeFileSync(file, text);
 }
 
-export async function statusJson(
-  dir: string,
-): Promise<{
+export async function statusJson(dir: string): Promise<{
   supervisor: { pid: number; phase: string } | null;
   server: { pid: number | null };
   processes: ProcessRow[];
