@@ -3,7 +3,8 @@ import { closeSync, mkdirSync, openSync, readFileSync, statSync } from 'node:fs'
 import path from 'node:path';
 import { UserError } from '../errors.js';
 import { DOTENV_FILE, readDotenv } from '../project/dotenv-file.js';
-import { appDefinitions, type AppDefinition } from '../project/processes.js';
+import type { AppDefinition } from '../app-definition.js';
+import { appDefinitions } from '../project/processes.js';
 import { openProject, projectAt, type Project } from '../project/project.js';
 import { CONFIG_FILE } from '../project/root.js';
 import { lastLines } from '../postgres/bootstrap.js';
@@ -24,15 +25,7 @@ const CONFIG_FILES = [CONFIG_FILE, DOTENV_FILE, 'Procfile.dev', 'Procfile'];
 /** Each app sees our environment, then .env, then the contract (PGDATA, DATABASE_URL, ...), then its own env. */
 export function appSpecs(project: Project, defs: AppDefinition[]): AppSpec[] {
   const dotenv = readDotenv(project.root);
-  return defs.map((d) => ({
-    name: d.name,
-    command: d.command,
-    cwd: d.cwd,
-    env: { ...process.env, ...dotenv, ...project.env, ...d.env },
-    watch: d.watch,
-    restart: d.restart,
-    stopGraceMs: d.stopGraceMs,
-  }));
+  return defs.map((d) => ({ ...d, env: { ...process.env, ...dotenv, ...project.env, ...d.env } }));
 }
 
 export default async function up(command: string[], opts: { detach?: boolean }): Promise<number> {

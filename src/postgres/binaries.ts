@@ -2,19 +2,17 @@ import {
   accessSync,
   constants,
   existsSync,
-  mkdirSync,
   readdirSync,
   readFileSync,
   realpathSync,
-  renameSync,
   statSync,
   symlinkSync,
-  writeFileSync,
 } from 'node:fs';
 import { spawnSync } from 'node:child_process';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { UserError } from '../errors.js';
+import { writeFileAtomic } from '../util/atomic-write.js';
 import { cacheDir } from '../util/dirs.js';
 
 export interface Binaries {
@@ -177,10 +175,7 @@ function cachedServerVersion(bindir: string, env: NodeJS.ProcessEnv): string | n
   const version = serverVersion(bindir);
   if (version) {
     try {
-      mkdirSync(path.dirname(store), { recursive: true });
-      const tmp = `${store}.${process.pid}.tmp`;
-      writeFileSync(tmp, `${JSON.stringify({ ...known, [key]: version })}\n`);
-      renameSync(tmp, store);
+      writeFileAtomic(store, `${JSON.stringify({ ...known, [key]: version })}\n`, { mkdir: true });
     } catch {
       // read-only cache: we just ask again next time
     }

@@ -5,6 +5,7 @@ import { UserError } from '../errors.js';
 import type { Project } from '../project/project.js';
 import type { Binaries } from './binaries.js';
 import { cleanEnv, lastLines } from './bootstrap.js';
+import type { ExitStatus } from '../util/exit-status.js';
 import { processGone, waitGone } from '../util/liveness.js';
 import { checkPostmaster, readPostmasterPid } from './postmaster-pid.js';
 import { spawnIdentity, type Account } from './privileges.js';
@@ -18,7 +19,7 @@ export interface ServerHandle {
   /** Present when we spawned it (not when we found one already running). */
   child?: ChildProcess;
   /** Settles when the server process has exited. */
-  exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
+  exited: Promise<ExitStatus>;
 }
 
 export function serverLogPath(project: Project): string {
@@ -103,7 +104,7 @@ export async function startServer(
       if (tail.length > 20) tail.splice(0, tail.length - 20);
     });
   }
-  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => {
+  const exited = new Promise<ExitStatus>((resolve) => {
     child.on('exit', (code, signal) => resolve({ code, signal }));
     child.on('error', () => resolve({ code: 127, signal: null }));
   });

@@ -1,16 +1,12 @@
 import { UserError } from '../errors.js';
 import type { Project } from '../project/project.js';
+import type { ExitStatus } from '../util/exit-status.js';
 import type { Output } from '../util/output.js';
 import { FileTail } from '../util/tail-file.js';
 import { processGone, waitGone } from '../util/liveness.js';
 import { ensureServer, type PreparedPostgres } from './prepare.js';
 import { claimServer } from './session-server.js';
 import { ServerStartError, serverLogPath, stopServer } from './server.js';
-
-export interface DatabaseExitInfo {
-  code: number | null;
-  signal: string | null;
-}
 
 /**
  * The project's postgres as a supervised service: started (or adopted, when a
@@ -19,7 +15,7 @@ export interface DatabaseExitInfo {
  */
 export class PostgresService {
   pid: number | null = null;
-  private exitCallbacks: ((info: DatabaseExitInfo) => void)[] = [];
+  private exitCallbacks: ((info: ExitStatus) => void)[] = [];
   private stopping = false;
   private watchTimer: NodeJS.Timeout | null = null;
   private tail: FileTail | null = null;
@@ -99,8 +95,8 @@ export class PostgresService {
     this.watchExit(server.pid, server.handle?.exited);
   }
 
-  private watchExit(pid: number, exited?: Promise<{ code: number | null; signal: NodeJS.Signals | null }>): void {
-    const report = (info: DatabaseExitInfo) => {
+  private watchExit(pid: number, exited?: Promise<ExitStatus>): void {
+    const report = (info: ExitStatus) => {
       if (this.pid !== pid) return;
       if (this.watchTimer) clearInterval(this.watchTimer);
       this.watchTimer = null;
@@ -118,7 +114,7 @@ export class PostgresService {
     }, 200);
   }
 
-  onUnexpectedExit(cb: (info: DatabaseExitInfo) => void): void {
+  onUnexpectedExit(cb: (info: ExitStatus) => void): void {
     this.exitCallbacks.push(cb);
   }
 

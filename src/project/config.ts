@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import type { RestartPolicy } from '../app-definition.js';
 import { UserError, errnoCode } from '../errors.js';
 import { CONFIG_FILE } from './root.js';
 import { checkSchema, type Schema } from './schema-check.js';
@@ -15,7 +16,7 @@ export interface ProcessConfig {
   cwd?: string;
   env?: Record<string, string>;
   watch?: string[] | boolean;
-  restart?: 'always' | 'on-failure' | 'never';
+  restart?: RestartPolicy;
   port?: number;
   stopGraceMs?: number;
 }

@@ -3,21 +3,7 @@ import path from 'node:path';
 import { errorMessage, UserError } from '../errors.js';
 import { parseProcfile } from './procfile.js';
 import type { Config } from './config.js';
-
-/** One app process for `devenv up`, with the environment it gets on top of the project's. */
-export interface AppDefinition {
-  name: string;
-  command: string;
-  cwd: string;
-  env: Record<string, string>;
-  /** Absolute paths whose changes restart it; [] = never on change. */
-  watch: string[];
-  restart: 'always' | 'on-failure' | 'never';
-  stopGraceMs?: number;
-}
-
-/** Names the supervisor uses for its own lines and for the database. */
-export const RESERVED_NAMES = ['devenv', 'postgres'];
+import { type AppDefinition, RESERVED_NAMES } from '../app-definition.js';
 
 function checkReserved(apps: AppDefinition[], where: string): void {
   const bad = apps.find((a) => RESERVED_NAMES.includes(a.name));

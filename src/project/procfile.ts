@@ -1,5 +1,6 @@
 // Foreman Procfile / Procfile.dev: "name: command" per line, # comments, blank lines.
 import { readFile } from 'node:fs/promises';
+import { isProcessName, PROCESS_NAME_RULE } from '../app-definition.js';
 import { UserError } from '../errors.js';
 
 export interface ProcfileEntry {
@@ -21,8 +22,6 @@ export class ProcfileError extends UserError {
   }
 }
 
-const NAME = /^[A-Za-z0-9_-]+$/;
-
 /** Parse Procfile text. Unlike foreman, a line it cannot read is an error, not silently skipped. */
 export function parseProcfile(text: string, file = 'Procfile'): ProcfileEntry[] {
   const entries: ProcfileEntry[] = [];
@@ -36,12 +35,8 @@ export function parseProcfile(text: string, file = 'Procfile'): ProcfileEntry[] 
     if (colon === -1) throw new ProcfileError(file, line, `expected "name: command", got ${JSON.stringify(trimmed)}`);
     const name = trimmed.slice(0, colon).trim();
     const command = trimmed.slice(colon + 1).trim();
-    if (!NAME.test(name)) {
-      throw new ProcfileError(
-        file,
-        line,
-        `invalid process name ${JSON.stringify(name)} (use letters, digits, _ and -)`,
-      );
+    if (!isProcessName(name)) {
+      throw new ProcfileError(file, line, `invalid process name ${JSON.stringify(name)} (use ${PROCESS_NAME_RULE})`);
     }
     if (command === '') throw new ProcfileError(file, line, `process "${name}" has no command`);
     const previous = seen.get(name);

@@ -1,12 +1,12 @@
 import { randomBytes } from 'node:crypto';
-import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { parse } from 'dotenv';
-import { errnoCode, UserError } from '../errors.js';
+import { UserError } from '../errors.js';
 import { loadConfig } from '../project/config.js';
-import { DOTENV_FILE } from '../project/dotenv-file.js';
+import { DOTENV_FILE, type DotenvFile, readDotenvFile } from '../project/dotenv-file.js';
 import { projectEnvironment } from '../project/environment.js';
 import { projectPaths } from '../project/paths.js';
+import { writeFileAtomic } from '../util/atomic-write.js';
 import { CONFIG_FILE, DATA_DIR } from '../project/root.js';
 import { projectHookDir } from './dirs.js';
 import { planEnvironment, type DotenvState } from './env-diff.js';
@@ -42,9 +42,7 @@ export function renderHookEnv(
 
   if (stamp !== '-') {
     try {
-      const tmp = path.join(dir, `${shell.name}.${rand()}.tmp`);
-      writeFileSync(tmp, text, { mode: 0o600 });
-      renameSync(tmp, path.join(dir, shell.name));
+      writeFileAtomic(path.join(dir, shell.name), text, { mode: 0o600 });
       // Older stamps of this shell: a hook still holding one just revalidates against this answer.
       const ours = path.basename(stamp);
       for (const name of readdirSync(dir)) {
@@ -84,17 +82,17 @@ function collect(root: string, stamp: string, env: NodeJS.ProcessEnv): HookData 
 }
 
 function dotenvState(realRoot: string, env: NodeJS.ProcessEnv): DotenvState {
-  const file = path.join(realRoot, DOTENV_FILE);
-  let content: Buffer;
+  let dotenv: DotenvFile | null;
   try {
-    content = readFileSync(file);
+    dotenv = readDotenvFile(realRoot);
   } catch (err) {
-    if (errnoCode(err) === 'ENOENT') return { status: 'absent' };
-    return { status: 'unreadable', message: `cannot read ${file}: ${(err as Error).message}` };
+    if (!(err instanceof UserError)) throw err;
+    return { status: 'unreadable', message: err.message };
   }
-  // Hash and parse the same bytes: what was allowed is exactly what gets exported.
-  const values = parse(content);
-  const trust = checkTrust(realRoot, content, values, env);
+  if (!dotenv) return { status: 'absent' };
+  // Trust is checked on the very bytes the values came from: what was allowed is what gets exported.
+  const { bytes, values } = dotenv;
+  const trust = checkTrust(realRoot, bytes, values, env);
   if (trust.status === 'trusted') return { status: 'trusted', values };
   if (trust.status === 'changed') return { status: 'changed', changed: trust.changed };
   return { status: 'untrusted', count: Object.keys(values).length };

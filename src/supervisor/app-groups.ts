@@ -1,7 +1,9 @@
 // App process groups left by a `devenv up` that was killed.
-import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import type { Project } from '../project/project.js';
+import { writeFileAtomic } from '../util/atomic-write.js';
+import { readProcStat } from '../util/proc-stat.js';
 import { groupAlive, signalGroup, waitGroupGone } from './process-group.js';
 
 // Apps run in their own process groups (so a stop reaches grandchildren), which also means they
@@ -21,12 +23,7 @@ function appGroupsFile(project: Project): string {
 }
 
 function startTime(pid: number): string | null {
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    return stat.slice(stat.lastIndexOf(')') + 2).split(' ')[19] ?? null;
-  } catch {
-    return null;
-  }
+  return readProcStat(pid)?.startTime ?? null;
 }
 
 let lastGroups = '';
@@ -42,9 +39,7 @@ export function writeAppGroups(project: Project, groups: { name: string; pgid: n
   lastGroups = text;
   const file = appGroupsFile(project);
   try {
-    mkdirSync(path.dirname(file), { recursive: true });
-    writeFileSync(`${file}.tmp`, text);
-    renameSync(`${file}.tmp`, file);
+    writeFileAtomic(file, text, { mkdir: true });
   } catch {
     // best effort: only used to clean up after a killed supervisor
   }

@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import type { Readable, Writable } from 'node:stream';
 import { StringDecoder } from 'node:string_decoder';
 import kleur from 'kleur';
+import { isProcessName } from '../app-definition.js';
 
 /** Longest piece of a line held in memory; longer lines are emitted in pieces of this size. */
 export const MAX_LINE_CHARS = 64 * 1024;
@@ -93,7 +94,7 @@ export class LogOutput {
 
   /** Make a name known (padding and colour). Idempotent. */
   register(name: string): void {
-    if (!/^[A-Za-z0-9_.-]+$/.test(name) || name.startsWith('.')) {
+    if (!isProcessName(name)) {
       throw new Error(`invalid process name for logs: ${JSON.stringify(name)}`);
     }
     if (this.names.includes(name)) return;

@@ -3,13 +3,13 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { EventEmitter } from 'node:events';
 import { statSync } from 'node:fs';
 import type { Readable } from 'node:stream';
+import { describeExit, type ExitStatus } from '../util/exit-status.js';
 import { groupAlive, signalGroup, waitGroupGone } from './process-group.js';
 
 export type ProcessState = 'idle' | 'running' | 'stopping' | 'exited';
 
-export interface ExitInfo {
-  code: number | null;
-  signal: NodeJS.Signals | null;
+/** An exit as the supervisor sees it: the status, and what it needs to decide about a restart. */
+export interface ExitInfo extends ExitStatus {
   /** True when the exit followed our own stop()/kill(). */
   requested: boolean;
   /** How long the process ran, in ms. */
@@ -42,13 +42,6 @@ export class ProcessStartError extends Error {
     super(`${processName}: ${reason}`);
     this.name = 'ProcessStartError';
   }
-}
-
-export function describeExit(code: number | null, signal: NodeJS.Signals | null): string {
-  if (signal) return `killed by ${signal}`;
-  if (code === 127) return 'command not found (exit 127)';
-  if (code === 126) return 'command not executable (exit 126)';
-  return `exited with code ${code}`;
 }
 
 /**
@@ -148,7 +141,7 @@ export class ManagedProcess extends EventEmitter {
             signal,
             requested: this.requested,
             runMs: Date.now() - startedMs,
-            description: describeExit(code, signal),
+            description: describeExit({ code, signal }),
           };
           this.lastExit = info;
           this._state = 'exited';

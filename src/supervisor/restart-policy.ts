@@ -1,13 +1,10 @@
 // Whether an exited process should be started again.
 
-export type RestartPolicy = 'always' | 'on-failure' | 'never';
+import type { RestartPolicy } from '../app-definition.js';
 
 export const RESTART_POLICIES: readonly RestartPolicy[] = ['always', 'on-failure', 'never'];
 
-export interface ExitStatus {
-  code: number | null;
-  signal: string | null;
-}
+import type { ExitStatus } from '../util/exit-status.js';
 
 /** Validate a configured value; throws an error naming the accepted values. */
 export function parseRestartPolicy(value: unknown, where = 'restart'): RestartPolicy {

@@ -1,6 +1,7 @@
-import { readFileSync, renameSync, rmSync, writeFileSync, mkdirSync } from 'node:fs';
+import { readFileSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import type { Project } from '../project/project.js';
+import { writeFileAtomic } from '../util/atomic-write.js';
 import { processGone } from '../util/liveness.js';
 
 /** One supervised process as `devenv status` shows it. */
@@ -28,11 +29,7 @@ export function stateFile(project: Project): string {
 }
 
 export function writeState(project: Project, state: SupervisorState): void {
-  const file = stateFile(project);
-  mkdirSync(path.dirname(file), { recursive: true });
-  const tmp = `${file}.${process.pid}.tmp`;
-  writeFileSync(tmp, `${JSON.stringify(state, null, 2)}\n`);
-  renameSync(tmp, file);
+  writeFileAtomic(stateFile(project), `${JSON.stringify(state, null, 2)}\n`, { mkdir: true });
 }
 
 export function clearState(project: Project): void {

@@ -1,19 +1,19 @@
 // The orchestrator behind `devenv up`: database first, then the apps; restarts on change and on
 // crash; orderly shutdown (apps, then database), and a second request kills everything at once.
 import { EventEmitter } from 'node:events';
+import { type AppDefinition, isProcessName, type RestartPolicy } from '../app-definition.js';
+import { describeExit, type ExitStatus } from '../util/exit-status.js';
 import { resolve } from 'node:path';
 import { Backoff, type BackoffOptions } from './backoff.js';
 import { Debouncer } from './debounce.js';
 import { LogOutput } from './log-output.js';
 import { ManagedProcess, ProcessStartError, type ExitInfo } from './managed-process.js';
 import { RestartQueue } from './restart-queue.js';
-import { isFailure, shouldRestart, type RestartPolicy } from './restart-policy.js';
+import { isFailure, shouldRestart } from './restart-policy.js';
 import { ProjectWatcher } from './watcher.js';
 
-export interface DatabaseExit {
-  code: number | null;
-  signal: string | null;
-}
+/** How the database ended. */
+export type DatabaseExit = ExitStatus;
 
 export interface DatabaseService {
   /** Resolves once the database accepts connections. */
@@ -28,18 +28,7 @@ export interface DatabaseService {
   readonly pid?: number | null;
 }
 
-export interface AppSpec {
-  name: string;
-  command: string;
-  cwd: string;
-  env?: NodeJS.ProcessEnv;
-  /** Paths (relative to the root or absolute) that restart this app. Default: the root. [] = none. */
-  watch?: string[];
-  /** Default "on-failure". */
-  restart?: RestartPolicy;
-  /** SIGTERM → SIGKILL grace for this app. Default: the supervisor's graceMs. */
-  stopGraceMs?: number;
-}
+export type AppSpec = AppDefinition;
 
 export interface ReconfigureOptions {
   /** Also restart the database (its settings changed): apps stop first and start after it is back. */
@@ -181,7 +170,7 @@ export class Supervisor extends EventEmitter {
     if (names.includes(SELF) || (this.opts.database && names.includes(this.dbName))) {
       throw new Error(`process names "${SELF}" and "${this.dbName}" are reserved`);
     }
-    const bad = names.find((n) => !/^[A-Za-z0-9_.-]+$/.test(n) || n.startsWith('.'));
+    const bad = names.find((n) => !isProcessName(n));
     if (bad !== undefined) throw new Error(`invalid process name ${JSON.stringify(bad)}`);
   }
 
@@ -252,7 +241,7 @@ export class Supervisor extends EventEmitter {
         state: this.dbState,
         restarts: this.dbRestarts,
         startedAt: this.dbStartedAt?.toISOString() ?? null,
-        lastExit: this.dbLastExit ? { ...this.dbLastExit, description: describeDbExit(this.dbLastExit) } : null,
+        lastExit: this.dbLastExit ? { ...this.dbLastExit, description: describeExit(this.dbLastExit) } : null,
       });
     }
     for (const app of this.apps) {
@@ -600,7 +589,7 @@ export class Supervisor extends EventEmitter {
   private onDatabaseExit(info: DatabaseExit): void {
     if (this.shuttingDown || this.dbStopping) return;
     this.dbLastExit = info;
-    this.scheduleDatabaseRestart(`${this.dbName} ${describeDbExit(info)} unexpectedly`, info);
+    this.scheduleDatabaseRestart(`${this.dbName} ${describeExit(info)} unexpectedly`, info);
   }
 
   // One log line per attempt: what happened, and when the next try is.
@@ -726,10 +715,4 @@ function message(err: unknown): string {
 function formatDelay(ms: number): string {
   if (ms < 1000) return `${Math.round(ms)} ms`;
   return `${(ms / 1000).toFixed(ms < 10_000 ? 1 : 0)} s`;
-}
-
-function describeDbExit(info: DatabaseExit): string {
-  if (info.signal) return `killed by ${info.signal}`;
-  if (info.code === null) return 'stopped';
-  return `exited with code ${info.code}`;
 }

@@ -74,12 +74,10 @@ test('up -d: the background supervisor runs without NODE_OPTIONS; its apps get i
   );
   expect(up.stderr).toMatch(/running in the background/);
   expect(up.code).toBe(0);
-  expect(
-    await waitFor(
-      () => existsSync(path.join(dir, 'seen')) && readFileSync(path.join(dir, 'seen'), 'utf8') !== '',
-      10000,
-    ),
-  ).toBe(true);
+  await waitFor(
+    () => existsSync(path.join(dir, 'seen')) && readFileSync(path.join(dir, 'seen'), 'utf8') !== '',
+    'seen',
+  );
   expect(readFileSync(path.join(dir, 'seen'), 'utf8')).toBe('--require /nonexistent/preload.js');
   const app = Number(readFileSync(path.join(dir, 'pid'), 'utf8'));
   const down = await runProcess(CLI, ['down'], { cwd: dir, env });

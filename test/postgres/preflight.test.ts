@@ -94,15 +94,14 @@ test('an init killed half-way leaves no .pgres; the next init removes the leftov
   });
   const exited = new Promise((r) => child.on('exit', r));
   // Wait until initdb has started writing, then kill the whole group like a terminal's Ctrl-C would.
-  const started = await waitFor(
+  await waitFor(
     () => readdirSync(dir).some((n) => n.startsWith('.pgres.partial-') && existsSync(path.join(dir, n, 'global'))),
-    20000,
-    5,
+    'initdb writing',
+    { timeoutMs: 20000, stepMs: 5 },
   );
-  expect(started).toBe(true);
   process.kill(-child.pid!, 'SIGKILL');
   await exited;
-  await waitFor(() => postgresProcessesUnder(dir).length === 0);
+  await waitFor(() => postgresProcessesUnder(dir).length === 0, 'postgres gone');
   expect(existsSync(path.join(dir, '.pgres'))).toBe(false);
   expect(readdirSync(dir).filter((n) => n.startsWith('.pgres.partial-'))).toHaveLength(1);
 

@@ -51,10 +51,10 @@ async function sleepers(): Promise<number> {
 
 test('psql sessions share the server they started; the last one to end stops it', async () => {
   const a = session();
-  expect(await waitFor(async () => (await sleepers()) === 1, 30000, 50)).toBe(true);
+  await waitFor(async () => (await sleepers()) === 1, 'one session', { timeoutMs: 30000, stepMs: 50 });
   const server = postmaster();
   const b = session();
-  expect(await waitFor(async () => (await sleepers()) === 2, 30000, 50)).toBe(true);
+  await waitFor(async () => (await sleepers()) === 2, 'two sessions', { timeoutMs: 30000, stepMs: 50 });
   expect(postmaster()).toBe(server);
 
   await a.release(); // the session that started the server ends first
@@ -64,12 +64,12 @@ test('psql sessions share the server they started; the last one to end stops it'
   expect(postmaster()).toBe(server);
 
   await b.release();
-  expect(await waitFor(() => postgresProcessesUnder(dir).length === 0)).toBe(true);
+  await waitFor(() => postgresProcessesUnder(dir).length === 0, 'postgres gone');
 });
 
 test('a server started by psql and then used by `devenv up` is not stopped when the psql session ends', async () => {
   const a = session();
-  expect(await waitFor(async () => (await sleepers()) === 1, 30000, 50)).toBe(true);
+  await waitFor(async () => (await sleepers()) === 1, 'one session', { timeoutMs: 30000, stepMs: 50 });
   const server = postmaster();
   const up = await devenv(dir, ['up', '-d']);
   expect(up.code).toBe(0);
@@ -77,5 +77,5 @@ test('a server started by psql and then used by `devenv up` is not stopped when 
   expect(postgresProcessesUnder(dir)).toContain(server);
   expect((await devenv(dir, ['psql', '-XAtc', 'select 1'])).stdout.trim()).toBe('1');
   expect((await devenv(dir, ['down'])).code).toBe(0);
-  expect(await waitFor(() => postgresProcessesUnder(dir).length === 0)).toBe(true);
+  await waitFor(() => postgresProcessesUnder(dir).length === 0, 'postgres gone');
 });

@@ -24,9 +24,9 @@ describe('Procfile', () => {
 
   it.each([
     ['web node server.js', 'Procfile:2: expected "name: command", got "web node server.js"'],
-    ['we b: x', 'Procfile:2: invalid process name "we b" (use letters, digits, _ and -)'],
-    ['web.1: x', 'Procfile:2: invalid process name "web.1" (use letters, digits, _ and -)'],
-    [': x', 'Procfile:2: invalid process name "" (use letters, digits, _ and -)'],
+    ['we b: x', 'Procfile:2: invalid process name "we b" (use letters, digits, _ and -, at most 32)'],
+    ['web.1: x', 'Procfile:2: invalid process name "web.1" (use letters, digits, _ and -, at most 32)'],
+    [': x', 'Procfile:2: invalid process name "" (use letters, digits, _ and -, at most 32)'],
     ['web:   ', 'Procfile:2: process "web" has no command'],
     ['ok: again', 'Procfile:2: process "ok" is already defined on line 1'],
   ])('rejects %j naming file and line', (bad, msg) => {

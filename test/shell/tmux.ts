@@ -3,6 +3,8 @@ import { chmodSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, realpathS
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { isZombie } from '../helpers/proc.js';
+import { waitFor } from '../helpers/wait.js';
 
 export const REPO = fileURLToPath(new URL('../..', import.meta.url));
 export const CLI = path.join(REPO, 'bin', 'devenv');
@@ -112,7 +114,7 @@ export class TmuxShell {
       ...argv,
     );
     this.tmux('set-option', '-g', 'history-limit', '100000');
-    await this.waitFor((text) => PROMPT.test(text), 'first prompt');
+    await this.waitPane((text) => PROMPT.test(text), 'first prompt');
     return this.capture();
   }
 
@@ -120,15 +122,16 @@ export class TmuxShell {
     return this.tmux('capture-pane', '-p', '-J', '-S', '-', '-E', '-', '-t', 't');
   }
 
-  private async waitFor(ok: (text: string) => boolean, what: string, timeoutMs = 15000): Promise<string> {
-    const deadline = Date.now() + timeoutMs;
-    for (;;) {
-      const text = this.capture();
+  /** Waits until the pane text satisfies `ok`, and returns that text. */
+  private async waitPane(ok: (text: string) => boolean, what: string, timeoutMs = 15000): Promise<string> {
+    let text = '';
+    const seen = () => {
+      text = this.capture();
       PROMPT.lastIndex = 0;
-      if (ok(text)) return text;
-      if (Date.now() > deadline) throw new Error(`${this.shell}: timed out waiting for ${what}; pane:\n${text}`);
-      await sleep(15);
-    }
+      return ok(text);
+    };
+    await waitFor(seen, `${this.shell}: ${what}`, { timeoutMs, stepMs: 15, detail: () => `pane:\n${text}` });
+    return text;
   }
 
   /**
@@ -143,7 +146,7 @@ export class TmuxShell {
     this.tmux('send-keys', '-t', 't', 'Enter');
     let output = '';
     let status = -1;
-    await this.waitFor((text) => {
+    await this.waitPane((text) => {
       const at = text.lastIndexOf(typed);
       if (at < 0) return false;
       const after = text.slice(at + typed.length);
@@ -170,7 +173,7 @@ export class TmuxShell {
     this.tmux('send-keys', '-t', 't', 'Enter');
     let status = -1;
     let output = '';
-    await this.waitFor((text) => {
+    await this.waitPane((text) => {
       const end = text.lastIndexOf(`\n${mark}END\n`);
       if (end < 0) return false;
       const before = text.slice(0, text.lastIndexOf(`${mark}"END"`));
@@ -209,8 +212,7 @@ export function leftovers(sb: Sandbox, sockets: string[]): number[] {
     try {
       const cmd = readFileSync(`/proc/${name}/cmdline`, 'utf8');
       const environ = readFileSync(`/proc/${name}/environ`, 'utf8');
-      const stat = readFileSync(`/proc/${name}/stat`, 'utf8');
-      if (stat.slice(stat.lastIndexOf(')') + 2).startsWith('Z')) continue;
+      if (isZombie(name)) continue;
       if (environ.includes(`PGRES_TEST_SANDBOX=${sb.dir}\0`) || sockets.some((s) => cmd.includes(s)))
         found.push(Number(name));
     } catch {

@@ -3,7 +3,7 @@ import { parseRestartPolicy, shouldRestart } from '../../src/supervisor/restart-
 
 const ok = { code: 0, signal: null };
 const failed = { code: 1, signal: null };
-const killed = { code: null, signal: 'SIGKILL' };
+const killed = { code: null, signal: 'SIGKILL' as const };
 
 describe('restart policy', () => {
   it.each([

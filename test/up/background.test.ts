@@ -136,7 +136,10 @@ describe('devenv up -d', () => {
     ]);
 
     writeFile(dir, 'devenv.json', config({ env: { BAR: 'b2' } }));
-    await waitFor(async () => (await statusJson(dir)).processes.every((p) => p.name !== 'worker'), 15000, 100);
+    await waitFor(async () => (await statusJson(dir)).processes.every((p) => p.name !== 'worker'), 'worker gone', {
+      timeoutMs: 15000,
+      stepMs: 100,
+    });
     assertGroupGone(worker.pid!);
     expect((await statusJson(dir)).processes.find((p) => p.name === 'web')?.pid).toBe(web.pid);
   });
@@ -174,15 +177,14 @@ describe('devenv up -d', () => {
     const pg = (await statusJson(dir)).server.pid!;
     process.kill(pg, 'SIGKILL');
     await waitLog(dir, 'devenv', /postgres killed by SIGKILL unexpectedly; restarting/);
-    const back = await waitFor(
+    await waitFor(
       async () => {
         const s = await statusJson(dir);
         return s.processes[0]!.state === 'running' && s.server.pid !== null && s.server.pid !== pg;
       },
-      20000,
-      100,
+      'postgres running again',
+      { timeoutMs: 20000, stepMs: 100, detail: () => logText(dir, 'devenv') },
     );
-    expect(back, logText(dir, 'devenv')).toBe(true);
     expect(await psql(dir, 'select count(*) from t')).toBe('100');
   });
 

@@ -57,7 +57,10 @@ describe('devenv up (foreground)', () => {
     for (let round = 0; round < 3; round++) {
       const up = new ForegroundUp(dir);
       // The moment postgres has written its pid file, before devenv has seen it become ready.
-      expect(await waitFor(() => existsSync(path.join(dir, '.pgres', 'postmaster.pid')), 20000, 1)).toBe(true);
+      await waitFor(() => existsSync(path.join(dir, '.pgres', 'postmaster.pid')), 'postmaster.pid', {
+        timeoutMs: 20000,
+        stepMs: 1,
+      });
       up.child.kill('SIGINT');
       expect((await up.closed).code).toBe(0);
       expect(postgresProcessesUnder(dir)).toEqual([]);
