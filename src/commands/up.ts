@@ -12,7 +12,7 @@ import { ensureCluster, preparePostgres } from '../postgres/prepare.js';
 import { PostgresService } from '../postgres/service.js';
 import { LogOutput } from '../supervisor/log-output.js';
 import { clearState, readLiveState, writeState } from '../supervisor/state.js';
-import type { AppSpec, Supervisor } from '../supervisor/supervisor.js';
+import type { Supervisor } from '../supervisor/supervisor.js';
 import { acquireUpLock } from '../supervisor/up-lock.js';
 import { ownNodeEnv } from '../util/node-env.js';
 import { terminalOutput, type Output } from '../util/output.js';
@@ -23,7 +23,7 @@ const SIGNALS = ['SIGINT', 'SIGTERM', 'SIGHUP'] as const;
 const CONFIG_FILES = [CONFIG_FILE, DOTENV_FILE, 'Procfile.dev', 'Procfile'];
 
 /** Each app sees our environment, then .env, then the contract (PGDATA, DATABASE_URL, ...), then its own env. */
-export function appSpecs(project: Project, defs: AppDefinition[]): AppSpec[] {
+export function appSpecs(project: Project, defs: AppDefinition[]): AppDefinition[] {
   const dotenv = readDotenv(project.root);
   return defs.map((d) => ({ ...d, env: { ...process.env, ...dotenv, ...project.env, ...d.env } }));
 }
@@ -219,7 +219,8 @@ async function supervise(
   );
 
   try {
-    await supervisor.start();
+    await supervisor.startDatabase();
+    await supervisor.startApps();
     phase = 'running';
     publish();
     if (reloadAfterStart) void reloads.request();
@@ -263,7 +264,7 @@ function loadForReload(
   current: Project,
   command: string[],
   log: LogOutput,
-): { project: Project; specs: AppSpec[] } | null {
+): { project: Project; specs: AppDefinition[] } | null {
   try {
     const fresh = projectAt(current.root);
     const kept = current.config.postgres;

@@ -181,20 +181,6 @@ export class ManagedProcess extends EventEmitter {
     return this._exited!;
   }
 
-  /**
-   * Send `signal` to the whole group right now, without waiting. For synchronous last-resort paths
-   * such as process.on("exit"), where nothing can be awaited.
-   */
-  signal(signal: NodeJS.Signals): void {
-    if (!this.child?.pid || this._state === 'idle' || this._state === 'exited') return;
-    if (signal === 'SIGKILL' || signal === 'SIGTERM') this.requested = true;
-    try {
-      signalGroup(this.child.pid, signal);
-    } catch {
-      // nothing more we can do from here
-    }
-  }
-
   // The leader died by itself but left members behind (e.g. `server & exit 1`): they would hold
   // ports and overlap the next instance, so they go the same way a stop would.
   private async reapOrphans(pgid: number): Promise<void> {
