@@ -9,7 +9,7 @@ import { inspectDataDir } from '../postgres/cluster.js';
 import { resolveAccount } from '../postgres/privileges.js';
 import { findRunningServer, stopServer } from '../postgres/server.js';
 import { removeSocketDir } from '../postgres/socket-dir.js';
-import { stopSupervisor } from '../supervisor/control.js';
+import { stopSupervisor } from '../up/stop-supervisor.js';
 import { terminalOutput } from '../util/output.js';
 
 async function confirm(question: string): Promise<boolean> {

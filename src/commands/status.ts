@@ -6,7 +6,7 @@ import { openProject } from '../project/project.js';
 import { projectBinaries } from '../postgres/prepare.js';
 import { inspectDataDir } from '../postgres/cluster.js';
 import { findRunningServer } from '../postgres/server.js';
-import { readLiveState, type ProcessStatus } from '../supervisor/state.js';
+import { type PublishedProcess, readLiveState } from '../up/state.js';
 
 /** Bytes on disk under a directory (not following symlinks). */
 function diskUsage(dir: string): number {
@@ -78,7 +78,7 @@ export default async function status(opts: { json?: boolean }): Promise<number> 
     supervisor: supervisor
       ? { pid: supervisor.pid, detached: supervisor.detached, phase: supervisor.phase, startedAt: supervisor.startedAt }
       : null,
-    processes: (supervisor?.processes ?? []) as ProcessStatus[],
+    processes: (supervisor?.processes ?? []) as PublishedProcess[],
   };
   if (opts.json) {
     process.stdout.write(`${JSON.stringify(report, null, 2)}\n`);

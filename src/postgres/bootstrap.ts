@@ -1,6 +1,7 @@
 import path from 'node:path';
 import { UserError } from '../errors.js';
 import { run } from '../util/run.js';
+import { lastLines } from '../util/text.js';
 import type { Binaries } from './binaries.js';
 import { spawnIdentity, type Account } from './privileges.js';
 
@@ -60,9 +61,4 @@ export function cleanEnv(): NodeJS.ProcessEnv {
     if (!/^PG[A-Z]/.test(k) && k !== 'DATABASE_URL' && k !== 'NODE_OPTIONS') env[k] = v;
   }
   return env;
-}
-
-export function lastLines(text: string, n: number): string {
-  const lines = text.trim().split('\n').filter(Boolean);
-  return lines.slice(-n).join(' | ') || '(no output)';
 }

@@ -1,18 +1,18 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { closeSync, mkdirSync, openSync, readFileSync, rmSync, watch, type FSWatcher } from 'node:fs';
+import { closeSync, type FSWatcher, readFileSync, rmSync, watch } from 'node:fs';
 import path from 'node:path';
 import { UserError } from '../errors.js';
+import { openOwnLog, pgresFiles } from '../project/pgres-files.js';
 import type { Project } from '../project/project.js';
 import type { Binaries } from './binaries.js';
-import { cleanEnv, lastLines } from './bootstrap.js';
+import { cleanEnv } from './bootstrap.js';
 import type { ExitStatus } from '../util/exit-status.js';
+import { lastLines } from '../util/text.js';
 import { processGone, waitGone } from '../util/liveness.js';
 import { checkPostmaster, readPostmasterPid } from './postmaster-pid.js';
 import { spawnIdentity, type Account } from './privileges.js';
 import { writeSettings } from './settings.js';
 import { ensureSocketDir } from './socket-dir.js';
-
-export const POSTGRES_LOG = 'postgres.log';
 
 export interface ServerHandle {
   pid: number;
@@ -23,7 +23,7 @@ export interface ServerHandle {
 }
 
 export function serverLogPath(project: Project): string {
-  return path.join(project.paths.logs, POSTGRES_LOG);
+  return pgresFiles(project.paths).serverLog;
 }
 
 /** The pid of a live postmaster of this cluster, verified, or null. Throws if another user's server holds it. */
@@ -81,13 +81,12 @@ export async function startServer(
   }
   writeSettings(paths.settingsConf, paths, project.config.postgres.settings);
   ensureSocketDir(paths, account);
-  mkdirSync(paths.logs, { recursive: true });
   const logFile = serverLogPath(project);
   const tail: string[] = [];
   let fd: number | null = null;
   let child: ChildProcess;
   try {
-    if (opts.output === 'file') fd = openSync(logFile, 'a');
+    if (opts.output === 'file') fd = openOwnLog(logFile);
     child = spawn(path.join(binaries.bindir, 'postgres'), ['-D', paths.pgdata], {
       stdio: ['ignore', fd ?? 'pipe', fd ?? 'pipe'],
       detached: opts.detached ?? false,

@@ -1,6 +1,6 @@
 import type { SettingValue } from '../project/config.js';
 import { PG_PORT, type ProjectPaths } from '../project/paths.js';
-import { writeFileAtomic } from '../util/atomic-write.js';
+import { writeOwnFile } from '../project/pgres-files.js';
 
 /** Line postgresql.conf gets once at init; the included file is ours to rewrite. */
 export const INCLUDE_LINE = "include_if_exists = 'devenv/settings.conf'";
@@ -25,5 +25,5 @@ export function renderSettings(paths: ProjectPaths, settings: Record<string, Set
 
 /** Atomically (re)write the settings file so config edits apply without re-init. */
 export function writeSettings(file: string, paths: ProjectPaths, settings: Record<string, SettingValue>): void {
-  writeFileAtomic(file, renderSettings(paths, settings), { mode: 0o644 });
+  writeOwnFile(file, renderSettings(paths, settings), 0o644);
 }

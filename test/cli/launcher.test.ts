@@ -65,20 +65,18 @@ test('a checkout that was never built says what to do', async () => {
   expect(r.stderr).toMatch(/not built yet .* run `npm install`/);
 });
 
-test('up -d: the background supervisor runs without NODE_OPTIONS; its apps get it back', async () => {
-  const env = baseEnv({ NODE_OPTIONS: '--require /nonexistent/preload.js' });
-  const up = await runProcess(
-    CLI,
-    ['up', '-d', '--', 'sh', '-c', 'echo $$ > pid; printf "%s" "$NODE_OPTIONS" > seen; exec sleep 1000'],
-    { cwd: dir, env },
-  );
+test("up -d: the background supervisor runs without NODE_OPTIONS; its apps get it back, and none of up -d's own variables", async () => {
+  const env = baseEnv({ NODE_OPTIONS: '--require /nonexistent/preload.js', NO_COLOR: undefined });
+  const script =
+    'echo $$ > pid; printf "%s|%s|%s" "$NODE_OPTIONS" "${NO_COLOR-unset}" "${PGRES_UP_DETACHED-unset}" > seen';
+  const up = await runProcess(CLI, ['up', '-d', '--', 'sh', '-c', `${script}; exec sleep 1000`], { cwd: dir, env });
   expect(up.stderr).toMatch(/running in the background/);
   expect(up.code).toBe(0);
   await waitFor(
     () => existsSync(path.join(dir, 'seen')) && readFileSync(path.join(dir, 'seen'), 'utf8') !== '',
     'seen',
   );
-  expect(readFileSync(path.join(dir, 'seen'), 'utf8')).toBe('--require /nonexistent/preload.js');
+  expect(readFileSync(path.join(dir, 'seen'), 'utf8')).toBe('--require /nonexistent/preload.js|unset|unset');
   const app = Number(readFileSync(path.join(dir, 'pid'), 'utf8'));
   const down = await runProcess(CLI, ['down'], { cwd: dir, env });
   expect(down.code).toBe(0);

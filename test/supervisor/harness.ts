@@ -11,7 +11,7 @@ import { LogOutput } from '../../src/supervisor/log-output.js';
 import type { RestartScheduled } from '../../src/supervisor/process-status.js';
 import { Supervisor, type SupervisorOptions } from '../../src/supervisor/supervisor.js';
 import type { ExitStatus } from '../../src/util/exit-status.js';
-import { assertGroupGone, Capture, isAlive, tempDir, waitFor } from './helpers.js';
+import { assertGroupGone, Capture, isAlive, logFilesIn, tempDir, waitFor } from './helpers.js';
 
 /** Stands in for postgres: a real `sleep` in its own group. Records start/stop order. */
 export class FakeDatabase implements DatabaseService {
@@ -92,7 +92,7 @@ export function setup(apps: (dir: string) => AppDefinition[], opts: Partial<Supe
   const order: string[] = [];
   const out = new Capture();
   const db = new FakeDatabase(order);
-  const log = new LogOutput({ out, color: false, logDir: join(dir, '.pgres/logs') });
+  const log = new LogOutput({ out, color: false, logFile: logFilesIn(join(dir, '.pgres/logs')) });
   const sup = new Supervisor({
     root: dir,
     database: db,

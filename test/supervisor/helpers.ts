@@ -1,6 +1,6 @@
 // Test helpers. Deliberately independent of src/supervisor/process-group.ts: the proof that a
 // process group is gone must not trust the code under test.
-import { mkdtempSync, readdirSync, realpathSync, rmSync } from 'node:fs';
+import { createWriteStream, mkdirSync, mkdtempSync, readdirSync, realpathSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createServer } from 'node:net';
@@ -61,6 +61,12 @@ export { waitFor } from '../helpers/wait.js';
 export function tempDir(prefix = 'devenv-sup-'): { dir: string; cleanup: () => void } {
   const dir = realpathSync(mkdtempSync(join(tmpdir(), prefix)));
   return { dir, cleanup: () => rmSync(dir, { recursive: true, force: true }) };
+}
+
+/** LogOutput's per-process files as `devenv up` has them: `<dir>/<name>.log`, appended to. */
+export function logFilesIn(dir: string): (name: string) => Writable {
+  mkdirSync(dir, { recursive: true });
+  return (name) => createWriteStream(join(dir, `${name}.log`), { flags: 'a' });
 }
 
 /** A Writable that keeps what was written, for LogOutput. */

@@ -1,25 +1,20 @@
 // App process groups left by a `devenv up` that was killed.
-import { readFileSync } from 'node:fs';
-import path from 'node:path';
-import type { Project } from '../project/project.js';
-import { writeFileAtomic } from '../util/atomic-write.js';
-import { readProcStat } from '../util/proc-stat.js';
-import { groupAlive, signalGroup, waitGroupGone } from './process-group.js';
-
+//
 // Apps run in their own process groups (so a stop reaches grandchildren), which also means they
 // outlive a supervisor killed with SIGKILL and keep holding their ports. We record each group's
 // leader with its kernel start time, and the next `up` stops those that are provably the same
 // processes (a recycled pid has another start time).
+import { readFileSync } from 'node:fs';
+import { pgresFiles, writeOwnFile } from '../project/pgres-files.js';
+import type { Project } from '../project/project.js';
+import { groupAlive, signalGroup, waitGroupGone } from '../supervisor/process-group.js';
+import { readProcStat } from '../util/proc-stat.js';
 
 interface AppGroup {
   name: string;
   pgid: number;
   /** /proc/<pid>/stat field 22 (start time in clock ticks since boot). */
   start: string;
-}
-
-function appGroupsFile(project: Project): string {
-  return path.join(project.paths.state, 'app-groups.json');
 }
 
 function startTime(pid: number): string | null {
@@ -37,9 +32,8 @@ export function writeAppGroups(project: Project, groups: { name: string; pgid: n
   const text = `${JSON.stringify(list)}\n`;
   if (text === lastGroups) return;
   lastGroups = text;
-  const file = appGroupsFile(project);
   try {
-    writeFileAtomic(file, text, { mkdir: true });
+    writeOwnFile(pgresFiles(project.paths).appGroups, text);
   } catch {
     // best effort: only used to clean up after a killed supervisor
   }
@@ -49,7 +43,7 @@ export function writeAppGroups(project: Project, groups: { name: string; pgid: n
 export async function reapLeftoverApps(project: Project, say: (line: string) => void): Promise<void> {
   let groups: AppGroup[];
   try {
-    groups = JSON.parse(readFileSync(appGroupsFile(project), 'utf8')) as AppGroup[];
+    groups = JSON.parse(readFileSync(pgresFiles(project.paths).appGroups, 'utf8')) as AppGroup[];
   } catch {
     return;
   }

@@ -1,6 +1,7 @@
+// Stopping a running `devenv up` from another devenv command (down, reset).
 import type { Project } from '../project/project.js';
 import { waitGone } from '../util/liveness.js';
-import { reapLeftoverApps } from './app-groups.js';
+import { reapLeftoverApps } from './leftover-apps.js';
 import { readLiveState } from './state.js';
 
 function killGroup(pid: number | null, signal: NodeJS.Signals): void {
