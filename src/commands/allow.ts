@@ -2,8 +2,9 @@ import path from 'node:path';
 import { UserError } from '../errors.js';
 import { DOTENV_FILE, readDotenvFile } from '../project/dotenv-file.js';
 import { requireProjectRoot } from '../project/root.js';
-import { dotenvKeyNotes, sortDotenvKeys } from '../shell/env-diff.js';
+import { dotenvKeyNotes, sortDotenvKeys } from '../shell/env-plan.js';
 import { canonicalRoot, writeTrust } from '../shell/trust.js';
+import { stdout } from '../util/terminal.js';
 
 /** `devenv allow`: trust this project's .env exactly as it is now. */
 export default async function allow(): Promise<void> {
@@ -14,8 +15,8 @@ export default async function allow(): Promise<void> {
   writeTrust(root, bytes, values);
   const sorted = sortDotenvKeys(values);
   const n = sorted.accepted.length;
-  process.stdout.write(
+  stdout.write(
     `devenv: allowed ${file} (${n} key${n === 1 ? '' : 's'}); editing it blocks it again until the next \`devenv allow\`\n`,
   );
-  for (const note of dotenvKeyNotes({ ...sorted, shadowed: [] })) process.stdout.write(`${note}\n`);
+  for (const note of dotenvKeyNotes({ ...sorted, shadowed: [] })) stdout.write(`${note}\n`);
 }

@@ -1,6 +1,7 @@
 import { UserError } from '../errors.js';
 import { openProject } from '../project/project.js';
 import { SHELLS } from '../shell/registry.js';
+import { stdout } from '../util/terminal.js';
 
 const FORMATS = [...Object.keys(SHELLS), 'json'];
 
@@ -17,6 +18,6 @@ export default async function env(opts: { shell: string }): Promise<number> {
     throw new UserError(`unknown shell "${opts.shell}"; use one of: ${FORMATS.join(', ')}`);
   }
   const project = openProject(process.cwd());
-  process.stdout.write(renderEnv(project.env, opts.shell));
+  stdout.write(renderEnv(project.env, opts.shell));
   return 0;
 }

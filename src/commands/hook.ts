@@ -1,7 +1,8 @@
 import { readFileSync, realpathSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { hookCacheDir } from '../shell/dirs.js';
+import { hookCacheDir } from '../shell/hook-cache.js';
 import { shellByName } from '../shell/registry.js';
+import { stdout } from '../util/terminal.js';
 
 const PACKAGE_ROOT = new URL('../../', import.meta.url);
 
@@ -18,5 +19,5 @@ export default async function hook(shellName: string): Promise<void> {
   const text = source.replace(/'@PGRES_([A-Z]+)@'/g, (whole, name: string) =>
     Object.hasOwn(pinned, name) ? shell.quote(pinned[name]) : whole,
   );
-  process.stdout.write(text);
+  stdout.write(text);
 }

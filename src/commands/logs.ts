@@ -4,6 +4,7 @@ import { UserError } from '../errors.js';
 import { pgresFiles } from '../project/pgres-files.js';
 import { openProject } from '../project/project.js';
 import { FileTail } from '../util/tail-file.js';
+import { stderr, stdout } from '../util/terminal.js';
 
 /** Process logs in `dir`; not the background supervisor's own output (it repeats every other log). */
 function logNames(dir: string, upLog: string): string[] {
@@ -57,13 +58,13 @@ export default async function logs(
     );
   }
   if (names.length === 0) {
-    process.stderr.write(`no logs yet in ${dir}; they appear once \`devenv up\` has run\n`);
+    stderr.write(`no logs yet in ${dir}; they appear once \`devenv up\` has run\n`);
     return 0;
   }
   const width = Math.max(...names.map((x) => x.length));
   // A single named log prints raw lines; several get the same prefixes as `devenv up`.
   const show = (who: string, line: string) =>
-    process.stdout.write(names.length > 1 ? `${who.padEnd(width)} | ${line}\n` : `${line}\n`);
+    stdout.write(names.length > 1 ? `${who.padEnd(width)} | ${line}\n` : `${line}\n`);
   const file = (who: string) => (who === 'up' ? files.upLog : files.processLog(who));
   for (const who of names) for (const line of tailLines(file(who), n)) show(who, line);
   if (!opts.follow) return 0;

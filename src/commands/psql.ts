@@ -4,7 +4,7 @@ import { ensureCluster, ensureServer, preparePostgres } from '../postgres/prepar
 import { joinSessions, leaveSessions, markSessionServer } from '../postgres/session-server.js';
 import { openProject } from '../project/project.js';
 import { terminalOutput } from '../util/output.js';
-import { runForeground } from './exec.js';
+import { runForeground } from '../util/foreground.js';
 
 /**
  * psql into the project database. Uses a running server (e.g. from `devenv up`); otherwise

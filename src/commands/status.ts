@@ -7,6 +7,7 @@ import { projectBinaries } from '../postgres/prepare.js';
 import { inspectDataDir } from '../postgres/cluster.js';
 import { findRunningServer } from '../postgres/server.js';
 import { type PublishedProcess, readLiveState } from '../up/state.js';
+import { stdout } from '../util/terminal.js';
 
 /** Bytes on disk under a directory (not following symlinks). */
 function diskUsage(dir: string): number {
@@ -81,10 +82,10 @@ export default async function status(opts: { json?: boolean }): Promise<number> 
     processes: (supervisor?.processes ?? []) as PublishedProcess[],
   };
   if (opts.json) {
-    process.stdout.write(`${JSON.stringify(report, null, 2)}\n`);
+    stdout.write(`${JSON.stringify(report, null, 2)}\n`);
     return 0;
   }
-  const row = (k: string, v: string) => process.stdout.write(`${kleur.dim(k.padEnd(12))}${v}\n`);
+  const row = (k: string, v: string) => stdout.write(`${kleur.dim(k.padEnd(12))}${v}\n`);
   row('project', project.root);
   row(
     'cluster',

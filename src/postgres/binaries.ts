@@ -13,7 +13,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { UserError } from '../errors.js';
 import { writeFileAtomic } from '../util/atomic-write.js';
-import { cacheDir } from '../util/dirs.js';
+import { cacheDir } from '../util/user-dirs.js';
 
 export interface Binaries {
   bindir: string;

@@ -20,7 +20,7 @@ import { removeOrphanDirs } from '../util/orphan-dirs.js';
 import type { Binaries } from './binaries.js';
 import { chownTree, checkReachable, type Account } from './privileges.js';
 import { INCLUDE_LINE, writeSettings } from './settings.js';
-import { createDatabase, initdb, INITDB_FLAGS } from './bootstrap.js';
+import { createDatabase, initdb, INITDB_FLAGS } from './initdb.js';
 import { claimSpare, scheduleRefill, sparesDir } from './spares.js';
 import { restoreTemplate, saveTemplate, templateDir } from './template.js';
 

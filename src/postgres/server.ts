@@ -5,7 +5,7 @@ import { UserError } from '../errors.js';
 import { openOwnLog, pgresFiles } from '../project/pgres-files.js';
 import type { Project } from '../project/project.js';
 import type { Binaries } from './binaries.js';
-import { cleanEnv } from './bootstrap.js';
+import { cleanEnv } from './child-env.js';
 import type { ExitStatus } from '../util/exit-status.js';
 import { lastLines } from '../util/text.js';
 import { processGone, waitGone } from '../util/liveness.js';

@@ -20,7 +20,7 @@ import { ownNodeEnv } from '../util/node-env.js';
 import { removeOrphanDirs } from '../util/orphan-dirs.js';
 import { tryLock } from '../util/pid-lock.js';
 import { run } from '../util/run.js';
-import { createDatabase, initdb, INITDB_FLAGS } from './bootstrap.js';
+import { createDatabase, initdb, INITDB_FLAGS } from './initdb.js';
 import type { Binaries } from './binaries.js';
 import { checkReachable, type Account } from './privileges.js';
 import { restoreTemplate, saveTemplate, templateDir } from './template.js';

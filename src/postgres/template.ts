@@ -1,6 +1,6 @@
 import { existsSync, mkdirSync, renameSync, rmSync } from 'node:fs';
 import path from 'node:path';
-import { cacheDir } from '../util/dirs.js';
+import { cacheDir } from '../util/user-dirs.js';
 import { run } from '../util/run.js';
 import { shortHash } from '../project/paths.js';
 import type { Binaries } from './binaries.js';

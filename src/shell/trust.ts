@@ -3,7 +3,7 @@ import { mkdirSync, readFileSync, realpathSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import { errnoCode } from '../errors.js';
 import { writeFileAtomic } from '../util/atomic-write.js';
-import { userDataDir } from './dirs.js';
+import { userDataDir } from '../util/user-dirs.js';
 
 /**
  * The trust store: one small file per project in the user's data dir, binding the project's real path

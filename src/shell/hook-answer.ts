@@ -8,8 +8,8 @@ import { projectEnvironment } from '../project/environment.js';
 import { projectPaths } from '../project/paths.js';
 import { writeFileAtomic } from '../util/atomic-write.js';
 import { CONFIG_FILE, DATA_DIR } from '../project/root.js';
-import { projectHookDir } from './dirs.js';
-import { planEnvironment, type DotenvState } from './env-diff.js';
+import { projectHookDir } from './hook-cache.js';
+import { planEnvironment, type DotenvState } from './env-plan.js';
 import type { HookData, Shell } from './shell.js';
 import { canonicalRoot, checkTrust, trustFile } from './trust.js';
 

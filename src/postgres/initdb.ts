@@ -1,8 +1,10 @@
+// Making a cluster's files, before any server runs: initdb, then the project database in single-user mode.
 import path from 'node:path';
 import { UserError } from '../errors.js';
 import { run } from '../util/run.js';
 import { lastLines } from '../util/text.js';
 import type { Binaries } from './binaries.js';
+import { cleanEnv } from './child-env.js';
 import { spawnIdentity, type Account } from './privileges.js';
 
 /** How every cluster (and template) is made: socket trust only, TCP rejected, small WAL segments. */
@@ -52,13 +54,4 @@ export async function createDatabase(
   if (r.code !== 0 || /\bERROR:|FATAL:/.test(r.stderr)) {
     throw new UserError(`creating database "${database}" failed: ${lastLines(r.stderr, 3)}`);
   }
-}
-
-/** Our environment minus PG* variables that would steer initdb/postgres elsewhere. */
-export function cleanEnv(): NodeJS.ProcessEnv {
-  const env: NodeJS.ProcessEnv = {};
-  for (const [k, v] of Object.entries(process.env)) {
-    if (!/^PG[A-Z]/.test(k) && k !== 'DATABASE_URL' && k !== 'NODE_OPTIONS') env[k] = v;
-  }
-  return env;
 }
