@@ -1,5 +1,4 @@
 // Foreman Procfile / Procfile.dev: "name: command" per line, # comments, blank lines.
-import { readFile } from 'node:fs/promises';
 import { isProcessName, PROCESS_NAME_RULE } from '../app-definition.js';
 import { UserError } from '../errors.js';
 
@@ -47,8 +46,4 @@ export function parseProcfile(text: string, file = 'Procfile'): ProcfileEntry[] 
     entries.push({ name, command, line });
   });
   return entries;
-}
-
-export async function readProcfile(path: string): Promise<ProcfileEntry[]> {
-  return parseProcfile(await readFile(path, 'utf8'), path);
 }

@@ -215,7 +215,7 @@ export class AppRunner {
       return;
     }
     const policy = this.spec.restart ?? 'on-failure';
-    if (!shouldRestart(policy, info, false)) {
+    if (!shouldRestart(policy, info)) {
       this.state = isFailure(info) ? 'crashed' : 'exited';
       this.ctx.say(`${name} ${info.description}; not restarting (restart: ${policy})`);
       return;

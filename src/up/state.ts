@@ -22,11 +22,11 @@ export interface SupervisorState {
   processes: PublishedProcess[];
 }
 
-export function writeState(project: Project, state: SupervisorState): void {
+function writeState(project: Project, state: SupervisorState): void {
   writeOwnFile(pgresFiles(project.paths).supervisorState, `${JSON.stringify(state, null, 2)}\n`);
 }
 
-export function clearState(project: Project): void {
+function clearState(project: Project): void {
   removeOwnFile(pgresFiles(project.paths).supervisorState);
 }
 

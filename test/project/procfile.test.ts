@@ -1,8 +1,5 @@
-import { writeFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { parseProcfile, ProcfileError, readProcfile } from '../../src/project/procfile.js';
-import { tempDir } from '../supervisor/helpers.js';
+import { parseProcfile, ProcfileError } from '../../src/project/procfile.js';
 
 describe('Procfile', () => {
   it('parses entries, skipping comments and blank lines, keeping the command verbatim', () => {
@@ -41,17 +38,8 @@ describe('Procfile', () => {
     expect((err as ProcfileError).line).toBe(2);
   });
 
-  it('reads a file and names it in errors', async () => {
-    const { dir, cleanup } = tempDir();
-    try {
-      const file = join(dir, 'Procfile');
-      writeFileSync(file, '\uFEFFweb: echo hi\n');
-      expect(await readProcfile(file)).toEqual([{ name: 'web', command: 'echo hi', line: 1 }]);
-      writeFileSync(file, 'web: echo hi\n\nbroken\n');
-      await expect(readProcfile(file)).rejects.toThrow(`${file}:3: expected "name: command", got "broken"`);
-    } finally {
-      cleanup();
-    }
+  it('ignores a byte-order mark an editor put first', () => {
+    expect(parseProcfile('\uFEFFweb: echo hi\n')).toEqual([{ name: 'web', command: 'echo hi', line: 1 }]);
   });
 
   it('an empty Procfile has no processes', () => {

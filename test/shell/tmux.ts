@@ -1,19 +1,15 @@
-import { execFileSync, spawnSync } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import { chmodSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, realpathSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { isZombie } from '../helpers/proc.js';
+import { which } from '../helpers/tools.js';
 import { waitFor } from '../helpers/wait.js';
 
 export const REPO = fileURLToPath(new URL('../..', import.meta.url));
 export const CLI = path.join(REPO, 'bin', 'devenv');
 export type ShellName = 'bash' | 'zsh' | 'fish';
-
-export function which(cmd: string): string | null {
-  const r = spawnSync('sh', ['-c', `command -v ${cmd}`], { encoding: 'utf8' });
-  return r.status === 0 ? r.stdout.trim() : null;
-}
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
