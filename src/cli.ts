@@ -19,6 +19,7 @@ function lazy(load: () => Promise<CommandModule>) {
   };
 }
 
+// Long on purpose: one declaration per command, in the order `--help` lists them (a list, not logic).
 export function buildProgram(): Command {
   const { Command } = commander();
   const program = new Command('devenv')

@@ -2,7 +2,7 @@ import { lstatSync, readdirSync } from 'node:fs';
 import path from 'node:path';
 import kleur from 'kleur';
 import { UserError } from '../errors.js';
-import { openProject } from '../project/project.js';
+import { openProject, type Project } from '../project/project.js';
 import { projectBinaries } from '../postgres/prepare.js';
 import { inspectDataDir } from '../postgres/cluster.js';
 import { findRunningServer } from '../postgres/server.js';
@@ -48,8 +48,16 @@ function uptime(startedAt: string | null): string {
       : `${Math.floor(s / 3600)}h${Math.floor((s % 3600) / 60)}m`;
 }
 
+type Report = ReturnType<typeof gather>;
+
 export default async function status(opts: { json?: boolean }): Promise<number> {
   const project = openProject(process.cwd());
+  const report = gather(project);
+  stdout.write(opts.json ? `${JSON.stringify(report, null, 2)}\n` : render(report, project.paths.socketDirIsShort));
+  return 0;
+}
+
+function gather(project: Project) {
   const state = inspectDataDir(project);
   const initialised = state.state === 'ready';
   let binaries: { bindir: string; version: string; source: string } | null = null;
@@ -62,7 +70,7 @@ export default async function status(opts: { json?: boolean }): Promise<number> 
   }
   const serverPid = initialised ? findRunningServer(project) : null;
   const supervisor = initialised ? readLiveState(project) : null;
-  const report = {
+  return {
     project: project.root,
     initialised,
     dataDir: project.paths.pgdata,
@@ -81,40 +89,30 @@ export default async function status(opts: { json?: boolean }): Promise<number> 
       : null,
     processes: (supervisor?.processes ?? []) as PublishedProcess[],
   };
-  if (opts.json) {
-    stdout.write(`${JSON.stringify(report, null, 2)}\n`);
-    return 0;
-  }
-  const row = (k: string, v: string) => stdout.write(`${kleur.dim(k.padEnd(12))}${v}\n`);
-  row('project', project.root);
+}
+
+function render(r: Report, shortSocketDir: boolean): string {
+  const rows: string[] = [];
+  const row = (k: string, v: string) => rows.push(`${kleur.dim(k.padEnd(12))}${v}\n`);
+  row('project', r.project);
   row(
     'cluster',
-    initialised
-      ? `PostgreSQL ${report.clusterVersion} in ${project.paths.pgdata} (${mib(report.dataSizeBytes)})`
+    r.initialised
+      ? `PostgreSQL ${r.clusterVersion} in ${r.dataDir} (${mib(r.dataSizeBytes)})`
       : 'not initialised (run `devenv init` or `devenv up`)',
   );
-  row(
-    'binaries',
-    binaries ? `${binaries.version} ${binaries.bindir} (${binaries.source})` : kleur.red(binariesError ?? 'none'),
-  );
-  row('server', serverPid ? kleur.green(`running (pid ${serverPid})`) : 'stopped');
-  row(
-    'socket',
-    project.paths.socketDir +
-      (project.paths.socketDirIsShort ? ' (short path: project path too long for a socket)' : ''),
-  );
-  row('database', `${project.database} (user ${project.superuser})`);
-  if (supervisor) {
-    row(
-      'up',
-      `pid ${supervisor.pid}${supervisor.detached ? ' (background)' : ''}, ${supervisor.phase}, since ${uptime(supervisor.startedAt)}`,
-    );
-    for (const p of report.processes) {
-      row(
-        `  ${p.name}`,
-        `${p.state}${p.pid ? ` pid ${p.pid}` : ''}, restarts ${p.restarts}, uptime ${uptime(p.startedAt)}`,
-      );
+  const b = r.binaries;
+  row('binaries', b ? `${b.version} ${b.bindir} (${b.source})` : kleur.red(r.binariesError ?? 'none'));
+  row('server', r.server.pid ? kleur.green(`running (pid ${r.server.pid})`) : 'stopped');
+  row('socket', r.socketDir + (shortSocketDir ? ' (short path: project path too long for a socket)' : ''));
+  row('database', `${r.database} (user ${r.user})`);
+  const up = r.supervisor;
+  if (up) {
+    row('up', `pid ${up.pid}${up.detached ? ' (background)' : ''}, ${up.phase}, since ${uptime(up.startedAt)}`);
+    for (const p of r.processes) {
+      const pid = p.pid ? ` pid ${p.pid}` : '';
+      row(`  ${p.name}`, `${p.state}${pid}, restarts ${p.restarts}, uptime ${uptime(p.startedAt)}`);
     }
   }
-  return 0;
+  return rows.join('');
 }

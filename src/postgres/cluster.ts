@@ -126,6 +126,16 @@ export interface InitResult {
   via?: 'spare' | 'template' | 'initdb';
 }
 
+type InitHooks = { notice: (line: string) => void; step?: (what: string) => void };
+
+/** What every step of an init works with. */
+interface InitJob {
+  project: Project;
+  binaries: Binaries;
+  account: Account | null;
+  hooks: InitHooks;
+}
+
 /**
  * Build the cluster in a private `.pgres.partial-<pid>-*` dir and rename it to
  * .pgres when complete: an interrupted init never leaves a half-made .pgres,
@@ -135,9 +145,9 @@ export async function createCluster(
   project: Project,
   binaries: Binaries,
   account: Account | null,
-  hooks: { notice: (line: string) => void; step?: (what: string) => void },
+  hooks: InitHooks,
 ): Promise<InitResult> {
-  const { root, pgdata } = project.paths;
+  const { root } = project.paths;
   // Build dirs of inits that were killed: ours by their name.
   for (const name of removeOrphanDirs(root, PARTIAL_PREFIX))
     hooks.notice(`removed a half-made cluster left by an interrupted init (${name})`);
@@ -149,56 +159,13 @@ export async function createCluster(
   const template = templateDir(binaries, project.superuser, INITDB_FLAGS);
   const spares = sparesDir(template);
   // A spare is a finished copy with our database in it: renaming it in costs no copying at all.
-  let via: InitResult['via'] = spares && claimSpare(spares, project.database, partial) ? 'spare' : 'template';
-  if (via !== 'spare') mkdirSync(partial, { mode: 0o700 });
+  const spare = spares !== null && claimSpare(spares, project.database, partial);
+  if (!spare) mkdirSync(partial, { mode: 0o700 });
+  const job: InitJob = { project, binaries, account, hooks };
   try {
-    if (via !== 'spare') {
-      if (account) chownSync(partial, account.uid, account.gid);
-      if (!(await restoreTemplate(template, partial))) {
-        via = 'initdb';
-        hooks.step?.(`running initdb (PostgreSQL ${binaries.version})`);
-        await initdb(binaries, partial, project.superuser, account);
-        // Without spares nothing refills the cache in the background: save the template now.
-        if (!spares) await saveTemplate(template, partial);
-      }
-    }
-    // cp -a of the template's top dir brings its owner and mode along: reset them.
-    if (account) chownSync(partial, account.uid, account.gid);
-    chmodSync(partial, 0o700);
-    appendFileSync(
-      path.join(partial, 'postgresql.conf'),
-      `\n# devenv: socket-only settings, rewritten at every start\n${INCLUDE_LINE}\n`,
-    );
-    const own = path.join(partial, 'devenv');
-    mkdirSync(path.join(own, 'logs'), { recursive: true });
-    mkdirSync(path.join(own, 'state'), { recursive: true });
-    writeSettings(path.join(own, 'settings.conf'), project.paths, project.config.postgres.settings);
-    if (via !== 'spare') {
-      hooks.step?.(`creating database "${project.database}"`);
-      await createDatabase(binaries, partial, project.database, account);
-    }
-    const info: ClusterInfo = {
-      format: 1,
-      major: binaries.major,
-      version: binaries.version,
-      bindir: binaries.bindir,
-      source: binaries.source,
-      superuser: project.superuser,
-      database: project.database,
-      createdAt: new Date().toISOString(),
-    };
-    writeFileSync(path.join(own, 'cluster.json'), `${JSON.stringify(info, null, 2)}\n`);
-    try {
-      // rename(2) replaces an empty dir and fails on a non-empty one: the first complete cluster wins.
-      renameSync(partial, pgdata);
-    } catch (err) {
-      const code = errnoCode(err);
-      if ((code === 'ENOTEMPTY' || code === 'EEXIST') && existsSync(project.paths.marker)) {
-        rmSync(partial, { recursive: true, force: true });
-        return { created: false };
-      }
-      throw err;
-    }
+    const via = spare ? 'spare' : await fillFromTemplate(job, partial, template, spares !== null);
+    await makeItOurs(job, partial, via);
+    if (!publish(partial, project)) return { created: false };
     // Make the next init fast: refill the template and the spare in the background.
     if (spares) {
       scheduleRefill({
@@ -212,6 +179,72 @@ export async function createCluster(
     return { created: true, via };
   } catch (err) {
     rmSync(partial, { recursive: true, force: true });
+    throw err;
+  }
+}
+
+/** The pristine files: a copy of the cached template, or initdb when there is none yet. */
+async function fillFromTemplate(
+  { project, binaries, account, hooks }: InitJob,
+  partial: string,
+  template: string | null,
+  refilled: boolean,
+): Promise<'template' | 'initdb'> {
+  if (account) chownSync(partial, account.uid, account.gid);
+  if (await restoreTemplate(template, partial)) return 'template';
+  hooks.step?.(`running initdb (PostgreSQL ${binaries.version})`);
+  await initdb(binaries, partial, project.superuser, account);
+  // Without spares nothing refills the cache in the background: save the template now.
+  if (!refilled) await saveTemplate(template, partial);
+  return 'initdb';
+}
+
+/** Our settings include, our own dirs, the project database, and last the marker that says "complete". */
+async function makeItOurs(
+  { project, binaries, account, hooks }: InitJob,
+  partial: string,
+  via: InitResult['via'],
+): Promise<void> {
+  // cp -a of the template's top dir brings its owner and mode along: reset them.
+  if (account) chownSync(partial, account.uid, account.gid);
+  chmodSync(partial, 0o700);
+  appendFileSync(
+    path.join(partial, 'postgresql.conf'),
+    `\n# devenv: socket-only settings, rewritten at every start\n${INCLUDE_LINE}\n`,
+  );
+  const own = path.join(partial, 'devenv');
+  mkdirSync(path.join(own, 'logs'), { recursive: true });
+  mkdirSync(path.join(own, 'state'), { recursive: true });
+  writeSettings(path.join(own, 'settings.conf'), project.paths, project.config.postgres.settings);
+  if (via !== 'spare') {
+    hooks.step?.(`creating database "${project.database}"`);
+    await createDatabase(binaries, partial, project.database, account);
+  }
+  const info: ClusterInfo = {
+    format: 1,
+    major: binaries.major,
+    version: binaries.version,
+    bindir: binaries.bindir,
+    source: binaries.source,
+    superuser: project.superuser,
+    database: project.database,
+    createdAt: new Date().toISOString(),
+  };
+  writeFileSync(path.join(own, 'cluster.json'), `${JSON.stringify(info, null, 2)}\n`);
+}
+
+/** Rename the complete cluster to .pgres. False: a concurrent init won, and our copy is gone. */
+function publish(partial: string, project: Project): boolean {
+  try {
+    // rename(2) replaces an empty dir and fails on a non-empty one: the first complete cluster wins.
+    renameSync(partial, project.paths.pgdata);
+    return true;
+  } catch (err) {
+    const code = errnoCode(err);
+    if ((code === 'ENOTEMPTY' || code === 'EEXIST') && existsSync(project.paths.marker)) {
+      rmSync(partial, { recursive: true, force: true });
+      return false;
+    }
     throw err;
   }
 }

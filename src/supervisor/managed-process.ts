@@ -125,9 +125,14 @@ export class ManagedProcess extends EventEmitter {
     });
     this._startedAt = new Date();
     this._state = 'running';
+    this._exited = this.groupExit(child);
+  }
+
+  /** Settles once the leader has exited and the whole group is gone: only then is the exit reported. */
+  private groupExit(child: ChildProcess): Promise<ExitInfo> {
     const pgid = child.pid!;
     const startedMs = Date.now();
-    this._exited = new Promise<ExitInfo>((resolve) => {
+    return new Promise<ExitInfo>((resolve) => {
       child.once('exit', (code, signal) => {
         void (async () => {
           try {
