@@ -8,13 +8,13 @@ const requireCjs = createRequire(import.meta.url);
 const commander = (): typeof import('commander') => requireCjs('commander');
 
 /** Each command lives in its own module, loaded only when that command runs (keeps --help and env fast). */
-type CommandModule = { default: (...args: any[]) => Promise<number | void> };
+type CommandModule = { default: (...args: never[]) => Promise<unknown> };
 
 function lazy(load: () => Promise<CommandModule>) {
   return async (...args: unknown[]) => {
     const mod = await load();
     // commander passes (...positionals, options, command); hand the command module all but the Command.
-    const code = await mod.default(...args.slice(0, -1));
+    const code = await mod.default(...(args.slice(0, -1) as never[]));
     if (typeof code === 'number') process.exitCode = code;
   };
 }
@@ -125,7 +125,7 @@ export function buildProgram(): Command {
  * commander when their arguments are plain: loading and building the program costs ~15 ms of a
  * ~35 ms start. Anything else (help, other options) goes through commander exactly as before.
  */
-function fastPath(args: string[]): (() => Promise<number | void>) | null {
+function fastPath(args: string[]): (() => Promise<unknown>) | null {
   const plain = (a: string | undefined) => a !== undefined && a !== '' && !a.startsWith('-');
   if (args[0] === 'hook-env' && args.length === 4 && args.slice(1).every(plain)) {
     return async () => (await import('./commands/hook-env.js')).default(args[1], args[2], args[3]);

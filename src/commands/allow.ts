@@ -16,7 +16,8 @@ export default async function allow(): Promise<void> {
   const sorted = sortDotenvKeys(values);
   const n = sorted.accepted.length;
   stdout.write(
-    `devenv: allowed ${file} (${n} key${n === 1 ? '' : 's'}); editing it blocks it again until the next \`devenv allow\`\n`,
+    `devenv: allowed ${file} (${n} key${n === 1 ? '' : 's'}); ` +
+      'editing it blocks it again until the next `devenv allow`\n',
   );
   for (const note of dotenvKeyNotes({ ...sorted, shadowed: [] })) stdout.write(`${note}\n`);
 }

@@ -1,5 +1,5 @@
-import { openProject } from '../project/project.js';
 import { findRunningServer, stopServer } from '../postgres/server.js';
+import { openProject } from '../project/project.js';
 import { stopSupervisor } from '../up/stop-supervisor.js';
 import { terminalOutput } from '../util/output.js';
 

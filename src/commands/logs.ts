@@ -53,9 +53,8 @@ export default async function logs(
   const known = logNames(dir, files.upLog);
   const names = name ? [name] : known;
   if (name && !known.includes(name) && !(name === 'up' && existsSync(files.upLog))) {
-    throw new UserError(
-      `no log for "${name}" in ${dir}${known.length ? ` (there are: ${known.join(', ')})` : ' (nothing has run yet: `devenv up`)'}`,
-    );
+    const there = known.length ? ` (there are: ${known.join(', ')})` : ' (nothing has run yet: `devenv up`)';
+    throw new UserError(`no log for "${name}" in ${dir}${there}`);
   }
   if (names.length === 0) {
     stderr.write(`no logs yet in ${dir}; they appear once \`devenv up\` has run\n`);

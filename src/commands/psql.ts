@@ -3,8 +3,8 @@ import { findPsql } from '../postgres/binaries.js';
 import { ensureCluster, ensureServer, preparePostgres } from '../postgres/prepare.js';
 import { joinSessions, leaveSessions, markSessionServer } from '../postgres/session-server.js';
 import { openProject } from '../project/project.js';
-import { terminalOutput } from '../util/output.js';
 import { runForeground } from '../util/foreground.js';
+import { terminalOutput } from '../util/output.js';
 
 /**
  * psql into the project database. Uses a running server (e.g. from `devenv up`); otherwise
@@ -17,7 +17,8 @@ export default async function psql(args: string[]): Promise<number> {
   const client = findPsql(pg.binaries.bindir);
   if (!client) {
     throw new UserError(
-      'psql (the PostgreSQL client) is not installed; install it (apt-get install postgresql-client / brew install libpq) and run again',
+      'psql (the PostgreSQL client) is not installed; ' +
+        'install it (apt-get install postgresql-client / brew install libpq) and run again',
     );
   }
   await ensureCluster(pg, out);

@@ -2,13 +2,13 @@ import { lstatSync, renameSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import { createInterface } from 'node:readline/promises';
 import kleur from 'kleur';
-import { UserError, errnoCode } from '../errors.js';
-import { PARTIAL_PREFIX } from '../project/paths.js';
-import { openProject, type Project } from '../project/project.js';
+import { errnoCode, UserError } from '../errors.js';
 import { inspectDataDir } from '../postgres/cluster.js';
 import { resolveAccount } from '../postgres/privileges.js';
 import { findRunningServer, stopServer } from '../postgres/server.js';
 import { removeSocketDir } from '../postgres/socket-dir.js';
+import { PARTIAL_PREFIX } from '../project/paths.js';
+import { openProject, type Project } from '../project/project.js';
 import { stopSupervisor } from '../up/stop-supervisor.js';
 import { terminalOutput } from '../util/output.js';
 

@@ -1,11 +1,11 @@
-import { lstatSync, readdirSync } from 'node:fs';
+import { lstatSync, readdirSync, type Stats } from 'node:fs';
 import path from 'node:path';
 import kleur from 'kleur';
 import { UserError } from '../errors.js';
-import { openProject, type Project } from '../project/project.js';
-import { projectBinaries } from '../postgres/prepare.js';
 import { inspectDataDir } from '../postgres/cluster.js';
+import { projectBinaries } from '../postgres/prepare.js';
 import { findRunningServer } from '../postgres/server.js';
+import { openProject, type Project } from '../project/project.js';
 import { type PublishedProcess, readLiveState } from '../up/state.js';
 import { stdout } from '../util/terminal.js';
 
@@ -13,7 +13,7 @@ import { stdout } from '../util/terminal.js';
 function diskUsage(dir: string): number {
   let total = 0;
   const walk = (p: string) => {
-    let st;
+    let st: Stats;
     try {
       st = lstatSync(p);
     } catch {

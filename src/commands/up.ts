@@ -1,5 +1,5 @@
-import { openProject } from '../project/project.js';
 import { appDefinitions } from '../project/processes.js';
+import { openProject } from '../project/project.js';
 import { startDetached } from '../up/detach.js';
 import { runUp } from '../up/run.js';
 import { refuseIfRunning } from '../up/up-lock.js';

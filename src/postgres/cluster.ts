@@ -1,4 +1,5 @@
 import {
+  appendFileSync,
   chmodSync,
   chownSync,
   existsSync,
@@ -8,19 +9,19 @@ import {
   readFileSync,
   renameSync,
   rmSync,
+  type Stats,
   statSync,
   writeFileSync,
-  appendFileSync,
 } from 'node:fs';
 import path from 'node:path';
-import { UserError, errnoCode } from '../errors.js';
-import type { Project } from '../project/project.js';
+import { errnoCode, UserError } from '../errors.js';
 import { PARTIAL_PREFIX } from '../project/paths.js';
+import type { Project } from '../project/project.js';
 import { removeOrphanDirs } from '../util/orphan-dirs.js';
 import type { Binaries } from './binaries.js';
-import { chownTree, checkReachable, type Account } from './privileges.js';
+import { createDatabase, INITDB_FLAGS, initdb } from './initdb.js';
+import { type Account, checkReachable, chownTree } from './privileges.js';
 import { INCLUDE_LINE, writeSettings } from './settings.js';
-import { createDatabase, initdb, INITDB_FLAGS } from './initdb.js';
 import { claimSpare, scheduleRefill, sparesDir } from './spares.js';
 import { restoreTemplate, saveTemplate, templateDir } from './template.js';
 
@@ -63,7 +64,7 @@ export function dataDirMajor(pgdata: string): number | null {
  */
 export function inspectDataDir(project: Project): DataDirState {
   const { pgdata, marker } = project.paths;
-  let st;
+  let st: Stats;
   try {
     st = lstatSync(pgdata);
   } catch (err) {
@@ -72,7 +73,8 @@ export function inspectDataDir(project: Project): DataDirState {
   }
   if (st.isSymbolicLink()) {
     throw new UserError(
-      `${pgdata} is a symlink; devenv keeps its cluster in a real directory and will not follow it. Remove the link (nothing it points to is touched) and run again`,
+      `${pgdata} is a symlink; devenv keeps its cluster in a real directory and will not follow it. ` +
+        'Remove the link (nothing it points to is touched) and run again',
     );
   }
   if (!st.isDirectory()) {
@@ -82,7 +84,8 @@ export function inspectDataDir(project: Project): DataDirState {
   if (!info) {
     if (readdirSync(pgdata).length === 0) return { state: 'absent' };
     throw new UserError(
-      `${pgdata} exists but is not a devenv cluster (no ${path.relative(project.root, marker)}); devenv will not touch it. Move it away (or delete it yourself if it is disposable), then run again`,
+      `${pgdata} exists but is not a devenv cluster (no ${path.relative(project.root, marker)}); ` +
+        'devenv will not touch it. Move it away (or delete it yourself if it is disposable), then run again',
     );
   }
   const pgMajor = dataDirMajor(pgdata) ?? info.major;
@@ -93,7 +96,10 @@ export function inspectDataDir(project: Project): DataDirState {
 export function checkMajor(project: Project, pgMajor: number, binaries: Binaries): void {
   if (pgMajor !== binaries.major) {
     throw new UserError(
-      `${project.paths.pgdata} was made by PostgreSQL ${pgMajor} but the server found is PostgreSQL ${binaries.major} (${binaries.bindir}); install PostgreSQL ${pgMajor} (or set PGRES_BINDIR to its bin directory), or run \`devenv reset\` to start over with ${binaries.major} (this deletes the data)`,
+      `${project.paths.pgdata} was made by PostgreSQL ${pgMajor} but the server found is ` +
+        `PostgreSQL ${binaries.major} (${binaries.bindir}); install PostgreSQL ${pgMajor} ` +
+        '(or set PGRES_BINDIR to its bin directory), or run `devenv reset` to start over with ' +
+        `${binaries.major} (this deletes the data)`,
     );
   }
 }
@@ -109,7 +115,8 @@ export function checkDataDirAccess(project: Project, account: Account | null, no
       notice(`gave ${pgdata} to the account "${account.name}" that runs postgres`);
     } else {
       throw new UserError(
-        `${pgdata} belongs to uid ${st.uid}, not to you (uid ${expectedUid}), so postgres cannot use it; run \`sudo chown -R $(id -un) ${pgdata}\` or \`devenv reset\``,
+        `${pgdata} belongs to uid ${st.uid}, not to you (uid ${expectedUid}), so postgres cannot use it; ` +
+          `run \`sudo chown -R $(id -un) ${pgdata}\` or \`devenv reset\``,
       );
     }
   }

@@ -5,7 +5,7 @@ import { run } from '../util/run.js';
 import { lastLines } from '../util/text.js';
 import type { Binaries } from './binaries.js';
 import { cleanEnv } from './child-env.js';
-import { spawnIdentity, type Account } from './privileges.js';
+import { type Account, spawnIdentity } from './privileges.js';
 
 /** How every cluster (and template) is made: socket trust only, TCP rejected, small WAL segments. */
 export const INITDB_FLAGS = [

@@ -1,16 +1,16 @@
 import type { Project } from '../project/project.js';
 import type { Output } from '../util/output.js';
-import { findBinaries, type Binaries } from './binaries.js';
+import { type Binaries, findBinaries } from './binaries.js';
 import {
   checkDataDirAccess,
   checkMajor,
   createCluster,
-  inspectDataDir,
   type DataDirState,
   type InitResult,
+  inspectDataDir,
 } from './cluster.js';
-import { resolveAccount, type Account } from './privileges.js';
-import { findRunningServer, startServer, type ServerHandle, type StartOptions } from './server.js';
+import { type Account, resolveAccount } from './privileges.js';
+import { findRunningServer, type ServerHandle, type StartOptions, startServer } from './server.js';
 
 /** A project with its server binaries and the account postgres runs as, after all preflight checks. */
 export interface PreparedPostgres {

@@ -1,16 +1,16 @@
-import { spawn, type ChildProcess } from 'node:child_process';
+import { type ChildProcess, spawn } from 'node:child_process';
 import { closeSync, type FSWatcher, readFileSync, rmSync, watch } from 'node:fs';
 import path from 'node:path';
 import { UserError } from '../errors.js';
 import { openOwnLog, pgresFiles } from '../project/pgres-files.js';
 import type { Project } from '../project/project.js';
+import type { ExitStatus } from '../util/exit-status.js';
+import { processGone, waitGone } from '../util/liveness.js';
+import { lastLines } from '../util/text.js';
 import type { Binaries } from './binaries.js';
 import { cleanEnv } from './child-env.js';
-import type { ExitStatus } from '../util/exit-status.js';
-import { lastLines } from '../util/text.js';
-import { processGone, waitGone } from '../util/liveness.js';
 import { checkPostmaster, readPostmasterPid } from './postmaster-pid.js';
-import { spawnIdentity, type Account } from './privileges.js';
+import { type Account, spawnIdentity } from './privileges.js';
 import { writeSettings } from './settings.js';
 import { ensureSocketDir } from './socket-dir.js';
 
@@ -33,7 +33,8 @@ export function findRunningServer(project: Project): number | null {
   const who = checkPostmaster(pm.pid, project.paths.pgdata, pm.dataDir);
   if (who === 'foreign-user') {
     throw new UserError(
-      `a postgres server (pid ${pm.pid}) of another user is running on ${project.paths.pgdata}; stop it as that user (e.g. \`sudo devenv down\` or \`sudo kill -INT ${pm.pid}\`) and run again`,
+      `a postgres server (pid ${pm.pid}) of another user is running on ${project.paths.pgdata}; ` +
+        `stop it as that user (e.g. \`sudo devenv down\` or \`sudo kill -INT ${pm.pid}\`) and run again`,
     );
   }
   return who === 'ours' ? pm.pid : null;

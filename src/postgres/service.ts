@@ -1,12 +1,12 @@
 import { UserError } from '../errors.js';
 import type { Project } from '../project/project.js';
 import type { ExitStatus } from '../util/exit-status.js';
+import { processGone, waitGone } from '../util/liveness.js';
 import type { Output } from '../util/output.js';
 import { FileTail } from '../util/tail-file.js';
-import { processGone, waitGone } from '../util/liveness.js';
-import { ensureServer, type PreparedPostgres } from './prepare.js';
-import { claimServer } from './session-server.js';
+import { ensureServer, type PreparedPostgres, type RunningServer } from './prepare.js';
 import { ServerStartError, serverLogPath, stopServer } from './server.js';
+import { claimServer } from './session-server.js';
 
 /**
  * The project's postgres as a supervised service: started (or adopted, when a
@@ -74,7 +74,7 @@ export class PostgresService {
     this.tail?.stop();
     this.tail = new FileTail(serverLogPath(this.pg.project), this.onLogLine).start();
     // Detached: the terminal's Ctrl-C reaches us, and we stop the apps before postgres.
-    let server;
+    let server: RunningServer;
     try {
       server = await ensureServer(this.pg, this.out, { output: 'file', detached: true });
     } catch (err) {

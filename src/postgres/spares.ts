@@ -18,11 +18,11 @@ import { errnoCode } from '../errors.js';
 import { shortHash } from '../project/paths.js';
 import { ownNodeEnv } from '../util/node-env.js';
 import { removeOrphanDirs } from '../util/orphan-dirs.js';
-import { tryLock } from '../util/pid-lock.js';
+import { type LockResult, tryLock } from '../util/pid-lock.js';
 import { run } from '../util/run.js';
-import { createDatabase, initdb, INITDB_FLAGS } from './initdb.js';
 import type { Binaries } from './binaries.js';
-import { checkReachable, type Account } from './privileges.js';
+import { createDatabase, INITDB_FLAGS, initdb } from './initdb.js';
+import { type Account, checkReachable } from './privileges.js';
 import { restoreTemplate, saveTemplate, templateDir } from './template.js';
 
 /**
@@ -150,7 +150,7 @@ export async function refill(job: RefillJob, binaries: Binaries, account: Accoun
   if (!template || !spares) return;
   mkdirSync(spares, { recursive: true, mode: 0o700 });
   // One refill at a time per cache entry; the others have nothing to add.
-  let lock;
+  let lock: LockResult;
   try {
     lock = tryLock(path.join(spares, '.refill.lock'));
   } catch {

@@ -1,8 +1,8 @@
 import { existsSync, mkdirSync, renameSync, rmSync } from 'node:fs';
 import path from 'node:path';
-import { cacheDir } from '../util/user-dirs.js';
-import { run } from '../util/run.js';
 import { shortHash } from '../project/paths.js';
+import { run } from '../util/run.js';
+import { cacheDir } from '../util/user-dirs.js';
 import type { Binaries } from './binaries.js';
 
 /**

@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { RestartPolicy } from '../app-definition.js';
-import { UserError, errnoCode } from '../errors.js';
+import { errnoCode, UserError } from '../errors.js';
 import { CONFIG_FILE } from './root.js';
 import { checkSchema, type Schema } from './schema-check.js';
 

@@ -1,9 +1,9 @@
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
-import { errorMessage, UserError } from '../errors.js';
-import { parseProcfile } from './procfile.js';
-import type { Config } from './config.js';
 import { type AppDefinition, RESERVED_NAMES } from '../app-definition.js';
+import { errorMessage, UserError } from '../errors.js';
+import type { Config } from './config.js';
+import { parseProcfile } from './procfile.js';
 
 function checkReserved(apps: AppDefinition[], where: string): void {
   const bad = apps.find((a) => RESERVED_NAMES.includes(a.name));

@@ -1,7 +1,7 @@
-import { loadConfig, type Config } from './config.js';
-import { projectPaths, type ProjectPaths } from './paths.js';
-import { findProjectRoot, requireProjectRoot } from './root.js';
+import { type Config, loadConfig } from './config.js';
 import { databaseName, osUserName, projectEnvironment } from './environment.js';
+import { type ProjectPaths, projectPaths } from './paths.js';
+import { findProjectRoot, requireProjectRoot } from './root.js';
 
 /** Everything a command needs to know about one project, computed once. */
 export interface Project {

@@ -169,7 +169,8 @@ export function planEnvironment(contract: Record<string, string>, dotenv: Dotenv
       break;
     case 'untrusted':
       notes.push(
-        `devenv: ${envFile} is not allowed (${dotenv.count} key${dotenv.count === 1 ? '' : 's'} not loaded): run \`devenv allow\` to trust it`,
+        `devenv: ${envFile} is not allowed (${dotenv.count} key${dotenv.count === 1 ? '' : 's'} not loaded): ` +
+          'run `devenv allow` to trust it',
       );
       break;
     case 'changed': {

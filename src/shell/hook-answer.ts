@@ -6,10 +6,10 @@ import { loadConfig } from '../project/config.js';
 import { DOTENV_FILE, type DotenvFile, readDotenvFile } from '../project/dotenv-file.js';
 import { projectEnvironment } from '../project/environment.js';
 import { projectPaths } from '../project/paths.js';
-import { writeFileAtomic } from '../util/atomic-write.js';
 import { CONFIG_FILE, DATA_DIR } from '../project/root.js';
+import { writeFileAtomic } from '../util/atomic-write.js';
+import { type DotenvState, planEnvironment } from './env-plan.js';
 import { projectHookDir } from './hook-cache.js';
-import { planEnvironment, type DotenvState } from './env-plan.js';
 import type { HookData, Shell } from './shell.js';
 import { canonicalRoot, checkTrust, trustFile } from './trust.js';
 

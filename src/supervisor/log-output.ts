@@ -23,8 +23,7 @@ export class LineSplitter {
 
   push(chunk: Buffer | string): void {
     let text = this.partial + (typeof chunk === 'string' ? chunk : this.decoder.write(chunk));
-    let nl: number;
-    while ((nl = text.indexOf('\n')) !== -1) {
+    for (let nl = text.indexOf('\n'); nl !== -1; nl = text.indexOf('\n')) {
       this.emitLine(text.slice(0, nl));
       text = text.slice(nl + 1);
     }
@@ -120,8 +119,8 @@ export class LogOutput {
   attach(name: string, stream: Readable): LineSplitter {
     this.register(name);
     const splitter = new LineSplitter((l) => this.line(name, l));
-    let set = this.splitters.get(name);
-    if (!set) this.splitters.set(name, (set = new Set()));
+    const set = this.splitters.get(name) ?? new Set<LineSplitter>();
+    this.splitters.set(name, set);
     set.add(splitter);
     stream.on('data', (chunk: Buffer) => splitter.push(chunk));
     const done = () => {

@@ -1,5 +1,5 @@
 // One command, run through the shell in its own process group, stoppable as a whole group.
-import { spawn, type ChildProcess } from 'node:child_process';
+import { type ChildProcess, spawn } from 'node:child_process';
 import { EventEmitter } from 'node:events';
 import { statSync } from 'node:fs';
 import type { Readable } from 'node:stream';

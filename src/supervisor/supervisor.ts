@@ -2,8 +2,8 @@
 // then the file watchers; reconfiguration one step at a time; shutdown stops the apps, then the
 // database, and a second request kills everything at once.
 import { EventEmitter } from 'node:events';
-import { errorMessage } from '../errors.js';
 import { type AppDefinition, DATABASE_NAME, isProcessName, SELF_NAME } from '../app-definition.js';
+import { errorMessage } from '../errors.js';
 import { AppRunner } from './app-runner.js';
 import type { BackoffOptions } from './backoff.js';
 import { DatabaseRunner, type DatabaseService } from './database-runner.js';

@@ -3,8 +3,8 @@
 // DATABASE_URL, ...), then its own variables.
 import type { AppDefinition } from '../app-definition.js';
 import { readDotenv } from '../project/dotenv-file.js';
-import type { Project } from '../project/project.js';
 import { appDefinitions } from '../project/processes.js';
+import type { Project } from '../project/project.js';
 
 /** Set by `up -d` for the background `up` it starts: it is ours, and no app inherits it. */
 export const DETACHED_ENV = 'PGRES_UP_DETACHED';

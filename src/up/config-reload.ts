@@ -5,10 +5,10 @@ import path from 'node:path';
 import { type FSWatcher, watch } from 'chokidar';
 import type { AppDefinition } from '../app-definition.js';
 import { errorMessage, UserError } from '../errors.js';
+import type { PostgresService } from '../postgres/service.js';
 import { DOTENV_FILE } from '../project/dotenv-file.js';
 import { type Project, projectAt } from '../project/project.js';
 import { CONFIG_FILE } from '../project/root.js';
-import type { PostgresService } from '../postgres/service.js';
 import { DatabaseStartError } from '../supervisor/database-runner.js';
 import { Debouncer } from '../supervisor/debounce.js';
 import { RestartQueue } from '../supervisor/restart-queue.js';
@@ -116,7 +116,8 @@ export class ConfigReload {
   // The new settings keep postgres from starting: go back to the ones that worked.
   private async rollBack(previous: Project): Promise<void> {
     this.ctx.say(
-      `postgres did not start with the new postgres.settings; restarting it with the previous ones (fix ${CONFIG_FILE})`,
+      'postgres did not start with the new postgres.settings; ' +
+        `restarting it with the previous ones (fix ${CONFIG_FILE})`,
     );
     this.project = { ...this.project, config: { ...this.project.config, postgres: previous.config.postgres } };
     this.ctx.service.useProject(this.project);

@@ -1,4 +1,4 @@
-import { spawn, type SpawnOptions } from 'node:child_process';
+import { type SpawnOptions, spawn } from 'node:child_process';
 import type { ExitStatus } from './exit-status.js';
 
 export interface RunResult extends ExitStatus {

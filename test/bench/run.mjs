@@ -24,7 +24,6 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import {
   descendants,
-  groupAlive,
   machine,
   memoryOf,
   now,
@@ -58,6 +57,8 @@ const JSON_OUT = path.resolve(opt('json') ?? path.join(REPO, 'test/bench/results
 const CLI = path.join(REPO, 'bin', 'devenv');
 const NODE = process.execPath;
 const NODEMON = path.join(REPO, 'node_modules', 'nodemon', 'bin', 'nodemon.js');
+/** An ANSI colour sequence (ESC [ ... m), as nodemon prints them. */
+const ANSI_COLOUR = new RegExp(`${String.fromCharCode(27)}\\[[0-9;]*m`, 'g');
 
 // Sizes: full run as the issue asks, smoke run small enough for CI.
 const SIZES = SMOKE
@@ -149,9 +150,8 @@ function addRow(row) {
   }
   rows.push(row);
   const fmt = (s, unit) => (s ? `${num(s.median, unit)} (${s.n})` : '-');
-  console.error(
-    `  ${row.id} ${row.title}: ours ${fmt(o, row.unit)}, theirs ${fmt(t, row.unit)}${row.ratio !== null ? `, ratio ${row.ratio.toFixed(2)}` : ''}`,
-  );
+  const ratio = row.ratio !== null ? `, ratio ${row.ratio.toFixed(2)}` : '';
+  console.error(`  ${row.id} ${row.title}: ours ${fmt(o, row.unit)}, theirs ${fmt(t, row.unit)}${ratio}`);
 }
 
 function num(v, unit) {
@@ -271,7 +271,7 @@ async function rowsColdStart() {
     // theirs
     await quiesce();
     const rd = recipeDirs();
-    let t0 = now();
+    const t0 = now();
     await runRecipe(rd.data);
     const t = (await waitConnect(rd.data)) - t0;
     cold.theirs.push(t);
@@ -525,7 +525,9 @@ cd "$O"; $H 2>/dev/null
 cd "$P"; $H 2>/dev/null
 idle=() enter=() leave=() changed=()
 : <"$M/idle"
-for ((i = 0; i < N; i++)); do s=$EPOCHREALTIME; $H; e=$EPOCHREALTIME; idle+=($((10#\${e/./} - 10#\${s/./}))); done 2>/dev/null
+for ((i = 0; i < N; i++)); do
+  s=$EPOCHREALTIME; $H; e=$EPOCHREALTIME; idle+=($((10#\${e/./} - 10#\${s/./})))
+done 2>/dev/null
 for ((i = 0; i < NE; i++)); do
   : <"$M/leave"; s=$EPOCHREALTIME; cd "$O"; $H; e=$EPOCHREALTIME; leave+=($((10#\${e/./} - 10#\${s/./})))
   : <"$M/enter"; s=$EPOCHREALTIME; cd "$P"; $H; e=$EPOCHREALTIME; enter+=($((10#\${e/./} - 10#\${s/./})))
@@ -629,7 +631,9 @@ async function rowShellHook() {
       ? summary(o.times.idle).median / summary(d.times.idle).median <= 0.05 && (idleSpawns === null || idleSpawns === 0)
       : null,
     spawns: { ours: o.spawns, direnv: d?.spawns },
-    note: `ours ${spawnNote(o.spawns, [['idle', nIdleS]])}; direnv ${d ? spawnNote(d.spawns, [['idle', nIdleS]]) : 'not installed'}`,
+    note:
+      `ours ${spawnNote(o.spawns, [['idle', nIdleS]])}; ` +
+      `direnv ${d ? spawnNote(d.spawns, [['idle', nIdleS]]) : 'not installed'}`,
   });
   addRow({
     id: '6b',
@@ -638,7 +642,9 @@ async function rowShellHook() {
     ours: { label: 'cd + __pgres_hook (cache hit)', samples: o.times.enter },
     theirs: d && { label: 'cd + _direnv_hook', samples: d.times.enter },
     target: { maxRatio: 0.1 },
-    note: `ours ${spawnNote(o.spawns, [['enter', nEnterS]])}; direnv ${d ? spawnNote(d.spawns, [['enter', nEnterS]]) : '-'}`,
+    note:
+      `ours ${spawnNote(o.spawns, [['enter', nEnterS]])}; ` +
+      `direnv ${d ? spawnNote(d.spawns, [['enter', nEnterS]]) : '-'}`,
   });
   addRow({
     id: '6c',
@@ -656,7 +662,9 @@ async function rowShellHook() {
     ours: { label: 'cd + __pgres_hook', samples: o.times.leave },
     theirs: d && { label: 'cd + _direnv_hook', samples: d.times.leave },
     target: {},
-    note: `ours ${spawnNote(o.spawns, [['leave', nEnterS * 2]])}; direnv ${d ? spawnNote(d.spawns, [['leave', nEnterS]]) : '-'}`,
+    note:
+      `ours ${spawnNote(o.spawns, [['leave', nEnterS * 2]])}; ` +
+      `direnv ${d ? spawnNote(d.spawns, [['leave', nEnterS]]) : '-'}`,
   });
   rmSync(proj, { recursive: true, force: true });
 }
@@ -692,7 +700,7 @@ async function countSpawns(strace, bash, script, side, proj, out, marks) {
   let phase = 'setup';
   for (const line of readFileSync(log, 'utf8').split('\n')) {
     const m = line.includes(marks) && /openat\([^"]*"([^"]+)"/.exec(line);
-    if (m && m[1].startsWith(marks)) {
+    if (m?.[1].startsWith(marks)) {
       phase = path.basename(m[1]);
       continue;
     }
@@ -824,7 +832,9 @@ async function rowScale() {
     theirs: null,
     target: { text: 'all ready, no conflicts' },
     met: failed.length === 0 && connected === n && pids.size === n,
-    note: `${n - failed.length}/${n} exited 0, ${connected}/${n} accept connections, ${pids.size} distinct postmasters${failed.length ? `; first failure: ${(failed[0].stderr || failed[0].stdout).trim().slice(0, 160)}` : ''}`,
+    note:
+      `${n - failed.length}/${n} exited 0, ${connected}/${n} accept connections, ${pids.size} distinct postmasters` +
+      (failed.length ? `; first failure: ${(failed[0].stderr || failed[0].stdout).trim().slice(0, 160)}` : ''),
   });
   addRow({
     id: '9b',
@@ -898,7 +908,9 @@ async function rowWatcher() {
     ours: { label: 'devenv up -- node app.js → "running" (postgres start included)', samples: s.ours },
     theirs: { label: 'nodemon --verbose app.js → "watching N files"', samples: s.theirs },
     target: {},
-    note: `tree generated in ${(genMs / 1000).toFixed(1)} s; nodemon said: ${nodemonCount.replace(/\x1b\[[0-9;]*m/g, '').trim()}`,
+    note:
+      `tree generated in ${(genMs / 1000).toFixed(1)} s; ` +
+      `nodemon said: ${nodemonCount.replace(ANSI_COLOUR, '').trim()}`,
   });
   addRow({
     id: '10b',
@@ -929,9 +941,22 @@ function table() {
   for (const r of rows) {
     const o = r.oursSummary;
     const t = r.theirsSummary;
-    lines.push(
-      `| ${r.id} | ${r.title} | ${r.ours?.label ?? '-'} | ${o?.n ?? '-'} | ${fmtS(o, r.unit)} | ${range(o, r.unit)} | ${r.theirs?.label ?? '-'} | ${t?.n ?? '-'} | ${fmtS(t, r.unit)} | ${range(t, r.unit)} | ${r.ratio !== null ? `${r.ratio.toFixed(2)}×` : '-'} | ${target(r)} | ${met(r)} |`,
-    );
+    const cells = [
+      r.id,
+      r.title,
+      r.ours?.label ?? '-',
+      o?.n ?? '-',
+      fmtS(o, r.unit),
+      range(o, r.unit),
+      r.theirs?.label ?? '-',
+      t?.n ?? '-',
+      fmtS(t, r.unit),
+      range(t, r.unit),
+      r.ratio !== null ? `${r.ratio.toFixed(2)}×` : '-',
+      target(r),
+      met(r),
+    ];
+    lines.push(`| ${cells.join(' | ')} |`);
   }
   const notes = rows.filter((r) => r.note).map((r) => `- ${r.id}: ${r.note}`);
   return `${lines.join('\n')}\n${notes.length ? `\nNotes:\n${notes.join('\n')}\n` : ''}`;
@@ -982,7 +1007,9 @@ const ALL = [
 const info = machine();
 const started = now();
 console.error(
-  `devenv bench${SMOKE ? ' (smoke)' : ''}: ${RUNS} run(s) per row; PostgreSQL ${binaries.version} at ${binaries.bindir}${account ? `, run as "${account.name}"` : ''}; load ${info.loadavg}; temp ${TMP}`,
+  `devenv bench${SMOKE ? ' (smoke)' : ''}: ${RUNS} run(s) per row; ` +
+    `PostgreSQL ${binaries.version} at ${binaries.bindir}${account ? `, run as "${account.name}"` : ''}; ` +
+    `load ${info.loadavg}; temp ${TMP}`,
 );
 const interrupted = () => {
   void cleanup().finally(() => process.exit(130));
@@ -1028,10 +1055,14 @@ try {
   writeFileSync(JSON_OUT, `${JSON.stringify(result, null, 2)}\n`);
   process.stdout.write(`\n${table()}\n`);
   console.log(
-    `machine: ${info.cpu}, ${info.nproc} cores, ${info.memoryGiB} GiB, ${info.os}, Linux ${info.kernel}, Node ${info.node}, PostgreSQL ${binaries.version}; load before ${info.loadavg}, after ${result.loadavgAfter}; ${result.seconds} s`,
+    `machine: ${info.cpu}, ${info.nproc} cores, ${info.memoryGiB} GiB, ${info.os}, Linux ${info.kernel}, ` +
+      `Node ${info.node}, PostgreSQL ${binaries.version}; ` +
+      `load before ${info.loadavg}, after ${result.loadavgAfter}; ${result.seconds} s`,
   );
   console.log(
-    `cleanup: ${clean.left.length} processes left from the bench${clean.left.length ? ` (${clean.left.map((p) => `${p.pid} ${p.cmd}`).join('; ')})` : ''}, ${clean.strays.length} nodemon left, temp dir ${TMP} ${clean.tmpRemoved ? 'removed' : 'NOT removed'}`,
+    `cleanup: ${clean.left.length} processes left from the bench` +
+      (clean.left.length ? ` (${clean.left.map((p) => `${p.pid} ${p.cmd}`).join('; ')})` : '') +
+      `, ${clean.strays.length} nodemon left, temp dir ${TMP} ${clean.tmpRemoved ? 'removed' : 'NOT removed'}`,
   );
   console.log(`results written to ${path.relative(process.cwd(), JSON_OUT) || JSON_OUT}`);
   for (const e of errors) console.error(`error: ${e}`);

@@ -1,5 +1,5 @@
 import { spawn } from 'node:child_process';
-import { existsSync, readFileSync, readdirSync, statSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
 import pg from 'pg';
 import { afterEach, beforeEach, describe, expect, test } from 'vitest';
@@ -94,7 +94,7 @@ describe.each(FLAVOURS)('cluster with $name binaries', ({ name, bindir }) => {
     expect(existsSync(pgdata)).toBe(false);
   });
 
-  test('a running server has no TCP listener, runs unprivileged, and DATABASE_URL works with node-postgres', async () => {
+  test('a running server has no TCP listener, runs unprivileged, DATABASE_URL works with node-postgres', async () => {
     expect((await devenv(dir, ['init'], { env })).code).toBe(0);
     const server = await holdServer(dir, env);
     try {

@@ -85,7 +85,7 @@ test('postgres.version that no binaries satisfy lists what was found', async () 
   expect(existsSync(path.join(dir, '.pgres'))).toBe(false);
 });
 
-test('an init killed half-way leaves no .pgres; the next init removes the leftovers and makes a good cluster', async () => {
+test('an init killed half-way leaves no .pgres; the next init removes the leftovers and succeeds', async () => {
   const child = spawn(CLI, ['init'], {
     cwd: dir,
     env: baseEnv({ PGRES_NO_TEMPLATE: '1' }),

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { parseProcfile, ProcfileError } from '../../src/project/procfile.js';
+import { ProcfileError, parseProcfile } from '../../src/project/procfile.js';
 
 describe('Procfile', () => {
   it('parses entries, skipping comments and blank lines, keeping the command verbatim', () => {

@@ -43,7 +43,8 @@ describe.skipIf(need.skip)(`bash with the opt-in cd wrapper${need.note}`, () => 
     const leave = await sh.run(`cd / && printf '<%s>\\n' "\${PGDATA-unset}"`);
     expect(leave.output).toContain('<unset>');
     const pushed = await sh.run(
-      `pushd '${project}/sub' >/dev/null && printf '<%s>\\n' "$PGDATA"; popd >/dev/null && printf '<%s>\\n' "\${PGDATA-unset}"`,
+      `pushd '${project}/sub' >/dev/null && printf '<%s>\\n' "$PGDATA"; ` +
+        `popd >/dev/null && printf '<%s>\\n' "\${PGDATA-unset}"`,
     );
     expect(pushed.output).toContain(`<${path.join(project, '.pgres')}>`);
     expect(pushed.output).toContain('<unset>');

@@ -152,7 +152,7 @@ export class TmuxShell {
       PROMPT.lastIndex = 0;
       const m = PROMPT.exec(rest);
       if (!m) return false;
-      output = (after.slice(0, done) + '\n' + rest.slice(0, m.index)).trim();
+      output = `${after.slice(0, done)}\n${rest.slice(0, m.index)}`.trim();
       status = Number(m[1]);
       return true;
     }, `command ${id}: ${line}`);

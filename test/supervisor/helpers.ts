@@ -1,9 +1,9 @@
 // Test helpers. Deliberately independent of src/supervisor/process-group.ts: the proof that a
 // process group is gone must not trust the code under test.
 import { createWriteStream, mkdirSync, mkdtempSync, readdirSync, realpathSync, rmSync } from 'node:fs';
+import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createServer } from 'node:net';
 import { Writable } from 'node:stream';
 import { procStat } from '../helpers/proc.js';
 

@@ -8,37 +8,41 @@ import { settleWithSentinel, setup, startAll, starts } from './harness.js';
 import { assertGroupGone, isAlive, waitFor } from './helpers.js';
 
 describe('Supervisor', () => {
-  it('starts the database then the apps; a file change gives a new pid with the old group gone; shutdown stops apps, then the database', async () => {
-    const h = setup((dir) => [{ name: 'web', command: 'sleep 1000 & wait', cwd: dir }]);
-    let finished = false;
-    void h.sup.done().then(() => (finished = true));
-    await startAll(h);
-    expect(h.order).toEqual(['db:start', 'web:start']);
-    const [first] = starts(h, 'web');
-    writeFileSync(join(h.dir, 'src/app.js'), 'v2\n');
-    await waitFor(() => starts(h, 'web').length === 2, 'restart');
-    const second = starts(h, 'web')[1]!;
-    expect(second).not.toBe(first);
-    assertGroupGone(first!);
-    expect(isAlive(second)).toBe(true);
-    expect(h.out.lines).toContain(`devenv   | web: restarting, changed: ${join('src', 'app.js')}`);
+  it(
+    'starts the database then the apps; a file change gives a new pid with the old group gone; ' +
+      'shutdown stops apps, then the database',
+    async () => {
+      const h = setup((dir) => [{ name: 'web', command: 'sleep 1000 & wait', cwd: dir }]);
+      let finished = false;
+      void h.sup.done().then(() => (finished = true));
+      await startAll(h);
+      expect(h.order).toEqual(['db:start', 'web:start']);
+      const [first] = starts(h, 'web');
+      writeFileSync(join(h.dir, 'src/app.js'), 'v2\n');
+      await waitFor(() => starts(h, 'web').length === 2, 'restart');
+      const second = starts(h, 'web')[1]!;
+      expect(second).not.toBe(first);
+      assertGroupGone(first!);
+      expect(isAlive(second)).toBe(true);
+      expect(h.out.lines).toContain(`devenv   | web: restarting, changed: ${join('src', 'app.js')}`);
 
-    const status = h.sup.status();
-    expect(status.map((s) => [s.name, s.kind, s.state, s.restarts])).toEqual([
-      ['postgres', 'database', 'running', 0],
-      ['web', 'app', 'running', 1],
-    ]);
-    expect(status[0]!.pid).toBe(h.db.pid);
-    expect(status[1]!.pid).toBe(second);
-    expect(Date.parse(status[1]!.startedAt!)).not.toBeNaN();
+      const status = h.sup.status();
+      expect(status.map((s) => [s.name, s.kind, s.state, s.restarts])).toEqual([
+        ['postgres', 'database', 'running', 0],
+        ['web', 'app', 'running', 1],
+      ]);
+      expect(status[0]!.pid).toBe(h.db.pid);
+      expect(status[1]!.pid).toBe(second);
+      expect(Date.parse(status[1]!.startedAt!)).not.toBeNaN();
 
-    expect(finished).toBe(false);
-    await h.sup.shutdown();
-    await h.sup.done();
-    expect(h.order.slice(h.order.lastIndexOf('web:start'))).toEqual(['web:start', 'web:exit', 'db:stop']);
-    assertGroupGone(second);
-    expect(h.sup.status().map((s) => s.state)).toEqual(['stopped', 'stopped']);
-  });
+      expect(finished).toBe(false);
+      await h.sup.shutdown();
+      await h.sup.done();
+      expect(h.order.slice(h.order.lastIndexOf('web:start'))).toEqual(['web:start', 'web:exit', 'db:stop']);
+      assertGroupGone(second);
+      expect(h.sup.status().map((s) => s.state)).toEqual(['stopped', 'stopped']);
+    },
+  );
 
   it("an editor's write-temp-then-rename save is exactly one restart", async () => {
     const h = setup((dir) => [{ name: 'web', command: 'sleep 1000', cwd: dir }]);
@@ -107,37 +111,41 @@ describe('Supervisor', () => {
     expect(readFileSync(join(h.dir, '.pgres/logs/devenv.log'), 'utf8')).toContain('web started (pid ');
   });
 
-  it('reconfigure: a changed app restarts with its new env, an unchanged one keeps running, a removed one is gone, an added one starts', async () => {
-    const h = setup((dir) => [
-      { name: 'web', command: 'sleep 1000', cwd: dir, env: { ...process.env, V: '1' }, watch: [] },
-      { name: 'keep', command: 'sleep 1000', cwd: dir, watch: [] },
-      { name: 'old', command: 'sleep 1000 & wait', cwd: dir, watch: [] },
-    ]);
-    await startAll(h);
-    const [web1] = starts(h, 'web');
-    const [keep1] = starts(h, 'keep');
-    const [old1] = starts(h, 'old');
-    await h.sup.reconfigure([
-      { name: 'web', command: 'sleep 1000', cwd: h.dir, env: { ...process.env, V: '2' }, watch: [] },
-      { name: 'keep', command: 'sleep 1000', cwd: h.dir, watch: [] },
-      { name: 'new', command: 'sleep 1000', cwd: h.dir, watch: [] },
-    ]);
-    expect(starts(h, 'keep')).toEqual([keep1]);
-    expect(starts(h, 'web')).toHaveLength(2);
-    assertGroupGone(web1!);
-    assertGroupGone(old1!);
-    const web2 = starts(h, 'web')[1]!;
-    expect(readFileSync(`/proc/${web2}/environ`, 'utf8').split('\0')).toContain('V=2');
-    expect(starts(h, 'new')).toHaveLength(1);
-    expect(h.sup.status().map((s) => [s.name, s.state])).toEqual([
-      ['postgres', 'running'],
-      ['web', 'running'],
-      ['keep', 'running'],
-      ['new', 'running'],
-    ]);
-    expect(h.out.lines).toContain('devenv   | old: removed from the configuration; stopping');
-    expect(() => h.sup.reconfigure([{ name: 'postgres', command: 'true', cwd: h.dir }])).toThrow(/reserved/);
-  });
+  it(
+    'reconfigure: a changed app restarts with its new env, an unchanged one keeps running, ' +
+      'a removed one is gone, an added one starts',
+    async () => {
+      const h = setup((dir) => [
+        { name: 'web', command: 'sleep 1000', cwd: dir, env: { ...process.env, V: '1' }, watch: [] },
+        { name: 'keep', command: 'sleep 1000', cwd: dir, watch: [] },
+        { name: 'old', command: 'sleep 1000 & wait', cwd: dir, watch: [] },
+      ]);
+      await startAll(h);
+      const [web1] = starts(h, 'web');
+      const [keep1] = starts(h, 'keep');
+      const [old1] = starts(h, 'old');
+      await h.sup.reconfigure([
+        { name: 'web', command: 'sleep 1000', cwd: h.dir, env: { ...process.env, V: '2' }, watch: [] },
+        { name: 'keep', command: 'sleep 1000', cwd: h.dir, watch: [] },
+        { name: 'new', command: 'sleep 1000', cwd: h.dir, watch: [] },
+      ]);
+      expect(starts(h, 'keep')).toEqual([keep1]);
+      expect(starts(h, 'web')).toHaveLength(2);
+      assertGroupGone(web1!);
+      assertGroupGone(old1!);
+      const web2 = starts(h, 'web')[1]!;
+      expect(readFileSync(`/proc/${web2}/environ`, 'utf8').split('\0')).toContain('V=2');
+      expect(starts(h, 'new')).toHaveLength(1);
+      expect(h.sup.status().map((s) => [s.name, s.state])).toEqual([
+        ['postgres', 'running'],
+        ['web', 'running'],
+        ['keep', 'running'],
+        ['new', 'running'],
+      ]);
+      expect(h.out.lines).toContain('devenv   | old: removed from the configuration; stopping');
+      expect(() => h.sup.reconfigure([{ name: 'postgres', command: 'true', cwd: h.dir }])).toThrow(/reserved/);
+    },
+  );
 
   it('restartDatabase stops the apps first, restarts the database, then starts the apps', async () => {
     const h = setup((dir) => [{ name: 'web', command: 'sleep 1000', cwd: dir, watch: [] }]);

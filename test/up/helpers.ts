@@ -1,5 +1,5 @@
 // Helpers for end-to-end `devenv up` tests: real CLI, real postgres, real child processes.
-import { spawn, type ChildProcess } from 'node:child_process';
+import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { expect } from 'vitest';
