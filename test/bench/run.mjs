@@ -699,7 +699,7 @@ async function countSpawns(strace, bash, script, side, proj, out, marks) {
   const counts = { setup: 0, idle: 0, leave: 0, enter: 0, changed: 0, end: 0 };
   let phase = 'setup';
   for (const line of readFileSync(log, 'utf8').split('\n')) {
-    const m = line.includes(marks) && /openat\([^"]*"([^"]+)"/.exec(line);
+    const m = line.includes(marks) ? /openat\([^"]*"([^"]+)"/.exec(line) : null;
     if (m?.[1].startsWith(marks)) {
       phase = path.basename(m[1]);
       continue;
