@@ -107,6 +107,23 @@ export function buildProgram(): Command {
     .action(lazy(() => import('./commands/refill.js')));
 
   program
+    .command('export')
+    .description('production files from devenv.json: systemd units, a Caddyfile or a NixOS module')
+    .argument('<target>', 'systemd, caddy or nixos')
+    .option('--out <dir>', 'where to write the files (default: deploy/ in the project)')
+    .option('--force', 'overwrite files an earlier export wrote (never the environment file)')
+    .option('--stdout', 'print the files instead of writing them')
+    .option('--name <name>', 'app name for units, module and directories (default: the project directory)')
+    .option(
+      '--exec-start <[process=]path>',
+      "systemd: the program's absolute path on the server, instead of the command's first word (repeatable)",
+      (value: string, previous: string[]) => [...previous, value],
+      [] as string[],
+    )
+    .option('--domain <domain>', 'caddy, nixos: the domain the web process is served on')
+    .action(lazy(() => import('./commands/export.js')));
+
+  program
     .command('allow')
     .description("trust this project's .env")
     .action(lazy(() => import('./commands/allow.js')));
