@@ -26,9 +26,9 @@ export function exportCaddy(model: DeployModel, domain: string | undefined): Exp
   }
   const site = domain ?? DEFAULT_DOMAIN;
   const lines = [
-    ...comment(`Caddyfile for ${model.name}, written by \`devenv export caddy\` from ${model.source}.`),
+    `# Caddyfile for ${model.name}.`,
     ...comment(
-      "Caddy is the public side: it gets and renews the TLS certificate of each site below by itself and forwards requests to the app on this machine (keep the app's ports closed to the outside). On the server: /etc/caddy/Caddyfile (or `import` this file there), then: systemctl reload caddy",
+      `Written by \`devenv export caddy\` from ${model.source}. Caddy is the public side: it gets and renews the TLS certificate of each site below by itself and forwards requests to the app on this machine (keep the app's ports closed to the outside). On the server: /etc/caddy/Caddyfile (or \`import\` this file there), then: systemctl reload caddy`,
     ),
   ];
   if (domain === undefined) {

@@ -296,8 +296,9 @@ export function exportNixos(model: DeployModel, domain: string | undefined): Exp
   const runtimes = [...new Set(model.services.map(programOf).flatMap((p) => (p && RUNTIMES[p] ? [RUNTIMES[p]] : [])))];
   const { name, role } = model;
   const lines = [
-    `# ${name}.nix: a NixOS module for ${name}, written by \`devenv export nixos\` from ${model.source}.`,
-    `# Use it: put it next to configuration.nix, add ./${name}.nix to \`imports\`, set`,
+    `# ${name}.nix: a NixOS module for ${name}.`,
+    `# Written by \`devenv export nixos\` from ${model.source}. Use it: put it next to configuration.nix,`,
+    `# add ./${name}.nix to \`imports\`, set`,
     `#   services.${nixAttr(name)} = { enable = true; package = <the app's files, as a package>; };`,
     '# and run nixos-rebuild switch. Needs NixOS 25.11 or later (postgresql.target).',
     '{',

@@ -27,11 +27,11 @@ export function provisionSql(model: DeployModel): string {
     ? 'postgres.role in devenv.json'
     : `named like the ${model.role === database ? 'database' : 'app'}: devenv.json sets no postgres.role`;
   const lines = [
+    `-- provision-db.sql: the PostgreSQL role and ${databases.length > 1 ? 'databases' : 'database'} of ${name}.`,
     ...sql(
-      `provision-db.sql: the PostgreSQL role and ${databases.length > 1 ? 'databases' : 'database'} of ${name}, written by \`devenv export systemd\`.`,
+      'Written by `devenv export systemd`. Safe to run again: it creates what is missing and changes nothing that exists. provision-db.sh runs it as the superuser; by hand:',
     ),
-    '-- Safe to run again: it creates what is missing and changes nothing that exists.',
-    '-- provision-db.sh runs it as the superuser; by hand: sudo -u postgres psql < provision-db.sql',
+    '--   sudo -u postgres psql < provision-db.sql',
     '\\set ON_ERROR_STOP on',
     '',
     ...sql(
@@ -40,7 +40,7 @@ export function provisionSql(model: DeployModel): string {
     createUnless(`CREATE ROLE ${sqlIdent(role)} LOGIN`, `SELECT FROM pg_roles WHERE rolname = ${sqlLiteral(role)}`),
     '',
     ...sql(
-      `Owned by the role, so the app's migrations can create tables. CREATE DATABASE cannot run in a transaction or a DO block: \\gexec runs the statement the SELECT returns, only when it is missing.${model.databaseFromConfig ? '' : ' (devenv.json sets no postgres.database: on the server it is named after the app.)'}`,
+      `The database, owned by the role so that the app's migrations can create tables. CREATE DATABASE cannot run in a transaction or a DO block: \\gexec runs the statement the SELECT returns, only when it is missing.${model.databaseFromConfig ? '' : ' (devenv.json sets no postgres.database: on the server it is named after the app.)'}`,
     ),
   ];
   const createDb = (db: string) =>
@@ -71,14 +71,13 @@ export function provisionSh(model: DeployModel): string {
   const done = `role ${model.role} and ${databases.length > 1 ? 'databases' : 'database'} ${databases.join(', ')} are in place`;
   return [
     '#!/bin/sh',
-    ...comment(
-      `provision-db.sh: creates the PostgreSQL role and ${databases.length > 1 ? 'databases' : 'database'} of ${model.name} on this server, written by \`devenv export systemd\`. Safe to run again (see provision-db.sql). Run it as root, or as postgres:`,
-    ),
+    `# provision-db.sh: creates the PostgreSQL role and ${databases.length > 1 ? 'databases' : 'database'} of ${model.name} on this server.`,
+    ...comment('Written by `devenv export systemd`. Safe to run again (see provision-db.sql). As root or postgres:'),
     '#   sh provision-db.sh',
     'set -eu',
     'cd "$(dirname "$0")"',
     ...comment(
-      'psql logs in as the superuser by peer authentication (it runs as the postgres system user) and reads the SQL from stdin, so that user needs no access to this directory. Quiet: only problems are shown.',
+      'psql logs in as the superuser by peer authentication (it runs as the postgres system user) and reads the SQL from stdin, so that user needs no access to this directory.',
     ),
     "as_postgres=''",
     '[ "$(id -un)" = postgres ] || as_postgres=\'runuser -u postgres --\'',

@@ -134,10 +134,8 @@ function unitFile(model: DeployModel, s: DeployService, notes: string[]): string
   const { name, role } = model;
   const exec = execStart(model, s, notes);
   const lines = [
-    ...comment(
-      `${s.unit}.service: "${s.process}" process of ${name}, written by \`devenv export systemd\` from ${model.source}.`,
-    ),
-    '# To install, as root:',
+    `# ${s.unit}.service: the "${s.process}" process of ${name}.`,
+    `# Written by \`devenv export systemd\` from ${model.source}. To install, as root:`,
     `#   copy the app's files to ${appDir(model)} (readable by all: the service's user owns nothing there),`,
     `#   this file to /etc/systemd/system/ and ${name}.env to ${envFilePath(model)} (mode 600), then`,
     `#   sh provision-db.sh && systemctl daemon-reload && systemctl enable --now ${s.unit}`,
@@ -212,7 +210,7 @@ function envFileValue(value: string): string {
 function envFile(model: DeployModel): string {
   const lines = [
     ...comment(
-      `${model.name}.env: the environment of ${model.name}'s services, written by \`devenv export systemd\`, which never overwrites it. On the server: ${envFilePath(model)}, mode 600 (systemd reads it as root before it starts a service). Put production secrets here; its values win over the units' Environment= lines.`,
+      `${model.name}.env: the environment of ${model.name}'s services. Written by \`devenv export systemd\`, which never overwrites it. On the server: ${envFilePath(model)}, mode 600 (systemd reads it as root before it starts a service). Put production secrets here; its values win over the units' Environment= lines.`,
     ),
     '',
     ...comment(

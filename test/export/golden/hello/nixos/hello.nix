@@ -1,5 +1,6 @@
-# hello.nix: a NixOS module for hello, written by `devenv export nixos` from devenv.json.
-# Use it: put it next to configuration.nix, add ./hello.nix to `imports`, set
+# hello.nix: a NixOS module for hello.
+# Written by `devenv export nixos` from devenv.json. Use it: put it next to configuration.nix,
+# add ./hello.nix to `imports`, set
 #   services.hello = { enable = true; package = <the app's files, as a package>; };
 # and run nixos-rebuild switch. Needs NixOS 25.11 or later (postgresql.target).
 {

@@ -1,5 +1,6 @@
-# shop.nix: a NixOS module for shop, written by `devenv export nixos` from devenv.json.
-# Use it: put it next to configuration.nix, add ./shop.nix to `imports`, set
+# shop.nix: a NixOS module for shop.
+# Written by `devenv export nixos` from devenv.json. Use it: put it next to configuration.nix,
+# add ./shop.nix to `imports`, set
 #   services.shop = { enable = true; package = <the app's files, as a package>; };
 # and run nixos-rebuild switch. Needs NixOS 25.11 or later (postgresql.target).
 {

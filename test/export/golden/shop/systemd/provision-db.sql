@@ -1,6 +1,7 @@
--- provision-db.sql: the PostgreSQL role and databases of shop, written by `devenv export systemd`.
--- Safe to run again: it creates what is missing and changes nothing that exists.
--- provision-db.sh runs it as the superuser; by hand: sudo -u postgres psql < provision-db.sql
+-- provision-db.sql: the PostgreSQL role and databases of shop.
+-- Written by `devenv export systemd`. Safe to run again: it creates what is missing and changes
+-- nothing that exists. provision-db.sh runs it as the superuser; by hand:
+--   sudo -u postgres psql < provision-db.sql
 \set ON_ERROR_STOP on
 
 -- The app's role (postgres.role in devenv.json). It may log in, nothing more: no superuser, no
@@ -9,8 +10,9 @@
 SELECT 'CREATE ROLE "shop_app" LOGIN'
 WHERE NOT EXISTS (SELECT FROM pg_roles WHERE rolname = 'shop_app') \gexec
 
--- Owned by the role, so the app's migrations can create tables. CREATE DATABASE cannot run in a
--- transaction or a DO block: \gexec runs the statement the SELECT returns, only when it is missing.
+-- The database, owned by the role so that the app's migrations can create tables. CREATE DATABASE
+-- cannot run in a transaction or a DO block: \gexec runs the statement the SELECT returns, only
+-- when it is missing.
 SELECT 'CREATE DATABASE "shop" OWNER "shop_app"'
 WHERE NOT EXISTS (SELECT FROM pg_database WHERE datname = 'shop') \gexec
 
