@@ -117,8 +117,7 @@ export function buildProgram(): Command {
     .option(
       '--exec-start <[process=]path>',
       "systemd: the program's absolute path on the server, instead of the command's first word (repeatable)",
-      (value: string, previous: string[]) => [...previous, value],
-      [] as string[],
+      (value: string, previous: string[] | undefined) => [...(previous ?? []), value],
     )
     .option('--domain <domain>', 'caddy, nixos: the domain the web process is served on')
     .action(lazy(() => import('./commands/export.js')));

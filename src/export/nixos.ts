@@ -1,6 +1,7 @@
 // `devenv export nixos`: a NixOS module with options.services.<name> and, when enabled, one
 // systemd service per process, services.postgresql with the role and databases, and Caddy in
 // front of the ported processes when a domain is set.
+import { UserError } from '../errors.js';
 import { singleQuote } from '../shell/posix-quote.js';
 import { literalText } from './command-line.js';
 import { comment } from './comment.js';
@@ -293,6 +294,9 @@ const SANDBOX: [string, string][] = [
 export function exportNixos(model: DeployModel, domain: string | undefined): ExportResult {
   const notes = commonNotes(model);
   const ported = portedServices(model);
+  if (domain !== undefined && ported.length === 0) {
+    throw new UserError('--domain: no process declares a port, so there is nothing to serve on it');
+  }
   const runtimes = [...new Set(model.services.map(programOf).flatMap((p) => (p && RUNTIMES[p] ? [RUNTIMES[p]] : [])))];
   const { name, role } = model;
   const lines = [

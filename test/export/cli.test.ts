@@ -122,6 +122,10 @@ describe('devenv export', () => {
       await devenv(project, ['export', 'caddy']),
       'no process declares a port, so there is nothing for Caddy to forward to: set processes.<name>.port in devenv.json',
     );
+    expectOneLineError(
+      await devenv(project, ['export', 'nixos', '--domain', 'example.com']),
+      '--domain: no process declares a port, so there is nothing to serve on it',
+    );
   });
 
   it('--out pointing at a file is refused', async () => {

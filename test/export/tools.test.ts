@@ -215,6 +215,34 @@ describe('nix', () => {
     });
   });
 
+  it('a module without ports: no port or domain options, no Caddy; the setup script only creates the extension', async (ctx) => {
+    needTool(ctx, 'nix-instantiate', 'nix-bin');
+    const project = path.join(tmp, 'jobs');
+    mkdirSync(project, { recursive: true });
+    writeFileSync(path.join(project, 'devenv.json'), '{"postgres":{"database":"jobs","extensions":["uuid-ossp"]}}');
+    writeFileSync(path.join(project, 'Procfile'), 'worker: python3 worker.py --queue "${QUEUE}"\n');
+    const out = path.join(tmp, 'nixos-jobs');
+    expect((await exportTo(project, 'nixos', out)).code).toBe(0);
+    const module = path.join(out, 'jobs.nix');
+    expect((await nix(['--parse', module])).code).toBe(0);
+    const on = await evaluate(module, 'jobs', '{ enable = true; package = { outPath = "/nix/store/jobs"; }; }');
+    expect(Object.keys(on.options).sort()).toEqual(['enable', 'environment', 'environmentFile', 'package', 'path']);
+    expect(on.options.path.default).toEqual(['/nix/store/stub-python3']);
+    expect(on.config.services).toEqual({
+      postgresql: {
+        enable: true,
+        ensureDatabases: ['jobs'],
+        ensureUsers: [{ name: 'jobs', ensureDBOwnership: true }],
+      },
+    });
+    expect(on.config.systemd.services['postgresql-setup'].script).toBe(
+      `psql -v ON_ERROR_STOP=1 -d 'jobs' -c 'CREATE EXTENSION IF NOT EXISTS "uuid-ossp"'\n`,
+    );
+    const worker = on.config.systemd.services['jobs-worker'];
+    expect(worker.script).toBe('exec python3 worker.py --queue "${QUEUE}"');
+    expect(worker.environment.PORT).toBeUndefined();
+  });
+
   it('the hello module: owner by ensureDBOwnership, no setup script, no Caddy without a domain, wrong values refused', async (ctx) => {
     needTool(ctx, 'nix-instantiate', 'nix-bin');
     const module = path.join(GOLDEN, 'hello', 'nixos', 'hello.nix');
