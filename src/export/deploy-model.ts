@@ -271,6 +271,11 @@ export function siteAddress(domain: string, index: number, service: DeployServic
   return index === 0 ? domain : `${subdomainLabel(service)}.${domain}`;
 }
 
+/** Milliseconds as a systemd time span ("10s", "1500ms"). */
+export function timeSpan(ms: number): string {
+  return ms % 1000 === 0 ? `${ms / 1000}s` : `${ms}ms`;
+}
+
 /** Extensions that need a package besides PostgreSQL itself. */
 export function nonContribExtensions(model: DeployModel): string[] {
   return model.extensions.filter((e) => !CONTRIB_EXTENSIONS.has(e));

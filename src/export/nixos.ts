@@ -11,6 +11,7 @@ import {
   type DeployService,
   nonContribExtensions,
   portedServices,
+  timeSpan,
   subdomainLabel,
 } from './deploy-model.js';
 import type { ExportResult } from './export-file.js';
@@ -53,11 +54,11 @@ function programOf(s: DeployService): string | null {
   return s.parsed.kind === 'words' ? literalText(s.parsed.words[0]!) : null;
 }
 
-/** `port` for the first ported process, `<process>Port` for the others. */
+/** The option name of a port: `port` for the first ported process, `<process>Port` for the others. */
 function portOption(index: number, s: DeployService): string {
   if (index === 0) return 'port';
   const camel = s.process.toLowerCase().replace(/[-_]+([a-z0-9])/g, (_, c: string) => c.toUpperCase());
-  return `${camel.replace(/[-_]/g, '')}Port`;
+  return nixAttr(`${camel.replace(/[-_]/g, '')}Port`);
 }
 
 function indent(lines: string[], by: string): string[] {
@@ -194,10 +195,6 @@ function postgresLines(model: DeployModel): string[] {
     );
   }
   return lines;
-}
-
-function timeSpan(ms: number): string {
-  return ms % 1000 === 0 ? `${ms / 1000}s` : `${ms}ms`;
 }
 
 function restartLines(s: DeployService): string[] {

@@ -4,7 +4,7 @@
 import path from 'node:path';
 import { literalText, type Word } from './command-line.js';
 import { comment } from './comment.js';
-import { commonNotes, type DeployModel, type DeployService, nonContribExtensions } from './deploy-model.js';
+import { commonNotes, type DeployModel, type DeployService, nonContribExtensions, timeSpan } from './deploy-model.js';
 import type { ExportFile, ExportResult } from './export-file.js';
 import { provisionFiles } from './provision-db.js';
 
@@ -101,10 +101,6 @@ function restartLines(s: DeployService): string[] {
         'RestartSec=3s',
       ];
   }
-}
-
-function timeSpan(ms: number): string {
-  return ms % 1000 === 0 ? `${ms / 1000}s` : `${ms}ms`;
 }
 
 const HARDENING = [
