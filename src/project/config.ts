@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { UserError, errnoCode } from '../errors.js';
+import { SCHEMA_FILE } from '../util/package-files.js';
 import { CONFIG_FILE } from './root.js';
 import { checkSchema, type Schema } from './schema-check.js';
 
@@ -41,12 +41,9 @@ export interface Config {
   file: string | null;
 }
 
-/** Where the published schema lives (shipped with the package). */
-export const SCHEMA_PATH = fileURLToPath(new URL('../../src/project/devenv.schema.json', import.meta.url));
-
 let schemaCache: Schema | undefined;
 function schema(): Schema {
-  schemaCache ??= JSON.parse(readFileSync(SCHEMA_PATH, 'utf8')) as Schema;
+  schemaCache ??= JSON.parse(readFileSync(SCHEMA_FILE, 'utf8')) as Schema;
   return schemaCache;
 }
 
