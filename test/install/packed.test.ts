@@ -343,17 +343,12 @@ describe('installed from the tarball', () => {
     }
   }, 120000);
 
-  test('npx --package <tarball> devenv init, in an empty directory', async () => {
+  test('npx file:<tarball> init, in an empty directory (as `npx devenv-postgres init` will)', async () => {
     const dir = tempDir('installed-npx');
     const env = userEnv({ PGRES_CACHE_DIR: testCacheDir(), PGRES_NO_SPARES: '1' });
+    // No bin name: npx runs the package's only bin, `devenv`, as it will for the registry name.
     const npx = (args: string[]) =>
-      runProcess(
-        'npx',
-        ['--yes', ...NPM_FLAGS, '--package', tarball, 'devenv', ...args],
-        { cwd: dir, env },
-        '',
-        180000,
-      );
+      runProcess('npx', ['--yes', ...NPM_FLAGS, `file:${tarball}`, ...args], { cwd: dir, env }, '', 180000);
     try {
       const where = await npx(['schema', '--path']);
       expect(where.code, where.stderr).toBe(0);
