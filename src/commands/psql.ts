@@ -1,7 +1,7 @@
 import { UserError } from '../errors.js';
 import { findPsql } from '../postgres/binaries.js';
-import { ensureCluster, ensureServer, preparePostgres } from '../postgres/prepare.js';
-import { joinSessions, leaveSessions, markSessionServer } from '../postgres/session-server.js';
+import { ensureCluster, preparePostgres } from '../postgres/prepare.js';
+import { withSessionServer } from '../postgres/session-server.js';
 import { openProject } from '../project/project.js';
 import { terminalOutput } from '../util/output.js';
 import { runForeground } from './exec.js';
@@ -21,17 +21,5 @@ export default async function psql(args: string[]): Promise<number> {
     );
   }
   await ensureCluster(pg, out);
-  joinSessions(project);
-  try {
-    // Detached: the terminal's Ctrl-C goes to psql, never to our temporary server.
-    const server = await ensureServer(pg, out, { output: 'file', detached: true });
-    if (server.handle) {
-      markSessionServer(project, server.pid);
-      // Another session may outlive us and stop it later: don't let its handle keep us running.
-      server.handle.child?.unref();
-    }
-    return await runForeground(client, args, { ...process.env, ...project.env });
-  } finally {
-    await leaveSessions(project);
-  }
+  return withSessionServer(pg, out, () => runForeground(client, args, { ...process.env, ...project.env }));
 }

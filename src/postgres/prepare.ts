@@ -10,7 +10,7 @@ import {
   type InitResult,
 } from './cluster.js';
 import { resolveAccount, type Account } from './privileges.js';
-import { findRunningServer, startServer, type ServerHandle, type StartOptions } from './server.js';
+import { findRunningServer, startServer, waitServing, type ServerHandle, type StartOptions } from './server.js';
 
 /** A project with its server binaries and the account postgres runs as, after all preflight checks. */
 export interface PreparedPostgres {
@@ -54,7 +54,8 @@ export interface RunningServer {
 /** Use the cluster's running server if there is one (verified), else start it. */
 export async function ensureServer(pg: PreparedPostgres, out: Output, opts: StartOptions): Promise<RunningServer> {
   const running = findRunningServer(pg.project);
-  if (running) return { pid: running };
+  // One that is shutting down is no use: wait for it to go and start a new one.
+  if (running && (await waitServing(pg.project, running))) return { pid: running };
   checkDataDirAccess(pg.project, pg.account, out.notice);
   try {
     const handle = await startServer(pg.project, pg.binaries, pg.account, opts);

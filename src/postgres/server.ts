@@ -38,6 +38,25 @@ export function findRunningServer(project: Project): number | null {
   return who === 'ours' ? pm.pid : null;
 }
 
+/**
+ * A server found running may still be starting (clients would get "the database system is
+ * starting up") or already stopping: wait until it serves (true) or is gone (false).
+ */
+export async function waitServing(project: Project, pid: number, timeoutMs = 60000): Promise<boolean> {
+  const until = Date.now() + timeoutMs;
+  for (;;) {
+    const pm = readPostmasterPid(project.paths.pgdata);
+    if (!pm || pm.pid !== pid || processGone(pid)) return false;
+    if (pm.status === 'ready' || pm.status === 'standby') return true;
+    if (pm.status === 'stopping') {
+      await waitGone(pid, Math.max(0, until - Date.now()));
+      return false;
+    }
+    if (Date.now() > until) return true; // still "starting": let the client say what it sees
+    await new Promise((r) => setTimeout(r, 10));
+  }
+}
+
 export interface StartOptions {
   /** 'file': server output appended to .pgres/devenv/logs/postgres.log; 'pipe': caller reads child.stdout/stderr. */
   output: 'file' | 'pipe';

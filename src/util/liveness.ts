@@ -20,6 +20,16 @@ export function isZombie(pid: number): boolean {
   }
 }
 
+/** Field 22 of /proc/<pid>/stat (clock ticks since boot): with the pid, it names one process for good. */
+export function processStartTime(pid: number): string | null {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return stat.slice(stat.lastIndexOf(')') + 2).split(' ')[19] ?? null;
+  } catch {
+    return null;
+  }
+}
+
 export function processGone(pid: number): boolean {
   return !pidAlive(pid) || isZombie(pid);
 }
