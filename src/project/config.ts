@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { UserError, errnoCode } from '../errors.js';
-import { SCHEMA_FILE } from '../util/package-files.js';
+import { schemaFile } from '../util/package-files.js';
 import { CONFIG_FILE } from './root.js';
 import { checkSchema, type Schema } from './schema-check.js';
 import { refusedSetting } from './settings-policy.js';
@@ -44,7 +44,7 @@ export interface Config {
 
 let schemaCache: Schema | undefined;
 function schema(): Schema {
-  schemaCache ??= JSON.parse(readFileSync(SCHEMA_FILE, 'utf8')) as Schema;
+  schemaCache ??= JSON.parse(readFileSync(schemaFile(), 'utf8')) as Schema;
   return schemaCache;
 }
 

@@ -1,4 +1,4 @@
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 
 // Found from this module's own URL: src/util/, dist/util/ and the bundle's dist/bundle/ all sit two
@@ -13,8 +13,14 @@ export function packageFile(relative: string): string {
 /** The CLI entry every self-spawn and the shell hook run: the bundle, the only code the package ships. */
 export const CLI_MAIN = packageFile('dist/bundle/main.js');
 
-/** The published JSON schema of devenv.json: the build copies it here; documented, so keep the path. */
-export const SCHEMA_FILE = packageFile('dist/devenv.schema.json');
+/**
+ * The JSON schema of devenv.json. The package ships the copy the build puts in dist/ (a documented path:
+ * keep it); a checkout uses its source, so tests that load src/ never validate against a stale copy.
+ */
+export function schemaFile(): string {
+  const source = packageFile('src/project/devenv.schema.json');
+  return existsSync(source) ? source : packageFile('dist/devenv.schema.json');
+}
 
 /** Our own version (not npm_package_version: under `npm run` that is the user's project's). */
 export function packageVersion(): string {
