@@ -1,6 +1,7 @@
 import { createRequire } from 'node:module';
 import type { Command } from 'commander';
 import { UserError } from './errors.js';
+import { packageVersion } from './util/package-files.js';
 
 // commander is CommonJS: require() skips the ESM wrapper and the CJS export scan (a few ms per start).
 const requireCjs = createRequire(import.meta.url);
@@ -22,7 +23,7 @@ export function buildProgram(): Command {
   const { Command } = commander();
   const program = new Command('devenv')
     .description('A disposable project-local PostgreSQL plus your app, without Docker')
-    .version(process.env.npm_package_version ?? '0.1.0', '-V, --version')
+    .version(packageVersion(), '-V, --version')
     .enablePositionalOptions()
     .showHelpAfterError('(run `devenv --help` for usage)');
 
@@ -91,6 +92,12 @@ export function buildProgram(): Command {
     .description('print the shell hook (eval "$(devenv hook bash)")')
     .argument('<shell>', 'bash, zsh or fish')
     .action(lazy(() => import('./commands/hook.js')));
+
+  program
+    .command('schema')
+    .description('print the JSON schema of devenv.json (for editors)')
+    .option('--path', 'print where the installed schema file is instead')
+    .action(lazy(() => import('./commands/schema.js')));
 
   // Internal: run by the shell hook on entering a project whose cached answer is missing or stale.
   program

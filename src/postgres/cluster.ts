@@ -144,7 +144,14 @@ export async function createCluster(
     hooks.notice(`removed a half-made cluster left by an interrupted init (${name})`);
   const partial = path.join(root, `${PARTIAL_PREFIX}${process.pid}-${Math.random().toString(36).slice(2, 8)}`);
   if (account) {
-    checkReachable(path.join(binaries.bindir, 'postgres'), account, 'the server binaries');
+    checkReachable(
+      path.join(binaries.bindir, 'postgres'),
+      account,
+      'the server binaries',
+      binaries.source === 'embedded'
+        ? 'install devenv-postgres where it can reach (a global install under /usr/local, not below /root)'
+        : 'install them where it can reach',
+    );
     checkReachable(partial, account, 'the project');
   }
   const template = templateDir(binaries, project.superuser, INITDB_FLAGS);

@@ -13,10 +13,10 @@ import {
 } from 'node:fs';
 import { setPriority, tmpdir } from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { errnoCode } from '../errors.js';
 import { shortHash } from '../project/paths.js';
 import { ownNodeEnv } from '../util/node-env.js';
+import { CLI_MAIN } from '../util/package-files.js';
 import { removeOrphanDirs } from '../util/orphan-dirs.js';
 import { tryLock } from '../util/pid-lock.js';
 import { run } from '../util/run.js';
@@ -71,10 +71,9 @@ export interface RefillJob {
 
 /** Start the background refill for this cache entry; it outlives us and ends by itself. */
 export function scheduleRefill(job: RefillJob): void {
-  const main = fileURLToPath(new URL('../main.js', import.meta.url));
   const env = ownNodeEnv(process.env);
   try {
-    const child = spawn(process.execPath, [main, '__refill', JSON.stringify(job)], {
+    const child = spawn(process.execPath, [CLI_MAIN, '__refill', JSON.stringify(job)], {
       cwd: '/',
       detached: true,
       stdio: 'ignore',

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { UserError, errnoCode } from '../errors.js';
+import { schemaFile } from '../util/package-files.js';
 import { CONFIG_FILE } from './root.js';
 import { checkSchema, type Schema } from './schema-check.js';
 import { refusedSetting } from './settings-policy.js';
@@ -42,12 +42,9 @@ export interface Config {
   file: string | null;
 }
 
-/** Where the published schema lives (shipped with the package). */
-export const SCHEMA_PATH = fileURLToPath(new URL('../../src/project/devenv.schema.json', import.meta.url));
-
 let schemaCache: Schema | undefined;
 function schema(): Schema {
-  schemaCache ??= JSON.parse(readFileSync(SCHEMA_PATH, 'utf8')) as Schema;
+  schemaCache ??= JSON.parse(readFileSync(schemaFile(), 'utf8')) as Schema;
   return schemaCache;
 }
 

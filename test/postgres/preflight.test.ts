@@ -247,7 +247,7 @@ describe('configuration errors are one clear line', () => {
     writeFileSync(
       path.join(dir, 'devenv.json'),
       JSON.stringify({
-        $schema: './node_modules/devenv/src/project/devenv.schema.json',
+        $schema: './node_modules/devenv-postgres/dist/devenv.schema.json',
         postgres: { settings: { work_mem: '7MB', application_name: "it's" } },
       }),
     );
