@@ -126,22 +126,32 @@ test('an init killed half-way leaves no .pgres; the next init removes the leftov
 test('kill -9 of init alone (its initdb goes on): the next init stops that initdb before cleaning up', async () => {
   const child = spawn(CLI, ['init'], { cwd: dir, env: baseEnv({ PGRES_NO_TEMPLATE: '1' }), stdio: 'ignore' });
   const exited = new Promise((r) => child.on('exit', r));
-  const initdbs = () => processesUsing(dir).filter((pid) => /initdb|postgres/.test(commandOf(pid)));
+  const initdbs = () => processesUsing(dir).filter((pid) => /\binitdb\b/.test(commandOf(pid)));
+  let frozen: number[] = [];
   try {
-    expect(await waitFor(() => initdbs().length > 0, 20000, 5)).toBe(true);
-    process.kill(child.pid!, 'SIGKILL'); // only devenv: initdb keeps writing into the build dir
+    expect(await waitFor(() => initdbs().length > 0, 20000, 2)).toBe(true);
+    // Freeze initdb so it cannot finish on its own while we kill only its parent.
+    frozen = initdbs();
+    for (const pid of frozen) process.kill(pid, 'SIGSTOP');
+    process.kill(child.pid!, 'SIGKILL');
     await exited;
-    expect(initdbs().length).toBeGreaterThan(0);
+    expect(initdbs()).toEqual(frozen);
 
     const r = await devenv(dir, ['init']);
     expect(r.code).toBe(0);
     expect(r.stderr).toMatch(/removed a half-made cluster/);
     expect(readdirSync(dir).filter((n) => n.startsWith('.pgres.partial-'))).toEqual([]);
     expect((await devenv(dir, ['psql', '-XAtc', 'select 1'])).stdout.trim()).toBe('1');
+    expect(initdbs()).toEqual([]);
   } finally {
-    for (const pid of processesUsing(path.join(dir, '.pgres.partial-'))) process.kill(pid, 'SIGKILL');
+    for (const pid of [...frozen, ...processesUsing(path.join(dir, '.pgres.partial-'))]) {
+      try {
+        process.kill(pid, 'SIGKILL');
+      } catch {
+        // gone, as it should be
+      }
+    }
   }
-  expect(processesUsing(dir).filter((pid) => /initdb/.test(commandOf(pid)))).toEqual([]);
 });
 
 test('two concurrent inits leave exactly one valid cluster', async () => {
