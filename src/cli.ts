@@ -59,8 +59,15 @@ export function buildProgram(): Command {
     .action(lazy(() => import('./commands/logs.js')));
 
   program
+    .command('setup')
+    .description('run postgres.setup again (SQL files and commands) on the project database')
+    .action(lazy(() => import('./commands/setup.js')));
+
+  program
     .command('psql')
-    .description('psql into the project database (arguments are passed to psql)')
+    .description(
+      'psql into the project database as the superuser (--as-app: as postgres.role); other arguments go to psql',
+    )
     .argument('[args...]')
     .allowUnknownOption()
     .helpOption(false)
@@ -77,11 +84,15 @@ export function buildProgram(): Command {
     .command('env')
     .description('print the project environment')
     .option('--shell <shell>', 'bash, zsh, fish or json', 'bash')
+    .option('--db <name>', 'point PGDATABASE and the URLs at this project database (postgres.databases)')
+    .option('--reveal', 'include the TCP password in DATABASE_URL_TCP (postgres.tcp)')
     .action(lazy(() => import('./commands/env.js')));
 
   program
     .command('exec')
-    .description('run a command inside the project environment')
+    .description('run a command inside the project environment, with the server running')
+    .option('--db <name>', 'point PGDATABASE and the URLs at this project database (postgres.databases)')
+    .option('--no-server', 'do not start a server for the command')
     .argument('<command...>')
     .passThroughOptions()
     .action(lazy(() => import('./commands/exec.js')));
