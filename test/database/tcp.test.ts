@@ -1,8 +1,10 @@
-import { readFileSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:net';
 import { userInfo } from 'node:os';
 import path from 'node:path';
 import { afterEach, describe, expect, test } from 'vitest';
+import { preferredTcpPort } from '../../src/project/tcp.js';
+import { hookCacheDir, projectHookDir } from '../../src/shell/dirs.js';
 import { nodePgScript } from '../helpers/clients.js';
 import { cleanupProject, devenv, FLAVOURS, postgresProcessesUnder, tempDir } from '../helpers/project.js';
 
@@ -81,6 +83,35 @@ return {
     expect(again.stdout.trim()).toBe(port);
     expect(postgresProcessesUnder(dir)).toEqual([]);
   });
+});
+
+test('true picks the next free port when the preferred one is taken, and stale shell hook answers are dropped', async () => {
+  dir = tempDir('tcp-pick');
+  const preferred = preferredTcpPort(dir);
+  const blocker: Server = createServer();
+  await new Promise<void>((resolve) => blocker.listen({ host: '127.0.0.1', port: preferred }, resolve));
+  const cache = tempDir('tcp-pick-cache');
+  const env = { XDG_CACHE_HOME: cache };
+  try {
+    writeFileSync(path.join(dir, 'devenv.json'), JSON.stringify({ postgres: { tcp: true } }));
+    // Before any start, the shell hook and `env` name the preferred port; a shell has cached that answer.
+    expect(JSON.parse((await devenv(dir, ['env', '--shell', 'json'], { env })).stdout).PGPORT).toBe(String(preferred));
+    const hookDir = projectHookDir(hookCacheDir({ XDG_CACHE_HOME: cache }), dir);
+    mkdirSync(hookDir, { recursive: true });
+    writeFileSync(path.join(hookDir, 'stamp.bash.abc'), '');
+
+    const r = await devenv(dir, ['exec', '--', 'sh', '-c', 'echo $PGPORT'], { env });
+    expect(r.code, r.stderr).toBe(0);
+    const port = Number(r.stdout.trim());
+    expect(port).toBeGreaterThan(preferred);
+    expect(readFileSync(path.join(dir, '.pgres/devenv/state/tcp-port'), 'utf8').trim()).toBe(String(port));
+    expect(JSON.parse((await devenv(dir, ['env', '--shell', 'json'], { env })).stdout).PGPORT).toBe(String(port));
+    expect(existsSync(path.join(hookDir, 'stamp.bash.abc'))).toBe(false);
+    expect(postgresProcessesUnder(dir)).toEqual([]);
+  } finally {
+    await new Promise((r) => blocker.close(r));
+    rmSync(cache, { recursive: true, force: true });
+  }
 });
 
 test('a port in use is one line, before postgres is started', async () => {
