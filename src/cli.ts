@@ -130,7 +130,7 @@ export function buildProgram(): Command {
 }
 
 /**
- * The commands on hot paths (the shell hook's `hook-env`, `eval "$(devenv env)"`, `up`, `down`), run without
+ * The commands on hot paths (the shell hook's `hook-env`, `eval "$(devenv env)"`, `up`, `down`, `exec --`), run without
  * commander when their arguments are plain: loading and building the program costs ~15 ms of a
  * ~35 ms start. Anything else (help, other options) goes through commander exactly as before.
  */
@@ -157,6 +157,11 @@ function fastPath(args: string[]): (() => Promise<number | void>) | null {
     }
   }
   if (args[0] === 'down' && args.length === 1) return async () => (await import('./commands/down.js')).default();
+  // `exec -- CMD` is measured against `pg_ctl start && CMD && pg_ctl stop`.
+  if (args[0] === 'exec' && args[1] === '--' && args.length > 2) {
+    const command = args.slice(2);
+    return async () => (await import('./commands/exec.js')).default(command, {});
+  }
   return null;
 }
 

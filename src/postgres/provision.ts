@@ -9,7 +9,7 @@ import { withLock } from '../util/pid-lock.js';
 import type { Binaries } from './binaries.js';
 import { removeOwnFile, writeOwnFile } from './own-files.js';
 import type { PreparedPostgres } from './prepare.js';
-import { runSetup } from './setup.js';
+import { IN_SETUP, runSetup } from './setup.js';
 import { connectSql, ident, type SqlClient } from './sql-client.js';
 import { ensureTcpPassword, scramSecret } from './tcp.js';
 
@@ -50,7 +50,7 @@ function recordedFingerprint(project: Project): string | null {
 }
 
 function setupPending(project: Project, mode: SetupMode): boolean {
-  if (mode === 'never') return false;
+  if (mode === 'never' || process.env[IN_SETUP]) return false;
   if (mode === 'always') return true;
   return (project.config.postgres.setup?.length ?? 0) > 0 && !existsSync(project.paths.setupDone);
 }

@@ -15,6 +15,9 @@ import { lineOfPosition, ScriptError, splitSql, type Statement } from './sql-scr
 /** One runnable step of postgres.setup: a .sql file (directories are expanded) or a shell command. */
 export type ResolvedStep = { sql: string } | { command: string };
 
+/** Set for command steps: a `devenv exec` inside one must not wait for the setup that runs it. */
+export const IN_SETUP = 'PGRES_IN_SETUP';
+
 const AGAIN = 'the setup runs again at the next init, up or exec, or now with `devenv setup`';
 
 /** Check every entry before anything runs: a typo in the last entry should not leave half a setup. */
@@ -120,7 +123,12 @@ async function copyIn(client: SqlClient, stmt: Statement): Promise<void> {
 
 /** A command step: the project environment (as apps get it), run from the project root. */
 function runCommand(project: Project, command: string): Promise<void> {
-  const env = { ...process.env, ...readDotenv(project.root), ...clientEnvironment(project, { password: true }) };
+  const env = {
+    ...process.env,
+    ...readDotenv(project.root),
+    ...clientEnvironment(project, { password: true }),
+    [IN_SETUP]: '1',
+  };
   return new Promise((resolve, reject) => {
     // Its output goes to our stderr: `devenv exec -- pg_dump > file` keeps stdout for the command.
     const child = spawn('/bin/sh', ['-c', command], { cwd: project.root, env, stdio: ['ignore', 2, 2] });

@@ -1,7 +1,7 @@
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterEach, describe, expect, test } from 'vitest';
-import { cleanupProject, devenv, FLAVOURS, postgresProcessesUnder, tempDir } from '../helpers/project.js';
+import { CLI, cleanupProject, devenv, FLAVOURS, postgresProcessesUnder, tempDir } from '../helpers/project.js';
 
 const dirs: string[] = [];
 afterEach(async () => {
@@ -48,7 +48,12 @@ describe.each(FLAVOURS)('postgres.setup on $name binaries', ({ bindir }) => {
   test('schema, seed directory and command run in order once; a broken file names file:line, rolls back and runs again once fixed', async () => {
     const dir = project('setup', {
       binaries: bindir,
-      setup: ['db/schema.sql', 'db/seed', { command: 'psql -XAtc "select count(*) from items" >> setup-runs.txt' }],
+      // A command step may itself use devenv (it must not wait for the setup that runs it).
+      setup: [
+        'db/schema.sql',
+        'db/seed',
+        { command: `${CLI} exec -- psql -XAtc "select count(*) from items" >> setup-runs.txt` },
+      ],
     });
     write(dir, 'db/schema.sql', SCHEMA);
     write(dir, 'db/seed/01-items.sql', SEED_1);
