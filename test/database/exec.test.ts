@@ -1,4 +1,4 @@
-import { writeFileSync } from 'node:fs';
+import { existsSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterEach, describe, expect, test } from 'vitest';
 import { nodePgScript, pythonWithPsycopg2 } from '../helpers/clients.js';
@@ -38,7 +38,6 @@ print(cur.fetchone()[0])`;
 test('exec --no-server starts nothing; --db must name a project database', async () => {
   dir = tempDir('exec-noserver');
   writeFileSync(path.join(dir, 'devenv.json'), JSON.stringify({ postgres: { databases: ['extra'] } }));
-  expect((await devenv(dir, ['init'])).code).toBe(0);
   const r = await devenv(dir, [
     'exec',
     '--no-server',
@@ -52,6 +51,7 @@ test('exec --no-server starts nothing; --db must name a project database', async
   expect(r.code, r.stderr).toBe(0);
   expect(r.stdout).toBe('extra\n');
   expect(postgresProcessesUnder(dir)).toEqual([]);
+  expect(existsSync(path.join(dir, '.pgres'))).toBe(false); // no server, so no cluster either
   const bad = await devenv(dir, ['exec', '--db', 'nope', '--', 'true']);
   expect(bad.code).toBe(1);
   expect(bad.stderr.trim().split('\n')).toHaveLength(1);
