@@ -1,5 +1,6 @@
 import path from 'node:path';
 import { UserError } from '../errors.js';
+import { diskFullMessage, isDiskFull } from '../util/disk-space.js';
 import { run } from '../util/run.js';
 import type { Binaries } from './binaries.js';
 import { spawnIdentity, type Account } from './privileges.js';
@@ -25,7 +26,9 @@ export async function initdb(
     env: { ...cleanEnv(), LC_ALL: 'C' },
   });
   if (r.code !== 0) {
-    throw new UserError(`initdb failed (exit ${r.code ?? r.signal}): ${lastLines(r.stderr || r.stdout, 3)}`);
+    const output = r.stderr || r.stdout;
+    if (isDiskFull(output)) throw new UserError(diskFullMessage(dir, 'initdb failed'));
+    throw new UserError(`initdb failed (exit ${r.code ?? r.signal}): ${errorLines(output, 3)}`);
   }
 }
 
@@ -49,7 +52,8 @@ export async function createDatabase(
     },
   );
   if (r.code !== 0 || /\bERROR:|FATAL:/.test(r.stderr)) {
-    throw new UserError(`creating database "${database}" failed: ${lastLines(r.stderr, 3)}`);
+    if (isDiskFull(r.stderr)) throw new UserError(diskFullMessage(dir, `creating database "${database}" failed`));
+    throw new UserError(`creating database "${database}" failed: ${errorLines(r.stderr, 3)}`);
   }
 }
 
@@ -60,6 +64,16 @@ export function cleanEnv(): NodeJS.ProcessEnv {
     if (!/^PG[A-Z]/.test(k) && k !== 'DATABASE_URL' && k !== 'NODE_OPTIONS') env[k] = v;
   }
   return env;
+}
+
+/**
+ * The lines that say what went wrong: initdb and postgres end with clean-up chatter ("removing
+ * contents of data directory") that would push the cause out of a short tail.
+ */
+export function errorLines(text: string, n: number): string {
+  const lines = text.trim().split('\n').filter(Boolean);
+  const errors = lines.filter((l) => /\b(error|FATAL|PANIC)\b|could not/i.test(l));
+  return (errors.length ? errors : lines).slice(-n).join(' | ') || '(no output)';
 }
 
 export function lastLines(text: string, n: number): string {

@@ -16,6 +16,7 @@ import path from 'node:path';
 import { UserError, errnoCode } from '../errors.js';
 import type { Project } from '../project/project.js';
 import { PARTIAL_PREFIX } from '../project/paths.js';
+import { diskFullMessage, isDiskFull } from '../util/disk-space.js';
 import { removeOrphanDirs } from '../util/orphan-dirs.js';
 import type { Binaries } from './binaries.js';
 import { chownTree, checkReachable, type Account } from './privileges.js';
@@ -139,7 +140,7 @@ export async function createCluster(
 ): Promise<InitResult> {
   const { root, pgdata } = project.paths;
   // Build dirs of inits that were killed: ours by their name.
-  for (const name of removeOrphanDirs(root, PARTIAL_PREFIX))
+  for (const name of await removeOrphanDirs(root, PARTIAL_PREFIX))
     hooks.notice(`removed a half-made cluster left by an interrupted init (${name})`);
   const partial = path.join(root, `${PARTIAL_PREFIX}${process.pid}-${Math.random().toString(36).slice(2, 8)}`);
   if (account) {
@@ -154,7 +155,7 @@ export async function createCluster(
   try {
     if (via !== 'spare') {
       if (account) chownSync(partial, account.uid, account.gid);
-      if (!(await restoreTemplate(template, partial))) {
+      if (!(await restoreFromTemplate(template, partial))) {
         via = 'initdb';
         hooks.step?.(`running initdb (PostgreSQL ${binaries.version})`);
         await initdb(binaries, partial, project.superuser, account);
@@ -212,6 +213,20 @@ export async function createCluster(
     return { created: true, via };
   } catch (err) {
     rmSync(partial, { recursive: true, force: true });
+    if (!(err instanceof UserError) && isDiskFull(err))
+      throw new UserError(diskFullMessage(root, 'creating the cluster'));
     throw err;
+  }
+}
+
+/** Copy the template in; false when there is none, or when the copy failed for a reason other than space. */
+async function restoreFromTemplate(template: string | null, partial: string): Promise<boolean> {
+  try {
+    return await restoreTemplate(template, partial);
+  } catch (err) {
+    if (isDiskFull(err)) throw new UserError(diskFullMessage(partial, 'copying the template cluster'));
+    // A damaged template: start clean and let initdb make the cluster.
+    for (const name of readdirSync(partial)) rmSync(path.join(partial, name), { recursive: true, force: true });
+    return false;
   }
 }

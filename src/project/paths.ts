@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import { statSync } from 'node:fs';
 import path from 'node:path';
 import { DATA_DIR } from './root.js';
 
@@ -70,13 +71,25 @@ export function socketDirFor(
     .slice(0, 16);
   const leaf = `devenv-${name ? `${name}-` : ''}${shortHash(root)}`;
   // Root's runtime dir is not reachable by the unprivileged account postgres runs as.
-  const runtime = !isRoot && env.XDG_RUNTIME_DIR && path.isAbsolute(env.XDG_RUNTIME_DIR) ? env.XDG_RUNTIME_DIR : null;
+  // A runtime dir that does not exist (a stale variable after su, a container without one) is skipped.
+  const runtime =
+    !isRoot && env.XDG_RUNTIME_DIR && path.isAbsolute(env.XDG_RUNTIME_DIR) && isDirectory(env.XDG_RUNTIME_DIR)
+      ? env.XDG_RUNTIME_DIR
+      : null;
   for (const base of [runtime, '/tmp']) {
     if (!base) continue;
     const dir = path.join(base, leaf);
     if (Buffer.byteLength(path.join(dir, socketFile(port))) <= MAX_SOCKET_PATH) return { dir, short: true };
   }
   return { dir: path.join('/tmp', `devenv-${shortHash(root)}`), short: true };
+}
+
+function isDirectory(dir: string): boolean {
+  try {
+    return statSync(dir).isDirectory();
+  } catch {
+    return false;
+  }
 }
 
 export function isRootUser(): boolean {
