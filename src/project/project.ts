@@ -26,7 +26,7 @@ export interface Project {
 }
 
 function checkDatabaseConfig(config: Config, superuser: string): void {
-  const { role, databases = [] } = config.postgres;
+  const { role } = config.postgres;
   if (role !== undefined && role === superuser) {
     throw new UserError(
       `postgres.role "${role}" is the cluster's superuser (your OS user); name a separate role for the app, e.g. "app"`,
@@ -37,11 +37,6 @@ function checkDatabaseConfig(config: Config, superuser: string): void {
     throw new UserError(
       `postgres.tcp: port ${tcp} is privileged (below 1024) and postgres runs unprivileged; choose a port from 1024 up, or true to let devenv pick one`,
     );
-  }
-  for (const name of databases) {
-    if (name === 'template0' || name === 'template1') {
-      throw new UserError(`postgres.databases: "${name}" is a PostgreSQL template database; name a database of yours`);
-    }
   }
 }
 
