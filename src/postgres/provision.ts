@@ -93,7 +93,8 @@ export async function provision(pg: PreparedPostgres, out: Output, opts: { setup
 
 async function provisionObjects(project: Project, binaries: Binaries, out: Output): Promise<void> {
   const { role, extensions = [] } = project.config.postgres;
-  const su = await connectSql(project);
+  // The maintenance database: the project's own may not exist yet (renamed in devenv.json).
+  const su = await connectSql(project, { database: 'postgres' });
   su.on('notice', () => undefined);
   try {
     if (role) await ensureRole(su, role, out);
