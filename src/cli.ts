@@ -60,8 +60,15 @@ export function buildProgram(): Command {
     .action(lazy(() => import('./commands/logs.js')));
 
   program
+    .command('setup')
+    .description('run postgres.setup again (SQL files and commands) on the project database')
+    .action(lazy(() => import('./commands/setup.js')));
+
+  program
     .command('psql')
-    .description('psql into the project database (arguments are passed to psql)')
+    .description(
+      'psql into the project database as the superuser (--as-app: as postgres.role); other arguments go to psql',
+    )
     .argument('[args...]')
     .allowUnknownOption()
     .helpOption(false)
@@ -78,11 +85,15 @@ export function buildProgram(): Command {
     .command('env')
     .description('print the project environment')
     .option('--shell <shell>', 'bash, zsh, fish or json', 'bash')
+    .option('--db <name>', 'point PGDATABASE and the URLs at this project database (postgres.databases)')
+    .option('--reveal', 'include the TCP password in DATABASE_URL_TCP (postgres.tcp)')
     .action(lazy(() => import('./commands/env.js')));
 
   program
     .command('exec')
-    .description('run a command inside the project environment')
+    .description('run a command inside the project environment, with the server running')
+    .option('--db <name>', 'point PGDATABASE and the URLs at this project database (postgres.databases)')
+    .option('--no-server', 'do not start a server for the command')
     .argument('<command...>')
     .passThroughOptions()
     .action(lazy(() => import('./commands/exec.js')));
@@ -142,7 +153,7 @@ export function buildProgram(): Command {
 }
 
 /**
- * The commands on hot paths (the shell hook's `hook-env`, `eval "$(devenv env)"`, `up`, `down`), run without
+ * The commands on hot paths (the shell hook's `hook-env`, `eval "$(devenv env)"`, `up`, `down`, `exec --`), run without
  * commander when their arguments are plain: loading and building the program costs ~15 ms of a
  * ~35 ms start. Anything else (help, other options) goes through commander exactly as before.
  */
@@ -169,6 +180,11 @@ function fastPath(args: string[]): (() => Promise<number | void>) | null {
     }
   }
   if (args[0] === 'down' && args.length === 1) return async () => (await import('./commands/down.js')).default();
+  // `exec -- CMD` is measured against `pg_ctl start && CMD && pg_ctl stop`.
+  if (args[0] === 'exec' && args[1] === '--' && args.length > 2) {
+    const command = args.slice(2);
+    return async () => (await import('./commands/exec.js')).default(command, {});
+  }
   return null;
 }
 

@@ -3,6 +3,8 @@ import kleur from 'kleur';
 import { ignoreDataDir } from '../project/gitignore.js';
 import { openProject } from '../project/project.js';
 import { ensureCluster, preparePostgres } from '../postgres/prepare.js';
+import { provision, provisionNeeded } from '../postgres/provision.js';
+import { withSessionServer } from '../postgres/session-server.js';
 import { seconds, terminalOutput } from '../util/output.js';
 
 export default async function init(): Promise<number> {
@@ -22,5 +24,7 @@ export default async function init(): Promise<number> {
       `already initialised: PostgreSQL ${pg.state.state === 'ready' ? pg.state.info.version : pg.binaries.version} cluster in ${where}`,
     );
   }
+  // Role, databases, extensions, TCP password, setup: on a server (the running one, or a temporary one).
+  if (provisionNeeded(project)) await withSessionServer(pg, out, () => provision(pg, out, { setup: 'if-needed' }));
   return 0;
 }

@@ -1,18 +1,25 @@
 import { UserError } from '../errors.js';
 import { findPsql } from '../postgres/binaries.js';
 import { ensureCluster, preparePostgres } from '../postgres/prepare.js';
+import { provision } from '../postgres/provision.js';
 import { withSessionServer } from '../postgres/session-server.js';
-import { openProject } from '../project/project.js';
+import { clientEnvironment, openProject } from '../project/project.js';
 import { terminalOutput } from '../util/output.js';
 import { runForeground } from './exec.js';
 
 /**
- * psql into the project database. Uses a running server (e.g. from `devenv up`); otherwise
- * starts one, shared with other psql sessions, and the last session to end stops it.
+ * psql into the project database, as the superuser (`--as-app`: as postgres.role, like the app).
+ * Uses a running server (e.g. from `devenv up`); otherwise starts one, shared with other psql
+ * sessions, and the last session to end stops it.
  */
 export default async function psql(args: string[]): Promise<number> {
+  const asApp = args[0] === '--as-app';
+  const psqlArgs = asApp ? args.slice(1) : args;
   const out = terminalOutput();
   const project = openProject(process.cwd());
+  if (asApp && !project.config.postgres.role) {
+    throw new UserError('--as-app connects as postgres.role, and devenv.json names none');
+  }
   const pg = preparePostgres(project);
   const client = findPsql(pg.binaries.bindir);
   if (!client) {
@@ -21,5 +28,11 @@ export default async function psql(args: string[]): Promise<number> {
     );
   }
   await ensureCluster(pg, out);
-  return withSessionServer(pg, out, () => runForeground(client, args, { ...process.env, ...project.env }));
+  return withSessionServer(pg, out, async () => {
+    // The role and databases must exist; the setup is left alone, so psql still helps fix a broken one.
+    await provision(pg, out, { setup: 'never' });
+    const env = clientEnvironment(pg.project);
+    if (!asApp) env.PGUSER = pg.project.superuser;
+    return runForeground(client, psqlArgs, { ...process.env, ...env });
+  });
 }

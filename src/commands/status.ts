@@ -1,8 +1,9 @@
-import { lstatSync, readdirSync } from 'node:fs';
+import { existsSync, lstatSync, readdirSync } from 'node:fs';
 import path from 'node:path';
 import kleur from 'kleur';
 import { UserError } from '../errors.js';
 import { openProject } from '../project/project.js';
+import { TCP_HOST } from '../project/tcp.js';
 import { projectBinaries } from '../postgres/prepare.js';
 import { inspectDataDir } from '../postgres/cluster.js';
 import { findRunningServer } from '../postgres/server.js';
@@ -72,8 +73,21 @@ export default async function status(opts: { json?: boolean }): Promise<number> 
     server: serverPid ? { state: 'running', pid: serverPid } : { state: 'stopped', pid: null },
     socketDir: project.paths.socketDir,
     database: project.database,
+    databases: project.databases,
     user: project.superuser,
+    role: project.config.postgres.role ?? null,
     databaseUrl: project.env.DATABASE_URL,
+    port: project.port,
+    tcp: project.tcp
+      ? {
+          host: TCP_HOST,
+          port: project.tcp.port,
+          portPicked: project.tcp.picked,
+          url: project.env.DATABASE_URL_TCP,
+          passwordFile: project.paths.tcpPassword,
+        }
+      : null,
+    setup: project.config.postgres.setup?.length ? (existsSync(project.paths.setupDone) ? 'done' : 'pending') : null,
     supervisor: supervisor
       ? { pid: supervisor.pid, detached: supervisor.detached, phase: supervisor.phase, startedAt: supervisor.startedAt }
       : null,
@@ -101,7 +115,19 @@ export default async function status(opts: { json?: boolean }): Promise<number> 
     project.paths.socketDir +
       (project.paths.socketDirIsShort ? ' (short path: project path too long for a socket)' : ''),
   );
-  row('database', `${project.database} (user ${project.superuser})`);
+  const role = project.config.postgres.role;
+  row(
+    'database',
+    `${project.database} (${role ? `role ${role}; superuser ${project.superuser}` : `user ${project.superuser}`})`,
+  );
+  if (project.databases.length > 1) row('databases', project.databases.join(', '));
+  if (project.tcp) {
+    row(
+      'tcp',
+      `${TCP_HOST}:${project.tcp.port} (and ::1), user ${project.appUser}, password: \`devenv env --reveal\` or ${project.paths.tcpPassword}`,
+    );
+  }
+  if (report.setup) row('setup', report.setup === 'done' ? 'done' : 'not run yet (runs at the next init, up or exec)');
   if (supervisor) {
     row(
       'up',

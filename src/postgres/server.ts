@@ -8,7 +8,8 @@ import { cleanEnv, lastLines } from './bootstrap.js';
 import { processGone, waitGone } from '../util/liveness.js';
 import { checkPostmaster, readPostmasterPid } from './postmaster-pid.js';
 import { spawnIdentity, type Account } from './privileges.js';
-import { writeSettings } from './settings.js';
+import { writeServerConfig, type ListenSettings } from './settings.js';
+import { TCP_ADDRESSES } from '../project/tcp.js';
 import { ensureSocketDir } from './socket-dir.js';
 
 export const POSTGRES_LOG = 'postgres.log';
@@ -63,6 +64,8 @@ export interface StartOptions {
   /** Own process group, survives our exit (for `up -d` and transient psql servers that must not get our Ctrl-C). */
   detached?: boolean;
   timeoutMs?: number;
+  /** postgres.tcp as checked just before (free port, the addresses this machine has). */
+  tcp?: ListenSettings | null;
 }
 
 /**
@@ -81,7 +84,8 @@ export async function startServer(
     // The pid was reused by an unrelated process: postgres would refuse the lock file forever.
     rmSync(path.join(paths.pgdata, 'postmaster.pid'), { force: true });
   }
-  writeSettings(paths.settingsConf, paths, project.config.postgres.settings);
+  const tcp = project.tcp ? (opts.tcp ?? { port: project.port, addresses: [...TCP_ADDRESSES] }) : null;
+  writeServerConfig(paths, project.config.postgres.settings, tcp);
   ensureSocketDir(paths, account);
   mkdirSync(paths.logs, { recursive: true });
   const logFile = serverLogPath(project);

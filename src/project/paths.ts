@@ -6,7 +6,10 @@ import { DATA_DIR } from './root.js';
 /** Linux allows 107 bytes for a socket path, macOS 103: stay within the smaller. */
 export const MAX_SOCKET_PATH = 103;
 export const PG_PORT = 5432;
-export const SOCKET_FILE = `.s.PGSQL.${PG_PORT}`;
+/** postgres names its socket file after its port. */
+export function socketFile(port: number = PG_PORT): string {
+  return `.s.PGSQL.${port}`;
+}
 /** Prefix of the directory an init builds in before renaming it to .pgres. */
 export const PARTIAL_PREFIX = `${DATA_DIR}.partial-`;
 
@@ -20,12 +23,27 @@ export interface ProjectPaths {
   marker: string;
   /** postgresql.conf includes this; rewritten at every start. */
   settingsConf: string;
+  /** Our pg_hba.conf when postgres.tcp is on (socket trust, loopback TCP with a password). */
+  hbaConf: string;
   logs: string;
   state: string;
+  /** Written when every postgres.setup step succeeded. */
+  setupDone: string;
+  /** What provisioning last made sure of (role, databases, extensions, TCP password). */
+  provisioned: string;
+  /** The port `postgres.tcp: true` picked. */
+  tcpPort: string;
+  /** The TCP password (mode 0600). */
+  tcpPassword: string;
   /** Directory holding the server's socket (PGHOST). */
   socketDir: string;
   /** True when the socket lives in a short per-project dir outside the project. */
   socketDirIsShort: boolean;
+}
+
+/** Known before the paths are (they depend on the port recorded here). */
+export function tcpPortFile(root: string): string {
+  return path.join(root, DATA_DIR, 'devenv', 'state', 'tcp-port');
 }
 
 export function shortHash(text: string, length = 10): string {
@@ -41,11 +59,12 @@ export function socketDirFor(
   pgdata: string,
   env: NodeJS.ProcessEnv = process.env,
   isRoot = isRootUser(),
+  port: number = PG_PORT,
 ): {
   dir: string;
   short: boolean;
 } {
-  if (Buffer.byteLength(path.join(pgdata, SOCKET_FILE)) <= MAX_SOCKET_PATH) return { dir: pgdata, short: false };
+  if (Buffer.byteLength(path.join(pgdata, socketFile(port))) <= MAX_SOCKET_PATH) return { dir: pgdata, short: false };
   const name = path
     .basename(root)
     .replace(/[^A-Za-z0-9_-]/g, '')
@@ -60,7 +79,7 @@ export function socketDirFor(
   for (const base of [runtime, '/tmp']) {
     if (!base) continue;
     const dir = path.join(base, leaf);
-    if (Buffer.byteLength(path.join(dir, SOCKET_FILE)) <= MAX_SOCKET_PATH) return { dir, short: true };
+    if (Buffer.byteLength(path.join(dir, socketFile(port))) <= MAX_SOCKET_PATH) return { dir, short: true };
   }
   return { dir: path.join('/tmp', `devenv-${shortHash(root)}`), short: true };
 }
@@ -77,18 +96,24 @@ export function isRootUser(): boolean {
   return typeof process.getuid === 'function' && process.getuid() === 0;
 }
 
-export function projectPaths(root: string, env: NodeJS.ProcessEnv = process.env): ProjectPaths {
+/** `port` is the server's (it names the socket file, so it counts in the socket path's length). */
+export function projectPaths(root: string, env: NodeJS.ProcessEnv = process.env, port: number = PG_PORT): ProjectPaths {
   const pgdata = path.join(root, DATA_DIR);
   const own = path.join(pgdata, 'devenv');
-  const sock = socketDirFor(root, pgdata, env);
+  const sock = socketDirFor(root, pgdata, env, isRootUser(), port);
   return {
     root,
     pgdata,
     own,
     marker: path.join(own, 'cluster.json'),
     settingsConf: path.join(own, 'settings.conf'),
+    hbaConf: path.join(own, 'pg_hba.conf'),
     logs: path.join(own, 'logs'),
     state: path.join(own, 'state'),
+    setupDone: path.join(own, 'state', 'setup-done'),
+    provisioned: path.join(own, 'state', 'provisioned'),
+    tcpPort: tcpPortFile(root),
+    tcpPassword: path.join(own, 'tcp-password'),
     socketDir: sock.dir,
     socketDirIsShort: sock.short,
   };

@@ -3,10 +3,8 @@ import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, w
 import path from 'node:path';
 import { parse } from 'dotenv';
 import { errnoCode, UserError } from '../errors.js';
-import { loadConfig } from '../project/config.js';
 import { DOTENV_FILE } from '../project/dotenv-file.js';
-import { projectEnvironment } from '../project/environment.js';
-import { projectPaths } from '../project/paths.js';
+import { projectAt } from '../project/project.js';
 import { CONFIG_FILE, DATA_DIR } from '../project/root.js';
 import { projectHookDir } from './dirs.js';
 import { planEnvironment, type DotenvState } from './env-diff.js';
@@ -70,7 +68,7 @@ function collect(root: string, stamp: string, env: NodeJS.ProcessEnv): HookData 
 
   let contract: Record<string, string>;
   try {
-    contract = projectEnvironment(projectPaths(real, env), loadConfig(real));
+    contract = projectAt(real, { env }).env;
   } catch (err) {
     if (!(err instanceof UserError)) throw err;
     data.error = `devenv: ${err.message}`;
