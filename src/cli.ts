@@ -1,6 +1,7 @@
 import { createRequire } from 'node:module';
 import type { Command } from 'commander';
 import { errorMessage, UserError } from './errors.js';
+import { packageVersion } from './util/package-files.js';
 import { stderr } from './util/terminal.js';
 
 // commander is CommonJS: require() skips the ESM wrapper and the CJS export scan (a few ms per start).
@@ -24,7 +25,7 @@ export function buildProgram(): Command {
   const { Command } = commander();
   const program = new Command('devenv')
     .description('A disposable project-local PostgreSQL plus your app, without Docker')
-    .version(process.env.npm_package_version ?? '0.1.0', '-V, --version')
+    .version(packageVersion(), '-V, --version')
     .enablePositionalOptions()
     .showHelpAfterError('(run `devenv --help` for usage)');
 
@@ -61,8 +62,15 @@ export function buildProgram(): Command {
     .action(lazy(() => import('./commands/logs.js')));
 
   program
+    .command('setup')
+    .description('run postgres.setup again (SQL files and commands) on the project database')
+    .action(lazy(() => import('./commands/setup.js')));
+
+  program
     .command('psql')
-    .description('psql into the project database (arguments are passed to psql)')
+    .description(
+      'psql into the project database as the superuser (--as-app: as postgres.role); other arguments go to psql',
+    )
     .argument('[args...]')
     .allowUnknownOption()
     .helpOption(false)
@@ -79,11 +87,15 @@ export function buildProgram(): Command {
     .command('env')
     .description('print the project environment')
     .option('--shell <shell>', 'bash, zsh, fish or json', 'bash')
+    .option('--db <name>', 'point PGDATABASE and the URLs at this project database (postgres.databases)')
+    .option('--reveal', 'include the TCP password in DATABASE_URL_TCP (postgres.tcp)')
     .action(lazy(() => import('./commands/env.js')));
 
   program
     .command('exec')
-    .description('run a command inside the project environment')
+    .description('run a command inside the project environment, with the server running')
+    .option('--db <name>', 'point PGDATABASE and the URLs at this project database (postgres.databases)')
+    .option('--no-server', 'do not start a server for the command')
     .argument('<command...>')
     .passThroughOptions()
     .action(lazy(() => import('./commands/exec.js')));
@@ -93,6 +105,12 @@ export function buildProgram(): Command {
     .description('print the shell hook (eval "$(devenv hook bash)")')
     .argument('<shell>', 'bash, zsh or fish')
     .action(lazy(() => import('./commands/hook.js')));
+
+  program
+    .command('schema')
+    .description('print the JSON schema of devenv.json (for editors)')
+    .option('--path', 'print where the installed schema file is instead')
+    .action(lazy(() => import('./commands/schema.js')));
 
   // Internal: run by the shell hook on entering a project whose cached answer is missing or stale.
   program
@@ -109,6 +127,22 @@ export function buildProgram(): Command {
     .action(lazy(() => import('./commands/refill.js')));
 
   program
+    .command('export')
+    .description('production files from devenv.json: systemd units, a Caddyfile or a NixOS module')
+    .argument('<target>', 'systemd, caddy or nixos')
+    .option('--out <dir>', 'where to write the files (default: deploy/ in the project)')
+    .option('--force', 'overwrite files an earlier export wrote (never the environment file)')
+    .option('--stdout', 'print the files instead of writing them')
+    .option('--name <name>', 'app name for units, module and directories (default: the project directory)')
+    .option(
+      '--exec-start <[process=]path>',
+      "systemd: the program's absolute path on the server, instead of the command's first word (repeatable)",
+      (value: string, previous: string[] | undefined) => [...(previous ?? []), value],
+    )
+    .option('--domain <domain>', 'caddy, nixos: the domain the web process is served on')
+    .action(lazy(() => import('./commands/export.js')));
+
+  program
     .command('allow')
     .description("trust this project's .env")
     .action(lazy(() => import('./commands/allow.js')));
@@ -121,7 +155,7 @@ export function buildProgram(): Command {
 }
 
 /**
- * The commands on hot paths (the shell hook's `hook-env`, `eval "$(devenv env)"`, `up`, `down`), run without
+ * The commands on hot paths (the shell hook's `hook-env`, `eval "$(devenv env)"`, `up`, `down`, `exec --`), run without
  * commander when their arguments are plain: loading and building the program costs ~15 ms of a
  * ~35 ms start. Anything else (help, other options) goes through commander exactly as before.
  */
@@ -148,6 +182,11 @@ function fastPath(args: string[]): (() => Promise<unknown>) | null {
     }
   }
   if (args[0] === 'down' && args.length === 1) return async () => (await import('./commands/down.js')).default();
+  // `exec -- CMD` is measured against `pg_ctl start && CMD && pg_ctl stop`.
+  if (args[0] === 'exec' && args[1] === '--' && args.length > 2) {
+    const command = args.slice(2);
+    return async () => (await import('./commands/exec.js')).default(command, {});
+  }
   return null;
 }
 

@@ -7,9 +7,13 @@ const width = Number(/"lineWidth":\s*(\d+)/.exec(readFileSync('biome.jsonc', 'ut
 if (!width) throw new Error('no formatter.lineWidth in biome.jsonc');
 // The code Biome formats (JSON data and Markdown prose are not code; the shell hooks are not Biome's).
 const code = ['src/*.ts', 'test/*.ts', 'test/*.mjs', 'examples/*.js'];
-const files = execFileSync('git', ['ls-files', '--cached', '--others', '--exclude-standard', '--', ...code], {
-  encoding: 'utf8',
-})
+const files = execFileSync(
+  'git',
+  ['ls-files', '--cached', '--others', '--exclude-standard', '--deduplicate', '--', ...code],
+  {
+    encoding: 'utf8',
+  },
+)
   .split('\n')
   .filter(Boolean);
 let long = 0;

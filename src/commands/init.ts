@@ -1,6 +1,8 @@
 import path from 'node:path';
 import kleur from 'kleur';
 import { ensureCluster, preparePostgres } from '../postgres/prepare.js';
+import { provision, provisionNeeded } from '../postgres/provision.js';
+import { withSessionServer } from '../postgres/session-server.js';
 import { ignoreDataDir } from '../project/gitignore.js';
 import { openProject } from '../project/project.js';
 import { seconds, terminalOutput } from '../util/output.js';
@@ -22,5 +24,7 @@ export default async function init(): Promise<number> {
     const version = pg.state.state === 'ready' ? pg.state.info.version : pg.binaries.version;
     out.info(`already initialised: PostgreSQL ${version} cluster in ${where}`);
   }
+  // Role, databases, extensions, TCP password, setup: on a server (the running one, or a temporary one).
+  if (provisionNeeded(project)) await withSessionServer(pg, out, () => provision(pg, out, { setup: 'if-needed' }));
   return 0;
 }

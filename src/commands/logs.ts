@@ -1,7 +1,7 @@
 import { closeSync, existsSync, openSync, readdirSync, readSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { UserError } from '../errors.js';
-import { pgresFiles } from '../project/pgres-files.js';
+import { processLog } from '../project/paths.js';
 import { openProject } from '../project/project.js';
 import { FileTail } from '../util/tail-file.js';
 import { stderr, stdout } from '../util/terminal.js';
@@ -46,13 +46,13 @@ export default async function logs(
   opts: { follow?: boolean; lines: string },
 ): Promise<number> {
   const project = openProject(process.cwd());
-  const files = pgresFiles(project.paths);
-  const dir = files.logDir;
+  const { paths } = project;
+  const dir = paths.logs;
   const n = Number(opts.lines);
   if (!Number.isInteger(n) || n < 0) throw new UserError(`--lines must be a whole number, got "${opts.lines}"`);
-  const known = logNames(dir, files.upLog);
+  const known = logNames(dir, paths.upLog);
   const names = name ? [name] : known;
-  if (name && !known.includes(name) && !(name === 'up' && existsSync(files.upLog))) {
+  if (name && !known.includes(name) && !(name === 'up' && existsSync(paths.upLog))) {
     const there = known.length ? ` (there are: ${known.join(', ')})` : ' (nothing has run yet: `devenv up`)';
     throw new UserError(`no log for "${name}" in ${dir}${there}`);
   }
@@ -64,7 +64,7 @@ export default async function logs(
   // A single named log prints raw lines; several get the same prefixes as `devenv up`.
   const show = (who: string, line: string) =>
     stdout.write(names.length > 1 ? `${who.padEnd(width)} | ${line}\n` : `${line}\n`);
-  const file = (who: string) => (who === 'up' ? files.upLog : files.processLog(who));
+  const file = (who: string) => (who === 'up' ? paths.upLog : processLog(paths, who));
   for (const who of names) for (const line of tailLines(file(who), n)) show(who, line);
   if (!opts.follow) return 0;
   const tails = names.map((who) => new FileTail(file(who), (line) => show(who, line)).start(200));

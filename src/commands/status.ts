@@ -1,4 +1,4 @@
-import { lstatSync, readdirSync, type Stats } from 'node:fs';
+import { existsSync, lstatSync, readdirSync, type Stats } from 'node:fs';
 import path from 'node:path';
 import kleur from 'kleur';
 import { UserError } from '../errors.js';
@@ -6,6 +6,7 @@ import { inspectDataDir } from '../postgres/cluster.js';
 import { projectBinaries } from '../postgres/prepare.js';
 import { findRunningServer } from '../postgres/server.js';
 import { openProject, type Project } from '../project/project.js';
+import { TCP_HOST } from '../project/tcp.js';
 import { type PublishedProcess, readLiveState } from '../up/state.js';
 import { stdout } from '../util/terminal.js';
 
@@ -53,7 +54,7 @@ type Report = ReturnType<typeof gather>;
 export default async function status(opts: { json?: boolean }): Promise<number> {
   const project = openProject(process.cwd());
   const report = gather(project);
-  stdout.write(opts.json ? `${JSON.stringify(report, null, 2)}\n` : render(report, project.paths.socketDirIsShort));
+  stdout.write(opts.json ? `${JSON.stringify(report, null, 2)}\n` : render(report, project));
   return 0;
 }
 
@@ -82,8 +83,21 @@ function gather(project: Project) {
     server: serverPid ? { state: 'running', pid: serverPid } : { state: 'stopped', pid: null },
     socketDir: project.paths.socketDir,
     database: project.database,
+    databases: project.databases,
     user: project.superuser,
+    role: project.config.postgres.role ?? null,
     databaseUrl: project.env.DATABASE_URL,
+    port: project.port,
+    tcp: project.tcp
+      ? {
+          host: TCP_HOST,
+          port: project.tcp.port,
+          portPicked: project.tcp.picked,
+          url: project.env.DATABASE_URL_TCP,
+          passwordFile: project.paths.tcpPassword,
+        }
+      : null,
+    setup: project.config.postgres.setup?.length ? (existsSync(project.paths.setupDone) ? 'done' : 'pending') : null,
     supervisor: supervisor
       ? { pid: supervisor.pid, detached: supervisor.detached, phase: supervisor.phase, startedAt: supervisor.startedAt }
       : null,
@@ -91,7 +105,7 @@ function gather(project: Project) {
   };
 }
 
-function render(r: Report, shortSocketDir: boolean): string {
+function render(r: Report, project: Project): string {
   const rows: string[] = [];
   const row = (k: string, v: string) => rows.push(`${kleur.dim(k.padEnd(12))}${v}\n`);
   row('project', r.project);
@@ -104,8 +118,18 @@ function render(r: Report, shortSocketDir: boolean): string {
   const b = r.binaries;
   row('binaries', b ? `${b.version} ${b.bindir} (${b.source})` : kleur.red(r.binariesError ?? 'none'));
   row('server', r.server.pid ? kleur.green(`running (pid ${r.server.pid})`) : 'stopped');
-  row('socket', r.socketDir + (shortSocketDir ? ' (short path: project path too long for a socket)' : ''));
-  row('database', `${r.database} (user ${r.user})`);
+  const short = project.paths.socketDirIsShort ? ' (short path: project path too long for a socket)' : '';
+  row('socket', `${r.socketDir}${short}`);
+  row('database', `${r.database} (${r.role ? `role ${r.role}; superuser ${r.user}` : `user ${r.user}`})`);
+  if (r.databases.length > 1) row('databases', r.databases.join(', '));
+  if (project.tcp) {
+    row(
+      'tcp',
+      `${TCP_HOST}:${project.tcp.port} (and ::1), user ${project.appUser}, ` +
+        `password: \`devenv env --reveal\` or ${project.paths.tcpPassword}`,
+    );
+  }
+  if (r.setup) row('setup', r.setup === 'done' ? 'done' : 'not run yet (runs at the next init, up or exec)');
   const up = r.supervisor;
   if (up) {
     row('up', `pid ${up.pid}${up.detached ? ' (background)' : ''}, ${up.phase}, since ${uptime(up.startedAt)}`);

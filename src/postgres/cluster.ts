@@ -17,6 +17,7 @@ import path from 'node:path';
 import { errnoCode, UserError } from '../errors.js';
 import { PARTIAL_PREFIX } from '../project/paths.js';
 import type { Project } from '../project/project.js';
+import { diskFullMessage, isDiskFull } from '../util/disk-space.js';
 import { removeOrphanDirs } from '../util/orphan-dirs.js';
 import type { Binaries } from './binaries.js';
 import { createDatabase, INITDB_FLAGS, initdb } from './initdb.js';
@@ -73,8 +74,8 @@ export function inspectDataDir(project: Project): DataDirState {
   }
   if (st.isSymbolicLink()) {
     throw new UserError(
-      `${pgdata} is a symlink; devenv keeps its cluster in a real directory and will not follow it. ` +
-        'Remove the link (nothing it points to is touched) and run again',
+      `${pgdata} is a symlink; devenv keeps its cluster in a real directory and will not follow it. Remove the link ` +
+        `(nothing it points to is touched) and run again`,
     );
   }
   if (!st.isDirectory()) {
@@ -84,8 +85,8 @@ export function inspectDataDir(project: Project): DataDirState {
   if (!info) {
     if (readdirSync(pgdata).length === 0) return { state: 'absent' };
     throw new UserError(
-      `${pgdata} exists but is not a devenv cluster (no ${path.relative(project.root, marker)}); ` +
-        'devenv will not touch it. Move it away (or delete it yourself if it is disposable), then run again',
+      `${pgdata} exists but is not a devenv cluster (no ${path.relative(project.root, marker)}); devenv will not ` +
+        `touch it. Move it away (or delete it yourself if it is disposable), then run again`,
     );
   }
   const pgMajor = dataDirMajor(pgdata) ?? info.major;
@@ -96,10 +97,9 @@ export function inspectDataDir(project: Project): DataDirState {
 export function checkMajor(project: Project, pgMajor: number, binaries: Binaries): void {
   if (pgMajor !== binaries.major) {
     throw new UserError(
-      `${project.paths.pgdata} was made by PostgreSQL ${pgMajor} but the server found is ` +
-        `PostgreSQL ${binaries.major} (${binaries.bindir}); install PostgreSQL ${pgMajor} ` +
-        '(or set PGRES_BINDIR to its bin directory), or run `devenv reset` to start over with ' +
-        `${binaries.major} (this deletes the data)`,
+      `${project.paths.pgdata} was made by PostgreSQL ${pgMajor} but the server found is PostgreSQL ` +
+        `${binaries.major} (${binaries.bindir}); install PostgreSQL ${pgMajor} (or set PGRES_BINDIR to its bin ` +
+        `directory), or run \`devenv reset\` to start over with ${binaries.major} (this deletes the data)`,
     );
   }
 }
@@ -115,8 +115,8 @@ export function checkDataDirAccess(project: Project, account: Account | null, no
       notice(`gave ${pgdata} to the account "${account.name}" that runs postgres`);
     } else {
       throw new UserError(
-        `${pgdata} belongs to uid ${st.uid}, not to you (uid ${expectedUid}), so postgres cannot use it; ` +
-          `run \`sudo chown -R $(id -un) ${pgdata}\` or \`devenv reset\``,
+        `${pgdata} belongs to uid ${st.uid}, not to you (uid ${expectedUid}), so postgres cannot use it; run \`sudo ` +
+          `chown -R $(id -un) ${pgdata}\` or \`devenv reset\``,
       );
     }
   }
@@ -156,11 +156,18 @@ export async function createCluster(
 ): Promise<InitResult> {
   const { root } = project.paths;
   // Build dirs of inits that were killed: ours by their name.
-  for (const name of removeOrphanDirs(root, PARTIAL_PREFIX))
+  for (const name of await removeOrphanDirs(root, PARTIAL_PREFIX))
     hooks.notice(`removed a half-made cluster left by an interrupted init (${name})`);
   const partial = path.join(root, `${PARTIAL_PREFIX}${process.pid}-${Math.random().toString(36).slice(2, 8)}`);
   if (account) {
-    checkReachable(path.join(binaries.bindir, 'postgres'), account, 'the server binaries');
+    checkReachable(
+      path.join(binaries.bindir, 'postgres'),
+      account,
+      'the server binaries',
+      binaries.source === 'embedded'
+        ? 'install devenv-postgres where it can reach (a global install under /usr/local, not below /root)'
+        : 'install them where it can reach',
+    );
     checkReachable(partial, account, 'the project');
   }
   const template = templateDir(binaries, project.superuser, INITDB_FLAGS);
@@ -186,6 +193,8 @@ export async function createCluster(
     return { created: true, via };
   } catch (err) {
     rmSync(partial, { recursive: true, force: true });
+    if (!(err instanceof UserError) && isDiskFull(err))
+      throw new UserError(diskFullMessage(root, 'creating the cluster'));
     throw err;
   }
 }
@@ -198,7 +207,7 @@ async function fillFromTemplate(
   refilled: boolean,
 ): Promise<'template' | 'initdb'> {
   if (account) chownSync(partial, account.uid, account.gid);
-  if (await restoreTemplate(template, partial)) return 'template';
+  if (await restoreFromTemplate(template, partial)) return 'template';
   hooks.step?.(`running initdb (PostgreSQL ${binaries.version})`);
   await initdb(binaries, partial, project.superuser, account);
   // Without spares nothing refills the cache in the background: save the template now.
@@ -253,5 +262,17 @@ function publish(partial: string, project: Project): boolean {
       return false;
     }
     throw err;
+  }
+}
+
+/** Copy the template in; false when there is none, or when the copy failed for a reason other than space. */
+async function restoreFromTemplate(template: string | null, partial: string): Promise<boolean> {
+  try {
+    return await restoreTemplate(template, partial);
+  } catch (err) {
+    if (isDiskFull(err)) throw new UserError(diskFullMessage(partial, 'copying the template cluster'));
+    // A damaged template: start clean and let initdb make the cluster.
+    for (const name of readdirSync(partial)) rmSync(path.join(partial, name), { recursive: true, force: true });
+    return false;
   }
 }

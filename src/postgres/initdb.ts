@@ -1,8 +1,9 @@
 // Making a cluster's files, before any server runs: initdb, then the project database in single-user mode.
 import path from 'node:path';
 import { UserError } from '../errors.js';
+import { diskFullMessage, isDiskFull } from '../util/disk-space.js';
 import { run } from '../util/run.js';
-import { lastLines } from '../util/text.js';
+import { errorLines } from '../util/text.js';
 import type { Binaries } from './binaries.js';
 import { cleanEnv } from './child-env.js';
 import { type Account, spawnIdentity } from './privileges.js';
@@ -28,7 +29,9 @@ export async function initdb(
     env: { ...cleanEnv(), LC_ALL: 'C' },
   });
   if (r.code !== 0) {
-    throw new UserError(`initdb failed (exit ${r.code ?? r.signal}): ${lastLines(r.stderr || r.stdout, 3)}`);
+    const output = r.stderr || r.stdout;
+    if (isDiskFull(output)) throw new UserError(diskFullMessage(dir, 'initdb failed'));
+    throw new UserError(`initdb failed (exit ${r.code ?? r.signal}): ${errorLines(output, 3)}`);
   }
 }
 
@@ -52,6 +55,7 @@ export async function createDatabase(
     },
   );
   if (r.code !== 0 || /\bERROR:|FATAL:/.test(r.stderr)) {
-    throw new UserError(`creating database "${database}" failed: ${lastLines(r.stderr, 3)}`);
+    if (isDiskFull(r.stderr)) throw new UserError(diskFullMessage(dir, `creating database "${database}" failed`));
+    throw new UserError(`creating database "${database}" failed: ${errorLines(r.stderr, 3)}`);
   }
 }

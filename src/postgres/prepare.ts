@@ -1,4 +1,4 @@
-import type { Project } from '../project/project.js';
+import { type Project, projectAt } from '../project/project.js';
 import type { Output } from '../util/output.js';
 import { type Binaries, findBinaries } from './binaries.js';
 import {
@@ -9,8 +9,21 @@ import {
   type InitResult,
   inspectDataDir,
 } from './cluster.js';
+import { readPostmasterPid } from './postmaster-pid.js';
 import { type Account, resolveAccount } from './privileges.js';
-import { findRunningServer, type ServerHandle, type StartOptions, startServer } from './server.js';
+import { findRunningServer, type ServerHandle, type StartOptions, startServer, waitServing } from './server.js';
+import { prepareTcp } from './tcp.js';
+
+/** A server started before a postgres.tcp change still has its old port (and socket name): say so. */
+function checkServerPort(project: Project, out: Output): void {
+  const pm = readPostmasterPid(project.paths.pgdata);
+  if (pm?.port && pm.port !== project.port) {
+    out.notice(
+      `the running server (pid ${pm.pid}) uses port ${pm.port}, but devenv.json now means port ${project.port} ` +
+        '(postgres.tcp): restart it (`devenv down`, or restart `devenv up`) to apply',
+    );
+  }
+}
 
 /** A project with its server binaries and the account postgres runs as, after all preflight checks. */
 export interface PreparedPostgres {
@@ -54,10 +67,17 @@ export interface RunningServer {
 /** Use the cluster's running server if there is one (verified), else start it. */
 export async function ensureServer(pg: PreparedPostgres, out: Output, opts: StartOptions): Promise<RunningServer> {
   const running = findRunningServer(pg.project);
-  if (running) return { pid: running };
+  // One that is shutting down is no use: wait for it to go and start a new one.
+  if (running && (await waitServing(pg.project, running))) {
+    checkServerPort(pg.project, out);
+    return { pid: running };
+  }
   checkDataDirAccess(pg.project, pg.account, out.notice);
+  const tcp = await prepareTcp(pg.project);
+  // The port was picked just now: paths (socket) and environment follow it.
+  if (tcp && tcp.port !== pg.project.port) pg.project = projectAt(pg.project.root, { config: pg.project.config });
   try {
-    const handle = await startServer(pg.project, pg.binaries, pg.account, opts);
+    const handle = await startServer(pg.project, pg.binaries, pg.account, { ...opts, tcp });
     return { pid: handle.pid, handle };
   } catch (err) {
     // Another devenv may have started it a moment ago: use that one.

@@ -63,8 +63,16 @@ function canTraverse(dir: string, account: Account): boolean {
   return (st.mode & 0o001) !== 0;
 }
 
-/** Fail with a clear message when `account` cannot reach `target` through its parent directories. */
-export function checkReachable(target: string, account: Account, what: string): void {
+/**
+ * Fail with a clear message when `account` cannot reach `target` through its parent directories.
+ * `move` says where else `what` could live (the default fits a project).
+ */
+export function checkReachable(
+  target: string,
+  account: Account,
+  what: string,
+  move = 'move the project somewhere it can reach (e.g. under /srv or /tmp)',
+): void {
   let dir = path.dirname(path.resolve(target));
   const chain: string[] = [];
   for (;;) {
@@ -84,9 +92,8 @@ export function checkReachable(target: string, account: Account, what: string): 
       const mode = (statSync(d).mode & 0o777).toString(8).padStart(4, '0');
       throw new UserError(
         `postgres runs as the unprivileged account "${account.name}" (devenv runs as root), but that account ` +
-          `cannot enter ${d} (mode ${mode}) on the way to ${what} ${target}; move the project somewhere it can ` +
-          `reach (e.g. under /srv or /tmp), allow it with \`chmod o+x ${d}\`, ` +
-          'or set PGRES_RUN_AS to an account that can',
+          `cannot enter ${d} (mode ${mode}) on the way to ${what} ${target}; ${move}, ` +
+          `allow it with \`chmod o+x ${d}\`, or set PGRES_RUN_AS to an account that can`,
       );
     }
   }

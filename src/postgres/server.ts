@@ -2,8 +2,9 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { closeSync, type FSWatcher, readFileSync, rmSync, watch } from 'node:fs';
 import path from 'node:path';
 import { UserError } from '../errors.js';
-import { openOwnLog, pgresFiles } from '../project/pgres-files.js';
+import { openOwnLog } from '../project/pgres-files.js';
 import type { Project } from '../project/project.js';
+import { TCP_ADDRESSES } from '../project/tcp.js';
 import type { ExitStatus } from '../util/exit-status.js';
 import { processGone, waitGone } from '../util/liveness.js';
 import { lastLines } from '../util/text.js';
@@ -11,7 +12,7 @@ import type { Binaries } from './binaries.js';
 import { cleanEnv } from './child-env.js';
 import { checkPostmaster, readPostmasterPid } from './postmaster-pid.js';
 import { type Account, spawnIdentity } from './privileges.js';
-import { writeSettings } from './settings.js';
+import { type ListenSettings, writeServerConfig } from './settings.js';
 import { ensureSocketDir } from './socket-dir.js';
 
 export interface ServerHandle {
@@ -23,7 +24,7 @@ export interface ServerHandle {
 }
 
 export function serverLogPath(project: Project): string {
-  return pgresFiles(project.paths).serverLog;
+  return project.paths.serverLog;
 }
 
 /** The pid of a live postmaster of this cluster, verified, or null. Throws if another user's server holds it. */
@@ -33,11 +34,30 @@ export function findRunningServer(project: Project): number | null {
   const who = checkPostmaster(pm.pid, project.paths.pgdata, pm.dataDir);
   if (who === 'foreign-user') {
     throw new UserError(
-      `a postgres server (pid ${pm.pid}) of another user is running on ${project.paths.pgdata}; ` +
-        `stop it as that user (e.g. \`sudo devenv down\` or \`sudo kill -INT ${pm.pid}\`) and run again`,
+      `a postgres server (pid ${pm.pid}) of another user is running on ${project.paths.pgdata}; stop it as that user ` +
+        `(e.g. \`sudo devenv down\` or \`sudo kill -INT ${pm.pid}\`) and run again`,
     );
   }
   return who === 'ours' ? pm.pid : null;
+}
+
+/**
+ * A server found running may still be starting (clients would get "the database system is
+ * starting up") or already stopping: wait until it serves (true) or is gone (false).
+ */
+export async function waitServing(project: Project, pid: number, timeoutMs = 60000): Promise<boolean> {
+  const until = Date.now() + timeoutMs;
+  for (;;) {
+    const pm = readPostmasterPid(project.paths.pgdata);
+    if (!pm || pm.pid !== pid || processGone(pid)) return false;
+    if (pm.status === 'ready' || pm.status === 'standby') return true;
+    if (pm.status === 'stopping') {
+      await waitGone(pid, Math.max(0, until - Date.now()));
+      return false;
+    }
+    if (Date.now() > until) return true; // still "starting": let the client say what it sees
+    await new Promise((r) => setTimeout(r, 10));
+  }
 }
 
 /** postgres did not come up. The last lines of its log travel as data: each caller decides how to show them. */
@@ -62,6 +82,8 @@ export interface StartOptions {
   /** Own process group, survives our exit (for `up -d` and transient psql servers that must not get our Ctrl-C). */
   detached?: boolean;
   timeoutMs?: number;
+  /** postgres.tcp as checked just before (free port, the addresses this machine has). */
+  tcp?: ListenSettings | null;
 }
 
 /**
@@ -80,7 +102,8 @@ export async function startServer(
     // The pid was reused by an unrelated process: postgres would refuse the lock file forever.
     rmSync(path.join(paths.pgdata, 'postmaster.pid'), { force: true });
   }
-  writeSettings(paths.settingsConf, paths, project.config.postgres.settings);
+  const tcp = project.tcp ? (opts.tcp ?? { port: project.port, addresses: [...TCP_ADDRESSES] }) : null;
+  writeServerConfig(paths, project.config.postgres.settings, tcp);
   ensureSocketDir(paths, account);
   const logFile = serverLogPath(project);
   const tail: string[] = [];

@@ -6,7 +6,7 @@ import type { Output } from '../util/output.js';
 import { FileTail } from '../util/tail-file.js';
 import { ensureServer, type PreparedPostgres, type RunningServer } from './prepare.js';
 import { ServerStartError, serverLogPath, stopServer } from './server.js';
-import { claimServer } from './session-server.js';
+import { claimServer, withServerLock } from './session-server.js';
 
 /**
  * The project's postgres as a supervised service: started (or adopted, when a
@@ -76,7 +76,13 @@ export class PostgresService {
     // Detached: the terminal's Ctrl-C reaches us, and we stop the apps before postgres.
     let server: RunningServer;
     try {
-      server = await ensureServer(this.pg, this.out, { output: 'file', detached: true });
+      // Under the server lock: a psql session ending right now cannot stop the server we take over.
+      server = await withServerLock(this.pg.project, async () => {
+        const found = await ensureServer(this.pg, this.out, { output: 'file', detached: true });
+        // A server a psql session started is ours now: the session must not stop it when it ends.
+        claimServer(this.pg.project);
+        return found;
+      });
     } catch (err) {
       // Show the server's last lines through our prefixed output now; the tail's file watch would
       // otherwise keep the process alive after a failed start.
@@ -88,8 +94,6 @@ export class PostgresService {
       throw err;
     }
     this.pid = server.pid;
-    // A server a psql session started is ours now: the session must not stop it when it ends.
-    claimServer(this.pg.project);
     if (!server.handle)
       this.out.notice(`using the postgres server already running on this cluster (pid ${server.pid})`);
     this.watchExit(server.pid, server.handle?.exited);

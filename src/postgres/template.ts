@@ -26,15 +26,12 @@ async function copyTree(from: string, to: string): Promise<void> {
   if (r.code !== 0) throw new Error(`copying ${from} to ${to} failed: ${r.stderr.trim()}`);
 }
 
-/** Fill `target` (an existing empty dir) from the template; false when there is none yet. */
+/** Fill `target` (an existing empty dir) from the template; false when there is none yet; throws if the copy fails. */
 export async function restoreTemplate(template: string | null, target: string): Promise<boolean> {
   if (!template || !existsSync(path.join(template, 'PG_VERSION'))) return false;
-  try {
-    await copyTree(template, target);
-    return true;
-  } catch {
-    return false;
-  }
+  // A failed copy is the caller's to judge: a full disk is worth saying, a damaged template is not.
+  await copyTree(template, target);
+  return true;
 }
 
 /** Save a freshly initdb'ed dir as the template (best effort; a failure only costs speed next time). */

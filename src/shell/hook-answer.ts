@@ -2,10 +2,8 @@ import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { UserError } from '../errors.js';
-import { loadConfig } from '../project/config.js';
 import { DOTENV_FILE, type DotenvFile, readDotenvFile } from '../project/dotenv-file.js';
-import { projectEnvironment } from '../project/environment.js';
-import { projectPaths } from '../project/paths.js';
+import { projectAt } from '../project/project.js';
 import { CONFIG_FILE, DATA_DIR } from '../project/root.js';
 import { writeFileAtomic } from '../util/atomic-write.js';
 import { type DotenvState, planEnvironment } from './env-plan.js';
@@ -68,7 +66,7 @@ function collect(root: string, stamp: string, env: NodeJS.ProcessEnv): HookData 
 
   let contract: Record<string, string>;
   try {
-    contract = projectEnvironment(projectPaths(real, env), loadConfig(real));
+    contract = projectAt(real, { env }).env;
   } catch (err) {
     if (!(err instanceof UserError)) throw err;
     data.error = `devenv: ${err.message}`;

@@ -5,7 +5,7 @@ import { spawn } from 'node:child_process';
 import { closeSync, readFileSync, statSync } from 'node:fs';
 import { UserError } from '../errors.js';
 import { ensureCluster, preparePostgres } from '../postgres/prepare.js';
-import { openOwnLog, pgresFiles } from '../project/pgres-files.js';
+import { openOwnLog } from '../project/pgres-files.js';
 import type { Project } from '../project/project.js';
 import { ownNodeEnv } from '../util/node-env.js';
 import type { Output } from '../util/output.js';
@@ -17,7 +17,7 @@ export async function startDetached(project: Project, command: string[], out: Ou
   // Create the cluster here, in the foreground: its errors and progress belong on this terminal,
   // and the log file below lives inside it.
   await ensureCluster(preparePostgres(project), out);
-  const logFile = pgresFiles(project.paths).upLog;
+  const logFile = project.paths.upLog;
   const fd = openOwnLog(logFile);
   const startOffset = fileSize(logFile);
   const child = spawn(process.execPath, [process.argv[1]!, 'up', ...(command.length ? ['--', ...command] : [])], {

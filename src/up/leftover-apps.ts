@@ -5,20 +5,16 @@
 // leader with its kernel start time, and the next `up` stops those that are provably the same
 // processes (a recycled pid has another start time).
 import { readFileSync } from 'node:fs';
-import { pgresFiles, writeOwnFile } from '../project/pgres-files.js';
+import { writeOwnFile } from '../project/pgres-files.js';
 import type { Project } from '../project/project.js';
 import { groupAlive, signalGroup, waitGroupGone } from '../supervisor/process-group.js';
-import { readProcStat } from '../util/proc-stat.js';
+import { processStartTime as startTime } from '../util/liveness.js';
 
 interface AppGroup {
   name: string;
   pgid: number;
   /** /proc/<pid>/stat field 22 (start time in clock ticks since boot). */
   start: string;
-}
-
-function startTime(pid: number): string | null {
-  return readProcStat(pid)?.startTime ?? null;
 }
 
 let lastGroups = '';
@@ -33,7 +29,7 @@ export function writeAppGroups(project: Project, groups: { name: string; pgid: n
   if (text === lastGroups) return;
   lastGroups = text;
   try {
-    writeOwnFile(pgresFiles(project.paths).appGroups, text);
+    writeOwnFile(project.paths.appGroups, text);
   } catch {
     // best effort: only used to clean up after a killed supervisor
   }
@@ -43,7 +39,7 @@ export function writeAppGroups(project: Project, groups: { name: string; pgid: n
 export async function reapLeftoverApps(project: Project, say: (line: string) => void): Promise<void> {
   let groups: AppGroup[];
   try {
-    groups = JSON.parse(readFileSync(pgresFiles(project.paths).appGroups, 'utf8')) as AppGroup[];
+    groups = JSON.parse(readFileSync(project.paths.appGroups, 'utf8')) as AppGroup[];
   } catch {
     return;
   }

@@ -4,7 +4,8 @@ import kleur from 'kleur';
 import type { AppDefinition } from '../app-definition.js';
 import { ensureCluster, type PreparedPostgres, preparePostgres } from '../postgres/prepare.js';
 import { PostgresService } from '../postgres/service.js';
-import { ownLogStream, pgresFiles } from '../project/pgres-files.js';
+import { processLog } from '../project/paths.js';
+import { ownLogStream } from '../project/pgres-files.js';
 import type { Project } from '../project/project.js';
 import { DatabaseStartError } from '../supervisor/database-runner.js';
 import { LogOutput } from '../supervisor/log-output.js';
@@ -78,9 +79,8 @@ export async function runUp(opts: UpOptions): Promise<number> {
 
 /** Postgres starting, the supervisor's modules loaded meanwhile, leftovers of a killed `up` gone. */
 async function assemble(pg: PreparedPostgres, { project, apps }: UpOptions): Promise<Run> {
-  const files = pgresFiles(project.paths);
   const log = new LogOutput({
-    logFile: (name) => ownLogStream(files.processLog(name)),
+    logFile: (name) => ownLogStream(processLog(project.paths, name)),
     names: ['devenv', 'postgres', ...apps.map((a) => a.name)],
   });
   const say = (line: string) => log.line('devenv', line);

@@ -1,7 +1,7 @@
 // What a running `devenv up` tells other devenv commands: its pid, phase and processes, in
 // .pgres/devenv/state/supervisor.json, republished as things change.
 import { readFileSync } from 'node:fs';
-import { pgresFiles, removeOwnFile, writeOwnFile } from '../project/pgres-files.js';
+import { removeOwnFile, writeOwnFile } from '../project/pgres-files.js';
 import type { Project } from '../project/project.js';
 import type { ProcessStatus } from '../supervisor/process-status.js';
 import { processGone } from '../util/liveness.js';
@@ -23,11 +23,11 @@ export interface SupervisorState {
 }
 
 function writeState(project: Project, state: SupervisorState): void {
-  writeOwnFile(pgresFiles(project.paths).supervisorState, `${JSON.stringify(state, null, 2)}\n`);
+  writeOwnFile(project.paths.supervisorState, `${JSON.stringify(state, null, 2)}\n`);
 }
 
 function clearState(project: Project): void {
-  removeOwnFile(pgresFiles(project.paths).supervisorState);
+  removeOwnFile(project.paths.supervisorState);
 }
 
 /** Is this pid a live devenv supervisor (a node process running our CLI), not a reused pid? */
@@ -45,7 +45,7 @@ function isSupervisor(pid: number): boolean {
 export function readLiveState(project: Project): SupervisorState | null {
   let state: SupervisorState;
   try {
-    state = JSON.parse(readFileSync(pgresFiles(project.paths).supervisorState, 'utf8')) as SupervisorState;
+    state = JSON.parse(readFileSync(project.paths.supervisorState, 'utf8')) as SupervisorState;
   } catch {
     return null;
   }

@@ -1,6 +1,6 @@
 // One `devenv up` per project.
 import { UserError } from '../errors.js';
-import { ensureOwnDir, pgresFiles } from '../project/pgres-files.js';
+import { ensureOwnDir } from '../project/pgres-files.js';
 import type { Project } from '../project/project.js';
 import { tryLock } from '../util/pid-lock.js';
 import { readLiveState } from './state.js';
@@ -21,7 +21,7 @@ export function refuseIfRunning(project: Project): void {
  * supervisor) is taken over. Returns the release.
  */
 export function acquireUpLock(project: Project): () => void {
-  const file = pgresFiles(project.paths).upLock;
+  const file = project.paths.upLock;
   ensureOwnDir(file);
   const lock = tryLock(file);
   if ('release' in lock) return lock.release;

@@ -15,6 +15,11 @@ export function isZombie(pid: number): boolean {
   return readProcStat(pid)?.state === 'Z';
 }
 
+/** Field 22 of /proc/<pid>/stat (clock ticks since boot): with the pid, it names one process for good. */
+export function processStartTime(pid: number): string | null {
+  return readProcStat(pid)?.startTime ?? null;
+}
+
 export function processGone(pid: number): boolean {
   return !pidAlive(pid) || isZombie(pid);
 }

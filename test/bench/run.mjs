@@ -741,6 +741,44 @@ async function rowStartTime() {
   rmSync(dir, { recursive: true, force: true });
 }
 
+// ---------------------------------------------------------------- 11: a client command with no server running
+async function rowExecNoServer() {
+  const psql = which('psql');
+  if (!psql) throw new Error('psql is not installed (apt-get install postgresql-client): row 11 runs it on both sides');
+  const dir = freshDir('exec');
+  await runOk(CLI, ['init'], { cwd: dir, env: ENV });
+  const rd = recipeDirs();
+  await runRecipe(rd.data);
+  await pgCtl(rd.data, ['-m', 'fast', '-w', 'stop']);
+  const query = ['-XAtc', 'select 1'];
+  const s = { ours: [], theirs: [] };
+  for (let i = 0; i < RUNS; i++) {
+    await quiesce();
+    const r = await runOk(CLI, ['exec', '--', psql, ...query], { cwd: dir, env: ENV });
+    if (r.stdout.trim() !== '1') throw new Error(`devenv exec -- psql printed ${JSON.stringify(r.stdout)}`);
+    const pm = postmasterPid(path.join(dir, '.pgres'));
+    if (pm && pidAlive(pm)) throw new Error(`postgres (pid ${pm}) still running after devenv exec returned`);
+    s.ours.push(r.ms);
+
+    await quiesce();
+    const t0 = now();
+    await pgCtl(rd.data, ['-l', path.join(rd.data, 'server.log'), '-w', 'start']);
+    await runOk(psql, ['-h', rd.data, '-U', USER, '-d', USER, ...query], { env: ENV });
+    await pgCtl(rd.data, ['-m', 'fast', '-w', 'stop']);
+    s.theirs.push(now() - t0);
+  }
+  addRow({
+    id: '11',
+    title: 'a client command with no server running (server started, command, server stopped)',
+    unit: 'ms',
+    ours: { label: "devenv exec -- psql -c 'select 1'", samples: s.ours },
+    theirs: { label: "pg_ctl -w start && psql -c 'select 1' && pg_ctl -m fast -w stop", samples: s.theirs },
+    target: { maxRatio: 1.0 },
+  });
+  rmSync(dir, { recursive: true, force: true });
+  rmSync(rd.parent, { recursive: true, force: true });
+}
+
 // ---------------------------------------------------------------- 8: supervisor memory
 async function rowMemory() {
   const dir = freshDir('memory');
@@ -1002,6 +1040,7 @@ const ALL = [
   [8, 'memory', rowMemory],
   [9, 'scale', rowScale],
   [10, 'watcher', rowWatcher],
+  [11, 'exec with no server running', rowExecNoServer],
 ];
 
 const info = machine();

@@ -1,10 +1,10 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { PROCESS_NAME } from '../../src/app-definition.js';
-import { SCHEMA_PATH } from '../../src/project/config.js';
 import { checkSchema, type Schema } from '../../src/project/schema-check.js';
+import { schemaFile } from '../../src/util/package-files.js';
 
-const schema = JSON.parse(readFileSync(SCHEMA_PATH, 'utf8')) as Schema;
+const schema = JSON.parse(readFileSync(schemaFile(), 'utf8')) as Schema;
 
 describe('checkSchema', () => {
   it('names the first problem by key path', () => {

@@ -55,7 +55,7 @@ describe('devenv up -d', () => {
   afterAll(() => finish(dir, groups));
 
   it(
-    'returns once postgres is ready and the app started; status --json lists processes; ' + 'logs shows their lines',
+    'returns once postgres is ready and the app started; status --json ' + 'lists processes; logs shows their lines',
     async () => {
       const r = await devenv(dir, ['up', '-d']);
       expect(r.code, r.stderr).toBe(0);
