@@ -15,26 +15,9 @@ import {
   timeSpan,
 } from './deploy-model.js';
 import type { ExportResult } from './export-file.js';
+import { attrLines, indent, indentedText, nixAttr, nixString } from './nix-text.js';
+import { moduleOptions, portOption } from './nixos-options.js';
 import { sqlIdent } from './provision-db.js';
-
-const KEYWORDS = new Set(['assert', 'else', 'if', 'in', 'inherit', 'let', 'or', 'rec', 'then', 'with']);
-
-/** A Nix "..." string. */
-export function nixString(text: string): string {
-  return `"${text.replace(/[\\"]|\$\{|\n|\r|\t/g, (m) =>
-    m === '\n' ? '\\n' : m === '\r' ? '\\r' : m === '\t' ? '\\t' : `\\${m}`,
-  )}"`;
-}
-
-/** An attribute name: bare when it is an identifier, else quoted. */
-export function nixAttr(name: string): string {
-  return /^[A-Za-z_][A-Za-z0-9_'-]*$/.test(name) && !KEYWORDS.has(name) ? name : nixString(name);
-}
-
-/** Text for a Nix ''...'' string: '' and ${ are escaped there as ''' and ''${. */
-function indentedText(text: string): string {
-  return text.replaceAll("''", "'''").replaceAll('${', "''${");
-}
 
 /** Interpreters whose nixpkgs package is a safe guess for the `path` option's default. */
 const RUNTIMES: Record<string, string> = {
@@ -52,97 +35,6 @@ const RUNTIMES: Record<string, string> = {
 
 function programOf(s: DeployService): string | null {
   return s.parsed.kind === 'words' ? literalText(s.parsed.words[0]!) : null;
-}
-
-/** The option name of a port: `port` for the first ported process, `<process>Port` for the others. */
-function portOption(index: number, s: DeployService): string {
-  if (index === 0) return 'port';
-  const camel = s.process.toLowerCase().replace(/[-_]+([a-z0-9])/g, (_, c: string) => c.toUpperCase());
-  return nixAttr(`${camel.replace(/[-_]/g, '')}Port`);
-}
-
-function indent(lines: string[], by: string): string[] {
-  return lines.map((l) => (l === '' ? l : by + l));
-}
-
-function attrLines(entries: [string, string][]): string[] {
-  return entries.map(([k, v]) => `${nixAttr(k)} = ${v};`);
-}
-
-function options(
-  model: DeployModel,
-  ported: DeployService[],
-  runtimes: string[],
-  domain: string | undefined,
-): string[] {
-  const lines = [
-    `enable = lib.mkEnableOption ${nixString(model.name)};`,
-    '',
-    'package = lib.mkOption {',
-    '  type = lib.types.package;',
-    `  description = "The app's files: its processes run in them and find its bin/ on their PATH.";`,
-    '};',
-    '',
-    'path = lib.mkOption {',
-    '  type = lib.types.listOf lib.types.package;',
-  ];
-  if (runtimes.length > 0) {
-    const list = `[ ${runtimes.map((r) => `pkgs.${r}`).join(' ')} ]`;
-    lines.push(
-      `  default = ${list};`,
-      `  defaultText = lib.literalExpression ${nixString(list)};`,
-      `  description = "More packages on the processes' PATH (the default is guessed from their commands).";`,
-    );
-  } else {
-    lines.push(
-      '  default = [ ];',
-      `  description = "More packages on the processes' PATH (the runtime your commands need).";`,
-    );
-  }
-  lines.push('};');
-  ported.forEach((s, i) => {
-    lines.push(
-      '',
-      `${portOption(i, s)} = lib.mkOption {`,
-      '  type = lib.types.port;',
-      `  default = ${s.port};`,
-      `  description = ${nixString(portDescription(s.process, i === 0))};`,
-      '};',
-    );
-  });
-  lines.push(
-    '',
-    'environment = lib.mkOption {',
-    '  type = lib.types.attrsOf lib.types.str;',
-    '  default = { };',
-    '  description = "More environment for every process; it wins over the values below. Not for secrets: the Nix ' +
-      'store is world-readable.";',
-    '};',
-    '',
-  );
-  if (model.dotenvKeys.length > 0) {
-    lines.push(
-      ...comment(`The project's .env has ${model.dotenvKeys.join(', ')}: production values go in this file.`, '# ', 96),
-    );
-  }
-  lines.push(
-    'environmentFile = lib.mkOption {',
-    '  type = lib.types.nullOr lib.types.path;',
-    '  default = null;',
-    '  description = "A file of KEY=value lines (secrets), read by systemd when a process starts.";',
-    '};',
-  );
-  if (ported.length > 0) {
-    lines.push(
-      '',
-      'domain = lib.mkOption {',
-      '  type = lib.types.nullOr lib.types.str;',
-      `  default = ${domain === undefined ? 'null' : nixString(domain)};`,
-      `  description = ${nixString(domainDescription(ported[0]!.process, ported.length > 1))};`,
-      '};',
-    );
-  }
-  return lines;
 }
 
 function postgresLines(model: DeployModel): string[] {
@@ -289,6 +181,7 @@ const SANDBOX: [string, string][] = [
   ['CapabilityBoundingSet', '""'],
 ];
 
+// Long on purpose: the module's text in output order.
 export function exportNixos(model: DeployModel, domain: string | undefined): ExportResult {
   const notes = commonNotes(model);
   const ported = portedServices(model);
@@ -331,7 +224,7 @@ export function exportNixos(model: DeployModel, domain: string | undefined): Exp
     'in',
     '{',
     `  options.services.${nixAttr(name)} = {`,
-    ...indent(options(model, ported, runtimes, domain), '    '),
+    ...indent(moduleOptions(model, ported, runtimes, domain), '    '),
     '  };',
     '',
     '  config = lib.mkIf cfg.enable {',
@@ -359,16 +252,4 @@ export function exportNixos(model: DeployModel, domain: string | undefined): Exp
     );
   }
   return { files: [{ name: `${name}.nix`, content: `${lines.join('\n')}\n`, mode: 0o644 }], notes };
-}
-
-function portDescription(process: string, first: boolean): string {
-  return `Port of the ${process} process (its PORT)${first ? '; Caddy forwards the domain to it' : ''}.`;
-}
-
-function domainDescription(process: string, more: boolean): string {
-  const others = more ? ' (the other ported processes on subdomains)' : '';
-  return (
-    `Serve the ${process} process on this domain through Caddy, which also gets its TLS certificate${others}; ` +
-    'null: no Caddy.'
-  );
 }

@@ -127,6 +127,7 @@ const HARDENING = [
   'UMask=0077',
 ];
 
+// Long on purpose: the unit's text in output order, section by section.
 function unitFile(model: DeployModel, s: DeployService, notes: string[]): string {
   const { name, role } = model;
   const exec = execStart(model, s, notes);

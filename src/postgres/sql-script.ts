@@ -34,6 +34,8 @@ const SKIPPED_META = new Set(['restrict', 'unrestrict']);
 const isIdentStart = (c: string) => /[A-Za-z_\u0080-\uffff]/.test(c);
 const isIdentChar = (c: string) => /[A-Za-z0-9_$\u0080-\uffff]/.test(c);
 
+// Long on purpose: one pass over the text with its lexical states side by side (quotes, dollar quotes,
+// comments, psql meta-commands); split up, each piece would need the whole state.
 export function splitSql(text: string): Statement[] {
   const out: Statement[] = [];
   let i = 0;
