@@ -2,7 +2,7 @@ import { createRequire } from 'node:module';
 import type { Command } from 'commander';
 import { errorMessage, UserError } from './errors.js';
 import { packageVersion } from './util/package-files.js';
-import { stderr } from './util/terminal.js';
+import { releaseDeadTerminal, stderr } from './util/terminal.js';
 
 // commander is CommonJS: require() skips the ESM wrapper and the CJS export scan (a few ms per start).
 const requireCjs = createRequire(import.meta.url);
@@ -210,6 +210,9 @@ export async function main(argv: string[]): Promise<void> {
       return;
     }
     reportError(err);
+  } finally {
+    // Everything has stopped: a terminal that hung up meanwhile must not make the exit itself fail.
+    releaseDeadTerminal();
   }
 }
 

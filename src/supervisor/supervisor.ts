@@ -115,8 +115,10 @@ export class Supervisor extends EventEmitter {
       if (this.shuttingDown) return;
       await app.start();
     }
-    if (this.opts.watch !== false && !this.shuttingDown) await this.openWatchers();
-    if (this.apps.length === 0) this.say('no app processes configured: running the database alone');
+    if (this.shuttingDown) return;
+    if (this.opts.watch !== false) await this.openWatchers();
+    if (this.apps.length === 0 && !this.shuttingDown)
+      this.say('no app processes configured: running the database alone');
   }
 
   /**

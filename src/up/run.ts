@@ -117,10 +117,12 @@ async function supervise(run: Run, opts: UpOptions, gate: SignalGate, detached: 
     supervisor.on(ev, () => publisher.publish());
   }
   let exitCode = 0;
-  // Every request to end the run ends it the same way: apps, then postgres; again to kill at once.
-  gate.handle((reason) => {
-    if (publisher.phase !== 'stopping') say(`${reason}: stopping apps, then postgres (again to kill at once)`);
+  // Every request to end the run ends it the same way: apps, then postgres; asking again kills at once.
+  gate.handle((reason, firm) => {
+    const first = publisher.phase !== 'stopping';
+    if (!first && !firm) return;
     publisher.phase = 'stopping';
+    if (first) say(`${reason}: stopping apps, then postgres (again to kill at once)`);
     void supervisor.shutdown();
   });
   const reload = new run.modules.ConfigReload(opts.project, {
@@ -139,10 +141,13 @@ async function supervise(run: Run, opts: UpOptions, gate: SignalGate, detached: 
   try {
     await supervisor.startDatabase();
     await supervisor.startApps();
-    publisher.phase = 'running';
-    publisher.publish();
-    reload.ready();
-    say(summary(opts));
+    // A stop requested meanwhile has begun: the run is not "running", and saying so would follow "shutting down".
+    if (publisher.phase !== 'stopping') {
+      publisher.phase = 'running';
+      publisher.publish();
+      reload.ready();
+      say(summary(opts));
+    }
     await supervisor.done();
   } catch (err) {
     exitCode = 1;

@@ -1,18 +1,33 @@
-// Requests to end the run: SIGINT (Ctrl-C), SIGTERM (`devenv down`), SIGHUP (the terminal closed).
+// Requests to end the run: SIGINT (Ctrl-C), SIGTERM (`devenv down`), SIGHUP (the terminal closed),
+// and our stdout or stderr going away (EIO: the terminal closed; EPIPE: `| head`, or `| tee` ended by
+// the same Ctrl-C). All end the run the same way.
 //
 // One listener for the whole run: removing a listener drops a signal node has received but not yet
 // dispatched, so we switch what it does instead. Until the run can stop in order (postgres is
 // spawned, detached, but the supervisor does not exist yet) a request is only noted: it must not end
 // us before we have stopped postgres.
+import { onTerminalGone } from '../util/terminal.js';
+
 const SIGNALS = ['SIGINT', 'SIGTERM', 'SIGHUP'] as const;
+
+/**
+ * `firm`: the user asked (SIGINT, SIGTERM), and asking again means "kill at once". A closed terminal
+ * is not firm: it sends SIGHUP more than once (the kernel, then the shell) and fails every write
+ * after, and none of that may turn a clean shutdown into a kill.
+ */
+export type StopHandler = (reason: string, firm: boolean) => void;
 
 export class SignalGate {
   private early: string | null = null;
-  private handler: ((reason: string) => void) | null = null;
-  private readonly listener = (signal: NodeJS.Signals) => this.request(signal);
+  private handler: StopHandler | null = null;
+  private closed = false;
+  private readonly listener = (signal: NodeJS.Signals) => this.request(signal, signal !== 'SIGHUP');
 
   constructor() {
     for (const s of SIGNALS) process.on(s, this.listener);
+    onTerminalGone((why) => {
+      if (!this.closed) this.request(why, false);
+    });
   }
 
   /** The first request that came before a handler was set, if any. */
@@ -21,17 +36,18 @@ export class SignalGate {
   }
 
   /** From now on every request goes to `handler`. */
-  handle(handler: (reason: string) => void): void {
+  handle(handler: StopHandler): void {
     this.handler = handler;
   }
 
   /** A request to end the run, from a signal or from anything else that must end it the same way. */
-  request(reason: string): void {
-    if (this.handler) this.handler(reason);
+  request(reason: string, firm = true): void {
+    if (this.handler) this.handler(reason, firm);
     else this.early ??= reason;
   }
 
   close(): void {
+    this.closed = true;
     for (const s of SIGNALS) process.off(s, this.listener);
   }
 }

@@ -67,6 +67,22 @@ describe('devenv up (foreground)', () => {
     }
   });
 
+  it('Ctrl-C while the apps are starting: the summary line never follows "shutting down"', async () => {
+    // Many files: the watchers' first scan keeps the start-up going a while after the app started.
+    const files: Record<string, string> = { Procfile: 'web: sleep 1000\n' };
+    for (let i = 0; i < 3000; i++) files[`src/d${i % 100}/f${i}.js`] = '';
+    const { dir, groups } = project('up-int-summary', files);
+    const up = new ForegroundUp(dir);
+    await up.waitOutput(/web started \(pid \d+\)/);
+    groups.add(startedPids(up.output, 'web')[0]!);
+    up.child.kill('SIGINT');
+    expect(await up.closed).toEqual({ code: 0, signal: null });
+    const after = up.output.slice(up.output.indexOf('shutting down'));
+    expect(after).toMatch(/all processes stopped/);
+    expect(after).not.toMatch(/running 1 app process|no app processes/);
+    expect(postgresProcessesUnder(dir)).toEqual([]);
+  });
+
   it('a second Ctrl-C kills at once an app that ignores SIGTERM; Procfile.dev wins over Procfile', async () => {
     const { dir, groups } = project('up-int2', {
       'Procfile.dev': "stubborn: trap '' TERM; sleep 1000 & wait\n",
