@@ -3,7 +3,8 @@
 import type { AppDefinition } from '../app-definition.js';
 import { errorMessage } from '../errors.js';
 import { Backoff, type BackoffOptions, formatDelay } from './backoff.js';
-import { Debouncer } from './debounce.js';
+import { performance } from 'node:perf_hooks';
+import { BurstGate } from './debounce.js';
 import type { LogOutput } from './log-output.js';
 import { type ExitInfo, ManagedProcess, ProcessStartError } from './managed-process.js';
 import type { Emit, ProcessStatus, SupervisedState } from './process-status.js';
@@ -17,6 +18,7 @@ export interface AppRunnerContext {
   emit: Emit;
   /** SIGTERM → SIGKILL grace when the app sets none. */
   graceMs: number;
+  /** File events less than this apart are one burst (see BurstGate). */
   debounceMs: number;
   backoff?: BackoffOptions;
   /** True while the apps are held down (the database restarts): a restart then only stops. */
@@ -34,7 +36,12 @@ export class AppRunner {
   /** A crash restart waiting out its backoff. */
   private timer: NodeJS.Timeout | undefined;
   private readonly queue: RestartQueue;
-  private readonly debouncer: Debouncer<string>;
+  private readonly changes: BurstGate<string>;
+  /** When the last file event came, and when the newest instance began to spawn (performance.now()). */
+  private lastChangeAt = 0;
+  private spawnedAt = 0;
+  /** A restart is stopping the old instance: the new one, not spawned yet, will see every change so far. */
+  private replacing = false;
   /** A spawn in flight, which a stop must wait for. */
   private spawning: Promise<void> | undefined;
   /** Set by stop(): from then on nothing starts again. */
@@ -51,7 +58,7 @@ export class AppRunner {
       () => this.replaceInstance(),
       (err) => ctx.say(`${this.name}: restart failed: ${errorMessage(err)}`),
     );
-    this.debouncer = new Debouncer<string>((paths) => this.onFilesChanged(paths), ctx.debounceMs);
+    this.changes = new BurstGate<string>((paths, first) => this.onFilesChanged(paths, first), ctx.debounceMs);
   }
 
   get name(): string {
@@ -62,9 +69,9 @@ export class AppRunner {
     return this.spec;
   }
 
-  /** A file-change debounce or a restart is pending (a crash backoff is not). */
+  /** A file-change restart or a restart is pending (a crash backoff is not). */
   get busy(): boolean {
-    return this.debouncer.pending || this.queue.running || this.queue.pending;
+    return this.changes.pending || this.queue.running || this.queue.pending;
   }
 
   /** Take a new definition (a configuration reload); the next instance uses it. */
@@ -81,9 +88,10 @@ export class AppRunner {
     });
   }
 
-  /** A watched file changed: one restart after the debounce, however many events come. */
+  /** A watched file changed: restart at once; a burst of changes gives at most one more restart. */
   fileChanged(rel: string): void {
-    this.debouncer.push(rel);
+    this.lastChangeAt = performance.now();
+    this.changes.push(rel);
   }
 
   /**
@@ -130,7 +138,7 @@ export class AppRunner {
   }
 
   private async stopForGood(): Promise<void> {
-    this.debouncer.cancel();
+    this.changes.cancel();
     clearTimeout(this.timer);
     this.queue.close();
     await this.queue.idle(); // a restart in flight finishes its stop and starts nothing
@@ -147,6 +155,8 @@ export class AppRunner {
     const { name, command, cwd, env } = this.spec;
     const proc = new ManagedProcess({ name, command, cwd, env, orphanGraceMs: this.graceMs });
     this.state = 'starting';
+    this.replacing = false;
+    this.spawnedAt = performance.now();
     try {
       await proc.start();
     } catch (err) {
@@ -177,6 +187,7 @@ export class AppRunner {
     if (this.stopped) return;
     clearTimeout(this.timer);
     this.timer = undefined;
+    this.replacing = true;
     if (this.proc && this.proc.state !== 'exited') {
       this.state = 'restarting';
       await this.proc.stop(this.graceMs);
@@ -189,10 +200,16 @@ export class AppRunner {
     await this.start();
   }
 
-  private onFilesChanged(paths: string[]): void {
+  /**
+   * The first change of a burst restarts at once. At the burst's end the rest restarts once more, but
+   * only if a change came after the newest instance began to spawn: changes while the old one was
+   * still stopping are seen by the new one anyway (an editor's save is often two or three events).
+   */
+  private onFilesChanged(paths: string[], first: boolean): void {
     if (this.stopped) return;
+    if (!first && (this.replacing || this.queue.pending || this.lastChangeAt < this.spawnedAt)) return;
     const shown = paths.slice(0, 3).join(', ') + (paths.length > 3 ? ` and ${paths.length - 3} more` : '');
-    this.ctx.say(`${this.name}: restarting, changed: ${shown}`);
+    this.ctx.say(`${this.name}: restarting${first ? '' : ' again'}, changed: ${shown}`);
     this.ctx.emit('change', { name: this.name, paths });
     void this.restart();
   }

@@ -37,3 +37,46 @@ export class Debouncer<T> {
     this.items.clear();
   }
 }
+
+/**
+ * Act on the first event of a burst at once; the rest of the burst (events less than `quietMs`
+ * apart) makes one more call once it is over, carrying every distinct item it had. So a single
+ * event costs no wait, and a burst of any length gives at most two calls.
+ */
+export class BurstGate<T> {
+  private timer: NodeJS.Timeout | undefined;
+  private rest = new Set<T>();
+
+  constructor(
+    private readonly fn: (items: T[], first: boolean) => void,
+    readonly quietMs = 100,
+  ) {}
+
+  push(item: T): void {
+    const first = this.timer === undefined;
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = setTimeout(() => this.end(), this.quietMs);
+    if (first) this.fn([item], true);
+    else this.rest.add(item);
+  }
+
+  /** Events after the first of a burst wait for its end. */
+  get pending(): boolean {
+    return this.rest.size > 0;
+  }
+
+  /** Forget the burst without calling. */
+  cancel(): void {
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = undefined;
+    this.rest.clear();
+  }
+
+  private end(): void {
+    this.timer = undefined;
+    if (this.rest.size === 0) return;
+    const items = [...this.rest];
+    this.rest.clear();
+    this.fn(items, false);
+  }
+}

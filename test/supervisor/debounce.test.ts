@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { Debouncer } from '../../src/supervisor/debounce.js';
+import { BurstGate, Debouncer } from '../../src/supervisor/debounce.js';
 
 afterEach(() => {
   vi.useRealTimers();
@@ -47,5 +47,43 @@ describe('Debouncer', () => {
     d.flush();
     expect(calls).toEqual([['y']]);
     expect(d.pending).toBe(false);
+  });
+});
+
+describe('BurstGate', () => {
+  it('calls at once on the first event, and once more at the end of the burst with the rest', () => {
+    vi.useFakeTimers();
+    const calls: [string[], boolean][] = [];
+    const g = new BurstGate<string>((items, first) => calls.push([items, first]), 100);
+    g.push('a');
+    expect(calls).toEqual([[['a'], true]]);
+    for (let i = 0; i < 20; i++) {
+      g.push(`f${i % 3}`);
+      vi.advanceTimersByTime(2.5);
+    }
+    expect(g.pending).toBe(true);
+    expect(calls).toHaveLength(1);
+    vi.advanceTimersByTime(100);
+    expect(calls).toEqual([
+      [['a'], true],
+      [['f0', 'f1', 'f2'], false],
+    ]);
+    expect(g.pending).toBe(false);
+    g.push('b'); // after the quiet time: a new burst, at once again
+    expect(calls.at(-1)).toEqual([['b'], true]);
+  });
+
+  it('a lone event is one call; cancel() forgets the rest of a burst', () => {
+    vi.useFakeTimers();
+    const calls: string[][] = [];
+    const g = new BurstGate<string>((items) => calls.push(items), 50);
+    g.push('x');
+    vi.advanceTimersByTime(1000);
+    expect(calls).toEqual([['x']]);
+    g.push('y');
+    g.push('z');
+    g.cancel();
+    vi.advanceTimersByTime(1000);
+    expect(calls).toEqual([['x'], ['y']]);
   });
 });

@@ -55,15 +55,43 @@ describe('Supervisor', () => {
     expect(h.changes[0]!.paths).toEqual([join('src', 'app.js')]);
   });
 
-  it('a burst of 50 writes is one or two restarts', async () => {
-    const h = setup((dir) => [{ name: 'web', command: 'sleep 1000', cwd: dir }]);
+  it('a file change restarts at once, not after the quiet time that ends a burst', async () => {
+    // A minute of quiet time: only a restart on the first event can come within the wait below.
+    const h = setup((dir) => [{ name: 'web', command: 'sleep 1000', cwd: dir }], { debounceMs: 60_000 });
     await startAll(h);
-    for (let i = 0; i < 50; i++) writeFileSync(join(h.dir, 'src', `f${i % 10}.js`), String(i));
+    writeFileSync(join(h.dir, 'src/app.js'), 'v2\n');
+    await waitFor(() => starts(h, 'web').length === 2, 'restart', { timeoutMs: 10_000 });
+    expect(h.changes.map((c) => c.paths)).toEqual([[join('src', 'app.js')]]);
+  });
+
+  it('a burst of 20 writes in 50 ms is one or two restarts', async () => {
+    const h = setup((dir) => [{ name: 'web', command: 'sleep 1000', cwd: dir }], { debounceMs: 100 });
+    await startAll(h);
+    // 2.5 ms apart by the clock, whatever the load: a timer could be late enough to split the burst.
+    for (let i = 0; i < 20; i++) {
+      writeFileSync(join(h.dir, 'src', `f${i % 10}.js`), String(i));
+      const until = performance.now() + 2.5;
+      while (performance.now() < until);
+    }
     await waitFor(() => starts(h, 'web').length >= 2, 'restart');
     await settleWithSentinel(h, 'web');
     const burstRestarts = starts(h, 'web').length - 2; // minus initial start and sentinel restart
     expect(burstRestarts).toBeGreaterThanOrEqual(1);
     expect(burstRestarts).toBeLessThanOrEqual(2);
+  });
+
+  it('changes while the old instance is still stopping are seen by the new one: no extra restart', async () => {
+    // It takes a while to stop, so the writes below land while the restart has not spawned yet.
+    const h = setup((dir) => [{ name: 'web', command: "trap 'sleep 0.5; exit 0' TERM; sleep 1000 & wait", cwd: dir }], {
+      debounceMs: 50,
+    });
+    await startAll(h);
+    writeFileSync(join(h.dir, 'src/app.js'), 'v2\n');
+    await waitFor(() => h.sup.status()[1]!.state === 'restarting', 'restarting');
+    for (let i = 0; i < 5; i++) writeFileSync(join(h.dir, 'src', `during${i}.js`), String(i));
+    await waitFor(() => starts(h, 'web').length === 2, 'restart');
+    await settleWithSentinel(h, 'web');
+    expect(starts(h, 'web')).toHaveLength(3); // initial + the change + sentinel
   });
 
   it('a second shutdown request kills everything at once', async () => {
