@@ -3,6 +3,7 @@ import path from 'node:path';
 import { UserError } from '../errors.js';
 import { processLog } from '../project/paths.js';
 import { openProject } from '../project/project.js';
+import { diskSpace, FULL_BELOW_BYTES, size } from '../util/disk-space.js';
 import { FileTail } from '../util/tail-file.js';
 import { stderr, stdout } from '../util/terminal.js';
 
@@ -59,6 +60,13 @@ export default async function logs(
   if (names.length === 0) {
     stderr.write(`no logs yet in ${dir}; they appear once \`devenv up\` has run\n`);
     return 0;
+  }
+  const space = diskSpace(dir);
+  if (space && space.free < FULL_BELOW_BYTES) {
+    stderr.write(
+      `note: the filesystem at ${space.mount} is full (${size(space.free)} free): new log lines wait in memory ` +
+        '(a little) or are counted as lost until there is space\n',
+    );
   }
   const width = Math.max(...names.map((x) => x.length));
   // A single named log prints raw lines; several get the same prefixes as `devenv up`.

@@ -8,6 +8,7 @@ import { findRunningServer } from '../postgres/server.js';
 import { openProject, type Project } from '../project/project.js';
 import { TCP_HOST } from '../project/tcp.js';
 import { type PublishedProcess, readLiveState } from '../up/state.js';
+import { diskSpace, FULL_BELOW_BYTES, size } from '../util/disk-space.js';
 import { stdout } from '../util/terminal.js';
 
 /** Bytes on disk under a directory (not following symlinks). */
@@ -71,6 +72,8 @@ function gather(project: Project) {
   }
   const serverPid = initialised ? findRunningServer(project) : null;
   const supervisor = initialised ? readLiveState(project) : null;
+  // Asked now, not published: on a full disk the supervisor cannot write what it would say.
+  const space = diskSpace(existsSync(project.paths.pgdata) ? project.paths.pgdata : project.root);
   return {
     project: project.root,
     initialised,
@@ -80,6 +83,9 @@ function gather(project: Project) {
     binaries: binaries ? { bindir: binaries.bindir, version: binaries.version, source: binaries.source } : null,
     binariesError,
     dataSizeBytes: initialised ? diskUsage(project.paths.pgdata) : 0,
+    disk: space
+      ? { mount: space.mount, freeBytes: space.free, totalBytes: space.total, full: space.free < FULL_BELOW_BYTES }
+      : null,
     server: serverPid ? { state: 'running', pid: serverPid } : { state: 'stopped', pid: null },
     socketDir: project.paths.socketDir,
     database: project.database,
@@ -118,6 +124,10 @@ function render(r: Report, project: Project): string {
   const b = r.binaries;
   row('binaries', b ? `${b.version} ${b.bindir} (${b.source})` : kleur.red(r.binariesError ?? 'none'));
   row('server', r.server.pid ? kleur.green(`running (pid ${r.server.pid})`) : 'stopped');
+  if (r.disk) {
+    const full = r.disk.full ? kleur.red(' - full: postgres and the logs cannot write; free some space') : '';
+    row('disk', `${size(r.disk.freeBytes)} free of ${size(r.disk.totalBytes)} on ${r.disk.mount}${full}`);
+  }
   const short = project.paths.socketDirIsShort ? ' (short path: project path too long for a socket)' : '';
   row('socket', `${r.socketDir}${short}`);
   row('database', `${r.database} (${r.role ? `role ${r.role}; superuser ${r.user}` : `user ${r.user}`})`);
@@ -135,7 +145,8 @@ function render(r: Report, project: Project): string {
     row('up', `pid ${up.pid}${up.detached ? ' (background)' : ''}, ${up.phase}, since ${uptime(up.startedAt)}`);
     for (const p of r.processes) {
       const pid = p.pid ? ` pid ${p.pid}` : '';
-      row(`  ${p.name}`, `${p.state}${pid}, restarts ${p.restarts}, uptime ${uptime(p.startedAt)}`);
+      const last = p.lastExit && p.state !== 'running' ? `, last: ${p.lastExit}` : '';
+      row(`  ${p.name}`, `${p.state}${pid}, restarts ${p.restarts}, uptime ${uptime(p.startedAt)}${last}`);
     }
   }
   return rows.join('');

@@ -1,5 +1,5 @@
 import { type ChildProcess, spawn } from 'node:child_process';
-import { closeSync, type FSWatcher, readFileSync, rmSync, watch } from 'node:fs';
+import { closeSync, type FSWatcher, fstatSync, readFileSync, rmSync, watch } from 'node:fs';
 import path from 'node:path';
 import { UserError } from '../errors.js';
 import { openOwnLog } from '../project/pgres-files.js';
@@ -109,8 +109,13 @@ export async function startServer(
   const tail: string[] = [];
   let fd: number | null = null;
   let child: ChildProcess;
+  // Where this start's lines begin: a failure shows those, not the end of an earlier run.
+  let logStart = 0;
   try {
-    if (opts.output === 'file') fd = openOwnLog(logFile);
+    if (opts.output === 'file') {
+      fd = openOwnLog(logFile);
+      logStart = fstatSync(fd).size;
+    }
     child = spawn(path.join(binaries.bindir, 'postgres'), ['-D', paths.pgdata], {
       stdio: ['ignore', fd ?? 'pipe', fd ?? 'pipe'],
       detached: opts.detached ?? false,
@@ -132,7 +137,8 @@ export async function startServer(
     child.on('error', () => resolve({ code: 127, signal: null }));
   });
   const pid = child.pid;
-  const logTail = () => (opts.output === 'file' ? readTail(logFile, 8) : tail.slice(-8).join(' | ')) || '(no output)';
+  const logTail = () =>
+    (opts.output === 'file' ? readTail(logFile, logStart, 8) : tail.slice(-8).join(' | ')) || '(no output)';
   if (pid === undefined) {
     await exited;
     throw new UserError(`could not run ${path.join(binaries.bindir, 'postgres')}`);
@@ -148,9 +154,12 @@ export async function startServer(
   return { pid, child, exited };
 }
 
-function readTail(file: string, n: number): string {
+/** The last `n` lines written to `file` from byte `from` on (all of it, if it was emptied meanwhile). */
+function readTail(file: string, from: number, n: number): string {
   try {
-    return lastLines(readFileSync(file, 'utf8').slice(-8192), n);
+    const bytes = readFileSync(file);
+    const start = bytes.length < from ? 0 : Math.max(from, bytes.length - 8192);
+    return lastLines(bytes.subarray(start).toString('utf8'), n);
   } catch {
     return '';
   }

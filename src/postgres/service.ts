@@ -1,17 +1,44 @@
 import { UserError } from '../errors.js';
+import { capOwnLog } from '../project/pgres-files.js';
 import type { Project } from '../project/project.js';
+import { type DiskFullNotice, isDiskFull } from '../util/disk-space.js';
 import type { ExitStatus } from '../util/exit-status.js';
 import { processGone, waitGone } from '../util/liveness.js';
 import type { Output } from '../util/output.js';
+import type { LogLimits } from '../util/rotating-log.js';
 import { FileTail } from '../util/tail-file.js';
 import { ensureServer, type PreparedPostgres, type RunningServer } from './prepare.js';
 import { ServerStartError, serverLogPath, stopServer } from './server.js';
 import { claimServer, withServerLock } from './session-server.js';
 
+export interface ServiceOptions {
+  /** Told when postgres reports a full disk. */
+  disk?: Pick<DiskFullNotice, 'failed'>;
+  /** postgres.log is copied to postgres.log.1 and emptied in place past this size (checked every second). */
+  logLimits?: LogLimits;
+}
+
+/** Lines of this start's log kept to explain an exit. */
+const RECENT_LINES = 40;
+
+/**
+ * The line that says why postgres stopped, without its timestamp and pid: the last PANIC, or with
+ * `fatal` (a start that failed: every line is its own) the last FATAL too. A FATAL while it runs is
+ * usually one client's (a database that does not exist) and says nothing about the server.
+ */
+export function stopReason(lines: string[], fatal = false): string | null {
+  const re = fatal ? /\b(PANIC|FATAL):\s+(.*)$/ : /\b(PANIC):\s+(.*)$/;
+  for (let i = lines.length - 1; i >= 0; i--) {
+    const m = re.exec(lines[i]!);
+    if (m) return `${m[1]}: ${m[2]}`;
+  }
+  return null;
+}
+
 /**
  * The project's postgres as a supervised service: started (or adopted, when a
  * previous `devenv up` was killed and left it running), watched for death, stopped.
- * The server writes its log file directly, so the log survives us; we tail it.
+ * The server writes its log file directly, so the log survives us; we tail it, and keep it bounded.
  */
 export class PostgresService {
   pid: number | null = null;
@@ -19,12 +46,34 @@ export class PostgresService {
   private stopping = false;
   private watchTimer: NodeJS.Timeout | null = null;
   private tail: FileTail | null = null;
+  private capTimer: NodeJS.Timeout | null = null;
+  /** The last lines of this start's log. */
+  private recent: string[] = [];
 
   constructor(
     private readonly pg: PreparedPostgres,
     private readonly out: Output,
     private readonly onLogLine: (line: string) => void,
+    private readonly opts: ServiceOptions = {},
   ) {}
+
+  private readonly logLine = (line: string): void => {
+    this.recent.push(line);
+    if (this.recent.length > RECENT_LINES) this.recent.shift();
+    // A WAL write that fails for space makes postgres PANIC and restart (or give up): say why.
+    if (/\b(PANIC|FATAL|ERROR):/.test(line) && isDiskFull(line)) this.opts.disk?.failed('postgres', line);
+    this.onLogLine(line);
+  };
+
+  private capLog(): void {
+    const limits = this.opts.logLimits;
+    if (!limits) return;
+    try {
+      capOwnLog(serverLogPath(this.pg.project), limits);
+    } catch {
+      // a full disk cannot take the copy: the log stays as it is and is tried again
+    }
+  }
 
   /** The project as last loaded (config reload): the next start() writes its postgres.settings. */
   get project(): Project {
@@ -72,7 +121,13 @@ export class PostgresService {
   private async begin(): Promise<void> {
     this.stopping = false;
     this.tail?.stop();
-    this.tail = new FileTail(serverLogPath(this.pg.project), this.onLogLine).start();
+    this.recent = [];
+    this.capLog();
+    this.tail = new FileTail(serverLogPath(this.pg.project), this.logLine).start();
+    if (this.opts.logLimits && !this.capTimer) {
+      this.capTimer = setInterval(() => this.capLog(), 1000);
+      this.capTimer.unref();
+    }
     // Detached: the terminal's Ctrl-C reaches us, and we stop the apps before postgres.
     let server: RunningServer;
     try {
@@ -89,7 +144,10 @@ export class PostgresService {
       this.tail.stop();
       this.tail = null;
       if (err instanceof ServerStartError) {
-        throw new UserError(`${err.summary}; see its log lines above (${serverLogPath(this.pg.project)})`);
+        const reason = stopReason(this.recent, true);
+        throw new UserError(
+          `${err.summary}${reason ? `: ${reason}` : ''}; see its log lines above (${serverLogPath(this.pg.project)})`,
+        );
       }
       throw err;
     }
@@ -106,7 +164,8 @@ export class PostgresService {
       this.watchTimer = null;
       this.pid = null;
       this.tail?.read();
-      if (!this.stopping) for (const cb of this.exitCallbacks) cb(info);
+      const reason = stopReason(this.recent);
+      if (!this.stopping) for (const cb of this.exitCallbacks) cb(reason ? { ...info, reason } : info);
     };
     if (exited) {
       void exited.then((r) => report({ code: r.code, signal: r.signal }));
@@ -132,6 +191,12 @@ export class PostgresService {
     this.pid = null;
     this.tail?.stop();
     this.tail = null;
+    this.stopCapping();
+  }
+
+  private stopCapping(): void {
+    if (this.capTimer) clearInterval(this.capTimer);
+    this.capTimer = null;
   }
 
   /** Immediate stop (second Ctrl-C): SIGQUIT ends postgres at once; crash recovery runs at the next start. */
@@ -149,5 +214,6 @@ export class PostgresService {
     }
     this.tail?.stop();
     this.tail = null;
+    this.stopCapping();
   }
 }

@@ -39,8 +39,20 @@ export interface Config {
   };
   processes?: Record<string, ProcessConfig>;
   watch: { paths?: string[]; ignore?: string[]; debounceMs?: number };
+  /** How far the logs `devenv up` writes may grow (see logLimits for the defaults). Optional: older callers build Configs without it. */
+  logs?: { maxBytes?: number; keep?: number };
   /** Absolute path of devenv.json, or null when the project has none. */
   file: string | null;
+}
+
+/** Each log is rotated at 10 MiB, and two rotated files are kept: at most ~30 MiB per process. */
+export const DEFAULT_LOG_LIMITS = { maxBytes: 10 * 1024 * 1024, keep: 2 };
+
+export function logLimits(config: Config): { maxBytes: number; keep: number } {
+  return {
+    maxBytes: config.logs?.maxBytes ?? DEFAULT_LOG_LIMITS.maxBytes,
+    keep: config.logs?.keep ?? DEFAULT_LOG_LIMITS.keep,
+  };
 }
 
 let schemaCache: Schema | undefined;
@@ -132,6 +144,7 @@ export function loadConfig(root: string): Config {
     postgres: { ...obj.postgres, settings: { ...obj.postgres?.settings } },
     processes: obj.processes,
     watch: { ...obj.watch },
+    logs: { ...obj.logs },
     file,
   };
 }

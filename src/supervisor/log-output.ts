@@ -1,5 +1,5 @@
 // Prefixed, coloured terminal output per process, plus a raw per-process log file.
-import type { Readable, Writable } from 'node:stream';
+import type { Readable } from 'node:stream';
 import { StringDecoder } from 'node:string_decoder';
 import kleur from 'kleur';
 import { isProcessName } from '../app-definition.js';
@@ -62,28 +62,39 @@ function safeCut(text: string, at: number): number {
 
 const PALETTE = ['cyan', 'yellow', 'green', 'magenta', 'blue', 'red'] as const;
 
+/** Where one process's raw lines go (a RotatingLog under `devenv up`). */
+export interface LogFile {
+  write(text: string): void;
+  close(): void;
+}
+
 export interface LogOutputOptions {
-  /** Where prefixed lines go. Default: our stdout. */
-  out?: Sink;
+  /** Where prefixed lines go. Default: our stdout. null: nowhere (the background `up`: all is in the files). */
+  out?: Sink | null;
   /** Colour the prefixes. Default kleur.enabled (off under NO_COLOR, non-TTY, TERM=dumb). */
   color?: boolean;
   /** Opens the file that gets `name`'s raw lines (once, at its first line). None: no files. */
-  logFile?: (name: string) => Writable;
+  logFile?: (name: string) => LogFile;
   /** Names known up front, so the padding is right from the first line. */
   names?: string[];
 }
 
+/** A stream routed through a splitter: end() flushes its partial line. */
+interface Attached {
+  end(): void;
+}
+
 export class LogOutput {
-  private readonly out: Sink;
+  private readonly out: Sink | null;
   private readonly color: boolean;
-  private readonly openFile: ((name: string) => Writable) | undefined;
+  private readonly openFile: ((name: string) => LogFile) | undefined;
   private readonly names: string[] = [];
   private width = 0;
-  private readonly files = new Map<string, Writable>();
-  private readonly splitters = new Map<string, Set<LineSplitter>>();
+  private readonly files = new Map<string, LogFile>();
+  private readonly attached = new Map<string, Set<Attached>>();
 
   constructor(opts: LogOutputOptions = {}) {
-    this.out = opts.out ?? stdout;
+    this.out = opts.out === undefined ? stdout : opts.out;
     this.color = opts.color ?? kleur.enabled;
     this.openFile = opts.logFile;
     for (const name of opts.names ?? []) this.register(name);
@@ -101,9 +112,18 @@ export class LogOutput {
 
   /** Write one complete line for `name`. */
   line(name: string, text: string): void {
+    this.lines(name, [text]);
+  }
+
+  /**
+   * Write complete lines for `name`: one write to the terminal and one to the file for the whole
+   * batch (a process flooding its output costs a write per chunk it sends, not per line).
+   */
+  lines(name: string, texts: string[]): void {
+    if (texts.length === 0) return;
     this.register(name);
-    this.out.write(`${this.prefix(name)}${text}\n`);
-    this.file(name)?.write(`${text}\n`);
+    this.terminal(name, texts);
+    this.file(name)?.write(`${texts.join('\n')}\n`);
   }
 
   /**
@@ -112,20 +132,31 @@ export class LogOutput {
    */
   show(name: string, text: string): void {
     this.register(name);
-    this.out.write(`${this.prefix(name)}${text}\n`);
+    this.terminal(name, [text]);
   }
 
   /** Route a process stream through a line splitter; a partial last line is flushed at its end. */
   attach(name: string, stream: Readable): LineSplitter {
     this.register(name);
-    const splitter = new LineSplitter((l) => this.line(name, l));
-    const set = this.splitters.get(name) ?? new Set<LineSplitter>();
-    this.splitters.set(name, set);
-    set.add(splitter);
-    stream.on('data', (chunk: Buffer) => splitter.push(chunk));
+    const batch: string[] = [];
+    const splitter = new LineSplitter((l) => batch.push(l));
+    const emit = () => this.lines(name, batch.splice(0));
+    const entry: Attached = {
+      end: () => {
+        splitter.end();
+        emit();
+      },
+    };
+    const set = this.attached.get(name) ?? new Set<Attached>();
+    this.attached.set(name, set);
+    set.add(entry);
+    stream.on('data', (chunk: Buffer) => {
+      splitter.push(chunk);
+      emit();
+    });
     const done = () => {
-      splitter.end();
-      set.delete(splitter);
+      entry.end();
+      set.delete(entry);
     };
     stream.once('end', done);
     stream.once('close', done);
@@ -134,14 +165,22 @@ export class LogOutput {
 
   /** Emit held partial lines of `name` now (its process exited). */
   flush(name: string): void {
-    for (const s of this.splitters.get(name) ?? []) s.end();
+    for (const a of this.attached.get(name) ?? []) a.end();
   }
 
   /** Flush everything and close the log files. */
   async close(): Promise<void> {
-    for (const name of this.splitters.keys()) this.flush(name);
-    await Promise.all([...this.files.values()].map((f) => new Promise<void>((res) => f.end(() => res()))));
+    for (const name of this.attached.keys()) this.flush(name);
+    for (const f of this.files.values()) f.close();
     this.files.clear();
+  }
+
+  private terminal(name: string, texts: string[]): void {
+    if (!this.out) return;
+    const prefix = this.prefix(name);
+    let text = '';
+    for (const t of texts) text += `${prefix}${t}\n`;
+    this.out.write(text);
   }
 
   private prefix(name: string): string {
@@ -158,12 +197,11 @@ export class LogOutput {
     }
   }
 
-  private file(name: string): Writable | undefined {
+  private file(name: string): LogFile | undefined {
     if (!this.openFile) return undefined;
     let f = this.files.get(name);
     if (!f) {
       f = this.openFile(name);
-      f.on('error', () => {}); // a full disk must not take the supervisor down
       this.files.set(name, f);
     }
     return f;

@@ -1,11 +1,14 @@
 // `up -d`: run the supervisor as a background process (its own session, output to a log file) and
 // return once postgres is ready and the apps started; if they cannot start, stop everything again
-// and fail with the relevant log lines.
+// and fail with the relevant log lines, of this run only.
 import { spawn } from 'node:child_process';
-import { closeSync, readFileSync, statSync } from 'node:fs';
+import { closeSync, openSync, readdirSync, readSync, statSync } from 'node:fs';
+import path from 'node:path';
 import { UserError } from '../errors.js';
 import { ensureCluster, preparePostgres } from '../postgres/prepare.js';
-import { openOwnLog } from '../project/pgres-files.js';
+import { logLimits } from '../project/config.js';
+import { processLog } from '../project/paths.js';
+import { capOwnLog, openOwnLog } from '../project/pgres-files.js';
 import type { Project } from '../project/project.js';
 import { ownNodeEnv } from '../util/node-env.js';
 import type { Output } from '../util/output.js';
@@ -17,9 +20,12 @@ export async function startDetached(project: Project, command: string[], out: Ou
   // Create the cluster here, in the foreground: its errors and progress belong on this terminal,
   // and the log file below lives inside it.
   await ensureCluster(preparePostgres(project), out);
-  const logFile = project.paths.upLog;
-  const fd = openOwnLog(logFile);
-  const startOffset = fileSize(logFile);
+  const { paths } = project;
+  // up.log gets only what the background process prints outside its logs (a crash): bounded all the same.
+  capOwnLog(paths.upLog, logLimits(project.config));
+  const fd = openOwnLog(paths.upLog);
+  // Where each log ends now: a failure shows only what this run wrote.
+  const marks = markLogs(paths.logs);
   const child = spawn(process.execPath, [process.argv[1]!, 'up', ...(command.length ? ['--', ...command] : [])], {
     cwd: project.root,
     detached: true,
@@ -46,9 +52,12 @@ export async function startDetached(project: Project, command: string[], out: Ou
         return 0;
       }
       // Only the lines about the broken apps: the shutdown that follows is noise here.
-      const about = logSince(logFile, startOffset)
-        .split('\n')
-        .filter((l) => broken.some((name) => l.includes(name)));
+      const about = [
+        ...linesSince(marks, processLog(paths, 'devenv')).filter(
+          (l) => broken.some((name) => l.startsWith(`${name}:`)) && !/ started \(pid \d+\)/.test(l),
+        ),
+        ...broken.flatMap((name) => linesSince(marks, processLog(paths, name)).map((l) => `${name}: ${l}`)),
+      ];
       await stopChild(pid, gone);
       const tail = lastLines(about.join('\n'), 4);
       throw new UserError(
@@ -59,9 +68,18 @@ export async function startDetached(project: Project, command: string[], out: Ou
     await new Promise((r) => setTimeout(r, 20));
   }
   if (!gone()) await stopChild(pid, gone);
-  const tail = lastLines(logSince(logFile, startOffset), 8);
   const how = gone() ? ` (exit ${exited})` : ' (timed out)';
-  throw new UserError(`devenv up did not start in the background${how}: ${tail}`);
+  throw new UserError(`devenv up did not start in the background${how}: ${failureLines(marks, project)}`);
+}
+
+/** What devenv said (less the shutdown that followed), what postgres said, and anything printed outside the logs. */
+function failureLines(marks: Map<string, number>, { paths }: Project): string {
+  const ours = linesSince(marks, processLog(paths, 'devenv')).filter(
+    (l) => !/^(shutting down|all processes stopped|SIGTERM: stopping)/.test(l),
+  );
+  const server = linesSince(marks, paths.serverLog).map((l) => `postgres: ${l}`);
+  const printed = linesSince(marks, paths.upLog);
+  return lastLines([...ours.slice(-2), ...server.slice(-4), ...printed.slice(-4)].join('\n'), 10);
 }
 
 /** SIGTERM the background supervisor (it stops apps, then postgres) and wait until it has exited. */
@@ -83,7 +101,39 @@ function fileSize(file: string): number {
   }
 }
 
-/** What the background supervisor wrote to its log since `offset` (a byte offset). */
-function logSince(file: string, offset: number): string {
-  return readFileSync(file).subarray(offset).toString('utf8');
+/** The size of every log in `dir` now (byte offsets). */
+function markLogs(dir: string): Map<string, number> {
+  const marks = new Map<string, number>();
+  let names: string[] = [];
+  try {
+    names = readdirSync(dir);
+  } catch {
+    // no logs yet
+  }
+  for (const name of names) if (name.endsWith('.log')) marks.set(path.join(dir, name), fileSize(path.join(dir, name)));
+  return marks;
+}
+
+/** Bytes read at most from one log for a failure message. */
+const SINCE_MAX = 64 * 1024;
+
+/** The complete lines written to `file` since it was marked (all of it if it was rotated meanwhile). */
+function linesSince(marks: Map<string, number>, file: string): string[] {
+  const size = fileSize(file);
+  let from = marks.get(file) ?? 0;
+  if (size < from) from = 0;
+  from = Math.max(from, size - SINCE_MAX);
+  const buf = Buffer.alloc(size - from);
+  let fd: number;
+  try {
+    fd = openSync(file, 'r');
+  } catch {
+    return [];
+  }
+  try {
+    readSync(fd, buf, 0, buf.length, from);
+  } finally {
+    closeSync(fd);
+  }
+  return buf.toString('utf8').split('\n').filter(Boolean);
 }

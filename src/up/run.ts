@@ -5,11 +5,13 @@ import type { AppDefinition } from '../app-definition.js';
 import { ensureCluster, type PreparedPostgres, preparePostgres } from '../postgres/prepare.js';
 import { PostgresService } from '../postgres/service.js';
 import { processLog } from '../project/paths.js';
-import { ownLogStream } from '../project/pgres-files.js';
+import { logLimits } from '../project/config.js';
+import { ownLogFile } from '../project/pgres-files.js';
 import type { Project } from '../project/project.js';
 import { DatabaseStartError } from '../supervisor/database-runner.js';
 import { LogOutput } from '../supervisor/log-output.js';
 import type { Supervisor } from '../supervisor/supervisor.js';
+import { DiskFullNotice } from '../util/disk-space.js';
 import type { Output } from '../util/output.js';
 import { DETACHED_ENV, withAppEnvironment } from './app-env.js';
 import { SignalGate } from './signal-gate.js';
@@ -47,6 +49,8 @@ type Modules = Awaited<ReturnType<typeof supervisorModules>>;
 /** What runs once postgres is on its way. */
 interface Run {
   log: LogOutput;
+  /** Says once when the disk is full, and once when writing works again. */
+  disk: DiskFullNotice;
   service: PostgresService;
   supervisor: Supervisor;
   modules: Modules;
@@ -62,7 +66,7 @@ export async function runUp(opts: UpOptions): Promise<number> {
   if (detached) kleur.enabled = false;
   const gate = new SignalGate();
   try {
-    const run = await assemble(pg, opts);
+    const run = await assemble(pg, opts, detached);
     if (gate.pending) {
       // Stopped before the supervisor existed: only postgres was started.
       run.log.line('devenv', `${gate.pending}: stopping postgres`);
@@ -78,14 +82,21 @@ export async function runUp(opts: UpOptions): Promise<number> {
 }
 
 /** Postgres starting, the supervisor's modules loaded meanwhile, leftovers of a killed `up` gone. */
-async function assemble(pg: PreparedPostgres, { project, apps }: UpOptions): Promise<Run> {
+async function assemble(pg: PreparedPostgres, { project, apps }: UpOptions, detached: boolean): Promise<Run> {
+  const say = (line: string) => log.line('devenv', line);
+  const disk = new DiskFullNotice(project.paths.pgdata, say);
+  const limits = logLimits(project.config);
   const log = new LogOutput({
-    logFile: (name) => ownLogStream(processLog(project.paths, name)),
+    // The background `up` writes no prefixed copy of every line into up.log: the files have them.
+    out: detached ? null : undefined,
+    logFile: (name) => ownLogFile(processLog(project.paths, name), limits, disk),
     names: ['devenv', 'postgres', ...apps.map((a) => a.name)],
   });
-  const say = (line: string) => log.line('devenv', line);
   // Lines of postgres' own log are shown, not copied: it writes postgres.log itself.
-  const service = new PostgresService(pg, { info: say, notice: say, step: () => {} }, (l) => log.show('postgres', l));
+  const service = new PostgresService(pg, { info: say, notice: say, step: () => {} }, (l) => log.show('postgres', l), {
+    disk,
+    logLimits: limits,
+  });
   // Postgres boots in its own process (detached: the terminal's Ctrl-C reaches only us, and we stop
   // the apps before it) while we load the supervisor's modules.
   service.prestart();
@@ -101,7 +112,7 @@ async function assemble(pg: PreparedPostgres, { project, apps }: UpOptions): Pro
       ignore: project.config.watch.ignore,
       configFiles: modules.CONFIG_FILES,
     });
-    return { log, service, supervisor, modules };
+    return { log, disk, service, supervisor, modules };
   } catch (err) {
     await service.stop();
     throw err;
@@ -111,7 +122,7 @@ async function assemble(pg: PreparedPostgres, { project, apps }: UpOptions): Pro
 async function supervise(run: Run, opts: UpOptions, gate: SignalGate, detached: boolean): Promise<number> {
   const { log, service, supervisor } = run;
   const say = (line: string) => log.line('devenv', line);
-  const publisher = new StatePublisher(opts.project, supervisor, () => service.pid, detached);
+  const publisher = new StatePublisher(opts.project, supervisor, () => service.pid, detached, run.disk);
   publisher.start();
   for (const ev of ['started', 'exit', 'restart-scheduled', 'database-restarted']) {
     supervisor.on(ev, () => publisher.publish());

@@ -4,11 +4,15 @@ import { readFileSync } from 'node:fs';
 import { removeOwnFile, writeOwnFile } from '../project/pgres-files.js';
 import type { Project } from '../project/project.js';
 import type { ProcessStatus } from '../supervisor/process-status.js';
+import type { DiskFullNotice } from '../util/disk-space.js';
 import { processGone } from '../util/liveness.js';
 import { writeAppGroups } from './leftover-apps.js';
 
 /** One supervised process as `devenv status` shows it: the supervisor's snapshot, less what it keeps to itself. */
-export type PublishedProcess = Pick<ProcessStatus, 'name' | 'pid' | 'state' | 'restarts' | 'startedAt'>;
+export type PublishedProcess = Pick<ProcessStatus, 'name' | 'pid' | 'state' | 'restarts' | 'startedAt'> & {
+  /** How its last instance ended ("exited with code 1: PANIC: … No space left on device"), if it has. */
+  lastExit?: string | null;
+};
 
 /** "starting" until postgres is ready and the apps started, then "running", "stopping". */
 export type UpPhase = 'starting' | 'running' | 'stopping' | 'stopped';
@@ -63,6 +67,8 @@ export class StatePublisher {
     private readonly source: { status(): ProcessStatus[] },
     private readonly postgresPid: () => number | null,
     private readonly detached: boolean,
+    /** Told when the state cannot be written (a full disk), and when it can again. */
+    private readonly problems?: Pick<DiskFullNotice, 'failed' | 'recovered'>,
   ) {}
 
   /** Publish now, then at least once a second (uptimes, and anything an event did not cover). */
@@ -71,7 +77,17 @@ export class StatePublisher {
     this.timer = setInterval(() => this.publish(), 1000);
   }
 
+  /** Never throws: a state that cannot be written (a full disk) stays as it was, and is said once. */
   publish(): void {
+    try {
+      this.write();
+      this.problems?.recovered(this.project.paths.supervisorState);
+    } catch (err) {
+      this.problems?.failed(this.project.paths.supervisorState, err);
+    }
+  }
+
+  private write(): void {
     const processes = this.source.status();
     writeState(this.project, {
       pid: process.pid,
@@ -79,12 +95,13 @@ export class StatePublisher {
       startedAt: this.startedAt,
       phase: this.phase,
       postgresPid: this.postgresPid(),
-      processes: processes.map(({ name, pid, state, restarts, startedAt }) => ({
+      processes: processes.map(({ name, pid, state, restarts, startedAt, lastExit }) => ({
         name,
         pid,
         state,
         restarts,
         startedAt,
+        lastExit: lastExit?.description ?? null,
       })),
     });
     const groups = processes.filter((p) => p.kind === 'app' && p.pid !== null);
@@ -98,7 +115,11 @@ export class StatePublisher {
   stop(): void {
     clearInterval(this.timer);
     this.phase = 'stopped';
-    clearState(this.project);
+    try {
+      clearState(this.project);
+    } catch {
+      // removing needs no space; anything else leaves a state whose pid is gone, which readers ignore
+    }
     writeAppGroups(this.project, []);
   }
 }

@@ -12,7 +12,7 @@ export function isDiskFull(err: unknown): boolean {
 }
 
 /** The mount point holding `target`: the longest mount path that is a prefix of it. */
-function mountPointOf(target: string): string {
+export function mountPointOf(target: string): string {
   let best = '/';
   try {
     for (const line of readFileSync('/proc/mounts', 'utf8').split('\n')) {
@@ -33,24 +33,75 @@ function mountPointOf(target: string): string {
   return best;
 }
 
-function size(bytes: number): string {
+export function size(bytes: number): string {
   if (bytes >= 1 << 30) return `${(bytes / (1 << 30)).toFixed(1)} GiB`;
   if (bytes >= 1 << 20) return `${(bytes / (1 << 20)).toFixed(1)} MiB`;
   return `${Math.round(bytes / 1024)} KiB`;
 }
 
-/** One line naming the full filesystem and its free space, for whatever was being written at `where`. */
-export function diskFullMessage(where: string, what: string): string {
-  const target = path.resolve(where);
-  let free = '';
+/** Free and total bytes of the filesystem holding `dir`, and where it is mounted; null if it cannot be asked. */
+export function diskSpace(dir: string): { mount: string; free: number; total: number } | null {
+  const target = path.resolve(dir);
   try {
     const st = statfsSync(target);
-    free = `, ${size(st.bavail * st.bsize)} free of ${size(st.blocks * st.bsize)}`;
+    return { mount: mountPointOf(target), free: st.bavail * st.bsize, total: st.blocks * st.bsize };
   } catch {
-    // the path may be gone already (a cleaned-up work dir): name the filesystem anyway
+    return null;
   }
-  return (
-    `${what}: the filesystem at ${mountPointOf(target)} ran out of ` +
-    `space${free ? ` (now${free.slice(1)})` : ''}; free some space and run again`
-  );
+}
+
+/** Less than this free and postgres cannot even add a WAL segment (16 MiB by default, 1 MiB for our clusters). */
+export const FULL_BELOW_BYTES = 2 * 1024 * 1024;
+
+/** One line naming the full filesystem and its free space, for whatever was being written at `where`. */
+export function diskFullMessage(where: string, what: string, advice = 'free some space and run again'): string {
+  const space = diskSpace(where);
+  const mount = space?.mount ?? mountPointOf(path.resolve(where));
+  const free = space ? ` (now ${size(space.free)} free of ${size(space.total)})` : '';
+  return `${what}: the filesystem at ${mount} ran out of space${free}; ${advice}`;
+}
+
+/**
+ * For a long-running process that writes (the supervisor): says once that the disk under `dir` is
+ * full, and once that writing works again. A full disk fails every write, many times a second; in
+ * between those two lines it stays quiet. Other write failures are said once per file.
+ */
+export class DiskFullNotice {
+  private full = false;
+  private readonly saidFor = new Set<string>();
+
+  constructor(
+    private readonly dir: string,
+    private readonly say: (line: string) => void,
+  ) {}
+
+  get isFull(): boolean {
+    return this.full;
+  }
+
+  /** Writing `what` (a file, or a name like "postgres") failed with `err` (an error or a log line). */
+  failed(what: string, err: unknown): void {
+    const name = path.basename(what);
+    let line: string | null = null;
+    if (isDiskFull(err)) {
+      if (this.full) return;
+      this.full = true;
+      line = diskFullMessage(this.dir, `disk full (${name})`, 'devenv keeps running and retries; free some space');
+    } else {
+      if (this.saidFor.has(what)) return;
+      this.saidFor.add(what);
+      const why = typeof err === 'string' ? err : err instanceof Error ? err.message : String(err);
+      line = `cannot write ${name}: ${why}; devenv keeps running and retries`;
+    }
+    // Not from inside the write that failed: saying it writes again.
+    queueMicrotask(() => this.say(line));
+  }
+
+  /** A write worked again. */
+  recovered(what?: string): void {
+    if (what) this.saidFor.delete(what);
+    if (!this.full) return;
+    this.full = false;
+    queueMicrotask(() => this.say('disk space is available again: writing resumes'));
+  }
 }

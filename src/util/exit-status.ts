@@ -2,10 +2,17 @@
 export interface ExitStatus {
   code: number | null;
   signal: NodeJS.Signals | null;
+  /** What the process itself said about it (postgres: its PANIC line), when known. */
+  reason?: string;
 }
 
 /** One phrase for a log line: "killed by SIGKILL", "command not found (exit 127)", "exited with code 3". */
-export function describeExit({ code, signal }: ExitStatus): string {
+export function describeExit(status: ExitStatus): string {
+  const base = describeCode(status);
+  return status.reason ? `${base} (${status.reason})` : base;
+}
+
+function describeCode({ code, signal }: ExitStatus): string {
   if (signal) return `killed by ${signal}`;
   // A process we did not spawn (an adopted server) is watched by polling: its status is not ours to read.
   if (code === null) return 'stopped';

@@ -1,10 +1,15 @@
-import { closeSync, type FSWatcher, openSync, readSync, statSync, watch } from 'node:fs';
+import { closeSync, type FSWatcher, fstatSync, openSync, readSync, statSync, watch } from 'node:fs';
+import path from 'node:path';
 
 /**
- * Follow a file that another process appends to (postgres writes its log
- * directly, so the log survives us), delivering complete new lines.
+ * Follow a file that another process appends to (postgres writes its log directly, so the log
+ * survives us), delivering complete new lines. It follows the name across a rotation: when the
+ * file is renamed away and a new one takes its place, the rest of the old one is read first,
+ * then the new one from its start; a file emptied in place is read again from its start.
  */
 export class FileTail {
+  private fd: number | null = null;
+  private ino = -1;
   private offset: number;
   private partial = '';
   private watcher: FSWatcher | null = null;
@@ -15,12 +20,16 @@ export class FileTail {
     private readonly onLine: (line: string) => void,
     opts: { fromStart?: boolean } = {},
   ) {
-    this.offset = opts.fromStart ? 0 : sizeOf(file);
+    this.offset = opts.fromStart ? 0 : (stat(file)?.size ?? 0);
+    this.ino = opts.fromStart ? -1 : (stat(file)?.ino ?? -1);
   }
 
   start(pollMs = 250): this {
     try {
-      this.watcher = watch(this.file, () => this.read());
+      // The directory, not the file: a rotation replaces the file, and a watch on it would go stale.
+      this.watcher = watch(path.dirname(this.file), (_event, name) => {
+        if (name === null || name === path.basename(this.file)) this.read();
+      });
       this.watcher.on('error', () => undefined);
     } catch {
       this.watcher = null;
@@ -34,26 +43,27 @@ export class FileTail {
 
   /** Deliver whatever has been appended since the last read. */
   read(): void {
-    const size = sizeOf(this.file);
-    if (size < this.offset) this.offset = 0; // truncated or replaced
-    if (size === this.offset) return;
-    let fd: number;
-    try {
-      fd = openSync(this.file, 'r');
-    } catch {
-      return;
+    const now = stat(this.file);
+    if (this.fd !== null && (!now || now.ino !== this.ino)) {
+      // Renamed away (rotated) or removed: finish the file we have open, then any rotated since
+      // (<file>.1, .2, … newer than ours, when it rotated more than once between two reads).
+      this.drain();
+      this.closeFd();
+      for (const between of this.rotatedSince(this.ino)) this.readWhole(between);
+      this.offset = 0;
     }
-    try {
-      const buf = Buffer.alloc(Math.min(size - this.offset, 1 << 20));
-      const n = readSync(fd, buf, 0, buf.length, this.offset);
-      this.offset += n;
-      const text = this.partial + buf.subarray(0, n).toString('utf8');
-      const lines = text.split('\n');
-      this.partial = lines.pop() ?? '';
-      for (const line of lines) this.onLine(line);
-    } finally {
-      closeSync(fd);
+    if (!now) return;
+    if (this.fd === null) {
+      try {
+        this.fd = openSync(this.file, 'r');
+      } catch {
+        return;
+      }
+      const opened = fstatSync(this.fd);
+      if (opened.ino !== this.ino) this.offset = 0; // not the file we measured: all of it is new
+      this.ino = opened.ino;
     }
+    this.drain();
   }
 
   stop(): void {
@@ -62,13 +72,64 @@ export class FileTail {
     this.partial = '';
     this.watcher?.close();
     if (this.timer) clearInterval(this.timer);
+    this.closeFd();
+  }
+
+  /** Rotated files newer than the one with inode `ino`, oldest first. */
+  private rotatedSince(ino: number): string[] {
+    const newer: string[] = [];
+    for (let i = 1; i <= 20; i++) {
+      const st = stat(`${this.file}.${i}`);
+      if (!st || st.ino === ino) break;
+      newer.unshift(`${this.file}.${i}`);
+    }
+    return newer;
+  }
+
+  private readWhole(file: string): void {
+    try {
+      this.fd = openSync(file, 'r');
+    } catch {
+      return;
+    }
+    this.offset = 0;
+    this.drain();
+    this.closeFd();
+  }
+
+  /** Read the open file from our offset to its end. */
+  private drain(): void {
+    if (this.fd === null) return;
+    const size = fstatSync(this.fd).size;
+    if (size < this.offset) this.offset = 0; // emptied in place (copy-truncate)
+    if (this.offset >= size) return;
+    const buf = Buffer.allocUnsafe(Math.min(1 << 20, size - this.offset));
+    while (this.offset < size) {
+      const n = readSync(this.fd, buf, 0, Math.min(buf.length, size - this.offset), this.offset);
+      if (n <= 0) break;
+      this.offset += n;
+      const lines = (this.partial + buf.subarray(0, n).toString('utf8')).split('\n');
+      this.partial = lines.pop() ?? '';
+      for (const line of lines) this.onLine(line);
+    }
+  }
+
+  private closeFd(): void {
+    if (this.fd === null) return;
+    try {
+      closeSync(this.fd);
+    } catch {
+      // already closed
+    }
+    this.fd = null;
   }
 }
 
-function sizeOf(file: string): number {
+function stat(file: string): { size: number; ino: number } | null {
   try {
-    return statSync(file).size;
+    const st = statSync(file);
+    return { size: st.size, ino: st.ino };
   } catch {
-    return 0;
+    return null;
   }
 }

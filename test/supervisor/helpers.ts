@@ -1,10 +1,12 @@
 // Test helpers. Deliberately independent of src/supervisor/process-group.ts: the proof that a
 // process group is gone must not trust the code under test.
-import { createWriteStream, mkdirSync, mkdtempSync, readdirSync, realpathSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, realpathSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
+import type { LogFile } from '../../src/supervisor/log-output.js';
+import { RotatingLog } from '../../src/util/rotating-log.js';
 import { procStat } from '../helpers/proc.js';
 
 /** Members of process group `pgid`, read from /proc. */
@@ -63,10 +65,10 @@ export function tempDir(prefix = 'devenv-sup-'): { dir: string; cleanup: () => v
   return { dir, cleanup: () => rmSync(dir, { recursive: true, force: true }) };
 }
 
-/** LogOutput's per-process files as `devenv up` has them: `<dir>/<name>.log`, appended to. */
-export function logFilesIn(dir: string): (name: string) => Writable {
+/** LogOutput's per-process files as `devenv up` has them: `<dir>/<name>.log`, appended to (never rotated here). */
+export function logFilesIn(dir: string): (name: string) => LogFile {
   mkdirSync(dir, { recursive: true });
-  return (name) => createWriteStream(join(dir, `${name}.log`), { flags: 'a' });
+  return (name) => new RotatingLog(join(dir, `${name}.log`), { maxBytes: 1 << 30, keep: 0 });
 }
 
 /** A Writable that keeps what was written, for LogOutput. */

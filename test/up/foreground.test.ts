@@ -156,6 +156,18 @@ describe('devenv up (foreground)', () => {
     expect(supervisorPid(dir)).toBeNull();
     expect(logText(dir, 'devenv')).not.toMatch(/web started/);
     expect(postgresProcessesUnder(dir)).toEqual([]);
+    // Again, and through psql's own server: each failure shows its own lines, none of the run before.
+    for (const args of [
+      ['up', '-d'],
+      ['up', '-d'],
+      ['psql', '-c', 'select 1'],
+      ['psql', '-c', 'select 1'],
+    ]) {
+      const again = await devenv(dir, args);
+      expect(again.code).toBe(1);
+      expect(again.stderr.match(/invalid value for parameter "work_mem"/g), again.stderr).toHaveLength(1);
+    }
+    expect(postgresProcessesUnder(dir)).toEqual([]);
   });
 
   it('up -d exits non-zero naming an app that cannot start, and stops everything again', async () => {

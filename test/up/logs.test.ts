@@ -1,0 +1,99 @@
+// The logs `devenv up` writes stay bounded (rotated at logs.maxBytes, logs.keep old files kept),
+// `up -d` writes each line once (not again into up.log), and `devenv logs -f` follows a log across
+// its rotations without losing or repeating a line.
+import { spawn } from 'node:child_process';
+import { existsSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { baseEnv, CLI, devenv, tempDir, waitFor } from '../helpers/project.js';
+import { finish, logText, makeProject, psql, waitLog, waitRunning } from './helpers.js';
+
+const MAX = 4096;
+/** One batch of an app's output goes into a file whole: a file may pass the limit by that much. */
+const BATCH = 64 * 1024;
+
+describe('logs of devenv up', () => {
+  const side = tempDir('logs-side');
+  const trigger = path.join(side, 'go');
+  const dir = makeProject('up-logs', {
+    'devenv.json': JSON.stringify({
+      logs: { maxBytes: MAX, keep: 2 },
+      processes: {
+        hello: { command: 'echo hello-once; sleep 1000', watch: false },
+        counter: {
+          command:
+            `echo waiting; while [ ! -e '${trigger}' ]; do sleep 0.05; done; ` +
+            // ~1 KB every 50 ms: a rotation every few hundred ms, slow enough for a follower on a busy machine
+            // (one that falls more than logs.keep rotations behind has lines deleted under it).
+            'i=0; while [ $i -lt 3000 ]; do echo "line $i"; i=$((i+1)); ' +
+            'if [ $((i % 100)) -eq 0 ]; then sleep 0.05; fi; done; echo done; sleep 1000',
+          watch: false,
+        },
+      },
+    }),
+  });
+  const groups = new Set<number>();
+  const logFile = (name: string) => path.join(dir, '.pgres', 'devenv', 'logs', name);
+
+  afterAll(async () => {
+    await finish(dir, groups);
+    rmSync(side, { recursive: true, force: true });
+  });
+
+  it('up -d writes each app line once: into its log, not again into up.log', async () => {
+    const r = await devenv(dir, ['up', '-d']);
+    expect(r.code, r.stderr).toBe(0);
+    for (const name of ['hello', 'counter']) groups.add((await waitRunning(dir, name)).pid!);
+    await waitLog(dir, 'hello', /hello-once/);
+    expect(logText(dir, 'hello')).toBe('hello-once\n');
+    expect(logText(dir, 'devenv')).toMatch(/hello started/);
+    expect(readFileSync(logFile('up.log'), 'utf8')).toBe('');
+  });
+
+  it('logs -f follows a log across its rotations; old files beyond logs.keep are deleted', async () => {
+    await waitLog(dir, 'counter', /waiting/);
+    const follower = spawn(CLI, ['logs', '-f', '-n', '1', 'counter'], {
+      cwd: dir,
+      env: baseEnv(),
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let out = '';
+    follower.stdout.on('data', (d) => (out += d));
+    follower.stderr.on('data', (d) => (out += d));
+    const closed = new Promise((resolve) => follower.on('close', resolve));
+    try {
+      // It printed the last line, so it follows from here on.
+      await waitFor(() => out.includes('waiting\n'), 'logs -f started', { detail: () => out });
+      writeFileSync(trigger, '');
+      await waitFor(() => out.includes('done\n'), 'logs -f to reach the end', {
+        timeoutMs: 30000,
+        detail: () => out.slice(-500),
+      });
+    } finally {
+      follower.kill('SIGTERM');
+      await closed;
+    }
+    const expected = ['waiting', ...Array.from({ length: 3000 }, (_, i) => `line ${i}`), 'done'];
+    expect(out.split('\n').filter(Boolean)).toEqual(expected);
+    for (const name of ['counter.log', 'counter.log.1', 'counter.log.2']) {
+      expect(statSync(logFile(name)).size, name).toBeLessThanOrEqual(MAX + BATCH);
+    }
+    expect(existsSync(logFile('counter.log.3'))).toBe(false);
+    // `devenv logs` lists logs, not their rotated files.
+    const all = await devenv(dir, ['logs', '-n', '0']);
+    expect(all.code, all.stderr).toBe(0);
+    expect(all.stderr).toBe('');
+  });
+
+  it('postgres.log, which postgres writes itself, is copied to postgres.log.1 and emptied in place', async () => {
+    await psql(dir, `do $$ begin for i in 1..200 loop raise log 'filler % %', i, repeat('x', 100); end loop; end $$`);
+    await waitFor(() => existsSync(logFile('postgres.log.1')) && statSync(logFile('postgres.log')).size <= MAX, 'cap', {
+      timeoutMs: 15000,
+    });
+    expect(readFileSync(logFile('postgres.log.1'), 'utf8')).toMatch(/filler 200 x+/);
+    // Postgres goes on writing at the start of the emptied file, and the supervisor still shows it.
+    await psql(dir, `do $$ begin raise log 'after the cap'; end $$`);
+    await waitLog(dir, 'postgres', /after the cap/);
+    expect(readFileSync(logFile('postgres.log'), 'utf8')).not.toMatch(/\0/);
+  });
+});

@@ -1,0 +1,80 @@
+// A bounded log and a follower of it: rotation keeps `keep` old files, and a follower reading now and
+// then gets every line once, in order, even when the log rotated several times between two reads.
+import { existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { capInPlace, RotatingLog } from '../../src/util/rotating-log.js';
+import { FileTail } from '../../src/util/tail-file.js';
+
+const dirs: string[] = [];
+afterEach(() => {
+  for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true });
+});
+function tempFile(): string {
+  const dir = mkdtempSync(path.join(tmpdir(), 'devenv-rotate-'));
+  dirs.push(dir);
+  return path.join(dir, 'app.log');
+}
+
+describe('RotatingLog', () => {
+  it('rotates past maxBytes into .1 … .keep and deletes older ones', () => {
+    const file = tempFile();
+    const log = new RotatingLog(file, { maxBytes: 100, keep: 2 });
+    for (let i = 0; i < 50; i++) log.write(`line ${String(i).padStart(2, '0')}\n`); // 8 bytes each
+    log.close();
+    for (const f of [file, `${file}.1`, `${file}.2`]) expect(statSync(f).size).toBeLessThanOrEqual(100);
+    expect(existsSync(`${file}.3`)).toBe(false);
+    expect(readFileSync(file, 'utf8').trimEnd().split('\n').at(-1)).toBe('line 49');
+    // The three files together are the newest lines, oldest first, with no gap.
+    const kept = [`${file}.2`, `${file}.1`, file].map((f) => readFileSync(f, 'utf8')).join('');
+    const n = kept.trimEnd().split('\n');
+    expect(n).toEqual(Array.from({ length: n.length }, (_, i) => `line ${String(50 - n.length + i).padStart(2, '0')}`));
+  });
+
+  it('keep 0: the file starts over, nothing is kept beside it', () => {
+    const file = tempFile();
+    const log = new RotatingLog(file, { maxBytes: 20, keep: 0 });
+    for (let i = 0; i < 10; i++) log.write(`${i}abcdefgh\n`);
+    log.close();
+    expect(existsSync(`${file}.1`)).toBe(false);
+    expect(statSync(file).size).toBeLessThanOrEqual(20);
+  });
+
+  it('capInPlace copies a log another process writes to .1 and empties it, the inode kept', () => {
+    const file = tempFile();
+    writeFileSync(file, 'x'.repeat(300));
+    const ino = statSync(file).ino;
+    expect(capInPlace(file, { maxBytes: 1000, keep: 2 })).toBe(false);
+    expect(capInPlace(file, { maxBytes: 100, keep: 2 })).toBe(true);
+    expect(statSync(file)).toMatchObject({ size: 0, ino });
+    expect(readFileSync(`${file}.1`, 'utf8')).toBe('x'.repeat(300));
+  });
+});
+
+describe('FileTail', () => {
+  it('follows across several rotations between two reads, and across a copy-truncate', () => {
+    const file = tempFile();
+    const log = new RotatingLog(file, { maxBytes: 64, keep: 5 });
+    log.write('before\n');
+    const seen: string[] = [];
+    const tail = new FileTail(file, (l) => seen.push(l)); // from the current end; not started: we read by hand
+    const expected: string[] = [];
+    let n = 0;
+    for (const burst of [3, 40, 1, 25]) {
+      for (let i = 0; i < burst; i++) {
+        const line = `line ${n++}`;
+        expected.push(line);
+        log.write(`${line}\n`);
+      }
+      tail.read(); // 40 lines of ~8 bytes: several rotations since the last read
+    }
+    expect(seen).toEqual(expected);
+    log.close();
+    capInPlace(file, { maxBytes: 1, keep: 1 });
+    writeFileSync(file, 'after truncate\n', { flag: 'a' });
+    tail.read();
+    tail.stop();
+    expect(seen.at(-1)).toBe('after truncate');
+  });
+});
