@@ -1,6 +1,7 @@
 import { createRequire } from 'node:module';
 import type { Command } from 'commander';
 import { errorMessage, UserError } from './errors.js';
+import { diskFullMessage, isDiskFull } from './util/disk-space.js';
 import { packageVersion } from './util/package-files.js';
 import { releaseDeadTerminal, stderr } from './util/terminal.js';
 
@@ -221,6 +222,13 @@ function reportError(err: unknown): void {
   if (err instanceof UserError) {
     stderr.write(`devenv: ${err.message}\n`);
     process.exitCode = err.exitCode;
+    return;
+  }
+  if (isDiskFull(err) && !process.env.PGRES_DEBUG) {
+    // Not our bug: a write anywhere (a lock, a marker) on a full disk. Say which filesystem.
+    const where = (err as { path?: unknown }).path;
+    stderr.write(`devenv: ${diskFullMessage(typeof where === 'string' ? where : process.cwd(), 'disk full')}\n`);
+    process.exitCode = 1;
     return;
   }
   if (process.env.PGRES_DEBUG) {

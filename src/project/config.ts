@@ -39,7 +39,7 @@ export interface Config {
   };
   processes?: Record<string, ProcessConfig>;
   watch: { paths?: string[]; ignore?: string[]; debounceMs?: number };
-  /** How far the logs `devenv up` writes may grow (see logLimits for the defaults). Optional: older callers build Configs without it. */
+  /** How far the logs `devenv up` writes may grow (logLimits has the defaults); optional for Configs built in code. */
   logs?: { maxBytes?: number; keep?: number };
   /** Absolute path of devenv.json, or null when the project has none. */
   file: string | null;

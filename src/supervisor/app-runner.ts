@@ -1,9 +1,10 @@
 // One app under the supervisor: its instances one after another, restarts on change and on crash
 // (with backoff), and one way to stop it.
+
+import { performance } from 'node:perf_hooks';
 import type { AppDefinition } from '../app-definition.js';
 import { errorMessage } from '../errors.js';
 import { Backoff, type BackoffOptions, formatDelay } from './backoff.js';
-import { performance } from 'node:perf_hooks';
 import { BurstGate } from './debounce.js';
 import type { LogOutput } from './log-output.js';
 import { type ExitInfo, ManagedProcess, ProcessStartError } from './managed-process.js';

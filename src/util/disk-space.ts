@@ -101,6 +101,9 @@ export class DiskFullNotice {
   recovered(what?: string): void {
     if (what) this.saidFor.delete(what);
     if (!this.full) return;
+    // A small file fits in the last free blocks while postgres still cannot add a WAL segment.
+    const space = diskSpace(this.dir);
+    if (space && space.free < FULL_BELOW_BYTES) return;
     this.full = false;
     queueMicrotask(() => this.say('disk space is available again: writing resumes'));
   }

@@ -12,7 +12,8 @@ import { needs } from '../helpers/tools.js';
 import { assertGroupGone, assertPidGone, freePort } from '../supervisor/helpers.js';
 import { finish, logText, makeProject, pidAlive, statusJson, supervisorPid, waitRunning } from './helpers.js';
 
-const SERVER = `require('node:http').createServer((q, s) => s.end('ok')).listen(Number(process.env.PORT), '127.0.0.1');\n`;
+const SERVER =
+  "require('node:http').createServer((q, s) => s.end('ok')).listen(Number(process.env.PORT), '127.0.0.1');\n";
 
 const cleanups: (() => Promise<void> | void)[] = [];
 afterEach(async () => {
