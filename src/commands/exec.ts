@@ -4,6 +4,7 @@ import { provision } from '../postgres/provision.js';
 import { withSessionServer } from '../postgres/session-server.js';
 import { readDotenv } from '../project/dotenv-file.js';
 import { chooseDatabase, clientEnvironment, openProject, type Project } from '../project/project.js';
+import { unallowedDotenvNote } from '../shell/dotenv-note.js';
 import { runForeground } from '../util/foreground.js';
 import { terminalOutput } from '../util/output.js';
 
@@ -16,6 +17,9 @@ export default async function exec(command: string[], opts: { db?: string; serve
   const [file, ...args] = command;
   if (!file) throw new UserError('nothing to run; usage: devenv exec [--db NAME] [--no-server] -- COMMAND [ARGS...]');
   const database = chooseDatabase(project, opts.db);
+  const out = terminalOutput();
+  const note = unallowedDotenvNote(project.root);
+  if (note) out.notice(note);
   // The project as the server runs it: a port picked at this start changes PGPORT and the URLs.
   const childEnv = (current: Project) => ({
     ...process.env,
@@ -23,7 +27,6 @@ export default async function exec(command: string[], opts: { db?: string; serve
     ...clientEnvironment(current, { database, password: true }),
   });
   if (opts.server === false) return runForeground(file, args, childEnv(project));
-  const out = terminalOutput();
   const pg = preparePostgres(project);
   await ensureCluster(pg, out);
   return withSessionServer(pg, out, async () => {

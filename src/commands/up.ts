@@ -1,5 +1,7 @@
 import { appDefinitions } from '../project/processes.js';
 import { openProject } from '../project/project.js';
+import { unallowedDotenvNote } from '../shell/dotenv-note.js';
+import { DETACHED_ENV } from '../up/app-env.js';
 import { startDetached } from '../up/detach.js';
 import { runUp } from '../up/run.js';
 import { refuseIfRunning } from '../up/up-lock.js';
@@ -12,6 +14,9 @@ export default async function up(command: string[], opts: { detach?: boolean }):
   refuseIfRunning(project);
   // Read the apps before anything starts, so a bad Procfile is one clear line.
   const { apps, source } = appDefinitions(project.root, project.config, command);
+  // Said where the user sees it: by `up -d` itself, not again by the background `up` into its log.
+  const note = process.env[DETACHED_ENV] === '1' ? null : unallowedDotenvNote(project.root);
+  if (note) out.notice(note);
   if (opts.detach) return startDetached(project, command, out);
   return runUp({ project, command, apps, source, out });
 }
