@@ -1,4 +1,5 @@
 // Prefixed, coloured terminal output per process, plus a raw per-process log file.
+import { performance } from 'node:perf_hooks';
 import type { Readable } from 'node:stream';
 import { StringDecoder } from 'node:string_decoder';
 import kleur from 'kleur';
@@ -64,9 +65,11 @@ const PALETTE = ['cyan', 'yellow', 'green', 'magenta', 'blue', 'red'] as const;
 
 /** Where one process's raw lines go (a RotatingLog under `devenv up`). */
 export interface LogFile {
-  write(text: string): void;
+  write(text: string | Buffer): void;
   close(): void;
 }
+
+const NEWLINE = Buffer.from('\n');
 
 export interface LogOutputOptions {
   /** Where prefixed lines go. Default: our stdout. null: nowhere (the background `up`: all is in the files). */
@@ -77,6 +80,42 @@ export interface LogOutputOptions {
   logFile?: (name: string) => LogFile;
   /** Names known up front, so the padding is right from the first line. */
   names?: string[];
+  /** Most bytes a second read from one process stream (default 16 MiB, see RateGate). */
+  maxBytesPerSecond?: number;
+}
+
+/** Output beyond this rate waits in the process's pipe (a slow terminal does the same). */
+export const MAX_BYTES_PER_SECOND = 16 * 1024 * 1024;
+
+/**
+ * Reads from a stream at most `perSecond` bytes a second, in 100 ms steps: past a step's share the
+ * stream is paused until the next step, and the process writing into it waits. A process flooding
+ * its output (`yes`, a debug print in a loop) then costs the supervisor a bounded share of a CPU
+ * and its logs a bounded churn, instead of all it can take.
+ */
+export class RateGate {
+  private windowStart = Number.NEGATIVE_INFINITY;
+  private used = 0;
+
+  constructor(
+    private readonly stream: Readable,
+    private readonly perSecond: number,
+    private readonly clock: () => number = () => performance.now(),
+  ) {}
+
+  /** `bytes` were just read from the stream. */
+  take(bytes: number): void {
+    const now = this.clock();
+    if (now - this.windowStart >= 100) {
+      this.windowStart = now;
+      this.used = 0;
+    }
+    this.used += bytes;
+    if (this.used < this.perSecond / 10) return;
+    this.stream.pause();
+    const resume = setTimeout(() => this.stream.resume(), Math.max(1, this.windowStart + 100 - now));
+    resume.unref();
+  }
 }
 
 /** A stream routed through a splitter: end() flushes its partial line. */
@@ -92,9 +131,11 @@ export class LogOutput {
   private width = 0;
   private readonly files = new Map<string, LogFile>();
   private readonly attached = new Map<string, Set<Attached>>();
+  private readonly perSecond: number;
 
   constructor(opts: LogOutputOptions = {}) {
     this.out = opts.out === undefined ? stdout : opts.out;
+    this.perSecond = opts.maxBytesPerSecond ?? MAX_BYTES_PER_SECOND;
     this.color = opts.color ?? kleur.enabled;
     this.openFile = opts.logFile;
     for (const name of opts.names ?? []) this.register(name);
@@ -135,32 +176,67 @@ export class LogOutput {
     this.terminal(name, [text]);
   }
 
-  /** Route a process stream through a line splitter; a partial last line is flushed at its end. */
-  attach(name: string, stream: Readable): LineSplitter {
+  /**
+   * Route a process stream to the terminal and its file, line by line; a partial last line is
+   * flushed at its end. Without a terminal (the background `up`) the bytes go to the file as they
+   * came, cut only after a newline (so stdout and stderr never share a line): no per-line work, so
+   * a process flooding its output costs little more than the copy.
+   */
+  attach(name: string, stream: Readable): void {
     this.register(name);
-    const batch: string[] = [];
-    const splitter = new LineSplitter((l) => batch.push(l));
-    const emit = () => this.lines(name, batch.splice(0));
-    const entry: Attached = {
-      end: () => {
-        splitter.end();
-        emit();
-      },
-    };
+    const rate = new RateGate(stream, this.perSecond);
+    stream.on('data', (chunk: Buffer) => rate.take(chunk.length));
+    const entry = this.out ? this.byLine(name, stream) : this.raw(name, stream);
     const set = this.attached.get(name) ?? new Set<Attached>();
     this.attached.set(name, set);
     set.add(entry);
-    stream.on('data', (chunk: Buffer) => {
-      splitter.push(chunk);
-      emit();
-    });
     const done = () => {
       entry.end();
       set.delete(entry);
     };
     stream.once('end', done);
     stream.once('close', done);
-    return splitter;
+  }
+
+  private byLine(name: string, stream: Readable): Attached {
+    const batch: string[] = [];
+    const splitter = new LineSplitter((l) => batch.push(l));
+    const emit = () => this.lines(name, batch.splice(0));
+    stream.on('data', (chunk: Buffer) => {
+      splitter.push(chunk);
+      emit();
+    });
+    return {
+      end: () => {
+        splitter.end();
+        emit();
+      },
+    };
+  }
+
+  private raw(name: string, stream: Readable): Attached {
+    let partial: Buffer = Buffer.alloc(0);
+    stream.on('data', (chunk: Buffer) => {
+      const nl = chunk.lastIndexOf(10);
+      if (nl === -1) {
+        partial = Buffer.concat([partial, chunk]);
+        // An endless line is written in pieces, as the line splitter does, instead of growing memory.
+        if (partial.length >= MAX_LINE_CHARS) {
+          this.file(name)?.write(Buffer.concat([partial, NEWLINE]));
+          partial = Buffer.alloc(0);
+        }
+        return;
+      }
+      const complete = chunk.subarray(0, nl + 1);
+      this.file(name)?.write(partial.length ? Buffer.concat([partial, complete]) : complete);
+      partial = Buffer.from(chunk.subarray(nl + 1));
+    });
+    return {
+      end: () => {
+        if (partial.length) this.file(name)?.write(Buffer.concat([partial, NEWLINE]));
+        partial = Buffer.alloc(0);
+      },
+    };
   }
 
   /** Emit held partial lines of `name` now (its process exited). */

@@ -46,9 +46,9 @@ export class RotatingLog {
     private readonly problems: LogProblems = {},
   ) {}
 
-  write(text: string): void {
-    if (text === '') return;
-    const data = Buffer.from(text);
+  write(text: string | Buffer): void {
+    if (text.length === 0) return;
+    const data = typeof text === 'string' ? Buffer.from(text) : text;
     if (this.failing && !this.flushHeld()) {
       this.hold(data);
       return;

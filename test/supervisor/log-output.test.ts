@@ -1,7 +1,8 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { describe, expect, it } from 'vitest';
-import { LineSplitter, LogOutput, MAX_LINE_CHARS } from '../../src/supervisor/log-output.js';
+import { PassThrough } from 'node:stream';
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import { LineSplitter, LogOutput, MAX_LINE_CHARS, RateGate } from '../../src/supervisor/log-output.js';
 import { ManagedProcess } from '../../src/supervisor/managed-process.js';
 import { assertGroupGone, Capture, logFilesIn, tempDir } from './helpers.js';
 
@@ -130,6 +131,51 @@ describe('LogOutput', () => {
         await log.close();
       }
       expect(readFileSync(join(dir, 'web.log'), 'utf8')).toBe('first\nsecond\n');
+    } finally {
+      cleanup();
+    }
+  });
+});
+
+describe('RateGate', () => {
+  afterEach(() => {
+    vi.useRealTimers();
+  });
+
+  it('pauses a stream past its share of a 100 ms step and resumes it at the next step', () => {
+    vi.useFakeTimers();
+    let now = 0;
+    const stream = new PassThrough();
+    stream.resume(); // flowing, as a process pipe under LogOutput is
+    const gate = new RateGate(stream, 10_000, () => now); // 1000 bytes per step
+    gate.take(600);
+    expect(stream.isPaused()).toBe(false);
+    now = 40;
+    gate.take(600); // 1200 bytes within the step
+    expect(stream.isPaused()).toBe(true);
+    now = 100;
+    vi.advanceTimersByTime(60);
+    expect(stream.isPaused()).toBe(false);
+    gate.take(999); // a new step: a new share
+    expect(stream.isPaused()).toBe(false);
+  });
+});
+
+describe('LogOutput without a terminal (the background up)', () => {
+  it('writes the bytes as they came, whole lines only, and a partial last line at the end', async () => {
+    const { dir, cleanup } = tempDir();
+    try {
+      const log = new LogOutput({ out: null, logFile: logFilesIn(dir) });
+      const out = new PassThrough();
+      const err = new PassThrough();
+      log.attach('app', out);
+      log.attach('app', err);
+      out.write('one\ntw');
+      err.write('err\n');
+      out.write('o\r\nthree');
+      log.flush('app');
+      await log.close();
+      expect(readFileSync(join(dir, 'app.log'), 'utf8')).toBe('one\nerr\ntwo\r\nthree\n');
     } finally {
       cleanup();
     }
