@@ -22,7 +22,11 @@ export async function startDetached(project: Project, command: string[], out: Ou
   await ensureCluster(preparePostgres(project), out);
   const { paths } = project;
   // up.log gets only what the background process prints outside its logs (a crash): bounded all the same.
-  capOwnLog(paths.upLog, logLimits(project.config));
+  try {
+    capOwnLog(paths.upLog, logLimits(project.config));
+  } catch {
+    // no room for the copy: it stays as it is, and is bounded at the next start
+  }
   const fd = openOwnLog(paths.upLog);
   // Where each log ends now: a failure shows only what this run wrote.
   const marks = markLogs(paths.logs);

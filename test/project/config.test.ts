@@ -1,7 +1,7 @@
 import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, describe, expect, test } from 'vitest';
-import { loadConfig } from '../../src/project/config.js';
+import { loadConfig, logLimits } from '../../src/project/config.js';
 import { tempDir } from '../helpers/project.js';
 
 const base = tempDir('config');
@@ -90,5 +90,25 @@ describe('database and role names are checked up front', () => {
   test('names postgres stores quoted as written are fine', () => {
     const dir = project('{"postgres": {"database": "My App-db ü", "databases": ["my_app_test"]}}');
     expect(loadConfig(dir).postgres.database).toBe('My App-db ü');
+  });
+});
+
+describe('logs', () => {
+  test('defaults to 10 MiB and two old files; both can be set', () => {
+    expect(logLimits(loadConfig(project('{}')))).toEqual({ maxBytes: 10 * 1024 * 1024, keep: 2 });
+    expect(logLimits(loadConfig(project('{"logs": {"maxBytes": 65536, "keep": 0}}')))).toEqual({
+      maxBytes: 65536,
+      keep: 0,
+    });
+  });
+
+  test.each([
+    ['{"logs": {"maxBytes": 10}}', /logs\.maxBytes: must be at least 4096/],
+    ['{"logs": {"keep": -1}}', /logs\.keep: must be at least 0/],
+    ['{"logs": {"rotate": true}}', /logs/],
+  ])('%s is one line saying what is wrong', (text, re) => {
+    const msg = problem(text);
+    expect(msg).toMatch(re);
+    expect(msg.split('\n')).toHaveLength(1);
   });
 });
