@@ -21,7 +21,7 @@ import { removeTree } from '../util/remove-tree.js';
 import type { Binaries } from './binaries.js';
 import { createDatabase, INITDB_FLAGS, initdb } from './initdb.js';
 import { type Account, checkReachable, handOver } from './privileges.js';
-import { CONF_NOTE } from './settings.js';
+import { confNote } from './settings.js';
 import { claimSpare, scheduleRefill, sparesDir } from './spares.js';
 import { restoreTemplate, saveTemplate, templateDir } from './template.js';
 
@@ -258,7 +258,7 @@ async function makeItOurs(
 ): Promise<void> {
   // cp -a of the template's top dir, or a spare, brings its owner and mode along: set them.
   giveTop(partial, account);
-  appendClusterFile(path.join(partial, 'postgresql.conf'), CONF_NOTE, account);
+  appendClusterFile(path.join(partial, 'postgresql.conf'), confNote(project.paths), account);
   if (via !== 'spare') {
     hooks.step?.(`creating database "${project.database}"`);
     await createDatabase(binaries, partial, project.database, account);

@@ -3,6 +3,7 @@ import { readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { UserError } from '../errors.js';
 import { isRootUser } from '../project/paths.js';
+import { withDirectory } from '../util/no-follow.js';
 
 /** The unprivileged account postgres runs as when we are root (postgres refuses to run as root). */
 export interface Account {
@@ -104,15 +105,21 @@ export function checkReachable(
  * directory, never follows a symlink (-P, -h), and changes a directory only after everything in it, so
  * the account cannot enter a directory of the tree before its contents are done. `from`: only entries
  * owned by that uid change (a tree someone else made, which may hold hard links to files not theirs).
+ * The top directory is opened here (never through a link) and passed to chown as that descriptor
+ * (Linux), so a directory swapped in after we looked is not the one changed.
  */
 export function handOver(target: string, from: number | null, account: Account): void {
   const only = from === null ? [] : [`--from=${from}`];
-  const r = spawnSync('chown', ['-R', '-h', '-P', ...only, `${account.uid}:${account.gid}`, '--', target], {
-    cwd: '/',
-    encoding: 'utf8',
-    stdio: ['ignore', 'ignore', 'pipe'],
+  const r = withDirectory(target, (fd, st) => {
+    if (from !== null && st.uid !== from) return null; // replaced since the caller looked: not ours to change
+    const pinned = process.platform === 'linux';
+    return spawnSync(
+      'chown',
+      ['-R', '-h', '-P', ...only, `${account.uid}:${account.gid}`, '--', pinned ? '/proc/self/fd/3/' : target],
+      { cwd: '/', encoding: 'utf8', stdio: ['ignore', 'ignore', 'pipe', pinned ? fd : 'ignore'] },
+    );
   });
-  if (r.status === 0) return;
+  if (r === null || r.status === 0) return;
   const why = (r.stderr || r.error?.message || '').trim().split('\n')[0];
   throw new UserError(
     `could not give ${target} to the account "${account.name}" that runs postgres (${why}); run ` +

@@ -3,12 +3,21 @@ import { PG_PORT, type ProjectPaths } from '../project/paths.js';
 import { type ClusterOwner, removeClusterFile, writeClusterFile } from '../project/pgres-files.js';
 
 /**
- * What init appends to postgresql.conf: only a default for a server started by hand (`pg_ctl start`);
- * devenv passes its settings on the command line, where they also win over ALTER SYSTEM.
+ * What init appends to postgresql.conf: the socket-only defaults for a server started by hand (`pg_ctl
+ * start`). devenv itself passes its settings on the command line, where they also win over ALTER SYSTEM.
  */
-export const CONF_NOTE =
-  '\n# devenv passes its settings (socket only, postgres.settings) on the postgres command line.\n' +
-  "listen_addresses = ''\n";
+export function confNote(paths: ProjectPaths): string {
+  const dir = listElement(paths.socketDir).replace(/\\/g, '\\\\').replace(/'/g, "''");
+  return [
+    '',
+    '# devenv passes its settings (socket only, postgres.settings) on the postgres command line;',
+    '# these are the defaults for a server started without it.',
+    "listen_addresses = ''",
+    `unix_socket_directories = '${dir}'`,
+    'unix_socket_permissions = 0700',
+    '',
+  ].join('\n');
+}
 
 /** postgres.tcp at this start: the port and the loopback addresses to listen on. */
 export interface ListenSettings {

@@ -13,7 +13,7 @@ import path from 'node:path';
 import { UserError } from '../errors.js';
 import { writeFileAtomic } from '../util/atomic-write.js';
 import { readRegular } from '../util/no-follow.js';
-import { ensurePrivateDir, UntrustedPathError } from '../util/private-path.js';
+import { checkPrivatePath, ensurePrivateDir, UntrustedPathError } from '../util/private-path.js';
 import { type Identity, shAs } from '../util/run-as.js';
 import { isRootUser } from './paths.js';
 
@@ -24,18 +24,21 @@ export function writeOwnFile(file: string, text: string, mode = 0o644): void {
 }
 
 export function removeOwnFile(file: string): void {
+  if (isRootUser()) privately(path.dirname(file), checkPrivatePath);
   rmSync(file, { force: true });
 }
 
 /** The directory of a runtime file (a lock, a marker, a log) we are about to create. */
 export function ensureOwnDir(file: string): void {
   const dir = path.dirname(file);
-  if (!isRootUser()) {
-    mkdirSync(dir, { recursive: true });
-    return;
-  }
+  if (isRootUser()) privately(dir, ensurePrivateDir);
+  else mkdirSync(dir, { recursive: true });
+}
+
+/** As root: the runtime dir must be root's alone all the way (see ensurePrivateDir), or one clear line. */
+function privately(dir: string, check: (dir: string) => void): void {
   try {
-    ensurePrivateDir(dir);
+    check(dir);
   } catch (err) {
     if (!(err instanceof UntrustedPathError)) throw err;
     throw new UserError(

@@ -59,16 +59,19 @@ export class UntrustedPathError extends Error {
   }
 }
 
+/** Throw UntrustedPathError when another account could change an existing entry on the way to `dir`. */
+export function checkPrivatePath(dir: string): void {
+  const bad = firstUntrusted(dir, process.getuid?.() ?? 0);
+  if (bad) throw new UntrustedPathError(bad.entry, bad.stat);
+}
+
 /**
  * Create `dir` (mode 0700) where only root and we can change anything on the way to it, and check that
  * again once it exists: a directory for files root writes that no other account may steer elsewhere.
  * Throws UntrustedPathError naming the first entry that fails.
  */
 export function ensurePrivateDir(dir: string): void {
-  const uid = process.getuid?.() ?? 0;
-  const before = firstUntrusted(dir, uid);
-  if (before) throw new UntrustedPathError(before.entry, before.stat);
+  checkPrivatePath(dir);
   mkdirSync(dir, { recursive: true, mode: 0o700 });
-  const after = firstUntrusted(dir, uid);
-  if (after) throw new UntrustedPathError(after.entry, after.stat);
+  checkPrivatePath(dir);
 }
