@@ -118,7 +118,7 @@ export async function startServer(
       child = spawn(how.file, how.args, {
         stdio: ['ignore', how.fd ?? 'ignore', how.fd ?? 'ignore'],
         detached: opts.detached ?? false,
-        env: cleanEnv(),
+        env: cleanEnv(account),
         ...spawnIdentity(account),
       });
     } finally {
@@ -128,7 +128,7 @@ export async function startServer(
     child = spawn(program, args, {
       stdio: ['ignore', 'pipe', 'pipe'],
       detached: opts.detached ?? false,
-      env: cleanEnv(),
+      env: cleanEnv(account),
       ...spawnIdentity(account),
     });
   }
