@@ -1,5 +1,5 @@
 import { UserError } from '../errors.js';
-import { capOwnLog } from '../project/pgres-files.js';
+import { capClusterLog } from '../project/pgres-files.js';
 import type { Project } from '../project/project.js';
 import { type DiskFullNotice, isDiskFull } from '../util/disk-space.js';
 import type { ExitStatus } from '../util/exit-status.js';
@@ -69,7 +69,8 @@ export class PostgresService {
     const limits = this.opts.logLimits;
     if (!limits) return;
     try {
-      capOwnLog(serverLogPath(this.pg.project), limits);
+      // In the cluster: as root, the account copies and empties it (root never writes through its tree).
+      capClusterLog(serverLogPath(this.pg.project), limits, this.pg.account);
     } catch {
       // a full disk cannot take the copy: the log stays as it is and is tried again
     }
@@ -123,7 +124,8 @@ export class PostgresService {
     this.tail?.stop();
     this.recent = [];
     this.capLog();
-    this.tail = new FileTail(serverLogPath(this.pg.project), this.logLine).start();
+    // As root the log is the account's file: read only if it still is (not a link it put there).
+    this.tail = new FileTail(serverLogPath(this.pg.project), this.logLine, { owner: this.pg.account?.uid }).start();
     if (this.opts.logLimits && !this.capTimer) {
       this.capTimer = setInterval(() => this.capLog(), 1000);
       this.capTimer.unref();

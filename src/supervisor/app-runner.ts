@@ -1,6 +1,7 @@
 // One app under the supervisor: its instances one after another, restarts on change and on crash
 // (with backoff), and one way to stop it.
 
+import { statSync } from 'node:fs';
 import { performance } from 'node:perf_hooks';
 import type { AppDefinition } from '../app-definition.js';
 import { errorMessage } from '../errors.js';
@@ -26,6 +27,9 @@ export interface AppRunnerContext {
   held: () => boolean;
 }
 
+/** How far a file's modification time may lag behind the wall clock (the kernel's coarse clock). */
+const MTIME_SLACK_MS = 15;
+
 export class AppRunner {
   private spec: AppDefinition;
   private proc: ManagedProcess | undefined;
@@ -41,6 +45,10 @@ export class AppRunner {
   /** When the last file event came, and when the newest instance began to spawn (performance.now()). */
   private lastChangeAt = 0;
   private spawnedAt = 0;
+  /** The same spawn by the wall clock, which file times are in. */
+  private spawnedWall = 0;
+  /** Where each changed path of the current burst is, to look at its modification time. */
+  private readonly changedFiles = new Map<string, string>();
   /** A restart is stopping the old instance: the new one, not spawned yet, will see every change so far. */
   private replacing = false;
   /** A spawn in flight, which a stop must wait for. */
@@ -90,8 +98,9 @@ export class AppRunner {
   }
 
   /** A watched file changed: restart at once; a burst of changes gives at most one more restart. */
-  fileChanged(rel: string): void {
+  fileChanged(rel: string, abs?: string): void {
     this.lastChangeAt = performance.now();
+    if (abs) this.changedFiles.set(rel, abs);
     this.changes.push(rel);
   }
 
@@ -158,6 +167,7 @@ export class AppRunner {
     this.state = 'starting';
     this.replacing = false;
     this.spawnedAt = performance.now();
+    this.spawnedWall = Date.now();
     try {
       await proc.start();
     } catch (err) {
@@ -208,11 +218,34 @@ export class AppRunner {
    */
   private onFilesChanged(paths: string[], first: boolean): void {
     if (this.stopped) return;
-    if (!first && (this.replacing || this.queue.pending || this.lastChangeAt < this.spawnedAt)) return;
+    const covered = !first && this.coveredByLastStart(paths);
+    // A burst's paths are kept until it ends, no longer.
+    for (const rel of this.changedFiles.keys()) if (!first || !paths.includes(rel)) this.changedFiles.delete(rel);
+    if (covered) return;
     const shown = paths.slice(0, 3).join(', ') + (paths.length > 3 ? ` and ${paths.length - 3} more` : '');
     this.ctx.say(`${this.name}: restarting${first ? '' : ' again'}, changed: ${shown}`);
     this.ctx.emit('change', { name: this.name, paths });
     void this.restart();
+  }
+
+  /**
+   * Did the newest instance start after these changes, so that it read them? Yes while a restart is
+   * still on its way, or when every event came before the spawn. An event after it may be a late
+   * echo of the same save (a write often gives two events): the file's modification time tells.
+   */
+  private coveredByLastStart(paths: string[]): boolean {
+    if (this.replacing || this.queue.pending || this.lastChangeAt < this.spawnedAt) return true;
+    // File times come from a clock that lags by up to a tick (1–10 ms): stay on the safe side of it.
+    const before = this.spawnedWall - MTIME_SLACK_MS;
+    return paths.every((rel) => {
+      const abs = this.changedFiles.get(rel);
+      if (!abs) return false;
+      try {
+        return statSync(abs).mtimeMs < before;
+      } catch {
+        return false; // removed: when, we cannot tell
+      }
+    });
   }
 
   private onExit(proc: ManagedProcess, info: ExitInfo): void {

@@ -1,5 +1,5 @@
 // The file watchers behind app restarts: apps watching the same paths share one watcher.
-import { resolve } from 'node:path';
+import path, { resolve } from 'node:path';
 import type { AppDefinition } from '../app-definition.js';
 import { watchKey } from './reconfigure-plan.js';
 import { ProjectWatcher } from './watcher.js';
@@ -41,7 +41,10 @@ export class AppWatchers {
   constructor(private readonly opts: AppWatchersOptions) {}
 
   /** Watch for these apps (after close()); resolves once the first scans are done. */
-  async open(apps: { definition: AppDefinition; fileChanged(rel: string): void }[], ignore?: string[]): Promise<void> {
+  async open(
+    apps: { definition: AppDefinition; fileChanged(rel: string, abs?: string): void }[],
+    ignore?: string[],
+  ): Promise<void> {
     const root = resolve(this.opts.root);
     const byName = new Map(apps.map((a) => [a.definition.name, a]));
     const configFiles = new Set(this.opts.configFiles ?? []);
@@ -57,7 +60,8 @@ export class AppWatchers {
         ignore,
         extraIgnored: configFiles.size ? (rel) => configFiles.has(rel) : undefined,
         onChange: (rel) => {
-          for (const app of members) app.fileChanged(rel);
+          const abs = path.join(root, rel);
+          for (const app of members) app.fileChanged(rel, abs);
         },
         onError: this.opts.onError,
       });

@@ -2,7 +2,7 @@
 // return once postgres is ready and the apps started; if they cannot start, stop everything again
 // and fail with the relevant log lines, of this run only.
 import { spawn } from 'node:child_process';
-import { closeSync, openSync, readdirSync, readSync, statSync } from 'node:fs';
+import { closeSync, readdirSync, readSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { UserError } from '../errors.js';
 import { ensureCluster, preparePostgres } from '../postgres/prepare.js';
@@ -10,6 +10,7 @@ import { logLimits } from '../project/config.js';
 import { processLog } from '../project/paths.js';
 import { capOwnLog, openOwnLog } from '../project/pgres-files.js';
 import type { Project } from '../project/project.js';
+import { openRegular } from '../util/no-follow.js';
 import { ownNodeEnv } from '../util/node-env.js';
 import type { Output } from '../util/output.js';
 import { lastLines } from '../util/text.js';
@@ -19,7 +20,8 @@ import { readLiveState } from './state.js';
 export async function startDetached(project: Project, command: string[], out: Output): Promise<number> {
   // Create the cluster here, in the foreground: its errors and progress belong on this terminal,
   // and the log file below lives inside it.
-  await ensureCluster(preparePostgres(project), out);
+  const pg = preparePostgres(project);
+  await ensureCluster(pg, out);
   const { paths } = project;
   // up.log gets only what the background process prints outside its logs (a crash): bounded all the same.
   try {
@@ -29,7 +31,7 @@ export async function startDetached(project: Project, command: string[], out: Ou
   }
   const fd = openOwnLog(paths.upLog);
   // Where each log ends now: a failure shows only what this run wrote.
-  const marks = markLogs(paths.logs);
+  const marks = markLogs(paths.logs, paths.serverLog);
   const child = spawn(process.execPath, [process.argv[1]!, 'up', ...(command.length ? ['--', ...command] : [])], {
     cwd: project.root,
     detached: true,
@@ -73,15 +75,17 @@ export async function startDetached(project: Project, command: string[], out: Ou
   }
   if (!gone()) await stopChild(pid, gone);
   const how = gone() ? ` (exit ${exited})` : ' (timed out)';
-  throw new UserError(`devenv up did not start in the background${how}: ${failureLines(marks, project)}`);
+  const lines = failureLines(marks, project, pg.account?.uid);
+  throw new UserError(`devenv up did not start in the background${how}: ${lines}`);
 }
 
 /** What devenv said (less the shutdown that followed), what postgres said, and anything printed outside the logs. */
-function failureLines(marks: Map<string, number>, { paths }: Project): string {
+function failureLines(marks: Map<string, number>, { paths }: Project, serverOwner?: number): string {
   const ours = linesSince(marks, processLog(paths, 'devenv')).filter(
     (l) => !/^(shutting down|all processes stopped|SIGTERM: stopping)/.test(l),
   );
-  const server = linesSince(marks, paths.serverLog).map((l) => `postgres: ${l}`);
+  // In the cluster: as root, read only while it is a regular file of the account's.
+  const server = linesSince(marks, paths.serverLog, serverOwner).map((l) => `postgres: ${l}`);
   const printed = linesSince(marks, paths.upLog);
   return lastLines([...ours.slice(-2), ...server.slice(-4), ...printed.slice(-4)].join('\n'), 10);
 }
@@ -105,8 +109,8 @@ function fileSize(file: string): number {
   }
 }
 
-/** The size of every log in `dir` now (byte offsets). */
-function markLogs(dir: string): Map<string, number> {
+/** The size of every log in `dir`, and of postgres' own log, now (byte offsets). */
+function markLogs(dir: string, serverLog: string): Map<string, number> {
   const marks = new Map<string, number>();
   let names: string[] = [];
   try {
@@ -115,6 +119,7 @@ function markLogs(dir: string): Map<string, number> {
     // no logs yet
   }
   for (const name of names) if (name.endsWith('.log')) marks.set(path.join(dir, name), fileSize(path.join(dir, name)));
+  marks.set(serverLog, fileSize(serverLog));
   return marks;
 }
 
@@ -122,22 +127,18 @@ function markLogs(dir: string): Map<string, number> {
 const SINCE_MAX = 64 * 1024;
 
 /** The complete lines written to `file` since it was marked (all of it if it was rotated meanwhile). */
-function linesSince(marks: Map<string, number>, file: string): string[] {
-  const size = fileSize(file);
-  let from = marks.get(file) ?? 0;
-  if (size < from) from = 0;
-  from = Math.max(from, size - SINCE_MAX);
-  const buf = Buffer.alloc(size - from);
-  let fd: number;
+function linesSince(marks: Map<string, number>, file: string, owner?: number): string[] {
+  const opened = openRegular(file, owner);
+  if (!opened) return [];
   try {
-    fd = openSync(file, 'r');
-  } catch {
-    return [];
-  }
-  try {
-    readSync(fd, buf, 0, buf.length, from);
+    const size = opened.stat.size;
+    let from = marks.get(file) ?? 0;
+    if (size < from) from = 0;
+    from = Math.max(from, size - SINCE_MAX);
+    const buf = Buffer.alloc(size - from);
+    const got = readSync(opened.fd, buf, 0, buf.length, from);
+    return buf.subarray(0, got).toString('utf8').split('\n').filter(Boolean);
   } finally {
-    closeSync(fd);
+    closeSync(opened.fd);
   }
-  return buf.toString('utf8').split('\n').filter(Boolean);
 }

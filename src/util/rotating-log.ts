@@ -111,7 +111,7 @@ export class RotatingLog {
   }
 
   private open(): void {
-    this.fd = openSync(this.file, 'a');
+    this.fd = openSync(this.file, 'a', 0o644);
     this.size = fstatSync(this.fd).size;
   }
 

@@ -1,5 +1,6 @@
-import { closeSync, type FSWatcher, fstatSync, openSync, readSync, statSync, watch } from 'node:fs';
+import { closeSync, type FSWatcher, fstatSync, readSync, statSync, watch } from 'node:fs';
 import path from 'node:path';
+import { openRegular } from './no-follow.js';
 
 /**
  * Follow a file that another process appends to (postgres writes its log directly, so the log
@@ -14,12 +15,15 @@ export class FileTail {
   private partial = '';
   private watcher: FSWatcher | null = null;
   private timer: NodeJS.Timeout | null = null;
+  /** Only a regular file (never through a symlink) and, when set, of this owner is read. */
+  private readonly owner: number | undefined;
 
   constructor(
     private readonly file: string,
     private readonly onLine: (line: string) => void,
-    opts: { fromStart?: boolean } = {},
+    opts: { fromStart?: boolean; owner?: number } = {},
   ) {
+    this.owner = opts.owner;
     this.offset = opts.fromStart ? 0 : (stat(file)?.size ?? 0);
     this.ino = opts.fromStart ? -1 : (stat(file)?.ino ?? -1);
   }
@@ -54,14 +58,11 @@ export class FileTail {
     }
     if (!now) return;
     if (this.fd === null) {
-      try {
-        this.fd = openSync(this.file, 'r');
-      } catch {
-        return;
-      }
-      const opened = fstatSync(this.fd);
-      if (opened.ino !== this.ino) this.offset = 0; // not the file we measured: all of it is new
-      this.ino = opened.ino;
+      const opened = openRegular(this.file, this.owner);
+      if (!opened) return;
+      this.fd = opened.fd;
+      if (opened.stat.ino !== this.ino) this.offset = 0; // not the file we measured: all of it is new
+      this.ino = opened.stat.ino;
     }
     this.drain();
   }
@@ -87,11 +88,9 @@ export class FileTail {
   }
 
   private readWhole(file: string): void {
-    try {
-      this.fd = openSync(file, 'r');
-    } catch {
-      return;
-    }
+    const opened = openRegular(file, this.owner);
+    if (!opened) return;
+    this.fd = opened.fd;
     this.offset = 0;
     this.drain();
     this.closeFd();

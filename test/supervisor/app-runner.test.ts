@@ -26,7 +26,7 @@ afterEach(async () => {
   for (const c of cleanups.splice(0).reverse()) await c();
 });
 
-function runners(backoff?: BackoffOptions): Runners {
+function runners(backoff?: BackoffOptions, debounceMs = 50): Runners {
   const { dir, cleanup } = tempDir();
   const out = new Capture();
   // "postgres" registered too, so the prefixes are padded as under `devenv up`.
@@ -52,7 +52,7 @@ function runners(backoff?: BackoffOptions): Runners {
           if (event === 'exit') r.exits.push(payload as SupervisorEvents['exit']);
         },
         graceMs: 3000,
-        debounceMs: 50,
+        debounceMs,
         backoff,
         held: () => r.held,
       });
@@ -161,6 +161,27 @@ describe('AppRunner', () => {
     const probe = createServer();
     await new Promise<void>((res, rej) => probe.once('error', rej).listen(port, '127.0.0.1', () => res()));
     await new Promise((res) => probe.close(res));
+  });
+
+  it('a late event for a file the new instance already saw is no second restart; a change after it is', async () => {
+    const r = runners(undefined, 400); // a burst lasts until 400 ms without an event
+    const web = r.add((cwd) => ({ name: 'web', command: 'sleep 1000', cwd }));
+    const file = join(r.dir, 'app.js');
+    writeFileSync(file, 'v1');
+    await web.start();
+    await new Promise((res) => setTimeout(res, 100)); // the save is well before the restart below
+    web.fileChanged('app.js', file);
+    await waitFor(() => starts(r, 'web').length === 2, 'restart');
+    web.fileChanged('app.js', file); // the same save's second event, after the new instance started
+    await waitFor(() => !web.busy, 'end of the burst');
+    expect(starts(r, 'web')).toHaveLength(2);
+
+    web.fileChanged('app.js', file);
+    await waitFor(() => starts(r, 'web').length === 3, 'restart');
+    writeFileSync(file, 'v2'); // changed after the new instance started: it may have read the old one
+    web.fileChanged('app.js', file);
+    await waitFor(() => starts(r, 'web').length === 4, 'one more restart at the end of the burst');
+    expect(r.out.lines).toContain('devenv   | web: restarting again, changed: app.js');
   });
 
   it('while held, a restart only stops the app', async () => {

@@ -2,7 +2,7 @@
 // Whatever a test did, its cleanup shuts everything down (twice = kill) and proves nothing is left.
 import { type ChildProcess, spawn } from 'node:child_process';
 import { once } from 'node:events';
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, expect } from 'vitest';
 import type { AppDefinition } from '../../src/app-definition.js';
@@ -138,7 +138,9 @@ export async function settleWithSentinel(h: Harness, name: string): Promise<void
   await h.sup.idle();
   const before = starts(h, name).length;
   const mark = h.changes.length;
-  writeFileSync(join(h.dir, 'sentinel.txt'), 's');
+  // Complete before it appears: a slow write's second event could rightly give a second restart.
+  writeFileSync(join(h.dir, '.sentinel.tmp'), 's');
+  renameSync(join(h.dir, '.sentinel.tmp'), join(h.dir, 'sentinel.txt'));
   await waitFor(() => h.changes.length > mark, 'sentinel change');
   await h.sup.idle();
   expect(h.changes.slice(mark).map((c) => c.paths)).toEqual([['sentinel.txt']]);

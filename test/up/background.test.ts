@@ -1,6 +1,7 @@
 // `devenv up -d` on one project through its whole life: status, logs, restarts on change, config
 // and .env reloads, postgres settings, postgres killed, a second `up`, and `down`.
-import { readlinkSync } from 'node:fs';
+import { readlinkSync, renameSync } from 'node:fs';
+import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { devenv, waitFor } from '../helpers/project.js';
 import { assertGroupGone } from '../supervisor/helpers.js';
@@ -48,7 +49,10 @@ describe('devenv up -d', () => {
   /** Prove no restart is pending: one source change gives exactly one more restart. */
   const settle = async () => {
     const before = (await running('web')).pid;
-    writeFile(dir, 'src/sentinel.js', String(Date.now()));
+    // Complete before it appears (an editor's safe save): a slow write's second event could come after
+    // the restart it caused, and rightly give another.
+    writeFile(dir, 'src/.sentinel.tmp', String(Date.now()));
+    renameSync(path.join(dir, 'src/.sentinel.tmp'), path.join(dir, 'src/sentinel.js'));
     web = await running('web', before);
   };
 

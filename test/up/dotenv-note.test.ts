@@ -1,9 +1,8 @@
 // `devenv exec` and `devenv up` apply the whole .env, allowed or not (foreman-like); when it is not
 // allowed and sets keys the shell hook would block, they say so once on stderr.
 import { readFileSync, rmSync } from 'node:fs';
-import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { devenv, tempDir } from '../helpers/project.js';
+import { devenv, pathsOf, tempDir } from '../helpers/project.js';
 import { finish, makeProject, writeFile } from './helpers.js';
 
 const NOTE = new RegExp(
@@ -35,7 +34,7 @@ describe('an un-allowed .env with keys the shell hook blocks', () => {
     const r = await devenv(dir, ['up', '-d'], { env });
     expect(r.code, r.stderr).toBe(0);
     expect(r.stderr.match(new RegExp(NOTE, 'g'))).toHaveLength(1);
-    expect(readFileSync(path.join(dir, '.pgres', 'devenv', 'logs', 'up.log'), 'utf8')).not.toMatch(NOTE);
+    expect(readFileSync(pathsOf(dir).upLog, 'utf8')).not.toMatch(NOTE);
     expect((await devenv(dir, ['down'])).code).toBe(0);
   });
 

@@ -5,7 +5,7 @@ import { spawn } from 'node:child_process';
 import { existsSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { baseEnv, CLI, devenv, tempDir, waitFor } from '../helpers/project.js';
+import { baseEnv, CLI, devenv, pathsOf, tempDir, waitFor } from '../helpers/project.js';
 import { finish, logText, makeProject, psql, waitLog, waitRunning } from './helpers.js';
 
 const MAX = 4096;
@@ -33,7 +33,9 @@ describe('logs of devenv up', () => {
     }),
   });
   const groups = new Set<number>();
-  const logFile = (name: string) => path.join(dir, '.pgres', 'devenv', 'logs', name);
+  // Ours are in the logs dir (as root outside the project); postgres' own is in the cluster.
+  const logFile = (name: string) =>
+    path.join(name.startsWith('postgres.') ? path.dirname(pathsOf(dir).serverLog) : pathsOf(dir).logs, name);
 
   afterAll(async () => {
     await finish(dir, groups);
