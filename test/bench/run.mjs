@@ -96,6 +96,7 @@ const SIZES = SMOKE
 // dist/ is what bin/devenv runs; `npm run bench` builds it first.
 const { findBinaries } = await import(path.join(REPO, 'dist/postgres/binaries.js'));
 const { resolveAccount } = await import(path.join(REPO, 'dist/postgres/privileges.js'));
+const { projectPaths } = await import(path.join(REPO, 'dist/project/paths.js'));
 const pg = (await import('pg')).default;
 
 const TMP = realTmp(mkdtempSync(path.join(tmpdir(), 'devenv-bench-')));
@@ -118,6 +119,8 @@ const ENV = (() => {
     XDG_CACHE_HOME: path.join(TMP, 'xdg-cache'),
     XDG_DATA_HOME: path.join(TMP, 'xdg-data'),
     XDG_CONFIG_HOME: path.join(TMP, 'xdg-config'),
+    // As root, devenv's logs and state for each project go here, and go with the bench's temp dir.
+    XDG_STATE_HOME: path.join(TMP, 'xdg-state'),
     NO_COLOR: '1',
   };
 })();
@@ -1014,9 +1017,11 @@ async function rowFlood() {
   if (started.code !== 0) throw new Error(`devenv up -d failed: ${started.stderr.trim()}`);
   const ours = {};
   try {
-    const state = JSON.parse(readFileSync(path.join(dir, '.pgres/devenv/state/supervisor.json'), 'utf8'));
+    // As root devenv keeps its state and logs outside the project: ask where, as the CLI would.
+    const paths = projectPaths(dir, ENV);
+    const state = JSON.parse(readFileSync(paths.supervisorState, 'utf8'));
     const app = state.processes.find((p) => p.name === 'flood').pid;
-    const logs = path.join(dir, '.pgres/devenv/logs');
+    const logs = paths.logs;
     await sleep(500); // past the start
     const [c0, d0, w0] = [cpuSeconds(state.pid), dirBytes(logs), bytesWritten(app)];
     await sleep(secs * 1000);
