@@ -100,6 +100,22 @@ export function buildProgram(): Command {
     .passThroughOptions()
     .action(lazy(() => import('./commands/exec.js')));
 
+  const branch = program.command('branch').description('databases of git branches (postgres.branches "git")');
+  branch
+    .command('list')
+    .description('the branch databases: branch, database, size, when made (* the current one)')
+    .option('--json', 'machine-readable output')
+    .action(async (opts: { json?: boolean }) => {
+      process.exitCode = await (await import('./commands/branch.js')).list(opts);
+    });
+  branch
+    .command('rm')
+    .description("drop a branch's database (by git branch or database name)")
+    .argument('<name>')
+    .action(async (name: string) => {
+      process.exitCode = await (await import('./commands/branch.js')).rm(name);
+    });
+
   program
     .command('hook')
     .description('print the shell hook (eval "$(devenv hook bash)")')

@@ -1,12 +1,14 @@
 import { createHash } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
 import { UserError } from '../errors.js';
+import { readBranchRecords } from '../project/branches.js';
 import { removeOwnFile, writeOwnFile } from '../project/pgres-files.js';
 import type { Project } from '../project/project.js';
 import { readTcpPassword } from '../project/tcp.js';
 import type { Output } from '../util/output.js';
 import { withLock } from '../util/pid-lock.js';
 import type { Binaries } from './binaries.js';
+import { branchPending, ensureBranchDatabase } from './branch-database.js';
 import type { PreparedPostgres } from './prepare.js';
 import { IN_SETUP, runSetup } from './setup.js';
 import { connectSql, ident, type SqlClient } from './sql-client.js';
@@ -63,7 +65,7 @@ export function provisionNeeded(project: Project, mode: SetupMode = 'if-needed')
     project.databases.length > 1 ||
     (extras.extensions ?? []).length > 0;
   const objects = anything && objectsFingerprint(project) !== recordedFingerprint(project);
-  return objects || setupPending(project, mode);
+  return objects || setupPending(project, mode) || branchPending(project);
 }
 
 /** Bring the running server in line with devenv.json. Needs the server up (see withSessionServer). */
@@ -80,11 +82,14 @@ export async function provision(pg: PreparedPostgres, out: Output, opts: { setup
         await provisionObjects(project, pg.binaries, out);
         writeOwnFile(project.paths.provisioned, `${fingerprint}\n`);
       }
-      if (!setupPending(project, opts.setup)) return;
-      // A failed (re-)run must leave the cluster "not set up", so the next start tries again.
-      removeOwnFile(project.paths.setupDone);
-      const steps = await runSetup(project, out);
-      writeOwnFile(project.paths.setupDone, `${new Date().toISOString()} ${steps} steps\n`);
+      if (setupPending(project, opts.setup)) {
+        // A failed (re-)run must leave the cluster "not set up", so the next start tries again.
+        removeOwnFile(project.paths.setupDone);
+        const steps = await runSetup(project, out);
+        writeOwnFile(project.paths.setupDone, `${new Date().toISOString()} ${steps} steps\n`);
+      }
+      // Last: the branch's database is a copy of the main one as the steps above left it.
+      if (branchPending(project)) await ensureBranchDatabase(project, out);
     },
     LOCK_WAIT_MS,
   );
@@ -92,12 +97,17 @@ export async function provision(pg: PreparedPostgres, out: Output, opts: { setup
 
 async function provisionObjects(project: Project, binaries: Binaries, out: Output): Promise<void> {
   const { role, extensions = [] } = project.config.postgres;
+  const targets: string[] = [];
   // The maintenance database: the project's own may not exist yet (renamed in devenv.json).
   const su = await connectSql(project, { database: 'postgres' });
   su.on('notice', () => undefined);
   try {
     if (role) await ensureRole(su, role, out);
     for (const db of project.databases) await ensureDatabase(su, db, role, out);
+    // Branch databases (copies) are project databases too: a role or extension added later reaches them.
+    const branches = await existingBranchDatabases(su, project);
+    if (role) for (const db of branches) await ensureDatabase(su, db, role, out);
+    targets.push(...project.databases, ...branches);
     if (project.tcp) {
       // SCRAM secrets made here: the plain password never reaches the server (or its log).
       const password = ensureTcpPassword(project);
@@ -109,7 +119,7 @@ async function provisionObjects(project: Project, binaries: Binaries, out: Outpu
   } finally {
     await su.end().catch(() => undefined);
   }
-  for (const db of extensions.length ? project.databases : []) {
+  for (const db of extensions.length ? targets : []) {
     const client = await connectSql(project, { database: db });
     client.on('notice', () => undefined);
     try {
@@ -130,6 +140,14 @@ async function provisionObjects(project: Project, binaries: Binaries, out: Outpu
       await client.end().catch(() => undefined);
     }
   }
+}
+
+/** The recorded branch databases that exist (one may have been dropped by hand). */
+async function existingBranchDatabases(su: SqlClient, project: Project): Promise<string[]> {
+  const recorded = readBranchRecords(project.paths).map((r) => r.database);
+  if (recorded.length === 0) return [];
+  const r = await su.query<{ datname: string }>('SELECT datname FROM pg_database WHERE datname = ANY($1)', [recorded]);
+  return r.rows.map((row) => row.datname).filter((d) => !project.databases.includes(d));
 }
 
 /** 42710 duplicate_object, 42P04 duplicate_database, 23505 unique_violation (catalog race). */

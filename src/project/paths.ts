@@ -48,10 +48,14 @@ export interface ProjectPaths {
   provisioned: string;
   /** One provisioning at a time. */
   provisionLock: string;
+  /** The branch databases made for postgres.branches (branches.json). */
+  branches: string;
   /** The port `postgres.tcp: true` picked. */
   tcpPort: string;
   /** The TCP password (mode 0600). */
   tcpPassword: string;
+  /** The running `up`'s control channel (a Unix socket): other devenv commands ask it to stop or start its apps. */
+  controlSocket: string;
   /** Directory holding the server's socket (PGHOST). */
   socketDir: string;
   /** True when the socket lives in a short per-project dir outside the project. */
@@ -106,6 +110,27 @@ export function socketDirFor(
   return { dir: path.join('/tmp', `devenv-${shortHash(root)}`), short: true };
 }
 
+/**
+ * The control socket of `devenv up` lives with its state, unless that path is too long for a Unix
+ * socket: then it is a per-project name in the user's runtime dir (or /tmp).
+ */
+export function controlSocketFor(
+  root: string,
+  state: string,
+  env: NodeJS.ProcessEnv = process.env,
+  isRoot = isRootUser(),
+): string {
+  const inState = path.join(state, 'up.sock');
+  if (Buffer.byteLength(inState) <= MAX_SOCKET_PATH) return inState;
+  const runtime =
+    !isRoot && env.XDG_RUNTIME_DIR && path.isAbsolute(env.XDG_RUNTIME_DIR) && isDirectory(env.XDG_RUNTIME_DIR)
+      ? env.XDG_RUNTIME_DIR
+      : null;
+  const name = `devenv-up-${shortHash(root)}.sock`;
+  const short = runtime ? path.join(runtime, name) : null;
+  return short && Buffer.byteLength(short) <= MAX_SOCKET_PATH ? short : path.join('/tmp', name);
+}
+
 function isDirectory(dir: string): boolean {
   try {
     return statSync(dir).isDirectory();
@@ -140,8 +165,10 @@ export function projectPaths(root: string, env: NodeJS.ProcessEnv = process.env,
     setupDone: path.join(own, 'state', 'setup-done'),
     provisioned: path.join(own, 'state', 'provisioned'),
     provisionLock: path.join(own, 'state', 'provision.lock'),
+    branches: path.join(own, 'state', 'branches.json'),
     tcpPort: tcpPortFile(root),
     tcpPassword: path.join(own, 'tcp-password'),
+    controlSocket: controlSocketFor(root, path.join(own, 'state'), env),
     socketDir: sock.dir,
     socketDirIsShort: sock.short,
   };

@@ -59,7 +59,11 @@ export async function startDetached(project: Project, command: string[], out: Ou
     await new Promise((r) => setTimeout(r, 20));
   }
   if (!gone()) await stopChild(pid, gone);
-  const tail = lastLines(logSince(logFile, startOffset), 8);
+  const written = logSince(logFile, startOffset);
+  // The background `up` ended on a line meant for the user (a failed setup, say): that line is ours.
+  const said = /^devenv: (?!internal error)(.*)\n?$/.exec(lastLines(written, 1));
+  if (gone() && exited !== 0 && said) throw new UserError(said[1]!);
+  const tail = lastLines(written, 8);
   const how = gone() ? ` (exit ${exited})` : ' (timed out)';
   throw new UserError(`devenv up did not start in the background${how}: ${tail}`);
 }
