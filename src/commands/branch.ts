@@ -88,7 +88,8 @@ export async function rm(name: string): Promise<number> {
       `"${record.branch}" is the branch checked out here, and its database is in use; switch to another branch first`,
     );
   }
-  await withSessionServer(preparePostgres(project), out, () => dropBranchDatabase(project, record));
+  const pg = preparePostgres(project);
+  await withSessionServer(pg, out, () => dropBranchDatabase(project, record, pg.account));
   out.info(`removed database "${record.database}" of git branch "${record.branch}"`);
   return 0;
 }

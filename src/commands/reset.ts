@@ -1,4 +1,4 @@
-import { lstatSync, renameSync, rmSync } from 'node:fs';
+import { lstatSync, renameSync } from 'node:fs';
 import path from 'node:path';
 import { createInterface } from 'node:readline/promises';
 import kleur from 'kleur';
@@ -11,6 +11,7 @@ import { PARTIAL_PREFIX } from '../project/paths.js';
 import { openProject, type Project } from '../project/project.js';
 import { stopSupervisor } from '../up/stop-supervisor.js';
 import { terminalOutput } from '../util/output.js';
+import { removeTree } from '../util/remove-tree.js';
 
 async function confirm(question: string): Promise<boolean> {
   const rl = createInterface({ input: process.stdin, output: process.stderr });
@@ -21,7 +22,10 @@ async function confirm(question: string): Promise<boolean> {
   }
 }
 
-/** Stop everything on this cluster, then delete .pgres (never through a symlink) and the short socket dir. */
+/**
+ * Stop everything on this cluster, then delete .pgres (never through a symlink), the short socket dir and,
+ * as root, devenv's private directory for the project.
+ */
 export default async function reset(opts: { yes?: boolean }): Promise<number> {
   const out = terminalOutput();
   const project: Project = openProject(process.cwd());
@@ -57,8 +61,11 @@ export default async function reset(opts: { yes?: boolean }): Promise<number> {
     // Rename first: an interrupted delete leaves a build dir the next init cleans up, never a half .pgres.
     const trash = path.join(project.root, `${PARTIAL_PREFIX}${process.pid}-reset`);
     renameSync(pgdata, trash);
-    rmSync(trash, { recursive: true, force: true });
+    // As root the trash belongs to the account postgres ran as: that account empties it (see removeTree).
+    removeTree(trash);
   }
+  // As root: the logs and state devenv kept for this project in root's private directory.
+  if (project.paths.runtimeIsPrivate) removeTree(project.paths.runtime);
   const account = resolveAccount(project.config.postgres.runAs);
   const sock = removeSocketDir(project.paths, account);
   out.info(

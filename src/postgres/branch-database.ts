@@ -3,7 +3,7 @@
 // .pgres/devenv/state/branches.json, dropped on request.
 import { UserError } from '../errors.js';
 import { type BranchRecord, readBranchRecords } from '../project/branches.js';
-import { writeOwnFile } from '../project/pgres-files.js';
+import { type ClusterOwner, writeClusterFile } from '../project/pgres-files.js';
 import type { Project } from '../project/project.js';
 import type { Output } from '../util/output.js';
 import { connectSql, ident, type SqlClient } from './sql-client.js';
@@ -17,12 +17,13 @@ export function branchPending(project: Project): boolean {
   return db !== null && !readBranchRecords(project.paths).some((r) => r.database === db);
 }
 
-function writeRecords(project: Project, records: BranchRecord[]): void {
-  writeOwnFile(project.paths.branches, `${JSON.stringify(records, null, 2)}\n`);
+/** A file about the cluster's contents: in .pgres (as root, written by the account that owns it). */
+function writeRecords(project: Project, records: BranchRecord[], owner: ClusterOwner): void {
+  writeClusterFile(project.paths.branches, `${JSON.stringify(records, null, 2)}\n`, owner);
 }
 
 /** Make the current branch's database (a copy of the project database) if it does not exist; record it. */
-export async function ensureBranchDatabase(project: Project, out: Output): Promise<void> {
+export async function ensureBranchDatabase(project: Project, out: Output, owner: ClusterOwner): Promise<void> {
   const branch = project.branch;
   if (!branch?.name) return;
   const su = await connectSql(project, { database: 'postgres' });
@@ -40,7 +41,7 @@ export async function ensureBranchDatabase(project: Project, out: Output): Promi
   }
   const records = readBranchRecords(project.paths).filter((r) => r.database !== branch.database);
   records.push({ database: branch.database, branch: branch.name, createdAt: new Date().toISOString() });
-  writeRecords(project, records);
+  writeRecords(project, records, owner);
 }
 
 async function copyDatabase(su: SqlClient, project: Project, branch: string, target: string): Promise<void> {
@@ -101,7 +102,7 @@ export async function listBranchDatabases(project: Project): Promise<BranchDatab
 }
 
 /** Drop one branch database (sessions on it are ended) and forget it. */
-export async function dropBranchDatabase(project: Project, record: BranchRecord): Promise<void> {
+export async function dropBranchDatabase(project: Project, record: BranchRecord, owner: ClusterOwner): Promise<void> {
   const su = await connectSql(project, { database: 'postgres' });
   su.on('notice', () => undefined);
   try {
@@ -112,5 +113,6 @@ export async function dropBranchDatabase(project: Project, record: BranchRecord)
   writeRecords(
     project,
     readBranchRecords(project.paths).filter((r) => r.database !== record.database),
+    owner,
   );
 }

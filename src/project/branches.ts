@@ -1,10 +1,10 @@
 // `postgres.branches: "git"`: on a git branch other than the default, clients use that branch's own
 // database (a copy of the project database, made on first use), named after the branch.
 import { createHash } from 'node:crypto';
-import { readFileSync } from 'node:fs';
 import type { Config } from './config.js';
 import { readGitHead } from './git-branch.js';
 import type { ProjectPaths } from './paths.js';
+import { readClusterFile } from './pgres-files.js';
 
 export interface BranchState {
   /** The HEAD file a branch switch rewrites (watched by the shell hook and `up`). */
@@ -63,7 +63,7 @@ export interface BranchRecord {
 /** The branch databases made so far (recorded when made, forgotten when removed). */
 export function readBranchRecords(paths: ProjectPaths): BranchRecord[] {
   try {
-    const list = JSON.parse(readFileSync(paths.branches, 'utf8')) as BranchRecord[];
+    const list = JSON.parse(readClusterFile(paths.pgdata, paths.branches) ?? '[]') as BranchRecord[];
     return Array.isArray(list) ? list.filter((r) => typeof r?.database === 'string') : [];
   } catch {
     return [];

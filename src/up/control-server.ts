@@ -5,7 +5,6 @@
 import { lstatSync, unlinkSync } from 'node:fs';
 import { createServer, type Server, type Socket } from 'node:net';
 import { errnoCode, errorMessage } from '../errors.js';
-import { ensureOwnDir } from '../project/pgres-files.js';
 import {
   CONTROL_OPS,
   type ControlOp,
@@ -54,8 +53,8 @@ export class ControlServer {
 
   /** Listen on the socket path. False (and said) when it cannot: `up` then runs without the channel. */
   async listen(): Promise<boolean> {
+    // Its directory exists: the state dir holds our lock already; the fallbacks are /tmp and the runtime dir.
     if (!this.clearStale()) return false;
-    ensureOwnDir(this.socketPath);
     const server = createServer((socket) => this.accept(socket));
     try {
       await new Promise<void>((resolve, reject) => {

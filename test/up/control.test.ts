@@ -8,7 +8,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { projectAt } from '../../src/project/project.js';
 import { UpControl } from '../../src/up/control-client.js';
-import { devenv, postgresProcessesUnder, REPO, waitFor } from '../helpers/project.js';
+import { baseEnv, devenv, pathsOf, postgresProcessesUnder, REPO, waitFor } from '../helpers/project.js';
 import { assertGroupGone } from '../supervisor/helpers.js';
 import {
   environOf,
@@ -44,6 +44,7 @@ setInterval(() => {}, 1 << 30);
 function holder(dir: string, what: 'apps' | 'postgres'): { child: ChildProcess; held: Promise<void> } {
   const child = spawn(process.execPath, [path.join(dir, 'holder.mjs'), dir, what], {
     stdio: ['ignore', 'pipe', 'pipe'],
+    env: baseEnv(),
   });
   let out = '';
   const held = new Promise<void>((resolve, reject) => {
@@ -66,7 +67,7 @@ describe('the control channel of a running devenv up', () => {
     return row;
   };
   const connect = async (purpose = 'test') => {
-    const c = await UpControl.connect(projectAt(dir), purpose);
+    const c = await UpControl.connect(projectAt(dir, { env: baseEnv() }), purpose);
     expect(c).not.toBeNull();
     return c!;
   };
@@ -81,14 +82,14 @@ describe('the control channel of a running devenv up', () => {
   it('without a running up there is nothing to connect to', async () => {
     const other = makeProject('up-control-none', {});
     try {
-      expect(await UpControl.connect(projectAt(other), 'test')).toBeNull();
+      expect(await UpControl.connect(projectAt(other, { env: baseEnv() }), 'test')).toBeNull();
     } finally {
       await finish(other, []);
     }
   });
 
   it('stop-apps answers once the app groups are gone; start-apps brings them back with a new environment', async () => {
-    const socket = statSync(path.join(dir, '.pgres/devenv/state/up.sock'));
+    const socket = statSync(pathsOf(dir).controlSocket);
     expect(socket.isSocket()).toBe(true);
     expect(socket.mode & 0o777).toBe(0o600);
     const web = await running('web');
@@ -188,7 +189,7 @@ describe('the control channel of a running devenv up', () => {
   it('one client at a time: a second one is told who is using it', async () => {
     const first = await connect('snapshot restore');
     try {
-      await expect(UpControl.connect(projectAt(dir), 'test')).rejects.toThrow(
+      await expect(UpControl.connect(projectAt(dir, { env: baseEnv() }), 'test')).rejects.toThrow(
         /^devenv up is busy with a request from `devenv snapshot restore` \(pid \d+\); try again once it is done$/,
       );
     } finally {
@@ -272,7 +273,7 @@ describe('the control channel of a running devenv up', () => {
     const pid = supervisorPid(dir)!;
     process.kill(pid, 'SIGSTOP');
     try {
-      await expect(UpControl.connect(projectAt(dir), 'test')).rejects.toThrow(
+      await expect(UpControl.connect(projectAt(dir, { env: baseEnv() }), 'test')).rejects.toThrow(
         new RegExp(`^devenv up \\(pid ${pid}\\) does not answer \\(is it hung\\? \`devenv down\` stops it\\)$`),
       );
     } finally {
@@ -292,7 +293,7 @@ describe('the control channel of a running devenv up', () => {
         return true;
       }
     }, 'the supervisor to die');
-    expect(await UpControl.connect(projectAt(dir), 'test')).toBeNull();
+    expect(await UpControl.connect(projectAt(dir, { env: baseEnv() }), 'test')).toBeNull();
     const r = await devenv(dir, ['up', '-d']);
     expect(r.code, r.stderr).toBe(0);
     const c = await connect();
