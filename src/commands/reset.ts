@@ -1,6 +1,5 @@
 import { lstatSync, renameSync, rmSync } from 'node:fs';
 import path from 'node:path';
-import { createInterface } from 'node:readline/promises';
 import kleur from 'kleur';
 import { UserError, errnoCode } from '../errors.js';
 import { PARTIAL_PREFIX } from '../project/paths.js';
@@ -10,16 +9,8 @@ import { resolveAccount } from '../postgres/privileges.js';
 import { findRunningServer, stopServer } from '../postgres/server.js';
 import { removeSocketDir } from '../postgres/socket-dir.js';
 import { stopSupervisor } from '../supervisor/control.js';
+import { confirm } from '../util/confirm.js';
 import { terminalOutput } from '../util/output.js';
-
-async function confirm(question: string): Promise<boolean> {
-  const rl = createInterface({ input: process.stdin, output: process.stderr });
-  try {
-    return /^y(es)?$/i.test((await rl.question(question)).trim());
-  } finally {
-    rl.close();
-  }
-}
 
 /** Stop everything on this cluster, then delete .pgres (never through a symlink) and the short socket dir. */
 export default async function reset(opts: { yes?: boolean }): Promise<number> {

@@ -11,6 +11,7 @@ import {
 } from './cluster.js';
 import { resolveAccount, type Account } from './privileges.js';
 import { findRunningServer, startServer, type ServerHandle, type StartOptions } from './server.js';
+import { settleSnapshotWork } from '../snapshot/guard.js';
 
 /** A project with its server binaries and the account postgres runs as, after all preflight checks. */
 export interface PreparedPostgres {
@@ -53,7 +54,11 @@ export interface RunningServer {
 
 /** Use the cluster's running server if there is one (verified), else start it. */
 export async function ensureServer(pg: PreparedPostgres, out: Output, opts: StartOptions): Promise<RunningServer> {
-  const running = findRunningServer(pg.project);
+  let running = findRunningServer(pg.project);
+  if (running) return { pid: running };
+  // A snapshot restore may be swapping the files (it starts the server again itself when done).
+  await settleSnapshotWork(pg.project, pg.account, out);
+  running = findRunningServer(pg.project);
   if (running) return { pid: running };
   checkDataDirAccess(pg.project, pg.account, out.notice);
   try {

@@ -16,7 +16,8 @@ function markerFile(project: Project): string {
   return path.join(project.paths.state, 'session-server');
 }
 
-function liveSessions(project: Project): number[] {
+/** Pids of the psql sessions (other than us) registered on this project. */
+export function liveSessions(project: Project): number[] {
   let names: string[] = [];
   try {
     names = readdirSync(sessionsDir(project));
@@ -35,6 +36,16 @@ export function joinSessions(project: Project): void {
 /** The server this session started is a session server: the last session stops it. */
 export function markSessionServer(project: Project, pid: number): void {
   writeFileSync(markerFile(project), String(pid));
+}
+
+/** The pid recorded for the server psql sessions share (it may have stopped since), or null. */
+export function markedSessionServer(project: Project): number | null {
+  try {
+    const pid = Number(readFileSync(markerFile(project), 'utf8'));
+    return pid > 0 ? pid : null;
+  } catch {
+    return null;
+  }
 }
 
 /** `devenv up` uses the server from now on: no psql session may stop it. */

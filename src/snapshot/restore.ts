@@ -1,0 +1,75 @@
+import path from 'node:path';
+import { UserError } from '../errors.js';
+import type { PreparedPostgres } from '../postgres/prepare.js';
+import type { Output } from '../util/output.js';
+import { type SnapshotEntry, snapshotDataMajor } from './catalog.js';
+import { DATA, RESTORE_PREFIX, TRASH_PREFIX } from './layout.js';
+import { SnapshotSession } from './session.js';
+
+/**
+ * Whatever uses the server during a restore: stopped before the cluster's files are swapped and
+ * brought back after. Today a server started by psql sessions (or left by a killed `up`); later a
+ * running `devenv up`, through its control channel (stop the apps and postgres, start them again).
+ */
+export interface ServerUsers {
+  stop(): Promise<void>;
+  restart(): Promise<void>;
+}
+
+export interface RestoreOutcome {
+  /** From stopping the server until it runs again on the snapshot (or until the swap, if none ran). */
+  downMs: number;
+  copy: 'reflink' | 'copy';
+}
+
+/** Refuse a snapshot postgres could not run here: its major (recorded, and in its PG_VERSION) must be the cluster's. */
+export function checkRestorable(pg: PreparedPostgres, entry: SnapshotEntry): void {
+  const clusterMajor = pg.state.state === 'ready' ? pg.state.pgMajor : pg.binaries.major;
+  const dataMajor = snapshotDataMajor(entry);
+  if (entry.major !== clusterMajor || (dataMajor !== null && dataMajor !== clusterMajor)) {
+    throw new UserError(
+      `snapshot "${entry.name}" was made by PostgreSQL ${entry.major === clusterMajor ? dataMajor : entry.major} (${entry.serverVersion}) and this cluster runs PostgreSQL ${clusterMajor}; it cannot be restored here (a major upgrade needs a dump and restore)`,
+    );
+  }
+}
+
+/**
+ * Make the cluster exactly the snapshot. The snapshot is copied into a staging dir first, while the
+ * server still runs; only then is it stopped, the files swapped by renames (journaled, see swap.ts),
+ * and it is started again: the server is down for the swap, not for the copy. devenv's own files
+ * (.pgres/devenv: settings, logs, state) and the snapshots stay as they are.
+ */
+export async function restoreSnapshot(
+  pg: PreparedPostgres,
+  entry: SnapshotEntry,
+  users: ServerUsers,
+  out: Output,
+): Promise<RestoreOutcome> {
+  checkRestorable(pg, entry);
+  const session = await SnapshotSession.begin(pg.project.paths, pg.account, 'restore', out);
+  const { files } = session;
+  let staging: string | null = null;
+  let trash: string | null = null;
+  try {
+    staging = await files.run('makeWorkDir', { dir: session.dir, prefix: RESTORE_PREFIX });
+    out.step(`copying snapshot "${entry.name}"`);
+    const copy = await files.run('copyTree', { from: path.join(entry.dir, DATA), to: staging, mode: 'all' });
+    // Flushed while the server still runs: its start after the swap (which fsyncs the data dir) is then quick.
+    await files.run('syncTree', { dir: staging });
+    trash = await files.run('makeWorkDir', { dir: session.dir, prefix: TRASH_PREFIX });
+    const t0 = performance.now();
+    await users.stop();
+    // A swap that fails midway keeps its journal, staging and trash: the next command rolls it forward.
+    const swapDirs = { staging, trash };
+    staging = trash = null;
+    await files.run('swap', { dir: session.dir, owner: process.pid, pgdata: pg.project.paths.pgdata, ...swapDirs });
+    trash = swapDirs.trash;
+    await users.restart();
+    const downMs = performance.now() - t0;
+    return { downMs, copy: copy.method };
+  } finally {
+    // The previous files (trash) and an unused staging copy; a killed restore leaves them to tidy().
+    for (const dir of [staging, trash]) if (dir) await files.run('removePath', { path: dir }).catch(() => undefined);
+    await session.end();
+  }
+}
