@@ -36,6 +36,9 @@ function decide(mode: CopyMode, rel: string, name: string, isDir: boolean): Deci
   const top = !rel.includes('/');
   if (top) {
     if (KEEP_IN_PGDATA.includes(name) || RUNTIME_FILES.includes(name)) return 'skip';
+    // The socket's lock file (devenv keeps the socket in the data directory): in a copy it would name a
+    // postmaster pid that may be alive again when the copy starts, and postgres would refuse to start.
+    if (name.startsWith('.s.PGSQL.')) return 'skip';
     // A live server has no label of its own (non-exclusive backups); an unrecovered copy does, not its .old ones.
     if (LABEL_FILES.includes(name) && (mode === 'online' || name.endsWith('.old'))) return 'skip';
     if (isDir && EMPTY_DIRS.includes(name)) return 'empty';

@@ -1,5 +1,14 @@
 import { spawn } from 'node:child_process';
-import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import {
+  chownSync,
+  existsSync,
+  mkdirSync,
+  readdirSync,
+  readFileSync,
+  renameSync,
+  statSync,
+  writeFileSync,
+} from 'node:fs';
 import { userInfo } from 'node:os';
 import path from 'node:path';
 import pg from 'pg';
@@ -11,6 +20,7 @@ import {
   devenv,
   FLAVOURS,
   postgresProcessesUnder,
+  runProcess,
   tempDir,
   waitFor,
 } from '../helpers/project.js';
@@ -47,6 +57,12 @@ async function value(sql: string, database = USER): Promise<string> {
   } finally {
     await client.end();
   }
+}
+
+async function runProcessOk(file: string, args: string[]) {
+  const r = await runProcess(file, args, {});
+  if (r.code !== 0) throw new Error(`${file} ${args.join(' ')} failed: ${r.stderr}`);
+  return r;
 }
 
 interface Listed {
@@ -117,7 +133,11 @@ describe.each(FLAVOURS)('$name binaries', (flavour) => {
     expect(readFileSync(log, 'utf8').slice(logBefore.length)).not.toMatch(/recovery|interrupted/);
     // devenv's own files (.pgres/devenv: logs, state, settings) are not in a snapshot and stay as they were.
     expect(readFileSync(log).subarray(0, logBefore.length).equals(logBefore)).toBe(true);
-    expect(existsSync(path.join(dir, '.pgres', 'snapshots', 'before', 'data', 'devenv'))).toBe(false);
+    const copied = readdirSync(path.join(dir, '.pgres', 'snapshots', 'before', 'data'));
+    expect(copied).toContain('PG_VERSION');
+    expect(copied.filter((n) => n === 'devenv' || n.startsWith('.s.PGSQL.') || n.startsWith('postmaster.'))).toEqual(
+      [],
+    );
 
     const [entry] = await listJson();
     expect(entry).toMatchObject({ name: 'before', method: 'online' });
@@ -298,4 +318,36 @@ test('restore with an open psql session: its server stops, the session loses its
   // The next session sees the snapshot (real psql through devenv psql, which starts and stops its server).
   const r = await run(['psql', '-XAtc', ITEMS]);
   expect(r.stdout.trim()).toBe('1:one,2:two');
+});
+
+test('a restore killed in the middle of its swap is finished by the next server start', async () => {
+  setup('snap-swap');
+  await ok(['init']);
+  await ok(['up', '-d']);
+  await value(`create table items(id int primary key, note text); insert into items values (1, 'saved')`);
+  await ok(['snapshot', 'save', 'one']);
+  await value(`update items set note = 'changed'`);
+  await ok(['down']);
+  // The state a restore leaves when killed mid-swap: staging copy made, half the cluster moved to the
+  // trash, journal written, its processes gone (a pid that has exited).
+  const pgdata = path.join(dir, '.pgres');
+  const snapshots = path.join(pgdata, 'snapshots');
+  const gone = spawn('true');
+  await new Promise((r) => gone.on('exit', r));
+  const staging = path.join(snapshots, `.restore-${gone.pid}-test`);
+  const trash = path.join(snapshots, `.trash-${gone.pid}-test`);
+  await runProcessOk('cp', ['-a', path.join(snapshots, 'one', 'data'), staging]);
+  mkdirSync(trash, { mode: 0o700 });
+  const owner = statSync(pgdata);
+  chownSync(trash, owner.uid, owner.gid); // as root: the account postgres runs as does the renames
+  const cluster = readdirSync(pgdata).filter((n) => n !== 'devenv' && n !== 'snapshots');
+  for (const name of cluster.slice(0, Math.floor(cluster.length / 2)))
+    renameSync(path.join(pgdata, name), path.join(trash, name));
+  const journal = { format: 1, owner: gone.pid, worker: gone.pid, pgdata, staging, trash, phase: 'out' };
+  writeFileSync(path.join(snapshots, '.swap.json'), JSON.stringify(journal));
+
+  await ok(['up', '-d']); // finishes the swap before postgres starts on the files
+  expect(await value(ITEMS)).toBe('1:saved');
+  expect(readdirSync(snapshots).sort()).toEqual(['one']);
+  await ok(['down']);
 });
