@@ -1,3 +1,4 @@
+import { spawn } from 'node:child_process';
 import {
   closeSync,
   existsSync,
@@ -173,6 +174,13 @@ export const fileOps = {
   /** Delete a work dir or file of ours (no error when it is not there). */
   async removePath(a: { path: string }): Promise<void> {
     rmSync(a.path, { recursive: true, force: true });
+  },
+
+  /** `rm -rf` that outlives us (detached); a work dir it does not finish is removed by the next tidy(). */
+  async removeInBackground(a: { path: string }): Promise<void> {
+    const child = spawn('rm', ['-rf', '--', a.path], { cwd: '/', detached: true, stdio: 'ignore' });
+    child.on('error', () => undefined);
+    child.unref();
   },
 
   async swap(a: { dir: string; owner: number; pgdata: string; staging: string; trash: string }): Promise<void> {

@@ -1,0 +1,75 @@
+// Helpers for the snapshot tests: the real CLI on a temp project, node-postgres for queries.
+import { userInfo } from 'node:os';
+import path from 'node:path';
+import pg from 'pg';
+import { afterEach, expect } from 'vitest';
+import { cleanupProject, devenv, runProcess, tempDir } from '../helpers/project.js';
+
+export const USER = userInfo().username;
+export const ITEMS = `select string_agg(id || ':' || note, ',' order by id) from items`;
+
+/** The test's project: set by setup(), stopped and removed (proving no postgres is left) after each test. */
+export const project = { dir: '', env: {} as Record<string, string> };
+
+export function useProjects(): void {
+  afterEach(async () => {
+    if (project.dir) expect(await cleanupProject(project.dir, project.env)).toEqual([]);
+    project.dir = '';
+  });
+}
+
+export function setup(label: string, bindir = 'system'): string {
+  project.dir = tempDir(label);
+  project.env = { PGRES_BINDIR: bindir };
+  return project.dir;
+}
+
+export const run = (args: string[]) => devenv(project.dir, args, { env: project.env });
+
+export async function ok(args: string[]) {
+  const r = await run(args);
+  if (r.code !== 0) throw new Error(`devenv ${args.join(' ')} failed (${r.code}): ${r.stderr}`);
+  return r;
+}
+
+export async function runProcessOk(file: string, args: string[]) {
+  const r = await runProcess(file, args, {});
+  if (r.code !== 0) throw new Error(`${file} ${args.join(' ')} failed: ${r.stderr}`);
+  return r;
+}
+
+/** One query over the project's socket with node-postgres (a server must run); the first column of the last row. */
+export async function value(sql: string, database = USER): Promise<string> {
+  const client = new pg.Client({ host: path.join(project.dir, '.pgres'), port: 5432, user: USER, database });
+  await client.connect();
+  try {
+    const res = await client.query({ text: sql, rowMode: 'array' });
+    const last = Array.isArray(res) ? res[res.length - 1] : res;
+    const row = last?.rows?.[last.rows.length - 1] as unknown[] | undefined;
+    return row ? String(row[0]) : '';
+  } finally {
+    await client.end();
+  }
+}
+
+export interface Listed {
+  name: string;
+  major: number;
+  serverVersion: string;
+  bytes: number;
+  method: string;
+  databases: string[] | null;
+  path: string;
+}
+
+export async function listJson(): Promise<Listed[]> {
+  return JSON.parse((await ok(['snapshot', 'list', '--json'])).stdout) as Listed[];
+}
+
+/** A user error: non-zero exit, one line on stderr (no stack trace). */
+export function oneLine(r: { code: number | null; stderr: string }): string {
+  expect(r.code).not.toBe(0);
+  const lines = r.stderr.trim().split('\n');
+  expect(lines).toHaveLength(1);
+  return lines[0]!;
+}
