@@ -78,14 +78,14 @@ export async function restore(name: string, opts: { yes?: boolean }): Promise<nu
   }
   const t0 = performance.now();
   const users = standaloneServer(pg);
-  const { downMs } = await restoreSnapshot(pg, entry, users, out);
+  const { downMs, fromReadyCopy } = await restoreSnapshot(pg, entry, users, out);
   const server = users.restartedPid
     ? `postgres was down for ${seconds(downMs)} and runs again`
     : users.stoppedPid
       ? 'postgres was stopped (the psql sessions that used it have ended)'
       : 'postgres was not running (it starts on the restored files next time)';
   out.info(
-    `${kleur.green('restored')} snapshot "${entry.name}" (${localTime(entry.createdAt)}, ${size(entry.bytes)}) in ${seconds(performance.now() - t0)}; ${server}`,
+    `${kleur.green('restored')} snapshot "${entry.name}" (${localTime(entry.createdAt)}, ${size(entry.bytes)}) in ${seconds(performance.now() - t0)}${fromReadyCopy ? ' from its ready copy' : ''}; ${server}`,
   );
   return 0;
 }

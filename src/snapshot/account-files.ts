@@ -1,4 +1,5 @@
 import { type ChildProcess, spawn } from 'node:child_process';
+import { setPriority } from 'node:os';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { UserError } from '../errors.js';
@@ -7,6 +8,12 @@ import { type FileOps, fileOps, type OpName } from './file-ops.js';
 
 type Args<K extends OpName> = Parameters<FileOps[K]>[0];
 type Result<K extends OpName> = Awaited<ReturnType<FileOps[K]>>;
+
+// From dist/snapshot/*.js and from the bundle's chunks in dist/bundle/ alike.
+const WORKER = fileURLToPath(new URL('../snapshot/worker.js', import.meta.url));
+
+/** The environment of our own node children: nothing of the user's (NODE_OPTIONS could load anything). */
+const WORKER_ENV = { PATH: process.env.PATH ?? '/usr/bin:/bin', LC_ALL: 'C' };
 
 /** File operations inside .pgres, run as whoever owns it. */
 export interface AccountFiles {
@@ -27,12 +34,10 @@ function inProcess(): AccountFiles {
  * wherever they are installed) and switches to the account before it reads a single request.
  */
 function viaWorker(account: Account): AccountFiles {
-  // From dist/snapshot/*.js and from the bundle's chunks in dist/bundle/ alike.
-  const worker = fileURLToPath(new URL('../snapshot/worker.js', import.meta.url));
-  const child: ChildProcess = spawn(process.execPath, [worker, String(account.uid), String(account.gid)], {
+  const child: ChildProcess = spawn(process.execPath, [WORKER, '--as', String(account.uid), String(account.gid)], {
     cwd: '/',
     stdio: ['pipe', 'pipe', 'pipe'],
-    env: { PATH: process.env.PATH ?? '/usr/bin:/bin', LC_ALL: 'C' },
+    env: WORKER_ENV,
   });
   let stderr = '';
   child.stderr!.setEncoding('utf8').on('data', (d: string) => (stderr = (stderr + d).slice(-2000)));
@@ -82,4 +87,26 @@ function viaWorker(account: Account): AccountFiles {
 
 export function accountFiles(account: Account | null): AccountFiles {
   return account ? viaWorker(account) : inProcess();
+}
+
+/**
+ * Run one operation in a detached worker that outlives this command (as the account when root), at low
+ * priority so it does not slow what the user does next. Best effort: if it fails or is killed, only the
+ * speed it would have bought is lost, and the next command tidies its work dir.
+ */
+export function runInBackground<K extends OpName>(account: Account | null, op: K, args: Args<K>): void {
+  const as = account ? ['--as', String(account.uid), String(account.gid)] : [];
+  try {
+    const child = spawn(process.execPath, [WORKER, ...as, '--job', JSON.stringify({ id: 0, op, args })], {
+      cwd: '/',
+      detached: true,
+      stdio: 'ignore',
+      env: WORKER_ENV,
+    });
+    child.on('error', () => undefined);
+    if (child.pid) setPriority(child.pid, 10);
+    child.unref();
+  } catch {
+    // Only speed is lost.
+  }
 }

@@ -7,6 +7,8 @@ import { checkName, DATA, MANIFEST, snapshotDir, snapshotsDir } from './layout.j
 /** What a snapshot records about itself (snapshot.json), written last before it is renamed into place. */
 export interface SnapshotManifest {
   format: 1;
+  /** Random, per save: ties a ready copy to this snapshot and not to a later one of the same name. */
+  id: string;
   name: string;
   createdAt: string;
   /** PostgreSQL major and full server version that made it: a restore needs the same major. */

@@ -15,7 +15,7 @@ import {
 import path from 'node:path';
 import { errnoCode, UserError } from '../errors.js';
 import { processGone } from '../util/liveness.js';
-import { LOCK_FILE, SWAP_JOURNAL, WORK_PREFIXES } from './layout.js';
+import { DATA, LOCK_FILE, MANIFEST, READY_PREFIX, SPARE_PREFIX, SWAP_JOURNAL, WORK_PREFIXES } from './layout.js';
 import { readJournal, runSwap, startSwap } from './swap.js';
 import { type CopyMode, copyTree, syncTree } from './tree-copy.js';
 import { copyWal, stoppedClusterRange, type WalRange } from './wal-range.js';
@@ -40,6 +40,26 @@ export function readLock(dir: string): LockHolder | null {
   } catch {
     return null;
   }
+}
+
+/** The id in a snapshot's manifest (read by the account itself: its own files), or null. */
+function snapshotId(dir: string, name: string): string | null {
+  try {
+    const id = (JSON.parse(readFileSync(path.join(dir, name, MANIFEST), 'utf8')) as { id?: unknown }).id;
+    return typeof id === 'string' && /^[0-9a-f]+$/.test(id) ? id : null;
+  } catch {
+    return null;
+  }
+}
+
+function snapshotIds(dir: string): Set<string> {
+  const ids = new Set<string>();
+  for (const name of readdirSync(dir)) {
+    if (name.startsWith('.')) continue;
+    const id = snapshotId(dir, name);
+    if (id) ids.add(id);
+  }
+  return ids;
 }
 
 function workPid(name: string): number | null {
@@ -117,6 +137,13 @@ export const fileOps = {
       rmSync(full, { recursive: true, force: true });
       removed.push(name);
     }
+    // Ready copies of snapshots that were removed (or replaced under the same name).
+    const ids = snapshotIds(a.dir);
+    for (const name of names) {
+      if (name.startsWith(READY_PREFIX) && !ids.has(name.slice(READY_PREFIX.length))) {
+        rmSync(path.join(a.dir, name), { recursive: true, force: true });
+      }
+    }
     return { removed, finishedSwap };
   },
 
@@ -174,6 +201,44 @@ export const fileOps = {
   /** Delete a work dir or file of ours (no error when it is not there). */
   async removePath(a: { path: string }): Promise<void> {
     rmSync(a.path, { recursive: true, force: true });
+  },
+
+  /**
+   * Make the ready copy of snapshot `name` (run in the background, see account-files.ts): copy, flush,
+   * then rename into place, unless the snapshot was removed or replaced meanwhile. Keeps only this one.
+   */
+  async prepareSpare(a: { dir: string; name: string; id: string }): Promise<void> {
+    const ready = path.join(a.dir, `${READY_PREFIX}${a.id}`);
+    if (snapshotId(a.dir, a.name) !== a.id || existsSync(ready)) return;
+    const work = await fileOps.makeWorkDir({ dir: a.dir, prefix: SPARE_PREFIX });
+    try {
+      await copyTree(path.join(a.dir, a.name, DATA), work, 'all');
+      await syncTree(work);
+      if (snapshotId(a.dir, a.name) === a.id) {
+        try {
+          renameSync(work, ready);
+        } catch {
+          // Another job made it first.
+        }
+      }
+    } finally {
+      rmSync(work, { recursive: true, force: true });
+    }
+    for (const name of readdirSync(a.dir)) {
+      if (name.startsWith(READY_PREFIX) && name !== path.basename(ready)) {
+        rmSync(path.join(a.dir, name), { recursive: true, force: true });
+      }
+    }
+  },
+
+  /** Take the ready copy of snapshot `id` as `to` (an empty dir it replaces). False when there is none. */
+  async claimSpare(a: { dir: string; id: string; to: string }): Promise<boolean> {
+    try {
+      renameSync(path.join(a.dir, `${READY_PREFIX}${a.id}`), a.to);
+      return true;
+    } catch {
+      return false; // none, or taken by a concurrent restore
+    }
   },
 
   /** `rm -rf` that outlives us (detached); a work dir it does not finish is removed by the next tidy(). */

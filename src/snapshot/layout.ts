@@ -17,7 +17,19 @@ export const DATA = 'data';
 export const PARTIAL_PREFIX = '.partial-';
 export const RESTORE_PREFIX = '.restore-';
 export const TRASH_PREFIX = '.trash-';
-export const WORK_PREFIXES = [PARTIAL_PREFIX, RESTORE_PREFIX, TRASH_PREFIX];
+export const SPARE_PREFIX = '.spare-';
+export const WORK_PREFIXES = [PARTIAL_PREFIX, RESTORE_PREFIX, TRASH_PREFIX, SPARE_PREFIX];
+/**
+ * `.ready-<snapshot id>`: a finished, flushed copy of one snapshot's data, made in the background after a
+ * save or restore, which the next restore of that snapshot renames into place instead of copying.
+ * One at a time; on filesystems that clone files there is none (a copy costs nothing there).
+ */
+export const READY_PREFIX = '.ready-';
+
+/** PGRES_NO_SPARES (no ready-made spare clusters) also means no ready snapshot copies. */
+export function readyCopiesWanted(env: NodeJS.ProcessEnv = process.env): boolean {
+  return !env.PGRES_NO_SPARES;
+}
 /** One snapshot operation at a time per cluster; a starting server waits for it. */
 export const LOCK_FILE = '.lock';
 /** A restore's swap of the data files in progress: whoever finds it with its owner gone finishes it. */

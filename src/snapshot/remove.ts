@@ -14,6 +14,7 @@ export async function removeSnapshot(
   const session = await SnapshotSession.begin(paths, account, 'rm', out);
   try {
     await session.files.run('remove', { dir: session.dir, target: entry.dir });
+    await session.tidy(out); // its ready copy, if any
   } finally {
     await session.end();
   }

@@ -2,8 +2,9 @@ import path from 'node:path';
 import { UserError } from '../errors.js';
 import type { PreparedPostgres } from '../postgres/prepare.js';
 import type { Output } from '../util/output.js';
+import { runInBackground } from './account-files.js';
 import { type SnapshotEntry, snapshotDataMajor } from './catalog.js';
-import { DATA, RESTORE_PREFIX, TRASH_PREFIX } from './layout.js';
+import { DATA, RESTORE_PREFIX, readyCopiesWanted, TRASH_PREFIX } from './layout.js';
 import { SnapshotSession } from './session.js';
 
 /**
@@ -19,7 +20,8 @@ export interface ServerUsers {
 export interface RestoreOutcome {
   /** From stopping the server until it runs again on the snapshot (or until the swap, if none ran). */
   downMs: number;
-  copy: 'reflink' | 'copy';
+  /** The snapshot's files came from its ready copy (no copying while the command ran). */
+  fromReadyCopy: boolean;
 }
 
 /** Refuse a snapshot postgres could not run here: its major (recorded, and in its PG_VERSION) must be the cluster's. */
@@ -52,11 +54,18 @@ export async function restoreSnapshot(
   let trash: string | null = null;
   try {
     staging = await files.run('makeWorkDir', { dir: session.dir, prefix: RESTORE_PREFIX });
-    out.step(`copying snapshot "${entry.name}"`);
-    const copy = await files.run('copyTree', { from: path.join(entry.dir, DATA), to: staging, mode: 'all' });
-    // Postgres trusts these files once it runs on them (a snapshot needs no recovery): on disk first,
-    // while the server still runs, so the flush is not part of its downtime.
-    await files.run('syncTree', { dir: staging });
+    // The ready copy made in the background after the last save or restore of this snapshot, if any.
+    const fromReadyCopy =
+      readyCopiesWanted() &&
+      Boolean(entry.id) &&
+      (await files.run('claimSpare', { dir: session.dir, id: entry.id, to: staging }));
+    if (!fromReadyCopy) {
+      out.step(`copying snapshot "${entry.name}"`);
+      await files.run('copyTree', { from: path.join(entry.dir, DATA), to: staging, mode: 'all' });
+      // Postgres trusts these files once it runs on them (a snapshot needs no recovery): on disk first,
+      // while the server still runs, so the flush is not part of its downtime.
+      await files.run('syncTree', { dir: staging });
+    }
     trash = await files.run('makeWorkDir', { dir: session.dir, prefix: TRASH_PREFIX });
     const t0 = performance.now();
     await users.stop();
@@ -69,7 +78,11 @@ export async function restoreSnapshot(
     // Deleting the previous files (~1 s per GB on ext4) need not hold up the prompt: a background rm,
     // and if that is killed, the next command's tidy-up finds the trash dir with its process gone.
     await files.run('removeInBackground', { path: swapDirs.trash });
-    return { downMs, copy: copy.method };
+    // The ready copy was used up (or there was none): make the next one.
+    if (entry.copy === 'copy' && entry.id && readyCopiesWanted()) {
+      runInBackground(pg.account, 'prepareSpare', { dir: session.dir, name: entry.name, id: entry.id });
+    }
+    return { downMs, fromReadyCopy };
   } finally {
     // Work dirs not handed on (a failure before the swap); a killed restore leaves them to tidy().
     for (const dir of [staging, trash]) if (dir) await files.run('removePath', { path: dir }).catch(() => undefined);

@@ -1,11 +1,13 @@
+import { randomBytes } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { UserError } from '../errors.js';
 import type { PreparedPostgres } from '../postgres/prepare.js';
 import { findRunningServer } from '../postgres/server.js';
 import type { Output } from '../util/output.js';
+import { runInBackground } from './account-files.js';
 import type { SnapshotManifest } from './catalog.js';
-import { checkName, DATA, defaultName, MANIFEST, PARTIAL_PREFIX, snapshotDir } from './layout.js';
+import { checkName, DATA, defaultName, MANIFEST, PARTIAL_PREFIX, readyCopiesWanted, snapshotDir } from './layout.js';
 import { OnlineBackup } from './online-backup.js';
 import { recoverCopy } from './recover-copy.js';
 import { SnapshotSession } from './session.js';
@@ -133,6 +135,7 @@ export async function saveSnapshot(
     }
     const manifest: SnapshotManifest = {
       format: 1,
+      id: randomBytes(8).toString('hex'),
       name,
       createdAt: new Date().toISOString(),
       major,
@@ -152,6 +155,10 @@ export async function saveSnapshot(
     await files.run('syncTree', { dir: work });
     await files.run('commit', { from: work, to: snapshotDir(project.paths, name) });
     work = null;
+    // Where a copy costs real time (no cloning), prepare the next restore's copy now, in the background.
+    if (copy.method === 'copy' && readyCopiesWanted()) {
+      runInBackground(pg.account, 'prepareSpare', { dir: session.dir, name, id: manifest.id });
+    }
     return { manifest, backupMs, checkpointMs };
   } finally {
     if (work) await files.run('removePath', { path: work }).catch(() => undefined);

@@ -1,26 +1,47 @@
 // Helpers for the snapshot tests: the real CLI on a temp project, node-postgres for queries.
+import { readdirSync, readFileSync } from 'node:fs';
 import { userInfo } from 'node:os';
 import path from 'node:path';
 import pg from 'pg';
 import { afterEach, expect } from 'vitest';
-import { cleanupProject, devenv, runProcess, tempDir } from '../helpers/project.js';
+import { cleanupProject, devenv, runProcess, tempDir, waitFor } from '../helpers/project.js';
 
 export const USER = userInfo().username;
 export const ITEMS = `select string_agg(id || ':' || note, ',' order by id) from items`;
 
 /** The test's project: set by setup(), stopped and removed (proving no postgres is left) after each test. */
-export const project = { dir: '', env: {} as Record<string, string> };
+export const project = { dir: '', env: {} as Record<string, string | undefined> };
+
+/** Background snapshot jobs of this project still running: file workers and `rm` of old files (their arguments name it). */
+export function jobsOf(dir: string): number[] {
+  const found: number[] = [];
+  for (const name of readdirSync('/proc')) {
+    if (!/^\d+$/.test(name) || Number(name) === process.pid) continue;
+    try {
+      const cmd = readFileSync(`/proc/${name}/cmdline`, 'utf8');
+      const stat = readFileSync(`/proc/${name}/stat`, 'utf8');
+      const job = cmd.includes('snapshot/worker.js') || cmd.startsWith('rm\0');
+      if (job && cmd.includes(dir) && stat[stat.lastIndexOf(')') + 2] !== 'Z') found.push(Number(name));
+    } catch {
+      // gone
+    }
+  }
+  return found;
+}
 
 export function useProjects(): void {
   afterEach(async () => {
-    if (project.dir) expect(await cleanupProject(project.dir, project.env)).toEqual([]);
+    if (!project.dir) return;
+    // Background jobs (ready copies, deleting a restore's old files) end by themselves.
+    expect(await waitFor(() => jobsOf(project.dir).length === 0, 30000)).toBe(true);
+    expect(await cleanupProject(project.dir, project.env)).toEqual([]);
     project.dir = '';
   });
 }
 
-export function setup(label: string, bindir = 'system'): string {
+export function setup(label: string, bindir = 'system', env: Record<string, string | undefined> = {}): string {
   project.dir = tempDir(label);
-  project.env = { PGRES_BINDIR: bindir };
+  project.env = { PGRES_BINDIR: bindir, ...env };
   return project.dir;
 }
 

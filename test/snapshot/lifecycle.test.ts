@@ -12,7 +12,7 @@ import {
 import path from 'node:path';
 import { expect, test } from 'vitest';
 import { baseEnv, CLI, postgresProcessesUnder, waitFor } from '../helpers/project.js';
-import { ITEMS, listJson, ok, oneLine, project, run, runProcessOk, setup, useProjects, value } from './helpers.js';
+import { ITEMS, jobsOf, listJson, ok, oneLine, project, run, runProcessOk, setup, useProjects, value } from './helpers.js';
 
 useProjects();
 
@@ -169,4 +169,32 @@ test('a restore killed in the middle of its swap is finished by the next server 
   expect(await value(ITEMS)).toBe('1:saved');
   expect(readdirSync(snapshots).sort()).toEqual(['one']);
   await ok(['down']);
+});
+
+test('with a ready copy (made in the background after a save or restore) a restore copies nothing', async () => {
+  // Ready copies are on by default; the test environment turns spares off, this test back on.
+  setup('snap-ready', 'system', { PGRES_NO_SPARES: undefined });
+  await ok(['init']);
+  await ok(['up', '-d']);
+  await value(`create table items(id int primary key, note text); insert into items values (1, 'kept')`);
+  await ok(['snapshot', 'save', 'one']);
+  const snapshots = path.join(project.dir, '.pgres', 'snapshots');
+  const ready = () => readdirSync(snapshots).filter((n) => n.startsWith('.ready-'));
+  const { id } = JSON.parse(readFileSync(path.join(snapshots, 'one', 'snapshot.json'), 'utf8')) as { id: string };
+  expect(await waitFor(() => ready().length === 1 && jobsOf(project.dir).length === 0, 30000)).toBe(true);
+  expect(ready()).toEqual([`.ready-${id}`]);
+  await value(`update items set note = 'changed'`);
+  await ok(['down']);
+
+  expect((await ok(['snapshot', 'restore', 'one', '--yes'])).stderr).toMatch(
+    /restored snapshot "one" .* from its ready copy/,
+  );
+  await ok(['up', '-d']);
+  expect(await value(ITEMS)).toBe('1:kept');
+  // Used up, and made again for the next restore.
+  expect(await waitFor(() => ready().length === 1 && jobsOf(project.dir).length === 0, 30000)).toBe(true);
+  await ok(['down']);
+  // Removing the snapshot removes its ready copy.
+  await ok(['snapshot', 'rm', 'one']);
+  expect(readdirSync(snapshots)).toEqual([]);
 });
