@@ -1,28 +1,31 @@
 import { createRequire } from 'node:module';
 import type { Command } from 'commander';
-import { UserError } from './errors.js';
+import { errorMessage, UserError } from './errors.js';
+import { packageVersion } from './util/package-files.js';
+import { stderr } from './util/terminal.js';
 
 // commander is CommonJS: require() skips the ESM wrapper and the CJS export scan (a few ms per start).
 const requireCjs = createRequire(import.meta.url);
 const commander = (): typeof import('commander') => requireCjs('commander');
 
 /** Each command lives in its own module, loaded only when that command runs (keeps --help and env fast). */
-type CommandModule = { default: (...args: any[]) => Promise<number | void> };
+type CommandModule = { default: (...args: never[]) => Promise<unknown> };
 
 function lazy(load: () => Promise<CommandModule>) {
   return async (...args: unknown[]) => {
     const mod = await load();
     // commander passes (...positionals, options, command); hand the command module all but the Command.
-    const code = await mod.default(...args.slice(0, -1));
+    const code = await mod.default(...(args.slice(0, -1) as never[]));
     if (typeof code === 'number') process.exitCode = code;
   };
 }
 
+// Long on purpose: one declaration per command, in the order `--help` lists them (a list, not logic).
 export function buildProgram(): Command {
   const { Command } = commander();
   const program = new Command('devenv')
     .description('A disposable project-local PostgreSQL plus your app, without Docker')
-    .version(process.env.npm_package_version ?? '0.1.0', '-V, --version')
+    .version(packageVersion(), '-V, --version')
     .enablePositionalOptions()
     .showHelpAfterError('(run `devenv --help` for usage)');
 
@@ -59,8 +62,15 @@ export function buildProgram(): Command {
     .action(lazy(() => import('./commands/logs.js')));
 
   program
+    .command('setup')
+    .description('run postgres.setup again (SQL files and commands) on the project database')
+    .action(lazy(() => import('./commands/setup.js')));
+
+  program
     .command('psql')
-    .description('psql into the project database (arguments are passed to psql)')
+    .description(
+      'psql into the project database as the superuser (--as-app: as postgres.role); other arguments go to psql',
+    )
     .argument('[args...]')
     .allowUnknownOption()
     .helpOption(false)
@@ -98,11 +108,15 @@ export function buildProgram(): Command {
     .command('env')
     .description('print the project environment')
     .option('--shell <shell>', 'bash, zsh, fish or json', 'bash')
+    .option('--db <name>', 'point PGDATABASE and the URLs at this project database (postgres.databases)')
+    .option('--reveal', 'include the TCP password in DATABASE_URL_TCP (postgres.tcp)')
     .action(lazy(() => import('./commands/env.js')));
 
   program
     .command('exec')
-    .description('run a command inside the project environment')
+    .description('run a command inside the project environment, with the server running')
+    .option('--db <name>', 'point PGDATABASE and the URLs at this project database (postgres.databases)')
+    .option('--no-server', 'do not start a server for the command')
     .argument('<command...>')
     .passThroughOptions()
     .action(lazy(() => import('./commands/exec.js')));
@@ -112,6 +126,12 @@ export function buildProgram(): Command {
     .description('print the shell hook (eval "$(devenv hook bash)")')
     .argument('<shell>', 'bash, zsh or fish')
     .action(lazy(() => import('./commands/hook.js')));
+
+  program
+    .command('schema')
+    .description('print the JSON schema of devenv.json (for editors)')
+    .option('--path', 'print where the installed schema file is instead')
+    .action(lazy(() => import('./commands/schema.js')));
 
   // Internal: run by the shell hook on entering a project whose cached answer is missing or stale.
   program
@@ -128,6 +148,22 @@ export function buildProgram(): Command {
     .action(lazy(() => import('./commands/refill.js')));
 
   program
+    .command('export')
+    .description('production files from devenv.json: systemd units, a Caddyfile or a NixOS module')
+    .argument('<target>', 'systemd, caddy or nixos')
+    .option('--out <dir>', 'where to write the files (default: deploy/ in the project)')
+    .option('--force', 'overwrite files an earlier export wrote (never the environment file)')
+    .option('--stdout', 'print the files instead of writing them')
+    .option('--name <name>', 'app name for units, module and directories (default: the project directory)')
+    .option(
+      '--exec-start <[process=]path>',
+      "systemd: the program's absolute path on the server, instead of the command's first word (repeatable)",
+      (value: string, previous: string[] | undefined) => [...(previous ?? []), value],
+    )
+    .option('--domain <domain>', 'caddy, nixos: the domain the web process is served on')
+    .action(lazy(() => import('./commands/export.js')));
+
+  program
     .command('allow')
     .description("trust this project's .env")
     .action(lazy(() => import('./commands/allow.js')));
@@ -140,11 +176,11 @@ export function buildProgram(): Command {
 }
 
 /**
- * The commands on hot paths (the shell hook's `hook-env`, `eval "$(devenv env)"`, `up`, `down`), run without
+ * The commands on hot paths (the shell hook's `hook-env`, `eval "$(devenv env)"`, `up`, `down`, `exec --`), run without
  * commander when their arguments are plain: loading and building the program costs ~15 ms of a
  * ~35 ms start. Anything else (help, other options) goes through commander exactly as before.
  */
-function fastPath(args: string[]): (() => Promise<number | void>) | null {
+function fastPath(args: string[]): (() => Promise<unknown>) | null {
   const plain = (a: string | undefined) => a !== undefined && a !== '' && !a.startsWith('-');
   if (args[0] === 'hook-env' && args.length === 4 && args.slice(1).every(plain)) {
     return async () => (await import('./commands/hook-env.js')).default(args[1], args[2], args[3]);
@@ -167,6 +203,11 @@ function fastPath(args: string[]): (() => Promise<number | void>) | null {
     }
   }
   if (args[0] === 'down' && args.length === 1) return async () => (await import('./commands/down.js')).default();
+  // `exec -- CMD` is measured against `pg_ctl start && CMD && pg_ctl stop`.
+  if (args[0] === 'exec' && args[1] === '--' && args.length > 2) {
+    const command = args.slice(2);
+    return async () => (await import('./commands/exec.js')).default(command, {});
+  }
   return null;
 }
 
@@ -189,14 +230,21 @@ export async function main(argv: string[]): Promise<void> {
       process.exitCode = err.exitCode;
       return;
     }
-    if (err instanceof UserError) {
-      process.stderr.write(`devenv: ${err.message}\n`);
-      process.exitCode = err.exitCode;
-      return;
-    }
-    const e = err as Error;
-    process.stderr.write(`devenv: ${e?.message ?? String(err)}\n`);
-    if (process.env.PGRES_DEBUG) process.stderr.write(`${e?.stack}\n`);
-    process.exitCode = 70;
+    reportError(err);
   }
+}
+
+/** A UserError is its one line; anything else is our bug, said as such (PGRES_DEBUG=1 adds the stack). */
+function reportError(err: unknown): void {
+  if (err instanceof UserError) {
+    stderr.write(`devenv: ${err.message}\n`);
+    process.exitCode = err.exitCode;
+    return;
+  }
+  if (process.env.PGRES_DEBUG) {
+    stderr.write(`devenv: internal error: ${errorMessage(err)}\n${err instanceof Error ? err.stack : ''}\n`);
+  } else {
+    stderr.write(`devenv: internal error: ${errorMessage(err)} (run with PGRES_DEBUG=1 for the stack trace)\n`);
+  }
+  process.exitCode = 70;
 }

@@ -23,7 +23,8 @@ const server = http.createServer(async (req, res) => {
   }
   try {
     const { rows } = await pool.query(
-      "with v as (insert into visits default values returning id) select (select count(*) from visits) + 1 as count, current_setting('server_version') as pg",
+      'with v as (insert into visits default values returning id) ' +
+        "select (select count(*) from visits) + 1 as count, current_setting('server_version') as pg",
     );
     const body = [
       `Hello from devenv!`,

@@ -2,11 +2,12 @@ import path from 'node:path';
 import { DOTENV_FILE } from '../project/dotenv-file.js';
 import { requireProjectRoot } from '../project/root.js';
 import { canonicalRoot, removeTrust } from '../shell/trust.js';
+import { stdout } from '../util/terminal.js';
 
 /** `devenv deny`: stop trusting this project's .env (shells drop its values at the next prompt). */
 export default async function deny(): Promise<void> {
   const root = canonicalRoot(requireProjectRoot(process.cwd()));
   const file = path.join(root, DOTENV_FILE);
   const removed = removeTrust(root);
-  process.stdout.write(removed ? `devenv: denied ${file}\n` : `devenv: ${file} was not allowed; nothing to revoke\n`);
+  stdout.write(removed ? `devenv: denied ${file}\n` : `devenv: ${file} was not allowed; nothing to revoke\n`);
 }

@@ -1,6 +1,6 @@
-import { openProject } from '../project/project.js';
 import { findRunningServer, stopServer } from '../postgres/server.js';
-import { stopSupervisor } from '../supervisor/control.js';
+import { openProject } from '../project/project.js';
+import { stopSupervisor } from '../up/stop-supervisor.js';
 import { terminalOutput } from '../util/output.js';
 
 /** Stop this project's `devenv up` (apps, then postgres), and a server a killed `up` left behind. */

@@ -1,6 +1,8 @@
 import { UserError } from '../errors.js';
-import { openProject } from '../project/project.js';
+import { chooseDatabase, clientEnvironment, openProject } from '../project/project.js';
+import { readTcpPassword } from '../project/tcp.js';
 import { SHELLS } from '../shell/registry.js';
+import { stdout } from '../util/terminal.js';
 
 const FORMATS = [...Object.keys(SHELLS), 'json'];
 
@@ -12,11 +14,29 @@ export function renderEnv(env: Record<string, string>, format: string): string {
     .join('\n')}\n`;
 }
 
-export default async function env(opts: { shell: string }): Promise<number> {
+/**
+ * The environment as the shell hook exports it; `--db` points it at another project database, `--reveal` adds
+ * the TCP password.
+ */
+export default async function env(opts: { shell: string; db?: string; reveal?: boolean }): Promise<number> {
   if (!FORMATS.includes(opts.shell)) {
     throw new UserError(`unknown shell "${opts.shell}"; use one of: ${FORMATS.join(', ')}`);
   }
   const project = openProject(process.cwd());
-  process.stdout.write(renderEnv(project.env, opts.shell));
+  const database = chooseDatabase(project, opts.db);
+  if (opts.reveal) {
+    if (!project.tcp) throw new UserError('--reveal shows the TCP password, and postgres.tcp is off in devenv.json');
+    if (!readTcpPassword(project.paths)) {
+      throw new UserError(
+        `no TCP password yet (${project.paths.tcpPassword}): it is made when the server first starts with ` +
+          `postgres.tcp; run \`devenv up\` or \`devenv exec true\` once`,
+      );
+    }
+  }
+  const vars =
+    database === project.database && !opts.reveal
+      ? project.env
+      : clientEnvironment(project, { database, password: opts.reveal });
+  stdout.write(renderEnv(vars, opts.shell));
   return 0;
 }

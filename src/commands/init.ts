@@ -1,8 +1,10 @@
 import path from 'node:path';
 import kleur from 'kleur';
+import { ensureCluster, preparePostgres } from '../postgres/prepare.js';
+import { provision, provisionNeeded } from '../postgres/provision.js';
+import { withSessionServer } from '../postgres/session-server.js';
 import { ignoreDataDir } from '../project/gitignore.js';
 import { openProject } from '../project/project.js';
-import { ensureCluster, preparePostgres } from '../postgres/prepare.js';
 import { seconds, terminalOutput } from '../util/output.js';
 
 export default async function init(): Promise<number> {
@@ -15,12 +17,14 @@ export default async function init(): Promise<number> {
   if (ignoreDataDir(project.root)) out.info('added .pgres/ to .gitignore');
   if (result.created) {
     out.info(
-      `${kleur.green('initialised')} PostgreSQL ${pg.binaries.version} cluster in ${where} (database "${project.database}", ${seconds(performance.now() - started)})`,
+      `${kleur.green('initialised')} PostgreSQL ${pg.binaries.version} cluster in ${where} ` +
+        `(database "${project.database}", ${seconds(performance.now() - started)})`,
     );
   } else {
-    out.info(
-      `already initialised: PostgreSQL ${pg.state.state === 'ready' ? pg.state.info.version : pg.binaries.version} cluster in ${where}`,
-    );
+    const version = pg.state.state === 'ready' ? pg.state.info.version : pg.binaries.version;
+    out.info(`already initialised: PostgreSQL ${version} cluster in ${where}`);
   }
+  // Role, databases, extensions, TCP password, setup: on a server (the running one, or a temporary one).
+  if (provisionNeeded(project)) await withSessionServer(pg, out, () => provision(pg, out, { setup: 'if-needed' }));
   return 0;
 }

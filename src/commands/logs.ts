@@ -1,16 +1,16 @@
 import { closeSync, existsSync, openSync, readdirSync, readSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { UserError } from '../errors.js';
+import { processLog } from '../project/paths.js';
 import { openProject } from '../project/project.js';
 import { FileTail } from '../util/tail-file.js';
+import { stderr, stdout } from '../util/terminal.js';
 
-/** The detached supervisor's own stdout: it repeats every other log, so it is not listed by default. */
-const UP_LOG = 'up.log';
-
-function logNames(dir: string): string[] {
+/** Process logs in `dir`; not the background supervisor's own output (it repeats every other log). */
+function logNames(dir: string, upLog: string): string[] {
   try {
     return readdirSync(dir)
-      .filter((f) => f.endsWith('.log') && f !== UP_LOG)
+      .filter((f) => f.endsWith('.log') && f !== path.basename(upLog))
       .map((f) => f.slice(0, -4))
       .sort((a, b) =>
         a === 'devenv' ? -1 : b === 'devenv' ? 1 : a === 'postgres' ? -1 : b === 'postgres' ? 1 : a.localeCompare(b),
@@ -46,25 +46,25 @@ export default async function logs(
   opts: { follow?: boolean; lines: string },
 ): Promise<number> {
   const project = openProject(process.cwd());
-  const dir = project.paths.logs;
+  const { paths } = project;
+  const dir = paths.logs;
   const n = Number(opts.lines);
   if (!Number.isInteger(n) || n < 0) throw new UserError(`--lines must be a whole number, got "${opts.lines}"`);
-  const known = logNames(dir);
+  const known = logNames(dir, paths.upLog);
   const names = name ? [name] : known;
-  if (name && !known.includes(name) && !(name === 'up' && existsSync(path.join(dir, UP_LOG)))) {
-    throw new UserError(
-      `no log for "${name}" in ${dir}${known.length ? ` (there are: ${known.join(', ')})` : ' (nothing has run yet: `devenv up`)'}`,
-    );
+  if (name && !known.includes(name) && !(name === 'up' && existsSync(paths.upLog))) {
+    const there = known.length ? ` (there are: ${known.join(', ')})` : ' (nothing has run yet: `devenv up`)';
+    throw new UserError(`no log for "${name}" in ${dir}${there}`);
   }
   if (names.length === 0) {
-    process.stderr.write(`no logs yet in ${dir}; they appear once \`devenv up\` has run\n`);
+    stderr.write(`no logs yet in ${dir}; they appear once \`devenv up\` has run\n`);
     return 0;
   }
   const width = Math.max(...names.map((x) => x.length));
   // A single named log prints raw lines; several get the same prefixes as `devenv up`.
   const show = (who: string, line: string) =>
-    process.stdout.write(names.length > 1 ? `${who.padEnd(width)} | ${line}\n` : `${line}\n`);
-  const file = (who: string) => path.join(dir, who === 'up' ? UP_LOG : `${who}.log`);
+    stdout.write(names.length > 1 ? `${who.padEnd(width)} | ${line}\n` : `${line}\n`);
+  const file = (who: string) => (who === 'up' ? paths.upLog : processLog(paths, who));
   for (const who of names) for (const line of tailLines(file(who), n)) show(who, line);
   if (!opts.follow) return 0;
   const tails = names.map((who) => new FileTail(file(who), (line) => show(who, line)).start(200));

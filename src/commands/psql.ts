@@ -1,37 +1,39 @@
 import { UserError } from '../errors.js';
 import { findPsql } from '../postgres/binaries.js';
-import { ensureCluster, ensureServer, preparePostgres } from '../postgres/prepare.js';
-import { joinSessions, leaveSessions, markSessionServer } from '../postgres/session-server.js';
-import { openProject } from '../project/project.js';
+import { ensureCluster, preparePostgres } from '../postgres/prepare.js';
+import { provision } from '../postgres/provision.js';
+import { withSessionServer } from '../postgres/session-server.js';
+import { clientEnvironment, openProject } from '../project/project.js';
+import { runForeground } from '../util/foreground.js';
 import { terminalOutput } from '../util/output.js';
-import { runForeground } from './exec.js';
 
 /**
- * psql into the project database. Uses a running server (e.g. from `devenv up`); otherwise
- * starts one, shared with other psql sessions, and the last session to end stops it.
+ * psql into the project database, as the superuser (`--as-app`: as postgres.role, like the app).
+ * Uses a running server (e.g. from `devenv up`); otherwise starts one, shared with other psql
+ * sessions, and the last session to end stops it.
  */
 export default async function psql(args: string[]): Promise<number> {
+  const asApp = args[0] === '--as-app';
+  const psqlArgs = asApp ? args.slice(1) : args;
   const out = terminalOutput();
   const project = openProject(process.cwd());
+  if (asApp && !project.config.postgres.role) {
+    throw new UserError('--as-app connects as postgres.role, and devenv.json names none');
+  }
   const pg = preparePostgres(project);
   const client = findPsql(pg.binaries.bindir);
   if (!client) {
     throw new UserError(
-      'psql (the PostgreSQL client) is not installed; install it (apt-get install postgresql-client / brew install libpq) and run again',
+      'psql (the PostgreSQL client) is not installed; install it (apt-get install postgresql-client / brew install ' +
+        'libpq) and run again',
     );
   }
   await ensureCluster(pg, out);
-  joinSessions(project);
-  try {
-    // Detached: the terminal's Ctrl-C goes to psql, never to our temporary server.
-    const server = await ensureServer(pg, out, { output: 'file', detached: true });
-    if (server.handle) {
-      markSessionServer(project, server.pid);
-      // Another session may outlive us and stop it later: don't let its handle keep us running.
-      server.handle.child?.unref();
-    }
-    return await runForeground(client, args, { ...process.env, ...project.env });
-  } finally {
-    await leaveSessions(project);
-  }
+  return withSessionServer(pg, out, async () => {
+    // The role and databases must exist; the setup is left alone, so psql still helps fix a broken one.
+    await provision(pg, out, { setup: 'never' });
+    const env = clientEnvironment(pg.project);
+    if (!asApp) env.PGUSER = pg.project.superuser;
+    return runForeground(client, psqlArgs, { ...process.env, ...env });
+  });
 }

@@ -1,6 +1,6 @@
 import { findBinaries } from '../postgres/binaries.js';
 import { resolveAccount } from '../postgres/privileges.js';
-import { refill, type RefillJob } from '../postgres/spares.js';
+import { type RefillJob, refill } from '../postgres/spares.js';
 
 /** Internal (`devenv __refill JOB`): started in the background after an init to prepare the next one. */
 export default async function refillCommand(jobJson: string): Promise<number> {

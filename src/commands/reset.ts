@@ -1,14 +1,14 @@
 import { lstatSync, renameSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import kleur from 'kleur';
-import { UserError, errnoCode } from '../errors.js';
-import { PARTIAL_PREFIX } from '../project/paths.js';
-import { openProject, type Project } from '../project/project.js';
+import { errnoCode, UserError } from '../errors.js';
 import { inspectDataDir } from '../postgres/cluster.js';
 import { resolveAccount } from '../postgres/privileges.js';
 import { findRunningServer, stopServer } from '../postgres/server.js';
 import { removeSocketDir } from '../postgres/socket-dir.js';
-import { stopSupervisor } from '../supervisor/control.js';
+import { PARTIAL_PREFIX } from '../project/paths.js';
+import { openProject, type Project } from '../project/project.js';
+import { stopSupervisor } from '../up/stop-supervisor.js';
 import { confirm } from '../util/confirm.js';
 import { terminalOutput } from '../util/output.js';
 

@@ -11,7 +11,7 @@ import { checkRestorable, restoreSnapshot } from '../snapshot/restore.js';
 import { saveSnapshot } from '../snapshot/save.js';
 import { leftoversIn } from '../snapshot/session.js';
 import { standaloneServer } from '../snapshot/standalone-server.js';
-import { readLiveState } from '../supervisor/state.js';
+import { readLiveState } from '../up/state.js';
 import { confirm } from '../util/confirm.js';
 import { seconds, terminalOutput } from '../util/output.js';
 
@@ -22,7 +22,8 @@ function size(bytes: number): string {
 function localTime(iso: string): string {
   const d = new Date(iso);
   const p = (n: number) => String(n).padStart(2, '0');
-  return `${d.getFullYear()}-${p(d.getMonth() + 1)}-${p(d.getDate())} ${p(d.getHours())}:${p(d.getMinutes())}:${p(d.getSeconds())}`;
+  const date = `${d.getFullYear()}-${p(d.getMonth() + 1)}-${p(d.getDate())}`;
+  return `${date} ${p(d.getHours())}:${p(d.getMinutes())}:${p(d.getSeconds())}`;
 }
 
 /** Snapshots live inside the cluster directory: without one there are none. */
@@ -43,9 +44,12 @@ export async function save(name: string | undefined): Promise<number> {
   const server =
     backupMs === null
       ? 'the server was not running'
-      : `the server kept running, in backup mode for ${seconds(backupMs)} (checkpoint ${seconds(checkpointMs ?? 0)}), never paused`;
+      : `the server kept running, in backup mode for ${seconds(backupMs)} ` +
+        `(checkpoint ${seconds(checkpointMs ?? 0)}), never paused`;
   out.info(
-    `${kleur.green('saved')} snapshot "${manifest.name}" (${size(manifest.bytes)}, PostgreSQL ${manifest.serverVersion}, ${how}) in ${seconds(performance.now() - t0)}; ${server}`,
+    `${kleur.green('saved')} snapshot "${manifest.name}" ` +
+      `(${size(manifest.bytes)}, PostgreSQL ${manifest.serverVersion}, ${how}) ` +
+      `in ${seconds(performance.now() - t0)}; ${server}`,
   );
   return 0;
 }
@@ -60,24 +64,29 @@ export async function restore(name: string, opts: { yes?: boolean }): Promise<nu
   const up = readLiveState(project);
   if (up) {
     throw new UserError(
-      `devenv up is running for this project (pid ${up.pid}); stop it first (\`devenv down\` or Ctrl-C), then restore: restoring under a running up is not supported yet`,
+      `devenv up is running for this project (pid ${up.pid}); stop it first (\`devenv down\` or Ctrl-C), ` +
+        'then restore: restoring under a running up is not supported yet',
     );
   }
   const running = findRunningServer(project);
   if (!opts.yes) {
     if (!process.stdin.isTTY) {
       throw new UserError(
-        `refusing to replace the cluster's data without confirmation; run \`devenv snapshot restore ${entry.name} --yes\``,
+        "refusing to replace the cluster's data without confirmation; " +
+          `run \`devenv snapshot restore ${entry.name} --yes\``,
       );
     }
-    const question = `Replace all databases in ${project.paths.pgdata} with snapshot "${entry.name}" (${localTime(entry.createdAt)})? Changes made since are lost${running ? '; the running server restarts and open sessions are disconnected' : ''}. [y/N] `;
+    const question =
+      `Replace all databases in ${project.paths.pgdata} with snapshot "${entry.name}" ` +
+      `(${localTime(entry.createdAt)})? Changes made since are lost` +
+      `${running ? '; the running server restarts and open sessions are disconnected' : ''}. [y/N] `;
     if (!(await confirm(question))) {
       out.info('nothing restored');
       return 1;
     }
   }
   const t0 = performance.now();
-  const users = standaloneServer(pg);
+  const users = standaloneServer(pg, out);
   const { downMs, fromReadyCopy } = await restoreSnapshot(pg, entry, users, out);
   const server = users.restartedPid
     ? `postgres was down for ${seconds(downMs)} and runs again`
@@ -85,7 +94,8 @@ export async function restore(name: string, opts: { yes?: boolean }): Promise<nu
       ? 'postgres was stopped (the psql sessions that used it have ended)'
       : 'postgres was not running (it starts on the restored files next time)';
   out.info(
-    `${kleur.green('restored')} snapshot "${entry.name}" (${localTime(entry.createdAt)}, ${size(entry.bytes)}) in ${seconds(performance.now() - t0)}${fromReadyCopy ? ' from its ready copy' : ''}; ${server}`,
+    `${kleur.green('restored')} snapshot "${entry.name}" (${localTime(entry.createdAt)}, ${size(entry.bytes)}) ` +
+      `in ${seconds(performance.now() - t0)}${fromReadyCopy ? ' from its ready copy' : ''}; ${server}`,
   );
   return 0;
 }

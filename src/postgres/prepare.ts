@@ -1,17 +1,30 @@
-import type { Project } from '../project/project.js';
+import { type Project, projectAt } from '../project/project.js';
+import { finishSnapshotWork } from '../snapshot/guard.js';
 import type { Output } from '../util/output.js';
-import { findBinaries, type Binaries } from './binaries.js';
+import { type Binaries, findBinaries } from './binaries.js';
 import {
   checkDataDirAccess,
   checkMajor,
   createCluster,
-  inspectDataDir,
   type DataDirState,
   type InitResult,
+  inspectDataDir,
 } from './cluster.js';
-import { resolveAccount, type Account } from './privileges.js';
-import { findRunningServer, startServer, type ServerHandle, type StartOptions } from './server.js';
-import { settleSnapshotWork } from '../snapshot/guard.js';
+import { readPostmasterPid } from './postmaster-pid.js';
+import { type Account, resolveAccount } from './privileges.js';
+import { findRunningServer, type ServerHandle, type StartOptions, startServer, waitServing } from './server.js';
+import { prepareTcp } from './tcp.js';
+
+/** A server started before a postgres.tcp change still has its old port (and socket name): say so. */
+function checkServerPort(project: Project, out: Output): void {
+  const pm = readPostmasterPid(project.paths.pgdata);
+  if (pm?.port && pm.port !== project.port) {
+    out.notice(
+      `the running server (pid ${pm.pid}) uses port ${pm.port}, but devenv.json now means port ${project.port} ` +
+        '(postgres.tcp): restart it (`devenv down`, or restart `devenv up`) to apply',
+    );
+  }
+}
 
 /** A project with its server binaries and the account postgres runs as, after all preflight checks. */
 export interface PreparedPostgres {
@@ -54,15 +67,20 @@ export interface RunningServer {
 
 /** Use the cluster's running server if there is one (verified), else start it. */
 export async function ensureServer(pg: PreparedPostgres, out: Output, opts: StartOptions): Promise<RunningServer> {
-  let running = findRunningServer(pg.project);
-  if (running) return { pid: running };
-  // A snapshot restore may be swapping the files (it starts the server again itself when done).
-  await settleSnapshotWork(pg.project, pg.account, out);
-  running = findRunningServer(pg.project);
-  if (running) return { pid: running };
+  const running = findRunningServer(pg.project);
+  // One that is shutting down is no use: wait for it to go and start a new one.
+  if (running && (await waitServing(pg.project, running))) {
+    checkServerPort(pg.project, out);
+    return { pid: running };
+  }
+  // A snapshot restore killed mid-swap leaves the cluster half swapped: finish it before postgres starts.
+  await finishSnapshotWork(pg.project, pg.account, out);
   checkDataDirAccess(pg.project, pg.account, out.notice);
+  const tcp = await prepareTcp(pg.project);
+  // The port was picked just now: paths (socket) and environment follow it.
+  if (tcp && tcp.port !== pg.project.port) pg.project = projectAt(pg.project.root, { config: pg.project.config });
   try {
-    const handle = await startServer(pg.project, pg.binaries, pg.account, opts);
+    const handle = await startServer(pg.project, pg.binaries, pg.account, { ...opts, tcp });
     return { pid: handle.pid, handle };
   } catch (err) {
     // Another devenv may have started it a moment ago: use that one.

@@ -1,5 +1,5 @@
-import { chownSync, lchownSync, lstatSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { spawnSync } from 'node:child_process';
+import { chownSync, lchownSync, lstatSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { UserError } from '../errors.js';
 import { isRootUser } from '../project/paths.js';
@@ -39,7 +39,8 @@ export function resolveAccount(configured?: string, env: NodeJS.ProcessEnv = pro
     const a = lookupAccount(wanted);
     if (!a)
       throw new UserError(
-        `the account "${wanted}" (PGRES_RUN_AS / postgres.runAs) does not exist; create it or name an existing unprivileged account`,
+        `the account "${wanted}" (PGRES_RUN_AS / postgres.runAs) does not exist; ` +
+          'create it or name an existing unprivileged account',
       );
     if (a.uid === 0)
       throw new UserError(`postgres cannot run as "${wanted}": it has uid 0; name an unprivileged account`);
@@ -48,7 +49,8 @@ export function resolveAccount(configured?: string, env: NodeJS.ProcessEnv = pro
   const a = lookupAccount('postgres') ?? lookupAccount('nobody');
   if (!a)
     throw new UserError(
-      'running as root, but neither a "postgres" nor a "nobody" account exists to run postgres; create one (useradd -r postgres) or set PGRES_RUN_AS',
+      'running as root, but neither a "postgres" nor a "nobody" account exists to run postgres; ' +
+        'create one (useradd -r postgres) or set PGRES_RUN_AS',
     );
   return a;
 }
@@ -61,8 +63,16 @@ function canTraverse(dir: string, account: Account): boolean {
   return (st.mode & 0o001) !== 0;
 }
 
-/** Fail with a clear message when `account` cannot reach `target` through its parent directories. */
-export function checkReachable(target: string, account: Account, what: string): void {
+/**
+ * Fail with a clear message when `account` cannot reach `target` through its parent directories.
+ * `move` says where else `what` could live (the default fits a project).
+ */
+export function checkReachable(
+  target: string,
+  account: Account,
+  what: string,
+  move = 'move the project somewhere it can reach (e.g. under /srv or /tmp)',
+): void {
   let dir = path.dirname(path.resolve(target));
   const chain: string[] = [];
   for (;;) {
@@ -81,7 +91,9 @@ export function checkReachable(target: string, account: Account, what: string): 
     if (!ok) {
       const mode = (statSync(d).mode & 0o777).toString(8).padStart(4, '0');
       throw new UserError(
-        `postgres runs as the unprivileged account "${account.name}" (devenv runs as root), but that account cannot enter ${d} (mode ${mode}) on the way to ${what} ${target}; move the project somewhere it can reach (e.g. under /srv or /tmp), allow it with \`chmod o+x ${d}\`, or set PGRES_RUN_AS to an account that can`,
+        `postgres runs as the unprivileged account "${account.name}" (devenv runs as root), but that account ` +
+          `cannot enter ${d} (mode ${mode}) on the way to ${what} ${target}; ${move}, ` +
+          `allow it with \`chmod o+x ${d}\`, or set PGRES_RUN_AS to an account that can`,
       );
     }
   }

@@ -1,28 +1,30 @@
-import { spawn, type ChildProcess } from 'node:child_process';
-import { closeSync, mkdirSync, openSync, readFileSync, rmSync, watch, type FSWatcher } from 'node:fs';
+import { type ChildProcess, spawn } from 'node:child_process';
+import { closeSync, type FSWatcher, readFileSync, rmSync, watch } from 'node:fs';
 import path from 'node:path';
 import { UserError } from '../errors.js';
+import { openOwnLog } from '../project/pgres-files.js';
 import type { Project } from '../project/project.js';
-import type { Binaries } from './binaries.js';
-import { cleanEnv, lastLines } from './bootstrap.js';
+import { TCP_ADDRESSES } from '../project/tcp.js';
+import type { ExitStatus } from '../util/exit-status.js';
 import { processGone, waitGone } from '../util/liveness.js';
+import { lastLines } from '../util/text.js';
+import type { Binaries } from './binaries.js';
+import { cleanEnv } from './child-env.js';
 import { checkPostmaster, readPostmasterPid } from './postmaster-pid.js';
-import { spawnIdentity, type Account } from './privileges.js';
-import { writeSettings } from './settings.js';
+import { type Account, spawnIdentity } from './privileges.js';
+import { type ListenSettings, writeServerConfig } from './settings.js';
 import { ensureSocketDir } from './socket-dir.js';
-
-export const POSTGRES_LOG = 'postgres.log';
 
 export interface ServerHandle {
   pid: number;
   /** Present when we spawned it (not when we found one already running). */
   child?: ChildProcess;
   /** Settles when the server process has exited. */
-  exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
+  exited: Promise<ExitStatus>;
 }
 
 export function serverLogPath(project: Project): string {
-  return path.join(project.paths.logs, POSTGRES_LOG);
+  return project.paths.serverLog;
 }
 
 /** The pid of a live postmaster of this cluster, verified, or null. Throws if another user's server holds it. */
@@ -32,10 +34,46 @@ export function findRunningServer(project: Project): number | null {
   const who = checkPostmaster(pm.pid, project.paths.pgdata, pm.dataDir);
   if (who === 'foreign-user') {
     throw new UserError(
-      `a postgres server (pid ${pm.pid}) of another user is running on ${project.paths.pgdata}; stop it as that user (e.g. \`sudo devenv down\` or \`sudo kill -INT ${pm.pid}\`) and run again`,
+      `a postgres server (pid ${pm.pid}) of another user is running on ${project.paths.pgdata}; stop it as that user ` +
+        `(e.g. \`sudo devenv down\` or \`sudo kill -INT ${pm.pid}\`) and run again`,
     );
   }
   return who === 'ours' ? pm.pid : null;
+}
+
+/**
+ * A server found running may still be starting (clients would get "the database system is
+ * starting up") or already stopping: wait until it serves (true) or is gone (false).
+ */
+export async function waitServing(project: Project, pid: number, timeoutMs = 60000): Promise<boolean> {
+  const until = Date.now() + timeoutMs;
+  for (;;) {
+    const pm = readPostmasterPid(project.paths.pgdata);
+    if (!pm || pm.pid !== pid || processGone(pid)) return false;
+    if (pm.status === 'ready' || pm.status === 'standby') return true;
+    if (pm.status === 'stopping') {
+      await waitGone(pid, Math.max(0, until - Date.now()));
+      return false;
+    }
+    if (Date.now() > until) return true; // still "starting": let the client say what it sees
+    await new Promise((r) => setTimeout(r, 10));
+  }
+}
+
+/** postgres did not come up. The last lines of its log travel as data: each caller decides how to show them. */
+export class ServerStartError extends UserError {
+  constructor(
+    readonly reason: 'timed out' | 'it exited',
+    readonly logTail: string,
+  ) {
+    super(`postgres did not start (${reason}); server log: ${logTail}`);
+    this.name = 'ServerStartError';
+  }
+
+  /** What happened, without the log lines. */
+  get summary(): string {
+    return `postgres did not start (${this.reason})`;
+  }
 }
 
 export interface StartOptions {
@@ -44,6 +82,8 @@ export interface StartOptions {
   /** Own process group, survives our exit (for `up -d` and transient psql servers that must not get our Ctrl-C). */
   detached?: boolean;
   timeoutMs?: number;
+  /** postgres.tcp as checked just before (free port, the addresses this machine has). */
+  tcp?: ListenSettings | null;
 }
 
 /**
@@ -62,15 +102,15 @@ export async function startServer(
     // The pid was reused by an unrelated process: postgres would refuse the lock file forever.
     rmSync(path.join(paths.pgdata, 'postmaster.pid'), { force: true });
   }
-  writeSettings(paths.settingsConf, paths, project.config.postgres.settings);
+  const tcp = project.tcp ? (opts.tcp ?? { port: project.port, addresses: [...TCP_ADDRESSES] }) : null;
+  writeServerConfig(paths, project.config.postgres.settings, tcp);
   ensureSocketDir(paths, account);
-  mkdirSync(paths.logs, { recursive: true });
   const logFile = serverLogPath(project);
   const tail: string[] = [];
   let fd: number | null = null;
   let child: ChildProcess;
   try {
-    if (opts.output === 'file') fd = openSync(logFile, 'a');
+    if (opts.output === 'file') fd = openOwnLog(logFile);
     child = spawn(path.join(binaries.bindir, 'postgres'), ['-D', paths.pgdata], {
       stdio: ['ignore', fd ?? 'pipe', fd ?? 'pipe'],
       detached: opts.detached ?? false,
@@ -87,7 +127,7 @@ export async function startServer(
       if (tail.length > 20) tail.splice(0, tail.length - 20);
     });
   }
-  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => {
+  const exited = new Promise<ExitStatus>((resolve) => {
     child.on('exit', (code, signal) => resolve({ code, signal }));
     child.on('error', () => resolve({ code: 127, signal: null }));
   });
@@ -103,9 +143,7 @@ export async function startServer(
       child.kill('SIGQUIT');
       await exited;
     }
-    throw new UserError(
-      `postgres did not start (${ready === 'timeout' ? 'timed out' : 'it exited'}); server log: ${logTail()}`,
-    );
+    throw new ServerStartError(ready === 'timeout' ? 'timed out' : 'it exited', logTail());
   }
   return { pid, child, exited };
 }

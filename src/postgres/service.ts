@@ -1,16 +1,12 @@
 import { UserError } from '../errors.js';
 import type { Project } from '../project/project.js';
+import type { ExitStatus } from '../util/exit-status.js';
+import { processGone, waitGone } from '../util/liveness.js';
 import type { Output } from '../util/output.js';
 import { FileTail } from '../util/tail-file.js';
-import { processGone, waitGone } from '../util/liveness.js';
-import { ensureServer, type PreparedPostgres } from './prepare.js';
-import { claimServer } from './session-server.js';
-import { serverLogPath, stopServer } from './server.js';
-
-export interface DatabaseExitInfo {
-  code: number | null;
-  signal: string | null;
-}
+import { ensureServer, type PreparedPostgres, type RunningServer } from './prepare.js';
+import { ServerStartError, serverLogPath, stopServer } from './server.js';
+import { claimServer, withServerLock } from './session-server.js';
 
 /**
  * The project's postgres as a supervised service: started (or adopted, when a
@@ -19,7 +15,7 @@ export interface DatabaseExitInfo {
  */
 export class PostgresService {
   pid: number | null = null;
-  private exitCallbacks: ((info: DatabaseExitInfo) => void)[] = [];
+  private exitCallbacks: ((info: ExitStatus) => void)[] = [];
   private stopping = false;
   private watchTimer: NodeJS.Timeout | null = null;
   private tail: FileTail | null = null;
@@ -78,31 +74,33 @@ export class PostgresService {
     this.tail?.stop();
     this.tail = new FileTail(serverLogPath(this.pg.project), this.onLogLine).start();
     // Detached: the terminal's Ctrl-C reaches us, and we stop the apps before postgres.
-    let server;
+    let server: RunningServer;
     try {
-      server = await ensureServer(this.pg, this.out, { output: 'file', detached: true });
+      // Under the server lock: a psql session ending right now cannot stop the server we take over.
+      server = await withServerLock(this.pg.project, async () => {
+        const found = await ensureServer(this.pg, this.out, { output: 'file', detached: true });
+        // A server a psql session started is ours now: the session must not stop it when it ends.
+        claimServer(this.pg.project);
+        return found;
+      });
     } catch (err) {
       // Show the server's last lines through our prefixed output now; the tail's file watch would
       // otherwise keep the process alive after a failed start.
       this.tail.stop();
       this.tail = null;
-      if (err instanceof UserError && err.message.includes('; server log: ')) {
-        throw new UserError(
-          `${err.message.slice(0, err.message.indexOf('; server log: '))}; see its log lines above (${serverLogPath(this.pg.project)})`,
-        );
+      if (err instanceof ServerStartError) {
+        throw new UserError(`${err.summary}; see its log lines above (${serverLogPath(this.pg.project)})`);
       }
       throw err;
     }
     this.pid = server.pid;
-    // A server a psql session started is ours now: the session must not stop it when it ends.
-    claimServer(this.pg.project);
     if (!server.handle)
       this.out.notice(`using the postgres server already running on this cluster (pid ${server.pid})`);
     this.watchExit(server.pid, server.handle?.exited);
   }
 
-  private watchExit(pid: number, exited?: Promise<{ code: number | null; signal: NodeJS.Signals | null }>): void {
-    const report = (info: DatabaseExitInfo) => {
+  private watchExit(pid: number, exited?: Promise<ExitStatus>): void {
+    const report = (info: ExitStatus) => {
       if (this.pid !== pid) return;
       if (this.watchTimer) clearInterval(this.watchTimer);
       this.watchTimer = null;
@@ -120,7 +118,7 @@ export class PostgresService {
     }, 200);
   }
 
-  onUnexpectedExit(cb: (info: DatabaseExitInfo) => void): void {
+  onUnexpectedExit(cb: (info: ExitStatus) => void): void {
     this.exitCallbacks.push(cb);
   }
 

@@ -1,12 +1,19 @@
 import { mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import type { Project } from '../project/project.js';
-import { processGone } from '../util/liveness.js';
+import { processGone, processStartTime } from '../util/liveness.js';
+import type { Output } from '../util/output.js';
+import { withLock } from '../util/pid-lock.js';
+import { ensureServer, type PreparedPostgres } from './prepare.js';
 import { findRunningServer, stopServer } from './server.js';
 
 /**
  * A server that `devenv psql` started for itself is shared with other psql sessions of the
  * project and stopped by the last one to end, unless `devenv up` has taken it over meanwhile.
+ *
+ * Joining (register, find or start the server, mark it), leaving (unregister, stop it if last)
+ * and `up`'s take-over each run under one lock: otherwise a session could find the server in
+ * the moment the last other session decides to stop it, and lose its connection.
  */
 function sessionsDir(project: Project): string {
   return path.join(project.paths.state, 'psql-sessions');
@@ -16,7 +23,19 @@ function markerFile(project: Project): string {
   return path.join(project.paths.state, 'session-server');
 }
 
-/** Pids of the psql sessions (other than us) registered on this project. */
+function lockFile(project: Project): string {
+  return path.join(project.paths.state, 'server.lock');
+}
+
+/** Starting a server can take a while on a loaded machine; waiters wait for it rather than fail. */
+const LOCK_WAIT_MS = 120000;
+
+export function withServerLock<T>(project: Project, fn: () => Promise<T>): Promise<T> {
+  mkdirSync(project.paths.state, { recursive: true });
+  return withLock(lockFile(project), fn, LOCK_WAIT_MS);
+}
+
+/** A session file holds its process's start time: a recycled pid is not a live session. */
 export function liveSessions(project: Project): number[] {
   let names: string[] = [];
   try {
@@ -24,18 +43,32 @@ export function liveSessions(project: Project): number[] {
   } catch {
     return [];
   }
-  return names.map(Number).filter((pid) => pid > 0 && pid !== process.pid && !processGone(pid));
+  return names
+    .map(Number)
+    .filter((pid) => pid > 0 && pid !== process.pid && !processGone(pid))
+    .filter((pid) => {
+      try {
+        const recorded = readFileSync(path.join(sessionsDir(project), String(pid)), 'utf8').trim();
+        return recorded === '' || recorded === processStartTime(pid);
+      } catch {
+        return false;
+      }
+    });
 }
 
-/** Register this process as a session before it looks for a server, so a session ending meanwhile sees it. */
-export function joinSessions(project: Project): void {
-  mkdirSync(sessionsDir(project), { recursive: true });
-  writeFileSync(path.join(sessionsDir(project), String(process.pid)), '');
-}
-
-/** The server this session started is a session server: the last session stops it. */
-export function markSessionServer(project: Project, pid: number): void {
-  writeFileSync(markerFile(project), String(pid));
+/**
+ * Register this process as a session and get a server for it (`start` finds or starts one; it
+ * returns the pid when it started the server itself): all under the lock, so no session ending
+ * meanwhile can stop the server we are about to use.
+ */
+export function joinSessions(project: Project, start: () => Promise<number | null>): Promise<void> {
+  return withServerLock(project, async () => {
+    mkdirSync(sessionsDir(project), { recursive: true });
+    writeFileSync(path.join(sessionsDir(project), String(process.pid)), processStartTime(process.pid) ?? '');
+    const started = await start();
+    // We started it: the last session to end stops it.
+    if (started !== null) writeFileSync(markerFile(project), String(started));
+  });
 }
 
 /** The pid recorded for the server psql sessions share (it may have stopped since), or null. */
@@ -48,21 +81,48 @@ export function markedSessionServer(project: Project): number | null {
   }
 }
 
-/** `devenv up` uses the server from now on: no psql session may stop it. */
+/** A server started on the sessions' behalf (a snapshot restore restarting theirs). Call under withServerLock. */
+export function markSessionServer(project: Project, pid: number): void {
+  writeFileSync(markerFile(project), String(pid));
+}
+
+/** `devenv up` uses the server from now on: no psql session may stop it. Call under withServerLock. */
 export function claimServer(project: Project): void {
   rmSync(markerFile(project), { force: true });
 }
 
 /** End this session; stop the session server if we were the last one using it. */
-export async function leaveSessions(project: Project): Promise<void> {
-  rmSync(path.join(sessionsDir(project), String(process.pid)), { force: true });
-  if (liveSessions(project).length > 0) return;
-  let marked: number;
+export function leaveSessions(project: Project): Promise<void> {
+  return withServerLock(project, async () => {
+    rmSync(path.join(sessionsDir(project), String(process.pid)), { force: true });
+    if (liveSessions(project).length > 0) return;
+    let marked: number;
+    try {
+      marked = Number(readFileSync(markerFile(project), 'utf8'));
+    } catch {
+      return; // none, or `up` took it over
+    }
+    if (marked > 0 && findRunningServer(project) === marked) await stopServer(marked);
+    rmSync(markerFile(project), { force: true });
+  });
+}
+
+/**
+ * Run `fn` (a client: psql, a command under `devenv exec`) with the project's server up: the
+ * running one, or one started now and shared with concurrent sessions, stopped by the last.
+ */
+export async function withSessionServer<T>(pg: PreparedPostgres, out: Output, fn: () => Promise<T>): Promise<T> {
   try {
-    marked = Number(readFileSync(markerFile(project), 'utf8'));
-  } catch {
-    return; // none, or `up` took it over
+    await joinSessions(pg.project, async () => {
+      // Detached: the terminal's Ctrl-C goes to the client, never to our temporary server.
+      const server = await ensureServer(pg, out, { output: 'file', detached: true });
+      if (!server.handle) return null;
+      // Another session may outlive us and stop it later: don't let its handle keep us running.
+      server.handle.child?.unref();
+      return server.pid;
+    });
+    return await fn();
+  } finally {
+    await leaveSessions(pg.project);
   }
-  if (marked > 0 && findRunningServer(project) === marked) await stopServer(marked);
-  rmSync(markerFile(project), { force: true });
 }

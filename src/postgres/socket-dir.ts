@@ -1,5 +1,5 @@
-import { chmodSync, chownSync, lstatSync, mkdirSync, readdirSync, rmSync } from 'node:fs';
-import { UserError, errnoCode } from '../errors.js';
+import { chmodSync, chownSync, lstatSync, mkdirSync, readdirSync, rmSync, type Stats } from 'node:fs';
+import { errnoCode, UserError } from '../errors.js';
 import type { ProjectPaths } from '../project/paths.js';
 import type { Account } from './privileges.js';
 
@@ -11,7 +11,7 @@ export function ensureSocketDir(paths: ProjectPaths, account: Account | null): v
   if (!paths.socketDirIsShort) return;
   const dir = paths.socketDir;
   const uid = account ? account.uid : process.getuid!();
-  let st;
+  let st: Stats;
   try {
     st = lstatSync(dir);
   } catch (err) {
@@ -22,7 +22,8 @@ export function ensureSocketDir(paths: ProjectPaths, account: Account | null): v
   }
   if (st.isSymbolicLink())
     throw new UserError(
-      `socket directory ${dir} is a symlink; refusing to use it (someone may be intercepting connections). Remove it and run again`,
+      `socket directory ${dir} is a symlink; refusing to use it (someone may be intercepting connections). ` +
+        'Remove it and run again',
     );
   if (!st.isDirectory())
     throw new UserError(`socket directory ${dir} exists and is not a directory; remove it and run again`);

@@ -13,16 +13,16 @@ import {
 } from 'node:fs';
 import { setPriority, tmpdir } from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { errnoCode } from '../errors.js';
 import { shortHash } from '../project/paths.js';
 import { ownNodeEnv } from '../util/node-env.js';
 import { removeOrphanDirs } from '../util/orphan-dirs.js';
-import { tryLock } from '../util/pid-lock.js';
+import { CLI_MAIN } from '../util/package-files.js';
+import { type LockResult, tryLock } from '../util/pid-lock.js';
 import { run } from '../util/run.js';
-import { createDatabase, initdb, INITDB_FLAGS } from './bootstrap.js';
 import type { Binaries } from './binaries.js';
-import { checkReachable, type Account } from './privileges.js';
+import { createDatabase, INITDB_FLAGS, initdb } from './initdb.js';
+import { type Account, checkReachable } from './privileges.js';
 import { restoreTemplate, saveTemplate, templateDir } from './template.js';
 
 /**
@@ -71,10 +71,9 @@ export interface RefillJob {
 
 /** Start the background refill for this cache entry; it outlives us and ends by itself. */
 export function scheduleRefill(job: RefillJob): void {
-  const main = fileURLToPath(new URL('../main.js', import.meta.url));
   const env = ownNodeEnv(process.env);
   try {
-    const child = spawn(process.execPath, [main, '__refill', JSON.stringify(job)], {
+    const child = spawn(process.execPath, [CLI_MAIN, '__refill', JSON.stringify(job)], {
       cwd: '/',
       detached: true,
       stdio: 'ignore',
@@ -111,9 +110,9 @@ function pruneSpares(spares: string): void {
 }
 
 /** A fresh dir the account running postgres can write: as root our cache (under /root) is out of its reach. */
-function workDir(spares: string, account: Account | null): string {
+async function workDir(spares: string, account: Account | null): Promise<string> {
   if (!account) return mkdtempSync(path.join(spares, `.work-${process.pid}-`));
-  removeOrphanDirs(tmpdir(), 'devenv-refill-');
+  await removeOrphanDirs(tmpdir(), 'devenv-refill-');
   const dir = mkdtempSync(path.join(tmpdir(), `devenv-refill-${process.pid}-`));
   try {
     chownSync(dir, account.uid, account.gid);
@@ -150,7 +149,7 @@ export async function refill(job: RefillJob, binaries: Binaries, account: Accoun
   if (!template || !spares) return;
   mkdirSync(spares, { recursive: true, mode: 0o700 });
   // One refill at a time per cache entry; the others have nothing to add.
-  let lock;
+  let lock: LockResult;
   try {
     lock = tryLock(path.join(spares, '.refill.lock'));
   } catch {
@@ -160,9 +159,9 @@ export async function refill(job: RefillJob, binaries: Binaries, account: Accoun
   const release = lock.release;
   const work: string[] = [];
   try {
-    removeOrphanDirs(spares, '.work-');
+    await removeOrphanDirs(spares, '.work-');
     if (!existsSync(path.join(template, 'PG_VERSION'))) {
-      const dir = workDir(spares, account);
+      const dir = await workDir(spares, account);
       work.push(dir);
       await initdb(binaries, dir, job.superuser, account);
       await saveTemplate(template, dir);
@@ -171,7 +170,7 @@ export async function refill(job: RefillJob, binaries: Binaries, account: Accoun
     const sameFs = statSync(spares).dev === job.device;
     const have = readdirSync(spares).some((n) => n.startsWith(sparePrefix(job.database)));
     if (!sameFs || have) return;
-    const dir = workDir(spares, account);
+    const dir = await workDir(spares, account);
     work.push(dir);
     if (!(await restoreTemplate(template, dir))) return;
     // cp -a brought the template's top-dir owner and mode along.

@@ -1,8 +1,8 @@
 import { existsSync, mkdirSync, renameSync, rmSync } from 'node:fs';
 import path from 'node:path';
-import { cacheDir } from '../util/dirs.js';
-import { run } from '../util/run.js';
 import { shortHash } from '../project/paths.js';
+import { run } from '../util/run.js';
+import { cacheDir } from '../util/user-dirs.js';
 import type { Binaries } from './binaries.js';
 
 /**
@@ -26,15 +26,12 @@ async function copyTree(from: string, to: string): Promise<void> {
   if (r.code !== 0) throw new Error(`copying ${from} to ${to} failed: ${r.stderr.trim()}`);
 }
 
-/** Fill `target` (an existing empty dir) from the template; false when there is none yet. */
+/** Fill `target` (an existing empty dir) from the template; false when there is none yet; throws if the copy fails. */
 export async function restoreTemplate(template: string | null, target: string): Promise<boolean> {
   if (!template || !existsSync(path.join(template, 'PG_VERSION'))) return false;
-  try {
-    await copyTree(template, target);
-    return true;
-  } catch {
-    return false;
-  }
+  // A failed copy is the caller's to judge: a full disk is worth saying, a damaged template is not.
+  await copyTree(template, target);
+  return true;
 }
 
 /** Save a freshly initdb'ed dir as the template (best effort; a failure only costs speed next time). */

@@ -1,9 +1,11 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { UserError, errnoCode } from '../errors.js';
+import type { RestartPolicy } from '../app-definition.js';
+import { errnoCode, UserError } from '../errors.js';
+import { schemaFile } from '../util/package-files.js';
 import { CONFIG_FILE } from './root.js';
 import { checkSchema, type Schema } from './schema-check.js';
+import { refusedSetting } from './settings-policy.js';
 
 export type SettingValue = string | number | boolean;
 
@@ -15,7 +17,7 @@ export interface ProcessConfig {
   cwd?: string;
   env?: Record<string, string>;
   watch?: string[] | boolean;
-  restart?: 'always' | 'on-failure' | 'never';
+  restart?: RestartPolicy;
   port?: number;
   stopGraceMs?: number;
 }
@@ -41,13 +43,16 @@ export interface Config {
   file: string | null;
 }
 
-/** Where the published schema lives (shipped with the package). */
-export const SCHEMA_PATH = fileURLToPath(new URL('../../src/project/devenv.schema.json', import.meta.url));
-
 let schemaCache: Schema | undefined;
 function schema(): Schema {
-  schemaCache ??= JSON.parse(readFileSync(SCHEMA_PATH, 'utf8')) as Schema;
+  schemaCache ??= JSON.parse(readFileSync(schemaFile(), 'utf8')) as Schema;
   return schemaCache;
+}
+
+class ForbiddenKey extends Error {
+  constructor(readonly key: string) {
+    super(key);
+  }
 }
 
 /** Line and column (1-based) of a character offset. */
@@ -58,10 +63,45 @@ function lineColumn(text: string, offset: number): string {
   return `line ${line}, column ${column}`;
 }
 
+/** devenv.json is a small file: anything nested deeper is a mistake (and would exhaust the checker's stack). */
+const MAX_DEPTH = 64;
+
+/** Where the nesting first goes deeper than MAX_DEPTH (a character offset), or -1. Strings are skipped. */
+function tooDeepAt(text: string): number {
+  let depth = 0;
+  let inString = false;
+  for (let i = 0; i < text.length; i++) {
+    const c = text[i];
+    if (inString) {
+      if (c === '\\') i++;
+      else if (c === '"') inString = false;
+    } else if (c === '"') inString = true;
+    else if (c === '{' || c === '[') {
+      if (++depth > MAX_DEPTH) return i;
+    } else if (c === '}' || c === ']') depth--;
+  }
+  return -1;
+}
+
+/** Keys that mean something to JavaScript objects: never configuration. */
+const FORBIDDEN_KEYS = new Set(['__proto__', 'constructor', 'prototype']);
+
 function parseJson(text: string, file: string): unknown {
+  const deep = tooDeepAt(text);
+  if (deep !== -1) {
+    throw new UserError(
+      `${file}: nested deeper than ${MAX_DEPTH} levels at ${lineColumn(text, deep)}; devenv.json is a small, flat file`,
+    );
+  }
   try {
-    return JSON.parse(text);
+    return JSON.parse(text, (key, value) => {
+      if (FORBIDDEN_KEYS.has(key)) throw new ForbiddenKey(key);
+      return value;
+    });
   } catch (err) {
+    if (err instanceof ForbiddenKey) {
+      throw new UserError(`${file}: the key "${err.key}" is not allowed anywhere in devenv.json; remove it`);
+    }
     const msg = (err as Error).message;
     // V8 reports "... at position N" (and newer versions add "(line L column C)").
     const pos = /position (\d+)/.exec(msg);
@@ -75,7 +115,8 @@ export function loadConfig(root: string): Config {
   const file = path.join(root, CONFIG_FILE);
   let text: string;
   try {
-    text = readFileSync(file, 'utf8');
+    // Editors on Windows may save with a byte order mark: it is not part of the JSON.
+    text = readFileSync(file, 'utf8').replace(/^\uFEFF/, '');
   } catch (err) {
     if (errnoCode(err) === 'ENOENT') return { postgres: { settings: {} }, watch: {}, file: null };
     if (errnoCode(err) === 'EISDIR') throw new UserError(`${file} is a directory; it should be a JSON file`);
@@ -85,10 +126,52 @@ export function loadConfig(root: string): Config {
   const problem = checkSchema(raw, schema());
   if (problem) throw new UserError(`${file}: ${problem}`);
   const obj = raw as Partial<Config>;
+  const refused = checkPostgresKeys(obj.postgres);
+  if (refused) throw new UserError(`${file}: ${refused}`);
   return {
     postgres: { ...obj.postgres, settings: { ...obj.postgres?.settings } },
     processes: obj.processes,
     watch: { ...obj.watch },
     file,
   };
+}
+
+/** Names postgres would accept only quoted, or not at all; reserved templates; settings devenv decides. */
+function checkPostgresKeys(pg: Partial<Config['postgres']> | undefined): string | null {
+  if (!pg) return null;
+  for (const key of Object.keys(pg.settings ?? {})) {
+    const why = refusedSetting(key);
+    if (why) return `postgres.settings.${key} is decided by devenv, not by devenv.json: ${why}`;
+  }
+  const names: [string, string | undefined][] = [
+    ['postgres.database', pg.database],
+    ...(pg.databases ?? []).map((d, i): [string, string] => [`postgres.databases[${i}]`, d]),
+  ];
+  for (const [where, name] of names) {
+    const problem = name === undefined ? null : databaseNameProblem(name);
+    if (problem) return `${where}: ${problem}`;
+  }
+  if (pg.role !== undefined) {
+    const problem = identifierProblem(pg.role);
+    if (problem) return `postgres.role: ${problem}`;
+  }
+  return null;
+}
+
+/** A name postgres stores as written (we always quote it): printable, no surrounding spaces, ≤ 63 bytes. */
+export function identifierProblem(name: string): string | null {
+  if (name === '') return 'must not be empty';
+  // biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are what we refuse
+  if (/[\u0000-\u001f\u007f]/.test(name))
+    return `${JSON.stringify(name)} contains a control character (newline, tab, …)`;
+  if (name.trim() !== name) return `${JSON.stringify(name)} starts or ends with a space`;
+  if (Buffer.byteLength(name) > 63) return `${JSON.stringify(name)} is longer than 63 bytes (postgres would cut it)`;
+  return null;
+}
+
+export function databaseNameProblem(name: string): string | null {
+  if (name === 'template0' || name === 'template1') {
+    return `"${name}" is one of postgres' template databases, not a database for a project; choose another name`;
+  }
+  return identifierProblem(name);
 }

@@ -1,19 +1,32 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { parse } from 'dotenv';
-import { errnoCode, UserError } from '../errors.js';
+import { errnoCode, errorMessage, UserError } from '../errors.js';
 
 export const DOTENV_FILE = '.env';
 
-/** The project's .env as key/value pairs (not applied to our own process), or {} when absent. */
-export function readDotenv(root: string): Record<string, string> {
+/** A project's .env as read once: its bytes, and what exactly those bytes parse to. */
+export interface DotenvFile {
+  file: string;
+  /** What trust hashes: the same bytes `values` came from, so what was allowed is what gets used. */
+  bytes: Buffer;
+  values: Record<string, string>;
+}
+
+/** The project's .env (not applied to our own process), or null when there is none. */
+export function readDotenvFile(root: string): DotenvFile | null {
   const file = path.join(root, DOTENV_FILE);
-  let text: Buffer;
+  let bytes: Buffer;
   try {
-    text = readFileSync(file);
+    bytes = readFileSync(file);
   } catch (err) {
-    if (errnoCode(err) === 'ENOENT') return {};
-    throw new UserError(`cannot read ${file}: ${(err as Error).message}`);
+    if (errnoCode(err) === 'ENOENT') return null;
+    throw new UserError(`cannot read ${file}: ${errorMessage(err)}`);
   }
-  return parse(text);
+  return { file, bytes, values: parse(bytes) };
+}
+
+/** The project's .env values, {} when there is none. */
+export function readDotenv(root: string): Record<string, string> {
+  return readDotenvFile(root)?.values ?? {};
 }

@@ -1,23 +1,9 @@
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
-import { UserError } from '../errors.js';
-import { parseProcfile } from './procfile.js';
+import { type AppDefinition, RESERVED_NAMES } from '../app-definition.js';
+import { errorMessage, UserError } from '../errors.js';
 import type { Config } from './config.js';
-
-/** One app process for `devenv up`, with the environment it gets on top of the project's. */
-export interface AppDefinition {
-  name: string;
-  command: string;
-  cwd: string;
-  env: Record<string, string>;
-  /** Absolute paths whose changes restart it; [] = never on change. */
-  watch: string[];
-  restart: 'always' | 'on-failure' | 'never';
-  stopGraceMs?: number;
-}
-
-/** Names the supervisor uses for its own lines and for the database. */
-export const RESERVED_NAMES = ['devenv', 'postgres'];
+import { parseProcfile } from './procfile.js';
 
 function checkReserved(apps: AppDefinition[], where: string): void {
   const bad = apps.find((a) => RESERVED_NAMES.includes(a.name));
@@ -75,12 +61,13 @@ export function appDefinitions(
   for (const file of ['Procfile.dev', 'Procfile']) {
     const full = path.join(root, file);
     if (!existsSync(full)) continue;
-    let entries;
+    let text: string;
     try {
-      entries = parseProcfile(readFileSync(full, 'utf8'), full);
+      text = readFileSync(full, 'utf8');
     } catch (err) {
-      throw new UserError((err as Error).message);
+      throw new UserError(`cannot read ${full}: ${errorMessage(err)}`);
     }
+    const entries = parseProcfile(text, full);
     const apps = entries.map((e) => ({
       name: e.name,
       command: e.command,

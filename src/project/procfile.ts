@@ -1,5 +1,6 @@
 // Foreman Procfile / Procfile.dev: "name: command" per line, # comments, blank lines.
-import { readFile } from 'node:fs/promises';
+import { isProcessName, PROCESS_NAME_RULE } from '../app-definition.js';
+import { UserError } from '../errors.js';
 
 export interface ProcfileEntry {
   name: string;
@@ -8,18 +9,17 @@ export interface ProcfileEntry {
   line: number;
 }
 
-export class ProcfileError extends Error {
-  override name = 'ProcfileError';
+/** A line the parser cannot read: the user's to fix, so it prints as one line naming file and line. */
+export class ProcfileError extends UserError {
   constructor(
     readonly file: string,
     readonly line: number,
     reason: string,
   ) {
     super(`${file}:${line}: ${reason}`);
+    this.name = 'ProcfileError';
   }
 }
-
-const NAME = /^[A-Za-z0-9_-]+$/;
 
 /** Parse Procfile text. Unlike foreman, a line it cannot read is an error, not silently skipped. */
 export function parseProcfile(text: string, file = 'Procfile'): ProcfileEntry[] {
@@ -34,12 +34,8 @@ export function parseProcfile(text: string, file = 'Procfile'): ProcfileEntry[] 
     if (colon === -1) throw new ProcfileError(file, line, `expected "name: command", got ${JSON.stringify(trimmed)}`);
     const name = trimmed.slice(0, colon).trim();
     const command = trimmed.slice(colon + 1).trim();
-    if (!NAME.test(name)) {
-      throw new ProcfileError(
-        file,
-        line,
-        `invalid process name ${JSON.stringify(name)} (use letters, digits, _ and -)`,
-      );
+    if (!isProcessName(name)) {
+      throw new ProcfileError(file, line, `invalid process name ${JSON.stringify(name)} (use ${PROCESS_NAME_RULE})`);
     }
     if (command === '') throw new ProcfileError(file, line, `process "${name}" has no command`);
     const previous = seen.get(name);
@@ -50,8 +46,4 @@ export function parseProcfile(text: string, file = 'Procfile'): ProcfileEntry[] 
     entries.push({ name, command, line });
   });
   return entries;
-}
-
-export async function readProcfile(path: string): Promise<ProcfileEntry[]> {
-  return parseProcfile(await readFile(path, 'utf8'), path);
 }

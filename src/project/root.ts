@@ -30,7 +30,8 @@ export function requireProjectRoot(start: string): string {
   const root = findProjectRoot(start);
   if (!root) {
     throw new UserError(
-      `not inside a devenv project (no ${CONFIG_FILE} or ${DATA_DIR}/ in ${path.resolve(start)} or above); run \`devenv init\` to make one here`,
+      `not inside a devenv project (no ${CONFIG_FILE} or ${DATA_DIR}/ in ${path.resolve(start)} or above); ` +
+        'run `devenv init` to make one here',
     );
   }
   return root;

@@ -73,27 +73,29 @@ export function checkSchema(value: unknown, schema: Schema, at = ''): string | n
       if (err) return err;
     }
   }
-  if (got === 'object') {
-    const obj = value as Record<string, unknown>;
-    for (const key of schema.required ?? []) {
-      if (!(key in obj)) return `${where}: missing required key "${key}"`;
+  if (got === 'object') return checkObject(value as Record<string, unknown>, schema, at);
+  return null;
+}
+
+function checkObject(obj: Record<string, unknown>, schema: Schema, at: string): string | null {
+  for (const key of schema.required ?? []) {
+    if (!(key in obj)) return `${at || '(top level)'}: missing required key "${key}"`;
+  }
+  for (const [key, v] of Object.entries(obj)) {
+    const path = at ? `${at}.${key}` : key;
+    if (schema.propertyNames && !new RegExp(schema.propertyNames.pattern).test(key)) {
+      return `${path}: invalid name (must match ${schema.propertyNames.pattern})`;
     }
-    for (const [key, v] of Object.entries(obj)) {
-      const path = at ? `${at}.${key}` : key;
-      if (schema.propertyNames && !new RegExp(schema.propertyNames.pattern).test(key)) {
-        return `${path}: invalid name (must match ${schema.propertyNames.pattern})`;
-      }
-      const prop = schema.properties?.[key];
-      if (prop) {
-        const err = checkSchema(v, prop, path);
-        if (err) return err;
-      } else if (schema.additionalProperties === false) {
-        const known = Object.keys(schema.properties ?? {});
-        return `${path}: unknown key${known.length ? ` (known: ${known.join(', ')})` : ''}`;
-      } else if (typeof schema.additionalProperties === 'object') {
-        const err = checkSchema(v, schema.additionalProperties, path);
-        if (err) return err;
-      }
+    const prop = schema.properties?.[key];
+    if (prop) {
+      const err = checkSchema(v, prop, path);
+      if (err) return err;
+    } else if (schema.additionalProperties === false) {
+      const known = Object.keys(schema.properties ?? {});
+      return `${path}: unknown key${known.length ? ` (known: ${known.join(', ')})` : ''}`;
+    } else if (typeof schema.additionalProperties === 'object') {
+      const err = checkSchema(v, schema.additionalProperties, path);
+      if (err) return err;
     }
   }
   return null;

@@ -1,5 +1,5 @@
 import { singleQuote } from './posix-quote.js';
-import { HOOK_FORMAT, dataFields, type HookData, type Shell } from './shell.js';
+import { dataFields, HOOK_FORMAT, type HookData, type Shell } from './shell.js';
 
 export function renderPosixData(data: HookData): string {
   const lines = dataFields(data).map(([name, value]) => `__pgres_c_${name}=${singleQuote(value)}`);

@@ -1,4 +1,4 @@
-import { HOOK_FORMAT, dataFields, type Shell } from './shell.js';
+import { dataFields, HOOK_FORMAT, type Shell } from './shell.js';
 
 /** Inside fish single quotes only \\ and \' are escapes; newlines and $ stay literal. */
 function fishQuote(value: string): string {

@@ -1,8 +1,9 @@
 import { createHash, randomBytes } from 'node:crypto';
-import { mkdirSync, readFileSync, realpathSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, realpathSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import { errnoCode } from '../errors.js';
-import { userDataDir } from './dirs.js';
+import { writeFileAtomic } from '../util/atomic-write.js';
+import { userDataDir } from '../util/user-dirs.js';
 
 /**
  * The trust store: one small file per project in the user's data dir, binding the project's real path
@@ -86,9 +87,7 @@ export function writeTrust(
   for (const [key, value] of Object.entries(parsed)) keys[key] = keyHash(salt, key, value);
   const record: TrustRecord = { version: 1, root: realRoot, sha256: sha256(content), salt, keys };
   // Written whole then renamed: a hook reading it mid-write never sees half a record.
-  const tmp = `${file}.${process.pid}.tmp`;
-  writeFileSync(tmp, `${JSON.stringify(record, null, 2)}\n`, { mode: 0o600 });
-  renameSync(tmp, file);
+  writeFileAtomic(file, `${JSON.stringify(record, null, 2)}\n`, { mode: 0o600 });
   return file;
 }
 

@@ -9,8 +9,9 @@ import { type FileOps, fileOps, type OpName } from './file-ops.js';
 type Args<K extends OpName> = Parameters<FileOps[K]>[0];
 type Result<K extends OpName> = Awaited<ReturnType<FileOps[K]>>;
 
-// From dist/snapshot/*.js and from the bundle's chunks in dist/bundle/ alike.
-const WORKER = fileURLToPath(new URL('../snapshot/worker.js', import.meta.url));
+// Beside us: dist/snapshot/worker.js next to this module, dist/bundle/worker.js (its own bundle entry)
+// next to the chunk that holds it in the published package.
+const WORKER = fileURLToPath(new URL('./worker.js', import.meta.url));
 
 /** The environment of our own node children: nothing of the user's (NODE_OPTIONS could load anything). */
 const WORKER_ENV = { PATH: process.env.PATH ?? '/usr/bin:/bin', LC_ALL: 'C' };

@@ -53,7 +53,8 @@ const NAME = /^[A-Za-z0-9_-][A-Za-z0-9._-]*$/;
 export function checkName(name: string): string {
   if (!NAME.test(name) || name.length > MAX_NAME_LENGTH) {
     throw new UserError(
-      `invalid snapshot name "${name}": use up to ${MAX_NAME_LENGTH} letters, digits, ".", "_" or "-", not starting with "."`,
+      `invalid snapshot name "${name}": use up to ${MAX_NAME_LENGTH} letters, digits, ".", "_" or "-", ` +
+        'not starting with "."',
     );
   }
   return name;
@@ -62,5 +63,6 @@ export function checkName(name: string): string {
 /** Default name: the local time, to the second (e.g. 2025-03-07_14-05-09). */
 export function defaultName(date = new Date()): string {
   const p = (n: number) => String(n).padStart(2, '0');
-  return `${date.getFullYear()}-${p(date.getMonth() + 1)}-${p(date.getDate())}_${p(date.getHours())}-${p(date.getMinutes())}-${p(date.getSeconds())}`;
+  const day = `${date.getFullYear()}-${p(date.getMonth() + 1)}-${p(date.getDate())}`;
+  return `${day}_${p(date.getHours())}-${p(date.getMinutes())}-${p(date.getSeconds())}`;
 }

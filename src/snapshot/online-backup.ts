@@ -1,6 +1,5 @@
-import pg from 'pg';
 import { UserError } from '../errors.js';
-import { PG_PORT } from '../project/paths.js';
+import { connectSql, type SqlClient } from '../postgres/sql-client.js';
 import type { Project } from '../project/project.js';
 import type { WalRange } from './wal-range.js';
 
@@ -19,23 +18,20 @@ export interface BackupLabel {
 }
 
 /** Connecting as the cluster superuser over the socket; the database must exist and take connections. */
-async function connect(project: Project): Promise<pg.Client> {
+async function connect(project: Project): Promise<SqlClient> {
   // Not the project database: a connection to a database blocks CREATE DATABASE … TEMPLATE of it.
   const databases = [...new Set(['postgres', project.database, 'template1'])];
   const until = Date.now() + 30000;
   let last: unknown;
   for (;;) {
     for (const database of databases) {
-      const client = new pg.Client({ host: project.paths.socketDir, port: PG_PORT, user: project.superuser, database });
-      client.on('error', () => undefined); // the server going away mid-backup surfaces through the query
       try {
-        await client.connect();
+        const client = await connectSql(project, { database });
+        client.on('error', () => undefined); // the server going away mid-backup surfaces through the query
         return client;
       } catch (err) {
         last = err;
-        await client.end().catch(() => undefined);
-        const code = (err as { code?: string }).code;
-        if (code === '3D000') continue; // no such database: try the next
+        if ((err as { code?: string }).code === '3D000') continue; // no such database: try the next
         break;
       }
     }
@@ -50,7 +46,7 @@ export class OnlineBackup {
   private started = false;
 
   private constructor(
-    private readonly client: pg.Client,
+    private readonly client: SqlClient,
     /** server_version, e.g. "15.18" (or "17.4 (Debian …)" trimmed to the number). */
     readonly serverVersion: string,
     private readonly versionNum: number,
@@ -60,12 +56,14 @@ export class OnlineBackup {
     const client = await connect(project);
     try {
       const r = await client.query<{ v: string; n: string; wal_level: string }>(
-        "SELECT current_setting('server_version') AS v, current_setting('server_version_num') AS n, current_setting('wal_level') AS wal_level",
+        "SELECT current_setting('server_version') AS v, current_setting('server_version_num') AS n, " +
+          "current_setting('wal_level') AS wal_level",
       );
       const row = r.rows[0]!;
       if (row.wal_level === 'minimal') {
         throw new UserError(
-          'the server runs with wal_level = minimal, which cannot take a snapshot while running; remove that setting, or stop the server (`devenv down`) and snapshot it stopped',
+          'the server runs with wal_level = minimal, which cannot take a snapshot while running; ' +
+            'remove that setting, or stop the server (`devenv down`) and snapshot it stopped',
         );
       }
       return new OnlineBackup(client, row.v.split(' ')[0]!, Number(row.n));

@@ -1,9 +1,10 @@
 import path from 'node:path';
 import { UserError } from '../errors.js';
 import type { Binaries } from '../postgres/binaries.js';
-import { cleanEnv, lastLines } from '../postgres/bootstrap.js';
+import { cleanEnv } from '../postgres/child-env.js';
 import { type Account, spawnIdentity } from '../postgres/privileges.js';
 import { run } from '../util/run.js';
+import { lastLines } from '../util/text.js';
 
 /**
  * Bring a copy to a cleanly shut down state: a single-user postgres on it replays the WAL the copy

@@ -8,13 +8,12 @@ import { DATA, RESTORE_PREFIX, readyCopiesWanted, TRASH_PREFIX } from './layout.
 import { SnapshotSession } from './session.js';
 
 /**
- * Whatever uses the server during a restore: stopped before the cluster's files are swapped and
- * brought back after. Today a server started by psql sessions (or left by a killed `up`); later a
- * running `devenv up`, through its control channel (stop the apps and postgres, start them again).
+ * Whatever uses the server during a restore: `around` stops it (and the server), runs the swap, and
+ * brings it back. Today a server shared by psql sessions or left by a killed `up` (standalone-server.ts);
+ * later a running `devenv up`, through its control channel (stop the apps and postgres, swap, start).
  */
 export interface ServerUsers {
-  stop(): Promise<void>;
-  restart(): Promise<void>;
+  around<T>(swap: () => Promise<T>): Promise<T>;
 }
 
 export interface RestoreOutcome {
@@ -30,7 +29,9 @@ export function checkRestorable(pg: PreparedPostgres, entry: SnapshotEntry): voi
   const dataMajor = snapshotDataMajor(entry);
   if (entry.major !== clusterMajor || (dataMajor !== null && dataMajor !== clusterMajor)) {
     throw new UserError(
-      `snapshot "${entry.name}" was made by PostgreSQL ${entry.major === clusterMajor ? dataMajor : entry.major} (${entry.serverVersion}) and this cluster runs PostgreSQL ${clusterMajor}; it cannot be restored here (a major upgrade needs a dump and restore)`,
+      `snapshot "${entry.name}" was made by PostgreSQL ${entry.major === clusterMajor ? dataMajor : entry.major} ` +
+        `(${entry.serverVersion}) and this cluster runs PostgreSQL ${clusterMajor}; it cannot be restored here ` +
+        '(a major upgrade needs a dump and restore)',
     );
   }
 }
@@ -67,13 +68,14 @@ export async function restoreSnapshot(
       await files.run('syncTree', { dir: staging });
     }
     trash = await files.run('makeWorkDir', { dir: session.dir, prefix: TRASH_PREFIX });
-    const t0 = performance.now();
-    await users.stop();
     // A swap that fails midway keeps its journal, staging and trash: the next command rolls it forward.
     const swapDirs = { staging, trash };
     staging = trash = null;
-    await files.run('swap', { dir: session.dir, owner: process.pid, pgdata: pg.project.paths.pgdata, ...swapDirs });
-    await users.restart();
+    const t0 = performance.now();
+    await users.around(() =>
+      files.run('swap', { dir: session.dir, owner: process.pid, pgdata: pg.project.paths.pgdata, ...swapDirs }),
+    );
+    // From stopping the server until it runs again on the snapshot.
     const downMs = performance.now() - t0;
     // Deleting the previous files (~1 s per GB on ext4) need not hold up the prompt: a background rm,
     // and if that is killed, the next command's tidy-up finds the trash dir with its process gone.

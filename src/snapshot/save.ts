@@ -4,8 +4,9 @@ import path from 'node:path';
 import { UserError } from '../errors.js';
 import type { PreparedPostgres } from '../postgres/prepare.js';
 import { findRunningServer } from '../postgres/server.js';
+import { withServerLock } from '../postgres/session-server.js';
 import type { Output } from '../util/output.js';
-import { runInBackground } from './account-files.js';
+import { type AccountFiles, runInBackground } from './account-files.js';
 import type { SnapshotManifest } from './catalog.js';
 import { checkName, DATA, defaultName, MANIFEST, PARTIAL_PREFIX, readyCopiesWanted, snapshotDir } from './layout.js';
 import { OnlineBackup } from './online-backup.js';
@@ -15,7 +16,7 @@ import type { CopyResult } from './tree-copy.js';
 
 export interface SaveOutcome {
   manifest: SnapshotManifest;
-  /** How the running server was affected: in backup mode this long (it never stops), of which the checkpoint took this. */
+  /** How the running server was affected: in backup mode this long (it never stops), the checkpoint this long. */
   backupMs: number | null;
   checkpointMs: number | null;
 }
@@ -25,7 +26,8 @@ function pickName(pg: PreparedPostgres, requested: string | undefined): string {
     const name = checkName(requested);
     if (existsSync(snapshotDir(pg.project.paths, name))) {
       throw new UserError(
-        `a snapshot named "${name}" already exists; choose another name or remove it first (\`devenv snapshot rm ${name}\`)`,
+        `a snapshot named "${name}" already exists; choose another name or remove it first ` +
+          `(\`devenv snapshot rm ${name}\`)`,
       );
     }
     return name;
@@ -37,11 +39,107 @@ function pickName(pg: PreparedPostgres, requested: string | undefined): string {
   }
 }
 
+/** The copy's files and what it says about the server. */
+interface Copied {
+  copy: CopyResult;
+  method: SnapshotManifest['method'];
+  serverVersion: string | null;
+  databases: string[] | null;
+  backupMs: number | null;
+  checkpointMs: number | null;
+  /** The copy is not a cleanly shut down cluster yet. */
+  needsRecovery: boolean;
+}
+
+function plusWal(copy: CopyResult, wal: { files: number; bytes: number }): CopyResult {
+  return { ...copy, files: copy.files + wal.files, bytes: copy.bytes + wal.bytes };
+}
+
+/** The server runs: copy in backup mode; the copy gets the backup's WAL and label. */
+async function copyOnline(
+  pg: PreparedPostgres,
+  files: AccountFiles,
+  data: string,
+  name: string,
+  out: Output,
+): Promise<Copied> {
+  const { project } = pg;
+  const { pgdata } = project.paths;
+  const backup = await OnlineBackup.open(project);
+  try {
+    const databases = await backup.databases();
+    out.step('copying the cluster (server running, in backup mode)');
+    const t0 = performance.now();
+    const { checkpointMs } = await backup.start(`devenv snapshot ${name}`);
+    const copy = await files.run('copyTree', { from: pgdata, to: data, mode: 'online' });
+    const label = await backup.stop();
+    const backupMs = performance.now() - t0;
+    const wal = await files.run('copyWal', {
+      fromWal: path.join(pgdata, 'pg_wal'),
+      toWal: path.join(data, 'pg_wal'),
+      range: label.wal,
+    });
+    await files.run('writeFile', { file: path.join(data, 'backup_label'), content: label.labelFile });
+    if (label.tablespaceMap) {
+      await files.run('writeFile', { file: path.join(data, 'tablespace_map'), content: label.tablespaceMap });
+    }
+    return {
+      copy: plusWal(copy, wal),
+      method: 'online',
+      serverVersion: backup.serverVersion,
+      databases,
+      backupMs,
+      checkpointMs,
+      needsRecovery: true,
+    };
+  } catch (err) {
+    if (!findRunningServer(project)) {
+      throw new UserError(
+        `the server stopped while the snapshot was being taken; nothing was saved (${(err as Error).message})`,
+      );
+    }
+    throw err;
+  } finally {
+    await backup.close();
+  }
+}
+
+/** The server is stopped (and stays so: the caller holds the server lock): copy the files as they are. */
+async function copyOffline(pg: PreparedPostgres, files: AccountFiles, data: string, out: Output): Promise<Copied> {
+  const { pgdata } = pg.project.paths;
+  out.step('copying the cluster (server stopped)');
+  const control = path.join(pgdata, 'global', 'pg_control');
+  const before = readFileSync(control);
+  const range = await files.run('stoppedClusterRange', { pgdata });
+  const copy = await files.run('copyTree', { from: pgdata, to: data, mode: 'offline' });
+  const wal = await files.run('copyWal', {
+    fromWal: path.join(pgdata, 'pg_wal'),
+    toWal: path.join(data, 'pg_wal'),
+    range,
+    lastOptional: true,
+  });
+  // Started by hand meanwhile (devenv's own starts wait for the server lock)?
+  if (findRunningServer(pg.project) || !before.equals(readFileSync(control))) {
+    throw new UserError('the server was started while the snapshot was being taken; nothing was saved; run it again');
+  }
+  return {
+    copy: plusWal(copy, wal),
+    method: 'offline',
+    serverVersion: null,
+    databases: null,
+    backupMs: null,
+    checkpointMs: null,
+    // No clean shutdown (a crash, an unrecovered restore): recover the copy rather than the original.
+    needsRecovery: range === null,
+  };
+}
+
 /**
  * Copy the whole cluster into `.pgres/snapshots/<name>/`, built in a work dir and renamed into place
  * once complete (a killed save leaves only a work dir, which the next command removes). A running
- * server keeps running: the copy is taken in backup mode. A stopped one is copied as it is, with the
- * snapshot lock keeping devenv from starting it meanwhile.
+ * server keeps running: the copy is taken in backup mode. A stopped one is copied as it is, holding the
+ * server lock so that devenv does not start it meanwhile. Either way the copy is then recovered to a
+ * cleanly shut down cluster, so it is known to start and a restore needs no recovery.
  */
 export async function saveSnapshot(
   pg: PreparedPostgres,
@@ -49,9 +147,10 @@ export async function saveSnapshot(
   out: Output,
 ): Promise<SaveOutcome> {
   const { project } = pg;
-  const { pgdata } = project.paths;
   if (pg.state.state !== 'ready') {
-    throw new UserError(`there is no cluster to snapshot yet (${pgdata} does not exist); run \`devenv init\` first`);
+    throw new UserError(
+      `there is no cluster to snapshot yet (${project.paths.pgdata} does not exist); run \`devenv init\` first`,
+    );
   }
   const major = pg.state.pgMajor;
   const name = pickName(pg, requested);
@@ -63,74 +162,15 @@ export async function saveSnapshot(
     work = await files.run('makeWorkDir', { dir: session.dir, prefix: PARTIAL_PREFIX });
     const data = path.join(work, DATA);
     await files.run('mkdir', { dir: data });
-    let copy: CopyResult;
-    let method: SnapshotManifest['method'];
-    let serverVersion = pg.binaries.version;
-    let databases: string[] | null = null;
-    let backupMs: number | null = null;
-    let checkpointMs: number | null = null;
-    let needsRecovery = false;
-    if (findRunningServer(project)) {
-      method = 'online';
-      const backup = await OnlineBackup.open(project);
-      try {
-        serverVersion = backup.serverVersion;
-        databases = await backup.databases();
-        out.step(`copying the cluster (server running, in backup mode)`);
-        const tb = performance.now();
-        ({ checkpointMs } = await backup.start(`devenv snapshot ${name}`));
-        copy = await files.run('copyTree', { from: pgdata, to: data, mode: 'online' });
-        const label = await backup.stop();
-        backupMs = performance.now() - tb;
-        const wal = await files.run('copyWal', {
-          fromWal: path.join(pgdata, 'pg_wal'),
-          toWal: path.join(data, 'pg_wal'),
-          range: label.wal,
-        });
-        copy = { ...copy, files: copy.files + wal.files, bytes: copy.bytes + wal.bytes };
-        await files.run('writeFile', { file: path.join(data, 'backup_label'), content: label.labelFile });
-        if (label.tablespaceMap) {
-          await files.run('writeFile', { file: path.join(data, 'tablespace_map'), content: label.tablespaceMap });
-        }
-        needsRecovery = true;
-      } catch (err) {
-        if (!findRunningServer(project)) {
-          throw new UserError(
-            `the server stopped while the snapshot was being taken; nothing was saved (${(err as Error).message})`,
-          );
-        }
-        throw err;
-      } finally {
-        await backup.close();
-      }
-    } else {
-      method = 'offline';
-      out.step('copying the cluster (server stopped)');
-      const control = path.join(pgdata, 'global', 'pg_control');
-      const before = readFileSync(control);
-      const range = await files.run('stoppedClusterRange', { pgdata });
-      // No clean shutdown (a crash, an unrecovered restore): recover the copy rather than the original.
-      needsRecovery = range === null;
-      copy = await files.run('copyTree', { from: pgdata, to: data, mode: 'offline' });
-      const wal = await files.run('copyWal', {
-        fromWal: path.join(pgdata, 'pg_wal'),
-        toWal: path.join(data, 'pg_wal'),
-        range,
-        lastOptional: true,
-      });
-      copy = { ...copy, files: copy.files + wal.files, bytes: copy.bytes + wal.bytes };
-      // Someone started postgres by hand meanwhile (devenv's own starts wait for our lock)?
-      if (findRunningServer(project) || !before.equals(readFileSync(control))) {
-        throw new UserError(
-          'the server was started while the snapshot was being taken; nothing was saved; run it again',
-        );
-      }
-    }
-    if (needsRecovery) {
+    const copied =
+      (await withServerLock(project, async () =>
+        findRunningServer(project) ? null : copyOffline(pg, files, data, out),
+      )) ?? (await copyOnline(pg, files, data, name, out));
+    if (copied.needsRecovery) {
       out.step('recovering the copy to a consistent state');
       await recoverCopy(pg.binaries, data, pg.account);
-      for (const name of ['backup_label.old', 'tablespace_map.old']) {
-        await files.run('removePath', { path: path.join(data, name) });
+      for (const leftover of ['backup_label.old', 'tablespace_map.old']) {
+        await files.run('removePath', { path: path.join(data, leftover) });
       }
     }
     const manifest: SnapshotManifest = {
@@ -139,12 +179,12 @@ export async function saveSnapshot(
       name,
       createdAt: new Date().toISOString(),
       major,
-      serverVersion,
-      bytes: copy.bytes,
-      files: copy.files,
-      databases,
-      method,
-      copy: copy.method,
+      serverVersion: copied.serverVersion ?? pg.binaries.version,
+      bytes: copied.copy.bytes,
+      files: copied.copy.files,
+      databases: copied.databases,
+      method: copied.method,
+      copy: copied.copy.method,
       tookMs: Math.round(performance.now() - t0),
     };
     await files.run('writeFile', {
@@ -156,10 +196,10 @@ export async function saveSnapshot(
     await files.run('commit', { from: work, to: snapshotDir(project.paths, name) });
     work = null;
     // Where a copy costs real time (no cloning), prepare the next restore's copy now, in the background.
-    if (copy.method === 'copy' && readyCopiesWanted()) {
+    if (copied.copy.method === 'copy' && readyCopiesWanted()) {
       runInBackground(pg.account, 'prepareSpare', { dir: session.dir, name, id: manifest.id });
     }
-    return { manifest, backupMs, checkpointMs };
+    return { manifest, backupMs: copied.backupMs, checkpointMs: copied.checkpointMs };
   } finally {
     if (work) await files.run('removePath', { path: work }).catch(() => undefined);
     await session.end();

@@ -108,7 +108,8 @@ export async function copyWal(
       const isLast = n === range.last;
       if (!have.has(n) && !(isLast && opts.lastOptional)) {
         throw new UserError(
-          `WAL segment ${n}, needed to make the snapshot consistent, was removed before it could be copied; run the snapshot again`,
+          `WAL segment ${n}, needed to make the snapshot consistent, was removed before it could be copied; ` +
+            'run the snapshot again',
         );
       }
       if (isLast) break;

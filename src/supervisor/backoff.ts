@@ -43,3 +43,9 @@ export class Backoff {
     this.failures = 0;
   }
 }
+
+/** A delay for a log line: "500 ms", "1.5 s", "30 s". */
+export function formatDelay(ms: number): string {
+  if (ms < 1000) return `${Math.round(ms)} ms`;
+  return `${(ms / 1000).toFixed(ms < 10_000 ? 1 : 0)} s`;
+}

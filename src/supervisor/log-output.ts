@@ -1,9 +1,9 @@
 // Prefixed, coloured terminal output per process, plus a raw per-process log file.
-import { createWriteStream, mkdirSync, type WriteStream } from 'node:fs';
-import { join } from 'node:path';
 import type { Readable, Writable } from 'node:stream';
 import { StringDecoder } from 'node:string_decoder';
 import kleur from 'kleur';
+import { isProcessName } from '../app-definition.js';
+import { type Sink, stdout } from '../util/terminal.js';
 
 /** Longest piece of a line held in memory; longer lines are emitted in pieces of this size. */
 export const MAX_LINE_CHARS = 64 * 1024;
@@ -23,8 +23,7 @@ export class LineSplitter {
 
   push(chunk: Buffer | string): void {
     let text = this.partial + (typeof chunk === 'string' ? chunk : this.decoder.write(chunk));
-    let nl: number;
-    while ((nl = text.indexOf('\n')) !== -1) {
+    for (let nl = text.indexOf('\n'); nl !== -1; nl = text.indexOf('\n')) {
       this.emitLine(text.slice(0, nl));
       text = text.slice(nl + 1);
     }
@@ -64,36 +63,35 @@ function safeCut(text: string, at: number): number {
 const PALETTE = ['cyan', 'yellow', 'green', 'magenta', 'blue', 'red'] as const;
 
 export interface LogOutputOptions {
-  /** Where prefixed lines go. Default process.stdout. */
-  out?: Writable;
+  /** Where prefixed lines go. Default: our stdout. */
+  out?: Sink;
   /** Colour the prefixes. Default kleur.enabled (off under NO_COLOR, non-TTY, TERM=dumb). */
   color?: boolean;
-  /** Directory for `<name>.log` files with each process's raw lines. None: no files. */
-  logDir?: string;
+  /** Opens the file that gets `name`'s raw lines (once, at its first line). None: no files. */
+  logFile?: (name: string) => Writable;
   /** Names known up front, so the padding is right from the first line. */
   names?: string[];
 }
 
 export class LogOutput {
-  private readonly out: Writable;
+  private readonly out: Sink;
   private readonly color: boolean;
-  private readonly logDir: string | undefined;
+  private readonly openFile: ((name: string) => Writable) | undefined;
   private readonly names: string[] = [];
   private width = 0;
-  private readonly files = new Map<string, WriteStream>();
+  private readonly files = new Map<string, Writable>();
   private readonly splitters = new Map<string, Set<LineSplitter>>();
 
   constructor(opts: LogOutputOptions = {}) {
-    this.out = opts.out ?? process.stdout;
+    this.out = opts.out ?? stdout;
     this.color = opts.color ?? kleur.enabled;
-    this.logDir = opts.logDir;
-    if (this.logDir) mkdirSync(this.logDir, { recursive: true });
+    this.openFile = opts.logFile;
     for (const name of opts.names ?? []) this.register(name);
   }
 
   /** Make a name known (padding and colour). Idempotent. */
   register(name: string): void {
-    if (!/^[A-Za-z0-9_.-]+$/.test(name) || name.startsWith('.')) {
+    if (!isProcessName(name)) {
       throw new Error(`invalid process name for logs: ${JSON.stringify(name)}`);
     }
     if (this.names.includes(name)) return;
@@ -121,8 +119,8 @@ export class LogOutput {
   attach(name: string, stream: Readable): LineSplitter {
     this.register(name);
     const splitter = new LineSplitter((l) => this.line(name, l));
-    let set = this.splitters.get(name);
-    if (!set) this.splitters.set(name, (set = new Set()));
+    const set = this.splitters.get(name) ?? new Set<LineSplitter>();
+    this.splitters.set(name, set);
     set.add(splitter);
     stream.on('data', (chunk: Buffer) => splitter.push(chunk));
     const done = () => {
@@ -137,11 +135,6 @@ export class LogOutput {
   /** Emit held partial lines of `name` now (its process exited). */
   flush(name: string): void {
     for (const s of this.splitters.get(name) ?? []) s.end();
-  }
-
-  /** Path of the per-process log file, if logging to files. */
-  logFile(name: string): string | undefined {
-    return this.logDir ? join(this.logDir, `${name}.log`) : undefined;
   }
 
   /** Flush everything and close the log files. */
@@ -165,11 +158,11 @@ export class LogOutput {
     }
   }
 
-  private file(name: string): WriteStream | undefined {
-    if (!this.logDir) return undefined;
+  private file(name: string): Writable | undefined {
+    if (!this.openFile) return undefined;
     let f = this.files.get(name);
     if (!f) {
-      f = createWriteStream(join(this.logDir, `${name}.log`), { flags: 'a' });
+      f = this.openFile(name);
       f.on('error', () => {}); // a full disk must not take the supervisor down
       this.files.set(name, f);
     }

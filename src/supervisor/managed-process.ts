@@ -1,15 +1,15 @@
 // One command, run through the shell in its own process group, stoppable as a whole group.
-import { spawn, type ChildProcess } from 'node:child_process';
+import { type ChildProcess, spawn } from 'node:child_process';
 import { EventEmitter } from 'node:events';
 import { statSync } from 'node:fs';
 import type { Readable } from 'node:stream';
+import { describeExit, type ExitStatus } from '../util/exit-status.js';
 import { groupAlive, signalGroup, waitGroupGone } from './process-group.js';
 
 export type ProcessState = 'idle' | 'running' | 'stopping' | 'exited';
 
-export interface ExitInfo {
-  code: number | null;
-  signal: NodeJS.Signals | null;
+/** An exit as the supervisor sees it: the status, and what it needs to decide about a restart. */
+export interface ExitInfo extends ExitStatus {
   /** True when the exit followed our own stop()/kill(). */
   requested: boolean;
   /** How long the process ran, in ms. */
@@ -33,16 +33,15 @@ export interface ManagedProcessOptions {
   orphanGraceMs?: number;
 }
 
-/** A start failure we can explain in one line (bad cwd, shell missing). */
+/** A start failure we can explain in one line (bad cwd, shell missing); `reason` says it without the name. */
 export class ProcessStartError extends Error {
-  override name = 'ProcessStartError';
-}
-
-export function describeExit(code: number | null, signal: NodeJS.Signals | null): string {
-  if (signal) return `killed by ${signal}`;
-  if (code === 127) return 'command not found (exit 127)';
-  if (code === 126) return 'command not executable (exit 126)';
-  return `exited with code ${code}`;
+  constructor(
+    readonly processName: string,
+    readonly reason: string,
+  ) {
+    super(`${processName}: ${reason}`);
+    this.name = 'ProcessStartError';
+  }
 }
 
 /**
@@ -100,9 +99,9 @@ export class ManagedProcess extends EventEmitter {
     try {
       isDir = statSync(cwd).isDirectory();
     } catch {
-      throw new ProcessStartError(`${this.name}: working directory ${cwd} does not exist`);
+      throw new ProcessStartError(this.name, `working directory ${cwd} does not exist`);
     }
-    if (!isDir) throw new ProcessStartError(`${this.name}: working directory ${cwd} is not a directory`);
+    if (!isDir) throw new ProcessStartError(this.name, `working directory ${cwd} is not a directory`);
 
     const shell = this.opts.shell ?? '/bin/sh';
     this.requested = false;
@@ -121,14 +120,19 @@ export class ManagedProcess extends EventEmitter {
     await new Promise<void>((resolve, reject) => {
       child.once('spawn', resolve);
       child.once('error', (err) => {
-        reject(new ProcessStartError(`${this.name}: cannot run ${shell}: ${err.message}`));
+        reject(new ProcessStartError(this.name, `cannot run ${shell}: ${err.message}`));
       });
     });
     this._startedAt = new Date();
     this._state = 'running';
+    this._exited = this.groupExit(child);
+  }
+
+  /** Settles once the leader has exited and the whole group is gone: only then is the exit reported. */
+  private groupExit(child: ChildProcess): Promise<ExitInfo> {
     const pgid = child.pid!;
     const startedMs = Date.now();
-    this._exited = new Promise<ExitInfo>((resolve) => {
+    return new Promise<ExitInfo>((resolve) => {
       child.once('exit', (code, signal) => {
         void (async () => {
           try {
@@ -142,7 +146,7 @@ export class ManagedProcess extends EventEmitter {
             signal,
             requested: this.requested,
             runMs: Date.now() - startedMs,
-            description: describeExit(code, signal),
+            description: describeExit({ code, signal }),
           };
           this.lastExit = info;
           this._state = 'exited';
@@ -180,20 +184,6 @@ export class ManagedProcess extends EventEmitter {
     this._state = 'stopping';
     signalGroup(this.child.pid!, 'SIGKILL');
     return this._exited!;
-  }
-
-  /**
-   * Send `signal` to the whole group right now, without waiting. For synchronous last-resort paths
-   * such as process.on("exit"), where nothing can be awaited.
-   */
-  signal(signal: NodeJS.Signals): void {
-    if (!this.child?.pid || this._state === 'idle' || this._state === 'exited') return;
-    if (signal === 'SIGKILL' || signal === 'SIGTERM') this.requested = true;
-    try {
-      signalGroup(this.child.pid, signal);
-    } catch {
-      // nothing more we can do from here
-    }
   }
 
   // The leader died by itself but left members behind (e.g. `server & exit 1`): they would hold

@@ -1,5 +1,6 @@
 // Process-group primitives: signal a whole group, and tell whether any member is still alive.
-import { readdirSync, readFileSync } from 'node:fs';
+import { readdirSync } from 'node:fs';
+import { readProcStat } from '../util/proc-stat.js';
 
 export interface GroupMember {
   pid: number;
@@ -33,17 +34,8 @@ export function groupMembers(pgid: number): GroupMember[] {
   }
   for (const entry of entries) {
     if (!/^\d+$/.test(entry)) continue;
-    let stat: string;
-    try {
-      stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
-    } catch {
-      continue; // exited while we were scanning
-    }
-    // "pid (comm) state ppid pgrp ...": comm may contain spaces and parentheses.
-    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    if (Number(fields[2]) === pgid) {
-      members.push({ pid: Number(entry), state: fields[0] ?? '?', ppid: Number(fields[1]) });
-    }
+    const stat = readProcStat(entry); // null: it exited while we were scanning
+    if (stat?.pgrp === pgid) members.push({ pid: Number(entry), state: stat.state, ppid: stat.ppid });
   }
   return members;
 }

@@ -1,8 +1,9 @@
 // Watch project files and report changes, minus what no app restart should follow.
+
+import type { Stats } from 'node:fs';
 import { readFileSync } from 'node:fs';
 import { basename, isAbsolute, relative, resolve, sep } from 'node:path';
-import type { Stats } from 'node:fs';
-import { watch, type FSWatcher } from 'chokidar';
+import { type FSWatcher, watch } from 'chokidar';
 import ignore, { type Ignore } from 'ignore';
 
 /** Directories never worth watching (any depth). */

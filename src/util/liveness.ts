@@ -1,4 +1,4 @@
-import { readFileSync } from 'node:fs';
+import { readProcStat } from './proc-stat.js';
 
 /** Is a process with this pid alive (signalable by us, or at least existing)? */
 export function pidAlive(pid: number): boolean {
@@ -12,12 +12,12 @@ export function pidAlive(pid: number): boolean {
 
 /** A zombie has exited; only its parent has not collected it yet (some inits never do). */
 export function isZombie(pid: number): boolean {
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    return stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3) === 'Z';
-  } catch {
-    return false;
-  }
+  return readProcStat(pid)?.state === 'Z';
+}
+
+/** Field 22 of /proc/<pid>/stat (clock ticks since boot): with the pid, it names one process for good. */
+export function processStartTime(pid: number): string | null {
+  return readProcStat(pid)?.startTime ?? null;
 }
 
 export function processGone(pid: number): boolean {

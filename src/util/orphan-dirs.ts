@@ -1,12 +1,13 @@
 import { lstatSync, readdirSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import { pidAlive } from './liveness.js';
+import { killProcessesUsing } from './path-users.js';
 
 /**
  * Remove directories named `<prefix><pid>-…` whose pid is no longer alive: work dirs that a
  * killed process of ours left behind (ours by their name). Returns the names removed.
  */
-export function removeOrphanDirs(dir: string, prefix: string): string[] {
+export async function removeOrphanDirs(dir: string, prefix: string): Promise<string[]> {
   let names: string[];
   try {
     names = readdirSync(dir);
@@ -24,6 +25,8 @@ export function removeOrphanDirs(dir: string, prefix: string): string[] {
     } catch {
       continue;
     }
+    // Its parent was killed, not its children: an initdb may still be writing there.
+    await killProcessesUsing(full);
     rmSync(full, { recursive: true, force: true });
     removed.push(name);
   }

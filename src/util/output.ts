@@ -1,4 +1,5 @@
 import kleur from 'kleur';
+import { type Sink, stderr } from './terminal.js';
 
 /** Short status lines on stderr, so stdout stays clean for data (env, status --json). */
 export interface Output {
@@ -8,13 +9,12 @@ export interface Output {
   step(what: string): void;
 }
 
-export function terminalOutput(stream: NodeJS.WriteStream = process.stderr): Output {
-  const tty = Boolean(stream.isTTY);
+export function terminalOutput(sink: Sink = stderr, tty = Boolean(process.stderr.isTTY)): Output {
   return {
-    info: (line) => stream.write(`${line}\n`),
-    notice: (line) => stream.write(`${kleur.yellow('note:')} ${line}\n`),
+    info: (line) => sink.write(`${line}\n`),
+    notice: (line) => sink.write(`${kleur.yellow('note:')} ${line}\n`),
     step: (what) => {
-      if (tty) stream.write(`${kleur.dim(`… ${what}`)}\n`);
+      if (tty) sink.write(`${kleur.dim(`… ${what}`)}\n`);
     },
   };
 }

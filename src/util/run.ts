@@ -1,8 +1,7 @@
-import { spawn, type SpawnOptions } from 'node:child_process';
+import { type SpawnOptions, spawn } from 'node:child_process';
+import type { ExitStatus } from './exit-status.js';
 
-export interface RunResult {
-  code: number | null;
-  signal: NodeJS.Signals | null;
+export interface RunResult extends ExitStatus {
   stdout: string;
   stderr: string;
 }

@@ -1,4 +1,4 @@
-import { closeSync, openSync, readSync, statSync, watch, type FSWatcher } from 'node:fs';
+import { closeSync, type FSWatcher, openSync, readSync, statSync, watch } from 'node:fs';
 
 /**
  * Follow a file that another process appends to (postgres writes its log

@@ -15,7 +15,7 @@ export function median(xs) {
 }
 
 export function summary(samples) {
-  if (!samples || !samples.length) return null;
+  if (!samples?.length) return null;
   return { n: samples.length, median: median(samples), min: Math.min(...samples), max: Math.max(...samples) };
 }
 
@@ -53,9 +53,8 @@ export function runTimed(file, args, opts = {}) {
 export async function runOk(file, args, opts = {}) {
   const r = await runTimed(file, args, opts);
   if (r.code !== 0) {
-    throw new Error(
-      `${path.basename(file)} ${args.join(' ')} failed (exit ${r.code ?? r.signal}): ${(r.stderr || r.stdout).trim().slice(-600)}`,
-    );
+    const output = (r.stderr || r.stdout).trim().slice(-600);
+    throw new Error(`${path.basename(file)} ${args.join(' ')} failed (exit ${r.code ?? r.signal}): ${output}`);
   }
   return r;
 }

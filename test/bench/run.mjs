@@ -24,7 +24,6 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import {
   descendants,
-  groupAlive,
   machine,
   memoryOf,
   now,
@@ -58,6 +57,8 @@ const JSON_OUT = path.resolve(opt('json') ?? path.join(REPO, 'test/bench/results
 const CLI = path.join(REPO, 'bin', 'devenv');
 const NODE = process.execPath;
 const NODEMON = path.join(REPO, 'node_modules', 'nodemon', 'bin', 'nodemon.js');
+/** An ANSI colour sequence (ESC [ ... m), as nodemon prints them. */
+const ANSI_COLOUR = new RegExp(`${String.fromCharCode(27)}\\[[0-9;]*m`, 'g');
 
 // Sizes: full run as the issue asks, smoke run small enough for CI.
 const SIZES = SMOKE
@@ -154,9 +155,8 @@ function addRow(row) {
   }
   rows.push(row);
   const fmt = (s, unit) => (s ? `${num(s.median, unit)} (${s.n})` : '-');
-  console.error(
-    `  ${row.id} ${row.title}: ours ${fmt(o, row.unit)}, theirs ${fmt(t, row.unit)}${row.ratio !== null ? `, ratio ${row.ratio.toFixed(2)}` : ''}`,
-  );
+  const ratio = row.ratio !== null ? `, ratio ${row.ratio.toFixed(2)}` : '';
+  console.error(`  ${row.id} ${row.title}: ours ${fmt(o, row.unit)}, theirs ${fmt(t, row.unit)}${ratio}`);
 }
 
 function num(v, unit) {
@@ -276,7 +276,7 @@ async function rowsColdStart() {
     // theirs
     await quiesce();
     const rd = recipeDirs();
-    let t0 = now();
+    const t0 = now();
     await runRecipe(rd.data);
     const t = (await waitConnect(rd.data)) - t0;
     cold.theirs.push(t);
@@ -530,7 +530,9 @@ cd "$O"; $H 2>/dev/null
 cd "$P"; $H 2>/dev/null
 idle=() enter=() leave=() changed=()
 : <"$M/idle"
-for ((i = 0; i < N; i++)); do s=$EPOCHREALTIME; $H; e=$EPOCHREALTIME; idle+=($((10#\${e/./} - 10#\${s/./}))); done 2>/dev/null
+for ((i = 0; i < N; i++)); do
+  s=$EPOCHREALTIME; $H; e=$EPOCHREALTIME; idle+=($((10#\${e/./} - 10#\${s/./})))
+done 2>/dev/null
 for ((i = 0; i < NE; i++)); do
   : <"$M/leave"; s=$EPOCHREALTIME; cd "$O"; $H; e=$EPOCHREALTIME; leave+=($((10#\${e/./} - 10#\${s/./})))
   : <"$M/enter"; s=$EPOCHREALTIME; cd "$P"; $H; e=$EPOCHREALTIME; enter+=($((10#\${e/./} - 10#\${s/./})))
@@ -634,7 +636,9 @@ async function rowShellHook() {
       ? summary(o.times.idle).median / summary(d.times.idle).median <= 0.05 && (idleSpawns === null || idleSpawns === 0)
       : null,
     spawns: { ours: o.spawns, direnv: d?.spawns },
-    note: `ours ${spawnNote(o.spawns, [['idle', nIdleS]])}; direnv ${d ? spawnNote(d.spawns, [['idle', nIdleS]]) : 'not installed'}`,
+    note:
+      `ours ${spawnNote(o.spawns, [['idle', nIdleS]])}; ` +
+      `direnv ${d ? spawnNote(d.spawns, [['idle', nIdleS]]) : 'not installed'}`,
   });
   addRow({
     id: '6b',
@@ -643,7 +647,9 @@ async function rowShellHook() {
     ours: { label: 'cd + __pgres_hook (cache hit)', samples: o.times.enter },
     theirs: d && { label: 'cd + _direnv_hook', samples: d.times.enter },
     target: { maxRatio: 0.1 },
-    note: `ours ${spawnNote(o.spawns, [['enter', nEnterS]])}; direnv ${d ? spawnNote(d.spawns, [['enter', nEnterS]]) : '-'}`,
+    note:
+      `ours ${spawnNote(o.spawns, [['enter', nEnterS]])}; ` +
+      `direnv ${d ? spawnNote(d.spawns, [['enter', nEnterS]]) : '-'}`,
   });
   addRow({
     id: '6c',
@@ -661,7 +667,9 @@ async function rowShellHook() {
     ours: { label: 'cd + __pgres_hook', samples: o.times.leave },
     theirs: d && { label: 'cd + _direnv_hook', samples: d.times.leave },
     target: {},
-    note: `ours ${spawnNote(o.spawns, [['leave', nEnterS * 2]])}; direnv ${d ? spawnNote(d.spawns, [['leave', nEnterS]]) : '-'}`,
+    note:
+      `ours ${spawnNote(o.spawns, [['leave', nEnterS * 2]])}; ` +
+      `direnv ${d ? spawnNote(d.spawns, [['leave', nEnterS]]) : '-'}`,
   });
   rmSync(proj, { recursive: true, force: true });
 }
@@ -696,8 +704,8 @@ async function countSpawns(strace, bash, script, side, proj, out, marks) {
   const counts = { setup: 0, idle: 0, leave: 0, enter: 0, changed: 0, end: 0 };
   let phase = 'setup';
   for (const line of readFileSync(log, 'utf8').split('\n')) {
-    const m = line.includes(marks) && /openat\([^"]*"([^"]+)"/.exec(line);
-    if (m && m[1].startsWith(marks)) {
+    const m = line.includes(marks) ? /openat\([^"]*"([^"]+)"/.exec(line) : null;
+    if (m?.[1].startsWith(marks)) {
       phase = path.basename(m[1]);
       continue;
     }
@@ -736,6 +744,44 @@ async function rowStartTime() {
     target: { maxRatio: 1.3 },
   });
   rmSync(dir, { recursive: true, force: true });
+}
+
+// ---------------------------------------------------------------- 11: a client command with no server running
+async function rowExecNoServer() {
+  const psql = which('psql');
+  if (!psql) throw new Error('psql is not installed (apt-get install postgresql-client): row 11 runs it on both sides');
+  const dir = freshDir('exec');
+  await runOk(CLI, ['init'], { cwd: dir, env: ENV });
+  const rd = recipeDirs();
+  await runRecipe(rd.data);
+  await pgCtl(rd.data, ['-m', 'fast', '-w', 'stop']);
+  const query = ['-XAtc', 'select 1'];
+  const s = { ours: [], theirs: [] };
+  for (let i = 0; i < RUNS; i++) {
+    await quiesce();
+    const r = await runOk(CLI, ['exec', '--', psql, ...query], { cwd: dir, env: ENV });
+    if (r.stdout.trim() !== '1') throw new Error(`devenv exec -- psql printed ${JSON.stringify(r.stdout)}`);
+    const pm = postmasterPid(path.join(dir, '.pgres'));
+    if (pm && pidAlive(pm)) throw new Error(`postgres (pid ${pm}) still running after devenv exec returned`);
+    s.ours.push(r.ms);
+
+    await quiesce();
+    const t0 = now();
+    await pgCtl(rd.data, ['-l', path.join(rd.data, 'server.log'), '-w', 'start']);
+    await runOk(psql, ['-h', rd.data, '-U', USER, '-d', USER, ...query], { env: ENV });
+    await pgCtl(rd.data, ['-m', 'fast', '-w', 'stop']);
+    s.theirs.push(now() - t0);
+  }
+  addRow({
+    id: '11',
+    title: 'a client command with no server running (server started, command, server stopped)',
+    unit: 'ms',
+    ours: { label: "devenv exec -- psql -c 'select 1'", samples: s.ours },
+    theirs: { label: "pg_ctl -w start && psql -c 'select 1' && pg_ctl -m fast -w stop", samples: s.theirs },
+    target: { maxRatio: 1.0 },
+  });
+  rmSync(dir, { recursive: true, force: true });
+  rmSync(rd.parent, { recursive: true, force: true });
 }
 
 // ---------------------------------------------------------------- 8: supervisor memory
@@ -829,7 +875,9 @@ async function rowScale() {
     theirs: null,
     target: { text: 'all ready, no conflicts' },
     met: failed.length === 0 && connected === n && pids.size === n,
-    note: `${n - failed.length}/${n} exited 0, ${connected}/${n} accept connections, ${pids.size} distinct postmasters${failed.length ? `; first failure: ${(failed[0].stderr || failed[0].stdout).trim().slice(0, 160)}` : ''}`,
+    note:
+      `${n - failed.length}/${n} exited 0, ${connected}/${n} accept connections, ${pids.size} distinct postmasters` +
+      (failed.length ? `; first failure: ${(failed[0].stderr || failed[0].stdout).trim().slice(0, 160)}` : ''),
   });
   addRow({
     id: '9b',
@@ -903,7 +951,9 @@ async function rowWatcher() {
     ours: { label: 'devenv up -- node app.js → "running" (postgres start included)', samples: s.ours },
     theirs: { label: 'nodemon --verbose app.js → "watching N files"', samples: s.theirs },
     target: {},
-    note: `tree generated in ${(genMs / 1000).toFixed(1)} s; nodemon said: ${nodemonCount.replace(/\x1b\[[0-9;]*m/g, '').trim()}`,
+    note:
+      `tree generated in ${(genMs / 1000).toFixed(1)} s; ` +
+      `nodemon said: ${nodemonCount.replace(ANSI_COLOUR, '').trim()}`,
   });
   addRow({
     id: '10b',
@@ -916,7 +966,7 @@ async function rowWatcher() {
   rmSync(dir, { recursive: true, force: true });
 }
 
-// ---------------------------------------------------------------- 11: snapshots vs dump/restore
+// ---------------------------------------------------------------- 12: snapshots vs dump/restore
 /** pg_dump/pg_restore of the server's major: next to the server binaries, or the system's. */
 function dumpTools() {
   for (const dir of [binaries.bindir, `/usr/lib/postgresql/${binaries.major}/bin`]) {
@@ -953,7 +1003,8 @@ async function rowSnapshots() {
   let c = await client();
   const tg = now();
   await c.query(
-    'CREATE TABLE items (id bigint PRIMARY KEY, account int NOT NULL, created timestamptz NOT NULL, payload text NOT NULL)',
+    'CREATE TABLE items (id bigint PRIMARY KEY, account int NOT NULL, created timestamptz NOT NULL, ' +
+      'payload text NOT NULL)',
   );
   await c.query(`INSERT INTO items SELECT g, g % 10000, timestamptz '2024-01-01' + g * interval '1 second',
     md5(g::text) || md5((g * 7)::text) FROM generate_series(1, ${SIZES.snapshotRows}) g`);
@@ -1010,16 +1061,18 @@ async function rowSnapshots() {
   const gib = (size / 2 ** 30).toFixed(2);
   const down = s.down.map((x) => `${Math.round(x)} ms`).join(', ');
   addRow({
-    id: '11a',
+    id: '12a',
     title: `snapshot save, server running (${gib} GiB database)`,
     unit: 'ms',
     ours: { label: 'devenv snapshot save', samples: s.save },
     theirs: { label: 'pg_dump -Fc', samples: s.dump },
     target: { maxRatio: 0.2 },
-    note: `${fs}, ${copyPath}; in backup mode ${s.backup.join(', ')} (the server never pauses); database generated in ${genS.toFixed(0)} s`,
+    note:
+      `${fs}, ${copyPath}; in backup mode ${s.backup.join(', ')} (the server never pauses); ` +
+      `database generated in ${genS.toFixed(0)} s`,
   });
   addRow({
-    id: '11b',
+    id: '12b',
     title: `snapshot restore, server running (${gib} GiB database)`,
     unit: 'ms',
     ours: { label: 'devenv snapshot restore --yes (ready copy)', samples: s.ready },
@@ -1028,7 +1081,7 @@ async function rowSnapshots() {
     note: `server down (stop, swap, start), both kinds of restore: ${down}`,
   });
   addRow({
-    id: '11c',
+    id: '12c',
     title: `snapshot restore without a ready copy (${gib} GiB database)`,
     unit: 'ms',
     ours: { label: 'PGRES_NO_SPARES=1 devenv snapshot restore --yes (copies)', samples: s.copied },
@@ -1036,7 +1089,7 @@ async function rowSnapshots() {
     target: { maxRatio: 0.1 },
   });
   addRow({
-    id: '11d',
+    id: '12d',
     title: 'snapshot save vs copying the database inside the server',
     unit: 'ms',
     ours: { label: 'devenv snapshot save (whole cluster)', samples: s.save },
@@ -1066,9 +1119,22 @@ function table() {
   for (const r of rows) {
     const o = r.oursSummary;
     const t = r.theirsSummary;
-    lines.push(
-      `| ${r.id} | ${r.title} | ${r.ours?.label ?? '-'} | ${o?.n ?? '-'} | ${fmtS(o, r.unit)} | ${range(o, r.unit)} | ${r.theirs?.label ?? '-'} | ${t?.n ?? '-'} | ${fmtS(t, r.unit)} | ${range(t, r.unit)} | ${r.ratio !== null ? `${r.ratio.toFixed(2)}×` : '-'} | ${target(r)} | ${met(r)} |`,
-    );
+    const cells = [
+      r.id,
+      r.title,
+      r.ours?.label ?? '-',
+      o?.n ?? '-',
+      fmtS(o, r.unit),
+      range(o, r.unit),
+      r.theirs?.label ?? '-',
+      t?.n ?? '-',
+      fmtS(t, r.unit),
+      range(t, r.unit),
+      r.ratio !== null ? `${r.ratio.toFixed(2)}×` : '-',
+      target(r),
+      met(r),
+    ];
+    lines.push(`| ${cells.join(' | ')} |`);
   }
   const notes = rows.filter((r) => r.note).map((r) => `- ${r.id}: ${r.note}`);
   return `${lines.join('\n')}\n${notes.length ? `\nNotes:\n${notes.join('\n')}\n` : ''}`;
@@ -1114,13 +1180,16 @@ const ALL = [
   [8, 'memory', rowMemory],
   [9, 'scale', rowScale],
   [10, 'watcher', rowWatcher],
-  [11, 'snapshots vs pg_dump / pg_restore', rowSnapshots],
+  [11, 'exec with no server running', rowExecNoServer],
+  [12, 'snapshots vs pg_dump / pg_restore', rowSnapshots],
 ];
 
 const info = machine();
 const started = now();
 console.error(
-  `devenv bench${SMOKE ? ' (smoke)' : ''}: ${RUNS} run(s) per row; PostgreSQL ${binaries.version} at ${binaries.bindir}${account ? `, run as "${account.name}"` : ''}; load ${info.loadavg}; temp ${TMP}`,
+  `devenv bench${SMOKE ? ' (smoke)' : ''}: ${RUNS} run(s) per row; ` +
+    `PostgreSQL ${binaries.version} at ${binaries.bindir}${account ? `, run as "${account.name}"` : ''}; ` +
+    `load ${info.loadavg}; temp ${TMP}`,
 );
 const interrupted = () => {
   void cleanup().finally(() => process.exit(130));
@@ -1166,10 +1235,14 @@ try {
   writeFileSync(JSON_OUT, `${JSON.stringify(result, null, 2)}\n`);
   process.stdout.write(`\n${table()}\n`);
   console.log(
-    `machine: ${info.cpu}, ${info.nproc} cores, ${info.memoryGiB} GiB, ${info.os}, Linux ${info.kernel}, Node ${info.node}, PostgreSQL ${binaries.version}; load before ${info.loadavg}, after ${result.loadavgAfter}; ${result.seconds} s`,
+    `machine: ${info.cpu}, ${info.nproc} cores, ${info.memoryGiB} GiB, ${info.os}, Linux ${info.kernel}, ` +
+      `Node ${info.node}, PostgreSQL ${binaries.version}; ` +
+      `load before ${info.loadavg}, after ${result.loadavgAfter}; ${result.seconds} s`,
   );
   console.log(
-    `cleanup: ${clean.left.length} processes left from the bench${clean.left.length ? ` (${clean.left.map((p) => `${p.pid} ${p.cmd}`).join('; ')})` : ''}, ${clean.strays.length} nodemon left, temp dir ${TMP} ${clean.tmpRemoved ? 'removed' : 'NOT removed'}`,
+    `cleanup: ${clean.left.length} processes left from the bench` +
+      (clean.left.length ? ` (${clean.left.map((p) => `${p.pid} ${p.cmd}`).join('; ')})` : '') +
+      `, ${clean.strays.length} nodemon left, temp dir ${TMP} ${clean.tmpRemoved ? 'removed' : 'NOT removed'}`,
   );
   console.log(`results written to ${path.relative(process.cwd(), JSON_OUT) || JSON_OUT}`);
   for (const e of errors) console.error(`error: ${e}`);

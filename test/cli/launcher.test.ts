@@ -65,25 +65,36 @@ test('a checkout that was never built says what to do', async () => {
   expect(r.stderr).toMatch(/not built yet .* run `npm install`/);
 });
 
-test('up -d: the background supervisor runs without NODE_OPTIONS; its apps get it back', async () => {
-  const env = baseEnv({ NODE_OPTIONS: '--require /nonexistent/preload.js' });
-  const up = await runProcess(
-    CLI,
-    ['up', '-d', '--', 'sh', '-c', 'echo $$ > pid; printf "%s" "$NODE_OPTIONS" > seen; exec sleep 1000'],
-    { cwd: dir, env },
-  );
-  expect(up.stderr).toMatch(/running in the background/);
-  expect(up.code).toBe(0);
-  expect(
+test(
+  'up -d: the background supervisor runs without NODE_OPTIONS; its apps get it back, ' +
+    "and none of up -d's own variables",
+  async () => {
+    const env = baseEnv({ NODE_OPTIONS: '--require /nonexistent/preload.js', NO_COLOR: undefined });
+    const script =
+      'echo $$ > pid; printf "%s|%s|%s" "$NODE_OPTIONS" "${NO_COLOR-unset}" "${PGRES_UP_DETACHED-unset}" > seen';
+    const up = await runProcess(CLI, ['up', '-d', '--', 'sh', '-c', `${script}; exec sleep 1000`], { cwd: dir, env });
+    expect(up.stderr).toMatch(/running in the background/);
+    expect(up.code).toBe(0);
     await waitFor(
       () => existsSync(path.join(dir, 'seen')) && readFileSync(path.join(dir, 'seen'), 'utf8') !== '',
-      10000,
-    ),
-  ).toBe(true);
-  expect(readFileSync(path.join(dir, 'seen'), 'utf8')).toBe('--require /nonexistent/preload.js');
-  const app = Number(readFileSync(path.join(dir, 'pid'), 'utf8'));
-  const down = await runProcess(CLI, ['down'], { cwd: dir, env });
-  expect(down.code).toBe(0);
-  expect(postgresProcessesUnder(dir)).toEqual([]);
-  assertGroupGone(app); // the app was its own process group's leader
+      'seen',
+    );
+    expect(readFileSync(path.join(dir, 'seen'), 'utf8')).toBe('--require /nonexistent/preload.js|unset|unset');
+    const app = Number(readFileSync(path.join(dir, 'pid'), 'utf8'));
+    const down = await runProcess(CLI, ['down'], { cwd: dir, env });
+    expect(down.code).toBe(0);
+    expect(postgresProcessesUnder(dir)).toEqual([]);
+    assertGroupGone(app); // the app was its own process group's leader
+  },
+);
+
+test('an unexpected error is one line saying it is ours, exit 70; PGRES_DEBUG=1 adds the stack', async () => {
+  // The internal refill command with a job that is not JSON: no user would type this, so it is our bug.
+  const r = await runProcess(CLI, ['__refill', '{not json'], { cwd: dir, env: baseEnv() });
+  expect(r.code).toBe(70);
+  expect(r.stderr).toMatch(/^devenv: internal error: .*JSON.* \(run with PGRES_DEBUG=1 for the stack trace\)\n$/);
+  const debug = await runProcess(CLI, ['__refill', '{not json'], { cwd: dir, env: baseEnv({ PGRES_DEBUG: '1' }) });
+  expect(debug.code).toBe(70);
+  expect(debug.stderr).toMatch(/^devenv: internal error: .*JSON/);
+  expect(debug.stderr).toMatch(/\n\s+at /);
 });

@@ -13,6 +13,10 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { execa } from 'execa';
+import { isZombie } from './proc.js';
+import { waitFor } from './wait.js';
+
+export { waitFor } from './wait.js';
 
 export const REPO = fileURLToPath(new URL('../..', import.meta.url));
 export const CLI = path.join(REPO, 'bin', 'devenv');
@@ -89,8 +93,7 @@ export function postgresProcessesUnder(dir: string): number[] {
     try {
       const cmd = readFileSync(`/proc/${name}/cmdline`, 'utf8');
       if (!/postgres/.test(cmd)) continue;
-      const stat = readFileSync(`/proc/${name}/stat`, 'utf8');
-      if (stat.slice(stat.lastIndexOf(')') + 2).startsWith('Z')) continue;
+      if (isZombie(name)) continue;
       const cwd = readlinkSync(`/proc/${name}/cwd`);
       if (cwd === dir || cwd.startsWith(`${dir}/`)) found.push(Number(name));
     } catch {
@@ -110,23 +113,10 @@ export async function cleanupProject(dir: string, env: Record<string, string | u
       // gone
     }
   }
-  await waitFor(() => postgresProcessesUnder(dir).length === 0, 10000);
+  await waitFor(() => postgresProcessesUnder(dir).length === 0, 'postgres to end after SIGQUIT');
   spawnSync(CLI, ['reset', '-y'], { cwd: dir, env: baseEnv(env), stdio: 'ignore' });
   rmSync(dir, { recursive: true, force: true });
   return left;
-}
-
-export async function waitFor(
-  pred: () => boolean | Promise<boolean>,
-  timeoutMs = 10000,
-  stepMs = 20,
-): Promise<boolean> {
-  const until = Date.now() + timeoutMs;
-  while (Date.now() < until) {
-    if (await pred()) return true;
-    await new Promise((r) => setTimeout(r, stepMs));
-  }
-  return pred();
 }
 
 /** The two kinds of server binaries every cluster test runs against. */

@@ -1,5 +1,5 @@
 import { spawn } from 'node:child_process';
-import { existsSync, readFileSync, readdirSync, statSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
 import pg from 'pg';
 import { afterEach, beforeEach, describe, expect, test } from 'vitest';
@@ -29,8 +29,7 @@ function readPid(pgdata: string): { pid: number; status: string } | null {
 async function holdServer(dir: string, env: Record<string, string>) {
   const child = spawn(CLI, ['psql', '-c', 'select pg_sleep(60)'], { cwd: dir, env: baseEnv(env), stdio: 'ignore' });
   const exited = new Promise<number | null>((r) => child.on('exit', (code) => r(code)));
-  const up = await waitFor(() => readPid(path.join(dir, '.pgres'))?.status === 'ready', 30000);
-  expect(up).toBe(true);
+  await waitFor(() => readPid(path.join(dir, '.pgres'))?.status === 'ready', 'postgres ready', { timeoutMs: 30000 });
   const pid = readPid(path.join(dir, '.pgres'))!.pid;
   return {
     pid,
@@ -95,7 +94,7 @@ describe.each(FLAVOURS)('cluster with $name binaries', ({ name, bindir }) => {
     expect(existsSync(pgdata)).toBe(false);
   });
 
-  test('a running server has no TCP listener, runs unprivileged, and DATABASE_URL works with node-postgres', async () => {
+  test('a running server has no TCP listener, runs unprivileged, DATABASE_URL works with node-postgres', async () => {
     expect((await devenv(dir, ['init'], { env })).code).toBe(0);
     const server = await holdServer(dir, env);
     try {
@@ -122,7 +121,7 @@ describe.each(FLAVOURS)('cluster with $name binaries', ({ name, bindir }) => {
     } finally {
       await server.release();
     }
-    expect(await waitFor(() => postgresProcessesUnder(dir).length === 0)).toBe(true);
+    await waitFor(() => postgresProcessesUnder(dir).length === 0, 'postgres gone');
     const status = JSON.parse((await devenv(dir, ['status', '--json'], { env })).stdout);
     expect(status.server.state).toBe('stopped');
   });

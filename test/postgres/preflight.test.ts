@@ -11,7 +11,16 @@ import {
 } from 'node:fs';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, test } from 'vitest';
+import { processesUsing } from '../../src/util/path-users.js';
 import { baseEnv, CLI, cleanupProject, devenv, postgresProcessesUnder, tempDir, waitFor } from '../helpers/project.js';
+
+function commandOf(pid: number): string {
+  try {
+    return readFileSync(`/proc/${pid}/cmdline`, 'utf8').replaceAll('\0', ' ');
+  } catch {
+    return '';
+  }
+}
 
 let dir: string;
 beforeEach(() => {
@@ -85,7 +94,7 @@ test('postgres.version that no binaries satisfy lists what was found', async () 
   expect(existsSync(path.join(dir, '.pgres'))).toBe(false);
 });
 
-test('an init killed half-way leaves no .pgres; the next init removes the leftovers and makes a good cluster', async () => {
+test('an init killed half-way leaves no .pgres; the next init removes the leftovers and succeeds', async () => {
   const child = spawn(CLI, ['init'], {
     cwd: dir,
     env: baseEnv({ PGRES_NO_TEMPLATE: '1' }),
@@ -94,15 +103,14 @@ test('an init killed half-way leaves no .pgres; the next init removes the leftov
   });
   const exited = new Promise((r) => child.on('exit', r));
   // Wait until initdb has started writing, then kill the whole group like a terminal's Ctrl-C would.
-  const started = await waitFor(
+  await waitFor(
     () => readdirSync(dir).some((n) => n.startsWith('.pgres.partial-') && existsSync(path.join(dir, n, 'global'))),
-    20000,
-    5,
+    'initdb writing',
+    { timeoutMs: 20000, stepMs: 5 },
   );
-  expect(started).toBe(true);
   process.kill(-child.pid!, 'SIGKILL');
   await exited;
-  await waitFor(() => postgresProcessesUnder(dir).length === 0);
+  await waitFor(() => postgresProcessesUnder(dir).length === 0, 'postgres gone');
   expect(existsSync(path.join(dir, '.pgres'))).toBe(false);
   expect(readdirSync(dir).filter((n) => n.startsWith('.pgres.partial-'))).toHaveLength(1);
 
@@ -112,6 +120,37 @@ test('an init killed half-way leaves no .pgres; the next init removes the leftov
   expect(readdirSync(dir).filter((n) => n.startsWith('.pgres.partial-'))).toEqual([]);
   const q = await devenv(dir, ['psql', '-XAt', '-c', 'select 1']);
   expect(q.stdout.trim()).toBe('1');
+});
+
+test('kill -9 of init alone (its initdb goes on): the next init stops that initdb before cleaning up', async () => {
+  const child = spawn(CLI, ['init'], { cwd: dir, env: baseEnv({ PGRES_NO_TEMPLATE: '1' }), stdio: 'ignore' });
+  const exited = new Promise((r) => child.on('exit', r));
+  const initdbs = () => processesUsing(dir).filter((pid) => /\binitdb\b/.test(commandOf(pid)));
+  let frozen: number[] = [];
+  try {
+    await waitFor(() => initdbs().length > 0, 'initdb running', { timeoutMs: 20000, stepMs: 2 });
+    // Freeze initdb so it cannot finish on its own while we kill only its parent.
+    frozen = initdbs();
+    for (const pid of frozen) process.kill(pid, 'SIGSTOP');
+    process.kill(child.pid!, 'SIGKILL');
+    await exited;
+    expect(initdbs()).toEqual(frozen);
+
+    const r = await devenv(dir, ['init']);
+    expect(r.code).toBe(0);
+    expect(r.stderr).toMatch(/removed a half-made cluster/);
+    expect(readdirSync(dir).filter((n) => n.startsWith('.pgres.partial-'))).toEqual([]);
+    expect((await devenv(dir, ['psql', '-XAtc', 'select 1'])).stdout.trim()).toBe('1');
+    expect(initdbs()).toEqual([]);
+  } finally {
+    for (const pid of [...frozen, ...processesUsing(path.join(dir, '.pgres.partial-'))]) {
+      try {
+        process.kill(pid, 'SIGKILL');
+      } catch {
+        // gone, as it should be
+      }
+    }
+  }
 });
 
 test('two concurrent inits leave exactly one valid cluster', async () => {
@@ -217,7 +256,7 @@ describe('configuration errors are one clear line', () => {
     writeFileSync(
       path.join(dir, 'devenv.json'),
       JSON.stringify({
-        $schema: './node_modules/devenv/src/project/devenv.schema.json',
+        $schema: './node_modules/devenv-postgres/dist/devenv.schema.json',
         postgres: { settings: { work_mem: '7MB', application_name: "it's" } },
       }),
     );
@@ -227,6 +266,23 @@ describe('configuration errors are one clear line', () => {
     // Edits apply at the next start without re-init.
     writeFileSync(path.join(dir, 'devenv.json'), JSON.stringify({ postgres: { settings: { work_mem: '9MB' } } }));
     expect((await devenv(dir, ['psql', '-XAt', '-c', 'show work_mem'])).stdout.trim()).toBe('9MB');
+  });
+
+  test('settings that would open the server to others are refused before anything starts', async () => {
+    writeFileSync(path.join(dir, 'devenv.json'), '{"postgres": {"settings": {"listen_addresses": "*"}}}');
+    const r = await devenv(dir, ['up', '-d']);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(/postgres\.settings\.listen_addresses is decided by devenv.*postgres\.tcp/);
+    expect(r.stderr.trim().split('\n')).toHaveLength(1);
+    expect(existsSync(path.join(dir, '.pgres'))).toBe(false);
+  });
+
+  test('a database name with a newline is refused up front', async () => {
+    writeFileSync(path.join(dir, 'devenv.json'), '{"postgres": {"database": "app\\nCHECKPOINT"}}');
+    const r = await devenv(dir, ['init']);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(/postgres\.database: "app\\nCHECKPOINT" contains a control character/);
+    expect(existsSync(path.join(dir, '.pgres'))).toBe(false);
   });
 
   test('outside a project: a clear error, nothing created', async () => {

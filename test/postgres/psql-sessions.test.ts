@@ -22,22 +22,37 @@ function postmaster(): number | null {
 }
 
 /** A `devenv psql` session running a long query; ends (psql gets SIGTERM) on release. */
-function session() {
-  const child = spawn(CLI, ['psql', '-Xc', 'select pg_sleep(60)'], { cwd: dir, env: baseEnv(), stdio: 'ignore' });
-  let done = false;
+function session(query = 'select pg_sleep(60)') {
+  const child = spawn(CLI, ['psql', '-Xc', query], { cwd: dir, env: baseEnv(), stdio: ['ignore', 'ignore', 'pipe'] });
+  let stderr = '';
+  child.stderr.on('data', (d) => (stderr += d));
+  let ended: string | null = null;
   const exited = new Promise<number | null>((r) =>
-    child.on('exit', (code) => {
-      done = true;
+    child.on('exit', (code, signal) => {
+      ended = `exit ${code ?? signal}${stderr.trim() ? `: ${stderr.trim()}` : ''}`;
       r(code);
     }),
   );
   return {
-    running: () => !done,
+    running: () => ended === null,
+    /** Why the session is over ("exit 2: psql: error: …"), or "running": for assertion messages. */
+    why: () => ended ?? 'running',
+    exited,
     async release() {
       child.kill('SIGTERM');
       return exited;
     },
   };
+}
+
+/** Wait until `n` sessions run their query; a session that ended meanwhile fails the test with its reason. */
+async function expectSleepers(n: number, ...sessions: ReturnType<typeof session>[]) {
+  await waitFor(
+    async () => sessions.some((x) => !x.running()) || (await sleepers()) === n,
+    `${n} sleeping session(s) in pg_stat_activity`,
+    { timeoutMs: 30000, stepMs: 50 },
+  );
+  for (const x of sessions) expect(x.running(), `a psql session ended early: ${x.why()}`).toBe(true);
 }
 
 async function sleepers(): Promise<number> {
@@ -51,10 +66,10 @@ async function sleepers(): Promise<number> {
 
 test('psql sessions share the server they started; the last one to end stops it', async () => {
   const a = session();
-  expect(await waitFor(async () => (await sleepers()) === 1, 30000, 50)).toBe(true);
+  await expectSleepers(1, a);
   const server = postmaster();
   const b = session();
-  expect(await waitFor(async () => (await sleepers()) === 2, 30000, 50)).toBe(true);
+  await expectSleepers(2, a, b);
   expect(postmaster()).toBe(server);
 
   await a.release(); // the session that started the server ends first
@@ -64,12 +79,12 @@ test('psql sessions share the server they started; the last one to end stops it'
   expect(postmaster()).toBe(server);
 
   await b.release();
-  expect(await waitFor(() => postgresProcessesUnder(dir).length === 0)).toBe(true);
+  await waitFor(() => postgresProcessesUnder(dir).length === 0, 'postgres gone');
 });
 
 test('a server started by psql and then used by `devenv up` is not stopped when the psql session ends', async () => {
   const a = session();
-  expect(await waitFor(async () => (await sleepers()) === 1, 30000, 50)).toBe(true);
+  await expectSleepers(1, a);
   const server = postmaster();
   const up = await devenv(dir, ['up', '-d']);
   expect(up.code).toBe(0);
@@ -77,5 +92,30 @@ test('a server started by psql and then used by `devenv up` is not stopped when 
   expect(postgresProcessesUnder(dir)).toContain(server);
   expect((await devenv(dir, ['psql', '-XAtc', 'select 1'])).stdout.trim()).toBe('1');
   expect((await devenv(dir, ['down'])).code).toBe(0);
-  expect(await waitFor(() => postgresProcessesUnder(dir).length === 0)).toBe(true);
+  await waitFor(() => postgresProcessesUnder(dir).length === 0, 'postgres gone');
+});
+
+// The race behind a flaky run: a session that found the server in the moment the last other
+// session decided to stop it lost its connection ("No such file or directory" on the socket).
+test('a session starting while other sessions start and stop the shared server keeps its server', async () => {
+  let churning = true;
+  const failures: string[] = [];
+  const churn = async () => {
+    while (churning) {
+      const r = await devenv(dir, ['psql', '-XAtc', 'select 1']);
+      if (r.code !== 0 || r.stdout.trim() !== '1') failures.push(`exit ${r.code}: ${r.stderr.trim()}`);
+    }
+  };
+  const churners = [churn(), churn()];
+  const longOnes: string[] = [];
+  for (let i = 0; i < 6; i++) {
+    await new Promise((r) => setTimeout(r, 50 + ((i * 137) % 400)));
+    const s = session('select pg_sleep(0.3)');
+    if ((await s.exited) !== 0) longOnes.push(s.why());
+  }
+  churning = false;
+  await Promise.all(churners);
+  expect(longOnes).toEqual([]);
+  expect(failures).toEqual([]);
+  await waitFor(() => postgresProcessesUnder(dir).length === 0, 'postgres gone');
 });

@@ -34,7 +34,7 @@ beforeEach(() => {
 });
 afterEach(async () => {
   // Background refills end by themselves; none may be left behind.
-  expect(await waitFor(() => refillProcesses().length === 0, 30000)).toBe(true);
+  await waitFor(() => refillProcesses().length === 0, 'refills to end', { timeoutMs: 30000 });
   for (const d of dirs) expect(await cleanupProject(d, { PGRES_CACHE_DIR: cache })).toEqual([]);
 });
 
@@ -47,7 +47,9 @@ test('the first init fills the cache in the background; the next init takes a sp
 
   // First ever: initdb in the foreground; template and spare are made afterwards, in the background.
   expect((await devenv(a, ['init'], { env })).code).toBe(0);
-  expect(await waitFor(() => spareNames(cache).length === 1 && refillProcesses().length === 0, 30000)).toBe(true);
+  await waitFor(() => spareNames(cache).length === 1 && refillProcesses().length === 0, 'one spare', {
+    timeoutMs: 30000,
+  });
   const [spare] = spareNames(cache);
 
   // The next project gets that spare: renamed into place, a complete cluster with its database.
@@ -72,7 +74,9 @@ test('the first init fills the cache in the background; the next init takes a sp
     '0',
   ]);
   // ...and a new spare is made for the one after.
-  expect(await waitFor(() => spareNames(cache).length === 1 && refillProcesses().length === 0, 30000)).toBe(true);
+  await waitFor(() => spareNames(cache).length === 1 && refillProcesses().length === 0, 'the spare refilled', {
+    timeoutMs: 30000,
+  });
   expect(spareNames(cache)[0]).not.toBe(spare);
 
   // Another database name: no spare for it yet, the template is copied and the database created.
@@ -81,7 +85,7 @@ test('the first init fills the cache in the background; the next init takes a sp
   const other = await devenv(c, ['psql', '-XAtc', 'select current_database()'], { env });
   expect(other.stdout.trim()).toBe('elsewhere');
   // No work dirs are left behind, in the cache or in /tmp.
-  expect(await waitFor(() => refillProcesses().length === 0, 30000)).toBe(true);
+  await waitFor(() => refillProcesses().length === 0, 'refills to end', { timeoutMs: 30000 });
   expect(readdirSync(tmpdir()).filter((n) => n.startsWith('devenv-refill-'))).toEqual([]);
 });
 
@@ -92,7 +96,7 @@ test('at most a few spares are kept, whatever the number of database names', asy
     dirs.push(d);
     writeFileSync(path.join(d, 'devenv.json'), JSON.stringify({ postgres: { database: name } }));
     expect((await devenv(d, ['init'], { env })).code).toBe(0);
-    expect(await waitFor(() => refillProcesses().length === 0, 30000)).toBe(true);
+    await waitFor(() => refillProcesses().length === 0, 'refills to end', { timeoutMs: 30000 });
   }
   expect(spareNames(cache).length).toBe(3);
 });

@@ -5,14 +5,18 @@
 import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { makeSandbox, TmuxShell, waitGone, which, type Sandbox } from './tmux.js';
+import { needs } from '../helpers/tools.js';
+import { makeSandbox, type Sandbox, TmuxShell, waitGone } from './tmux.js';
 
-describe.runIf(which('bash') && which('tmux'))('bash with the opt-in cd wrapper', () => {
+const need = needs('bash', 'tmux');
+
+describe.skipIf(need.skip)(`bash with the opt-in cd wrapper${need.note}`, () => {
   let sb: Sandbox;
   let sh: TmuxShell;
   let project: string;
 
   beforeAll(async () => {
+    need.check();
     sb = makeSandbox('bashcd');
     project = path.join(sb.dir, 'proj');
     mkdirSync(path.join(project, 'sub'), { recursive: true });
@@ -39,7 +43,8 @@ describe.runIf(which('bash') && which('tmux'))('bash with the opt-in cd wrapper'
     const leave = await sh.run(`cd / && printf '<%s>\\n' "\${PGDATA-unset}"`);
     expect(leave.output).toContain('<unset>');
     const pushed = await sh.run(
-      `pushd '${project}/sub' >/dev/null && printf '<%s>\\n' "$PGDATA"; popd >/dev/null && printf '<%s>\\n' "\${PGDATA-unset}"`,
+      `pushd '${project}/sub' >/dev/null && printf '<%s>\\n' "$PGDATA"; ` +
+        `popd >/dev/null && printf '<%s>\\n' "\${PGDATA-unset}"`,
     );
     expect(pushed.output).toContain(`<${path.join(project, '.pgres')}>`);
     expect(pushed.output).toContain('<unset>');

@@ -4,7 +4,8 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { CLI, REPO, which } from './tmux.js';
+import { needs } from '../helpers/tools.js';
+import { CLI, REPO } from './tmux.js';
 
 const dir = mkdtempSync(path.join(tmpdir(), 'devenv-hook-cli-'));
 const env = {
@@ -19,9 +20,11 @@ afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 describe('devenv hook', () => {
   for (const shell of ['bash', 'zsh', 'fish'] as const) {
-    it.skipIf(!which(shell))(
-      `prints a ${shell} hook that \`${shell} -n\` accepts, with node and the CLI pinned`,
+    const need = needs(shell);
+    it.skipIf(need.skip)(
+      `prints a ${shell} hook that \`${shell} -n\` accepts, with node and the CLI pinned${need.note}`,
       () => {
+        need.check();
         const r = devenv('hook', shell);
         expect(r.status).toBe(0);
         expect(r.stdout).not.toContain('@PGRES_');
@@ -54,9 +57,11 @@ describe('devenv hook', () => {
     }
   });
 
-  it.skipIf(!which('bash'))(
-    'bash: string PROMPT_COMMAND gets the hook once, first, even when sourced twice under set -u',
+  const bash = needs('bash');
+  it.skipIf(bash.skip)(
+    `bash: string PROMPT_COMMAND gets the hook once, first, even when sourced twice under set -u${bash.note}`,
     () => {
+      bash.check();
       const hook = devenv('hook', 'bash').stdout;
       const file = path.join(dir, 'hook-twice.bash');
       writeFileSync(file, hook);

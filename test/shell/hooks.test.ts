@@ -7,7 +7,8 @@ import { existsSync, mkdirSync, readdirSync, rmSync, writeFileSync } from 'node:
 import path from 'node:path';
 import { parse } from 'dotenv';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { makeSandbox, nodeRuns, TmuxShell, waitGone, which, type Sandbox, type ShellName } from './tmux.js';
+import { type Needs, needs } from '../helpers/tools.js';
+import { makeSandbox, nodeRuns, type Sandbox, type ShellName, TmuxShell, waitGone } from './tmux.js';
 
 const PG_KEYS = ['PGDATA', 'PGHOST', 'PGPORT', 'PGUSER', 'PGDATABASE', 'DATABASE_URL'];
 
@@ -104,16 +105,19 @@ function projects(sb: Sandbox) {
   return p;
 }
 
-const SHELLS = (['bash', 'zsh', 'fish'] as const).filter((s) => which(s));
-if (!which('tmux')) throw new Error('tmux is needed for the shell hook tests (CI installs it)');
+for (const shell of ['bash', 'zsh', 'fish'] as const) {
+  const need = needs(shell, 'tmux');
+  describe.skipIf(need.skip)(`${shell} hook in a real interactive shell${need.note}`, () => shellTests(shell, need));
+}
 
-describe.each(SHELLS)('%s hook in a real interactive shell', (shell) => {
+function shellTests(shell: ShellName, need: Needs): void {
   let sb: Sandbox;
   let sh: TmuxShell;
   let p: (...parts: string[]) => string;
   let startup = '';
 
   beforeAll(async () => {
+    need.check();
     sb = makeSandbox(shell);
     p = projects(sb);
     rcFiles(shell, sb);
@@ -310,4 +314,4 @@ describe.each(SHELLS)('%s hook in a real interactive shell', (shell) => {
     expect(quiet.output).toBe('');
     await sh.run(shell === 'fish' ? 'set -e PGRES_HOOK_QUIET' : 'unset PGRES_HOOK_QUIET');
   });
-});
+}

@@ -1,17 +1,15 @@
-import { execFileSync, spawnSync } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import { chmodSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, realpathSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { isZombie } from '../helpers/proc.js';
+import { which } from '../helpers/tools.js';
+import { waitFor } from '../helpers/wait.js';
 
 export const REPO = fileURLToPath(new URL('../..', import.meta.url));
 export const CLI = path.join(REPO, 'bin', 'devenv');
 export type ShellName = 'bash' | 'zsh' | 'fish';
-
-export function which(cmd: string): string | null {
-  const r = spawnSync('sh', ['-c', `command -v ${cmd}`], { encoding: 'utf8' });
-  return r.status === 0 ? r.stdout.trim() : null;
-}
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
@@ -112,7 +110,7 @@ export class TmuxShell {
       ...argv,
     );
     this.tmux('set-option', '-g', 'history-limit', '100000');
-    await this.waitFor((text) => PROMPT.test(text), 'first prompt');
+    await this.waitPane((text) => PROMPT.test(text), 'first prompt');
     return this.capture();
   }
 
@@ -120,15 +118,16 @@ export class TmuxShell {
     return this.tmux('capture-pane', '-p', '-J', '-S', '-', '-E', '-', '-t', 't');
   }
 
-  private async waitFor(ok: (text: string) => boolean, what: string, timeoutMs = 15000): Promise<string> {
-    const deadline = Date.now() + timeoutMs;
-    for (;;) {
-      const text = this.capture();
+  /** Waits until the pane text satisfies `ok`, and returns that text. */
+  private async waitPane(ok: (text: string) => boolean, what: string, timeoutMs = 15000): Promise<string> {
+    let text = '';
+    const seen = () => {
+      text = this.capture();
       PROMPT.lastIndex = 0;
-      if (ok(text)) return text;
-      if (Date.now() > deadline) throw new Error(`${this.shell}: timed out waiting for ${what}; pane:\n${text}`);
-      await sleep(15);
-    }
+      return ok(text);
+    };
+    await waitFor(seen, `${this.shell}: ${what}`, { timeoutMs, stepMs: 15, detail: () => `pane:\n${text}` });
+    return text;
   }
 
   /**
@@ -143,7 +142,7 @@ export class TmuxShell {
     this.tmux('send-keys', '-t', 't', 'Enter');
     let output = '';
     let status = -1;
-    await this.waitFor((text) => {
+    await this.waitPane((text) => {
       const at = text.lastIndexOf(typed);
       if (at < 0) return false;
       const after = text.slice(at + typed.length);
@@ -153,7 +152,7 @@ export class TmuxShell {
       PROMPT.lastIndex = 0;
       const m = PROMPT.exec(rest);
       if (!m) return false;
-      output = (after.slice(0, done) + '\n' + rest.slice(0, m.index)).trim();
+      output = `${after.slice(0, done)}\n${rest.slice(0, m.index)}`.trim();
       status = Number(m[1]);
       return true;
     }, `command ${id}: ${line}`);
@@ -170,7 +169,7 @@ export class TmuxShell {
     this.tmux('send-keys', '-t', 't', 'Enter');
     let status = -1;
     let output = '';
-    await this.waitFor((text) => {
+    await this.waitPane((text) => {
       const end = text.lastIndexOf(`\n${mark}END\n`);
       if (end < 0) return false;
       const before = text.slice(0, text.lastIndexOf(`${mark}"END"`));
@@ -209,8 +208,7 @@ export function leftovers(sb: Sandbox, sockets: string[]): number[] {
     try {
       const cmd = readFileSync(`/proc/${name}/cmdline`, 'utf8');
       const environ = readFileSync(`/proc/${name}/environ`, 'utf8');
-      const stat = readFileSync(`/proc/${name}/stat`, 'utf8');
-      if (stat.slice(stat.lastIndexOf(')') + 2).startsWith('Z')) continue;
+      if (isZombie(name)) continue;
       if (environ.includes(`PGRES_TEST_SANDBOX=${sb.dir}\0`) || sockets.some((s) => cmd.includes(s)))
         found.push(Number(name));
     } catch {

@@ -12,7 +12,7 @@ export const ITEMS = `select string_agg(id || ':' || note, ',' order by id) from
 /** The test's project: set by setup(), stopped and removed (proving no postgres is left) after each test. */
 export const project = { dir: '', env: {} as Record<string, string | undefined> };
 
-/** Background snapshot jobs of this project still running: file workers and `rm` of old files (their arguments name it). */
+/** Background snapshot jobs of this project still running: file workers, `rm` of old files (named in their args). */
 export function jobsOf(dir: string): number[] {
   const found: number[] = [];
   for (const name of readdirSync('/proc')) {
@@ -33,7 +33,7 @@ export function useProjects(): void {
   afterEach(async () => {
     if (!project.dir) return;
     // Background jobs (ready copies, deleting a restore's old files) end by themselves.
-    expect(await waitFor(() => jobsOf(project.dir).length === 0, 30000)).toBe(true);
+    await waitFor(() => jobsOf(project.dir).length === 0, 'background snapshot jobs to end', { timeoutMs: 30000 });
     expect(await cleanupProject(project.dir, project.env)).toEqual([]);
     project.dir = '';
   });

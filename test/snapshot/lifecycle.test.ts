@@ -12,7 +12,19 @@ import {
 import path from 'node:path';
 import { expect, test } from 'vitest';
 import { baseEnv, CLI, postgresProcessesUnder, waitFor } from '../helpers/project.js';
-import { ITEMS, jobsOf, listJson, ok, oneLine, project, run, runProcessOk, setup, useProjects, value } from './helpers.js';
+import {
+  ITEMS,
+  jobsOf,
+  listJson,
+  ok,
+  oneLine,
+  project,
+  run,
+  runProcessOk,
+  setup,
+  useProjects,
+  value,
+} from './helpers.js';
 
 useProjects();
 
@@ -87,13 +99,13 @@ test('a save killed with SIGKILL leaves nothing listed; the next command removes
     stdio: 'ignore',
   });
   const exited = new Promise((r) => save.on('exit', r));
-  expect(await waitFor(() => workDirs().length > 0, 30000, 1)).toBe(true);
+  await waitFor(() => workDirs().length > 0, 'the save to start copying', { timeoutMs: 30000, stepMs: 1 });
   save.kill('SIGKILL');
   await exited;
   expect(existsSync(path.join(snapshots, 'big'))).toBe(false);
   // The work dir is named for the process writing it (as root: the file worker, which ends with its parent).
   const writer = Number(workDirs()[0]!.split('-')[1]);
-  expect(await waitFor(() => !existsSync(`/proc/${writer}`), 10000)).toBe(true);
+  await waitFor(() => !existsSync(`/proc/${writer}`), 'the writer of the work dir to end');
   expect(await listJson()).toEqual([]);
   expect(workDirs()).toEqual([]);
   // Backup mode ended with the killed session: no replication slot is left on the server.
@@ -103,7 +115,7 @@ test('a save killed with SIGKILL leaves nothing listed; the next command removes
   await ok(['down']);
 });
 
-test('restore with an open psql session: its server stops, the session loses its connection, nothing stays running', async () => {
+test('restore with an open psql session: its server stops, the session loses its connection', async () => {
   setup('snap-session');
   await ok(['init']);
   await ok(['up', '-d']);
@@ -121,19 +133,15 @@ test('restore with an open psql session: its server stops, the session loses its
     },
   );
   const sessionExit = new Promise<number | null>((r) => session.on('exit', (code) => r(code)));
-  expect(
-    await waitFor(
-      async () =>
-        (await value(`select count(*) from pg_stat_activity where query like '%pg_sleep(60)'`).catch(() => '0')) ===
-        '1',
-      30000,
-      50,
-    ),
-  ).toBe(true);
+  const sleeping = `select count(*) from pg_stat_activity where query like '%pg_sleep(60)'`;
+  await waitFor(async () => (await value(sleeping).catch(() => '0')) === '1', 'the psql session', {
+    timeoutMs: 30000,
+    stepMs: 50,
+  });
   expect(await value('select count(*) from items')).toBe('3');
   expect((await ok(['snapshot', 'restore', 'two', '--yes'])).stderr).toMatch(/restored snapshot "two"/);
   expect(await sessionExit).not.toBe(0); // its connection was cut by the stop
-  expect(await waitFor(() => postgresProcessesUnder(project.dir).length === 0, 15000)).toBe(true);
+  await waitFor(() => postgresProcessesUnder(project.dir).length === 0, 'postgres to stop', { timeoutMs: 15000 });
   // The next session sees the snapshot (real psql through devenv psql, which starts and stops its server).
   const r = await run(['psql', '-XAtc', ITEMS]);
   expect(r.stdout.trim()).toBe('1:one,2:two');
@@ -181,7 +189,8 @@ test('with a ready copy (made in the background after a save or restore) a resto
   const snapshots = path.join(project.dir, '.pgres', 'snapshots');
   const ready = () => readdirSync(snapshots).filter((n) => n.startsWith('.ready-'));
   const { id } = JSON.parse(readFileSync(path.join(snapshots, 'one', 'snapshot.json'), 'utf8')) as { id: string };
-  expect(await waitFor(() => ready().length === 1 && jobsOf(project.dir).length === 0, 30000)).toBe(true);
+  const readyMade = () => ready().length === 1 && jobsOf(project.dir).length === 0;
+  await waitFor(readyMade, 'the ready copy', { timeoutMs: 30000 });
   expect(ready()).toEqual([`.ready-${id}`]);
   await value(`update items set note = 'changed'`);
   await ok(['down']);
@@ -192,7 +201,7 @@ test('with a ready copy (made in the background after a save or restore) a resto
   await ok(['up', '-d']);
   expect(await value(ITEMS)).toBe('1:kept');
   // Used up, and made again for the next restore.
-  expect(await waitFor(() => ready().length === 1 && jobsOf(project.dir).length === 0, 30000)).toBe(true);
+  await waitFor(readyMade, 'the next ready copy', { timeoutMs: 30000 });
   await ok(['down']);
   // Removing the snapshot removes its ready copy.
   await ok(['snapshot', 'rm', 'one']);

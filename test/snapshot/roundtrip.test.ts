@@ -91,10 +91,13 @@ test('a save taken while a psql session commits transactions holds each of them 
   );
   const writerExit = new Promise((r) => writer.on('exit', r));
   const count = async () => Number(await value('select count(*) from batches'));
-  expect(await waitFor(async () => (await count()) > 20, 30000, 50)).toBe(true);
+  await waitFor(async () => (await count()) > 20, 'the first batches', { timeoutMs: 30000, stepMs: 50 });
   await ok(['snapshot', 'save', 'busy']);
   const afterSave = await count();
-  expect(await waitFor(async () => (await count()) > afterSave + 20, 30000, 50)).toBe(true);
+  await waitFor(async () => (await count()) > afterSave + 20, 'batches after the save', {
+    timeoutMs: 30000,
+    stepMs: 50,
+  });
   await value(`select pg_terminate_backend(pid) from pg_stat_activity where query like 'do $$%'`);
   await writerExit;
   const final = await count();

@@ -1,24 +1,19 @@
 // Test helpers. Deliberately independent of src/supervisor/process-group.ts: the proof that a
 // process group is gone must not trust the code under test.
-import { mkdtempSync, readdirSync, readFileSync, realpathSync, rmSync } from 'node:fs';
+import { createWriteStream, mkdirSync, mkdtempSync, readdirSync, realpathSync, rmSync } from 'node:fs';
+import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createServer } from 'node:net';
 import { Writable } from 'node:stream';
+import { procStat } from '../helpers/proc.js';
 
 /** Members of process group `pgid`, read from /proc. */
 function members(pgid: number): { pid: number; ppid: number; state: string }[] {
   const out = [];
   for (const e of readdirSync('/proc')) {
     if (!/^\d+$/.test(e)) continue;
-    let stat: string;
-    try {
-      stat = readFileSync(`/proc/${e}/stat`, 'utf8');
-    } catch {
-      continue;
-    }
-    const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    if (Number(f[2]) === pgid) out.push({ pid: Number(e), ppid: Number(f[1]), state: f[0]! });
+    const stat = procStat(e);
+    if (stat?.pgrp === pgid) out.push({ pid: Number(e), ppid: stat.ppid, state: stat.state });
   }
   return out;
 }
@@ -48,9 +43,8 @@ export function assertPidGone(pid: number): void {
     if ((err as NodeJS.ErrnoException).code === 'ESRCH') return;
     throw err;
   }
-  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-  const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-  if (!(f[0] === 'Z' && f[1] === '1')) throw new Error(`pid ${pid} is still alive (${f[0]})`);
+  const stat = procStat(pid);
+  if (stat && !(stat.state === 'Z' && stat.ppid === 1)) throw new Error(`pid ${pid} is still alive (${stat.state})`);
 }
 
 export function isAlive(pid: number): boolean {
@@ -62,18 +56,17 @@ export function isAlive(pid: number): boolean {
   }
 }
 
-/** Poll `cond` until true; fails after `timeoutMs` (a deadline, not a timing assertion). */
-export async function waitFor(cond: () => boolean, what: string, timeoutMs = 5000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!cond()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 10));
-  }
-}
+export { waitFor } from '../helpers/wait.js';
 
 export function tempDir(prefix = 'devenv-sup-'): { dir: string; cleanup: () => void } {
   const dir = realpathSync(mkdtempSync(join(tmpdir(), prefix)));
   return { dir, cleanup: () => rmSync(dir, { recursive: true, force: true }) };
+}
+
+/** LogOutput's per-process files as `devenv up` has them: `<dir>/<name>.log`, appended to. */
+export function logFilesIn(dir: string): (name: string) => Writable {
+  mkdirSync(dir, { recursive: true });
+  return (name) => createWriteStream(join(dir, `${name}.log`), { flags: 'a' });
 }
 
 /** A Writable that keeps what was written, for LogOutput. */

@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { LineSplitter, LogOutput, MAX_LINE_CHARS } from '../../src/supervisor/log-output.js';
 import { ManagedProcess } from '../../src/supervisor/managed-process.js';
-import { assertGroupGone, Capture, tempDir } from './helpers.js';
+import { assertGroupGone, Capture, logFilesIn, tempDir } from './helpers.js';
 
 const ESC = '\u001b[';
 
@@ -82,7 +82,7 @@ describe('LogOutput', () => {
     const { dir, cleanup } = tempDir();
     try {
       const out = new Capture();
-      const log = new LogOutput({ out, color: false, logDir: join(dir, 'logs'), names: ['devenv'] });
+      const log = new LogOutput({ out, color: false, logFile: logFilesIn(join(dir, 'logs')), names: ['devenv'] });
       const p = new ManagedProcess({
         name: 'app',
         command: "printf 'one\\ntw'; sleep 0.05; printf 'o\\n'; printf 'err\\n' >&2; printf 'partial'",
@@ -110,7 +110,7 @@ describe('LogOutput', () => {
     const { dir, cleanup } = tempDir();
     try {
       const out = new Capture();
-      const log = new LogOutput({ out, color: false, logDir: dir });
+      const log = new LogOutput({ out, color: false, logFile: logFilesIn(dir) });
       log.show('postgres', 'from its own log');
       log.line('postgres', 'ours');
       await log.close();
@@ -125,7 +125,7 @@ describe('LogOutput', () => {
     const { dir, cleanup } = tempDir();
     try {
       for (const word of ['first', 'second']) {
-        const log = new LogOutput({ out: new Capture(), color: false, logDir: dir });
+        const log = new LogOutput({ out: new Capture(), color: false, logFile: logFilesIn(dir) });
         log.line('web', word);
         await log.close();
       }

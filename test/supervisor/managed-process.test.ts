@@ -129,17 +129,3 @@ describe('ManagedProcess', () => {
     assertGroupGone(p.pid!);
   });
 });
-
-describe('ManagedProcess.signal', () => {
-  it('signals the whole group synchronously, for exit handlers', async () => {
-    const p = make('sleep 1000 & echo $!; wait');
-    await p.start();
-    const io = collect(p);
-    await waitFor(() => io.out.includes('\n'), 'grandchild pid');
-    p.signal('SIGKILL'); // no await: the group must still end up gone
-    const info = await p.exited;
-    expect(info).toMatchObject({ signal: 'SIGKILL', requested: true });
-    assertPidGone(Number(io.out.trim()));
-    assertGroupGone(p.pid!);
-  });
-});

@@ -9,13 +9,13 @@ import {
   finish,
   logText,
   makeProject,
+  type ProcessRow,
   psql,
   statusJson,
   supervisorState,
   waitLog,
   waitRunning,
   writeFile,
-  type ProcessRow,
 } from './helpers.js';
 
 const config = (
@@ -54,37 +54,40 @@ describe('devenv up -d', () => {
 
   afterAll(() => finish(dir, groups));
 
-  it('returns once postgres is ready and the app started; status --json lists processes; logs shows their lines', async () => {
-    const r = await devenv(dir, ['up', '-d']);
-    expect(r.code, r.stderr).toBe(0);
-    expect(r.stderr).toMatch(/running in the background \(pid \d+\)/);
-    const status = await statusJson(dir);
-    expect(status.supervisor?.phase).toBe('running');
-    const names = status.processes.map((p) => [p.name, p.state, p.restarts]);
-    expect(names).toEqual([
-      ['postgres', 'running', 0],
-      ['web', 'running', 0],
-    ]);
-    expect(status.processes[0]!.pid).toBe(status.server.pid);
-    web = await running('web');
-    expect(Date.parse(web.startedAt!)).not.toBeNaN();
+  it(
+    'returns once postgres is ready and the app started; status --json ' + 'lists processes; logs shows their lines',
+    async () => {
+      const r = await devenv(dir, ['up', '-d']);
+      expect(r.code, r.stderr).toBe(0);
+      expect(r.stderr).toMatch(/running in the background \(pid \d+\)/);
+      const status = await statusJson(dir);
+      expect(status.supervisor?.phase).toBe('running');
+      const names = status.processes.map((p) => [p.name, p.state, p.restarts]);
+      expect(names).toEqual([
+        ['postgres', 'running', 0],
+        ['web', 'running', 0],
+      ]);
+      expect(status.processes[0]!.pid).toBe(status.server.pid);
+      web = await running('web');
+      expect(Date.parse(web.startedAt!)).not.toBeNaN();
 
-    // The app's environment: the contract, .env, its own env, PORT; and no stdin.
-    const contract = JSON.parse((await devenv(dir, ['env', '--shell', 'json'])).stdout) as Record<string, string>;
-    const env = environOf(web.pid!);
-    for (const key of ['PGDATA', 'PGHOST', 'PGPORT', 'PGUSER', 'PGDATABASE', 'DATABASE_URL'])
-      expect(env[key], key).toBe(contract[key]);
-    expect(env).toMatchObject({ FOO: 'f1', BAR: 'b1', PORT: '4567' });
-    expect(readlinkSync(`/proc/${web.pid}/fd/0`)).toBe('/dev/null');
+      // The app's environment: the contract, .env, its own env, PORT; and no stdin.
+      const contract = JSON.parse((await devenv(dir, ['env', '--shell', 'json'])).stdout) as Record<string, string>;
+      const env = environOf(web.pid!);
+      for (const key of ['PGDATA', 'PGHOST', 'PGPORT', 'PGUSER', 'PGDATABASE', 'DATABASE_URL'])
+        expect(env[key], key).toBe(contract[key]);
+      expect(env).toMatchObject({ FOO: 'f1', BAR: 'b1', PORT: '4567' });
+      expect(readlinkSync(`/proc/${web.pid}/fd/0`)).toBe('/dev/null');
 
-    await waitLog(dir, 'web', /web up FOO=f1 BAR=b1 PORT=4567/);
-    const logs = await devenv(dir, ['logs', 'web']);
-    expect(logs.code).toBe(0);
-    expect(logs.stdout).toContain('web up FOO=f1 BAR=b1 PORT=4567');
-    const all = await devenv(dir, ['logs']);
-    expect(all.stdout).toMatch(/^postgres +\| .*ready to accept connections/m);
-    expect(all.stdout).toMatch(/^web +\| web up FOO=f1/m);
-  });
+      await waitLog(dir, 'web', /web up FOO=f1 BAR=b1 PORT=4567/);
+      const logs = await devenv(dir, ['logs', 'web']);
+      expect(logs.code).toBe(0);
+      expect(logs.stdout).toContain('web up FOO=f1 BAR=b1 PORT=4567');
+      const all = await devenv(dir, ['logs']);
+      expect(all.stdout).toMatch(/^postgres +\| .*ready to accept connections/m);
+      expect(all.stdout).toMatch(/^web +\| web up FOO=f1/m);
+    },
+  );
 
   it('a second devenv up says one is running and exits non-zero', async () => {
     for (const args of [['up'], ['up', '-d']]) {
@@ -116,30 +119,41 @@ describe('devenv up -d', () => {
     expect(web.restarts).toBe(restarts + 2);
   });
 
-  it('a devenv.json edit restarts the app with its new env and starts an added process; an invalid one keeps the running config', async () => {
-    const old = web.pid!;
-    const restarts = web.restarts;
-    writeFile(dir, 'devenv.json', config({ env: { BAR: 'b2' } }, { worker: { command: 'sleep 1000', watch: false } }));
-    web = await running('web', old);
-    expect(environOf(web.pid!).BAR).toBe('b2');
-    const worker = await running('worker');
-    await settle();
-    expect(web.restarts).toBe(restarts + 2);
+  it(
+    'a devenv.json edit restarts the app with its new env and starts an added process; ' +
+      'an invalid one keeps the running config',
+    async () => {
+      const old = web.pid!;
+      const restarts = web.restarts;
+      writeFile(
+        dir,
+        'devenv.json',
+        config({ env: { BAR: 'b2' } }, { worker: { command: 'sleep 1000', watch: false } }),
+      );
+      web = await running('web', old);
+      expect(environOf(web.pid!).BAR).toBe('b2');
+      const worker = await running('worker');
+      await settle();
+      expect(web.restarts).toBe(restarts + 2);
 
-    writeFile(dir, 'devenv.json', '{ "processes": ');
-    await waitLog(dir, 'devenv', /devenv\.json: invalid JSON.*; keeping the running configuration/);
-    // `devenv status` refuses the broken file too; the published state still says what runs.
-    expect(supervisorState(dir).processes.map((p) => [p.name, p.state, p.pid])).toEqual([
-      ['postgres', 'running', expect.any(Number)],
-      ['web', 'running', web.pid],
-      ['worker', 'running', worker.pid],
-    ]);
+      writeFile(dir, 'devenv.json', '{ "processes": ');
+      await waitLog(dir, 'devenv', /devenv\.json: invalid JSON.*; keeping the running configuration/);
+      // `devenv status` refuses the broken file too; the published state still says what runs.
+      expect(supervisorState(dir).processes.map((p) => [p.name, p.state, p.pid])).toEqual([
+        ['postgres', 'running', expect.any(Number)],
+        ['web', 'running', web.pid],
+        ['worker', 'running', worker.pid],
+      ]);
 
-    writeFile(dir, 'devenv.json', config({ env: { BAR: 'b2' } }));
-    await waitFor(async () => (await statusJson(dir)).processes.every((p) => p.name !== 'worker'), 15000, 100);
-    assertGroupGone(worker.pid!);
-    expect((await statusJson(dir)).processes.find((p) => p.name === 'web')?.pid).toBe(web.pid);
-  });
+      writeFile(dir, 'devenv.json', config({ env: { BAR: 'b2' } }));
+      await waitFor(async () => (await statusJson(dir)).processes.every((p) => p.name !== 'worker'), 'worker gone', {
+        timeoutMs: 15000,
+        stepMs: 100,
+      });
+      assertGroupGone(worker.pid!);
+      expect((await statusJson(dir)).processes.find((p) => p.name === 'web')?.pid).toBe(web.pid);
+    },
+  );
 
   it('a postgres.settings edit restarts postgres with the new setting, and the apps around it', async () => {
     expect(await psql(dir, 'show work_mem')).toBe('4MB');
@@ -174,15 +188,14 @@ describe('devenv up -d', () => {
     const pg = (await statusJson(dir)).server.pid!;
     process.kill(pg, 'SIGKILL');
     await waitLog(dir, 'devenv', /postgres killed by SIGKILL unexpectedly; restarting/);
-    const back = await waitFor(
+    await waitFor(
       async () => {
         const s = await statusJson(dir);
         return s.processes[0]!.state === 'running' && s.server.pid !== null && s.server.pid !== pg;
       },
-      20000,
-      100,
+      'postgres running again',
+      { timeoutMs: 20000, stepMs: 100, detail: () => logText(dir, 'devenv') },
     );
-    expect(back, logText(dir, 'devenv')).toBe(true);
     expect(await psql(dir, 'select count(*) from t')).toBe('100');
   });
 

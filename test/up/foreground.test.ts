@@ -6,8 +6,8 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { devenv, postgresProcessesUnder, waitFor } from '../helpers/project.js';
 import { assertGroupGone } from '../supervisor/helpers.js';
 import {
-  finish,
   ForegroundUp,
+  finish,
   logText,
   makeProject,
   psql,
@@ -57,7 +57,10 @@ describe('devenv up (foreground)', () => {
     for (let round = 0; round < 3; round++) {
       const up = new ForegroundUp(dir);
       // The moment postgres has written its pid file, before devenv has seen it become ready.
-      expect(await waitFor(() => existsSync(path.join(dir, '.pgres', 'postmaster.pid')), 20000, 1)).toBe(true);
+      await waitFor(() => existsSync(path.join(dir, '.pgres', 'postmaster.pid')), 'postmaster.pid', {
+        timeoutMs: 20000,
+        stepMs: 1,
+      });
       up.child.kill('SIGINT');
       expect((await up.closed).code).toBe(0);
       expect(postgresProcessesUnder(dir)).toEqual([]);
@@ -86,7 +89,10 @@ describe('devenv up (foreground)', () => {
     const { dir } = project('up-missing', {});
     const up = new ForegroundUp(dir, ['--', 'devenv-no-such-command-x', '--flag']);
     await up.waitOutput(
-      /app: command not found \(exit 127\): devenv-no-such-command-x --flag \(check the command in your configuration\); waiting for a file change/,
+      new RegExp(
+        'app: command not found \\(exit 127\\): devenv-no-such-command-x --flag ' +
+          '\\(check the command in your configuration\\); waiting for a file change',
+      ),
     );
     up.child.kill('SIGINT');
     expect(await up.closed).toEqual({ code: 0, signal: null });
@@ -152,35 +158,39 @@ describe('devenv up (foreground)', () => {
     expect(postgresProcessesUnder(dir)).toEqual([]);
   });
 
-  it('after SIGKILL of devenv up, psql works and the next up adopts postgres and replaces the orphaned app; reset cleans up after another SIGKILL', async () => {
-    const { dir, groups } = project('up-kill', { Procfile: 'web: sleep 1000 & wait\n' });
-    const first = await devenv(dir, ['up', '-d']);
-    expect(first.code, first.stderr).toBe(0);
-    const sup1 = supervisorPid(dir)!;
-    const web1 = await waitRunning(dir, 'web');
-    groups.add(web1.pid!);
-    const pg = (await statusJson(dir)).server.pid!;
-    process.kill(sup1, 'SIGKILL');
+  it(
+    'after SIGKILL of devenv up, psql works and the next up adopts postgres and replaces the orphaned app; ' +
+      'reset cleans up after another SIGKILL',
+    async () => {
+      const { dir, groups } = project('up-kill', { Procfile: 'web: sleep 1000 & wait\n' });
+      const first = await devenv(dir, ['up', '-d']);
+      expect(first.code, first.stderr).toBe(0);
+      const sup1 = supervisorPid(dir)!;
+      const web1 = await waitRunning(dir, 'web');
+      groups.add(web1.pid!);
+      const pg = (await statusJson(dir)).server.pid!;
+      process.kill(sup1, 'SIGKILL');
 
-    // The cluster's server is still ours and usable without any manual step.
-    expect(await psql(dir, 'select 41 + 1')).toBe('42');
-    const second = await devenv(dir, ['up', '-d']);
-    expect(second.code, second.stderr).toBe(0);
-    const status = await statusJson(dir);
-    expect(status.server.pid).toBe(pg);
-    expect(status.processes[0]).toMatchObject({ name: 'postgres', state: 'running', pid: pg });
-    const web2 = await waitRunning(dir, 'web', web1.pid);
-    groups.add(web2.pid!);
-    assertGroupGone(web1.pid!);
-    expect(logText(dir, 'devenv')).toContain(
-      `stopping web (pid ${web1.pid}), left running by a devenv up that was killed`,
-    );
-    await waitLog(dir, 'devenv', /using the postgres server already running on this cluster/);
+      // The cluster's server is still ours and usable without any manual step.
+      expect(await psql(dir, 'select 41 + 1')).toBe('42');
+      const second = await devenv(dir, ['up', '-d']);
+      expect(second.code, second.stderr).toBe(0);
+      const status = await statusJson(dir);
+      expect(status.server.pid).toBe(pg);
+      expect(status.processes[0]).toMatchObject({ name: 'postgres', state: 'running', pid: pg });
+      const web2 = await waitRunning(dir, 'web', web1.pid);
+      groups.add(web2.pid!);
+      assertGroupGone(web1.pid!);
+      expect(logText(dir, 'devenv')).toContain(
+        `stopping web (pid ${web1.pid}), left running by a devenv up that was killed`,
+      );
+      await waitLog(dir, 'devenv', /using the postgres server already running on this cluster/);
 
-    process.kill(supervisorPid(dir)!, 'SIGKILL');
-    const reset = await devenv(dir, ['reset', '-y']);
-    expect(reset.code, reset.stderr).toBe(0);
-    expect(existsSync(path.join(dir, '.pgres'))).toBe(false);
-    expect(postgresProcessesUnder(dir)).toEqual([]);
-  });
+      process.kill(supervisorPid(dir)!, 'SIGKILL');
+      const reset = await devenv(dir, ['reset', '-y']);
+      expect(reset.code, reset.stderr).toBe(0);
+      expect(existsSync(path.join(dir, '.pgres'))).toBe(false);
+      expect(postgresProcessesUnder(dir)).toEqual([]);
+    },
+  );
 });

@@ -1,8 +1,9 @@
 // Helpers for end-to-end `devenv up` tests: real CLI, real postgres, real child processes.
-import { spawn, type ChildProcess } from 'node:child_process';
+import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { expect } from 'vitest';
+import { procStat } from '../helpers/proc.js';
 import { baseEnv, CLI, cleanupProject, devenv, postgresProcessesUnder, tempDir, waitFor } from '../helpers/project.js';
 import { assertGroupGone } from '../supervisor/helpers.js';
 
@@ -27,9 +28,7 @@ export function writeFile(dir: string, name: string, text: string): void {
   writeFileSync(file, text);
 }
 
-export async function statusJson(
-  dir: string,
-): Promise<{
+export async function statusJson(dir: string): Promise<{
   supervisor: { pid: number; phase: string } | null;
   server: { pid: number | null };
   processes: ProcessRow[];
@@ -46,15 +45,14 @@ export async function processRow(dir: string, name: string): Promise<ProcessRow 
 /** Wait until `name` runs with a pid other than `not` (status is republished at least once a second). */
 export async function waitRunning(dir: string, name: string, not?: number | null): Promise<ProcessRow> {
   let row: ProcessRow | undefined;
-  const ok = await waitFor(
+  await waitFor(
     async () => {
       row = await processRow(dir, name);
       return Boolean(row && row.state === 'running' && row.pid && row.pid !== not);
     },
-    15000,
-    100,
+    `${name} running`,
+    { timeoutMs: 15000, stepMs: 100, detail: () => `last: ${JSON.stringify(row)}` },
   );
-  expect(ok, `${name} running (last: ${JSON.stringify(row)})`).toBe(true);
   return row!;
 }
 
@@ -68,11 +66,10 @@ export function logText(dir: string, name: string): string {
 
 /** Wait until the per-process log of `name` matches. */
 export async function waitLog(dir: string, name: string, re: RegExp, timeoutMs = 15000): Promise<void> {
-  const ok = await waitFor(() => re.test(logText(dir, name)), timeoutMs, 20);
-  expect(
-    ok,
-    `${name}.log matching ${re}; it has:\n${logText(dir, name)}\n--- devenv.log:\n${logText(dir, 'devenv')}`,
-  ).toBe(true);
+  await waitFor(() => re.test(logText(dir, name)), `${name}.log matching ${re}`, {
+    timeoutMs,
+    detail: () => `it has:\n${logText(dir, name)}\n--- devenv.log:\n${logText(dir, 'devenv')}`,
+  });
 }
 
 export async function psql(dir: string, sql: string): Promise<string> {
@@ -114,12 +111,8 @@ export function pidAlive(pid: number): boolean {
   } catch {
     return false;
   }
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    return !stat.slice(stat.lastIndexOf(')') + 2).startsWith('Z');
-  } catch {
-    return false;
-  }
+  const stat = procStat(pid);
+  return stat !== null && stat.state !== 'Z';
 }
 
 /** `devenv up` in the foreground, with its output collected. */
@@ -136,8 +129,10 @@ export class ForegroundUp {
   }
 
   async waitOutput(re: RegExp, timeoutMs = 20000): Promise<void> {
-    const ok = await waitFor(() => re.test(this.output), timeoutMs, 20);
-    expect(ok, `output matching ${re}; got:\n${this.output}`).toBe(true);
+    await waitFor(() => re.test(this.output), `output matching ${re}`, {
+      timeoutMs,
+      detail: () => `got:\n${this.output}`,
+    });
   }
 }
 

@@ -1,0 +1,40 @@
+// What an app is, for every layer: the project reads apps from devenv.json or a Procfile, `up`
+// gives them their environment, the supervisor runs them. One type and one name rule for all.
+
+export type RestartPolicy = 'always' | 'on-failure' | 'never';
+
+/** One app process for `devenv up`. */
+export interface AppDefinition {
+  name: string;
+  /** A shell command line, run as `/bin/sh -c <command>` like foreman does. */
+  command: string;
+  /** Absolute working directory. */
+  cwd: string;
+  /**
+   * Its variables. As read from the project: only the app's own (devenv.json `env`, `PORT`); `up`
+   * layers the whole environment under them before the supervisor gets the app. None: ours.
+   */
+  env?: NodeJS.ProcessEnv;
+  /** Paths whose changes restart it (absolute, or relative to the project root). Default: the root. [] = none. */
+  watch?: string[];
+  /** Default "on-failure". */
+  restart?: RestartPolicy;
+  /** SIGTERM → SIGKILL grace on stop. Default: the supervisor's. */
+  stopGraceMs?: number;
+}
+
+/**
+ * The process name rule. Names become log prefixes and log file names (`<name>.log`), so they stay
+ * short and path-safe. devenv.schema.json spells the same pattern (a test keeps them equal).
+ */
+export const PROCESS_NAME = /^[A-Za-z0-9_-]{1,32}$/;
+export const PROCESS_NAME_RULE = 'letters, digits, _ and -, at most 32';
+
+export function isProcessName(name: string): boolean {
+  return PROCESS_NAME.test(name);
+}
+
+/** Names devenv uses for its own lines and for the database: no app may take them. */
+export const SELF_NAME = 'devenv';
+export const DATABASE_NAME = 'postgres';
+export const RESERVED_NAMES: readonly string[] = [SELF_NAME, DATABASE_NAME];

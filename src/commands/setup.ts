@@ -1,0 +1,20 @@
+import { ensureCluster, preparePostgres } from '../postgres/prepare.js';
+import { provision } from '../postgres/provision.js';
+import { withSessionServer } from '../postgres/session-server.js';
+import { openProject } from '../project/project.js';
+import { terminalOutput } from '../util/output.js';
+
+/** Run postgres.setup again, now (with the running server or a temporary one). */
+export default async function setup(): Promise<number> {
+  const out = terminalOutput();
+  const project = openProject(process.cwd());
+  if (!project.config.postgres.setup?.length) {
+    out.info('nothing to run: devenv.json has no postgres.setup');
+    return 0;
+  }
+  const pg = preparePostgres(project);
+  await ensureCluster(pg, out);
+  await withSessionServer(pg, out, () => provision(pg, out, { setup: 'always' }));
+  out.info('setup complete');
+  return 0;
+}

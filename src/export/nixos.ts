@@ -1,0 +1,255 @@
+// `devenv export nixos`: a NixOS module with options.services.<name> and, when enabled, one
+// systemd service per process, services.postgresql with the role and databases, and Caddy in
+// front of the ported processes when a domain is set.
+import { UserError } from '../errors.js';
+import { singleQuote } from '../shell/posix-quote.js';
+import { literalText } from './command-line.js';
+import { comment } from './comment.js';
+import {
+  commonNotes,
+  type DeployModel,
+  type DeployService,
+  nonContribExtensions,
+  portedServices,
+  subdomainLabel,
+  timeSpan,
+} from './deploy-model.js';
+import type { ExportResult } from './export-file.js';
+import { attrLines, indent, indentedText, nixAttr, nixString } from './nix-text.js';
+import { moduleOptions, portOption } from './nixos-options.js';
+import { sqlIdent } from './provision-db.js';
+
+/** Interpreters whose nixpkgs package is a safe guess for the `path` option's default. */
+const RUNTIMES: Record<string, string> = {
+  node: 'nodejs',
+  npm: 'nodejs',
+  npx: 'nodejs',
+  python: 'python3',
+  python3: 'python3',
+  ruby: 'ruby',
+  bun: 'bun',
+  deno: 'deno',
+  php: 'php',
+  java: 'jre',
+};
+
+function programOf(s: DeployService): string | null {
+  return s.parsed.kind === 'words' ? literalText(s.parsed.words[0]!) : null;
+}
+
+function postgresLines(model: DeployModel): string[] {
+  const { role, database } = model;
+  const databases = [database, ...model.extraDatabases];
+  const lines = ['services.postgresql = {', '  enable = true;'];
+  if (model.postgresVersion !== undefined) {
+    lines.push(
+      `  # postgres.version in devenv.json.`,
+      `  package = lib.mkDefault pkgs.postgresql_${model.postgresVersion};`,
+    );
+  }
+  lines.push(`  ensureDatabases = [ ${databases.map(nixString).join(' ')} ];`);
+  if (role === database) {
+    lines.push(`  ensureUsers = [ { name = ${nixString(role)}; ensureDBOwnership = true; } ];`);
+  } else {
+    lines.push(`  ensureUsers = [ { name = ${nixString(role)}; } ];`);
+  }
+  for (const ext of nonContribExtensions(model)) {
+    lines.push(`  # ${ext} is not part of PostgreSQL's contrib: add its package, extensions = ps: [ ... ];`);
+  }
+  lines.push('};');
+
+  const psql = (args: string[]) => `psql -v ON_ERROR_STOP=1 ${args.join(' ')}`;
+  const script: string[] = [];
+  for (const db of databases) {
+    if (db === role) continue; // ensureDBOwnership does that one
+    script.push(psql(['-c', singleQuote(`ALTER DATABASE ${sqlIdent(db)} OWNER TO ${sqlIdent(role)}`)]));
+  }
+  for (const db of model.extensions.length > 0 ? databases : []) {
+    for (const ext of model.extensions) {
+      script.push(psql(['-d', singleQuote(db), '-c', singleQuote(`CREATE EXTENSION IF NOT EXISTS ${sqlIdent(ext)}`)]));
+    }
+  }
+  if (script.length > 0) {
+    lines.push(
+      '',
+      ...comment(
+        `What ensureDatabases and ensureUsers do not do (${[
+          databases.some((d) => d !== role) ? 'owners other than a same-named role' : null,
+          model.extensions.length > 0 ? 'extensions' : null,
+        ]
+          .filter(Boolean)
+          .join(', ')}), as postgres right after them, at every start:`,
+        '# ',
+        96,
+      ),
+      "systemd.services.postgresql-setup.script = lib.mkAfter ''",
+      ...script.map((l) => `  ${indentedText(l)}`),
+      "'';",
+    );
+  }
+  return lines;
+}
+
+function restartLines(s: DeployService): string[] {
+  switch (s.restart) {
+    case 'never':
+      return ['# restart: never in devenv.json.', 'Restart = "no";'];
+    case 'always':
+      return ['# restart: always in devenv.json, also after a clean exit.', 'Restart = "always";', 'RestartSec = 3;'];
+    default:
+      return ['Restart = "on-failure";', 'RestartSec = 3;'];
+  }
+}
+
+function serviceLines(model: DeployModel, s: DeployService, portOpt: string | undefined, first: boolean): string[] {
+  const env: [string, string][] = [];
+  if (portOpt) env.push(['PORT', `toString cfg.${portOpt}`]);
+  for (const [k, v] of Object.entries(s.env)) env.push([k, nixString(v)]);
+  const command =
+    s.parsed.kind === 'words' && !/^exec\s/.test(s.command.trim()) ? `exec ${s.command.trim()}` : s.command.trim();
+  const workingDir = s.cwd === '' ? '"${cfg.package}"' : `"\${cfg.package}/${nixString(s.cwd).slice(1, -1)}"`;
+  const lines = [
+    `systemd.services.${nixAttr(s.unit)} = {`,
+    `  description = ${nixString(`${model.name}: ${s.process}`)};`,
+    '  wantedBy = [ "multi-user.target" ];',
+    ...(first ? ['  # postgresql.target: the server, and postgresql-setup done with the role and databases.'] : []),
+    '  requires = [ "postgresql.target" ];',
+    '  after = [ "postgresql.target" ];',
+    '  path = [ cfg.package ] ++ cfg.path;',
+  ];
+  if (env.length > 0) {
+    lines.push('  environment = databaseEnv // {', ...indent(attrLines(env), '    '), '  } // cfg.environment;');
+  } else {
+    lines.push('  environment = databaseEnv // cfg.environment;');
+  }
+  lines.push(
+    `  script = ${nixString(command)};`,
+    '  serviceConfig = serviceDefaults // {',
+    `    WorkingDirectory = ${workingDir};`,
+  );
+  lines.push(...indent(restartLines(s), '    '));
+  if (s.stopGraceMs !== undefined) {
+    lines.push(`    TimeoutStopSec = ${nixString(timeSpan(s.stopGraceMs))}; # stopGraceMs in devenv.json`);
+  }
+  if (s.port !== undefined && s.port < 1024) {
+    lines.push(
+      `    # Port ${s.port} is below 1024: binding it takes this one capability.`,
+      '    AmbientCapabilities = "CAP_NET_BIND_SERVICE";',
+      '    CapabilityBoundingSet = "CAP_NET_BIND_SERVICE";',
+    );
+  }
+  lines.push('  };', '};');
+  return lines;
+}
+
+function caddyLines(ported: DeployService[]): string[] {
+  if (ported.length === 0) return [];
+  const hosts = ported.map((s, i) => {
+    const host = i === 0 ? '${cfg.domain}' : `"${subdomainLabel(s)}.\${cfg.domain}"`;
+    return `virtualHosts.${host}.extraConfig = "reverse_proxy localhost:\${toString cfg.${portOption(i, s)}}";`;
+  });
+  return [
+    '# Caddy is the public side, TLS certificates included; open ports 80 and 443 in the firewall.',
+    'services.caddy = lib.mkIf (cfg.domain != null) {',
+    '  enable = true;',
+    ...indent(hosts, '  '),
+    '};',
+  ];
+}
+
+const SANDBOX: [string, string][] = [
+  ['ProtectSystem', '"strict"'],
+  ['ProtectHome', 'true'],
+  ['PrivateTmp', 'true'],
+  ['PrivateDevices', 'true'],
+  ['NoNewPrivileges', 'true'],
+  ['RestrictSUIDSGID', 'true'],
+  ['RestrictAddressFamilies', '[ "AF_UNIX" "AF_INET" "AF_INET6" ]'],
+  ['RestrictNamespaces', 'true'],
+  ['RestrictRealtime', 'true'],
+  ['LockPersonality', 'true'],
+  ['ProtectClock', 'true'],
+  ['ProtectHostname', 'true'],
+  ['ProtectKernelTunables', 'true'],
+  ['ProtectKernelModules', 'true'],
+  ['ProtectKernelLogs', 'true'],
+  ['ProtectControlGroups', 'true'],
+  ['SystemCallArchitectures', '"native"'],
+  ['SystemCallFilter', '[ "@system-service" ]'],
+  ['SystemCallErrorNumber', '"EPERM"'],
+  ['UMask', '"0077"'],
+  ['CapabilityBoundingSet', '""'],
+];
+
+// Long on purpose: the module's text in output order.
+export function exportNixos(model: DeployModel, domain: string | undefined): ExportResult {
+  const notes = commonNotes(model);
+  const ported = portedServices(model);
+  if (domain !== undefined && ported.length === 0) {
+    throw new UserError('--domain: no process declares a port, so there is nothing to serve on it');
+  }
+  const runtimes = [...new Set(model.services.map(programOf).flatMap((p) => (p && RUNTIMES[p] ? [RUNTIMES[p]] : [])))];
+  const { name, role } = model;
+  const lines = [
+    `# ${name}.nix: a NixOS module for ${name}.`,
+    `# Written by \`devenv export nixos\` from ${model.source}. Use it: put it next to configuration.nix,`,
+    `# add ./${name}.nix to \`imports\`, set`,
+    `#   services.${nixAttr(name)} = { enable = true; package = <the app's files, as a package>; };`,
+    '# and run nixos-rebuild switch. Needs NixOS 25.11 or later (postgresql.target).',
+    '{',
+    '  config,',
+    '  lib,',
+    '  pkgs,',
+    '  ...',
+    '}:',
+    '',
+    'let',
+    `  cfg = config.services.${nixAttr(name)};`,
+    '',
+    `  # The server's PostgreSQL over its socket, as role ${role} (peer authentication: no password).`,
+    '  databaseEnv = {',
+    ...indent(attrLines(Object.entries(model.databaseEnv).map(([k, v]) => [k, nixString(v)])), '    '),
+    '  };',
+    '',
+    `  # Each process runs as a user made for it at start and named like the database role, so PostgreSQL's`,
+    `  # peer authentication logs it in as that role. /var/lib/${name} is its one writable directory.`,
+    '  # The rest is hardening; no MemoryDenyWriteExecute: JIT runtimes (Node, the JVM) need that memory.',
+    '  serviceDefaults = {',
+    '    DynamicUser = true;',
+    `    User = ${nixString(role)};`,
+    `    StateDirectory = ${nixString(name)};`,
+    '    EnvironmentFile = lib.optional (cfg.environmentFile != null) cfg.environmentFile;',
+    ...indent(attrLines(SANDBOX), '    '),
+    '  };',
+    'in',
+    '{',
+    `  options.services.${nixAttr(name)} = {`,
+    ...indent(moduleOptions(model, ported, runtimes, domain), '    '),
+    '  };',
+    '',
+    '  config = lib.mkIf cfg.enable {',
+    ...indent(postgresLines(model), '    '),
+  ];
+  model.services.forEach((s, n) => {
+    const i = ported.indexOf(s);
+    lines.push('', ...indent(serviceLines(model, s, i === -1 ? undefined : portOption(i, s), n === 0), '    '));
+  });
+  const caddy = caddyLines(ported);
+  if (caddy.length > 0) lines.push('', ...indent(caddy, '    '));
+  lines.push('  };', '}');
+
+  if (model.services.some((s) => s.watches)) {
+    notes.push(
+      'watch is not exported: restart on file change is for development; nixos-rebuild restarts changed units',
+    );
+  }
+  if (model.unexported.includes('postgres.settings')) {
+    notes.push('postgres.settings is not exported: server settings belong in services.postgresql.settings');
+  }
+  for (const ext of nonContribExtensions(model)) {
+    notes.push(
+      `extension ${ext} is not part of PostgreSQL's contrib: add its package to services.postgresql.extensions`,
+    );
+  }
+  return { files: [{ name: `${name}.nix`, content: `${lines.join('\n')}\n`, mode: 0o644 }], notes };
+}

@@ -1,0 +1,61 @@
+// Making a cluster's files, before any server runs: initdb, then the project database in single-user mode.
+import path from 'node:path';
+import { UserError } from '../errors.js';
+import { diskFullMessage, isDiskFull } from '../util/disk-space.js';
+import { run } from '../util/run.js';
+import { errorLines } from '../util/text.js';
+import type { Binaries } from './binaries.js';
+import { cleanEnv } from './child-env.js';
+import { type Account, spawnIdentity } from './privileges.js';
+
+/** How every cluster (and template) is made: socket trust only, TCP rejected, small WAL segments. */
+export const INITDB_FLAGS = [
+  '--encoding=UTF8',
+  '--locale=C',
+  '--auth-local=trust',
+  '--auth-host=reject',
+  '--no-sync',
+  '--wal-segsize=1',
+];
+
+export async function initdb(
+  binaries: Binaries,
+  dir: string,
+  superuser: string,
+  account: Account | null,
+): Promise<void> {
+  const r = await run(path.join(binaries.bindir, 'initdb'), ['-D', dir, '-U', superuser, ...INITDB_FLAGS], {
+    ...spawnIdentity(account),
+    env: { ...cleanEnv(), LC_ALL: 'C' },
+  });
+  if (r.code !== 0) {
+    const output = r.stderr || r.stdout;
+    if (isDiskFull(output)) throw new UserError(diskFullMessage(dir, 'initdb failed'));
+    throw new UserError(`initdb failed (exit ${r.code ?? r.signal}): ${errorLines(output, 3)}`);
+  }
+}
+
+/** Create the project database in single-user mode, before any server runs. */
+export async function createDatabase(
+  binaries: Binaries,
+  dir: string,
+  database: string,
+  account: Account | null,
+): Promise<void> {
+  if (['postgres', 'template0', 'template1'].includes(database)) return;
+  const ident = `"${database.replace(/"/g, '""')}"`;
+  // exit_on_error: otherwise --single exits 0 even when the SQL fails.
+  const r = await run(
+    path.join(binaries.bindir, 'postgres'),
+    ['--single', '-D', dir, '-c', 'exit_on_error=on', 'template1'],
+    {
+      ...spawnIdentity(account),
+      env: cleanEnv(),
+      input: `CREATE DATABASE ${ident};\n`,
+    },
+  );
+  if (r.code !== 0 || /\bERROR:|FATAL:/.test(r.stderr)) {
+    if (isDiskFull(r.stderr)) throw new UserError(diskFullMessage(dir, `creating database "${database}" failed`));
+    throw new UserError(`creating database "${database}" failed: ${errorLines(r.stderr, 3)}`);
+  }
+}

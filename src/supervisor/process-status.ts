@@ -1,0 +1,45 @@
+// What the supervisor reports about the processes it runs: their states, and its events.
+import type { ExitStatus } from '../util/exit-status.js';
+import type { ExitInfo } from './managed-process.js';
+
+export type SupervisedState =
+  | 'pending' // not started yet
+  | 'starting'
+  | 'running'
+  | 'restarting' // stopping the old instance to start a new one
+  | 'backoff' // crashed, waiting before the next attempt
+  | 'stopping'
+  | 'stopped' // stopped by us
+  | 'exited' // exited 0 and stays down (policy)
+  | 'crashed' // failed and stays down (policy)
+  | 'failed'; // could not run (bad cwd, command not found); waits for a file change
+
+/** One supervised process in the supervisor's snapshot. */
+export interface ProcessStatus {
+  name: string;
+  kind: 'database' | 'app';
+  pid: number | null;
+  state: SupervisedState;
+  restarts: number;
+  /** ISO time of the current instance's start. */
+  startedAt: string | null;
+  lastExit: (ExitStatus & { description: string }) | null;
+}
+
+export interface RestartScheduled extends ExitStatus {
+  name: string;
+  delayMs: number;
+  attempt: number;
+}
+
+/** The supervisor's events and their payloads. */
+export interface SupervisorEvents {
+  started: { name: string; pid: number };
+  exit: { name: string } & ExitInfo;
+  'restart-scheduled': RestartScheduled;
+  change: { name: string; paths: string[] };
+  'database-restarted': { restarts: number };
+}
+
+/** How a runner reports an event through the supervisor. */
+export type Emit = <K extends keyof SupervisorEvents>(event: K, payload: SupervisorEvents[K]) => void;

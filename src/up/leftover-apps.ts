@@ -1,0 +1,64 @@
+// App process groups left by a `devenv up` that was killed.
+//
+// Apps run in their own process groups (so a stop reaches grandchildren), which also means they
+// outlive a supervisor killed with SIGKILL and keep holding their ports. We record each group's
+// leader with its kernel start time, and the next `up` stops those that are provably the same
+// processes (a recycled pid has another start time).
+import { readFileSync } from 'node:fs';
+import { writeOwnFile } from '../project/pgres-files.js';
+import type { Project } from '../project/project.js';
+import { groupAlive, signalGroup, waitGroupGone } from '../supervisor/process-group.js';
+import { processStartTime as startTime } from '../util/liveness.js';
+
+interface AppGroup {
+  name: string;
+  pgid: number;
+  /** /proc/<pid>/stat field 22 (start time in clock ticks since boot). */
+  start: string;
+}
+
+let lastGroups = '';
+/** Record the running app groups (the supervisor republishes this as they change). */
+export function writeAppGroups(project: Project, groups: { name: string; pgid: number }[]): void {
+  const list: AppGroup[] = [];
+  for (const g of groups) {
+    const start = startTime(g.pgid);
+    if (start) list.push({ ...g, start });
+  }
+  const text = `${JSON.stringify(list)}\n`;
+  if (text === lastGroups) return;
+  lastGroups = text;
+  try {
+    writeOwnFile(project.paths.appGroups, text);
+  } catch {
+    // best effort: only used to clean up after a killed supervisor
+  }
+}
+
+/** Stop app groups a killed `devenv up` of this project left running; `say` reports each. */
+export async function reapLeftoverApps(project: Project, say: (line: string) => void): Promise<void> {
+  let groups: AppGroup[];
+  try {
+    groups = JSON.parse(readFileSync(project.paths.appGroups, 'utf8')) as AppGroup[];
+  } catch {
+    return;
+  }
+  const left = groups.filter(
+    (g) => Number.isInteger(g.pgid) && g.pgid > 1 && startTime(g.pgid) === g.start && groupAlive(g.pgid),
+  );
+  for (const g of left) {
+    say(`stopping ${g.name} (pid ${g.pgid}), left running by a devenv up that was killed`);
+    signalGroup(g.pgid, 'SIGTERM');
+  }
+  await Promise.all(
+    left.map(async (g) => {
+      const kill = setTimeout(() => signalGroup(g.pgid, 'SIGKILL'), 5000);
+      try {
+        await waitGroupGone(g.pgid);
+      } finally {
+        clearTimeout(kill);
+      }
+    }),
+  );
+  writeAppGroups(project, []);
+}

@@ -1,0 +1,166 @@
+// `devenv up` in the foreground (and the background `up` that `up -d` starts): the cluster, the lock,
+// postgres, the supervisor around it and the apps, state publishing, config reload, and one way to end.
+import kleur from 'kleur';
+import type { AppDefinition } from '../app-definition.js';
+import { ensureCluster, type PreparedPostgres, preparePostgres } from '../postgres/prepare.js';
+import { PostgresService } from '../postgres/service.js';
+import { processLog } from '../project/paths.js';
+import { ownLogStream } from '../project/pgres-files.js';
+import type { Project } from '../project/project.js';
+import { DatabaseStartError } from '../supervisor/database-runner.js';
+import { LogOutput } from '../supervisor/log-output.js';
+import type { Supervisor } from '../supervisor/supervisor.js';
+import type { Output } from '../util/output.js';
+import { DETACHED_ENV, withAppEnvironment } from './app-env.js';
+import { SignalGate } from './signal-gate.js';
+import { StatePublisher } from './state.js';
+import { acquireUpLock } from './up-lock.js';
+
+export interface UpOptions {
+  project: Project;
+  /** The ad-hoc app of `up -- CMD ARGS...` ([] for none). */
+  command: string[];
+  /** The apps as read before anything started (a bad Procfile has already been one clear line). */
+  apps: AppDefinition[];
+  /** Where they came from ("devenv.json", "Procfile", ...), for the summary line. */
+  source: string | null;
+  out: Output;
+}
+
+/** Loaded after postgres has been told to start: these take tens of ms to import (chokidar, ...). */
+async function supervisorModules() {
+  const [supervisor, leftovers, reload] = await Promise.all([
+    import('../supervisor/supervisor.js'),
+    import('./leftover-apps.js'),
+    import('./config-reload.js'),
+  ]);
+  return {
+    Supervisor: supervisor.Supervisor,
+    reapLeftoverApps: leftovers.reapLeftoverApps,
+    ConfigReload: reload.ConfigReload,
+    CONFIG_FILES: reload.CONFIG_FILES,
+  };
+}
+
+type Modules = Awaited<ReturnType<typeof supervisorModules>>;
+
+/** What runs once postgres is on its way. */
+interface Run {
+  log: LogOutput;
+  service: PostgresService;
+  supervisor: Supervisor;
+  modules: Modules;
+}
+
+/** Run until a stop request (or a fatal error); resolves with the exit code. */
+export async function runUp(opts: UpOptions): Promise<number> {
+  const pg = preparePostgres(opts.project);
+  await ensureCluster(pg, opts.out);
+  const release = acquireUpLock(opts.project);
+  const detached = process.env[DETACHED_ENV] === '1';
+  // The background `up` writes to a log file: no colours there, whatever the environment says.
+  if (detached) kleur.enabled = false;
+  const gate = new SignalGate();
+  try {
+    const run = await assemble(pg, opts);
+    if (gate.pending) {
+      // Stopped before the supervisor existed: only postgres was started.
+      run.log.line('devenv', `${gate.pending}: stopping postgres`);
+      await run.service.stop();
+      await run.log.close();
+      return 0;
+    }
+    return await supervise(run, opts, gate, detached);
+  } finally {
+    release();
+    gate.close();
+  }
+}
+
+/** Postgres starting, the supervisor's modules loaded meanwhile, leftovers of a killed `up` gone. */
+async function assemble(pg: PreparedPostgres, { project, apps }: UpOptions): Promise<Run> {
+  const log = new LogOutput({
+    logFile: (name) => ownLogStream(processLog(project.paths, name)),
+    names: ['devenv', 'postgres', ...apps.map((a) => a.name)],
+  });
+  const say = (line: string) => log.line('devenv', line);
+  // Lines of postgres' own log are shown, not copied: it writes postgres.log itself.
+  const service = new PostgresService(pg, { info: say, notice: say, step: () => {} }, (l) => log.show('postgres', l));
+  // Postgres boots in its own process (detached: the terminal's Ctrl-C reaches only us, and we stop
+  // the apps before it) while we load the supervisor's modules.
+  service.prestart();
+  try {
+    const modules = await supervisorModules();
+    await modules.reapLeftoverApps(project, say);
+    const supervisor = new modules.Supervisor({
+      root: project.root,
+      database: service,
+      apps: withAppEnvironment(project, apps),
+      log,
+      debounceMs: project.config.watch.debounceMs,
+      ignore: project.config.watch.ignore,
+      configFiles: modules.CONFIG_FILES,
+    });
+    return { log, service, supervisor, modules };
+  } catch (err) {
+    await service.stop();
+    throw err;
+  }
+}
+
+async function supervise(run: Run, opts: UpOptions, gate: SignalGate, detached: boolean): Promise<number> {
+  const { log, service, supervisor } = run;
+  const say = (line: string) => log.line('devenv', line);
+  const publisher = new StatePublisher(opts.project, supervisor, () => service.pid, detached);
+  publisher.start();
+  for (const ev of ['started', 'exit', 'restart-scheduled', 'database-restarted']) {
+    supervisor.on(ev, () => publisher.publish());
+  }
+  let exitCode = 0;
+  // Every request to end the run ends it the same way: apps, then postgres; again to kill at once.
+  gate.handle((reason) => {
+    if (publisher.phase !== 'stopping') say(`${reason}: stopping apps, then postgres (again to kill at once)`);
+    publisher.phase = 'stopping';
+    void supervisor.shutdown();
+  });
+  const reload = new run.modules.ConfigReload(opts.project, {
+    command: opts.command,
+    supervisor,
+    service,
+    say,
+    phase: () => publisher.phase,
+    applied: () => publisher.publish(),
+    fatal: () => {
+      exitCode = 1;
+      void supervisor.shutdown();
+    },
+  });
+  reload.watch();
+  try {
+    await supervisor.startDatabase();
+    await supervisor.startApps();
+    publisher.phase = 'running';
+    publisher.publish();
+    reload.ready();
+    say(summary(opts));
+    await supervisor.done();
+  } catch (err) {
+    exitCode = 1;
+    await supervisor.shutdown();
+    // A database that cannot start has been said by the supervisor; anything else is a bug.
+    if (!(err instanceof DatabaseStartError)) throw err;
+  } finally {
+    await reload.close();
+    publisher.stop();
+    await log.close();
+  }
+  return exitCode;
+}
+
+function summary({ apps, source }: UpOptions): string {
+  if (apps.length === 0) {
+    return 'no app processes: add "processes" to devenv.json, a Procfile, or run `devenv up -- CMD ARGS...`';
+  }
+  const n = apps.length;
+  return `running ${n} app process${n > 1 ? 'es' : ''} from ${source}; Ctrl-C stops everything`;
+}

@@ -1,0 +1,104 @@
+// What a running `devenv up` tells other devenv commands: its pid, phase and processes, in
+// .pgres/devenv/state/supervisor.json, republished as things change.
+import { readFileSync } from 'node:fs';
+import { removeOwnFile, writeOwnFile } from '../project/pgres-files.js';
+import type { Project } from '../project/project.js';
+import type { ProcessStatus } from '../supervisor/process-status.js';
+import { processGone } from '../util/liveness.js';
+import { writeAppGroups } from './leftover-apps.js';
+
+/** One supervised process as `devenv status` shows it: the supervisor's snapshot, less what it keeps to itself. */
+export type PublishedProcess = Pick<ProcessStatus, 'name' | 'pid' | 'state' | 'restarts' | 'startedAt'>;
+
+/** "starting" until postgres is ready and the apps started, then "running", "stopping". */
+export type UpPhase = 'starting' | 'running' | 'stopping' | 'stopped';
+
+export interface SupervisorState {
+  pid: number;
+  detached: boolean;
+  startedAt: string;
+  phase: UpPhase;
+  postgresPid: number | null;
+  processes: PublishedProcess[];
+}
+
+function writeState(project: Project, state: SupervisorState): void {
+  writeOwnFile(project.paths.supervisorState, `${JSON.stringify(state, null, 2)}\n`);
+}
+
+function clearState(project: Project): void {
+  removeOwnFile(project.paths.supervisorState);
+}
+
+/** Is this pid a live devenv supervisor (a node process running our CLI), not a reused pid? */
+function isSupervisor(pid: number): boolean {
+  if (processGone(pid)) return false;
+  try {
+    const cmdline = readFileSync(`/proc/${pid}/cmdline`, 'utf8');
+    return /devenv|dist\/(bundle\/)?main\.js/.test(cmdline);
+  } catch {
+    return process.platform !== 'linux';
+  }
+}
+
+/** The state of a live supervisor of this project, or null (a stale file is ignored). */
+export function readLiveState(project: Project): SupervisorState | null {
+  let state: SupervisorState;
+  try {
+    state = JSON.parse(readFileSync(project.paths.supervisorState, 'utf8')) as SupervisorState;
+  } catch {
+    return null;
+  }
+  return state && typeof state.pid === 'number' && isSupervisor(state.pid) ? state : null;
+}
+
+/** Keeps the state file (and the app groups for recovery) in step with the supervisor. */
+export class StatePublisher {
+  phase: UpPhase = 'starting';
+  private readonly startedAt = new Date().toISOString();
+  private timer: NodeJS.Timeout | undefined;
+
+  constructor(
+    private readonly project: Project,
+    private readonly source: { status(): ProcessStatus[] },
+    private readonly postgresPid: () => number | null,
+    private readonly detached: boolean,
+  ) {}
+
+  /** Publish now, then at least once a second (uptimes, and anything an event did not cover). */
+  start(): void {
+    this.publish();
+    this.timer = setInterval(() => this.publish(), 1000);
+  }
+
+  publish(): void {
+    const processes = this.source.status();
+    writeState(this.project, {
+      pid: process.pid,
+      detached: this.detached,
+      startedAt: this.startedAt,
+      phase: this.phase,
+      postgresPid: this.postgresPid(),
+      processes: processes.map(({ name, pid, state, restarts, startedAt }) => ({
+        name,
+        pid,
+        state,
+        restarts,
+        startedAt,
+      })),
+    });
+    const groups = processes.filter((p) => p.kind === 'app' && p.pid !== null);
+    writeAppGroups(
+      this.project,
+      groups.map((p) => ({ name: p.name, pgid: p.pid as number })),
+    );
+  }
+
+  /** The run is over: nothing is published any more, and nothing is left to recover. */
+  stop(): void {
+    clearInterval(this.timer);
+    this.phase = 'stopped';
+    clearState(this.project);
+    writeAppGroups(this.project, []);
+  }
+}

@@ -1,0 +1,48 @@
+import { readdirSync, readFileSync, readlinkSync } from 'node:fs';
+import { waitGone } from './liveness.js';
+
+/**
+ * Processes working in `dir`: their working directory is in it, or an argument names it or a path
+ * below it (initdb -D DIR, postgres --boot with its cwd there, cp … DIR). Linux (/proc) only.
+ */
+export function processesUsing(dir: string): number[] {
+  if (process.platform !== 'linux') return [];
+  const inside = (p: string) => p === dir || p.startsWith(`${dir}/`);
+  const found: number[] = [];
+  let entries: string[];
+  try {
+    entries = readdirSync('/proc');
+  } catch {
+    return [];
+  }
+  for (const entry of entries) {
+    if (!/^\d+$/.test(entry) || Number(entry) === process.pid) continue;
+    try {
+      const args = readFileSync(`/proc/${entry}/cmdline`, 'utf8').split('\0');
+      let cwd = '';
+      try {
+        cwd = readlinkSync(`/proc/${entry}/cwd`);
+      } catch {
+        // another user's process: its arguments still tell
+      }
+      if (inside(cwd) || args.some(inside)) found.push(Number(entry));
+    } catch {
+      // exited while we looked
+    }
+  }
+  return found;
+}
+
+/** SIGKILL whatever still works in `dir` (left by a killed parent) and wait until it is gone. */
+export async function killProcessesUsing(dir: string): Promise<number[]> {
+  const pids = processesUsing(dir);
+  for (const pid of pids) {
+    try {
+      process.kill(pid, 'SIGKILL');
+    } catch {
+      // gone already
+    }
+  }
+  await Promise.all(pids.map((pid) => waitGone(pid, 5000)));
+  return pids;
+}
