@@ -1,5 +1,4 @@
 import { type Project, projectAt } from '../project/project.js';
-import { finishSnapshotWork } from '../snapshot/guard.js';
 import type { Output } from '../util/output.js';
 import { type Binaries, findBinaries } from './binaries.js';
 import {
@@ -10,6 +9,7 @@ import {
   type InitResult,
   inspectDataDir,
 } from './cluster.js';
+import { checkNoInterruptedSwap } from './interrupted-swap.js';
 import { readPostmasterPid } from './postmaster-pid.js';
 import { type Account, resolveAccount } from './privileges.js';
 import { findRunningServer, type ServerHandle, type StartOptions, startServer, waitServing } from './server.js';
@@ -73,8 +73,7 @@ export async function ensureServer(pg: PreparedPostgres, out: Output, opts: Star
     checkServerPort(pg.project, out);
     return { pid: running };
   }
-  // A snapshot restore killed mid-swap leaves the cluster half swapped: finish it before postgres starts.
-  await finishSnapshotWork(pg.project, pg.account, out);
+  checkNoInterruptedSwap(pg.project.paths);
   checkDataDirAccess(pg.project, pg.account, out.notice);
   const tcp = await prepareTcp(pg.project);
   // The port was picked just now: paths (socket) and environment follow it.

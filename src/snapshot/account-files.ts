@@ -42,13 +42,21 @@ function viaWorker(account: Account): AccountFiles {
   });
   let stderr = '';
   child.stderr!.setEncoding('utf8').on('data', (d: string) => (stderr = (stderr + d).slice(-2000)));
+  // What it said, in one line: the error line of a crash (node prints source and stack around it).
+  const said = () => {
+    const lines = stderr
+      .split('\n')
+      .map((l) => l.trim())
+      .filter(Boolean);
+    const line = lines.find((l) => /^\w*Error\b/.test(l)) ?? lines[lines.length - 1];
+    return line ? `: ${line}` : '';
+  };
   const pending = new Map<number, { resolve: (v: unknown) => void; reject: (e: Error) => void }>();
   let nextId = 1;
   let exited = false;
   const fail = (why: string) => {
     exited = true;
-    for (const p of pending.values())
-      p.reject(new Error(`the file worker ${why}${stderr ? `: ${stderr.trim()}` : ''}`));
+    for (const p of pending.values()) p.reject(new Error(`the file worker ${why}${said()}`));
     pending.clear();
   };
   child.on('error', (err) => fail(`could not start (${err.message})`));
@@ -73,7 +81,7 @@ function viaWorker(account: Account): AccountFiles {
   });
   return {
     run(op, args) {
-      if (exited) return Promise.reject(new Error(`the file worker is gone${stderr ? `: ${stderr.trim()}` : ''}`));
+      if (exited) return Promise.reject(new Error(`the file worker is gone${said()}`));
       const id = nextId++;
       return new Promise((resolve, reject) => {
         pending.set(id, { resolve: resolve as (v: unknown) => void, reject });

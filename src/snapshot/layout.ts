@@ -33,7 +33,7 @@ export function readyCopiesWanted(env: NodeJS.ProcessEnv = process.env): boolean
 /** One snapshot operation at a time per cluster; a starting server waits for it. */
 export const LOCK_FILE = '.lock';
 /** A restore's swap of the data files in progress: whoever finds it with its owner gone finishes it. */
-export const SWAP_JOURNAL = '.swap.json';
+export { SWAP_JOURNAL } from '../postgres/interrupted-swap.js';
 
 /** Entries of the data directory that are not the cluster's: a restore keeps the current ones. */
 export const KEEP_IN_PGDATA = ['devenv', SNAPSHOTS_DIR];

@@ -147,7 +147,7 @@ test('restore with an open psql session: its server stops, the session loses its
   expect(r.stdout.trim()).toBe('1:one,2:two');
 });
 
-test('a restore killed in the middle of its swap is finished by the next server start', async () => {
+test('a restore killed mid-swap: no server starts on its files until a snapshot command finishes it', async () => {
   setup('snap-swap');
   await ok(['init']);
   await ok(['up', '-d']);
@@ -173,7 +173,11 @@ test('a restore killed in the middle of its swap is finished by the next server 
   const journal = { format: 1, owner: gone.pid, worker: gone.pid, pgdata, staging, trash, phase: 'out' };
   writeFileSync(path.join(snapshots, '.swap.json'), JSON.stringify(journal));
 
-  await ok(['up', '-d']); // finishes the swap before postgres starts on the files
+  // No server starts on half-swapped files; any snapshot command finishes the swap.
+  expect(oneLine(await run(['up', '-d']))).toMatch(/snapshot restore was interrupted .*devenv snapshot list/);
+  expect(postgresProcessesUnder(project.dir)).toEqual([]);
+  expect((await ok(['snapshot', 'list'])).stderr).toMatch(/finished a snapshot restore that was interrupted/);
+  await ok(['up', '-d']);
   expect(await value(ITEMS)).toBe('1:saved');
   expect(readdirSync(snapshots).sort()).toEqual(['one']);
   await ok(['down']);
