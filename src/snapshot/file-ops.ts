@@ -24,7 +24,7 @@ import { copyWal, stoppedClusterRange, type WalRange } from './wal-range.js';
  * Every change a snapshot command makes to files inside .pgres, as one table of operations. They run
  * in our own process, or (devenv running as root) in a worker that has become the account owning
  * .pgres, so root never creates, copies or deletes through paths that account controls. Keep this
- * module and its imports free of anything but node:fs/path and small helpers: the worker loads it.
+ * module and its imports small (node's own modules and a few helpers): the worker loads them.
  */
 
 export interface LockHolder {

@@ -25,18 +25,18 @@ export const WORK_PREFIXES = [PARTIAL_PREFIX, RESTORE_PREFIX, TRASH_PREFIX, SPAR
  * One at a time; on filesystems that clone files there is none (a copy costs nothing there).
  */
 export const READY_PREFIX = '.ready-';
-
-/** PGRES_NO_SPARES (no ready-made spare clusters) also means no ready snapshot copies. */
-export function readyCopiesWanted(env: NodeJS.ProcessEnv = process.env): boolean {
-  return !env.PGRES_NO_SPARES;
-}
-/** One snapshot operation at a time per cluster; a starting server waits for it. */
+/** One snapshot command at a time per cluster. */
 export const LOCK_FILE = '.lock';
 /** A restore's swap of the data files in progress: whoever finds it with its owner gone finishes it. */
 export { SWAP_JOURNAL } from '../postgres/interrupted-swap.js';
 
 /** Entries of the data directory that are not the cluster's: a restore keeps the current ones. */
 export const KEEP_IN_PGDATA = ['devenv', SNAPSHOTS_DIR];
+
+/** PGRES_NO_SPARES (no ready-made spare clusters) also means no ready snapshot copies. */
+export function readyCopiesWanted(env: NodeJS.ProcessEnv = process.env): boolean {
+  return !env.PGRES_NO_SPARES;
+}
 
 export function snapshotsDir(paths: ProjectPaths): string {
   return path.join(paths.pgdata, SNAPSHOTS_DIR);

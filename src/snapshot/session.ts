@@ -9,8 +9,8 @@ import { type AccountFiles, accountFiles } from './account-files.js';
 import { SWAP_JOURNAL, snapshotsDir, WORK_PREFIXES } from './layout.js';
 
 /**
- * One snapshot command's hold on the cluster: the file worker, the snapshot lock (one operation at a
- * time; a server start waits for it), and the cleanup of what killed operations left behind.
+ * One snapshot command's hold on the cluster: the file worker, the snapshot lock (one snapshot command
+ * at a time), and the cleanup of what killed ones left behind.
  */
 export class SnapshotSession {
   private constructor(

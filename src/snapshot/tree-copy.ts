@@ -147,10 +147,10 @@ export async function copyTree(from: string, to: string, mode: CopyMode): Promis
 }
 
 /**
- * Flush a tree to disk: a snapshot must survive a power cut once it is listed, and a restore's copy is
- * flushed while the server still runs, so its start after the swap (postgres fsyncs the data directory
- * when it recovers) does not wait for it. syncfs(2) of the filesystem (`sync -f`, GNU coreutils) is one
- * call and ~10× faster here than an fsync per file, which remains the fallback (macOS, BusyBox).
+ * Flush a tree to disk: a snapshot must survive a power cut once it is listed, and postgres trusts a
+ * restored copy as soon as it starts on it (no recovery). syncfs(2) of the filesystem (`sync -f`, GNU
+ * coreutils) is one call and ~10× faster here than an fsync per file, which remains the fallback
+ * (macOS, BusyBox).
  */
 export async function syncTree(root: string): Promise<void> {
   const synced = await new Promise<boolean>((resolve) => {
