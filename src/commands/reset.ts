@@ -1,4 +1,4 @@
-import { lstatSync, renameSync, rmSync } from 'node:fs';
+import { lstatSync, renameSync } from 'node:fs';
 import path from 'node:path';
 import kleur from 'kleur';
 import { errnoCode, UserError } from '../errors.js';
@@ -11,8 +11,12 @@ import { openProject, type Project } from '../project/project.js';
 import { stopSupervisor } from '../up/stop-supervisor.js';
 import { confirm } from '../util/confirm.js';
 import { terminalOutput } from '../util/output.js';
+import { removeTree } from '../util/remove-tree.js';
 
-/** Stop everything on this cluster, then delete .pgres (never through a symlink) and the short socket dir. */
+/**
+ * Stop everything on this cluster, then delete .pgres (never through a symlink), the short socket dir and,
+ * as root, devenv's private directory for the project.
+ */
 export default async function reset(opts: { yes?: boolean }): Promise<number> {
   const out = terminalOutput();
   const project: Project = openProject(process.cwd());
@@ -48,8 +52,11 @@ export default async function reset(opts: { yes?: boolean }): Promise<number> {
     // Rename first: an interrupted delete leaves a build dir the next init cleans up, never a half .pgres.
     const trash = path.join(project.root, `${PARTIAL_PREFIX}${process.pid}-reset`);
     renameSync(pgdata, trash);
-    rmSync(trash, { recursive: true, force: true });
+    // As root the trash belongs to the account postgres ran as: that account empties it (see removeTree).
+    removeTree(trash);
   }
+  // As root: the logs and state devenv kept for this project in root's private directory.
+  if (project.paths.runtimeIsPrivate) removeTree(project.paths.runtime);
   const account = resolveAccount(project.config.postgres.runAs);
   const sock = removeSocketDir(project.paths, account);
   out.info(

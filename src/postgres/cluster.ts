@@ -1,28 +1,27 @@
 import {
-  appendFileSync,
-  chmodSync,
-  chownSync,
   existsSync,
+  fchmodSync,
+  fchownSync,
   lstatSync,
   mkdirSync,
   readdirSync,
-  readFileSync,
   renameSync,
-  rmSync,
   type Stats,
   statSync,
-  writeFileSync,
 } from 'node:fs';
 import path from 'node:path';
 import { errnoCode, UserError } from '../errors.js';
 import { PARTIAL_PREFIX } from '../project/paths.js';
+import { appendClusterFile, readClusterFile, writeClusterFile } from '../project/pgres-files.js';
 import type { Project } from '../project/project.js';
 import { diskFullMessage, isDiskFull } from '../util/disk-space.js';
+import { withDirectory } from '../util/no-follow.js';
 import { removeOrphanDirs } from '../util/orphan-dirs.js';
+import { removeTree } from '../util/remove-tree.js';
 import type { Binaries } from './binaries.js';
 import { createDatabase, INITDB_FLAGS, initdb } from './initdb.js';
-import { type Account, checkReachable, chownTree } from './privileges.js';
-import { INCLUDE_LINE, writeSettings } from './settings.js';
+import { type Account, checkReachable, handOver } from './privileges.js';
+import { confNote } from './settings.js';
 import { claimSpare, scheduleRefill, sparesDir } from './spares.js';
 import { restoreTemplate, saveTemplate, templateDir } from './template.js';
 
@@ -40,9 +39,9 @@ export interface ClusterInfo {
 
 export type DataDirState = { state: 'absent' } | { state: 'ready'; info: ClusterInfo; pgMajor: number };
 
-function readInfo(marker: string): ClusterInfo | null {
+function readInfo(pgdata: string, marker: string): ClusterInfo | null {
   try {
-    const info = JSON.parse(readFileSync(marker, 'utf8')) as ClusterInfo;
+    const info = JSON.parse(readClusterFile(pgdata, marker) ?? '') as ClusterInfo;
     return info && info.format === 1 ? info : null;
   } catch {
     return null;
@@ -52,7 +51,7 @@ function readInfo(marker: string): ClusterInfo | null {
 /** Major version recorded by initdb in PG_VERSION, or null. */
 export function dataDirMajor(pgdata: string): number | null {
   try {
-    const n = Number(readFileSync(path.join(pgdata, 'PG_VERSION'), 'utf8').trim());
+    const n = Number((readClusterFile(pgdata, path.join(pgdata, 'PG_VERSION')) ?? '').trim());
     return Number.isFinite(n) && n > 0 ? n : null;
   } catch {
     return null;
@@ -81,7 +80,7 @@ export function inspectDataDir(project: Project): DataDirState {
   if (!st.isDirectory()) {
     throw new UserError(`${pgdata} exists and is not a directory; move it out of the way, then run again`);
   }
-  const info = readInfo(marker);
+  const info = readInfo(pgdata, marker);
   if (!info) {
     if (readdirSync(pgdata).length === 0) return { state: 'absent' };
     throw new UserError(
@@ -107,11 +106,11 @@ export function checkMajor(project: Project, pgMajor: number, binaries: Binaries
 /** Postgres wants 0700 (or 0750) and the right owner; fix what is ours to fix, say so. */
 export function checkDataDirAccess(project: Project, account: Account | null, notice: (line: string) => void): void {
   const { pgdata } = project.paths;
-  const st = statSync(pgdata);
+  const st = lstatSync(pgdata);
   const expectedUid = account ? account.uid : process.getuid?.();
   if (expectedUid !== undefined && st.uid !== expectedUid) {
     if (account) {
-      chownTree(pgdata, account);
+      handOver(pgdata, st.uid, account);
       notice(`gave ${pgdata} to the account "${account.name}" that runs postgres`);
     } else {
       throw new UserError(
@@ -122,9 +121,25 @@ export function checkDataDirAccess(project: Project, account: Account | null, no
   }
   const mode = st.mode & 0o777;
   if (mode !== 0o700 && mode !== 0o750) {
-    chmodSync(pgdata, 0o700);
+    // Through a descriptor of the directory itself: a chmod by path would follow a symlink put there.
+    withDirectory(pgdata, (fd) => fchmodSync(fd, 0o700));
     notice(`fixed the mode of ${pgdata} from ${mode.toString(8).padStart(4, '0')} to 0700 (postgres requires it)`);
   }
+}
+
+/**
+ * A cluster made as root by an older devenv has a root-owned .pgres/devenv, where the account (which
+ * now writes the cluster's files) cannot write: give it to the account. No-op when not root.
+ */
+export function adoptOwnDir(project: Project, account: Account | null): void {
+  if (!account) return;
+  let st: Stats;
+  try {
+    st = lstatSync(project.paths.own);
+  } catch {
+    return;
+  }
+  if (st.isDirectory() && st.uid !== account.uid) handOver(project.paths.own, st.uid, account);
 }
 
 export interface InitResult {
@@ -174,6 +189,7 @@ export async function createCluster(
   const spares = sparesDir(template);
   // A spare is a finished copy with our database in it: renaming it in costs no copying at all.
   const spare = spares !== null && claimSpare(spares, project.database, partial);
+  // Root's until it is complete: the account cannot enter it while we copy into it.
   if (!spare) mkdirSync(partial, { mode: 0o700 });
   const job: InitJob = { project, binaries, account, hooks };
   try {
@@ -192,46 +208,57 @@ export async function createCluster(
     }
     return { created: true, via };
   } catch (err) {
-    rmSync(partial, { recursive: true, force: true });
+    removeTree(partial);
     if (!(err instanceof UserError) && isDiskFull(err))
       throw new UserError(diskFullMessage(root, 'creating the cluster'));
     throw err;
   }
 }
 
-/** The pristine files: a copy of the cached template, or initdb when there is none yet. */
+/**
+ * The pristine files: a copy of the cached template, or initdb when there is none yet. As root the
+ * copy goes into the build dir while it is still root's (mode 0700: the account cannot enter it and
+ * plant links where cp writes), which is handed over afterwards, its top directory last.
+ */
 async function fillFromTemplate(
   { project, binaries, account, hooks }: InitJob,
   partial: string,
   template: string | null,
   refilled: boolean,
 ): Promise<'template' | 'initdb'> {
-  if (account) chownSync(partial, account.uid, account.gid);
-  if (await restoreFromTemplate(template, partial)) return 'template';
+  if (await restoreFromTemplate(template, partial)) {
+    if (account) handOver(partial, null, account);
+    return 'template';
+  }
+  // initdb runs as the account and writes into the dir itself.
+  giveTop(partial, account);
   hooks.step?.(`running initdb (PostgreSQL ${binaries.version})`);
   await initdb(binaries, partial, project.superuser, account);
   // Without spares nothing refills the cache in the background: save the template now.
-  if (!refilled) await saveTemplate(template, partial);
+  if (!refilled) await saveTemplate(template, partial, account);
   return 'initdb';
 }
 
-/** Our settings include, our own dirs, the project database, and last the marker that says "complete". */
+/** The build dir's top directory to the account (not following a link), mode 0700 as postgres wants. */
+function giveTop(partial: string, account: Account | null): void {
+  withDirectory(partial, (fd) => {
+    if (account) fchownSync(fd, account.uid, account.gid);
+    fchmodSync(fd, 0o700);
+  });
+}
+
+/**
+ * A note in postgresql.conf, the project database, and last the marker that says "complete". As root
+ * the account writes into the cluster (it is the account's by now).
+ */
 async function makeItOurs(
   { project, binaries, account, hooks }: InitJob,
   partial: string,
   via: InitResult['via'],
 ): Promise<void> {
-  // cp -a of the template's top dir brings its owner and mode along: reset them.
-  if (account) chownSync(partial, account.uid, account.gid);
-  chmodSync(partial, 0o700);
-  appendFileSync(
-    path.join(partial, 'postgresql.conf'),
-    `\n# devenv: socket-only settings, rewritten at every start\n${INCLUDE_LINE}\n`,
-  );
-  const own = path.join(partial, 'devenv');
-  mkdirSync(path.join(own, 'logs'), { recursive: true });
-  mkdirSync(path.join(own, 'state'), { recursive: true });
-  writeSettings(path.join(own, 'settings.conf'), project.paths, project.config.postgres.settings);
+  // cp -a of the template's top dir, or a spare, brings its owner and mode along: set them.
+  giveTop(partial, account);
+  appendClusterFile(path.join(partial, 'postgresql.conf'), confNote(project.paths), account);
   if (via !== 'spare') {
     hooks.step?.(`creating database "${project.database}"`);
     await createDatabase(binaries, partial, project.database, account);
@@ -246,7 +273,7 @@ async function makeItOurs(
     database: project.database,
     createdAt: new Date().toISOString(),
   };
-  writeFileSync(path.join(own, 'cluster.json'), `${JSON.stringify(info, null, 2)}\n`);
+  writeClusterFile(path.join(partial, 'devenv', 'cluster.json'), `${JSON.stringify(info, null, 2)}\n`, account);
 }
 
 /** Rename the complete cluster to .pgres. False: a concurrent init won, and our copy is gone. */
@@ -258,7 +285,7 @@ function publish(partial: string, project: Project): boolean {
   } catch (err) {
     const code = errnoCode(err);
     if ((code === 'ENOTEMPTY' || code === 'EEXIST') && existsSync(project.paths.marker)) {
-      rmSync(partial, { recursive: true, force: true });
+      removeTree(partial);
       return false;
     }
     throw err;
@@ -272,7 +299,7 @@ async function restoreFromTemplate(template: string | null, partial: string): Pr
   } catch (err) {
     if (isDiskFull(err)) throw new UserError(diskFullMessage(partial, 'copying the template cluster'));
     // A damaged template: start clean and let initdb make the cluster.
-    for (const name of readdirSync(partial)) rmSync(path.join(partial, name), { recursive: true, force: true });
+    for (const name of readdirSync(partial)) removeTree(path.join(partial, name));
     return false;
   }
 }

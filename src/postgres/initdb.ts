@@ -26,7 +26,7 @@ export async function initdb(
 ): Promise<void> {
   const r = await run(path.join(binaries.bindir, 'initdb'), ['-D', dir, '-U', superuser, ...INITDB_FLAGS], {
     ...spawnIdentity(account),
-    env: { ...cleanEnv(), LC_ALL: 'C' },
+    env: { ...cleanEnv(account), LC_ALL: 'C' },
   });
   if (r.code !== 0) {
     const output = r.stderr || r.stdout;
@@ -50,7 +50,7 @@ export async function createDatabase(
     ['--single', '-D', dir, '-c', 'exit_on_error=on', 'template1'],
     {
       ...spawnIdentity(account),
-      env: cleanEnv(),
+      env: cleanEnv(account),
       input: `CREATE DATABASE ${ident};\n`,
     },
   );

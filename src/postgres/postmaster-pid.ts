@@ -1,4 +1,4 @@
-import { readFileSync, readlinkSync, realpathSync } from 'node:fs';
+import { lstatSync, readFileSync, readlinkSync, realpathSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { isZombie, pidAlive } from '../util/liveness.js';
 
@@ -52,6 +52,8 @@ export function checkPostmaster(pid: number, pgdata: string, recordedDataDir: st
   }
   if (process.platform === 'linux') {
     try {
+      // Root may signal anything: postmaster.pid (the account's file) must name a process of the cluster's owner.
+      if (process.getuid?.() === 0 && statSync(`/proc/${pid}`).uid !== lstatSync(pgdata).uid) return 'not-ours';
       return readlinkSync(`/proc/${pid}/cwd`) === real ? 'ours' : 'not-ours';
     } catch {
       return 'not-ours';

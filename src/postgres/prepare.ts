@@ -2,6 +2,7 @@ import { type Project, projectAt } from '../project/project.js';
 import type { Output } from '../util/output.js';
 import { type Binaries, findBinaries } from './binaries.js';
 import {
+  adoptOwnDir,
   checkDataDirAccess,
   checkMajor,
   createCluster,
@@ -48,6 +49,7 @@ export function preparePostgres(project: Project): PreparedPostgres {
   const binaries = projectBinaries(project, state);
   if (state.state === 'ready') checkMajor(project, state.pgMajor, binaries);
   const account = resolveAccount(project.config.postgres.runAs);
+  if (state.state === 'ready') adoptOwnDir(project, account);
   return { project, binaries, account, state };
 }
 
@@ -75,7 +77,7 @@ export async function ensureServer(pg: PreparedPostgres, out: Output, opts: Star
   }
   checkNoInterruptedSwap(pg.project.paths);
   checkDataDirAccess(pg.project, pg.account, out.notice);
-  const tcp = await prepareTcp(pg.project);
+  const tcp = await prepareTcp(pg.project, pg.account);
   // The port was picked just now: paths (socket) and environment follow it.
   if (tcp && tcp.port !== pg.project.port) pg.project = projectAt(pg.project.root, { config: pg.project.config });
   try {

@@ -1,8 +1,9 @@
 import { spawnSync } from 'node:child_process';
-import { chownSync, lchownSync, lstatSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { UserError } from '../errors.js';
 import { isRootUser } from '../project/paths.js';
+import { withDirectory } from '../util/no-follow.js';
 
 /** The unprivileged account postgres runs as when we are root (postgres refuses to run as root). */
 export interface Account {
@@ -99,16 +100,31 @@ export function checkReachable(
   }
 }
 
-/** Give a tree we created to the account (no-op when not root). Never follows symlinks. */
-export function chownTree(target: string, account: Account | null): void {
-  if (!account) return;
-  const walk = (p: string) => {
-    const st = lstatSync(p);
-    if (st.isSymbolicLink()) return lchownSync(p, account.uid, account.gid);
-    chownSync(p, account.uid, account.gid);
-    if (st.isDirectory()) for (const name of readdirSync(p)) walk(path.join(p, name));
-  };
-  walk(target);
+/**
+ * Give a tree to the account with `chown -R`: it changes each entry through a descriptor of its
+ * directory, never follows a symlink (-P, -h), and changes a directory only after everything in it, so
+ * the account cannot enter a directory of the tree before its contents are done. `from`: only entries
+ * owned by that uid change (a tree someone else made, which may hold hard links to files not theirs).
+ * The top directory is opened here (never through a link) and passed to chown as that descriptor
+ * (Linux), so a directory swapped in after we looked is not the one changed.
+ */
+export function handOver(target: string, from: number | null, account: Account): void {
+  const only = from === null ? [] : [`--from=${from}`];
+  const r = withDirectory(target, (fd, st) => {
+    if (from !== null && st.uid !== from) return null; // replaced since the caller looked: not ours to change
+    const pinned = process.platform === 'linux';
+    return spawnSync(
+      'chown',
+      ['-R', '-h', '-P', ...only, `${account.uid}:${account.gid}`, '--', pinned ? '/proc/self/fd/3/' : target],
+      { cwd: '/', encoding: 'utf8', stdio: ['ignore', 'ignore', 'pipe', pinned ? fd : 'ignore'] },
+    );
+  });
+  if (r === null || r.status === 0) return;
+  const why = (r.stderr || r.error?.message || '').trim().split('\n')[0];
+  throw new UserError(
+    `could not give ${target} to the account "${account.name}" that runs postgres (${why}); run ` +
+      `\`chown -R -h ${account.name}: ${target}\` yourself, or \`devenv reset\``,
+  );
 }
 
 /** spawn options that run a child as the account (when root). */

@@ -1,7 +1,13 @@
 import { createHash } from 'node:crypto';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { UserError } from '../errors.js';
-import { removeOwnFile, writeOwnFile } from '../project/pgres-files.js';
+import {
+  type ClusterOwner,
+  ensureOwnDir,
+  readClusterFile,
+  removeClusterFile,
+  writeClusterFile,
+} from '../project/pgres-files.js';
 import type { Project } from '../project/project.js';
 import { readTcpPassword } from '../project/tcp.js';
 import type { Output } from '../util/output.js';
@@ -41,11 +47,7 @@ function objectsFingerprint(project: Project): string {
 }
 
 function recordedFingerprint(project: Project): string | null {
-  try {
-    return readFileSync(project.paths.provisioned, 'utf8').trim();
-  } catch {
-    return null;
-  }
+  return readClusterFile(project.paths.pgdata, project.paths.provisioned)?.trim() ?? null;
 }
 
 function setupPending(project: Project, mode: SetupMode): boolean {
@@ -70,27 +72,29 @@ export function provisionNeeded(project: Project, mode: SetupMode = 'if-needed')
 export async function provision(pg: PreparedPostgres, out: Output, opts: { setup: SetupMode }): Promise<void> {
   const { project } = pg;
   if (!provisionNeeded(project, opts.setup)) return;
+  const owner = pg.account;
+  ensureOwnDir(project.paths.provisionLock);
   await withLock(
     project.paths.provisionLock,
     async () => {
       // Another devenv may have done it while we waited.
-      if (project.tcp) ensureTcpPassword(project);
+      if (project.tcp) ensureTcpPassword(project, owner);
       const fingerprint = objectsFingerprint(project);
       if (fingerprint !== recordedFingerprint(project)) {
-        await provisionObjects(project, pg.binaries, out);
-        writeOwnFile(project.paths.provisioned, `${fingerprint}\n`);
+        await provisionObjects(project, pg.binaries, out, owner);
+        writeClusterFile(project.paths.provisioned, `${fingerprint}\n`, owner);
       }
       if (!setupPending(project, opts.setup)) return;
       // A failed (re-)run must leave the cluster "not set up", so the next start tries again.
-      removeOwnFile(project.paths.setupDone);
+      removeClusterFile(project.paths.setupDone, owner);
       const steps = await runSetup(project, out);
-      writeOwnFile(project.paths.setupDone, `${new Date().toISOString()} ${steps} steps\n`);
+      writeClusterFile(project.paths.setupDone, `${new Date().toISOString()} ${steps} steps\n`, owner);
     },
     LOCK_WAIT_MS,
   );
 }
 
-async function provisionObjects(project: Project, binaries: Binaries, out: Output): Promise<void> {
+async function provisionObjects(project: Project, binaries: Binaries, out: Output, owner: ClusterOwner): Promise<void> {
   const { role, extensions = [] } = project.config.postgres;
   // The maintenance database: the project's own may not exist yet (renamed in devenv.json).
   const su = await connectSql(project, { database: 'postgres' });
@@ -100,7 +104,7 @@ async function provisionObjects(project: Project, binaries: Binaries, out: Outpu
     for (const db of project.databases) await ensureDatabase(su, db, role, out);
     if (project.tcp) {
       // SCRAM secrets made here: the plain password never reaches the server (or its log).
-      const password = ensureTcpPassword(project);
+      const password = ensureTcpPassword(project, owner);
       for (const user of role ? [project.superuser, role] : [project.superuser]) {
         await su.query(`ALTER ROLE ${ident(user)} PASSWORD '${scramSecret(password)}'`);
       }

@@ -1,18 +1,19 @@
 import { type ChildProcess, spawn } from 'node:child_process';
-import { closeSync, type FSWatcher, readFileSync, rmSync, watch } from 'node:fs';
+import { closeSync, type FSWatcher, readSync, watch } from 'node:fs';
 import path from 'node:path';
 import { UserError } from '../errors.js';
-import { openOwnLog } from '../project/pgres-files.js';
+import { appendingTo, removeClusterFile } from '../project/pgres-files.js';
 import type { Project } from '../project/project.js';
 import { TCP_ADDRESSES } from '../project/tcp.js';
 import type { ExitStatus } from '../util/exit-status.js';
 import { processGone, waitGone } from '../util/liveness.js';
+import { openRegular } from '../util/no-follow.js';
 import { lastLines } from '../util/text.js';
 import type { Binaries } from './binaries.js';
 import { cleanEnv } from './child-env.js';
 import { checkPostmaster, readPostmasterPid } from './postmaster-pid.js';
 import { type Account, spawnIdentity } from './privileges.js';
-import { type ListenSettings, writeServerConfig } from './settings.js';
+import { type ListenSettings, settingsArgs, writeServerConfig } from './settings.js';
 import { ensureSocketDir } from './socket-dir.js';
 
 export interface ServerHandle {
@@ -100,25 +101,36 @@ export async function startServer(
   const stale = readPostmasterPid(paths.pgdata);
   if (stale && findRunningServer(project) === null && !processGone(stale.pid)) {
     // The pid was reused by an unrelated process: postgres would refuse the lock file forever.
-    rmSync(path.join(paths.pgdata, 'postmaster.pid'), { force: true });
+    removeClusterFile(path.join(paths.pgdata, 'postmaster.pid'), account);
   }
   const tcp = project.tcp ? (opts.tcp ?? { port: project.port, addresses: [...TCP_ADDRESSES] }) : null;
-  writeServerConfig(paths, project.config.postgres.settings, tcp);
+  writeServerConfig(paths, tcp, account);
   ensureSocketDir(paths, account);
   const logFile = serverLogPath(project);
+  const program = path.join(binaries.bindir, 'postgres');
+  // The settings go on the command line: nothing of ours to rewrite in the cluster at every start.
+  const args = ['-D', paths.pgdata, ...settingsArgs(paths, project.config.postgres.settings, tcp)];
   const tail: string[] = [];
-  let fd: number | null = null;
   let child: ChildProcess;
-  try {
-    if (opts.output === 'file') fd = openOwnLog(logFile);
-    child = spawn(path.join(binaries.bindir, 'postgres'), ['-D', paths.pgdata], {
-      stdio: ['ignore', fd ?? 'pipe', fd ?? 'pipe'],
+  if (opts.output === 'file') {
+    const how = appendingTo(logFile, account, program, args);
+    try {
+      child = spawn(how.file, how.args, {
+        stdio: ['ignore', how.fd ?? 'ignore', how.fd ?? 'ignore'],
+        detached: opts.detached ?? false,
+        env: cleanEnv(account),
+        ...spawnIdentity(account),
+      });
+    } finally {
+      if (how.fd !== null) closeSync(how.fd);
+    }
+  } else {
+    child = spawn(program, args, {
+      stdio: ['ignore', 'pipe', 'pipe'],
       detached: opts.detached ?? false,
-      env: cleanEnv(),
+      env: cleanEnv(account),
       ...spawnIdentity(account),
     });
-  } finally {
-    if (fd !== null) closeSync(fd);
   }
   if (opts.output === 'pipe') {
     // Keep the last lines for the error message; the caller consumes the streams too.
@@ -132,10 +144,11 @@ export async function startServer(
     child.on('error', () => resolve({ code: 127, signal: null }));
   });
   const pid = child.pid;
-  const logTail = () => (opts.output === 'file' ? readTail(logFile, 8) : tail.slice(-8).join(' | ')) || '(no output)';
+  const logTail = () =>
+    (opts.output === 'file' ? readTail(logFile, 8, account?.uid) : tail.slice(-8).join(' | ')) || '(no output)';
   if (pid === undefined) {
     await exited;
-    throw new UserError(`could not run ${path.join(binaries.bindir, 'postgres')}`);
+    throw new UserError(`could not run ${program}`);
   }
   const ready = await waitReady(paths.pgdata, pid, exited, opts.timeoutMs ?? 30000);
   if (ready !== 'ready') {
@@ -148,11 +161,17 @@ export async function startServer(
   return { pid, child, exited };
 }
 
-function readTail(file: string, n: number): string {
+/** The last lines of the server's log; as root only a regular file of the account's (never through a link). */
+function readTail(file: string, n: number, owner?: number): string {
+  const opened = openRegular(file, owner);
+  if (!opened) return '';
   try {
-    return lastLines(readFileSync(file, 'utf8').slice(-8192), n);
-  } catch {
-    return '';
+    const start = Math.max(0, opened.stat.size - 8192);
+    const buf = Buffer.alloc(opened.stat.size - start);
+    const got = readSync(opened.fd, buf, 0, buf.length, start);
+    return lastLines(buf.subarray(0, got).toString('utf8'), n);
+  } finally {
+    closeSync(opened.fd);
   }
 }
 

@@ -72,7 +72,8 @@ export class PostgresService {
   private async begin(): Promise<void> {
     this.stopping = false;
     this.tail?.stop();
-    this.tail = new FileTail(serverLogPath(this.pg.project), this.onLogLine).start();
+    // As root the log is the account's file: read only if it still is (not a link it put there).
+    this.tail = new FileTail(serverLogPath(this.pg.project), this.onLogLine, { owner: this.pg.account?.uid }).start();
     // Detached: the terminal's Ctrl-C reaches us, and we stop the apps before postgres.
     let server: RunningServer;
     try {

@@ -1,5 +1,6 @@
-import { mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
+import { ensureOwnDir, removeOwnFile, writeOwnFile } from '../project/pgres-files.js';
 import type { Project } from '../project/project.js';
 import { processGone, processStartTime } from '../util/liveness.js';
 import type { Output } from '../util/output.js';
@@ -16,22 +17,22 @@ import { findRunningServer, stopServer } from './server.js';
  * the moment the last other session decides to stop it, and lose its connection.
  */
 function sessionsDir(project: Project): string {
-  return path.join(project.paths.state, 'psql-sessions');
+  return project.paths.sessions;
 }
 
 function markerFile(project: Project): string {
-  return path.join(project.paths.state, 'session-server');
+  return project.paths.sessionServer;
 }
 
 function lockFile(project: Project): string {
-  return path.join(project.paths.state, 'server.lock');
+  return project.paths.serverLock;
 }
 
 /** Starting a server can take a while on a loaded machine; waiters wait for it rather than fail. */
 const LOCK_WAIT_MS = 120000;
 
 export function withServerLock<T>(project: Project, fn: () => Promise<T>): Promise<T> {
-  mkdirSync(project.paths.state, { recursive: true });
+  ensureOwnDir(lockFile(project));
   return withLock(lockFile(project), fn, LOCK_WAIT_MS);
 }
 
@@ -63,11 +64,10 @@ export function liveSessions(project: Project): number[] {
  */
 export function joinSessions(project: Project, start: () => Promise<number | null>): Promise<void> {
   return withServerLock(project, async () => {
-    mkdirSync(sessionsDir(project), { recursive: true });
-    writeFileSync(path.join(sessionsDir(project), String(process.pid)), processStartTime(process.pid) ?? '');
+    writeOwnFile(path.join(sessionsDir(project), String(process.pid)), processStartTime(process.pid) ?? '');
     const started = await start();
     // We started it: the last session to end stops it.
-    if (started !== null) writeFileSync(markerFile(project), String(started));
+    if (started !== null) writeOwnFile(markerFile(project), String(started));
   });
 }
 
@@ -88,13 +88,13 @@ export function markSessionServer(project: Project, pid: number): void {
 
 /** `devenv up` uses the server from now on: no psql session may stop it. Call under withServerLock. */
 export function claimServer(project: Project): void {
-  rmSync(markerFile(project), { force: true });
+  removeOwnFile(markerFile(project));
 }
 
 /** End this session; stop the session server if we were the last one using it. */
 export function leaveSessions(project: Project): Promise<void> {
   return withServerLock(project, async () => {
-    rmSync(path.join(sessionsDir(project), String(process.pid)), { force: true });
+    removeOwnFile(path.join(sessionsDir(project), String(process.pid)));
     if (liveSessions(project).length > 0) return;
     let marked: number;
     try {
@@ -103,7 +103,7 @@ export function leaveSessions(project: Project): Promise<void> {
       return; // none, or `up` took it over
     }
     if (marked > 0 && findRunningServer(project) === marked) await stopServer(marked);
-    rmSync(markerFile(project), { force: true });
+    removeOwnFile(markerFile(project));
   });
 }
 

@@ -1,9 +1,23 @@
 import type { SettingValue } from '../project/config.js';
 import { PG_PORT, type ProjectPaths } from '../project/paths.js';
-import { removeOwnFile, writeOwnFile } from '../project/pgres-files.js';
+import { type ClusterOwner, removeClusterFile, writeClusterFile } from '../project/pgres-files.js';
 
-/** Line postgresql.conf gets once at init; the included file is ours to rewrite. */
-export const INCLUDE_LINE = "include_if_exists = 'devenv/settings.conf'";
+/**
+ * What init appends to postgresql.conf: the socket-only defaults for a server started by hand (`pg_ctl
+ * start`). devenv itself passes its settings on the command line, where they also win over ALTER SYSTEM.
+ */
+export function confNote(paths: ProjectPaths): string {
+  const dir = listElement(paths.socketDir).replace(/\\/g, '\\\\').replace(/'/g, "''");
+  return [
+    '',
+    '# devenv passes its settings (socket only, postgres.settings) on the postgres command line;',
+    '# these are the defaults for a server started without it.',
+    "listen_addresses = ''",
+    `unix_socket_directories = '${dir}'`,
+    'unix_socket_permissions = 0700',
+    '',
+  ].join('\n');
+}
 
 /** postgres.tcp at this start: the port and the loopback addresses to listen on. */
 export interface ListenSettings {
@@ -11,34 +25,47 @@ export interface ListenSettings {
   addresses: string[];
 }
 
-function quote(value: SettingValue): string {
-  if (typeof value === 'number' || typeof value === 'boolean') return String(value);
-  return `'${value.replace(/\\/g, '\\\\').replace(/'/g, "''")}'`;
+/** unix_socket_directories is a list: a path with a comma, space or quote in it is quoted as one element. */
+function listElement(value: string): string {
+  return /[\s,"]/.test(value) ? `"${value.replace(/"/g, '""')}"` : value;
 }
 
+/**
+ * The settings devenv decides (who can connect, and where) and postgres.settings, as `name=value`
+ * pairs. devenv's come last, so on the command line they win over anything before them.
+ */
 export function renderSettings(
   paths: ProjectPaths,
   settings: Record<string, SettingValue>,
   tcp: ListenSettings | null = null,
-): string {
-  const connection = tcp
+): [string, string][] {
+  const connection: [string, string][] = tcp
     ? [
-        `listen_addresses = ${quote(tcp.addresses.join(','))}`,
-        `port = ${tcp.port}`,
+        ['listen_addresses', tcp.addresses.join(',')],
+        ['port', String(tcp.port)],
         // Our pg_hba.conf: the initdb one rejects TCP. scram-sha-256 is not the default before PostgreSQL 14.
-        `hba_file = ${quote(paths.hbaConf)}`,
-        "password_encryption = 'scram-sha-256'",
+        ['hba_file', paths.hbaConf],
+        ['password_encryption', 'scram-sha-256'],
       ]
-    : ["listen_addresses = ''", `port = ${PG_PORT}`];
-  const lines = [
-    '# Written by devenv at every start: edit postgres.settings in devenv.json instead.',
-    `unix_socket_directories = ${quote(paths.socketDir)}`,
-    'unix_socket_permissions = 0700',
+    : [
+        ['listen_addresses', ''],
+        ['port', String(PG_PORT)],
+      ];
+  return [
+    ...Object.entries(settings).map(([k, v]): [string, string] => [k, String(v)]),
+    ['unix_socket_directories', listElement(paths.socketDir)],
+    ['unix_socket_permissions', '0700'],
     ...connection,
-    ...Object.entries(settings).map(([k, v]) => `${k} = ${quote(v)}`),
-    '',
   ];
-  return lines.join('\n');
+}
+
+/** The same as `-c name=value` arguments for `postgres` (the value is taken literally there, no quoting). */
+export function settingsArgs(
+  paths: ProjectPaths,
+  settings: Record<string, SettingValue>,
+  tcp: ListenSettings | null = null,
+): string[] {
+  return renderSettings(paths, settings, tcp).flatMap(([k, v]) => ['-c', `${k}=${v}`]);
 }
 
 /** With postgres.tcp: the socket stays trust; TCP, on loopback only, needs the password. */
@@ -55,23 +82,12 @@ export function renderHba(): string {
   ].join('\n');
 }
 
-/** Atomically (re)write the settings file so config edits apply without re-init. */
-export function writeSettings(
-  file: string,
-  paths: ProjectPaths,
-  settings: Record<string, SettingValue>,
-  tcp: ListenSettings | null = null,
-): void {
-  writeOwnFile(file, renderSettings(paths, settings, tcp));
-}
-
-/** Before each start: settings.conf, and our pg_hba.conf while postgres.tcp is on. */
-export function writeServerConfig(
-  paths: ProjectPaths,
-  settings: Record<string, SettingValue>,
-  tcp: ListenSettings | null,
-): void {
-  if (tcp) writeOwnFile(paths.hbaConf, renderHba());
-  else removeOwnFile(paths.hbaConf);
-  writeSettings(paths.settingsConf, paths, settings, tcp);
+/**
+ * Before each start: our pg_hba.conf while postgres.tcp is on. The settings.conf an older devenv
+ * rewrote at every start (postgresql.conf still includes it, if it exists) goes: it would keep old values.
+ */
+export function writeServerConfig(paths: ProjectPaths, tcp: ListenSettings | null, owner: ClusterOwner): void {
+  if (tcp) writeClusterFile(paths.hbaConf, renderHba(), owner);
+  else removeClusterFile(paths.hbaConf, owner);
+  removeClusterFile(paths.settingsConf, owner);
 }

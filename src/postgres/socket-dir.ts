@@ -1,6 +1,8 @@
-import { chmodSync, chownSync, lstatSync, mkdirSync, readdirSync, rmSync, type Stats } from 'node:fs';
+import { fchmodSync, fchownSync, lstatSync, mkdirSync, readdirSync, type Stats } from 'node:fs';
 import { errnoCode, UserError } from '../errors.js';
 import type { ProjectPaths } from '../project/paths.js';
+import { withDirectory } from '../util/no-follow.js';
+import { removeTree } from '../util/remove-tree.js';
 import type { Account } from './privileges.js';
 
 /**
@@ -17,7 +19,7 @@ export function ensureSocketDir(paths: ProjectPaths, account: Account | null): v
   } catch (err) {
     if (errnoCode(err) !== 'ENOENT') throw err;
     mkdirSync(dir, { mode: 0o700 });
-    if (account) chownSync(dir, account.uid, account.gid);
+    if (account) withDirectory(dir, (fd) => fchownSync(fd, account.uid, account.gid));
     return;
   }
   if (st.isSymbolicLink())
@@ -31,7 +33,12 @@ export function ensureSocketDir(paths: ProjectPaths, account: Account | null): v
     throw new UserError(
       `socket directory ${dir} belongs to uid ${st.uid}, not ${uid}; refusing to use it. Remove it and run again`,
     );
-  if ((st.mode & 0o777) !== 0o700) chmodSync(dir, 0o700);
+  // Through the directory's own descriptor: the account owns it and could have put a symlink there since.
+  if ((st.mode & 0o777) !== 0o700) {
+    withDirectory(dir, (fd, now) => {
+      if (now.uid === uid) fchmodSync(fd, 0o700);
+    });
+  }
 }
 
 /** Remove the short socket dir if it is ours (a real dir holding only socket files). */
@@ -43,7 +50,7 @@ export function removeSocketDir(paths: ProjectPaths, account: Account | null): b
     const uid = account ? account.uid : process.getuid!();
     if (!st.isDirectory() || st.uid !== uid) return false;
     if (!readdirSync(dir).every((n) => n.startsWith('.s.PGSQL.'))) return false;
-    rmSync(dir, { recursive: true, force: true });
+    removeTree(dir);
     return true;
   } catch {
     return false;

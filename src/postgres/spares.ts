@@ -1,13 +1,12 @@
 import { spawn } from 'node:child_process';
 import {
-  chmodSync,
-  chownSync,
   existsSync,
+  fchmodSync,
+  fchownSync,
   mkdirSync,
   mkdtempSync,
   readdirSync,
   renameSync,
-  rmSync,
   statSync,
   writeFileSync,
 } from 'node:fs';
@@ -15,14 +14,16 @@ import { setPriority, tmpdir } from 'node:os';
 import path from 'node:path';
 import { errnoCode } from '../errors.js';
 import { shortHash } from '../project/paths.js';
+import { withDirectory } from '../util/no-follow.js';
 import { ownNodeEnv } from '../util/node-env.js';
 import { removeOrphanDirs } from '../util/orphan-dirs.js';
 import { CLI_MAIN } from '../util/package-files.js';
 import { type LockResult, tryLock } from '../util/pid-lock.js';
+import { removeTree } from '../util/remove-tree.js';
 import { run } from '../util/run.js';
 import type { Binaries } from './binaries.js';
 import { createDatabase, INITDB_FLAGS, initdb } from './initdb.js';
-import { type Account, checkReachable } from './privileges.js';
+import { type Account, checkReachable, handOver } from './privileges.js';
 import { restoreTemplate, saveTemplate, templateDir } from './template.js';
 
 /**
@@ -105,23 +106,34 @@ function pruneSpares(spares: string): void {
     } catch {
       continue;
     }
-    rmSync(trash, { recursive: true, force: true });
+    removeTree(trash);
   }
 }
 
-/** A fresh dir the account running postgres can write: as root our cache (under /root) is out of its reach. */
+/**
+ * A fresh work dir: in the cache, or as root under the temp dir, as our cache (under /root) is out of
+ * the account's reach. Root's (mode 0700) until handed to the account: a copy into it is safe meanwhile.
+ */
 async function workDir(spares: string, account: Account | null): Promise<string> {
   if (!account) return mkdtempSync(path.join(spares, `.work-${process.pid}-`));
   await removeOrphanDirs(tmpdir(), 'devenv-refill-');
   const dir = mkdtempSync(path.join(tmpdir(), `devenv-refill-${process.pid}-`));
   try {
-    chownSync(dir, account.uid, account.gid);
-    checkReachable(path.join(dir, 'PG_VERSION'), account, 'the cache work dir');
+    checkReachable(dir, account, 'the cache work dir');
   } catch (err) {
-    rmSync(dir, { recursive: true, force: true });
+    removeTree(dir);
     throw err;
   }
   return dir;
+}
+
+/** The work dir (and, `all`, what was copied into it) to the account, mode 0700 as postgres wants. */
+function giveWorkDir(dir: string, account: Account | null, all: boolean): void {
+  if (account && all) handOver(dir, null, account);
+  withDirectory(dir, (fd) => {
+    if (account) fchownSync(fd, account.uid, account.gid);
+    fchmodSync(fd, 0o700);
+  });
 }
 
 async function moveInto(from: string, to: string): Promise<void> {
@@ -134,7 +146,7 @@ async function moveInto(from: string, to: string): Promise<void> {
     const r = await run('cp', ['-a', `${from}/.`, tmp]);
     if (r.code !== 0) throw new Error(r.stderr.trim());
     renameSync(tmp, to);
-    rmSync(from, { recursive: true, force: true });
+    removeTree(from);
   }
 }
 
@@ -163,8 +175,9 @@ export async function refill(job: RefillJob, binaries: Binaries, account: Accoun
     if (!existsSync(path.join(template, 'PG_VERSION'))) {
       const dir = await workDir(spares, account);
       work.push(dir);
+      giveWorkDir(dir, account, false);
       await initdb(binaries, dir, job.superuser, account);
-      await saveTemplate(template, dir);
+      await saveTemplate(template, dir, account);
     }
     // A spare only helps where it can be renamed into the project: the same filesystem.
     const sameFs = statSync(spares).dev === job.device;
@@ -172,10 +185,9 @@ export async function refill(job: RefillJob, binaries: Binaries, account: Accoun
     if (!sameFs || have) return;
     const dir = await workDir(spares, account);
     work.push(dir);
+    // Copied while the dir is still root's, then handed over (its top last).
     if (!(await restoreTemplate(template, dir))) return;
-    // cp -a brought the template's top-dir owner and mode along.
-    if (account) chownSync(dir, account.uid, account.gid);
-    chmodSync(dir, 0o700);
+    giveWorkDir(dir, account, true);
     await createDatabase(binaries, dir, job.database, account);
     const name = `${sparePrefix(job.database)}${process.pid}-${Math.random().toString(36).slice(2, 8)}`;
     await moveInto(dir, path.join(spares, name));
@@ -187,7 +199,7 @@ export async function refill(job: RefillJob, binaries: Binaries, account: Accoun
       `${new Date().toISOString()} ${err instanceof Error ? err.message : String(err)}\n`,
     );
   } finally {
-    for (const dir of work) rmSync(dir, { recursive: true, force: true });
+    for (const dir of work) removeTree(dir);
     release();
   }
 }

@@ -2,7 +2,7 @@ import { createHash, createHmac, pbkdf2Sync, randomBytes } from 'node:crypto';
 import { readdirSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { UserError } from '../errors.js';
-import { writeOwnFile } from '../project/pgres-files.js';
+import { type ClusterOwner, writeClusterFile } from '../project/pgres-files.js';
 import type { Project } from '../project/project.js';
 import { preferredTcpPort, readTcpPassword, recordedTcpPort, TCP_ADDRESSES } from '../project/tcp.js';
 import { hookCacheDir, projectHookDir } from '../shell/hook-cache.js';
@@ -47,11 +47,11 @@ function forgetHookAnswers(root: string): void {
 }
 
 /** `postgres.tcp: true`: the preferred port if free, else the next free one; recorded for good. */
-async function pickPort(project: Project): Promise<number> {
+async function pickPort(project: Project, owner: ClusterOwner): Promise<number> {
   const preferred = preferredTcpPort(project.root);
   for (let port = preferred; port < preferred + 200; port++) {
     if ('addresses' in (await probe(port))) {
-      writeOwnFile(project.paths.tcpPort, `${port}\n`);
+      writeClusterFile(project.paths.tcpPort, `${port}\n`, owner);
       if (port !== project.port) forgetHookAnswers(project.root);
       return port;
     }
@@ -63,10 +63,10 @@ async function pickPort(project: Project): Promise<number> {
 }
 
 /** The project's TCP password, made (random, mode 0600) the first time it is needed. */
-export function ensureTcpPassword(project: Project): string {
+export function ensureTcpPassword(project: Project, owner: ClusterOwner): string {
   const existing = readTcpPassword(project.paths);
   if (existing) return existing;
-  writeOwnFile(project.paths.tcpPassword, `${randomBytes(18).toString('base64url')}\n`, 0o600);
+  writeClusterFile(project.paths.tcpPassword, `${randomBytes(18).toString('base64url')}\n`, owner, 0o600);
   return readTcpPassword(project.paths)!;
 }
 
@@ -82,10 +82,10 @@ export interface TcpListen {
  * not started at all. Returns null when TCP is off. The caller reloads the project when the port
  * was picked now (`port` differs from project.port).
  */
-export async function prepareTcp(project: Project): Promise<TcpListen | null> {
+export async function prepareTcp(project: Project, owner: ClusterOwner): Promise<TcpListen | null> {
   if (!project.tcp) return null;
   let port = project.tcp.port;
-  if (project.tcp.picked && recordedTcpPort(project.root) === null) port = await pickPort(project);
+  if (project.tcp.picked && recordedTcpPort(project.root) === null) port = await pickPort(project, owner);
   const r = await probe(port);
   if ('taken' in r) {
     const how = project.tcp.picked
@@ -94,7 +94,7 @@ export async function prepareTcp(project: Project): Promise<TcpListen | null> {
       : 'stop that program, or set "tcp" in devenv.json to a free port (or true: devenv picks one)';
     throw new UserError(`postgres.tcp: port ${port} on ${r.taken} is in use by another program; ${how}`);
   }
-  ensureTcpPassword(project);
+  ensureTcpPassword(project, owner);
   return { port, addresses: r.addresses };
 }
 

@@ -1,6 +1,8 @@
 import { createHash } from 'node:crypto';
 import { statSync } from 'node:fs';
+import { userInfo } from 'node:os';
 import path from 'node:path';
+import { DATABASE_NAME } from '../app-definition.js';
 import { DATA_DIR } from './root.js';
 
 /** Linux allows 107 bytes for a socket path, macOS 103: stay within the smaller. */
@@ -14,25 +16,40 @@ export function socketFile(port: number = PG_PORT): string {
 export const PARTIAL_PREFIX = `${DATA_DIR}.partial-`;
 
 /**
- * Where everything of a project lives. Every file devenv itself keeps inside .pgres is named here; the
- * one way each is written is in pgres-files.ts.
+ * Where everything of a project lives, in two groups. The cluster's files stay in .pgres: devenv's
+ * markers and settings about the cluster are in `.pgres/devenv` (`own`), and as root the account that
+ * runs postgres writes them (pgres-files.ts). devenv's runtime files (logs, state, locks) are in
+ * `runtime`: `.pgres/devenv` too for an ordinary user, but as root a private directory of root's outside
+ * the project, because .pgres belongs to that account, which could swap anything in it for a symlink.
  */
 export interface ProjectPaths {
   root: string;
   /** The cluster: PGDATA. */
   pgdata: string;
-  /** Our own files inside the cluster directory. */
+  /** devenv's files about the cluster, inside it (as root: written by the account). */
   own: string;
   /** Written last by init: the cluster is complete. */
   marker: string;
-  /** postgresql.conf includes this; rewritten at every start. */
+  /** Older devenv versions rewrote this at every start (postgresql.conf includes it); removed at start now. */
   settingsConf: string;
   /** Our pg_hba.conf when postgres.tcp is on (socket trust, loopback TCP with a password). */
   hbaConf: string;
-  /** Process logs: postgres.log (the server writes it), up.log (a background `up`), `<name>.log` (processLog). */
-  logs: string;
-  /** postgres' own output. */
+  /** postgres' own output (it appends to this itself). */
   serverLog: string;
+  /** Written when every postgres.setup step succeeded. */
+  setupDone: string;
+  /** What provisioning last made sure of (role, databases, extensions, TCP password). */
+  provisioned: string;
+  /** The port `postgres.tcp: true` picked. */
+  tcpPort: string;
+  /** The TCP password (mode 0600). */
+  tcpPassword: string;
+  /** devenv's runtime files: `own` for an ordinary user, root's private directory as root. */
+  runtime: string;
+  /** True when `runtime` is root's private directory outside the project. */
+  runtimeIsPrivate: boolean;
+  /** Process logs: devenv.log, `<name>.log` (processLog), up.log. */
+  logs: string;
   /** A background `up`'s own stdout and stderr. */
   upLog: string;
   state: string;
@@ -42,25 +59,28 @@ export interface ProjectPaths {
   upLock: string;
   /** The running `up`'s app process groups, so the next one can stop them if it was killed. */
   appGroups: string;
-  /** Written when every postgres.setup step succeeded. */
-  setupDone: string;
-  /** What provisioning last made sure of (role, databases, extensions, TCP password). */
-  provisioned: string;
   /** One provisioning at a time. */
   provisionLock: string;
-  /** The port `postgres.tcp: true` picked. */
-  tcpPort: string;
-  /** The TCP password (mode 0600). */
-  tcpPassword: string;
+  /** Starting, sharing and stopping a server for psql sessions: one at a time. */
+  serverLock: string;
+  /** One file per psql/exec session using the server (named by its pid). */
+  sessions: string;
+  /** The pid of a server that psql sessions started (the last one to end stops it). */
+  sessionServer: string;
   /** Directory holding the server's socket (PGHOST). */
   socketDir: string;
   /** True when the socket lives in a short per-project dir outside the project. */
   socketDirIsShort: boolean;
 }
 
-/** The raw lines of one supervised process (`devenv`, `postgres` or an app). */
+/** Where devenv writes the raw lines of one supervised process (`devenv` or an app). */
 export function processLog(paths: ProjectPaths, name: string): string {
   return path.join(paths.logs, `${name}.log`);
+}
+
+/** The log to read for a process: the database's is postgres' own (in the cluster), the others processLog. */
+export function logToRead(paths: ProjectPaths, name: string): string {
+  return name === DATABASE_NAME ? paths.serverLog : processLog(paths, name);
 }
 
 /** Known before the paths are (they depend on the port recorded here). */
@@ -87,11 +107,7 @@ export function socketDirFor(
   short: boolean;
 } {
   if (Buffer.byteLength(path.join(pgdata, socketFile(port))) <= MAX_SOCKET_PATH) return { dir: pgdata, short: false };
-  const name = path
-    .basename(root)
-    .replace(/[^A-Za-z0-9_-]/g, '')
-    .slice(0, 16);
-  const leaf = `devenv-${name ? `${name}-` : ''}${shortHash(root)}`;
+  const leaf = `devenv-${projectLeaf(root, 16)}`;
   // Root's runtime dir is not reachable by the unprivileged account postgres runs as.
   // A runtime dir that does not exist (a stale variable after su, a container without one) is skipped.
   const runtime =
@@ -104,6 +120,35 @@ export function socketDirFor(
     if (Buffer.byteLength(path.join(dir, socketFile(port))) <= MAX_SOCKET_PATH) return { dir, short: true };
   }
   return { dir: path.join('/tmp', `devenv-${shortHash(root)}`), short: true };
+}
+
+/** `<name>-<hash of the path>`: readable, and unique per project path. */
+function projectLeaf(root: string, maxName: number): string {
+  const name = path
+    .basename(root)
+    .replace(/[^A-Za-z0-9_-]/g, '')
+    .slice(0, maxName);
+  return `${name ? `${name}-` : ''}${shortHash(root)}`;
+}
+
+/**
+ * Root's private directory for a project's runtime files: under $XDG_STATE_HOME, else root's own home
+ * from the password database (not $HOME, which `sudo` may leave pointing at a user's home).
+ */
+export function privateRuntimeDir(root: string, env: NodeJS.ProcessEnv = process.env): string {
+  const state =
+    env.XDG_STATE_HOME && path.isAbsolute(env.XDG_STATE_HOME)
+      ? env.XDG_STATE_HOME
+      : path.join(passwdHome() ?? env.HOME ?? '/root', '.local', 'state');
+  return path.join(state, 'devenv', 'projects', projectLeaf(root, 32));
+}
+
+function passwdHome(): string | null {
+  try {
+    return userInfo().homedir || null;
+  } catch {
+    return null;
+  }
 }
 
 function isDirectory(dir: string): boolean {
@@ -119,10 +164,17 @@ export function isRootUser(): boolean {
 }
 
 /** `port` is the server's (it names the socket file, so it counts in the socket path's length). */
-export function projectPaths(root: string, env: NodeJS.ProcessEnv = process.env, port: number = PG_PORT): ProjectPaths {
+export function projectPaths(
+  root: string,
+  env: NodeJS.ProcessEnv = process.env,
+  port: number = PG_PORT,
+  isRoot = isRootUser(),
+): ProjectPaths {
   const pgdata = path.join(root, DATA_DIR);
   const own = path.join(pgdata, 'devenv');
-  const sock = socketDirFor(root, pgdata, env, isRootUser(), port);
+  const runtime = isRoot ? privateRuntimeDir(root, env) : own;
+  const state = path.join(runtime, 'state');
+  const sock = socketDirFor(root, pgdata, env, isRoot, port);
   return {
     root,
     pgdata,
@@ -130,18 +182,23 @@ export function projectPaths(root: string, env: NodeJS.ProcessEnv = process.env,
     marker: path.join(own, 'cluster.json'),
     settingsConf: path.join(own, 'settings.conf'),
     hbaConf: path.join(own, 'pg_hba.conf'),
-    logs: path.join(own, 'logs'),
     serverLog: path.join(own, 'logs', 'postgres.log'),
-    upLog: path.join(own, 'logs', 'up.log'),
-    state: path.join(own, 'state'),
-    supervisorState: path.join(own, 'state', 'supervisor.json'),
-    upLock: path.join(own, 'state', 'up.lock'),
-    appGroups: path.join(own, 'state', 'app-groups.json'),
     setupDone: path.join(own, 'state', 'setup-done'),
     provisioned: path.join(own, 'state', 'provisioned'),
-    provisionLock: path.join(own, 'state', 'provision.lock'),
     tcpPort: tcpPortFile(root),
     tcpPassword: path.join(own, 'tcp-password'),
+    runtime,
+    runtimeIsPrivate: isRoot,
+    logs: path.join(runtime, 'logs'),
+    upLog: path.join(runtime, 'logs', 'up.log'),
+    state,
+    supervisorState: path.join(state, 'supervisor.json'),
+    upLock: path.join(state, 'up.lock'),
+    appGroups: path.join(state, 'app-groups.json'),
+    provisionLock: path.join(state, 'provision.lock'),
+    serverLock: path.join(state, 'server.lock'),
+    sessions: path.join(state, 'psql-sessions'),
+    sessionServer: path.join(state, 'session-server'),
     socketDir: sock.dir,
     socketDirIsShort: sock.short,
   };

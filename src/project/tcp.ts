@@ -1,6 +1,8 @@
-import { readFileSync } from 'node:fs';
+import path from 'node:path';
 import type { Config } from './config.js';
 import { PG_PORT, type ProjectPaths, shortHash, tcpPortFile } from './paths.js';
+import { readClusterFile } from './pgres-files.js';
+import { DATA_DIR } from './root.js';
 
 /** The only addresses a project's server ever listens on (postgres.tcp). */
 export const TCP_ADDRESSES = ['127.0.0.1', '::1'] as const;
@@ -17,12 +19,10 @@ export function preferredTcpPort(root: string): number {
 }
 
 export function recordedTcpPort(root: string): number | null {
-  try {
-    const n = Number(readFileSync(tcpPortFile(root), 'utf8').trim());
-    return Number.isInteger(n) && n > 0 && n < 65536 ? n : null;
-  } catch {
-    return null;
-  }
+  const text = readClusterFile(path.join(root, DATA_DIR), tcpPortFile(root));
+  if (text === null) return null;
+  const n = Number(text.trim());
+  return Number.isInteger(n) && n > 0 && n < 65536 ? n : null;
 }
 
 export interface TcpEndpoint {
@@ -48,10 +48,5 @@ export function serverPort(tcp: TcpEndpoint | null): number {
 }
 
 export function readTcpPassword(paths: ProjectPaths): string | null {
-  try {
-    const text = readFileSync(paths.tcpPassword, 'utf8').trim();
-    return text || null;
-  } catch {
-    return null;
-  }
+  return readClusterFile(paths.pgdata, paths.tcpPassword)?.trim() || null;
 }

@@ -16,7 +16,7 @@ export async function recoverCopy(binaries: Binaries, dataDir: string, account: 
   const r = await run(
     path.join(binaries.bindir, 'postgres'),
     ['--single', '-D', dataDir, '-c', 'fsync=off', '-c', 'exit_on_error=on', 'template1'],
-    { ...spawnIdentity(account), env: cleanEnv(), input: '' },
+    { ...spawnIdentity(account), env: cleanEnv(account), input: '' },
   );
   if (r.code !== 0 || /\b(FATAL|PANIC):/.test(r.stderr)) {
     throw new UserError(`the copy did not recover to a consistent state, nothing was saved: ${lastLines(r.stderr, 3)}`);

@@ -1,7 +1,8 @@
-import { lstatSync, readdirSync, rmSync } from 'node:fs';
+import { lstatSync, readdirSync } from 'node:fs';
 import path from 'node:path';
 import { pidAlive } from './liveness.js';
 import { killProcessesUsing } from './path-users.js';
+import { removeTree } from './remove-tree.js';
 
 /**
  * Remove directories named `<prefix><pid>-…` whose pid is no longer alive: work dirs that a
@@ -27,7 +28,7 @@ export async function removeOrphanDirs(dir: string, prefix: string): Promise<str
     }
     // Its parent was killed, not its children: an initdb may still be writing there.
     await killProcessesUsing(full);
-    rmSync(full, { recursive: true, force: true });
+    removeTree(full);
     removed.push(name);
   }
   return removed;

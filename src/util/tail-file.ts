@@ -1,4 +1,5 @@
-import { closeSync, type FSWatcher, openSync, readSync, statSync, watch } from 'node:fs';
+import { closeSync, type FSWatcher, readSync, statSync, watch } from 'node:fs';
+import { openRegular } from './no-follow.js';
 
 /**
  * Follow a file that another process appends to (postgres writes its log
@@ -9,13 +10,16 @@ export class FileTail {
   private partial = '';
   private watcher: FSWatcher | null = null;
   private timer: NodeJS.Timeout | null = null;
+  /** Only a regular file (never through a symlink) and, when set, of this owner is read. */
+  private readonly owner: number | undefined;
 
   constructor(
     private readonly file: string,
     private readonly onLine: (line: string) => void,
-    opts: { fromStart?: boolean } = {},
+    opts: { fromStart?: boolean; owner?: number } = {},
   ) {
     this.offset = opts.fromStart ? 0 : sizeOf(file);
+    this.owner = opts.owner;
   }
 
   start(pollMs = 250): this {
@@ -37,12 +41,9 @@ export class FileTail {
     const size = sizeOf(this.file);
     if (size < this.offset) this.offset = 0; // truncated or replaced
     if (size === this.offset) return;
-    let fd: number;
-    try {
-      fd = openSync(this.file, 'r');
-    } catch {
-      return;
-    }
+    const opened = openRegular(this.file, this.owner);
+    if (!opened) return;
+    const fd = opened.fd;
     try {
       const buf = Buffer.alloc(Math.min(size - this.offset, 1 << 20));
       const n = readSync(fd, buf, 0, buf.length, this.offset);

@@ -13,6 +13,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { execa } from 'execa';
+import { type ProjectPaths, projectPaths } from '../../src/project/paths.js';
 import { isZombie } from './proc.js';
 import { waitFor } from './wait.js';
 
@@ -36,6 +37,18 @@ export function testCacheDir(): string {
   return dir;
 }
 
+/** Where root keeps devenv's private per-project dirs in tests (not under /root). */
+export function testStateDir(): string {
+  const dir = path.join(tmpdir(), `devenv-test-state-${process.getuid?.() ?? 'x'}`);
+  mkdirSync(dir, { recursive: true, mode: 0o700 });
+  return dir;
+}
+
+/** The project's paths as the CLI run by devenv() sees them (as root, logs and state are outside .pgres). */
+export function pathsOf(dir: string): ProjectPaths {
+  return projectPaths(dir, baseEnv());
+}
+
 export interface CliResult {
   code: number | null;
   stdout: string;
@@ -49,6 +62,7 @@ export function baseEnv(extra: Record<string, string | undefined> = {}): NodeJS.
     PGRES_CACHE_DIR: testCacheDir(),
     PGRES_NO_SPARES: '1',
     NO_COLOR: '1',
+    XDG_STATE_HOME: testStateDir(),
   };
   for (const k of Object.keys(env)) if (/^PG[A-Z]/.test(k) && !k.startsWith('PGRES_')) delete env[k];
   delete env.DATABASE_URL;

@@ -1,5 +1,5 @@
 import { spawnSync } from 'node:child_process';
-import { chmodSync, chownSync, mkdirSync, statSync } from 'node:fs';
+import { chmodSync, chownSync, mkdirSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, test } from 'vitest';
 import {
@@ -53,6 +53,20 @@ describe.runIf(IS_ROOT)('as root', () => {
     expect(q.code).toBe(0);
     // The client is root (superuser "root"); the server is not.
     expect(q.stdout.split('\n')[0]).toBe('root');
+  });
+
+  test("root's secrets stay out of the environment of the server the account runs", async () => {
+    const env = { DEVENV_TEST_SECRET: 'hunter2', AWS_SECRET_ACCESS_KEY: 'abc' };
+    expect((await devenv(dir, ['up', '-d'], { env })).code).toBe(0);
+    try {
+      const [pid] = postgresProcessesUnder(dir);
+      expect(pid).toBeGreaterThan(0);
+      const environ = readFileSync(`/proc/${pid}/environ`, 'utf8').split('\0');
+      expect(environ.some((e) => e.startsWith('PATH='))).toBe(true);
+      expect(environ.filter((e) => /SECRET/.test(e))).toEqual([]);
+    } finally {
+      expect((await devenv(dir, ['down'])).code).toBe(0);
+    }
   });
 
   test('a project below a directory the account cannot enter fails with that directory named', async () => {

@@ -266,6 +266,11 @@ describe('configuration errors are one clear line', () => {
     // Edits apply at the next start without re-init.
     writeFileSync(path.join(dir, 'devenv.json'), JSON.stringify({ postgres: { settings: { work_mem: '9MB' } } }));
     expect((await devenv(dir, ['psql', '-XAt', '-c', 'show work_mem'])).stdout.trim()).toBe('9MB');
+    // They are postgres' command line: they win over ALTER SYSTEM, devenv's connection settings above all.
+    const alter = ["alter system set listen_addresses = '*'", "alter system set work_mem = '1MB'"];
+    expect((await devenv(dir, ['psql', '-X', ...alter.flatMap((c) => ['-c', c])])).code).toBe(0);
+    const shown = await devenv(dir, ['psql', '-XAt', '-c', 'show listen_addresses', '-c', 'show work_mem']);
+    expect(shown.stdout).toBe('\n9MB\n');
   });
 
   test('settings that would open the server to others are refused before anything starts', async () => {

@@ -3,8 +3,18 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { expect } from 'vitest';
+import { logToRead } from '../../src/project/paths.js';
 import { procStat } from '../helpers/proc.js';
-import { baseEnv, CLI, cleanupProject, devenv, postgresProcessesUnder, tempDir, waitFor } from '../helpers/project.js';
+import {
+  baseEnv,
+  CLI,
+  cleanupProject,
+  devenv,
+  pathsOf,
+  postgresProcessesUnder,
+  tempDir,
+  waitFor,
+} from '../helpers/project.js';
 import { assertGroupGone } from '../supervisor/helpers.js';
 
 export interface ProcessRow {
@@ -58,7 +68,7 @@ export async function waitRunning(dir: string, name: string, not?: number | null
 
 export function logText(dir: string, name: string): string {
   try {
-    return readFileSync(path.join(dir, '.pgres', 'devenv', 'logs', `${name}.log`), 'utf8');
+    return readFileSync(logToRead(pathsOf(dir), name), 'utf8');
   } catch {
     return '';
   }
@@ -92,7 +102,7 @@ export function environOf(pid: number): Record<string, string> {
 export function supervisorPid(dir: string): number | null {
   try {
     return (
-      JSON.parse(readFileSync(path.join(dir, '.pgres', 'devenv', 'state', 'supervisor.json'), 'utf8')) as {
+      JSON.parse(readFileSync(pathsOf(dir).supervisorState, 'utf8')) as {
         pid: number;
       }
     ).pid;
@@ -102,7 +112,7 @@ export function supervisorPid(dir: string): number | null {
 }
 
 export function supervisorState(dir: string): { pid: number; phase: string; processes: ProcessRow[] } {
-  return JSON.parse(readFileSync(path.join(dir, '.pgres', 'devenv', 'state', 'supervisor.json'), 'utf8'));
+  return JSON.parse(readFileSync(pathsOf(dir).supervisorState, 'utf8'));
 }
 
 export function pidAlive(pid: number): boolean {
