@@ -83,7 +83,7 @@ export function markedSessionServer(project: Project): number | null {
 
 /** A server started on the sessions' behalf (a snapshot restore restarting theirs). Call under withServerLock. */
 export function markSessionServer(project: Project, pid: number): void {
-  writeFileSync(markerFile(project), String(pid));
+  writeOwnFile(markerFile(project), String(pid));
 }
 
 /** `devenv up` uses the server from now on: no psql session may stop it. Call under withServerLock. */

@@ -1,7 +1,8 @@
-import { lstatSync, readdirSync, readFileSync } from 'node:fs';
+import { lstatSync, readdirSync } from 'node:fs';
 import path from 'node:path';
 import { UserError } from '../errors.js';
 import type { ProjectPaths } from '../project/paths.js';
+import { readRegular } from '../util/no-follow.js';
 import { checkName, DATA, MANIFEST, snapshotDir, snapshotsDir } from './layout.js';
 
 /** What a snapshot records about itself (snapshot.json), written last before it is renamed into place. */
@@ -29,11 +30,25 @@ export interface SnapshotEntry extends SnapshotManifest {
   dir: string;
 }
 
-function readManifest(dir: string): SnapshotManifest | null {
+/**
+ * Whoever owns the cluster owns its snapshots (as root: the account postgres runs as). Root reads their
+ * manifests only as regular files of that owner, never through a link the account could plant.
+ */
+function clusterOwner(paths: ProjectPaths): number | undefined {
+  try {
+    return lstatSync(paths.pgdata).uid;
+  } catch {
+    return undefined;
+  }
+}
+
+function readManifest(dir: string, owner: number | undefined): SnapshotManifest | null {
   try {
     // A snapshot is a real directory holding its manifest and its data directory.
     if (!lstatSync(dir).isDirectory() || !lstatSync(path.join(dir, DATA)).isDirectory()) return null;
-    const m = JSON.parse(readFileSync(path.join(dir, MANIFEST), 'utf8')) as SnapshotManifest;
+    const text = readRegular(path.join(dir, MANIFEST), owner);
+    if (text === null) return null;
+    const m = JSON.parse(text) as SnapshotManifest;
     return m && m.format === 1 && typeof m.major === 'number' && typeof m.createdAt === 'string' ? m : null;
   } catch {
     return null;
@@ -49,10 +64,11 @@ export function listSnapshots(paths: ProjectPaths): SnapshotEntry[] {
     return [];
   }
   const out: SnapshotEntry[] = [];
+  const owner = clusterOwner(paths);
   for (const name of names) {
     if (name.startsWith('.')) continue;
     const dir = snapshotDir(paths, name);
-    const m = readManifest(dir);
+    const m = readManifest(dir, owner);
     if (m) out.push({ ...m, name, dir });
   }
   return out.sort((a, b) => a.createdAt.localeCompare(b.createdAt) || a.name.localeCompare(b.name));
@@ -71,12 +87,8 @@ export function findSnapshot(paths: ProjectPaths, name: string): SnapshotEntry {
   );
 }
 
-/** PG_VERSION inside a snapshot's data: the truth, whatever the manifest says. */
+/** PG_VERSION inside a snapshot's data (a regular file, like the manifest), or null. */
 export function snapshotDataMajor(entry: SnapshotEntry): number | null {
-  try {
-    const n = Number(readFileSync(path.join(entry.dir, DATA, 'PG_VERSION'), 'utf8').trim());
-    return Number.isInteger(n) && n > 0 ? n : null;
-  } catch {
-    return null;
-  }
+  const n = Number(readRegular(path.join(entry.dir, DATA, 'PG_VERSION'))?.trim());
+  return Number.isInteger(n) && n > 0 ? n : null;
 }

@@ -1,10 +1,11 @@
 import { randomBytes } from 'node:crypto';
-import { existsSync, readFileSync } from 'node:fs';
+import { closeSync, existsSync, readSync } from 'node:fs';
 import path from 'node:path';
 import { UserError } from '../errors.js';
 import type { PreparedPostgres } from '../postgres/prepare.js';
 import { findRunningServer } from '../postgres/server.js';
 import { withServerLock } from '../postgres/session-server.js';
+import { openRegular } from '../util/no-follow.js';
 import type { Output } from '../util/output.js';
 import { type AccountFiles, runInBackground } from './account-files.js';
 import type { SnapshotManifest } from './catalog.js';
@@ -104,12 +105,25 @@ async function copyOnline(
   }
 }
 
+/** pg_control's bytes (root reads it as a regular file only, never through a link). */
+function readControl(file: string): Buffer {
+  const opened = openRegular(file);
+  if (!opened) throw new UserError(`${file} is missing or not a regular file; the cluster is damaged`);
+  try {
+    const buf = Buffer.alloc(Math.min(opened.stat.size, 65536));
+    const n = readSync(opened.fd, buf, 0, buf.length, 0);
+    return buf.subarray(0, n);
+  } finally {
+    closeSync(opened.fd);
+  }
+}
+
 /** The server is stopped (and stays so: the caller holds the server lock): copy the files as they are. */
 async function copyOffline(pg: PreparedPostgres, files: AccountFiles, data: string, out: Output): Promise<Copied> {
   const { pgdata } = pg.project.paths;
   out.step('copying the cluster (server stopped)');
   const control = path.join(pgdata, 'global', 'pg_control');
-  const before = readFileSync(control);
+  const before = readControl(control);
   const range = await files.run('stoppedClusterRange', { pgdata });
   const copy = await files.run('copyTree', { from: pgdata, to: data, mode: 'offline' });
   const wal = await files.run('copyWal', {
@@ -119,7 +133,7 @@ async function copyOffline(pg: PreparedPostgres, files: AccountFiles, data: stri
     lastOptional: true,
   });
   // Started by hand meanwhile (devenv's own starts wait for the server lock)?
-  if (findRunningServer(pg.project) || !before.equals(readFileSync(control))) {
+  if (findRunningServer(pg.project) || !before.equals(readControl(control))) {
     throw new UserError('the server was started while the snapshot was being taken; nothing was saved; run it again');
   }
   return {

@@ -2,16 +2,21 @@ import { spawn } from 'node:child_process';
 import {
   chownSync,
   existsSync,
+  lstatSync,
   mkdirSync,
+  mkdtempSync,
   readdirSync,
   readFileSync,
   renameSync,
+  rmSync,
   statSync,
+  symlinkSync,
   writeFileSync,
 } from 'node:fs';
+import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { expect, test } from 'vitest';
-import { baseEnv, CLI, postgresProcessesUnder, waitFor } from '../helpers/project.js';
+import { baseEnv, CLI, IS_ROOT, postgresProcessesUnder, waitFor } from '../helpers/project.js';
 import {
   ITEMS,
   jobsOf,
@@ -211,3 +216,28 @@ test('with a ready copy (made in the background after a save or restore) a resto
   await ok(['snapshot', 'rm', 'one']);
   expect(readdirSync(snapshots)).toEqual([]);
 });
+
+test.runIf(IS_ROOT)(
+  'as root, a link the postgres account plants for .pgres/snapshots is not written or read through',
+  async () => {
+    setup('snap-link');
+    await ok(['init']);
+    // A directory of root's with what looks like a snapshot in it, and a link to it where the snapshots go
+    // (the account owns .pgres, so it can put one there).
+    const victim = mkdtempSync(path.join(tmpdir(), 'devenv-test-victim-'));
+    mkdirSync(path.join(victim, 'fake', 'data'), { recursive: true });
+    const manifest = { format: 1, id: 'ab', name: 'fake', createdAt: new Date().toISOString(), major: 15 };
+    writeFileSync(path.join(victim, 'fake', 'snapshot.json'), JSON.stringify(manifest));
+    const before = readdirSync(victim, { recursive: true }).sort();
+    symlinkSync(victim, path.join(project.dir, '.pgres', 'snapshots'));
+    try {
+      expect(oneLine(await run(['snapshot', 'save', 'x']))).toMatch(/snapshots is not a directory/);
+      expect(await listJson()).toEqual([]); // root's manifest is not the account's: not read
+      expect(oneLine(await run(['snapshot', 'rm', 'fake']))).toMatch(/no snapshot named "fake"/);
+      expect(readdirSync(victim, { recursive: true }).sort()).toEqual(before);
+      expect(lstatSync(victim).uid).toBe(0);
+    } finally {
+      rmSync(victim, { recursive: true, force: true });
+    }
+  },
+);
