@@ -31,11 +31,19 @@ export function jobsOf(dir: string): number[] {
 
 export function useProjects(): void {
   afterEach(async () => {
-    if (!project.dir) return;
-    // Background jobs (ready copies, deleting a restore's old files) end by themselves.
-    await waitFor(() => jobsOf(project.dir).length === 0, 'background snapshot jobs to end', { timeoutMs: 30000 });
-    expect(await cleanupProject(project.dir, project.env)).toEqual([]);
+    const { dir, env } = project;
+    if (!dir) return;
     project.dir = '';
+    // Background jobs (ready copies, deleting a restore's old files) end by themselves; the cleanup runs
+    // whatever happened, so a failed test leaves no server behind.
+    let jobsEnded: unknown = true;
+    try {
+      await waitFor(() => jobsOf(dir).length === 0, 'background snapshot jobs to end', { timeoutMs: 30000 });
+    } catch (err) {
+      jobsEnded = err;
+    }
+    expect(await cleanupProject(dir, env)).toEqual([]);
+    expect(jobsEnded).toBe(true);
   });
 }
 
