@@ -1,7 +1,7 @@
 import kleur from 'kleur';
 import { UserError } from '../errors.js';
 import { inspectDataDir } from '../postgres/cluster.js';
-import { preparePostgres } from '../postgres/prepare.js';
+import { type PreparedPostgres, preparePostgres } from '../postgres/prepare.js';
 import { resolveAccount } from '../postgres/privileges.js';
 import { findRunningServer } from '../postgres/server.js';
 import { openProject, type Project } from '../project/project.js';
@@ -11,9 +11,11 @@ import { checkRestorable, restoreSnapshot } from '../snapshot/restore.js';
 import { saveSnapshot } from '../snapshot/save.js';
 import { leftoversIn } from '../snapshot/session.js';
 import { standaloneServer } from '../snapshot/standalone-server.js';
+import { UpControl } from '../up/control-client.js';
+import { upServerUsers } from '../up/restore-under-up.js';
 import { readLiveState } from '../up/state.js';
 import { confirm } from '../util/confirm.js';
-import { seconds, terminalOutput } from '../util/output.js';
+import { type Output, seconds, terminalOutput } from '../util/output.js';
 
 function size(bytes: number): string {
   return bytes >= 1 << 30 ? `${(bytes / 2 ** 30).toFixed(2)} GiB` : `${(bytes / 2 ** 20).toFixed(1)} MiB`;
@@ -61,13 +63,7 @@ export async function restore(name: string, opts: { yes?: boolean }): Promise<nu
   const pg = preparePostgres(project);
   const entry: SnapshotEntry = findSnapshot(project.paths, name);
   checkRestorable(pg, entry);
-  const up = readLiveState(project);
-  if (up) {
-    throw new UserError(
-      `devenv up is running for this project (pid ${up.pid}); stop it first (\`devenv down\` or Ctrl-C), ` +
-        'then restore: restoring under a running up is not supported yet',
-    );
-  }
+  const upState = readLiveState(project);
   const running = findRunningServer(project);
   if (!opts.yes) {
     if (!process.stdin.isTTY) {
@@ -76,16 +72,47 @@ export async function restore(name: string, opts: { yes?: boolean }): Promise<nu
           `run \`devenv snapshot restore ${entry.name} --yes\``,
       );
     }
+    const restarts = upState
+      ? `; devenv up (pid ${upState.pid}) stops its apps and postgres and starts them again`
+      : running
+        ? '; the running server restarts and open sessions are disconnected'
+        : '';
     const question =
       `Replace all databases in ${project.paths.pgdata} with snapshot "${entry.name}" ` +
-      `(${localTime(entry.createdAt)})? Changes made since are lost` +
-      `${running ? '; the running server restarts and open sessions are disconnected' : ''}. [y/N] `;
+      `(${localTime(entry.createdAt)})? Changes made since are lost${restarts}. [y/N] `;
     if (!(await confirm(question))) {
       out.info('nothing restored');
       return 1;
     }
   }
   const t0 = performance.now();
+  const { fromReadyCopy, server } = await swapIn(pg, entry, upState !== null, out);
+  out.info(
+    `${kleur.green('restored')} snapshot "${entry.name}" (${localTime(entry.createdAt)}, ${size(entry.bytes)}) ` +
+      `in ${seconds(performance.now() - t0)}${fromReadyCopy ? ' from its ready copy' : ''}; ${server}`,
+  );
+  return 0;
+}
+
+/** Restore around whatever uses the server: a running `devenv up` (apps and postgres), or the server alone. */
+async function swapIn(
+  pg: PreparedPostgres,
+  entry: SnapshotEntry,
+  upRuns: boolean,
+  out: Output,
+): Promise<{ fromReadyCopy: boolean; server: string }> {
+  const up = upRuns ? await UpControl.connect(pg.project, 'snapshot restore') : null;
+  if (up) {
+    try {
+      const { downMs, fromReadyCopy } = await restoreSnapshot(pg, entry, upServerUsers(up, pg.project), out);
+      return {
+        fromReadyCopy,
+        server: `devenv up (pid ${up.pid}) had its apps and postgres down for ${seconds(downMs)}; they run again`,
+      };
+    } finally {
+      up.close();
+    }
+  }
   const users = standaloneServer(pg, out);
   const { downMs, fromReadyCopy } = await restoreSnapshot(pg, entry, users, out);
   const server = users.restartedPid
@@ -93,11 +120,7 @@ export async function restore(name: string, opts: { yes?: boolean }): Promise<nu
     : users.stoppedPid
       ? 'postgres was stopped (the psql sessions that used it have ended)'
       : 'postgres was not running (it starts on the restored files next time)';
-  out.info(
-    `${kleur.green('restored')} snapshot "${entry.name}" (${localTime(entry.createdAt)}, ${size(entry.bytes)}) ` +
-      `in ${seconds(performance.now() - t0)}${fromReadyCopy ? ' from its ready copy' : ''}; ${server}`,
-  );
-  return 0;
+  return { fromReadyCopy, server };
 }
 
 export async function list(opts: { json?: boolean }): Promise<number> {

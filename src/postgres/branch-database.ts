@@ -22,6 +22,16 @@ function writeRecords(project: Project, records: BranchRecord[], owner: ClusterO
   writeClusterFile(project.paths.branches, `${JSON.stringify(records, null, 2)}\n`, owner);
 }
 
+/** Forget branch databases that are gone. */
+export function forgetBranchDatabases(project: Project, gone: BranchRecord[], owner: ClusterOwner): void {
+  const names = new Set(gone.map((r) => r.database));
+  writeRecords(
+    project,
+    readBranchRecords(project.paths).filter((r) => !names.has(r.database)),
+    owner,
+  );
+}
+
 /** Make the current branch's database (a copy of the project database) if it does not exist; record it. */
 export async function ensureBranchDatabase(project: Project, out: Output, owner: ClusterOwner): Promise<void> {
   const branch = project.branch;

@@ -14,7 +14,7 @@ import { readTcpPassword } from '../project/tcp.js';
 import type { Output } from '../util/output.js';
 import { withLock } from '../util/pid-lock.js';
 import type { Binaries } from './binaries.js';
-import { branchPending, ensureBranchDatabase } from './branch-database.js';
+import { branchPending, ensureBranchDatabase, forgetBranchDatabases } from './branch-database.js';
 import type { PreparedPostgres } from './prepare.js';
 import { IN_SETUP, runSetup } from './setup.js';
 import { connectSql, ident, type SqlClient } from './sql-client.js';
@@ -65,7 +65,8 @@ export function provisionNeeded(project: Project, mode: SetupMode = 'if-needed')
     project.tcp !== null ||
     extras.role !== undefined ||
     project.databases.length > 1 ||
-    (extras.extensions ?? []).length > 0;
+    (extras.extensions ?? []).length > 0 ||
+    extras.branches === 'git';
   const objects = anything && objectsFingerprint(project) !== recordedFingerprint(project);
   return objects || setupPending(project, mode) || branchPending(project);
 }
@@ -109,7 +110,7 @@ async function provisionObjects(project: Project, binaries: Binaries, out: Outpu
     if (role) await ensureRole(su, role, out);
     for (const db of project.databases) await ensureDatabase(su, db, role, out);
     // Branch databases (copies) are project databases too: a role or extension added later reaches them.
-    const branches = await existingBranchDatabases(su, project);
+    const branches = await existingBranchDatabases(su, project, owner);
     if (role) for (const db of branches) await ensureDatabase(su, db, role, out);
     targets.push(...project.databases, ...branches);
     if (project.tcp) {
@@ -146,12 +147,24 @@ async function provisionObjects(project: Project, binaries: Binaries, out: Outpu
   }
 }
 
-/** The recorded branch databases that exist (one may have been dropped by hand). */
-async function existingBranchDatabases(su: SqlClient, project: Project): Promise<string[]> {
-  const recorded = readBranchRecords(project.paths).map((r) => r.database);
-  if (recorded.length === 0) return [];
-  const r = await su.query<{ datname: string }>('SELECT datname FROM pg_database WHERE datname = ANY($1)', [recorded]);
-  return r.rows.map((row) => row.datname).filter((d) => !project.databases.includes(d));
+/**
+ * The recorded branch databases that exist. Records of ones that do not (dropped by hand, or a snapshot
+ * restored from before they were made) are forgotten, so the current branch's is made again.
+ */
+async function existingBranchDatabases(su: SqlClient, project: Project, owner: ClusterOwner): Promise<string[]> {
+  const records = readBranchRecords(project.paths);
+  if (records.length === 0) return [];
+  const r = await su.query<{ datname: string }>('SELECT datname FROM pg_database WHERE datname = ANY($1)', [
+    records.map((rec) => rec.database),
+  ]);
+  const found = new Set(r.rows.map((row) => row.datname));
+  if (found.size < records.length)
+    forgetBranchDatabases(
+      project,
+      records.filter((rec) => !found.has(rec.database)),
+      owner,
+    );
+  return [...found].filter((d) => !project.databases.includes(d));
 }
 
 /** 42710 duplicate_object, 42P04 duplicate_database, 23505 unique_violation (catalog race). */

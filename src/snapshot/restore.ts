@@ -1,6 +1,7 @@
 import path from 'node:path';
 import { UserError } from '../errors.js';
 import type { PreparedPostgres } from '../postgres/prepare.js';
+import { removeClusterFile } from '../project/pgres-files.js';
 import type { Output } from '../util/output.js';
 import { runInBackground } from './account-files.js';
 import { type SnapshotEntry, snapshotDataMajor } from './catalog.js';
@@ -72,9 +73,12 @@ export async function restoreSnapshot(
     const swapDirs = { staging, trash };
     staging = trash = null;
     const t0 = performance.now();
-    await users.around(() =>
-      files.run('swap', { dir: session.dir, owner: process.pid, pgdata: pg.project.paths.pgdata, ...swapDirs }),
-    );
+    await users.around(async () => {
+      await files.run('swap', { dir: session.dir, owner: process.pid, pgdata: pg.project.paths.pgdata, ...swapDirs });
+      // What provisioning made sure of was about the old files: the next start checks again (the snapshot
+      // may predate a role, a database or an extension, or lack a branch's database).
+      removeClusterFile(pg.project.paths.provisioned, pg.account);
+    });
     // From stopping the server until it runs again on the snapshot.
     const downMs = performance.now() - t0;
     // Deleting the previous files (~1 s per GB on ext4) need not hold up the prompt: a background rm,

@@ -24,6 +24,8 @@ export interface ControlContext {
   setOverrides: (env: Record<string, string>) => void;
   /** The apps as they would start now (current project, current overrides). */
   apps: () => AppDefinition[];
+  /** Role, databases, extensions, a branch's database: after postgres starts again (its files may have changed). */
+  provision: () => Promise<void>;
   /** After each request: publish the new state (`devenv status` shows what it changed). */
   changed: () => void;
 }
@@ -90,6 +92,7 @@ export class ControlSession implements ControlSessionHandler {
         await this.lock();
         this.ctx.say(`${this.who} asked: restarting postgres`);
         await this.databaseStart(() => supervisor.restartDatabase());
+        await this.ctx.provision();
         this.unlockIfIdle();
         return;
     }
@@ -116,6 +119,7 @@ export class ControlSession implements ControlSessionHandler {
   private async resume(): Promise<void> {
     await this.databaseStart(() => this.ctx.supervisor.resumeDatabase());
     this.paused = false;
+    await this.ctx.provision();
   }
 
   /** A database that does not start is the client's answer (the supervisor has said why in its log). */

@@ -164,6 +164,7 @@ async function supervise(run: Run, opts: UpOptions, gate: SignalGate, detached: 
           phase: () => publisher.phase,
           setOverrides: (env) => (overrides = env),
           apps: () => appsOf(service.project),
+          provision: provisionNow,
           changed: () => publisher.publish(),
         },
         peer,

@@ -991,7 +991,7 @@ async function rowSnapshots() {
   const dir = freshDir('snapshot');
   const sock = path.join(dir, '.pgres');
   await runOk(CLI, ['init'], { cwd: dir, env: ENV });
-  // A server that no `up` supervises (a restore under `up` is not supported yet): started in process.
+  // A server that no `up` supervises (a restore under `up` also stops and starts the apps): started in process.
   await ensureServer(preparePostgres(openProject(dir)), quiet, { output: 'file', detached: true }).then((r) =>
     r.handle?.child?.unref(),
   );
