@@ -10,7 +10,8 @@ __pgres_node='@PGRES_NODE@'
 __pgres_cli='@PGRES_CLI@'
 __pgres_cache='@PGRES_CACHE@'
 
-# Is an answer still current? $1 root, $2 stamp, $3 trust record, $4 files that existed at load.
+# Is an answer still current? $1 root, $2 stamp, $3 trust record, $4 files that existed at load,
+# $5 the git HEAD a branch switch rewrites (postgres.branches; '' for none).
 __pgres_fresh() {
   [ "$2" = - ] && return 0 # that load failed: retry on the next cd, not on every prompt
   [[ -e $2 ]] || return 1
@@ -19,6 +20,7 @@ __pgres_fresh() {
   if [[ -e $1/devenv.json ]]; then [[ $2 -nt $1/devenv.json ]] || return 1; __pgres_seen+=j; fi
   if [[ -e $3 ]]; then [[ $2 -nt $3 ]] || return 1; __pgres_seen+=t; fi
   [[ -e $1/.pgres ]] && __pgres_seen+=d
+  [[ -z $5 || ! -e $5 || $2 -nt $5 ]] || return 1
   [ "$__pgres_seen" = "$4" ]
 }
 
@@ -26,7 +28,7 @@ __pgres_hook() {
   local __pgres_rc=$?
   if [ "${__pgres_pwd-}" = "$PWD" ]; then
     if [ -n "${__PGRES_ROOT-}" ]; then
-      __pgres_fresh "$__PGRES_ROOT" "${__PGRES_STAMP-}" "${__PGRES_TRUST-}" "${__PGRES_SEEN-}" && return $__pgres_rc
+      __pgres_fresh "$__PGRES_ROOT" "${__PGRES_STAMP-}" "${__PGRES_TRUST-}" "${__PGRES_SEEN-}" "${__PGRES_HEAD-}" && return $__pgres_rc
     elif [[ ! -e $PWD/devenv.json && ! -e $PWD/.pgres ]]; then
       return $__pgres_rc
     fi
@@ -50,7 +52,7 @@ __pgres_update() {
   done
   if [ "$__pgres_root" = "${__PGRES_ROOT-}" ]; then
     [ -z "$__pgres_root" ] && return 0
-    __pgres_fresh "$__pgres_root" "${__PGRES_STAMP-}" "${__PGRES_TRUST-}" "${__PGRES_SEEN-}" && return 0
+    __pgres_fresh "$__pgres_root" "${__PGRES_STAMP-}" "${__PGRES_TRUST-}" "${__PGRES_SEEN-}" "${__PGRES_HEAD-}" && return 0
   fi
   if [ -z "$__pgres_root" ]; then
     if [ -n "${__PGRES_ROOT-}" ]; then
@@ -63,12 +65,12 @@ __pgres_update() {
 }
 
 __pgres_load() {
-  local __pgres_c_v= __pgres_c_root= __pgres_c_stamp= __pgres_c_trust= __pgres_c_seen= __pgres_c_note= __pgres_c_error=
+  local __pgres_c_v= __pgres_c_root= __pgres_c_stamp= __pgres_c_trust= __pgres_c_seen= __pgres_c_head= __pgres_c_note= __pgres_c_error=
   local -a __pgres_c_keys=() __pgres_c_vals=()
   local __pgres_file=$__pgres_cache/tree$1/.pgres-hook/bash
   [[ -f $__pgres_file ]] && . "$__pgres_file"
-  if [ "$__pgres_c_v" != 1 ] || [ "$__pgres_c_root" != "$1" ] ||
-    ! __pgres_fresh "$1" "$__pgres_c_stamp" "$__pgres_c_trust" "$__pgres_c_seen"; then
+  if [ "$__pgres_c_v" != 2 ] || [ "$__pgres_c_root" != "$1" ] ||
+    ! __pgres_fresh "$1" "$__pgres_c_stamp" "$__pgres_c_trust" "$__pgres_c_seen" "$__pgres_c_head"; then
     __pgres_c_v=
     local __pgres_out
     # One process: the command substitution's fork restores the shell's own values, then becomes node.
@@ -77,10 +79,10 @@ __pgres_load() {
       unset NODE_OPTIONS NODE_EXTRA_CA_CERTS
       exec "$__pgres_node" "$__pgres_cli" hook-env bash "$__pgres_cache" "$1"
     ) && eval "$__pgres_out"
-    if [ "$__pgres_c_v" != 1 ]; then
+    if [ "$__pgres_c_v" != 2 ]; then
       # node said why on stderr; remember the failure so the next prompts stay quiet and cheap
       __pgres_restore
-      export __PGRES_ROOT="$1" __PGRES_STAMP=- __PGRES_TRUST= __PGRES_SEEN= __PGRES_KEYS=
+      export __PGRES_ROOT="$1" __PGRES_STAMP=- __PGRES_TRUST= __PGRES_SEEN= __PGRES_HEAD= __PGRES_KEYS=
       return 0
     fi
   fi
@@ -109,7 +111,8 @@ __pgres_apply() {
     __pgres_applied_sig
     if [ "$__pgres_sig" = "$__pgres_new" ]; then
       # Same answer (another shell re-rendered, a comment changed): keep values, hand edits included.
-      export __PGRES_STAMP="$__pgres_c_stamp" __PGRES_TRUST="$__pgres_c_trust" __PGRES_SEEN="$__pgres_c_seen"
+      export __PGRES_STAMP="$__pgres_c_stamp" __PGRES_TRUST="$__pgres_c_trust" __PGRES_SEEN="$__pgres_c_seen" \
+        __PGRES_HEAD="$__pgres_c_head"
       return 0
     fi
     __pgres_verb=reloading
@@ -144,7 +147,7 @@ __pgres_apply() {
   done
   [ "$__pgres_verb" = reloading ] && for __pgres_k in "${!__pgres_prev[@]}"; do __pgres_said+=" -$__pgres_k"; done
   export __PGRES_ROOT="$__pgres_c_root" __PGRES_STAMP="$__pgres_c_stamp" __PGRES_TRUST="$__pgres_c_trust" \
-    __PGRES_SEEN="$__pgres_c_seen" __PGRES_KEYS="${__pgres_keys# }" __PGRES_LOCAL="${__pgres_local# }"
+    __PGRES_SEEN="$__pgres_c_seen" __PGRES_HEAD="$__pgres_c_head" __PGRES_KEYS="${__pgres_keys# }" __PGRES_LOCAL="${__pgres_local# }"
   [ -n "$__pgres_c_error" ] && printf '%s\n' "$__pgres_c_error" >&2
   [ "$1" = 1 ] || [ -n "${PGRES_HOOK_QUIET-}" ] && return 0
   [ -n "$__pgres_c_note" ] && printf '%s\n' "$__pgres_c_note" >&2
@@ -172,7 +175,7 @@ __pgres_restore() {
     fi
     unset -v "$__pgres_n" "$__pgres_o"
   done
-  unset -v __PGRES_ROOT __PGRES_STAMP __PGRES_TRUST __PGRES_SEEN __PGRES_KEYS __PGRES_LOCAL
+  unset -v __PGRES_ROOT __PGRES_STAMP __PGRES_TRUST __PGRES_SEEN __PGRES_HEAD __PGRES_KEYS __PGRES_LOCAL
 }
 
 # Install once, first in line so later prompt commands already see the project's variables.

@@ -11,7 +11,8 @@ set -g __pgres_node '@PGRES_NODE@'
 set -g __pgres_cli '@PGRES_CLI@'
 set -g __pgres_cache '@PGRES_CACHE@'
 
-# Is an answer still current? $argv: root, stamp, trust record, files that existed at load.
+# Is an answer still current? $argv: root, stamp, trust record, files that existed at load, the git
+# HEAD a branch switch rewrites (postgres.branches; '' for none).
 function __pgres_fresh
     test "x$argv[2]" = x-; and return 0 # that load failed: retry on the next cd, not on every prompt
     test -e "$argv[2]"; or return 1
@@ -29,13 +30,16 @@ function __pgres_fresh
         set __pgres_seen {$__pgres_seen}t
     end
     test -e "$argv[1]/.pgres"; and set __pgres_seen {$__pgres_seen}d
+    if test -n "$argv[5]"; and test -e "$argv[5]"
+        test "$argv[2]" -nt "$argv[5]"; or return 1
+    end
     test "x$__pgres_seen" = "x$argv[4]"
 end
 
 function __pgres_hook --on-event fish_prompt
     if test "x$__pgres_pwd" = "x$PWD"; and set -q __pgres_pwd
         if test -n "$__PGRES_ROOT"
-            __pgres_fresh "$__PGRES_ROOT" "$__PGRES_STAMP" "$__PGRES_TRUST" "$__PGRES_SEEN"; and return
+            __pgres_fresh "$__PGRES_ROOT" "$__PGRES_STAMP" "$__PGRES_TRUST" "$__PGRES_SEEN" "$__PGRES_HEAD"; and return
         else if not test -e "$PWD/devenv.json"; and not test -e "$PWD/.pgres"
             return
         end
@@ -64,7 +68,7 @@ function __pgres_update
     end
     if test "x$__pgres_root" = "x$__PGRES_ROOT"
         test -z "$__pgres_root"; and return
-        __pgres_fresh "$__pgres_root" "$__PGRES_STAMP" "$__PGRES_TRUST" "$__PGRES_SEEN"; and return
+        __pgres_fresh "$__pgres_root" "$__PGRES_STAMP" "$__PGRES_TRUST" "$__PGRES_SEEN" "$__PGRES_HEAD"; and return
     end
     if test -z "$__pgres_root"
         if test -n "$__PGRES_ROOT"
@@ -84,13 +88,14 @@ function __pgres_load
     set -g __pgres_c_stamp ''
     set -g __pgres_c_trust ''
     set -g __pgres_c_seen ''
+    set -g __pgres_c_head ''
     set -g __pgres_c_note ''
     set -g __pgres_c_error ''
     set -g __pgres_c_keys
     set -g __pgres_c_vals
     set -l __pgres_file "$__pgres_cache/tree$argv[1]/.pgres-hook/fish"
     test -f "$__pgres_file"; and source "$__pgres_file"
-    if test "x$__pgres_c_v" != x1; or test "x$__pgres_c_root" != "x$argv[1]"; or not __pgres_fresh "$argv[1]" "$__pgres_c_stamp" "$__pgres_c_trust" "$__pgres_c_seen"
+    if test "x$__pgres_c_v" != x2; or test "x$__pgres_c_root" != "x$argv[1]"; or not __pgres_fresh "$argv[1]" "$__pgres_c_stamp" "$__pgres_c_trust" "$__pgres_c_seen" "$__pgres_c_head"
         set __pgres_c_v ''
         # One process: fish cannot fork a subshell, so env(1) hands node the shell's own values
         # (what we set put back) and execs it.
@@ -108,13 +113,14 @@ function __pgres_load
             end
         end
         /usr/bin/env $__pgres_env $__pgres_put $__pgres_node $__pgres_cli hook-env fish $__pgres_cache $argv[1] | source
-        if test "x$__pgres_c_v" != x1
+        if test "x$__pgres_c_v" != x2
             # node said why on stderr; remember the failure so the next prompts stay quiet and cheap
             __pgres_restore
             set -gx __PGRES_ROOT $argv[1]
             set -gx __PGRES_STAMP -
             set -gx __PGRES_TRUST ''
             set -gx __PGRES_SEEN ''
+            set -gx __PGRES_HEAD ''
             set -gx __PGRES_KEYS ''
             __pgres_forget
             return
@@ -125,7 +131,7 @@ function __pgres_load
 end
 
 function __pgres_forget
-    set -e -g __pgres_c_v __pgres_c_root __pgres_c_stamp __pgres_c_trust __pgres_c_seen __pgres_c_note __pgres_c_error __pgres_c_keys __pgres_c_vals
+    set -e -g __pgres_c_v __pgres_c_root __pgres_c_stamp __pgres_c_trust __pgres_c_seen __pgres_c_head __pgres_c_note __pgres_c_error __pgres_c_keys __pgres_c_vals
 end
 
 function __pgres_apply
@@ -155,6 +161,7 @@ function __pgres_apply
             set -gx __PGRES_STAMP $__pgres_c_stamp
             set -gx __PGRES_TRUST $__pgres_c_trust
             set -gx __PGRES_SEEN $__pgres_c_seen
+            set -gx __PGRES_HEAD $__pgres_c_head
             return
         end
         set __pgres_verb reloading
@@ -195,6 +202,7 @@ function __pgres_apply
     set -gx __PGRES_STAMP $__pgres_c_stamp
     set -gx __PGRES_TRUST $__pgres_c_trust
     set -gx __PGRES_SEEN $__pgres_c_seen
+    set -gx __PGRES_HEAD $__pgres_c_head
     set -gx __PGRES_KEYS "$__pgres_keys"
     set -gx __PGRES_LOCAL "$__pgres_local"
     test -n "$__pgres_c_error"; and printf '%s\n' "$__pgres_c_error" >&2
@@ -227,5 +235,5 @@ function __pgres_restore
         set -e -g $__pgres_n
         set -e -g $__pgres_o
     end
-    set -e -g __PGRES_ROOT __PGRES_STAMP __PGRES_TRUST __PGRES_SEEN __PGRES_KEYS __PGRES_LOCAL
+    set -e -g __PGRES_ROOT __PGRES_STAMP __PGRES_TRUST __PGRES_SEEN __PGRES_HEAD __PGRES_KEYS __PGRES_LOCAL
 end

@@ -84,6 +84,27 @@ export function buildProgram(): Command {
     .option('-y, --yes', 'do not ask for confirmation')
     .action(lazy(() => import('./commands/reset.js')));
 
+  const snapshot = program.command('snapshot').description('whole-cluster snapshots kept in .pgres/snapshots');
+  const sub = (name: 'save' | 'restore' | 'list' | 'rm') =>
+    lazy(async () => ({ default: (await import('./commands/snapshot.js'))[name] }));
+  snapshot
+    .command('save')
+    .description('copy the whole cluster (all databases) under a name; the server may keep running')
+    .argument('[name]', 'letters, digits, ".", "_", "-" (default: the local time)')
+    .action(sub('save'));
+  snapshot
+    .command('restore')
+    .description('make the cluster exactly that snapshot (stops and restarts a running server)')
+    .argument('<name>')
+    .option('-y, --yes', 'do not ask for confirmation')
+    .action(sub('restore'));
+  snapshot
+    .command('list')
+    .description('name, time, size and PostgreSQL version of each snapshot')
+    .option('--json', 'machine-readable output')
+    .action(sub('list'));
+  snapshot.command('rm').description('delete a snapshot').argument('<name>').action(sub('rm'));
+
   program
     .command('env')
     .description('print the project environment')
@@ -100,6 +121,22 @@ export function buildProgram(): Command {
     .argument('<command...>')
     .passThroughOptions()
     .action(lazy(() => import('./commands/exec.js')));
+
+  const branch = program.command('branch').description('databases of git branches (postgres.branches "git")');
+  branch
+    .command('list')
+    .description('the branch databases: branch, database, size, when made (* the current one)')
+    .option('--json', 'machine-readable output')
+    .action(async (opts: { json?: boolean }) => {
+      process.exitCode = await (await import('./commands/branch.js')).list(opts);
+    });
+  branch
+    .command('rm')
+    .description("drop a branch's database (by git branch or database name)")
+    .argument('<name>')
+    .action(async (name: string) => {
+      process.exitCode = await (await import('./commands/branch.js')).rm(name);
+    });
 
   program
     .command('hook')

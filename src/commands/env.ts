@@ -1,5 +1,5 @@
 import { UserError } from '../errors.js';
-import { chooseDatabase, clientEnvironment, openProject } from '../project/project.js';
+import { chooseDatabase, clientDatabase, clientEnvironment, openProject } from '../project/project.js';
 import { readTcpPassword } from '../project/tcp.js';
 import { SHELLS } from '../shell/registry.js';
 import { stdout } from '../util/terminal.js';
@@ -34,7 +34,7 @@ export default async function env(opts: { shell: string; db?: string; reveal?: b
     }
   }
   const vars =
-    database === project.database && !opts.reveal
+    database === clientDatabase(project) && !opts.reveal
       ? project.env
       : clientEnvironment(project, { database, password: opts.reveal });
   stdout.write(renderEnv(vars, opts.shell));

@@ -1,6 +1,5 @@
 import { lstatSync, renameSync } from 'node:fs';
 import path from 'node:path';
-import { createInterface } from 'node:readline/promises';
 import kleur from 'kleur';
 import { errnoCode, UserError } from '../errors.js';
 import { inspectDataDir } from '../postgres/cluster.js';
@@ -10,17 +9,9 @@ import { removeSocketDir } from '../postgres/socket-dir.js';
 import { PARTIAL_PREFIX } from '../project/paths.js';
 import { openProject, type Project } from '../project/project.js';
 import { stopSupervisor } from '../up/stop-supervisor.js';
+import { confirm } from '../util/confirm.js';
 import { terminalOutput } from '../util/output.js';
 import { removeTree } from '../util/remove-tree.js';
-
-async function confirm(question: string): Promise<boolean> {
-  const rl = createInterface({ input: process.stdin, output: process.stderr });
-  try {
-    return /^y(es)?$/i.test((await rl.question(question)).trim());
-  } finally {
-    rl.close();
-  }
-}
 
 /**
  * Stop everything on this cluster, then delete .pgres (never through a symlink), the short socket dir and,

@@ -90,6 +90,7 @@ function gather(project: Project) {
     socketDir: project.paths.socketDir,
     database: project.database,
     databases: project.databases,
+    branch: project.branch ? { name: project.branch.name, database: project.branch.database } : null,
     user: project.superuser,
     role: project.config.postgres.role ?? null,
     databaseUrl: project.env.DATABASE_URL,
@@ -132,6 +133,14 @@ function render(r: Report, project: Project): string {
   row('socket', `${r.socketDir}${short}`);
   row('database', `${r.database} (${r.role ? `role ${r.role}; superuser ${r.user}` : `user ${r.user}`})`);
   if (r.databases.length > 1) row('databases', r.databases.join(', '));
+  if (r.branch) {
+    row(
+      'branch',
+      r.branch.name
+        ? `git branch ${r.branch.name}: database ${r.branch.database} (a copy of ${r.database}; \`devenv branch list\`)`
+        : `the default git branch: database ${r.database}`,
+    );
+  }
   if (project.tcp) {
     row(
       'tcp',

@@ -10,6 +10,7 @@ import {
   type InitResult,
   inspectDataDir,
 } from './cluster.js';
+import { checkNoInterruptedSwap } from './interrupted-swap.js';
 import { readPostmasterPid } from './postmaster-pid.js';
 import { type Account, resolveAccount } from './privileges.js';
 import { findRunningServer, type ServerHandle, type StartOptions, startServer, waitServing } from './server.js';
@@ -74,6 +75,7 @@ export async function ensureServer(pg: PreparedPostgres, out: Output, opts: Star
     checkServerPort(pg.project, out);
     return { pid: running };
   }
+  checkNoInterruptedSwap(pg.project.paths);
   checkDataDirAccess(pg.project, pg.account, out.notice);
   const tcp = await prepareTcp(pg.project, pg.account);
   // The port was picked just now: paths (socket) and environment follow it.

@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { UserError } from '../errors.js';
+import { readBranchRecords } from '../project/branches.js';
 import {
   type ClusterOwner,
   ensureOwnDir,
@@ -13,6 +14,7 @@ import { readTcpPassword } from '../project/tcp.js';
 import type { Output } from '../util/output.js';
 import { withLock } from '../util/pid-lock.js';
 import type { Binaries } from './binaries.js';
+import { branchPending, ensureBranchDatabase, forgetBranchDatabases } from './branch-database.js';
 import type { PreparedPostgres } from './prepare.js';
 import { IN_SETUP, runSetup } from './setup.js';
 import { connectSql, ident, type SqlClient } from './sql-client.js';
@@ -63,9 +65,10 @@ export function provisionNeeded(project: Project, mode: SetupMode = 'if-needed')
     project.tcp !== null ||
     extras.role !== undefined ||
     project.databases.length > 1 ||
-    (extras.extensions ?? []).length > 0;
+    (extras.extensions ?? []).length > 0 ||
+    extras.branches === 'git';
   const objects = anything && objectsFingerprint(project) !== recordedFingerprint(project);
-  return objects || setupPending(project, mode);
+  return objects || setupPending(project, mode) || branchPending(project);
 }
 
 /** Bring the running server in line with devenv.json. Needs the server up (see withSessionServer). */
@@ -84,11 +87,14 @@ export async function provision(pg: PreparedPostgres, out: Output, opts: { setup
         await provisionObjects(project, pg.binaries, out, owner);
         writeClusterFile(project.paths.provisioned, `${fingerprint}\n`, owner);
       }
-      if (!setupPending(project, opts.setup)) return;
-      // A failed (re-)run must leave the cluster "not set up", so the next start tries again.
-      removeClusterFile(project.paths.setupDone, owner);
-      const steps = await runSetup(project, out);
-      writeClusterFile(project.paths.setupDone, `${new Date().toISOString()} ${steps} steps\n`, owner);
+      if (setupPending(project, opts.setup)) {
+        // A failed (re-)run must leave the cluster "not set up", so the next start tries again.
+        removeClusterFile(project.paths.setupDone, owner);
+        const steps = await runSetup(project, out);
+        writeClusterFile(project.paths.setupDone, `${new Date().toISOString()} ${steps} steps\n`, owner);
+      }
+      // Last: the branch's database is a copy of the main one as the steps above left it.
+      if (branchPending(project)) await ensureBranchDatabase(project, out, owner);
     },
     LOCK_WAIT_MS,
   );
@@ -96,12 +102,17 @@ export async function provision(pg: PreparedPostgres, out: Output, opts: { setup
 
 async function provisionObjects(project: Project, binaries: Binaries, out: Output, owner: ClusterOwner): Promise<void> {
   const { role, extensions = [] } = project.config.postgres;
+  const targets: string[] = [];
   // The maintenance database: the project's own may not exist yet (renamed in devenv.json).
   const su = await connectSql(project, { database: 'postgres' });
   su.on('notice', () => undefined);
   try {
     if (role) await ensureRole(su, role, out);
     for (const db of project.databases) await ensureDatabase(su, db, role, out);
+    // Branch databases (copies) are project databases too: a role or extension added later reaches them.
+    const branches = await existingBranchDatabases(su, project, owner);
+    if (role) for (const db of branches) await ensureDatabase(su, db, role, out);
+    targets.push(...project.databases, ...branches);
     if (project.tcp) {
       // SCRAM secrets made here: the plain password never reaches the server (or its log).
       const password = ensureTcpPassword(project, owner);
@@ -113,7 +124,7 @@ async function provisionObjects(project: Project, binaries: Binaries, out: Outpu
   } finally {
     await su.end().catch(() => undefined);
   }
-  for (const db of extensions.length ? project.databases : []) {
+  for (const db of extensions.length ? targets : []) {
     const client = await connectSql(project, { database: db });
     client.on('notice', () => undefined);
     try {
@@ -134,6 +145,26 @@ async function provisionObjects(project: Project, binaries: Binaries, out: Outpu
       await client.end().catch(() => undefined);
     }
   }
+}
+
+/**
+ * The recorded branch databases that exist. Records of ones that do not (dropped by hand, or a snapshot
+ * restored from before they were made) are forgotten, so the current branch's is made again.
+ */
+async function existingBranchDatabases(su: SqlClient, project: Project, owner: ClusterOwner): Promise<string[]> {
+  const records = readBranchRecords(project.paths);
+  if (records.length === 0) return [];
+  const r = await su.query<{ datname: string }>('SELECT datname FROM pg_database WHERE datname = ANY($1)', [
+    records.map((rec) => rec.database),
+  ]);
+  const found = new Set(r.rows.map((row) => row.datname));
+  if (found.size < records.length)
+    forgetBranchDatabases(
+      project,
+      records.filter((rec) => !found.has(rec.database)),
+      owner,
+    );
+  return [...found].filter((d) => !project.databases.includes(d));
 }
 
 /** 42710 duplicate_object, 42P04 duplicate_database, 23505 unique_violation (catalog race). */

@@ -37,7 +37,7 @@ export function withServerLock<T>(project: Project, fn: () => Promise<T>): Promi
 }
 
 /** A session file holds its process's start time: a recycled pid is not a live session. */
-function liveSessions(project: Project): number[] {
+export function liveSessions(project: Project): number[] {
   let names: string[] = [];
   try {
     names = readdirSync(sessionsDir(project));
@@ -69,6 +69,21 @@ export function joinSessions(project: Project, start: () => Promise<number | nul
     // We started it: the last session to end stops it.
     if (started !== null) writeOwnFile(markerFile(project), String(started));
   });
+}
+
+/** The pid recorded for the server psql sessions share (it may have stopped since), or null. */
+export function markedSessionServer(project: Project): number | null {
+  try {
+    const pid = Number(readFileSync(markerFile(project), 'utf8'));
+    return pid > 0 ? pid : null;
+  } catch {
+    return null;
+  }
+}
+
+/** A server started on the sessions' behalf (a snapshot restore restarting theirs). Call under withServerLock. */
+export function markSessionServer(project: Project, pid: number): void {
+  writeOwnFile(markerFile(project), String(pid));
 }
 
 /** `devenv up` uses the server from now on: no psql session may stop it. Call under withServerLock. */

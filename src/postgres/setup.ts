@@ -127,7 +127,8 @@ function runCommand(project: Project, command: string): Promise<void> {
   const env = {
     ...process.env,
     ...readDotenv(project.root),
-    ...clientEnvironment(project, { password: true }),
+    // The setup makes the main database; a branch database is a copy of it.
+    ...clientEnvironment(project, { password: true, database: project.database }),
     [IN_SETUP]: '1',
   };
   return new Promise((resolve, reject) => {

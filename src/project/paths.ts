@@ -40,6 +40,8 @@ export interface ProjectPaths {
   setupDone: string;
   /** What provisioning last made sure of (role, databases, extensions, TCP password). */
   provisioned: string;
+  /** The branch databases made for postgres.branches. */
+  branches: string;
   /** The port `postgres.tcp: true` picked. */
   tcpPort: string;
   /** The TCP password (mode 0600). */
@@ -67,6 +69,8 @@ export interface ProjectPaths {
   sessions: string;
   /** The pid of a server that psql sessions started (the last one to end stops it). */
   sessionServer: string;
+  /** The running `up`'s control channel (a Unix socket): other devenv commands ask it to stop or start its apps. */
+  controlSocket: string;
   /** Directory holding the server's socket (PGHOST). */
   socketDir: string;
   /** True when the socket lives in a short per-project dir outside the project. */
@@ -151,6 +155,27 @@ function passwdHome(): string | null {
   }
 }
 
+/**
+ * The control socket of `devenv up` lives with its state, unless that path is too long for a Unix
+ * socket: then it is a per-project name in the user's runtime dir (or /tmp).
+ */
+export function controlSocketFor(
+  root: string,
+  state: string,
+  env: NodeJS.ProcessEnv = process.env,
+  isRoot = isRootUser(),
+): string {
+  const inState = path.join(state, 'up.sock');
+  if (Buffer.byteLength(inState) <= MAX_SOCKET_PATH) return inState;
+  const runtime =
+    !isRoot && env.XDG_RUNTIME_DIR && path.isAbsolute(env.XDG_RUNTIME_DIR) && isDirectory(env.XDG_RUNTIME_DIR)
+      ? env.XDG_RUNTIME_DIR
+      : null;
+  const name = `devenv-up-${shortHash(root)}.sock`;
+  const short = runtime ? path.join(runtime, name) : null;
+  return short && Buffer.byteLength(short) <= MAX_SOCKET_PATH ? short : path.join('/tmp', name);
+}
+
 function isDirectory(dir: string): boolean {
   try {
     return statSync(dir).isDirectory();
@@ -185,6 +210,7 @@ export function projectPaths(
     serverLog: path.join(own, 'logs', 'postgres.log'),
     setupDone: path.join(own, 'state', 'setup-done'),
     provisioned: path.join(own, 'state', 'provisioned'),
+    branches: path.join(own, 'state', 'branches.json'),
     tcpPort: tcpPortFile(root),
     tcpPassword: path.join(own, 'tcp-password'),
     runtime,
@@ -199,6 +225,7 @@ export function projectPaths(
     serverLock: path.join(state, 'server.lock'),
     sessions: path.join(state, 'psql-sessions'),
     sessionServer: path.join(state, 'session-server'),
+    controlSocket: controlSocketFor(root, state, env, isRoot),
     socketDir: sock.dir,
     socketDirIsShort: sock.short,
   };

@@ -1,4 +1,5 @@
 import { UserError } from '../errors.js';
+import { type BranchState, branchState } from './branches.js';
 import { type Config, loadConfig } from './config.js';
 import { contractEnvironment, databaseName, osUserName } from './environment.js';
 import { type ProjectPaths, projectPaths } from './paths.js';
@@ -12,10 +13,12 @@ export interface Project {
   paths: ProjectPaths;
   /** Name of the cluster's superuser (the OS user). */
   superuser: string;
-  /** The main project database. */
+  /** The main project database (the default git branch's, with postgres.branches). */
   database: string;
-  /** Every project database: the main one, then postgres.databases. */
+  /** Every project database: the main one, then postgres.databases (branch databases are copies, not listed). */
   databases: string[];
+  /** postgres.branches "git" in a repository: the branch, and the database clients use on it. */
+  branch: BranchState | null;
   /** The role apps and shells connect as: postgres.role, else the superuser. */
   appUser: string;
   /** The server's port: 5432 (socket only) or the TCP port. */
@@ -51,6 +54,7 @@ export function projectAt(root: string, opts: { config?: Config; env?: NodeJS.Pr
   const database = databaseName(config);
   const databases = [...new Set([database, ...(config.postgres.databases ?? [])])];
   const appUser = config.postgres.role ?? superuser;
+  const branch = branchState(root, config, database);
   return {
     root,
     config,
@@ -58,10 +62,11 @@ export function projectAt(root: string, opts: { config?: Config; env?: NodeJS.Pr
     superuser,
     database,
     databases,
+    branch,
     appUser,
     port,
     tcp,
-    env: contractEnvironment({ paths, port, tcp, user: appUser, database }),
+    env: contractEnvironment({ paths, port, tcp, user: appUser, database: branch?.database ?? database }),
   };
 }
 
@@ -71,9 +76,14 @@ export function openProject(cwd: string, opts: { create?: boolean } = {}): Proje
   return projectAt(root);
 }
 
+/** The database clients use: on a git branch with its own (postgres.branches), that one. */
+export function clientDatabase(project: Project): string {
+  return project.branch?.database ?? project.database;
+}
+
 /** The name `--db` gave, checked: the main database or one of postgres.databases. */
 export function chooseDatabase(project: Project, name: string | undefined): string {
-  if (name === undefined) return project.database;
+  if (name === undefined || name === clientDatabase(project)) return clientDatabase(project);
   if (project.databases.includes(name)) return name;
   throw new UserError(
     `--db ${name}: not a project database; use one of: ${project.databases.join(', ')} (add it to postgres.databases ` +
@@ -94,7 +104,7 @@ export function clientEnvironment(
     port: project.port,
     tcp: project.tcp,
     user: project.appUser,
-    database: opts.database ?? project.database,
+    database: opts.database ?? clientDatabase(project),
     password: opts.password && project.tcp ? readTcpPassword(project.paths) : null,
   });
 }

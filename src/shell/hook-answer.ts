@@ -62,11 +62,13 @@ function collect(root: string, stamp: string, env: NodeJS.ProcessEnv): HookData 
     (existsSync(path.join(root, CONFIG_FILE)) ? 'j' : '') +
     (existsSync(trust) ? 't' : '') +
     (existsSync(path.join(root, DATA_DIR)) ? 'd' : '');
-  const data: HookData = { root, stamp, trust, seen, keys: [], values: [], note: '', error: '' };
+  const data: HookData = { root, stamp, trust, seen, head: '', keys: [], values: [], note: '', error: '' };
 
   let contract: Record<string, string>;
   try {
-    contract = projectAt(real, { env }).env;
+    const project = projectAt(real, { env });
+    contract = project.env;
+    data.head = project.branch?.head ?? '';
   } catch (err) {
     if (!(err instanceof UserError)) throw err;
     data.error = `devenv: ${err.message}`;

@@ -12,6 +12,8 @@ export interface HookData {
   trust: string;
   /** Which watched files existed at load time: e=.env j=devenv.json t=trust record d=.pgres. */
   seen: string;
+  /** postgres.branches: the git HEAD file, watched like the others (a branch switch rewrites it); '' for none. */
+  head: string;
   keys: string[];
   values: string[];
   /** Lines worth saying on every load (trust, blocked keys); '' for none. */
@@ -21,7 +23,7 @@ export interface HookData {
 }
 
 /** Bumped whenever the HookData rendering or the hook scripts change incompatibly. */
-export const HOOK_FORMAT = '1';
+export const HOOK_FORMAT = '2';
 
 export interface Shell {
   readonly name: 'bash' | 'zsh' | 'fish';
@@ -42,6 +44,7 @@ export function dataFields(data: HookData): Array<[string, string]> {
     ['stamp', data.stamp],
     ['trust', data.trust],
     ['seen', data.seen],
+    ['head', data.head],
     ['note', data.note],
     ['error', data.error],
   ];

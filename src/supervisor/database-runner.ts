@@ -80,6 +80,25 @@ export class DatabaseRunner {
     this.restarted();
   }
 
+  /**
+   * Stop on request and stay down (its files are about to change under it) until resume(). An exit
+   * meanwhile is expected, so no recovery starts.
+   */
+  async pause(): Promise<void> {
+    this.cancelRecovery();
+    await this.starting?.catch(() => {});
+    if (this.ctx.closed()) return;
+    if (this.state === 'running' || this.state === 'starting' || this.state === 'backoff') await this.halt();
+  }
+
+  /** Start again after pause(). Rejects with DatabaseStartError; a later call may try again. */
+  async resume(): Promise<void> {
+    if (this.ctx.closed() || this.state === 'running') return;
+    await this.launchOrFail();
+    this.backoff.reset();
+    this.restarted();
+  }
+
   /** No crash recovery from now on: the supervisor shuts down (the apps stop first, then stop()). */
   cancelRecovery(): void {
     clearTimeout(this.timer);

@@ -47,6 +47,9 @@ export interface SupervisorOptions {
   configFiles?: string[];
 }
 
+/** The hold a database restart takes on the apps. */
+const DATABASE_HOLD = 'database';
+
 /** Events: see SupervisorEvents ("started", "exit", "restart-scheduled", "change", "database-restarted"). */
 export class Supervisor extends EventEmitter {
   private readonly opts: SupervisorOptions;
@@ -58,10 +61,13 @@ export class Supervisor extends EventEmitter {
   private readonly retiring = new Set<AppRunner>();
   private readonly watchers: AppWatchers;
   private ignore: string[] | undefined;
-  /** reconfigure()/restartDatabase() run one at a time. */
+  /** reconfigure(), the holds and the database restarts run one at a time. */
   private ops: Promise<void> = Promise.resolve();
-  /** While the database restarts on request, apps stay down (a restart request only stops them). */
-  private appsHeld = false;
+  /**
+   * Who holds the apps down (a database restart, a config reload, a control request): while anyone
+   * does, a restart request only stops an app, and the last release starts them all again.
+   */
+  private readonly holders = new Set<string>();
   private shuttingDown = false;
   private killing = false;
   private shutdownPromise: Promise<void> | undefined;
@@ -109,8 +115,12 @@ export class Supervisor extends EventEmitter {
     await this.database?.start();
   }
 
-  /** Then the apps, then the file watchers. */
-  async startApps(): Promise<void> {
+  /**
+   * Then the apps, then the file watchers. `specs`: the same apps with their final definitions (their
+   * environment may depend on how the database started, e.g. a port picked at its first start).
+   */
+  async startApps(specs?: AppDefinition[]): Promise<void> {
+    if (specs) this.redefineBeforeStart(specs);
     for (const app of this.apps) {
       if (this.shuttingDown) return;
       await app.start();
@@ -170,6 +180,53 @@ export class Supervisor extends EventEmitter {
     );
   }
 
+  /**
+   * Stop every app (waiting until each group is gone) and keep them down until `owner` releases them.
+   * Holds of different owners add up: the apps start again when the last one lets go.
+   */
+  holdApps(owner: string, why: string): Promise<void> {
+    return this.serial(() => this.hold(owner, why));
+  }
+
+  /**
+   * `owner` lets go of the apps; the last release starts them again. With `specs`, they start as
+   * these definitions (a reload, a new environment): changed ones take theirs, added ones start,
+   * removed ones stay stopped.
+   */
+  releaseApps(owner: string, specs?: AppDefinition[], opts: Pick<ReconfigureOptions, 'ignore'> = {}): Promise<void> {
+    if (specs) this.checkNames(specs);
+    return this.serial(async () => {
+      if (specs) await this.applyApps(specs, opts);
+      await this.release(owner);
+    });
+  }
+
+  /** Are the apps held down (by anyone)? */
+  get appsHeld(): boolean {
+    return this.holders.size > 0;
+  }
+
+  /**
+   * Stop the database while the apps are held (its files are about to change); no crash recovery
+   * brings it back: resumeDatabase() does. Throws when the apps are not held.
+   */
+  pauseDatabase(): Promise<void> {
+    return this.serial(async () => {
+      if (!this.database || this.shuttingDown) return;
+      if (!this.appsHeld) throw new Error('the apps must be held before the database stops');
+      this.database.cancelRecovery();
+      await this.database.pause();
+    });
+  }
+
+  /** Start the database again after pauseDatabase(). Rejects with DatabaseStartError. */
+  resumeDatabase(): Promise<void> {
+    return this.serial(async () => {
+      if (!this.database || this.shuttingDown) return;
+      await this.database.resume();
+    });
+  }
+
   private serial(fn: () => Promise<void>): Promise<void> {
     const run = this.ops.then(fn);
     this.ops = run.catch(() => {});
@@ -214,27 +271,39 @@ export class Supervisor extends EventEmitter {
 
   // Apps down, database stopped and started, apps up again. Rejects if the database fails to start:
   // the apps then stay held until a later restart brings it back.
+  // A failed start keeps the database's own hold, so a later restart that works is what releases it.
   private async cycleDatabase(db: DatabaseRunner): Promise<void> {
     db.cancelRecovery(); // a crash recovery waiting in backoff: this restart replaces it
-    await this.holdApps(`restarting ${this.dbName}: stopping the apps first`);
+    await this.hold(DATABASE_HOLD, `restarting ${this.dbName}: stopping the apps first`);
     if (this.shuttingDown) return;
     await db.restart();
-    await this.releaseApps();
+    await this.release(DATABASE_HOLD);
   }
 
-  /** Stop every app and keep it down until releaseApps(). */
-  private async holdApps(why: string): Promise<void> {
-    this.appsHeld = true;
+  /** Stop every app and keep it down until `owner` releases it. */
+  private async hold(owner: string, why: string): Promise<void> {
+    const first = !this.appsHeld;
+    this.holders.add(owner);
+    if (!first) return;
     this.say(why);
     // Through each app's queue, so an in-flight restart finishes first; held, it starts nothing.
     await Promise.all(this.apps.map((app) => app.restart({ resetBackoff: false })));
   }
 
-  /** Start every held app again, with a clean crash history. */
-  private async releaseApps(): Promise<void> {
-    this.appsHeld = false;
-    if (this.shuttingDown) return;
+  /** Start every held app again, with a clean crash history, once nobody holds them. */
+  private async release(owner: string): Promise<void> {
+    this.holders.delete(owner);
+    if (this.appsHeld || this.shuttingDown) return;
     await Promise.all(this.apps.map((app) => app.restart()));
+  }
+
+  /** Before the first start: the same apps, with their final definitions. */
+  private redefineBeforeStart(specs: AppDefinition[]): void {
+    const byName = new Map(specs.map((s) => [s.name, s]));
+    if (specs.length !== this.apps.length || this.apps.some((a) => !byName.has(a.name))) {
+      throw new Error('startApps: the definitions must name the same apps');
+    }
+    for (const app of this.apps) app.redefine(byName.get(app.name)!);
   }
 
   private async openWatchers(): Promise<void> {

@@ -1,19 +1,24 @@
 // Config reload while `up` runs: an edit of devenv.json, .env or the Procfile restarts only the apps
-// it changes; a postgres.settings edit restarts postgres around held apps, and settings postgres
-// refuses are rolled back. An invalid file is one line, and the running configuration stays.
+// it changes; a postgres.settings or postgres.tcp edit restarts postgres around held apps (settings
+// postgres refuses are rolled back); new databases, extensions or a role are provisioned before the
+// apps see them; with postgres.branches, a git branch switch moves the apps to that branch's database
+// (made while they are stopped: a copy needs its source idle). An invalid file is one line, and the
+// running configuration stays.
 import path from 'node:path';
 import { type FSWatcher, watch } from 'chokidar';
 import type { AppDefinition } from '../app-definition.js';
 import { errorMessage, UserError } from '../errors.js';
 import type { PostgresService } from '../postgres/service.js';
+import type { Config } from '../project/config.js';
 import { DOTENV_FILE } from '../project/dotenv-file.js';
-import { type Project, projectAt } from '../project/project.js';
+import { clientDatabase, type Project, projectAt } from '../project/project.js';
 import { CONFIG_FILE } from '../project/root.js';
 import { DatabaseStartError } from '../supervisor/database-runner.js';
 import { Debouncer } from '../supervisor/debounce.js';
 import { RestartQueue } from '../supervisor/restart-queue.js';
 import type { Supervisor } from '../supervisor/supervisor.js';
-import { projectApps } from './app-env.js';
+import type { Mutex } from '../util/mutex.js';
+import { GitHeadWatch } from './git-head-watch.js';
 import type { UpPhase } from './state.js';
 
 /** Files whose change is a configuration reload (new environment, processes, settings), not a plain restart. */
@@ -22,11 +27,21 @@ export const CONFIG_FILES = [CONFIG_FILE, DOTENV_FILE, 'Procfile.dev', 'Procfile
 /** Settings that identify the cluster: changing them needs a new `devenv up`. */
 const KEPT = ['database', 'version', 'binaries', 'runAs'] as const;
 
+/** The hold a reload takes on the apps while postgres restarts and is provisioned. */
+const RELOAD_HOLD = 'reload';
+/** What a branch switch is called among the changed files. */
+const GIT_HEAD = 'git HEAD';
+
 export interface ConfigReloadContext {
-  /** The ad-hoc command of `up -- CMD` (it stays the app whatever the files say). */
-  command: string[];
   supervisor: Supervisor;
+  /** Holds the project as last loaded (and as its server was started). */
   service: PostgresService;
+  /** The apps of a project, with their environment. */
+  apps: (project: Project) => AppDefinition[];
+  /** Role, databases, extensions, TCP password (and a pending setup) on the running server. */
+  provision: () => Promise<void>;
+  /** Work that changes what runs, one at a time (reloads, control requests). */
+  exclusive: Mutex;
   say: (line: string) => void;
   phase: () => UpPhase;
   /** After each reload that changed something (publish the new state). */
@@ -35,30 +50,46 @@ export interface ConfigReloadContext {
   fatal: () => void;
 }
 
+/** What in the new configuration needs postgres restarted, as the keys that changed. */
+function restartReasons(previous: Config, next: Config): string[] {
+  const same = (a: unknown, b: unknown) => JSON.stringify(a) === JSON.stringify(b);
+  const tcp = (c: Config) => c.postgres.tcp ?? false;
+  const reasons: string[] = [];
+  if (!same(previous.postgres.settings, next.postgres.settings)) reasons.push('postgres.settings');
+  if (!same(tcp(previous), tcp(next))) reasons.push('postgres.tcp');
+  return reasons;
+}
+
 export class ConfigReload {
-  private project: Project;
   /** One reload at a time; a change during one queues one more, and a burst is one reload. */
   private readonly queue: RestartQueue;
   private readonly changes: Debouncer<string>;
   private watcher: FSWatcher | undefined;
+  private readonly head: GitHeadWatch;
   /** A change came while everything was still starting: applied once it is up. */
   private missed = false;
 
   constructor(
-    project: Project,
+    private readonly root: string,
     private readonly ctx: ConfigReloadContext,
   ) {
-    this.project = project;
     this.queue = new RestartQueue(
       () => this.reload(),
       (err) => ctx.say(`reload failed: ${errorMessage(err)}`),
     );
-    this.changes = new Debouncer<string>((files) => this.changed(files), project.config.watch.debounceMs ?? 100);
+    this.changes = new Debouncer<string>(
+      (files) => this.changed(files),
+      ctx.service.project.config.watch.debounceMs ?? 100,
+    );
+    this.head = new GitHeadWatch(
+      () => this.changes.push(GIT_HEAD),
+      (err) => ctx.say(`git HEAD watcher: ${errorMessage(err)}`),
+    );
   }
 
   /** Watch the configuration files at the project root. */
   watch(): void {
-    const root = this.project.root;
+    const root = this.root;
     this.watcher = watch(root, {
       depth: 0,
       ignoreInitial: true,
@@ -68,6 +99,7 @@ export class ConfigReload {
     });
     this.watcher.on('all', (_event, file) => this.changes.push(path.relative(root, file)));
     this.watcher.on('error', (err) => this.ctx.say(`config watcher: ${errorMessage(err)}`));
+    void this.head.follow(this.ctx.service.project.branch?.head ?? null);
   }
 
   /** Everything is up: apply a change that came meanwhile. */
@@ -79,48 +111,107 @@ export class ConfigReload {
     this.changes.cancel();
     this.queue.close();
     await this.watcher?.close();
+    await this.head.close();
   }
 
   private changed(files: string[]): void {
     const phase = this.ctx.phase();
     if (phase === 'starting') this.missed = true;
     if (phase !== 'running') return;
-    this.ctx.say(`${files.join(', ')} changed: reloading the configuration`);
+    // A switch is said once its database is known (most HEAD rewrites change nothing).
+    const edited = files.filter((f) => f !== GIT_HEAD);
+    if (edited.length) this.ctx.say(`${edited.join(', ')} changed: reloading the configuration`);
     void this.queue.request();
   }
 
   private async reload(): Promise<void> {
     const next = this.readProject();
     if (!next) return;
-    const { supervisor, service } = this.ctx;
-    const previous = this.project;
-    const settingsChanged =
-      JSON.stringify(next.project.config.postgres.settings) !== JSON.stringify(previous.config.postgres.settings);
-    this.project = next.project;
-    service.useProject(this.project);
-    const ignore = this.project.config.watch.ignore ?? [];
-    if (!settingsChanged) {
-      await supervisor.reconfigure(next.apps, { ignore });
-    } else {
-      this.ctx.say('postgres.settings changed: restarting postgres (apps stop first and start again after it is back)');
-      try {
-        await supervisor.reconfigure(next.apps, { restartDatabase: true, ignore });
-      } catch (err) {
-        if (!(err instanceof DatabaseStartError)) throw err;
-        await this.rollBack(previous);
-      }
-    }
+    if (this.ctx.exclusive.busy) this.ctx.say('another devenv command is using devenv up: the reload waits for it');
+    await this.ctx.exclusive.run(() => this.apply(next));
+    await this.head.follow(this.ctx.service.project.branch?.head ?? null);
     this.ctx.applied();
   }
 
-  // The new settings keep postgres from starting: go back to the ones that worked.
-  private async rollBack(previous: Project): Promise<void> {
+  private async apply(next: Project): Promise<void> {
+    // It may have waited for a control request past the start of a shutdown.
+    if (this.ctx.phase() !== 'running') return;
+    const { supervisor, service } = this.ctx;
+    const previous = service.project;
+    const reasons = restartReasons(previous.config, next.config);
+    const ignore = next.config.watch.ignore ?? [];
+    service.useProject(next);
+    if (clientDatabase(next) !== clientDatabase(previous) && reasons.length === 0) {
+      await this.switchDatabase(previous, next, ignore);
+      return;
+    }
+    if (reasons.length === 0) {
+      await this.provision();
+      await supervisor.reconfigure(this.ctx.apps(service.project), { ignore });
+      return;
+    }
     this.ctx.say(
-      'postgres did not start with the new postgres.settings; ' +
+      `${reasons.join(' and ')} changed: restarting postgres (apps stop first and start again after it is back)`,
+    );
+    await supervisor.holdApps(RELOAD_HOLD, 'restarting postgres: stopping the apps first');
+    try {
+      try {
+        await supervisor.restartDatabase();
+      } catch (err) {
+        if (!(err instanceof DatabaseStartError)) throw err;
+        await this.rollBack(previous, reasons);
+        return;
+      }
+      // The server may have picked its port just now: the service's project is the one to follow.
+      await this.provision();
+    } finally {
+      await supervisor.releaseApps(RELOAD_HOLD, this.ctx.apps(service.project), { ignore });
+    }
+  }
+
+  /**
+   * Another git branch: the apps stop (their sessions on the main database would keep it from being
+   * copied), the branch's database is made if it is new, and they start on it. If it cannot be made,
+   * they start again where they were.
+   */
+  private async switchDatabase(previous: Project, next: Project, ignore: string[]): Promise<void> {
+    const { supervisor, service, say } = this.ctx;
+    const to = clientDatabase(next);
+    const branch = next.branch?.name ? `git branch "${next.branch.name}"` : 'the default git branch';
+    say(`${branch}: the apps move to database "${to}"`);
+    await supervisor.holdApps(RELOAD_HOLD, 'switching databases: stopping the apps first');
+    try {
+      try {
+        await this.ctx.provision();
+      } catch (err) {
+        if (!(err instanceof UserError)) throw err;
+        say(`${err.message}; the apps stay on database "${clientDatabase(previous)}"`);
+        service.useProject(previous);
+      }
+    } finally {
+      await supervisor.releaseApps(RELOAD_HOLD, this.ctx.apps(service.project), { ignore });
+    }
+  }
+
+  /** Provisioning that fails is said; the rest of the reload still applies, and the next one tries again. */
+  private async provision(): Promise<void> {
+    try {
+      await this.ctx.provision();
+    } catch (err) {
+      if (!(err instanceof UserError)) throw err;
+      this.ctx.say(`${err.message} (fix ${CONFIG_FILE}: the next change tries again)`);
+    }
+  }
+
+  // The new settings keep postgres from starting: go back to the ones that worked.
+  private async rollBack(previous: Project, reasons: string[]): Promise<void> {
+    this.ctx.say(
+      `postgres did not start with the new ${reasons.join(' and ')}; ` +
         `restarting it with the previous ones (fix ${CONFIG_FILE})`,
     );
-    this.project = { ...this.project, config: { ...this.project.config, postgres: previous.config.postgres } };
-    this.ctx.service.useProject(this.project);
+    const current = this.ctx.service.project;
+    const config = { ...current.config, postgres: previous.config.postgres };
+    this.ctx.service.useProject(projectAt(current.root, { config }));
     try {
       await this.ctx.supervisor.restartDatabase();
     } catch (err) {
@@ -134,8 +225,8 @@ export class ConfigReload {
    * Re-read devenv.json, .env and the Procfile. An invalid file is one line and null. Settings that
    * identify the cluster are kept as they are.
    */
-  private readProject(): { project: Project; apps: AppDefinition[] } | null {
-    const current = this.project;
+  private readProject(): Project | null {
+    const current = this.ctx.service.project;
     try {
       const fresh = projectAt(current.root);
       const kept = current.config.postgres;
@@ -146,11 +237,12 @@ export class ConfigReload {
           `postgres.${changed.join(', postgres.')} changed: stop and run \`devenv up\` again to apply ${them}`,
         );
       }
-      const project: Project = {
-        ...current,
-        config: { ...fresh.config, postgres: { ...kept, settings: fresh.config.postgres.settings } },
-      };
-      return { project, apps: projectApps(project, this.ctx.command) };
+      const postgres = { ...fresh.config.postgres };
+      for (const k of KEPT) (postgres as Record<string, unknown>)[k] = kept[k];
+      const project = projectAt(current.root, { config: { ...fresh.config, postgres } });
+      // A bad process definition is one line here too, before anything stops.
+      this.ctx.apps(project);
+      return project;
     } catch (err) {
       if (!(err instanceof UserError)) throw err;
       this.ctx.say(`${err.message}; keeping the running configuration`);

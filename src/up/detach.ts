@@ -74,6 +74,10 @@ export async function startDetached(project: Project, command: string[], out: Ou
     await new Promise((r) => setTimeout(r, 20));
   }
   if (!gone()) await stopChild(pid, gone);
+  // The background `up` ended on a line meant for the user (a failed setup, say): that line is ours.
+  // It is the last thing it printed outside its logs (its stderr is up.log).
+  const said = /^devenv: (?!internal error)(.*)$/.exec(linesSince(marks, paths.upLog).at(-1) ?? '');
+  if (gone() && exited !== 0 && said) throw new UserError(said[1]!);
   const how = gone() ? ` (exit ${exited})` : ' (timed out)';
   const lines = failureLines(marks, project, pg.account?.uid);
   throw new UserError(`devenv up did not start in the background${how}: ${lines}`);

@@ -1,8 +1,11 @@
 // `devenv up` in the foreground (and the background `up` that `up -d` starts): the cluster, the lock,
-// postgres, the supervisor around it and the apps, state publishing, config reload, and one way to end.
+// postgres, its provisioning, the supervisor around it and the apps, state publishing, config reload,
+// the control channel, and one way to end.
 import kleur from 'kleur';
 import type { AppDefinition } from '../app-definition.js';
+import { UserError } from '../errors.js';
 import { ensureCluster, type PreparedPostgres, preparePostgres } from '../postgres/prepare.js';
+import { provision } from '../postgres/provision.js';
 import { PostgresService } from '../postgres/service.js';
 import { logLimits } from '../project/config.js';
 import { processLog } from '../project/paths.js';
@@ -12,8 +15,9 @@ import { DatabaseStartError } from '../supervisor/database-runner.js';
 import { LogOutput } from '../supervisor/log-output.js';
 import type { Supervisor } from '../supervisor/supervisor.js';
 import { DiskFullNotice } from '../util/disk-space.js';
+import { Mutex } from '../util/mutex.js';
 import type { Output } from '../util/output.js';
-import { DETACHED_ENV, withAppEnvironment } from './app-env.js';
+import { DETACHED_ENV, projectApps, withAppEnvironment } from './app-env.js';
 import { SignalGate } from './signal-gate.js';
 import { StatePublisher } from './state.js';
 import { acquireUpLock } from './up-lock.js';
@@ -31,16 +35,20 @@ export interface UpOptions {
 
 /** Loaded after postgres has been told to start: these take tens of ms to import (chokidar, ...). */
 async function supervisorModules() {
-  const [supervisor, leftovers, reload] = await Promise.all([
+  const [supervisor, leftovers, reload, server, session] = await Promise.all([
     import('../supervisor/supervisor.js'),
     import('./leftover-apps.js'),
     import('./config-reload.js'),
+    import('./control-server.js'),
+    import('./control-session.js'),
   ]);
   return {
     Supervisor: supervisor.Supervisor,
     reapLeftoverApps: leftovers.reapLeftoverApps,
     ConfigReload: reload.ConfigReload,
     CONFIG_FILES: reload.CONFIG_FILES,
+    ControlServer: server.ControlServer,
+    ControlSession: session.ControlSession,
   };
 }
 
@@ -48,6 +56,7 @@ type Modules = Awaited<ReturnType<typeof supervisorModules>>;
 
 /** What runs once postgres is on its way. */
 interface Run {
+  pg: PreparedPostgres;
   log: LogOutput;
   /** Says once when the disk is full, and once when writing works again. */
   disk: DiskFullNotice;
@@ -112,7 +121,7 @@ async function assemble(pg: PreparedPostgres, { project, apps }: UpOptions, deta
       ignore: project.config.watch.ignore,
       configFiles: modules.CONFIG_FILES,
     });
-    return { log, disk, service, supervisor, modules };
+    return { pg, log, disk, service, supervisor, modules };
   } catch (err) {
     await service.stop();
     throw err;
@@ -120,7 +129,7 @@ async function assemble(pg: PreparedPostgres, { project, apps }: UpOptions, deta
 }
 
 async function supervise(run: Run, opts: UpOptions, gate: SignalGate, detached: boolean): Promise<number> {
-  const { log, service, supervisor } = run;
+  const { pg, log, service, supervisor, modules } = run;
   const say = (line: string) => log.line('devenv', line);
   const publisher = new StatePublisher(opts.project, supervisor, () => service.pid, detached, run.disk);
   publisher.start();
@@ -128,49 +137,105 @@ async function supervise(run: Run, opts: UpOptions, gate: SignalGate, detached: 
     supervisor.on(ev, () => publisher.publish());
   }
   let exitCode = 0;
-  // Every request to end the run ends it the same way: apps, then postgres; asking again kills at once.
-  gate.handle((reason, firm) => {
+  // Every request to end the run ends it the same way: apps, then postgres; asking again (`firm`: not a
+  // closed terminal's repeated SIGHUP or failed writes) kills at once.
+  const stop = (reason: string, firm = true) => {
     const first = publisher.phase !== 'stopping';
     if (!first && !firm) return;
     publisher.phase = 'stopping';
     if (first) say(`${reason}: stopping apps, then postgres (again to kill at once)`);
     void supervisor.shutdown();
-  });
-  const reload = new run.modules.ConfigReload(opts.project, {
-    command: opts.command,
+  };
+  gate.handle(stop);
+  // Reloads and control requests change what runs: one at a time.
+  const exclusive = new Mutex();
+  // What a control request asked every app to get on top of the contract (a new DATABASE_URL).
+  let overrides: Record<string, string> = {};
+  const appsOf = (project: Project) => projectApps(project, opts.command, overrides);
+  const provisionNow = () => provision(pg, { info: say, notice: say, step: () => {} }, { setup: 'if-needed' });
+  const reload = new modules.ConfigReload(opts.project.root, {
     supervisor,
     service,
+    apps: appsOf,
+    provision: provisionNow,
+    exclusive,
     say,
     phase: () => publisher.phase,
     applied: () => publisher.publish(),
     fatal: () => {
       exitCode = 1;
-      void supervisor.shutdown();
+      stop('postgres is gone');
     },
   });
+  const control = new modules.ControlServer(
+    opts.project.paths.controlSocket,
+    (peer) =>
+      new modules.ControlSession(
+        {
+          supervisor,
+          exclusive,
+          say,
+          phase: () => publisher.phase,
+          setOverrides: (env) => (overrides = env),
+          apps: () => appsOf(service.project),
+          provision: provisionNow,
+          changed: () => publisher.publish(),
+        },
+        peer,
+      ),
+    say,
+  );
   reload.watch();
+  let failure: UserError | null = null;
   try {
     await supervisor.startDatabase();
-    await supervisor.startApps();
-    // A stop requested meanwhile has begun: the run is not "running", and saying so would follow "shutting down".
-    if (publisher.phase !== 'stopping') {
-      publisher.phase = 'running';
-      publisher.publish();
-      reload.ready();
-      say(summary(opts));
+    failure = publisher.phase === 'stopping' ? null : await provisionAtStart(provisionNow, say);
+    if (failure) {
+      exitCode = 1;
+      stop('the database could not be set up');
+    } else {
+      // Layered now: the start may have picked the TCP port, and made the password DATABASE_URL_TCP carries.
+      await supervisor.startApps(withAppEnvironment(service.project, opts.apps, overrides));
+      // A stop requested meanwhile has begun: the run is not "running", and saying so would follow "shutting down".
+      if (publisher.phase !== 'stopping') {
+        await control.listen();
+        publisher.phase = 'running';
+        publisher.publish();
+        reload.ready();
+        say(summary(opts));
+      }
     }
     await supervisor.done();
   } catch (err) {
     exitCode = 1;
-    await supervisor.shutdown();
+    if (publisher.phase === 'stopping') await supervisor.done();
+    else await supervisor.shutdown();
     // A database that cannot start has been said by the supervisor; anything else is a bug.
     if (!(err instanceof DatabaseStartError)) throw err;
   } finally {
+    await control.close();
     await reload.close();
     publisher.stop();
     await log.close();
   }
+  // Its one line is the last thing said (`up -d` passes it on as its own).
+  if (failure) throw failure;
   return exitCode;
+}
+
+/** Role, databases, extensions, TCP password, then the setup, before any app starts; a failure is its line. */
+async function provisionAtStart(
+  provisionNow: () => Promise<void>,
+  say: (l: string) => void,
+): Promise<UserError | null> {
+  try {
+    await provisionNow();
+    return null;
+  } catch (err) {
+    if (!(err instanceof UserError)) throw err;
+    say(err.message);
+    return err;
+  }
 }
 
 function summary({ apps, source }: UpOptions): string {

@@ -173,6 +173,12 @@ async function scenario(
     expect(q.code, q.stderr).toBe(0);
     expect(q.stdout).toBe('1\n');
 
+    // The snapshot file worker is its own bundle entry (as root, the file work runs as the postgres account).
+    const snap = await devenv(['snapshot', 'save', 'first']);
+    expect(snap.code, snap.stderr).toBe(0);
+    const listed = await devenv(['snapshot', 'list', '--json']);
+    expect(JSON.parse(listed.stdout).map((s: { name: string }) => s.name)).toEqual(['first']);
+
     const up = await devenv(['up', '-d']);
     expect(up.code, up.stderr).toBe(0);
     let answer = '';

@@ -1,5 +1,5 @@
 import { expect, test } from 'vitest';
-import { MAX_SOCKET_PATH, socketDirFor, socketFile } from '../../src/project/paths.js';
+import { controlSocketFor, MAX_SOCKET_PATH, socketDirFor, socketFile } from '../../src/project/paths.js';
 
 const longRoot = `/tmp/${'x'.repeat(100)}/project`;
 
@@ -28,4 +28,14 @@ test('the short dir is the same for a project every time, another for another pr
   expect(at(longRoot)).toBe(at(longRoot));
   expect(at(`${longRoot}2`)).not.toBe(at(longRoot));
   expect(Buffer.byteLength(`${at(longRoot)}/${socketFile(5432)}`)).toBeLessThanOrEqual(MAX_SOCKET_PATH);
+});
+
+test("up's control socket sits with its state, or under a short per-project name when that path is too long", () => {
+  expect(controlSocketFor('/srv/app', '/srv/app/.pgres/devenv/state', {}, false)).toBe(
+    '/srv/app/.pgres/devenv/state/up.sock',
+  );
+  const long = controlSocketFor(longRoot, `${longRoot}/.pgres/devenv/state`, { XDG_RUNTIME_DIR: '/tmp' }, false);
+  expect(long).toMatch(/^\/tmp\/devenv-up-[0-9a-f]{10}\.sock$/);
+  expect(Buffer.byteLength(long)).toBeLessThanOrEqual(MAX_SOCKET_PATH);
+  expect(controlSocketFor(`${longRoot}2`, `${longRoot}2/.pgres/devenv/state`, {}, false)).not.toBe(long);
 });

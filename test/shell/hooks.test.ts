@@ -7,6 +7,7 @@ import { existsSync, mkdirSync, readdirSync, rmSync, writeFileSync } from 'node:
 import path from 'node:path';
 import { parse } from 'dotenv';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { git, gitRepo } from '../helpers/git.js';
 import { type Needs, needs } from '../helpers/tools.js';
 import { makeSandbox, nodeRuns, type Sandbox, type ShellName, TmuxShell, waitGone } from './tmux.js';
 
@@ -306,6 +307,28 @@ function shellTests(shell: ShellName, need: Needs): void {
     const fixed = await sh.run(`printf '{}' > devenv.json`);
     expect(fixed.output).toMatch(/devenv: (re)?loading .*\/bad/);
     expect((await sh.env()).PGDATA).toBe(p('bad', '.pgres'));
+  });
+
+  it('with postgres.branches, a git branch switch is seen at the next prompt; idle prompts stay free', async () => {
+    const g = p('g');
+    mkdirSync(g);
+    writeFileSync(path.join(g, 'devenv.json'), '{"postgres":{"database":"gee","branches":"git"}}\n');
+    gitRepo(g);
+    await sh.run(`cd '${g}'`);
+    expect((await sh.env()).PGDATABASE).toBe('gee');
+    const runs = nodeRuns(sb);
+    // git runs outside the shell (the sandbox's PATH has only node and devenv): the hook sees files only.
+    git(g, 'checkout', '-q', '-b', 'topic');
+    const switched = await sh.run('true');
+    expect(switched.output).toMatch(/devenv: reloading .*\/g \(~PGDATABASE ~DATABASE_URL\)/);
+    expect((await sh.env()).PGDATABASE).toBe('gee__topic');
+    expect(nodeRuns(sb)).toBe(runs + 1);
+    for (let i = 0; i < 2; i++) expect((await sh.run('true')).output).toBe('');
+    expect(nodeRuns(sb)).toBe(runs + 1);
+    git(g, 'checkout', '-q', 'main');
+    expect((await sh.run('true')).output).toMatch(/devenv: reloading .*\/g \(~PGDATABASE ~DATABASE_URL\)/);
+    expect((await sh.env()).PGDATABASE).toBe('gee');
+    await sh.run(`cd '${p('plain')}'`);
   });
 
   it('PGRES_HOOK_QUIET silences the load lines', async () => {

@@ -195,6 +195,44 @@ describe('Supervisor', () => {
     expect(h.sup.status().map((s) => s.state)).toEqual(['running', 'running']);
   });
 
+  it('holds add up: the apps start again when the last holder lets go, with the definitions it gives', async () => {
+    const h = setup((dir) => [{ name: 'web', command: 'sleep 1000', cwd: dir, watch: [] }]);
+    await startAll(h);
+    const [first] = starts(h, 'web');
+    await h.sup.holdApps('a', 'held by a');
+    assertGroupGone(first!);
+    await h.sup.holdApps('b', 'held by b');
+    // Held: neither a restart request nor a database restart starts the app.
+    await h.sup.restartDatabase();
+    await h.sup.releaseApps('a');
+    expect(h.sup.status().map((s) => [s.name, s.state])).toEqual([
+      ['postgres', 'running'],
+      ['web', 'stopped'],
+    ]);
+    await h.sup.releaseApps('b', [{ name: 'web', command: 'sleep 1000', cwd: h.dir, watch: [], env: { X: '1' } }]);
+    expect(starts(h, 'web')).toHaveLength(2);
+    expect(h.sup.status()[1]!.state).toBe('running');
+    expect(h.out.lines.filter((l) => l.includes('held by'))).toEqual(['devenv   | held by a']);
+  });
+
+  it('pauseDatabase needs held apps; paused, no crash recovery brings it back; resumeDatabase does', async () => {
+    const h = setup((dir) => [{ name: 'web', command: 'sleep 1000', cwd: dir, watch: [] }]);
+    await startAll(h);
+    await expect(h.sup.pauseDatabase()).rejects.toThrow(/held/);
+    await h.sup.holdApps('restore', 'stopping the apps');
+    const mark = h.order.length;
+    await h.sup.pauseDatabase();
+    expect(isAlive(h.db.pids[0]!)).toBe(false);
+    expect(h.sup.status()[0]!.state).toBe('stopped');
+    await h.sup.resumeDatabase();
+    await h.sup.releaseApps('restore');
+    expect(h.order.slice(mark)).toEqual(['db:stop', 'db:start', 'web:start']);
+    expect(h.sup.status().map((s) => [s.state, s.restarts])).toEqual([
+      ['running', 1],
+      ['running', 1],
+    ]);
+  });
+
   it('files the caller reloads itself (configFiles) do not restart apps', async () => {
     const h = setup((dir) => [{ name: 'web', command: 'sleep 1000', cwd: dir }], {
       configFiles: ['devenv.json', '.env'],

@@ -1,0 +1,95 @@
+import { UserError } from '../errors.js';
+import { dropBranchDatabase, listBranchDatabases } from '../postgres/branch-database.js';
+import { inspectDataDir } from '../postgres/cluster.js';
+import { preparePostgres } from '../postgres/prepare.js';
+import { withSessionServer } from '../postgres/session-server.js';
+import { readBranchRecords } from '../project/branches.js';
+import { gitBranchExists } from '../project/git-branch.js';
+import { clientDatabase, openProject, type Project } from '../project/project.js';
+import { terminalOutput } from '../util/output.js';
+import { stdout } from '../util/terminal.js';
+
+function size(bytes: number | null): string {
+  if (bytes === null) return 'missing';
+  return bytes >= 1 << 30 ? `${(bytes / 2 ** 30).toFixed(2)} GiB` : `${(bytes / 2 ** 20).toFixed(1)} MiB`;
+}
+
+function where(project: Project): string {
+  if (project.config.postgres.branches !== 'git') return 'postgres.branches is off in devenv.json';
+  if (!project.branch) return 'postgres.branches is "git", but the project is not in a git repository';
+  const db = clientDatabase(project);
+  return project.branch.name
+    ? `on git branch "${project.branch.name}": database "${db}"`
+    : `on the default branch (or a detached HEAD): database "${db}"`;
+}
+
+/** Branch databases live in the cluster: without one there are none. */
+function requireCluster(project: Project): void {
+  if (inspectDataDir(project).state !== 'ready') {
+    throw new UserError(`there is no cluster yet (${project.paths.pgdata}); run \`devenv init\` first`);
+  }
+}
+
+/** `devenv branch list`: the databases made for git branches (postgres.branches "git"). */
+export async function list(opts: { json?: boolean }): Promise<number> {
+  const out = terminalOutput();
+  const project = openProject(process.cwd());
+  requireCluster(project);
+  const all = readBranchRecords(project.paths).length
+    ? await withSessionServer(preparePostgres(project), out, () => listBranchDatabases(project))
+    : [];
+  const current = clientDatabase(project);
+  const rows = all.map((b) => ({
+    ...b,
+    current: b.database === current,
+    gitBranchExists: gitBranchExists(project.root, b.branch),
+  }));
+  if (opts.json) {
+    stdout.write(`${JSON.stringify(rows, null, 2)}\n`);
+    return 0;
+  }
+  out.info(where(project));
+  if (rows.length === 0) {
+    out.info('no branch databases yet');
+    return 0;
+  }
+  const table = [
+    ['', 'BRANCH', 'DATABASE', 'SIZE', 'MADE'],
+    ...rows.map((r) => [
+      r.current ? '*' : '',
+      r.branch + (r.gitBranchExists ? '' : ' (deleted in git)'),
+      r.database,
+      size(r.bytes),
+      r.createdAt.replace('T', ' ').slice(0, 19),
+    ]),
+  ];
+  const widths = table[0]!.map((_, i) => Math.max(...table.map((r) => r[i]!.length)));
+  for (const r of table)
+    stdout.write(
+      `${r
+        .map((c, i) => c.padEnd(widths[i]!))
+        .join('  ')
+        .trimEnd()}\n`,
+    );
+  return 0;
+}
+
+/** `devenv branch rm NAME`: drop the database of a git branch (by branch or database name). */
+export async function rm(name: string): Promise<number> {
+  const out = terminalOutput();
+  const project = openProject(process.cwd());
+  requireCluster(project);
+  const record = readBranchRecords(project.paths).find((r) => r.branch === name || r.database === name);
+  if (!record) {
+    throw new UserError(`no branch database for "${name}"; \`devenv branch list\` shows them`);
+  }
+  if (record.database === clientDatabase(project)) {
+    throw new UserError(
+      `"${record.branch}" is the branch checked out here, and its database is in use; switch to another branch first`,
+    );
+  }
+  const pg = preparePostgres(project);
+  await withSessionServer(pg, out, () => dropBranchDatabase(project, record, pg.account));
+  out.info(`removed database "${record.database}" of git branch "${record.branch}"`);
+  return 0;
+}

@@ -1,0 +1,160 @@
+import kleur from 'kleur';
+import { UserError } from '../errors.js';
+import { inspectDataDir } from '../postgres/cluster.js';
+import { type PreparedPostgres, preparePostgres } from '../postgres/prepare.js';
+import { resolveAccount } from '../postgres/privileges.js';
+import { findRunningServer } from '../postgres/server.js';
+import { openProject, type Project } from '../project/project.js';
+import { findSnapshot, listSnapshots, type SnapshotEntry } from '../snapshot/catalog.js';
+import { removeSnapshot, tidySnapshots } from '../snapshot/remove.js';
+import { checkRestorable, restoreSnapshot } from '../snapshot/restore.js';
+import { saveSnapshot } from '../snapshot/save.js';
+import { leftoversIn } from '../snapshot/session.js';
+import { standaloneServer } from '../snapshot/standalone-server.js';
+import { UpControl } from '../up/control-client.js';
+import { upServerUsers } from '../up/restore-under-up.js';
+import { readLiveState } from '../up/state.js';
+import { confirm } from '../util/confirm.js';
+import { type Output, seconds, terminalOutput } from '../util/output.js';
+
+function size(bytes: number): string {
+  return bytes >= 1 << 30 ? `${(bytes / 2 ** 30).toFixed(2)} GiB` : `${(bytes / 2 ** 20).toFixed(1)} MiB`;
+}
+
+function localTime(iso: string): string {
+  const d = new Date(iso);
+  const p = (n: number) => String(n).padStart(2, '0');
+  const date = `${d.getFullYear()}-${p(d.getMonth() + 1)}-${p(d.getDate())}`;
+  return `${date} ${p(d.getHours())}:${p(d.getMinutes())}:${p(d.getSeconds())}`;
+}
+
+/** Snapshots live inside the cluster directory: without one there are none. */
+function existingCluster(project: Project): void {
+  if (inspectDataDir(project).state !== 'ready') {
+    throw new UserError(
+      `there is no cluster yet (${project.paths.pgdata} does not exist), so no snapshots; run \`devenv init\` first`,
+    );
+  }
+}
+
+export async function save(name: string | undefined): Promise<number> {
+  const out = terminalOutput();
+  const pg = preparePostgres(openProject(process.cwd()));
+  const t0 = performance.now();
+  const { manifest, backupMs, checkpointMs } = await saveSnapshot(pg, name, out);
+  const how = manifest.copy === 'reflink' ? 'reflink copy' : 'plain copy';
+  const server =
+    backupMs === null
+      ? 'the server was not running'
+      : `the server kept running, in backup mode for ${seconds(backupMs)} ` +
+        `(checkpoint ${seconds(checkpointMs ?? 0)}), never paused`;
+  out.info(
+    `${kleur.green('saved')} snapshot "${manifest.name}" ` +
+      `(${size(manifest.bytes)}, PostgreSQL ${manifest.serverVersion}, ${how}) ` +
+      `in ${seconds(performance.now() - t0)}; ${server}`,
+  );
+  return 0;
+}
+
+export async function restore(name: string, opts: { yes?: boolean }): Promise<number> {
+  const out = terminalOutput();
+  const project = openProject(process.cwd());
+  existingCluster(project);
+  const pg = preparePostgres(project);
+  const entry: SnapshotEntry = findSnapshot(project.paths, name);
+  checkRestorable(pg, entry);
+  const upState = readLiveState(project);
+  const running = findRunningServer(project);
+  if (!opts.yes) {
+    if (!process.stdin.isTTY) {
+      throw new UserError(
+        "refusing to replace the cluster's data without confirmation; " +
+          `run \`devenv snapshot restore ${entry.name} --yes\``,
+      );
+    }
+    const restarts = upState
+      ? `; devenv up (pid ${upState.pid}) stops its apps and postgres and starts them again`
+      : running
+        ? '; the running server restarts and open sessions are disconnected'
+        : '';
+    const question =
+      `Replace all databases in ${project.paths.pgdata} with snapshot "${entry.name}" ` +
+      `(${localTime(entry.createdAt)})? Changes made since are lost${restarts}. [y/N] `;
+    if (!(await confirm(question))) {
+      out.info('nothing restored');
+      return 1;
+    }
+  }
+  const t0 = performance.now();
+  const { fromReadyCopy, server } = await swapIn(pg, entry, upState !== null, out);
+  out.info(
+    `${kleur.green('restored')} snapshot "${entry.name}" (${localTime(entry.createdAt)}, ${size(entry.bytes)}) ` +
+      `in ${seconds(performance.now() - t0)}${fromReadyCopy ? ' from its ready copy' : ''}; ${server}`,
+  );
+  return 0;
+}
+
+/** Restore around whatever uses the server: a running `devenv up` (apps and postgres), or the server alone. */
+async function swapIn(
+  pg: PreparedPostgres,
+  entry: SnapshotEntry,
+  upRuns: boolean,
+  out: Output,
+): Promise<{ fromReadyCopy: boolean; server: string }> {
+  const up = upRuns ? await UpControl.connect(pg.project, 'snapshot restore') : null;
+  if (up) {
+    try {
+      const { downMs, fromReadyCopy } = await restoreSnapshot(pg, entry, upServerUsers(up, pg.project), out);
+      return {
+        fromReadyCopy,
+        server: `devenv up (pid ${up.pid}) had its apps and postgres down for ${seconds(downMs)}; they run again`,
+      };
+    } finally {
+      up.close();
+    }
+  }
+  const users = standaloneServer(pg, out);
+  const { downMs, fromReadyCopy } = await restoreSnapshot(pg, entry, users, out);
+  const server = users.restartedPid
+    ? `postgres was down for ${seconds(downMs)} and runs again`
+    : users.stoppedPid
+      ? 'postgres was stopped (the psql sessions that used it have ended)'
+      : 'postgres was not running (it starts on the restored files next time)';
+  return { fromReadyCopy, server };
+}
+
+export async function list(opts: { json?: boolean }): Promise<number> {
+  const out = terminalOutput();
+  const project = openProject(process.cwd());
+  existingCluster(project);
+  if (leftoversIn(project.paths))
+    await tidySnapshots(project.paths, resolveAccount(project.config.postgres.runAs), out);
+  const all = listSnapshots(project.paths);
+  if (opts.json) {
+    const rows = all.map(({ dir, format, ...m }) => ({ ...m, path: dir }));
+    process.stdout.write(`${JSON.stringify(rows, null, 2)}\n`);
+    return 0;
+  }
+  if (!all.length) {
+    out.info('no snapshots yet; make one with `devenv snapshot save [NAME]`');
+    return 0;
+  }
+  const rows = [
+    ['NAME', 'TAKEN', 'SIZE', 'POSTGRESQL'],
+    ...all.map((s) => [s.name, localTime(s.createdAt), size(s.bytes), `${s.major} (${s.serverVersion})`]),
+  ];
+  const widths = rows[0]!.map((_, i) => Math.max(...rows.map((r) => r[i]!.length)));
+  for (const r of rows)
+    process.stdout.write(`${r.map((c, i) => (i === r.length - 1 ? c : c.padEnd(widths[i]!))).join('  ')}\n`);
+  return 0;
+}
+
+export async function rm(name: string): Promise<number> {
+  const out = terminalOutput();
+  const project = openProject(process.cwd());
+  existingCluster(project);
+  const entry = findSnapshot(project.paths, name);
+  await removeSnapshot(project.paths, resolveAccount(project.config.postgres.runAs), entry, out);
+  out.info(`${kleur.red('removed')} snapshot "${entry.name}" (${size(entry.bytes)})`);
+  return 0;
+}

@@ -1,0 +1,128 @@
+// The databases of git branches (postgres.branches): made on first use as a copy of the project
+// database (`CREATE DATABASE … TEMPLATE`, which needs nobody connected to the source), recorded in
+// .pgres/devenv/state/branches.json, dropped on request.
+import { UserError } from '../errors.js';
+import { type BranchRecord, readBranchRecords } from '../project/branches.js';
+import { type ClusterOwner, writeClusterFile } from '../project/pgres-files.js';
+import type { Project } from '../project/project.js';
+import type { Output } from '../util/output.js';
+import { connectSql, ident, type SqlClient } from './sql-client.js';
+
+/** Sessions on the source usually end soon (an app restarting, a test run): retry this long. */
+const BUSY_WAIT_MS = 5000;
+
+/** Cheap (no connection): is the current branch's database not made yet? */
+export function branchPending(project: Project): boolean {
+  const db = project.branch?.name ? project.branch.database : null;
+  return db !== null && !readBranchRecords(project.paths).some((r) => r.database === db);
+}
+
+/** A file about the cluster's contents: in .pgres (as root, written by the account that owns it). */
+function writeRecords(project: Project, records: BranchRecord[], owner: ClusterOwner): void {
+  writeClusterFile(project.paths.branches, `${JSON.stringify(records, null, 2)}\n`, owner);
+}
+
+/** Forget branch databases that are gone. */
+export function forgetBranchDatabases(project: Project, gone: BranchRecord[], owner: ClusterOwner): void {
+  const names = new Set(gone.map((r) => r.database));
+  writeRecords(
+    project,
+    readBranchRecords(project.paths).filter((r) => !names.has(r.database)),
+    owner,
+  );
+}
+
+/** Make the current branch's database (a copy of the project database) if it does not exist; record it. */
+export async function ensureBranchDatabase(project: Project, out: Output, owner: ClusterOwner): Promise<void> {
+  const branch = project.branch;
+  if (!branch?.name) return;
+  const su = await connectSql(project, { database: 'postgres' });
+  su.on('notice', () => undefined);
+  try {
+    const found = await su.query('SELECT 1 FROM pg_database WHERE datname = $1', [branch.database]);
+    if (!found.rowCount) {
+      await copyDatabase(su, project, branch.name, branch.database);
+      out.info(
+        `created database "${branch.database}" for git branch "${branch.name}" (a copy of "${project.database}")`,
+      );
+    }
+  } finally {
+    await su.end().catch(() => undefined);
+  }
+  const records = readBranchRecords(project.paths).filter((r) => r.database !== branch.database);
+  records.push({ database: branch.database, branch: branch.name, createdAt: new Date().toISOString() });
+  writeRecords(project, records, owner);
+}
+
+async function copyDatabase(su: SqlClient, project: Project, branch: string, target: string): Promise<void> {
+  const role = project.config.postgres.role;
+  const owner = role ? ` OWNER ${ident(role)}` : '';
+  const sql = `CREATE DATABASE ${ident(target)} TEMPLATE ${ident(project.database)}${owner}`;
+  const until = Date.now() + BUSY_WAIT_MS;
+  for (;;) {
+    try {
+      await su.query(sql);
+      return;
+    } catch (err) {
+      const code = (err as { code?: string }).code;
+      if (code === '42P04') return; // another devenv made it meanwhile
+      if (code !== '55006' || Date.now() > until) throw await copyError(su, project, branch, err);
+    }
+    await new Promise((r) => setTimeout(r, 200));
+  }
+}
+
+/** "source database is being accessed by other users": say who, and what to do. */
+async function copyError(su: SqlClient, project: Project, branch: string, err: unknown): Promise<Error> {
+  const what = `postgres.branches: cannot copy database "${project.database}" for git branch "${branch}"`;
+  if ((err as { code?: string }).code !== '55006') return new UserError(`${what}: ${(err as Error).message}`);
+  const r = await su.query<{ n: string; who: string }>(
+    `SELECT count(*) AS n, string_agg(DISTINCT coalesce(nullif(application_name, ''), usename), ', ') AS who
+       FROM pg_stat_activity WHERE datname = $1 AND pid <> pg_backend_pid()`,
+    [project.database],
+  );
+  const n = Number(r.rows[0]?.n ?? 0);
+  const who = r.rows[0]?.who ? ` (${r.rows[0].who})` : '';
+  return new UserError(
+    `${what} while ${n || 'other'} session${n === 1 ? '' : 's'}${who} use${n === 1 ? 's' : ''} it (a copy needs it ` +
+      'idle); close them, then run the command again',
+  );
+}
+
+export interface BranchDatabase extends BranchRecord {
+  /** Size on disk, or null when it no longer exists. */
+  bytes: number | null;
+}
+
+/** The recorded branch databases, with their sizes (on a running server). */
+export async function listBranchDatabases(project: Project): Promise<BranchDatabase[]> {
+  const records = readBranchRecords(project.paths);
+  if (records.length === 0) return [];
+  const su = await connectSql(project, { database: 'postgres' });
+  try {
+    const r = await su.query<{ datname: string; bytes: string }>(
+      'SELECT datname, pg_database_size(oid) AS bytes FROM pg_database WHERE datname = ANY($1)',
+      [records.map((rec) => rec.database)],
+    );
+    const sizes = new Map(r.rows.map((row) => [row.datname, Number(row.bytes)]));
+    return records.map((rec) => ({ ...rec, bytes: sizes.get(rec.database) ?? null }));
+  } finally {
+    await su.end().catch(() => undefined);
+  }
+}
+
+/** Drop one branch database (sessions on it are ended) and forget it. */
+export async function dropBranchDatabase(project: Project, record: BranchRecord, owner: ClusterOwner): Promise<void> {
+  const su = await connectSql(project, { database: 'postgres' });
+  su.on('notice', () => undefined);
+  try {
+    await su.query(`DROP DATABASE IF EXISTS ${ident(record.database)} WITH (FORCE)`);
+  } finally {
+    await su.end().catch(() => undefined);
+  }
+  writeRecords(
+    project,
+    readBranchRecords(project.paths).filter((r) => r.database !== record.database),
+    owner,
+  );
+}

@@ -1,0 +1,56 @@
+import { ensureServer, type PreparedPostgres } from '../postgres/prepare.js';
+import { findRunningServer, stopServer } from '../postgres/server.js';
+import {
+  claimServer,
+  liveSessions,
+  markedSessionServer,
+  markSessionServer,
+  withServerLock,
+} from '../postgres/session-server.js';
+import type { Output } from '../util/output.js';
+import type { ServerUsers } from './restore.js';
+
+/**
+ * The server when no `devenv up` runs: one that psql sessions (or `exec`) share, or one a killed `up`
+ * left. Under the server lock, so no session joins or leaves meanwhile: it is stopped (a fast shutdown:
+ * open sessions lose their connection; an interactive psql reconnects on its next command), the swap
+ * runs, and it is started again on the restored files. A session server stays one, so the last session
+ * still stops it; if none is left, it stays stopped.
+ */
+export function standaloneServer(
+  pg: PreparedPostgres,
+  out: Output,
+): ServerUsers & { readonly stoppedPid: number | null; readonly restartedPid: number | null } {
+  let stoppedPid: number | null = null;
+  let restartedPid: number | null = null;
+  return {
+    get stoppedPid() {
+      return stoppedPid;
+    },
+    get restartedPid() {
+      return restartedPid;
+    },
+    around<T>(swap: () => Promise<T>): Promise<T> {
+      return withServerLock(pg.project, async () => {
+        const pid = findRunningServer(pg.project);
+        const wasSessionServer = pid !== null && markedSessionServer(pg.project) === pid;
+        if (pid) {
+          await stopServer(pid);
+          stoppedPid = pid;
+        }
+        const result = await swap();
+        if (!pid) return result;
+        if (wasSessionServer && liveSessions(pg.project).length === 0) {
+          claimServer(pg.project); // nobody left to stop it: the marker goes, the server stays stopped
+          return result;
+        }
+        const server = await ensureServer(pg, out, { output: 'file', detached: true });
+        // It outlives this command, like a server psql starts.
+        server.handle?.child?.unref();
+        restartedPid = server.pid;
+        if (wasSessionServer) markSessionServer(pg.project, server.pid);
+        return result;
+      });
+    },
+  };
+}

@@ -1,0 +1,144 @@
+// What one control client may do to the running `up`: stop its apps (and wait until they are gone),
+// start them again (with a new environment if it asks), stop and start postgres while the apps are
+// held, restart postgres around them. From the first change until everything runs again the session
+// holds the run's exclusive lock, so no config reload interleaves; a client that goes away leaves
+// nothing held: postgres and the apps start again.
+import type { AppDefinition } from '../app-definition.js';
+import { errorMessage, UserError } from '../errors.js';
+import { DatabaseStartError } from '../supervisor/database-runner.js';
+import type { Supervisor } from '../supervisor/supervisor.js';
+import type { Mutex } from '../util/mutex.js';
+import type { ControlRequest } from './control-protocol.js';
+import type { ControlPeer, ControlSessionHandler } from './control-server.js';
+import type { UpPhase } from './state.js';
+
+/** The hold a control client takes on the apps. */
+const CONTROL_HOLD = 'control';
+
+export interface ControlContext {
+  supervisor: Supervisor;
+  exclusive: Mutex;
+  phase: () => UpPhase;
+  say: (line: string) => void;
+  /** Replace the variables every app gets on top of the contract. */
+  setOverrides: (env: Record<string, string>) => void;
+  /** The apps as they would start now (current project, current overrides). */
+  apps: () => AppDefinition[];
+  /** Role, databases, extensions, a branch's database: after postgres starts again (its files may have changed). */
+  provision: () => Promise<void>;
+  /** After each request: publish the new state (`devenv status` shows what it changed). */
+  changed: () => void;
+}
+
+export class ControlSession implements ControlSessionHandler {
+  private unlock: (() => void) | null = null;
+  private held = false;
+  private paused = false;
+  private readonly who: string;
+
+  constructor(
+    private readonly ctx: ControlContext,
+    peer: ControlPeer,
+  ) {
+    this.who = `\`devenv ${peer.purpose}\` (pid ${peer.pid})`;
+  }
+
+  async request(req: ControlRequest): Promise<void> {
+    try {
+      await this.handle(req);
+    } finally {
+      this.ctx.changed();
+    }
+  }
+
+  private async handle(req: ControlRequest): Promise<void> {
+    const phase = this.ctx.phase();
+    if (phase !== 'running') {
+      throw new UserError(`devenv up is ${phase === 'starting' ? 'still starting' : 'stopping'}; try again`);
+    }
+    const { supervisor } = this.ctx;
+    switch (req.op) {
+      case 'stop-apps':
+        await this.lock();
+        if (this.held) return;
+        await supervisor.holdApps(CONTROL_HOLD, `${this.who} asked: stopping the apps`);
+        this.held = true;
+        return;
+      case 'start-apps':
+        if (this.paused) throw new UserError('postgres is stopped: start it before the apps');
+        await this.lock();
+        if (req.env) this.ctx.setOverrides(req.env);
+        if (this.held) {
+          this.ctx.say(`${this.who} asked: starting the apps again`);
+          await supervisor.releaseApps(CONTROL_HOLD, this.ctx.apps());
+          this.held = false;
+        } else {
+          await supervisor.reconfigure(this.ctx.apps());
+        }
+        this.unlockIfIdle();
+        return;
+      case 'stop-postgres':
+        if (!this.held) throw new UserError('stop the apps before postgres');
+        this.ctx.say(`${this.who} asked: stopping postgres`);
+        await supervisor.pauseDatabase();
+        this.paused = true;
+        return;
+      case 'start-postgres':
+        if (this.paused) await this.resume();
+        this.unlockIfIdle();
+        return;
+      case 'restart-postgres':
+        if (this.paused) throw new UserError('postgres is stopped: start it instead');
+        await this.lock();
+        this.ctx.say(`${this.who} asked: restarting postgres`);
+        await this.databaseStart(() => supervisor.restartDatabase());
+        await this.ctx.provision();
+        this.unlockIfIdle();
+        return;
+    }
+  }
+
+  async end(): Promise<void> {
+    try {
+      if (this.paused) {
+        this.ctx.say(`${this.who} went away with postgres stopped: starting it again`);
+        await this.resume().catch((err) => this.ctx.say(errorMessage(err)));
+      }
+      if (this.held) {
+        this.ctx.say(`${this.who} went away with the apps stopped: starting them again`);
+        await this.ctx.supervisor.releaseApps(CONTROL_HOLD, this.ctx.apps());
+        this.held = false;
+      }
+    } finally {
+      this.unlock?.();
+      this.unlock = null;
+      this.ctx.changed();
+    }
+  }
+
+  private async resume(): Promise<void> {
+    await this.databaseStart(() => this.ctx.supervisor.resumeDatabase());
+    this.paused = false;
+    await this.ctx.provision();
+  }
+
+  /** A database that does not start is the client's answer (the supervisor has said why in its log). */
+  private async databaseStart(start: () => Promise<void>): Promise<void> {
+    try {
+      await start();
+    } catch (err) {
+      if (!(err instanceof DatabaseStartError)) throw err;
+      throw new UserError(`${errorMessage(err)} (see \`devenv logs postgres\`)`);
+    }
+  }
+
+  private async lock(): Promise<void> {
+    this.unlock ??= await this.ctx.exclusive.lock();
+  }
+
+  private unlockIfIdle(): void {
+    if (this.held || this.paused) return;
+    this.unlock?.();
+    this.unlock = null;
+  }
+}

@@ -1,0 +1,38 @@
+// postgres.branches under `up`: a branch switch rewrites the repository's HEAD file (git writes
+// HEAD.lock and renames it over HEAD), so we watch HEAD's directory for that one name.
+import path from 'node:path';
+import { type FSWatcher, watch } from 'chokidar';
+
+export class GitHeadWatch {
+  private watcher: FSWatcher | undefined;
+  private head: string | null = null;
+
+  constructor(
+    private readonly onChange: () => void,
+    private readonly onError: (err: unknown) => void,
+  ) {}
+
+  /** Watch this HEAD file (null: none), replacing what was watched before. */
+  async follow(head: string | null): Promise<void> {
+    if (head === this.head) return;
+    await this.close();
+    this.head = head;
+    if (!head) return;
+    const dir = path.dirname(head);
+    this.watcher = watch(dir, {
+      depth: 0,
+      ignoreInitial: true,
+      atomic: true,
+      ignored: (p: string) => p !== dir && p !== head,
+    });
+    this.watcher.on('all', () => this.onChange());
+    this.watcher.on('error', (err) => this.onError(err));
+  }
+
+  async close(): Promise<void> {
+    const w = this.watcher;
+    this.watcher = undefined;
+    this.head = null;
+    await w?.close();
+  }
+}

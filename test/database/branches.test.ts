@@ -1,0 +1,128 @@
+// postgres.branches "git" with real git and real postgres: a branch's database is a copy of the main
+// one made on first use, env/exec/psql point at it, `devenv branch list|rm`, and a copy that another
+// session blocks is one line.
+import { type ChildProcess, spawn } from 'node:child_process';
+import { writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { afterEach, expect, test } from 'vitest';
+import { branchDatabaseName } from '../../src/project/branches.js';
+import { git, gitRepo } from '../helpers/git.js';
+import { baseEnv, CLI, cleanupProject, devenv, postgresProcessesUnder, tempDir, waitFor } from '../helpers/project.js';
+
+let dir: string;
+let holder: ChildProcess | undefined;
+afterEach(async () => {
+  holder?.kill('SIGKILL');
+  holder = undefined;
+  expect(await cleanupProject(dir)).toEqual([]);
+});
+
+const SEED =
+  'CREATE TABLE IF NOT EXISTS items (id int PRIMARY KEY, name text);\n' +
+  "TRUNCATE items;\nINSERT INTO items VALUES (1, 'one');\n";
+
+async function sql(args: string[], query: string): Promise<string> {
+  const r = await devenv(dir, ['exec', ...args, '--', 'psql', '-XAtc', query]);
+  expect(r.code, r.stderr).toBe(0);
+  return r.stdout.trim();
+}
+
+const envJson = async () =>
+  JSON.parse((await devenv(dir, ['env', '--shell', 'json'])).stdout) as Record<string, string>;
+
+test('a branch gets a copy of the main database on first use; env, exec and psql follow the branch', async () => {
+  dir = tempDir('branches');
+  writeFileSync(
+    path.join(dir, 'devenv.json'),
+    JSON.stringify({ postgres: { database: 'shop', role: 'app', branches: 'git', setup: ['seed.sql'] } }),
+  );
+  writeFileSync(path.join(dir, 'seed.sql'), SEED);
+  gitRepo(dir);
+  expect(await sql([], "select current_database() || ':' || string_agg(name, ',') from items")).toBe('shop:one');
+
+  git(dir, 'checkout', '-q', '-b', 'feature/Login');
+  const login = branchDatabaseName('shop', 'feature/Login');
+  const env = await envJson();
+  expect(env.PGDATABASE).toBe(login);
+  expect(env.DATABASE_URL).toContain(`@/${login}?`);
+  const made = await devenv(dir, ['exec', '--', 'psql', '-XAtc', "insert into items values (2, 'two')"]);
+  expect(made.code, made.stderr).toBe(0);
+  expect(made.stderr).toContain(`created database "${login}" for git branch "feature/Login" (a copy of "shop")`);
+  // The copy has the seeded rows and belongs to the role; the main database did not change.
+  expect(await sql([], "select current_database() || ':' || string_agg(name, ',' order by id) from items")).toBe(
+    `${login}:one,two`,
+  );
+  expect(await sql([], 'select pg_get_userbyid(datdba) from pg_database where datname = current_database()')).toBe(
+    'app',
+  );
+  expect(await sql(['--db', 'shop'], 'select count(*) from items')).toBe('1');
+  const psql = await devenv(dir, ['psql', '-XAtc', 'select current_database()']);
+  expect(psql.stdout.trim()).toBe(login);
+
+  // A plain branch name reads as itself; a detached HEAD uses the main database.
+  git(dir, 'checkout', '-q', '-b', 'next');
+  expect((await envJson()).PGDATABASE).toBe('shop__next');
+  expect(await sql([], 'select count(*) from items')).toBe('1');
+  git(dir, 'checkout', '-q', '--detach');
+  expect((await envJson()).PGDATABASE).toBe('shop');
+  git(dir, 'checkout', '-q', 'next');
+
+  git(dir, 'branch', '-D', 'feature/Login');
+  const list = await devenv(dir, ['branch', 'list', '--json']);
+  expect(list.code, list.stderr).toBe(0);
+  const rows = JSON.parse(list.stdout) as { branch: string; database: string; current: boolean; bytes: number }[];
+  expect(rows.map((r) => [r.branch, r.database, r.current, r.bytes > 0])).toEqual([
+    ['feature/Login', login, false, true],
+    ['next', 'shop__next', true, true],
+  ]);
+  const table = await devenv(dir, ['branch', 'list']);
+  expect(table.stdout).toMatch(/^ +feature\/Login \(deleted in git\) +shop__feature_login_\w+ +[\d.]+ MiB/m);
+  expect(table.stdout).toMatch(/^\* +next +shop__next /m);
+
+  const current = await devenv(dir, ['branch', 'rm', 'next']);
+  expect(current.code).toBe(1);
+  expect(current.stderr.trim()).toBe(
+    'devenv: "next" is the branch checked out here, and its database is in use; switch to another branch first',
+  );
+  const rm = await devenv(dir, ['branch', 'rm', 'feature/Login']);
+  expect(rm.code, rm.stderr).toBe(0);
+  expect(await sql([], `select count(*) from pg_database where datname = '${login}'`)).toBe('0');
+  const unknown = await devenv(dir, ['branch', 'rm', 'shop']);
+  expect(unknown.stderr.trim()).toBe('devenv: no branch database for "shop"; `devenv branch list` shows them');
+  expect(postgresProcessesUnder(dir)).toEqual([]);
+});
+
+test('a copy while another session uses the main database: one line naming it; then the copy is made', async () => {
+  dir = tempDir('branches-busy');
+  writeFileSync(path.join(dir, 'devenv.json'), JSON.stringify({ postgres: { database: 'shop', branches: 'git' } }));
+  gitRepo(dir);
+  expect((await devenv(dir, ['init'])).code).toBe(0);
+  // A psql session on the main database (it keeps a server running while it lasts).
+  holder = spawn(CLI, ['psql', '-XAt', '-c', 'select pg_sleep(600)'], { cwd: dir, env: baseEnv(), stdio: 'ignore' });
+  await waitFor(
+    async () =>
+      (
+        await devenv(dir, [
+          'psql',
+          '-XAtc',
+          "select count(*) from pg_stat_activity where query like 'select pg_sleep%'",
+        ])
+      ).stdout.trim() === '1',
+    'the psql session',
+    { timeoutMs: 20000, stepMs: 200 },
+  );
+  git(dir, 'checkout', '-q', '-b', 'other');
+  const blocked = await devenv(dir, ['exec', '--', 'true']);
+  expect(blocked.code).toBe(1);
+  expect(blocked.stderr.trim().split('\n').pop()).toBe(
+    'devenv: postgres.branches: cannot copy database "shop" for git branch "other" while 1 session (psql) uses it ' +
+      '(a copy needs it idle); close them, then run the command again',
+  );
+  holder.kill('SIGTERM');
+  await new Promise((r) => holder!.once('exit', r));
+  holder = undefined;
+  const r = await devenv(dir, ['exec', '--', 'sh', '-c', 'echo $PGDATABASE']);
+  expect(r.code, r.stderr).toBe(0);
+  expect(r.stdout.trim()).toBe('shop__other');
+  expect(postgresProcessesUnder(dir)).toEqual([]);
+});

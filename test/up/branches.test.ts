@@ -1,0 +1,74 @@
+// postgres.branches under a running `devenv up -d`: a git branch switch restarts the apps on that
+// branch's database, made from the main one while they are stopped (the app keeps a session open on
+// the main database, which would block the copy), and switching back returns them to it.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { PG_MODULE } from '../helpers/clients.js';
+import { git, gitRepo } from '../helpers/git.js';
+import { devenv } from '../helpers/project.js';
+import { environOf, finish, logText, makeProject, type ProcessRow, waitLog, waitRunning } from './helpers.js';
+
+/** Reads its database's name and rows at start, then keeps that session open. */
+const APP = `const pg = require(${JSON.stringify(PG_MODULE)});
+(async () => {
+  const c = new pg.Client({ connectionString: process.env.DATABASE_URL });
+  await c.connect();
+  const r = await c.query('select current_database() as db, (select count(*) from items) as n');
+  console.log('db: ' + r.rows[0].db + ' rows: ' + r.rows[0].n);
+  setInterval(() => {}, 1 << 30);
+})().catch((e) => { console.log('app error: ' + e.message); process.exitCode = 1; });
+`;
+
+describe('devenv up -d with postgres.branches "git"', () => {
+  let dir: string;
+  const groups = new Set<number>();
+  let web: ProcessRow;
+  const running = async (not?: number | null) => {
+    const row = await waitRunning(dir, 'web', not);
+    groups.add(row.pid!);
+    return row;
+  };
+
+  beforeAll(() => {
+    dir = makeProject('up-branches', {
+      'devenv.json': JSON.stringify({
+        postgres: { database: 'shop', role: 'app', branches: 'git', setup: ['seed.sql'] },
+        processes: { web: { command: 'node app.cjs', watch: false } },
+      }),
+      'seed.sql': 'CREATE TABLE IF NOT EXISTS items (id int);\nTRUNCATE items;\nINSERT INTO items VALUES (1), (2);\n',
+      'app.cjs': APP,
+      '.gitignore': '.pgres/\n',
+    });
+    gitRepo(dir);
+  });
+  afterAll(() => finish(dir, groups));
+
+  it('on the default branch the app uses the main database', async () => {
+    const r = await devenv(dir, ['up', '-d']);
+    expect(r.code, r.stderr).toBe(0);
+    web = await running();
+    await waitLog(dir, 'web', /db: shop rows: 2/);
+  });
+
+  it('a switch to a new branch restarts the app on a copy made while it was stopped', async () => {
+    git(dir, 'checkout', '-q', '-b', 'feature');
+    const next = await running(web.pid);
+    await waitLog(dir, 'web', /db: shop__feature rows: 2/);
+    expect(environOf(next.pid!).PGDATABASE).toBe('shop__feature');
+    const log = logText(dir, 'devenv');
+    expect(log).toMatch(/git branch "feature": the apps move to database "shop__feature"/);
+    expect(log).toMatch(/created database "shop__feature" for git branch "feature" \(a copy of "shop"\)/);
+    // The copy came after the app on the main database had stopped.
+    expect(log.indexOf('switching databases: stopping the apps first')).toBeLessThan(
+      log.indexOf('created database "shop__feature"'),
+    );
+    web = next;
+  });
+
+  it('back on the default branch, the app is back on the main database', async () => {
+    git(dir, 'checkout', '-q', 'main');
+    web = await running(web.pid);
+    expect(environOf(web.pid!).PGDATABASE).toBe('shop');
+    await waitLog(dir, 'web', /db: shop rows: 2\n(.*\n)*db: shop__feature rows: 2\n(.*\n)*db: shop rows: 2/);
+    expect(logText(dir, 'devenv')).toMatch(/the default git branch: the apps move to database "shop"/);
+  });
+});
