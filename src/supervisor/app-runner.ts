@@ -27,8 +27,8 @@ export interface AppRunnerContext {
   held: () => boolean;
 }
 
-/** How far a file's modification time may lag behind the wall clock (the kernel's coarse clock). */
-const MTIME_SLACK_MS = 15;
+/** How far a file's change time may lag behind the wall clock (the kernel's coarse clock). */
+const CTIME_SLACK_MS = 15;
 
 export class AppRunner {
   private spec: AppDefinition;
@@ -212,13 +212,13 @@ export class AppRunner {
   }
 
   /**
-   * The first change of a burst restarts at once. At the burst's end the rest restarts once more, but
-   * only if a change came after the newest instance began to spawn: changes while the old one was
-   * still stopping are seen by the new one anyway (an editor's save is often two or three events).
+   * The first change of a burst restarts at once, the rest of it once more at its end; either only
+   * when the newest instance (started, or on its way) may not have seen it: changes while the old one
+   * is still stopping are seen by the new one anyway (an editor's save is often two or three events).
    */
   private onFilesChanged(paths: string[], first: boolean): void {
     if (this.stopped) return;
-    const covered = !first && this.coveredByLastStart(paths);
+    const covered = this.coveredByLastStart(paths);
     // A burst's paths are kept until it ends, no longer.
     for (const rel of this.changedFiles.keys()) if (!first || !paths.includes(rel)) this.changedFiles.delete(rel);
     if (covered) return;
@@ -231,17 +231,19 @@ export class AppRunner {
   /**
    * Did the newest instance start after these changes, so that it read them? Yes while a restart is
    * still on its way, or when every event came before the spawn. An event after it may be a late
-   * echo of the same save (a write often gives two events): the file's modification time tells.
+   * echo of a save it saw (a slow write gives two events, a loaded machine delivers them late): the
+   * file's change time tells.
    */
   private coveredByLastStart(paths: string[]): boolean {
     if (this.replacing || this.queue.pending || this.lastChangeAt < this.spawnedAt) return true;
     // File times come from a clock that lags by up to a tick (1–10 ms): stay on the safe side of it.
-    const before = this.spawnedWall - MTIME_SLACK_MS;
+    const before = this.spawnedWall - CTIME_SLACK_MS;
     return paths.every((rel) => {
       const abs = this.changedFiles.get(rel);
       if (!abs) return false;
       try {
-        return statSync(abs).mtimeMs < before;
+        // The change time, not the modification time: a file moved into place keeps its old mtime.
+        return statSync(abs).ctimeMs < before;
       } catch {
         return false; // removed: when, we cannot tell
       }

@@ -163,22 +163,23 @@ describe('AppRunner', () => {
     await new Promise((res) => probe.close(res));
   });
 
-  it('a late event for a file the new instance already saw is no second restart; a change after it is', async () => {
+  it('a late event for a file the new instance already saw is no restart; a change after it is', async () => {
     const r = runners(undefined, 400); // a burst lasts until 400 ms without an event
     const web = r.add((cwd) => ({ name: 'web', command: 'sleep 1000', cwd }));
     const file = join(r.dir, 'app.js');
-    writeFileSync(file, 'v1');
     await web.start();
-    await new Promise((res) => setTimeout(res, 100)); // the save is well before the restart below
+    writeFileSync(file, 'v1'); // after the start: a change it has not seen
+    await new Promise((res) => setTimeout(res, 100)); // and well before the restart below
     web.fileChanged('app.js', file);
     await waitFor(() => starts(r, 'web').length === 2, 'restart');
     web.fileChanged('app.js', file); // the same save's second event, after the new instance started
     await waitFor(() => !web.busy, 'end of the burst');
     expect(starts(r, 'web')).toHaveLength(2);
 
+    writeFileSync(file, 'v2');
     web.fileChanged('app.js', file);
     await waitFor(() => starts(r, 'web').length === 3, 'restart');
-    writeFileSync(file, 'v2'); // changed after the new instance started: it may have read the old one
+    writeFileSync(file, 'v3'); // changed after the new instance started: it may have read the old one
     web.fileChanged('app.js', file);
     await waitFor(() => starts(r, 'web').length === 4, 'one more restart at the end of the burst');
     expect(r.out.lines).toContain('devenv   | web: restarting again, changed: app.js');
