@@ -35,7 +35,9 @@ export function parseProcfile(text: string, file = 'Procfile'): ProcfileEntry[] 
     const name = trimmed.slice(0, colon).trim();
     const command = trimmed.slice(colon + 1).trim();
     if (!isProcessName(name)) {
-      throw new ProcfileError(file, line, `invalid process name ${JSON.stringify(name)} (use ${PROCESS_NAME_RULE})`);
+      // A name can be any length here: quote only its start, the line number finds the rest.
+      const shown = name.length > 40 ? `${JSON.stringify(name.slice(0, 40)).slice(0, -1)}…"` : JSON.stringify(name);
+      throw new ProcfileError(file, line, `invalid process name ${shown} (use ${PROCESS_NAME_RULE})`);
     }
     if (command === '') throw new ProcfileError(file, line, `process "${name}" has no command`);
     const previous = seen.get(name);

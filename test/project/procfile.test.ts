@@ -25,6 +25,10 @@ describe('Procfile', () => {
     ['web.1: x', 'Procfile:2: invalid process name "web.1" (use letters, digits, _ and -, at most 32)'],
     [': x', 'Procfile:2: invalid process name "" (use letters, digits, _ and -, at most 32)'],
     ['web:   ', 'Procfile:2: process "web" has no command'],
+    [
+      `${'a'.repeat(300)}: x`,
+      `Procfile:2: invalid process name "${'a'.repeat(40)}…" (use letters, digits, _ and -, at most 32)`,
+    ],
     ['ok: again', 'Procfile:2: process "ok" is already defined on line 1'],
   ])('rejects %j naming file and line', (bad, msg) => {
     let err: unknown;
