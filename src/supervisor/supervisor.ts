@@ -5,47 +5,12 @@ import { EventEmitter } from 'node:events';
 import { type AppDefinition, DATABASE_NAME, isProcessName, SELF_NAME } from '../app-definition.js';
 import { errorMessage } from '../errors.js';
 import { AppRunner } from './app-runner.js';
-import type { BackoffOptions } from './backoff.js';
-import { DatabaseRunner, type DatabaseService } from './database-runner.js';
+import { DatabaseRunner } from './database-runner.js';
 import { LogOutput } from './log-output.js';
 import type { ProcessStatus, SupervisorEvents } from './process-status.js';
 import { planReconfigure } from './reconfigure-plan.js';
+import type { ReconfigureOptions, SupervisorOptions } from './supervisor-options.js';
 import { AppWatchers } from './watch-groups.js';
-
-export interface ReconfigureOptions {
-  /** Also restart the database (its settings changed): apps stop first and start after it is back. */
-  restartDatabase?: boolean;
-  /** New extra ignore patterns for the file watchers. Default: unchanged. */
-  ignore?: string[];
-}
-
-export interface SupervisorOptions {
-  /** Project root: default watch path and the .gitignore that applies. */
-  root: string;
-  database?: DatabaseService;
-  /** Name the database's lines and status go under. Default "postgres". */
-  databaseName?: string;
-  apps: AppDefinition[];
-  /** Default: a LogOutput on stdout without log files. */
-  log?: LogOutput;
-  /** File-event debounce. Default 100 ms. */
-  debounceMs?: number;
-  /** SIGTERM → SIGKILL grace on stop. Default 5000 ms. */
-  graceMs?: number;
-  backoff?: BackoffOptions;
-  /** Watch files at all. Default true. */
-  watch?: boolean;
-  /** Honour the root .gitignore in the watcher. Default true. */
-  gitignore?: boolean;
-  /** Extra gitignore-syntax patterns the watcher skips (devenv.json `watch.ignore`). */
-  ignore?: string[];
-  /**
-   * Root-relative files the caller reloads itself (devenv.json, .env) and applies through
-   * reconfigure(): the app watchers skip them, so an edit gives one restart with the new
-   * configuration rather than an extra one with the old.
-   */
-  configFiles?: string[];
-}
 
 /** The hold a database restart takes on the apps. */
 const DATABASE_HOLD = 'database';
@@ -78,7 +43,7 @@ export class Supervisor extends EventEmitter {
     super();
     this.opts = opts;
     this.dbName = opts.databaseName ?? DATABASE_NAME;
-    this.checkNames(opts.apps);
+    checkAppNames(opts.apps, opts.database ? this.dbName : null);
     this.ignore = opts.ignore;
     this.log = opts.log ?? new LogOutput();
     for (const n of [SELF_NAME, ...(opts.database ? [this.dbName] : []), ...opts.apps.map((a) => a.name)]) {
@@ -161,7 +126,7 @@ export class Supervisor extends EventEmitter {
    * Throws at once on an invalid list (nothing changes); rejects if the database does not come back.
    */
   reconfigure(specs: AppDefinition[], opts: ReconfigureOptions = {}): Promise<void> {
-    this.checkNames(specs);
+    checkAppNames(specs, this.database ? this.dbName : null);
     return this.serial(() => this.applyApps(specs, opts));
   }
 
@@ -194,7 +159,7 @@ export class Supervisor extends EventEmitter {
    * removed ones stay stopped.
    */
   releaseApps(owner: string, specs?: AppDefinition[], opts: Pick<ReconfigureOptions, 'ignore'> = {}): Promise<void> {
-    if (specs) this.checkNames(specs);
+    if (specs) checkAppNames(specs, this.database ? this.dbName : null);
     return this.serial(async () => {
       if (specs) await this.applyApps(specs, opts);
       await this.release(owner);
@@ -346,18 +311,19 @@ export class Supervisor extends EventEmitter {
     });
   }
 
-  private checkNames(specs: AppDefinition[]): void {
-    const names = specs.map((a) => a.name);
-    const dup = names.find((n, i) => names.indexOf(n) !== i);
-    if (dup) throw new Error(`process "${dup}" is defined twice`);
-    if (names.includes(SELF_NAME) || (this.opts.database && names.includes(this.dbName))) {
-      throw new Error(`process names "${SELF_NAME}" and "${this.dbName}" are reserved`);
-    }
-    const bad = names.find((n) => !isProcessName(n));
-    if (bad !== undefined) throw new Error(`invalid process name ${JSON.stringify(bad)}`);
-  }
-
   private say(text: string): void {
     this.log.line(SELF_NAME, text);
   }
+}
+
+/** The app list a supervisor accepts: unique, valid names, none of them taken by devenv's own lines. */
+function checkAppNames(specs: AppDefinition[], databaseName: string | null): void {
+  const names = specs.map((a) => a.name);
+  const dup = names.find((n, i) => names.indexOf(n) !== i);
+  if (dup) throw new Error(`process "${dup}" is defined twice`);
+  if (names.includes(SELF_NAME) || (databaseName !== null && names.includes(databaseName))) {
+    throw new Error(`process names "${SELF_NAME}" and "${databaseName ?? DATABASE_NAME}" are reserved`);
+  }
+  const bad = names.find((n) => !isProcessName(n));
+  if (bad !== undefined) throw new Error(`invalid process name ${JSON.stringify(bad)}`);
 }

@@ -9,7 +9,8 @@ import type { AppDefinition } from '../../src/app-definition.js';
 import type { DatabaseService } from '../../src/supervisor/database-runner.js';
 import { LogOutput } from '../../src/supervisor/log-output.js';
 import type { RestartScheduled } from '../../src/supervisor/process-status.js';
-import { Supervisor, type SupervisorOptions } from '../../src/supervisor/supervisor.js';
+import { Supervisor } from '../../src/supervisor/supervisor.js';
+import type { SupervisorOptions } from '../../src/supervisor/supervisor-options.js';
 import type { ExitStatus } from '../../src/util/exit-status.js';
 import { assertGroupGone, Capture, isAlive, logFilesIn, tempDir, waitFor } from './helpers.js';
 
