@@ -1,22 +1,11 @@
 // The examples/hello demo under `devenv up -d`: HTTP through PORT, a visit counter in the
 // project's postgres through DATABASE_URL.
 import { readFileSync, symlinkSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import { freePort } from '../helpers/ports.js';
 import { devenv, REPO } from '../helpers/project.js';
 import { finish, makeProject, waitRunning } from './helpers.js';
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = createServer();
-    srv.once('error', reject);
-    srv.listen(0, '127.0.0.1', () => {
-      const { port } = srv.address() as { port: number };
-      srv.close(() => resolve(port));
-    });
-  });
-}
 
 describe('examples/hello', () => {
   const example = path.join(REPO, 'examples', 'hello');
