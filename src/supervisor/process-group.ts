@@ -1,6 +1,5 @@
 // Process-group primitives: signal a whole group, and tell whether any member is still alive.
-import { readdirSync } from 'node:fs';
-import { readProcStat } from '../util/proc-stat.js';
+import { listPids, readProcStat } from '../util/proc-stat.js';
 
 export interface GroupMember {
   pid: number;
@@ -24,18 +23,10 @@ export function signalGroup(pgid: number, signal: NodeJS.Signals | 0): boolean {
  * Used to tell live members from zombies: kill(-pgid, 0) still succeeds on a zombie.
  */
 export function groupMembers(pgid: number): GroupMember[] {
-  if (process.platform !== 'linux') return [];
   const members: GroupMember[] = [];
-  let entries: string[];
-  try {
-    entries = readdirSync('/proc');
-  } catch {
-    return [];
-  }
-  for (const entry of entries) {
-    if (!/^\d+$/.test(entry)) continue;
-    const stat = readProcStat(entry); // null: it exited while we were scanning
-    if (stat?.pgrp === pgid) members.push({ pid: Number(entry), state: stat.state, ppid: stat.ppid });
+  for (const pid of listPids()) {
+    const stat = readProcStat(pid); // null: it exited while we were scanning
+    if (stat?.pgrp === pgid) members.push({ pid, state: stat.state, ppid: stat.ppid });
   }
   return members;
 }

@@ -1,31 +1,25 @@
-import { readdirSync, readFileSync, readlinkSync } from 'node:fs';
+import { readFileSync, readlinkSync } from 'node:fs';
 import { waitGone } from './liveness.js';
+import { listPids } from './proc-stat.js';
 
 /**
  * Processes working in `dir`: their working directory is in it, or an argument names it or a path
  * below it (initdb -D DIR, postgres --boot with its cwd there, cp … DIR). Linux (/proc) only.
  */
 export function processesUsing(dir: string): number[] {
-  if (process.platform !== 'linux') return [];
   const inside = (p: string) => p === dir || p.startsWith(`${dir}/`);
   const found: number[] = [];
-  let entries: string[];
-  try {
-    entries = readdirSync('/proc');
-  } catch {
-    return [];
-  }
-  for (const entry of entries) {
-    if (!/^\d+$/.test(entry) || Number(entry) === process.pid) continue;
+  for (const pid of listPids()) {
+    if (pid === process.pid) continue;
     try {
-      const args = readFileSync(`/proc/${entry}/cmdline`, 'utf8').split('\0');
+      const args = readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0');
       let cwd = '';
       try {
-        cwd = readlinkSync(`/proc/${entry}/cwd`);
+        cwd = readlinkSync(`/proc/${pid}/cwd`);
       } catch {
         // another user's process: its arguments still tell
       }
-      if (inside(cwd) || args.some(inside)) found.push(Number(entry));
+      if (inside(cwd) || args.some(inside)) found.push(pid);
     } catch {
       // exited while we looked
     }

@@ -1,4 +1,4 @@
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 
 /** The fields of /proc/<pid>/stat that devenv reads (Linux only). */
 export interface ProcStat {
@@ -23,4 +23,16 @@ export function readProcStat(pid: number | string): ProcStat | null {
   const fields = text.slice(text.lastIndexOf(')') + 2).split(' ');
   if (fields.length < 20) return null;
   return { state: fields[0]!, ppid: Number(fields[1]), pgrp: Number(fields[2]), startTime: fields[19]! };
+}
+
+/** The pids listed in /proc right now; [] off Linux or when /proc cannot be read. */
+export function listPids(): number[] {
+  if (process.platform !== 'linux') return [];
+  try {
+    return readdirSync('/proc')
+      .filter((entry) => /^\d+$/.test(entry))
+      .map(Number);
+  } catch {
+    return [];
+  }
 }
