@@ -293,3 +293,28 @@ export function commonNotes(model: DeployModel): string[] {
   }
   return notes;
 }
+
+/** Where, in a target's world, each thing it cannot carry belongs instead. */
+export interface Elsewhere {
+  /** After "restart on file change is for development; ". */
+  watch: string;
+  /** After "server settings belong in ". */
+  settings: string;
+  /** After "extension X is not part of PostgreSQL's contrib: ". */
+  extension: string;
+}
+
+/** The notes for what devenv.json says and a target's files leave out, each naming where it goes there. */
+export function unmappedNotes(model: DeployModel, elsewhere: Elsewhere): string[] {
+  const notes: string[] = [];
+  if (model.services.some((s) => s.watches)) {
+    notes.push(`watch is not exported: restart on file change is for development; ${elsewhere.watch}`);
+  }
+  if (model.unexported.includes('postgres.settings')) {
+    notes.push(`postgres.settings is not exported: server settings belong in ${elsewhere.settings}`);
+  }
+  for (const ext of nonContribExtensions(model)) {
+    notes.push(`extension ${ext} is not part of PostgreSQL's contrib: ${elsewhere.extension}`);
+  }
+  return notes;
+}

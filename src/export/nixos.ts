@@ -13,6 +13,7 @@ import {
   portedServices,
   subdomainLabel,
   timeSpan,
+  unmappedNotes,
 } from './deploy-model.js';
 import type { ExportResult } from './export-file.js';
 import { attrLines, indent, indentedText, nixAttr, nixString } from './nix-text.js';
@@ -238,18 +239,12 @@ export function exportNixos(model: DeployModel, domain: string | undefined): Exp
   if (caddy.length > 0) lines.push('', ...indent(caddy, '    '));
   lines.push('  };', '}');
 
-  if (model.services.some((s) => s.watches)) {
-    notes.push(
-      'watch is not exported: restart on file change is for development; nixos-rebuild restarts changed units',
-    );
-  }
-  if (model.unexported.includes('postgres.settings')) {
-    notes.push('postgres.settings is not exported: server settings belong in services.postgresql.settings');
-  }
-  for (const ext of nonContribExtensions(model)) {
-    notes.push(
-      `extension ${ext} is not part of PostgreSQL's contrib: add its package to services.postgresql.extensions`,
-    );
-  }
+  notes.push(
+    ...unmappedNotes(model, {
+      watch: 'nixos-rebuild restarts changed units',
+      settings: 'services.postgresql.settings',
+      extension: 'add its package to services.postgresql.extensions',
+    }),
+  );
   return { files: [{ name: `${name}.nix`, content: `${lines.join('\n')}\n`, mode: 0o644 }], notes };
 }

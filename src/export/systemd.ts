@@ -4,7 +4,7 @@
 import path from 'node:path';
 import { literalText, type Word } from './command-line.js';
 import { comment } from './comment.js';
-import { commonNotes, type DeployModel, type DeployService, nonContribExtensions, timeSpan } from './deploy-model.js';
+import { commonNotes, type DeployModel, type DeployService, timeSpan, unmappedNotes } from './deploy-model.js';
 import type { ExportFile, ExportResult } from './export-file.js';
 import { provisionFiles } from './provision-db.js';
 
@@ -240,18 +240,12 @@ export function exportSystemd(model: DeployModel): ExportResult {
   }));
   files.push({ name: `${model.name}.env`, content: envFile(model), mode: 0o600, keepExisting: true });
   files.push(...provisionFiles(model));
-  if (model.services.some((s) => s.watches)) {
-    notes.push(
-      'watch is not exported: restart on file change is for development; after a deploy, systemctl restart the units',
-    );
-  }
-  if (model.unexported.includes('postgres.settings')) {
-    notes.push("postgres.settings is not exported: server settings belong in the server's postgresql.conf");
-  }
-  for (const ext of nonContribExtensions(model)) {
-    notes.push(
-      `extension ${ext} is not part of PostgreSQL's contrib: install its package on the server before provision-db.sh`,
-    );
-  }
+  notes.push(
+    ...unmappedNotes(model, {
+      watch: 'after a deploy, systemctl restart the units',
+      settings: "the server's postgresql.conf",
+      extension: 'install its package on the server before provision-db.sh',
+    }),
+  );
   return { files, notes };
 }
