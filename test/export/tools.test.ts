@@ -42,7 +42,7 @@ describe('systemd-analyze verify', () => {
     return runProcess('systemd-analyze', ['verify', '--man=no', ...units], { cwd: tmp, env });
   }
 
-  it.each(['hello', 'shop'] as const)(
+  it.for(['hello', 'shop'] as const)(
     'accepts every unit of %s, which differ from the golden ones only in ExecStart',
     async (fixture, ctx) => {
       needTool(ctx, 'systemd-analyze', 'systemd');
@@ -96,7 +96,7 @@ describe('systemd-analyze verify', () => {
 });
 
 describe('caddy', () => {
-  it.each(['hello', 'shop'] as const)(
+  it.for(['hello', 'shop'] as const)(
     'validates, adapts and formats the Caddyfile of %s as it is',
     async (fixture, ctx) => {
       needTool(ctx, 'caddy', 'caddy');
@@ -155,7 +155,7 @@ describe('nix', () => {
     return JSON.parse(r.stdout);
   }
 
-  it.each(['hello', 'shop'] as const)('parses the module of %s', async (fixture, ctx) => {
+  it.for(['hello', 'shop'] as const)('parses the module of %s', async (fixture, ctx) => {
     needTool(ctx, 'nix-instantiate', 'nix-bin');
     const r = await nix(['--parse', path.join(GOLDEN, fixture, 'nixos', `${fixture}.nix`)]);
     expect(r.stderr).toBe('');
