@@ -14,7 +14,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { execa } from 'execa';
 import { type ProjectPaths, projectPaths } from '../../src/project/paths.js';
-import { isZombie } from './proc.js';
+import { findProcesses } from './proc.js';
 import { waitFor } from './wait.js';
 
 export { waitFor } from './wait.js';
@@ -101,20 +101,11 @@ export async function runProcess(
 
 /** Processes whose command line names postgres and whose cwd is inside `dir` (postgres chdirs into its data dir). */
 export function postgresProcessesUnder(dir: string): number[] {
-  const found: number[] = [];
-  for (const name of readdirSync('/proc')) {
-    if (!/^\d+$/.test(name)) continue;
-    try {
-      const cmd = readFileSync(`/proc/${name}/cmdline`, 'utf8');
-      if (!/postgres/.test(cmd)) continue;
-      if (isZombie(name)) continue;
-      const cwd = readlinkSync(`/proc/${name}/cwd`);
-      if (cwd === dir || cwd.startsWith(`${dir}/`)) found.push(Number(name));
-    } catch {
-      // exited meanwhile, or not ours to read
-    }
-  }
-  return found;
+  return findProcesses((p) => {
+    if (!/postgres/.test(p.cmdline())) return false;
+    const cwd = p.cwd();
+    return cwd === dir || cwd.startsWith(`${dir}/`);
+  });
 }
 
 /** Stop whatever a test left, then remove its dir; returns the postgres pids that were still there. */

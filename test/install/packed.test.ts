@@ -15,6 +15,7 @@ import {
 } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, type TestContext, test } from 'vitest';
+import { findProcesses } from '../helpers/proc.js';
 import {
   type CliResult,
   cleanupProject,
@@ -248,17 +249,10 @@ async function scenario(
 
 /** Background refills started by this install (their command line names its bundle). */
 function refillsOf(installed: Installed): number[] {
-  const pids: number[] = [];
-  for (const name of readdirSync('/proc')) {
-    if (!/^\d+$/.test(name)) continue;
-    try {
-      const cmd = readFileSync(`/proc/${name}/cmdline`, 'utf8');
-      if (cmd.includes('__refill') && cmd.includes(installed.pkgDir)) pids.push(Number(name));
-    } catch {
-      // gone
-    }
-  }
-  return pids;
+  return findProcesses((p) => {
+    const cmd = p.cmdline();
+    return cmd.includes('__refill') && cmd.includes(installed.pkgDir);
+  });
 }
 
 describe('installed from the tarball', () => {

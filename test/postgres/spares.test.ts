@@ -2,20 +2,12 @@ import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, expect, test } from 'vitest';
+import { findProcesses } from '../helpers/proc.js';
 import { cleanupProject, devenv, tempDir, waitFor } from '../helpers/project.js';
 
 /** Pids of background refills (`devenv __refill`) still running. */
 function refillProcesses(): number[] {
-  const pids: number[] = [];
-  for (const name of readdirSync('/proc')) {
-    if (!/^\d+$/.test(name)) continue;
-    try {
-      if (readFileSync(`/proc/${name}/cmdline`, 'utf8').includes('__refill')) pids.push(Number(name));
-    } catch {
-      // gone
-    }
-  }
-  return pids;
+  return findProcesses((p) => p.cmdline().includes('__refill'));
 }
 
 function spareNames(cache: string): string[] {

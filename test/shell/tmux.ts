@@ -1,9 +1,9 @@
 import { execFileSync } from 'node:child_process';
-import { chmodSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, realpathSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdirSync, mkdtempSync, readFileSync, realpathSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { isZombie } from '../helpers/proc.js';
+import { findProcesses } from '../helpers/proc.js';
 import { which } from '../helpers/tools.js';
 import { waitFor } from '../helpers/wait.js';
 
@@ -202,20 +202,11 @@ export class TmuxShell {
 
 /** Processes of a sandbox still alive: its shells carry PGRES_TEST_SANDBOX, tmux servers their socket name. */
 export function leftovers(sb: Sandbox, sockets: string[]): number[] {
-  const found: number[] = [];
-  for (const name of readdirSync('/proc')) {
-    if (!/^\d+$/.test(name) || Number(name) === process.pid) continue;
-    try {
-      const cmd = readFileSync(`/proc/${name}/cmdline`, 'utf8');
-      const environ = readFileSync(`/proc/${name}/environ`, 'utf8');
-      if (isZombie(name)) continue;
-      if (environ.includes(`PGRES_TEST_SANDBOX=${sb.dir}\0`) || sockets.some((s) => cmd.includes(s)))
-        found.push(Number(name));
-    } catch {
-      // exited meanwhile, or not ours to read
-    }
-  }
-  return found;
+  return findProcesses((p) => {
+    const cmd = p.cmdline();
+    const environ = p.environ();
+    return environ.includes(`PGRES_TEST_SANDBOX=${sb.dir}\0`) || sockets.some((s) => cmd.includes(s));
+  });
 }
 
 export async function waitGone(sb: Sandbox, sockets: string[], timeoutMs = 5000): Promise<number[]> {

@@ -1,9 +1,9 @@
 // Helpers for the snapshot tests: the real CLI on a temp project, node-postgres for queries.
-import { readdirSync, readFileSync } from 'node:fs';
 import { userInfo } from 'node:os';
 import path from 'node:path';
 import pg from 'pg';
 import { afterEach, expect } from 'vitest';
+import { findProcesses } from '../helpers/proc.js';
 import { cleanupProject, devenv, runProcess, tempDir, waitFor } from '../helpers/project.js';
 
 export const USER = userInfo().username;
@@ -14,19 +14,10 @@ export const project = { dir: '', env: {} as Record<string, string | undefined> 
 
 /** Background snapshot jobs of this project still running: file workers, `rm` of old files (named in their args). */
 export function jobsOf(dir: string): number[] {
-  const found: number[] = [];
-  for (const name of readdirSync('/proc')) {
-    if (!/^\d+$/.test(name) || Number(name) === process.pid) continue;
-    try {
-      const cmd = readFileSync(`/proc/${name}/cmdline`, 'utf8');
-      const stat = readFileSync(`/proc/${name}/stat`, 'utf8');
-      const job = cmd.includes('snapshot/worker.js') || cmd.startsWith('rm\0');
-      if (job && cmd.includes(dir) && stat[stat.lastIndexOf(')') + 2] !== 'Z') found.push(Number(name));
-    } catch {
-      // gone
-    }
-  }
-  return found;
+  return findProcesses((p) => {
+    const cmd = p.cmdline();
+    return (cmd.includes('snapshot/worker.js') || cmd.startsWith('rm\0')) && cmd.includes(dir);
+  });
 }
 
 export function useProjects(): void {

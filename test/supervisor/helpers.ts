@@ -1,23 +1,12 @@
 // Test helpers. Deliberately independent of src/supervisor/process-group.ts: the proof that a
 // process group is gone must not trust the code under test.
-import { mkdirSync, mkdtempSync, readdirSync, realpathSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, realpathSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import type { LogFile } from '../../src/supervisor/log-output.js';
 import { RotatingLog } from '../../src/util/rotating-log.js';
-import { procStat } from '../helpers/proc.js';
-
-/** Members of process group `pgid`, read from /proc. */
-function members(pgid: number): { pid: number; ppid: number; state: string }[] {
-  const out = [];
-  for (const e of readdirSync('/proc')) {
-    if (!/^\d+$/.test(e)) continue;
-    const stat = procStat(e);
-    if (stat?.pgrp === pgid) out.push({ pid: Number(e), ppid: stat.ppid, state: stat.state });
-  }
-  return out;
-}
+import { groupMembers, procStat } from '../helpers/proc.js';
 
 /**
  * Throws unless group `pgid` is gone: kill(-pgid, 0) fails with ESRCH, or the only members left
@@ -30,7 +19,7 @@ export function assertGroupGone(pgid: number): void {
     if ((err as NodeJS.ErrnoException).code === 'ESRCH') return;
     throw err;
   }
-  const alive = members(pgid).filter((m) => !(m.state === 'Z' && m.ppid === 1));
+  const alive = groupMembers(pgid).filter((m) => !(m.state === 'Z' && m.ppid === 1));
   if (alive.length > 0) {
     throw new Error(`process group ${pgid} still has members: ${JSON.stringify(alive)}`);
   }

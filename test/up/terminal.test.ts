@@ -2,11 +2,11 @@
 // Ctrl-C: the apps (whole process groups, grandchildren too), then postgres; nothing left, the port
 // free, and no crash on the way out.
 import { execFileSync, spawn } from 'node:child_process';
-import { readdirSync, readFileSync, rmSync } from 'node:fs';
+import { readFileSync, rmSync } from 'node:fs';
 import { connect } from 'node:net';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { procStat } from '../helpers/proc.js';
+import { groupMembers } from '../helpers/proc.js';
 import { baseEnv, CLI, devenv, postgresProcessesUnder, tempDir, waitFor } from '../helpers/project.js';
 import { needs } from '../helpers/tools.js';
 import { assertGroupGone, assertPidGone, freePort } from '../supervisor/helpers.js';
@@ -57,8 +57,7 @@ function answers(port: number): Promise<boolean> {
 async function whenRunning(dir: string, port: number): Promise<Running> {
   const web = await waitRunning(dir, 'web');
   await waitFor(() => answers(port), `web answering on port ${port}`, { timeoutMs: 20000, stepMs: 50 });
-  const members: number[] = [];
-  for (const name of readdirProc()) if (procStat(name)?.pgrp === web.pid) members.push(Number(name));
+  const members = groupMembers(web.pid!).map((m) => m.pid);
   const cmdlines = members.map((pid) => readFileSync(`/proc/${pid}/cmdline`, 'utf8').replace(/\0/g, ' '));
   expect(cmdlines.some((c) => c.startsWith('sleep 1000'))).toBe(true);
   expect(cmdlines.some((c) => c.includes('server.js'))).toBe(true);
@@ -70,10 +69,6 @@ async function whenRunning(dir: string, port: number): Promise<Running> {
     group: web.pid!,
     members,
   };
-}
-
-function readdirProc(): string[] {
-  return readdirSync('/proc').filter((n) => /^\d+$/.test(n));
 }
 
 /** Everything `up` ran is gone, and it shut down in order rather than killing. */
