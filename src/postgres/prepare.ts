@@ -1,15 +1,8 @@
 import { type Project, projectAt } from '../project/project.js';
 import type { Output } from '../util/output.js';
 import { type Binaries, findBinaries } from './binaries.js';
-import {
-  adoptOwnDir,
-  checkDataDirAccess,
-  checkMajor,
-  createCluster,
-  type DataDirState,
-  type InitResult,
-  inspectDataDir,
-} from './cluster.js';
+import { adoptOwnDir, checkDataDirAccess, checkMajor, type DataDirState, inspectDataDir } from './cluster.js';
+import { createCluster, type InitResult } from './create-cluster.js';
 import { checkNoInterruptedSwap } from './interrupted-swap.js';
 import { readPostmasterPid } from './postmaster-pid.js';
 import { type Account, resolveAccount } from './privileges.js';

@@ -1,0 +1,181 @@
+// Making a new cluster: a spare renamed in, a template copied, or initdb; built aside and published
+// by one rename, so .pgres is either absent or complete.
+import { existsSync, fchmodSync, fchownSync, mkdirSync, readdirSync, renameSync, statSync } from 'node:fs';
+import path from 'node:path';
+import { errnoCode, UserError } from '../errors.js';
+import { PARTIAL_PREFIX } from '../project/paths.js';
+import { appendClusterFile, writeClusterFile } from '../project/pgres-files.js';
+import type { Project } from '../project/project.js';
+import { diskFullMessage, isDiskFull } from '../util/disk-space.js';
+import { withDirectory } from '../util/no-follow.js';
+import { removeOrphanDirs } from '../util/orphan-dirs.js';
+import { removeTree } from '../util/remove-tree.js';
+import type { Binaries } from './binaries.js';
+import type { ClusterInfo } from './cluster.js';
+import { createDatabase, INITDB_FLAGS, initdb } from './initdb.js';
+import { type Account, checkReachable, handOver } from './privileges.js';
+import { confNote } from './settings.js';
+import { claimSpare, scheduleRefill, sparesDir } from './spares.js';
+import { restoreTemplate, saveTemplate, templateDir } from './template.js';
+
+export interface InitResult {
+  created: boolean;
+  /** Where the pristine files came from. */
+  via?: 'spare' | 'template' | 'initdb';
+}
+
+type InitHooks = { notice: (line: string) => void; step?: (what: string) => void };
+
+/** What every step of an init works with. */
+interface InitJob {
+  project: Project;
+  binaries: Binaries;
+  account: Account | null;
+  hooks: InitHooks;
+}
+
+/**
+ * Build the cluster in a private `.pgres.partial-<pid>-*` dir and rename it to
+ * .pgres when complete: an interrupted init never leaves a half-made .pgres,
+ * and of two concurrent inits exactly one wins.
+ */
+export async function createCluster(
+  project: Project,
+  binaries: Binaries,
+  account: Account | null,
+  hooks: InitHooks,
+): Promise<InitResult> {
+  const { root } = project.paths;
+  // Build dirs of inits that were killed: ours by their name.
+  for (const name of await removeOrphanDirs(root, PARTIAL_PREFIX))
+    hooks.notice(`removed a half-made cluster left by an interrupted init (${name})`);
+  const partial = path.join(root, `${PARTIAL_PREFIX}${process.pid}-${Math.random().toString(36).slice(2, 8)}`);
+  if (account) {
+    checkReachable(
+      path.join(binaries.bindir, 'postgres'),
+      account,
+      'the server binaries',
+      binaries.source === 'embedded'
+        ? 'install devenv-postgres where it can reach (a global install under /usr/local, not below /root)'
+        : 'install them where it can reach',
+    );
+    checkReachable(partial, account, 'the project');
+  }
+  const template = templateDir(binaries, project.superuser, INITDB_FLAGS);
+  const spares = sparesDir(template);
+  // A spare is a finished copy with our database in it: renaming it in costs no copying at all.
+  const spare = spares !== null && claimSpare(spares, project.database, partial);
+  // Root's until it is complete: the account cannot enter it while we copy into it.
+  if (!spare) mkdirSync(partial, { mode: 0o700 });
+  const job: InitJob = { project, binaries, account, hooks };
+  try {
+    const via = spare ? 'spare' : await fillFromTemplate(job, partial, template, spares !== null);
+    await makeItOurs(job, partial, via);
+    if (!publish(partial, project)) return { created: false };
+    // Make the next init fast: refill the template and the spare in the background.
+    if (spares) {
+      scheduleRefill({
+        bindir: binaries.bindir,
+        superuser: project.superuser,
+        database: project.database,
+        account: account?.name ?? null,
+        device: statSync(root).dev,
+      });
+    }
+    return { created: true, via };
+  } catch (err) {
+    removeTree(partial);
+    if (!(err instanceof UserError) && isDiskFull(err))
+      throw new UserError(diskFullMessage(root, 'creating the cluster'));
+    throw err;
+  }
+}
+
+/**
+ * The pristine files: a copy of the cached template, or initdb when there is none yet. As root the
+ * copy goes into the build dir while it is still root's (mode 0700: the account cannot enter it and
+ * plant links where cp writes), which is handed over afterwards, its top directory last.
+ */
+async function fillFromTemplate(
+  { project, binaries, account, hooks }: InitJob,
+  partial: string,
+  template: string | null,
+  refilled: boolean,
+): Promise<'template' | 'initdb'> {
+  if (await restoreFromTemplate(template, partial)) {
+    if (account) handOver(partial, null, account);
+    return 'template';
+  }
+  // initdb runs as the account and writes into the dir itself.
+  giveTop(partial, account);
+  hooks.step?.(`running initdb (PostgreSQL ${binaries.version})`);
+  await initdb(binaries, partial, project.superuser, account);
+  // Without spares nothing refills the cache in the background: save the template now.
+  if (!refilled) await saveTemplate(template, partial, account);
+  return 'initdb';
+}
+
+/** The build dir's top directory to the account (not following a link), mode 0700 as postgres wants. */
+function giveTop(partial: string, account: Account | null): void {
+  withDirectory(partial, (fd) => {
+    if (account) fchownSync(fd, account.uid, account.gid);
+    fchmodSync(fd, 0o700);
+  });
+}
+
+/**
+ * A note in postgresql.conf, the project database, and last the marker that says "complete". As root
+ * the account writes into the cluster (it is the account's by now).
+ */
+async function makeItOurs(
+  { project, binaries, account, hooks }: InitJob,
+  partial: string,
+  via: InitResult['via'],
+): Promise<void> {
+  // cp -a of the template's top dir, or a spare, brings its owner and mode along: set them.
+  giveTop(partial, account);
+  appendClusterFile(path.join(partial, 'postgresql.conf'), confNote(project.paths), account);
+  if (via !== 'spare') {
+    hooks.step?.(`creating database "${project.database}"`);
+    await createDatabase(binaries, partial, project.database, account);
+  }
+  const info: ClusterInfo = {
+    format: 1,
+    major: binaries.major,
+    version: binaries.version,
+    bindir: binaries.bindir,
+    source: binaries.source,
+    superuser: project.superuser,
+    database: project.database,
+    createdAt: new Date().toISOString(),
+  };
+  writeClusterFile(path.join(partial, 'devenv', 'cluster.json'), `${JSON.stringify(info, null, 2)}\n`, account);
+}
+
+/** Rename the complete cluster to .pgres. False: a concurrent init won, and our copy is gone. */
+function publish(partial: string, project: Project): boolean {
+  try {
+    // rename(2) replaces an empty dir and fails on a non-empty one: the first complete cluster wins.
+    renameSync(partial, project.paths.pgdata);
+    return true;
+  } catch (err) {
+    const code = errnoCode(err);
+    if ((code === 'ENOTEMPTY' || code === 'EEXIST') && existsSync(project.paths.marker)) {
+      removeTree(partial);
+      return false;
+    }
+    throw err;
+  }
+}
+
+/** Copy the template in; false when there is none, or when the copy failed for a reason other than space. */
+async function restoreFromTemplate(template: string | null, partial: string): Promise<boolean> {
+  try {
+    return await restoreTemplate(template, partial);
+  } catch (err) {
+    if (isDiskFull(err)) throw new UserError(diskFullMessage(partial, 'copying the template cluster'));
+    // A damaged template: start clean and let initdb make the cluster.
+    for (const name of readdirSync(partial)) removeTree(path.join(partial, name));
+    return false;
+  }
+}
