@@ -1,9 +1,10 @@
 import path from 'node:path';
 import { UserError } from '../errors.js';
-import { checkDomain, exportCaddy } from '../export/caddy.js';
+import { exportCaddy } from '../export/caddy.js';
 import { buildDeployModel } from '../export/deploy-model.js';
 import type { ExportResult } from '../export/export-file.js';
 import { exportNixos } from '../export/nixos.js';
+import { checkDomain } from '../export/sites.js';
 import { exportSystemd } from '../export/systemd.js';
 import { writeExportFiles } from '../export/write-files.js';
 import { openProject } from '../project/project.js';
@@ -23,7 +24,7 @@ const TARGETS = ['systemd', 'caddy', 'nixos'];
 
 export default async function exportCommand(target: string, opts: ExportCommandOptions): Promise<number> {
   if (!TARGETS.includes(target))
-    throw new UserError(`unknown export target "${target}"; use one of: ${TARGETS.join(', ')}`);
+    throw new UserError(`unknown export target ${JSON.stringify(target)}; use one of: ${TARGETS.join(', ')}`);
   if (opts.execStart?.length && target !== 'systemd')
     throw new UserError('--exec-start is for `devenv export systemd`');
   if (opts.domain !== undefined && target === 'systemd') {

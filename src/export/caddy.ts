@@ -1,20 +1,20 @@
 // `devenv export caddy`: a Caddyfile with one site per process that declares a port.
 import { UserError } from '../errors.js';
 import { comment } from './comment.js';
-import { type DeployModel, portedServices, siteAddress } from './deploy-model.js';
+import type { DeployModel } from './deploy-model.js';
 import type { ExportResult } from './export-file.js';
+import { checkWildcardDomain, DEFAULT_DOMAIN, portedServices, siteAddress } from './sites.js';
 
-/** The site address when --domain is not given: valid, served locally, obviously to be replaced. */
-export const DEFAULT_DOMAIN = 'localhost';
-
-const DOMAIN = /^(\*\.)?[A-Za-z0-9]([A-Za-z0-9-]*[A-Za-z0-9])?(\.[A-Za-z0-9]([A-Za-z0-9-]*[A-Za-z0-9])?)*$/;
-
-/** --domain is written into a Caddyfile and a Nix string: a host name, nothing else. */
-export function checkDomain(domain: string): string {
-  if (!DOMAIN.test(domain) || domain.length > 253) {
-    throw new UserError(`--domain ${JSON.stringify(domain)}: give a host name, e.g. --domain example.com`);
+/**
+ * A token of the Caddyfile: a site address or an upstream. Caddy reads whitespace, quotes, `#` and
+ * braces as syntax and replaces `{$NAME}` with an environment variable, so no quoting makes any text
+ * literal there: what is not a host name, port or wildcard is refused.
+ */
+function caddyToken(text: string, where: string): string {
+  if (!/^[A-Za-z0-9.*:_-]+$/.test(text)) {
+    throw new UserError(`${where}: ${JSON.stringify(text)} cannot be written as a Caddyfile address`);
   }
-  return domain.toLowerCase();
+  return text;
 }
 
 export function exportCaddy(model: DeployModel, domain: string | undefined): ExportResult {
@@ -25,6 +25,7 @@ export function exportCaddy(model: DeployModel, domain: string | undefined): Exp
         `devenv.json`,
     );
   }
+  checkWildcardDomain(domain, ported);
   const site = domain ?? DEFAULT_DOMAIN;
   const lines = [
     `# Caddyfile for ${model.name}.`,
@@ -45,8 +46,8 @@ export function exportCaddy(model: DeployModel, domain: string | undefined): Exp
     lines.push(
       '',
       ...comment(`The "${s.process}" process (port ${s.port})${i === 0 ? '' : ', on a subdomain'}.`),
-      `${siteAddress(site, i, s)} {`,
-      `\treverse_proxy localhost:${s.port}`,
+      `${caddyToken(siteAddress(site, i, s), '--domain')} {`,
+      `\treverse_proxy ${caddyToken(`localhost:${s.port}`, `${s.where}.port`)}`,
       '}',
     );
   });

@@ -8,7 +8,9 @@ import type { Config } from '../project/config.js';
 import { readDotenv } from '../project/dotenv-file.js';
 import { databaseUrl } from '../project/environment.js';
 import { ProcfileError, parseProcfile } from '../project/procfile.js';
+import { keyPath } from '../project/schema-check.js';
 import { type ParsedCommand, parseCommand } from './command-line.js';
+import { programProblem } from './systemd-text.js';
 
 /** Where the server's PostgreSQL listens (Debian, Ubuntu, Fedora, NixOS). */
 export const SERVER_SOCKET_DIR = '/run/postgresql';
@@ -70,17 +72,6 @@ export interface ExportOptions {
 const USER_NAME = /^[a-z_][a-z0-9_-]{0,30}$/;
 const APP_NAME = /^[a-z][a-z0-9_-]{0,31}$/;
 
-/** The extensions PostgreSQL ships in contrib (no extra package needed on the server). */
-export const CONTRIB_EXTENSIONS = new Set(
-  (
-    'adminpack amcheck autoinc bloom btree_gin btree_gist citext cube dblink dict_int dict_xsyn earthdistance ' +
-    'file_fdw fuzzystrmatch hstore insert_username intagg intarray isn lo ltree moddatetime old_snapshot ' +
-    'pageinspect pg_buffercache pg_freespacemap pg_prewarm pg_stat_statements pg_surgery pg_trgm pg_visibility ' +
-    'pg_walinspect pgcrypto pgrowlocks pgstattuple plpgsql postgres_fdw refint seg sslinfo tablefunc tcn ' +
-    'tsm_system_rows tsm_system_time unaccent uuid-ossp xml2'
-  ).split(' '),
-);
-
 /** The app name from the project directory: lower case, other characters as '-'. */
 function nameFromRoot(root: string): string {
   return path
@@ -134,6 +125,12 @@ function servicesFromConfig(config: Config, name: string): DeployService[] {
   const watchAll = config.watch.paths === undefined || config.watch.paths.length > 0;
   return Object.entries(config.processes ?? {}).map(([process, p]) => {
     const cwd = path.posix.normalize((p.cwd ?? '.').replaceAll('\\', '/'));
+    if (cwd === '..' || cwd.startsWith('../')) {
+      throw new UserError(
+        `${keyPath('processes', process)}.cwd ${JSON.stringify(p.cwd)} leads out of the project, which the export ` +
+          `puts in one directory on the server; use a directory inside the project`,
+      );
+    }
     return {
       process,
       unit: `${name}-${process}`,
@@ -188,7 +185,11 @@ function applyExecStart(services: DeployService[], values: string[]): void {
     const eq = value.startsWith('/') ? -1 : value.indexOf('=');
     const target = eq === -1 ? null : value.slice(0, eq);
     const program = eq === -1 ? value : value.slice(eq + 1);
-    if (!path.posix.isAbsolute(program) || /[\s\n]/.test(program)) {
+    const problem = programProblem(program);
+    if (path.posix.isAbsolute(program) && problem) {
+      throw new UserError(`--exec-start ${JSON.stringify(value)}: the path ${problem}; give another path`);
+    }
+    if (!path.posix.isAbsolute(program) || /\s/.test(program)) {
       throw new UserError(
         `--exec-start ${JSON.stringify(value)}: give the program's absolute path on the server, for every process ` +
           `(/usr/bin/node) or one (web=/usr/local/bin/web)`,
@@ -197,7 +198,7 @@ function applyExecStart(services: DeployService[], values: string[]): void {
     const chosen = target === null ? services : services.filter((s) => s.process === target);
     if (chosen.length === 0) {
       throw new UserError(
-        `--exec-start: there is no process "${target}" (processes: ${services.map((s) => s.process).join(', ')})`,
+        `--exec-start: there is no process ${JSON.stringify(target)} (processes: ${services.map((s) => s.process).join(', ')})`,
       );
     }
     for (const s of chosen) s.program = path.posix.normalize(program);
@@ -251,70 +252,7 @@ export function buildDeployModel(root: string, config: Config, options: ExportOp
   };
 }
 
-/** The processes that declare a port; the first is the one a bare domain goes to ("web" if it has a port). */
-export function portedServices(model: DeployModel): DeployService[] {
-  const ported = model.services.filter((s) => s.port !== undefined);
-  const web = ported.findIndex((s) => s.process === 'web');
-  if (web > 0) ported.unshift(...ported.splice(web, 1));
-  return ported;
-}
-
-/** A host name label for a process (process names may hold '_', host names may not). */
-export function subdomainLabel(service: DeployService): string {
-  return (
-    service.process
-      .toLowerCase()
-      .replace(/_/g, '-')
-      .replace(/^-+|-+$/g, '') || 'app'
-  );
-}
-
-/** The site address of a ported process: the domain for the first, `<process>.<domain>` for the others. */
-export function siteAddress(domain: string, index: number, service: DeployService): string {
-  return index === 0 ? domain : `${subdomainLabel(service)}.${domain}`;
-}
-
 /** Milliseconds as a systemd time span ("10s", "1500ms"). */
 export function timeSpan(ms: number): string {
   return ms % 1000 === 0 ? `${ms / 1000}s` : `${ms}ms`;
-}
-
-/** Extensions that need a package besides PostgreSQL itself. */
-export function nonContribExtensions(model: DeployModel): string[] {
-  return model.extensions.filter((e) => !CONTRIB_EXTENSIONS.has(e));
-}
-
-/** The notes every target shares: config with no production counterpart. */
-export function commonNotes(model: DeployModel): string[] {
-  const notes: string[] = [];
-  if (model.source === 'Procfile.dev') notes.push('processes are taken from Procfile.dev (there is no Procfile)');
-  if (model.unexported.includes('postgres.setup')) {
-    notes.push('postgres.setup is not exported: create the schema with your migrations on the server');
-  }
-  return notes;
-}
-
-/** Where, in a target's world, each thing it cannot carry belongs instead. */
-export interface Elsewhere {
-  /** After "restart on file change is for development; ". */
-  watch: string;
-  /** After "server settings belong in ". */
-  settings: string;
-  /** After "extension X is not part of PostgreSQL's contrib: ". */
-  extension: string;
-}
-
-/** The notes for what devenv.json says and a target's files leave out, each naming where it goes there. */
-export function unmappedNotes(model: DeployModel, elsewhere: Elsewhere): string[] {
-  const notes: string[] = [];
-  if (model.services.some((s) => s.watches)) {
-    notes.push(`watch is not exported: restart on file change is for development; ${elsewhere.watch}`);
-  }
-  if (model.unexported.includes('postgres.settings')) {
-    notes.push(`postgres.settings is not exported: server settings belong in ${elsewhere.settings}`);
-  }
-  for (const ext of nonContribExtensions(model)) {
-    notes.push(`extension ${ext} is not part of PostgreSQL's contrib: ${elsewhere.extension}`);
-  }
-  return notes;
 }

@@ -5,20 +5,14 @@ import { UserError } from '../errors.js';
 import { singleQuote } from '../shell/posix-quote.js';
 import { literalText } from './command-line.js';
 import { comment } from './comment.js';
-import {
-  commonNotes,
-  type DeployModel,
-  type DeployService,
-  nonContribExtensions,
-  portedServices,
-  subdomainLabel,
-  timeSpan,
-  unmappedNotes,
-} from './deploy-model.js';
+import { type DeployModel, type DeployService, timeSpan } from './deploy-model.js';
 import type { ExportResult } from './export-file.js';
-import { attrLines, indent, indentedText, nixAttr, nixString } from './nix-text.js';
+import { attrLines, indent, indentedText, nixAttr, nixString, nixStringContent } from './nix-text.js';
 import { moduleOptions, portOption } from './nixos-options.js';
 import { sqlIdent } from './provision-db.js';
+import { checkWildcardDomain, portedServices, subdomainLabel } from './sites.js';
+import { specifiers, unitValue } from './systemd-text.js';
+import { commonNotes, exportedEnv, nonContribExtensions, unmappedNotes } from './unmapped.js';
 
 /** Interpreters whose nixpkgs package is a safe guess for the `path` option's default. */
 const RUNTIMES: Record<string, string> = {
@@ -55,7 +49,9 @@ function postgresLines(model: DeployModel): string[] {
     lines.push(`  ensureUsers = [ { name = ${nixString(role)}; } ];`);
   }
   for (const ext of nonContribExtensions(model)) {
-    lines.push(`  # ${ext} is not part of PostgreSQL's contrib: add its package, extensions = ps: [ ... ];`);
+    lines.push(
+      ...comment(`${ext} is not part of PostgreSQL's contrib: add its package, extensions = ps: [ ... ];`, '  # '),
+    );
   }
   lines.push('};');
 
@@ -84,7 +80,10 @@ function postgresLines(model: DeployModel): string[] {
         96,
       ),
       "systemd.services.postgresql-setup.script = lib.mkAfter ''",
-      ...script.map((l) => `  ${indentedText(l)}`),
+      // Escaped as one body, line breaks included: whether a ' needs escaping depends on what follows it.
+      ...indentedText(`${script.map((l) => `  ${l}`).join('\n')}\n`)
+        .split('\n')
+        .slice(0, -1),
       "'';",
     );
   }
@@ -102,16 +101,26 @@ function restartLines(s: DeployService): string[] {
   }
 }
 
-function serviceLines(model: DeployModel, s: DeployService, portOpt: string | undefined, first: boolean): string[] {
+// nixpkgs writes environment as Environment="NAME=value" (JSON-quoted) and serviceConfig values as they
+// are, into a unit where systemd still expands % specifiers: values of ours with a % have it doubled.
+function serviceLines(
+  model: DeployModel,
+  s: DeployService,
+  portOpt: string | undefined,
+  first: boolean,
+  notes: string[],
+): string[] {
   const env: [string, string][] = [];
   if (portOpt) env.push(['PORT', `toString cfg.${portOpt}`]);
-  for (const [k, v] of Object.entries(s.env)) env.push([k, nixString(v)]);
+  for (const [k, v] of exportedEnv(s, notes)) env.push([k, nixString(specifiers(v))]);
   const command =
     s.parsed.kind === 'words' && !/^exec\s/.test(s.command.trim()) ? `exec ${s.command.trim()}` : s.command.trim();
-  const workingDir = s.cwd === '' ? '"${cfg.package}"' : `"\${cfg.package}/${nixString(s.cwd).slice(1, -1)}"`;
+  // "/" stands for the package's path: the check is for the whole value, which ends with the cwd.
+  const cwd = unitValue(`/${s.cwd}`, `${s.where}.cwd`).slice(1);
+  const workingDir = cwd === '' ? '"${cfg.package}"' : `"\${cfg.package}/${nixStringContent(cwd)}"`;
   const lines = [
     `systemd.services.${nixAttr(s.unit)} = {`,
-    `  description = ${nixString(`${model.name}: ${s.process}`)};`,
+    `  description = ${nixString(unitValue(`${model.name}: ${s.process}`, s.where))};`,
     '  wantedBy = [ "multi-user.target" ];',
     ...(first ? ['  # postgresql.target: the server, and postgresql-setup done with the role and databases.'] : []),
     '  requires = [ "postgresql.target" ];',
@@ -146,7 +155,7 @@ function serviceLines(model: DeployModel, s: DeployService, portOpt: string | un
 function caddyLines(ported: DeployService[]): string[] {
   if (ported.length === 0) return [];
   const hosts = ported.map((s, i) => {
-    const host = i === 0 ? '${cfg.domain}' : `"${subdomainLabel(s)}.\${cfg.domain}"`;
+    const host = i === 0 ? '${cfg.domain}' : `"${nixStringContent(subdomainLabel(s))}.\${cfg.domain}"`;
     return `virtualHosts.${host}.extraConfig = "reverse_proxy localhost:\${toString cfg.${portOption(i, s)}}";`;
   });
   return [
@@ -189,6 +198,7 @@ export function exportNixos(model: DeployModel, domain: string | undefined): Exp
   if (domain !== undefined && ported.length === 0) {
     throw new UserError('--domain: no process declares a port, so there is nothing to serve on it');
   }
+  checkWildcardDomain(domain, ported);
   const runtimes = [...new Set(model.services.map(programOf).flatMap((p) => (p && RUNTIMES[p] ? [RUNTIMES[p]] : [])))];
   const { name, role } = model;
   const lines = [
@@ -208,8 +218,9 @@ export function exportNixos(model: DeployModel, domain: string | undefined): Exp
     `  cfg = config.services.${nixAttr(name)};`,
     '',
     `  # The server's PostgreSQL over its socket, as role ${role} (peer authentication: no password).`,
+    "  # systemd reads % in a unit's values as a specifier: %% here and in each environment is a %.",
     '  databaseEnv = {',
-    ...indent(attrLines(Object.entries(model.databaseEnv).map(([k, v]) => [k, nixString(v)])), '    '),
+    ...indent(attrLines(Object.entries(model.databaseEnv).map(([k, v]) => [k, nixString(specifiers(v))])), '    '),
     '  };',
     '',
     `  # Each process runs as a user made for it at start and named like the database role, so PostgreSQL's`,
@@ -217,8 +228,8 @@ export function exportNixos(model: DeployModel, domain: string | undefined): Exp
     '  # The rest is hardening; no MemoryDenyWriteExecute: JIT runtimes (Node, the JVM) need that memory.',
     '  serviceDefaults = {',
     '    DynamicUser = true;',
-    `    User = ${nixString(role)};`,
-    `    StateDirectory = ${nixString(name)};`,
+    `    User = ${nixString(unitValue(role, 'postgres.role'))};`,
+    `    StateDirectory = ${nixString(unitValue(name, '--name'))};`,
     '    EnvironmentFile = lib.optional (cfg.environmentFile != null) cfg.environmentFile;',
     ...indent(attrLines(SANDBOX), '    '),
     '  };',
@@ -233,7 +244,8 @@ export function exportNixos(model: DeployModel, domain: string | undefined): Exp
   ];
   model.services.forEach((s, n) => {
     const i = ported.indexOf(s);
-    lines.push('', ...indent(serviceLines(model, s, i === -1 ? undefined : portOption(i, s), n === 0), '    '));
+    const portOpt = i === -1 ? undefined : portOption(i, s);
+    lines.push('', ...indent(serviceLines(model, s, portOpt, n === 0, notes), '    '));
   });
   const caddy = caddyLines(ported);
   if (caddy.length > 0) lines.push('', ...indent(caddy, '    '));

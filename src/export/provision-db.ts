@@ -3,8 +3,9 @@
 
 import { singleQuote } from '../shell/posix-quote.js';
 import { comment } from './comment.js';
-import { type DeployModel, nonContribExtensions } from './deploy-model.js';
+import type { DeployModel } from './deploy-model.js';
 import type { ExportFile } from './export-file.js';
+import { nonContribExtensions } from './unmapped.js';
 
 /** An SQL identifier, always quoted: names are used exactly as devenv.json spells them. */
 export function sqlIdent(name: string): string {
@@ -95,7 +96,8 @@ export function provisionSh(model: DeployModel): string {
     "as_postgres=''",
     '[ "$(id -un)" = postgres ] || as_postgres=\'runuser -u postgres --\'',
     "PGOPTIONS='-c client_min_messages=warning' $as_postgres psql -X -q -d postgres -f - <provision-db.sql",
-    `echo ${singleQuote(`provision-db.sh: ${done}`)}`,
+    // printf, not echo: dash's echo would read a backslash in a database name as an escape.
+    `printf '%s\\n' ${singleQuote(`provision-db.sh: ${done}`)}`,
     '',
   ].join('\n');
 }

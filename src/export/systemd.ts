@@ -2,11 +2,14 @@
 // and the database provisioning pair. The units run as a dynamic user named like the database role,
 // so PostgreSQL's peer authentication logs them in over /run/postgresql without a password.
 import path from 'node:path';
-import { literalText, type Word } from './command-line.js';
+import { keyPath } from '../project/schema-check.js';
+import { literalText } from './command-line.js';
 import { comment } from './comment.js';
-import { commonNotes, type DeployModel, type DeployService, timeSpan, unmappedNotes } from './deploy-model.js';
+import { type DeployModel, type DeployService, timeSpan } from './deploy-model.js';
 import type { ExportFile, ExportResult } from './export-file.js';
 import { provisionFiles } from './provision-db.js';
+import { environmentLine, execArg, execProgram, execWord, unitValue } from './systemd-text.js';
+import { commonNotes, exportedEnv, unmappedNotes } from './unmapped.js';
 
 /** Where the units expect the app's files on the server. */
 export function appDir(model: DeployModel): string {
@@ -17,39 +20,6 @@ export function envFilePath(model: DeployModel): string {
   return `/etc/${model.name}/${model.name}.env`;
 }
 
-const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
-
-/** systemd expands %-specifiers in most settings; a literal % is %%. */
-function escapeSpecifiers(text: string): string {
-  return text.replaceAll('%', '%%');
-}
-
-function cEscape(text: string): string {
-  return text.replace(/[\\"\n\t]/g, (c) => (c === '\n' ? '\\n' : c === '\t' ? '\\t' : `\\${c}`));
-}
-
-/** One ExecStart= argument: systemd unquotes, unescapes and substitutes ${NAME} itself. */
-function execWord(word: Word): string {
-  const only = word.parts[0];
-  if (word.splits && only && 'variable' in only) return `$${only.variable}`;
-  let out = '';
-  let quote = false;
-  for (const part of word.parts) {
-    if ('variable' in part) {
-      out += `\${${part.variable}}`;
-    } else {
-      if (/[\s"'\\;]/.test(part.text)) quote = true;
-      out += escapeSpecifiers(cEscape(part.text)).replaceAll('$', '$$$$');
-    }
-  }
-  if (out === '') quote = true;
-  return quote ? `"${out}"` : out;
-}
-
-function execArg(text: string): string {
-  return execWord({ parts: [{ text }], splits: false });
-}
-
 /** ExecStart= and the comment it needs, for one process. */
 function execStart(model: DeployModel, s: DeployService, notes: string[]): { comment: string[]; line: string } {
   if (s.parsed.kind === 'shell') {
@@ -57,12 +27,14 @@ function execStart(model: DeployModel, s: DeployService, notes: string[]): { com
     if (s.program) notes.push(`${s.where}: --exec-start is not applied to a command that needs /bin/sh`);
     return {
       comment: comment(`The command needs a shell (${s.parsed.feature}): sh runs it, as \`devenv up\` does.`),
-      line: `ExecStart=/bin/sh -c ${execArg(s.command)}`,
+      line: `ExecStart=/bin/sh -c ${execArg(s.command, `${s.where}.command`)}`,
     };
   }
+  const where = `${s.where}.command`;
   const [first, ...args] = s.parsed.words;
-  const rest = args.map(execWord);
-  if (s.program) return { comment: [], line: [`ExecStart=${execArg(s.program)}`, ...rest].join(' ') };
+  const rest = args.map((word) => execWord(word, where));
+  if (s.program)
+    return { comment: [], line: [`ExecStart=${execProgram(s.program, '--exec-start')}`, ...rest].join(' ') };
   const program = literalText(first!)!;
   if (!program.includes('/')) {
     return {
@@ -70,18 +42,12 @@ function execStart(model: DeployModel, s: DeployService, notes: string[]): { com
         `\`${program}\` is looked up in systemd's fixed search path (/usr/local/bin, /usr/bin, /bin), not in $PATH: ` +
           `write its absolute path if it is installed elsewhere.`,
       ),
-      line: [`ExecStart=${execArg(program)}`, ...rest].join(' '),
+      line: [`ExecStart=${execProgram(program, where)}`, ...rest].join(' '),
     };
   }
   // systemd takes no relative path: this one is relative to the process's directory.
   const resolved = path.posix.isAbsolute(program) ? program : path.posix.join(appDir(model), s.cwd, program);
-  return { comment: [], line: [`ExecStart=${execArg(resolved)}`, ...rest].join(' ') };
-}
-
-function environmentLine(key: string, value: string): string {
-  const assignment = `${key}=${value}`;
-  const plain = /^[A-Za-z0-9_=:,./@%+-]*$/.test(value);
-  return `Environment=${plain ? escapeSpecifiers(assignment) : `"${escapeSpecifiers(cEscape(assignment))}"`}`;
+  return { comment: [], line: [`ExecStart=${execProgram(resolved, where)}`, ...rest].join(' ') };
 }
 
 function restartLines(s: DeployService): string[] {
@@ -139,28 +105,23 @@ function unitFile(model: DeployModel, s: DeployService, notes: string[]): string
     `#   sh provision-db.sh && systemctl daemon-reload && systemctl enable --now ${s.unit}`,
     '',
     '[Unit]',
-    `Description=${escapeSpecifiers(`${name}: ${s.process}`)}`,
+    `Description=${unitValue(`${name}: ${s.process}`, s.where)}`,
     ...comment('On Debian, postgresql.service is up once its clusters (postgresql@<version>-main) are.'),
     'Requires=postgresql.service',
     'After=postgresql.service network.target',
     '',
     '[Service]',
     'Type=exec',
-    `WorkingDirectory=${escapeSpecifiers(path.posix.join(appDir(model), s.cwd))}`,
+    `WorkingDirectory=${unitValue(path.posix.join(appDir(model), s.cwd), `${s.where}.cwd`)}`,
     ...exec.comment,
     exec.line,
   ];
-  if (s.port !== undefined) lines.push(environmentLine('PORT', String(s.port)));
-  for (const [key, value] of Object.entries(s.env)) {
-    if (!ENV_NAME.test(key)) {
-      notes.push(`${s.where}.env.${key} is not exported: systemd takes letters, digits and _ in variable names`);
-      continue;
-    }
-    lines.push(environmentLine(key, value));
-  }
+  if (s.port !== undefined) lines.push(environmentLine('PORT', String(s.port), s.where));
+  for (const [key, value] of exportedEnv(s, notes))
+    lines.push(environmentLine(key, value, keyPath(`${s.where}.env`, key)));
   lines.push(
     ...comment('DATABASE_URL and your secrets (values there win over the Environment= lines above).'),
-    `EnvironmentFile=${envFilePath(model)}`,
+    `EnvironmentFile=${unitValue(envFilePath(model), '--name')}`,
     ...restartLines(s),
   );
   if (s.stopGraceMs !== undefined) {
@@ -177,9 +138,9 @@ function unitFile(model: DeployModel, s: DeployService, notes: string[]): string
         `name through nss-systemd: the libnss-systemd package on Debian and Ubuntu.)`,
     ),
     'DynamicUser=yes',
-    `User=${role}`,
+    `User=${unitValue(role, 'postgres.role')}`,
     ...comment(`Its one writable directory, kept across restarts: /var/lib/${name} ($STATE_DIRECTORY).`),
-    `StateDirectory=${name}`,
+    `StateDirectory=${unitValue(name, '--name')}`,
     '',
     ...comment('Hardening: read-only system, no home directories, private /tmp and /dev, no privileges.'),
     ...HARDENING,

@@ -3,6 +3,7 @@ import path from 'node:path';
 import type { RestartPolicy } from '../app-definition.js';
 import { errnoCode, UserError } from '../errors.js';
 import { schemaFile } from '../util/package-files.js';
+import { configTextProblem, textProblem } from './config-text.js';
 import { CONFIG_FILE } from './root.js';
 import { checkSchema, type Schema } from './schema-check.js';
 import { refusedSetting } from './settings-policy.js';
@@ -138,7 +139,7 @@ export function loadConfig(root: string): Config {
   const problem = checkSchema(raw, schema());
   if (problem) throw new UserError(`${file}: ${problem}`);
   const obj = raw as Partial<Config>;
-  const refused = checkPostgresKeys(obj.postgres);
+  const refused = checkPostgresKeys(obj.postgres) ?? configTextProblem(obj);
   if (refused) throw new UserError(`${file}: ${refused}`);
   return {
     postgres: { ...obj.postgres, settings: { ...obj.postgres?.settings } },
@@ -168,15 +169,19 @@ function checkPostgresKeys(pg: Partial<Config['postgres']> | undefined): string 
     const problem = identifierProblem(pg.role);
     if (problem) return `postgres.role: ${problem}`;
   }
+  // Extension names are identifiers too (CREATE EXTENSION "name"), and exports write them into comments.
+  for (const [i, ext] of (pg.extensions ?? []).entries()) {
+    const problem = identifierProblem(ext);
+    if (problem) return `postgres.extensions[${i}]: ${problem}`;
+  }
   return null;
 }
 
 /** A name postgres stores as written (we always quote it): printable, no surrounding spaces, ≤ 63 bytes. */
 export function identifierProblem(name: string): string | null {
   if (name === '') return 'must not be empty';
-  // biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are what we refuse
-  if (/[\u0000-\u001f\u007f]/.test(name))
-    return `${JSON.stringify(name)} contains a control character (newline, tab, …)`;
+  const text = textProblem(name, 'name');
+  if (text) return text;
   if (name.trim() !== name) return `${JSON.stringify(name)} starts or ends with a space`;
   if (Buffer.byteLength(name) > 63) return `${JSON.stringify(name)} is longer than 63 bytes (postgres would cut it)`;
   return null;

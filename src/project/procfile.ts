@@ -1,6 +1,7 @@
 // Foreman Procfile / Procfile.dev: "name: command" per line, # comments, blank lines.
 import { isProcessName, PROCESS_NAME_RULE } from '../app-definition.js';
 import { UserError } from '../errors.js';
+import { textProblem } from './config-text.js';
 
 export interface ProcfileEntry {
   name: string;
@@ -40,6 +41,9 @@ export function parseProcfile(text: string, file = 'Procfile'): ProcfileEntry[] 
       throw new ProcfileError(file, line, `invalid process name ${shown} (use ${PROCESS_NAME_RULE})`);
     }
     if (command === '') throw new ProcfileError(file, line, `process "${name}" has no command`);
+    // A line holds no line break; of the other control characters only tab can mean something.
+    const problem = textProblem(command, 'text');
+    if (problem) throw new ProcfileError(file, line, `the command of "${name}": ${problem}`);
     const previous = seen.get(name);
     if (previous !== undefined) {
       throw new ProcfileError(file, line, `process "${name}" is already defined on line ${previous}`);

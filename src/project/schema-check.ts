@@ -18,6 +18,12 @@ export type Schema = {
   maxLength?: number;
 };
 
+/** `at.key`, or `at["key"]` (JSON) when the key has more than letters, digits and _ . $ -: a key is user text. */
+export function keyPath(at: string, key: string): string {
+  if (/^[A-Za-z0-9_.$-]+$/.test(key)) return at ? `${at}.${key}` : key;
+  return `${at}${JSON.stringify([key])}`;
+}
+
 function typeOf(v: unknown): string {
   if (v === null) return 'null';
   if (Array.isArray(v)) return 'array';
@@ -82,7 +88,7 @@ function checkObject(obj: Record<string, unknown>, schema: Schema, at: string): 
     if (!(key in obj)) return `${at || '(top level)'}: missing required key "${key}"`;
   }
   for (const [key, v] of Object.entries(obj)) {
-    const path = at ? `${at}.${key}` : key;
+    const path = keyPath(at, key);
     if (schema.propertyNames && !new RegExp(schema.propertyNames.pattern).test(key)) {
       return `${path}: invalid name (must match ${schema.propertyNames.pattern})`;
     }

@@ -14,8 +14,9 @@ let
   cfg = config.services.hello;
 
   # The server's PostgreSQL over its socket, as role hello (peer authentication: no password).
+  # systemd reads % in a unit's values as a specifier: %% here and in each environment is a %.
   databaseEnv = {
-    DATABASE_URL = "postgresql://hello@/hello?host=%2Frun%2Fpostgresql";
+    DATABASE_URL = "postgresql://hello@/hello?host=%%2Frun%%2Fpostgresql";
     PGHOST = "/run/postgresql";
     PGUSER = "hello";
     PGDATABASE = "hello";

@@ -9,4 +9,4 @@ cd "$(dirname "$0")"
 as_postgres=''
 [ "$(id -un)" = postgres ] || as_postgres='runuser -u postgres --'
 PGOPTIONS='-c client_min_messages=warning' $as_postgres psql -X -q -d postgres -f - <provision-db.sql
-echo 'provision-db.sh: role hello and database hello are in place'
+printf '%s\n' 'provision-db.sh: role hello and database hello are in place'
