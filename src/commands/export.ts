@@ -9,6 +9,7 @@ import { exportSystemd } from '../export/systemd.js';
 import { writeExportFiles } from '../export/write-files.js';
 import { openProject } from '../project/project.js';
 import { terminalOutput } from '../util/output.js';
+import { shown as quoted } from '../util/show.js';
 import { stdout } from '../util/terminal.js';
 
 export interface ExportCommandOptions {
@@ -24,7 +25,7 @@ const TARGETS = ['systemd', 'caddy', 'nixos'];
 
 export default async function exportCommand(target: string, opts: ExportCommandOptions): Promise<number> {
   if (!TARGETS.includes(target))
-    throw new UserError(`unknown export target ${JSON.stringify(target)}; use one of: ${TARGETS.join(', ')}`);
+    throw new UserError(`unknown export target ${quoted(target)}; use one of: ${TARGETS.join(', ')}`);
   if (opts.execStart?.length && target !== 'systemd')
     throw new UserError('--exec-start is for `devenv export systemd`');
   if (opts.domain !== undefined && target === 'systemd') {

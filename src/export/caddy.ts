@@ -1,9 +1,17 @@
 // `devenv export caddy`: a Caddyfile with one site per process that declares a port.
 import { UserError } from '../errors.js';
+import { shown } from '../util/show.js';
 import { comment } from './comment.js';
 import type { DeployModel } from './deploy-model.js';
 import type { ExportResult } from './export-file.js';
-import { checkWildcardDomain, DEFAULT_DOMAIN, portedServices, siteAddress } from './sites.js';
+import {
+  checkDistinct,
+  checkWildcardDomain,
+  DEFAULT_DOMAIN,
+  portedServices,
+  siteAddress,
+  subdomainLabel,
+} from './sites.js';
 
 /**
  * A token of the Caddyfile: a site address or an upstream. Caddy reads whitespace, quotes, `#` and
@@ -12,7 +20,7 @@ import { checkWildcardDomain, DEFAULT_DOMAIN, portedServices, siteAddress } from
  */
 function caddyToken(text: string, where: string): string {
   if (!/^[A-Za-z0-9.*:_-]+$/.test(text)) {
-    throw new UserError(`${where}: ${JSON.stringify(text)} cannot be written as a Caddyfile address`);
+    throw new UserError(`${where}: ${shown(text)} cannot be written as a Caddyfile address`);
   }
   return text;
 }
@@ -26,6 +34,7 @@ export function exportCaddy(model: DeployModel, domain: string | undefined): Exp
     );
   }
   checkWildcardDomain(domain, ported);
+  checkDistinct(ported.slice(1), subdomainLabel, 'the subdomain');
   const site = domain ?? DEFAULT_DOMAIN;
   const lines = [
     `# Caddyfile for ${model.name}.`,

@@ -9,6 +9,7 @@ import { readDotenv } from '../project/dotenv-file.js';
 import { databaseUrl } from '../project/environment.js';
 import { ProcfileError, parseProcfile } from '../project/procfile.js';
 import { keyPath } from '../project/schema-check.js';
+import { shown } from '../util/show.js';
 import { type ParsedCommand, parseCommand } from './command-line.js';
 import { programProblem } from './systemd-text.js';
 
@@ -86,9 +87,7 @@ function nameFromRoot(root: string): string {
 function appName(root: string, given: string | undefined): string {
   if (given !== undefined) {
     if (!APP_NAME.test(given)) {
-      throw new UserError(
-        `--name ${JSON.stringify(given)}: use a lower-case letter, then letters, digits, _ or - (at most 32)`,
-      );
+      throw new UserError(`--name ${shown(given)}: use a lower-case letter, then letters, digits, _ or - (at most 32)`);
     }
     return given;
   }
@@ -127,7 +126,7 @@ function servicesFromConfig(config: Config, name: string): DeployService[] {
     const cwd = path.posix.normalize((p.cwd ?? '.').replaceAll('\\', '/'));
     if (cwd === '..' || cwd.startsWith('../')) {
       throw new UserError(
-        `${keyPath('processes', process)}.cwd ${JSON.stringify(p.cwd)} leads out of the project, which the export ` +
+        `${keyPath('processes', process)}.cwd ${shown(p.cwd ?? '.')} leads out of the project, which the export ` +
           `puts in one directory on the server; use a directory inside the project`,
       );
     }
@@ -187,18 +186,19 @@ function applyExecStart(services: DeployService[], values: string[]): void {
     const program = eq === -1 ? value : value.slice(eq + 1);
     const problem = programProblem(program);
     if (path.posix.isAbsolute(program) && problem) {
-      throw new UserError(`--exec-start ${JSON.stringify(value)}: the path ${problem}; give another path`);
+      throw new UserError(`--exec-start ${shown(value)}: the path ${problem}; give another path`);
     }
     if (!path.posix.isAbsolute(program) || /\s/.test(program)) {
       throw new UserError(
-        `--exec-start ${JSON.stringify(value)}: give the program's absolute path on the server, for every process ` +
+        `--exec-start ${shown(value)}: give the program's absolute path on the server, for every process ` +
           `(/usr/bin/node) or one (web=/usr/local/bin/web)`,
       );
     }
     const chosen = target === null ? services : services.filter((s) => s.process === target);
     if (chosen.length === 0) {
       throw new UserError(
-        `--exec-start: there is no process ${JSON.stringify(target)} (processes: ${services.map((s) => s.process).join(', ')})`,
+        `--exec-start: there is no process ${shown(String(target))} ` +
+          `(processes: ${services.map((s) => s.process).join(', ')})`,
       );
     }
     for (const s of chosen) s.program = path.posix.normalize(program);

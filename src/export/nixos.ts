@@ -9,8 +9,8 @@ import { type DeployModel, type DeployService, timeSpan } from './deploy-model.j
 import type { ExportResult } from './export-file.js';
 import { attrLines, indent, indentedText, nixAttr, nixString, nixStringContent } from './nix-text.js';
 import { moduleOptions, portOption } from './nixos-options.js';
-import { sqlIdent } from './provision-db.js';
-import { checkWildcardDomain, portedServices, subdomainLabel } from './sites.js';
+import { dbnameConninfo, sqlIdent } from './provision-db.js';
+import { checkDistinct, checkWildcardDomain, portedServices, subdomainLabel } from './sites.js';
 import { specifiers, unitValue } from './systemd-text.js';
 import { commonNotes, exportedEnv, nonContribExtensions, unmappedNotes } from './unmapped.js';
 
@@ -63,7 +63,8 @@ function postgresLines(model: DeployModel): string[] {
   }
   for (const db of model.extensions.length > 0 ? databases : []) {
     for (const ext of model.extensions) {
-      script.push(psql(['-d', singleQuote(db), '-c', singleQuote(`CREATE EXTENSION IF NOT EXISTS ${sqlIdent(ext)}`)]));
+      const create = singleQuote(`CREATE EXTENSION IF NOT EXISTS ${sqlIdent(ext)}`);
+      script.push(psql(['-d', singleQuote(dbnameConninfo(db)), '-c', create]));
     }
   }
   if (script.length > 0) {
@@ -199,6 +200,8 @@ export function exportNixos(model: DeployModel, domain: string | undefined): Exp
     throw new UserError('--domain: no process declares a port, so there is nothing to serve on it');
   }
   checkWildcardDomain(domain, ported);
+  checkDistinct(ported.slice(1), subdomainLabel, 'the subdomain');
+  checkDistinct(ported, (s) => portOption(ported.indexOf(s), s), 'the NixOS option');
   const runtimes = [...new Set(model.services.map(programOf).flatMap((p) => (p && RUNTIMES[p] ? [RUNTIMES[p]] : [])))];
   const { name, role } = model;
   const lines = [

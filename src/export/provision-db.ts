@@ -16,6 +16,23 @@ export function sqlLiteral(text: string): string {
   return `'${text.replaceAll("'", "''")}'`;
 }
 
+/**
+ * A connection string naming one database, for `psql -d` and `\connect`. Both take a database name
+ * that holds `=` (or starts like a URI) as a connection string, so a name goes in as one, always:
+ * `dbname=NAME`, the value quoted with \ and ' escaped unless it is plain.
+ */
+export function dbnameConninfo(db: string): string {
+  return /^[A-Za-z0-9_.-]+$/.test(db) ? `dbname=${db}` : `dbname='${db.replace(/[\\']/g, '\\$&')}'`;
+}
+
+/**
+ * An argument of \connect, which psql reads like an identifier: in "...", "" is a quote and nothing else
+ * means anything (no variable, no backquote, no backslash escape); the quotes themselves are removed.
+ */
+function connectArg(text: string): string {
+  return `"${text.replaceAll('"', '""')}"`;
+}
+
 /** psql's \gexec runs the statement only when the SELECT returns it. */
 function createUnless(statement: string, exists: string): string {
   return `SELECT ${sqlLiteral(statement)}\nWHERE NOT EXISTS (${exists}) \\gexec`;
@@ -69,7 +86,8 @@ export function provisionSql(model: DeployModel): string {
       lines.push(...sql(`${ext} is not part of PostgreSQL's contrib: install its package on the server first.`));
     }
     for (const db of databases) {
-      lines.push(`\\connect ${sqlIdent(db)}`);
+      // -reuse-previous=on: the same socket and user, which a connection string would otherwise reset.
+      lines.push(`\\connect -reuse-previous=on ${connectArg(dbnameConninfo(db))}`);
       for (const ext of model.extensions) lines.push(`CREATE EXTENSION IF NOT EXISTS ${sqlIdent(ext)};`);
     }
   }

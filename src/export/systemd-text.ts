@@ -9,13 +9,14 @@
 //   separates commands; `$NAME` and `${NAME}` are substituted in the arguments (`$$` is a `$`), never in
 //   the program path.
 import { UserError } from '../errors.js';
+import { shown } from '../util/show.js';
 import type { Word } from './command-line.js';
 
 // biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are what we look for
 const CONTROL = /[\u0000-\u001f\u007f]/;
 
-function shown(text: string): string {
-  return JSON.stringify(text.length > 60 ? `${text.slice(0, 57)}...` : text);
+function cut(text: string): string {
+  return shown(text.length > 60 ? `${text.slice(0, 57)}...` : text);
 }
 
 /** A literal `%` in any setting systemd expands specifiers in. */
@@ -35,7 +36,7 @@ export function unitValue(text: string, where: string): string {
       : text.endsWith('\\')
         ? 'ends with a backslash, which would join the next line to it'
         : null;
-  if (problem) throw new UserError(`${where}: ${shown(text)} ${problem}; a unit file cannot hold it as it is`);
+  if (problem) throw new UserError(`${where}: ${cut(text)} ${problem}; a unit file cannot hold it as it is`);
   return specifiers(text);
 }
 
@@ -96,7 +97,7 @@ export function execProgram(program: string, where: string): string {
   const problem = programProblem(program);
   if (problem) {
     throw new UserError(
-      `${where}: the program ${shown(program)} ${problem}; rename it, or give its path on the server with ` +
+      `${where}: the program ${cut(program)} ${problem}; rename it, or give its path on the server with ` +
         '--exec-start',
     );
   }
@@ -113,7 +114,7 @@ export function isEnvName(key: string): boolean {
 
 /** An Environment= line: plain when the value is plain, else quoted and C-escaped. */
 export function environmentLine(key: string, value: string, where: string): string {
-  if (!isEnvName(key)) throw new UserError(`${where}: ${shown(key)} is not a variable name systemd takes`);
+  if (!isEnvName(key)) throw new UserError(`${where}: ${cut(key)} is not a variable name systemd takes`);
   const assignment = `${key}=${value}`;
   const plain = /^[A-Za-z0-9_=:,./@%+-]*$/.test(value);
   return `Environment=${plain ? specifiers(assignment) : `"${specifiers(cEscape(assignment, where))}"`}`;

@@ -1,6 +1,8 @@
 // Control characters in devenv.json text, decided per field at load. The values end up in places that
 // are read line by line (unit files, Nix modules, postgresql identifiers, the terminal), and in most
 // fields such a character cannot mean anything useful: it is refused there, with one line naming the key.
+
+import { shown } from '../util/show.js';
 import { keyPath } from './schema-check.js';
 
 /** What a field may hold: `name` takes no control character, `text` takes tab and line break too. */
@@ -20,21 +22,21 @@ function describeChar(c: string): string {
 }
 
 /** The value as JSON, cut after the character at `at` when it is long. */
-function shown(value: string, at: number): string {
-  return value.length <= 60 ? JSON.stringify(value) : `${JSON.stringify(value.slice(0, Math.max(at + 12, 40)))}…`;
+function cut(value: string, at: number): string {
+  return value.length <= 60 ? shown(value) : `${shown(value.slice(0, Math.max(at + 12, 40)))}…`;
 }
 
 /** Why `value` cannot stand in a field of this rule, or null. */
 export function textProblem(value: string, rule: Rule): string | null {
   const surrogate = LONE_SURROGATE.exec(value);
-  if (surrogate) return `${shown(value, surrogate.index)} has half a surrogate pair, which is not Unicode text`;
+  if (surrogate) return `${cut(value, surrogate.index)} has half a surrogate pair, which is not Unicode text`;
   for (let i = 0; i < value.length; i++) {
     const c = value[i]!;
     if (!CONTROL.test(c) || (rule === 'text' && (c === '\t' || c === '\n'))) continue;
     const what = describeChar(c);
     return rule === 'text'
-      ? `${shown(value, i)} contains ${what}; of those only tab and line break are taken here: remove it`
-      : `${shown(value, i)} contains ${what}, which no name or path here can hold: remove it`;
+      ? `${cut(value, i)} contains ${what}; of those only tab and line break are taken here: remove it`
+      : `${cut(value, i)} contains ${what}, which no name or path here can hold: remove it`;
   }
   return null;
 }

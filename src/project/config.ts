@@ -3,6 +3,7 @@ import path from 'node:path';
 import type { RestartPolicy } from '../app-definition.js';
 import { errnoCode, UserError } from '../errors.js';
 import { schemaFile } from '../util/package-files.js';
+import { shown } from '../util/show.js';
 import { configTextProblem, textProblem } from './config-text.js';
 import { CONFIG_FILE } from './root.js';
 import { checkSchema, type Schema } from './schema-check.js';
@@ -182,8 +183,8 @@ export function identifierProblem(name: string): string | null {
   if (name === '') return 'must not be empty';
   const text = textProblem(name, 'name');
   if (text) return text;
-  if (name.trim() !== name) return `${JSON.stringify(name)} starts or ends with a space`;
-  if (Buffer.byteLength(name) > 63) return `${JSON.stringify(name)} is longer than 63 bytes (postgres would cut it)`;
+  if (name.trim() !== name) return `${shown(name)} starts or ends with a space`;
+  if (Buffer.byteLength(name) > 63) return `${shown(name)} is longer than 63 bytes (postgres would cut it)`;
   return null;
 }
 

@@ -1,6 +1,7 @@
 // Foreman Procfile / Procfile.dev: "name: command" per line, # comments, blank lines.
 import { isProcessName, PROCESS_NAME_RULE } from '../app-definition.js';
 import { UserError } from '../errors.js';
+import { shown } from '../util/show.js';
 import { textProblem } from './config-text.js';
 
 export interface ProcfileEntry {
@@ -32,13 +33,13 @@ export function parseProcfile(text: string, file = 'Procfile'): ProcfileEntry[] 
     const trimmed = raw.trim();
     if (trimmed === '' || trimmed.startsWith('#')) return;
     const colon = trimmed.indexOf(':');
-    if (colon === -1) throw new ProcfileError(file, line, `expected "name: command", got ${JSON.stringify(trimmed)}`);
+    if (colon === -1) throw new ProcfileError(file, line, `expected "name: command", got ${shown(trimmed)}`);
     const name = trimmed.slice(0, colon).trim();
     const command = trimmed.slice(colon + 1).trim();
     if (!isProcessName(name)) {
       // A name can be any length here: quote only its start, the line number finds the rest.
-      const shown = name.length > 40 ? `${JSON.stringify(name.slice(0, 40)).slice(0, -1)}…"` : JSON.stringify(name);
-      throw new ProcfileError(file, line, `invalid process name ${shown} (use ${PROCESS_NAME_RULE})`);
+      const what = name.length > 40 ? `${shown(name.slice(0, 40)).slice(0, -1)}…"` : shown(name);
+      throw new ProcfileError(file, line, `invalid process name ${what} (use ${PROCESS_NAME_RULE})`);
     }
     if (command === '') throw new ProcfileError(file, line, `process "${name}" has no command`);
     // A line holds no line break; of the other control characters only tab can mean something.

@@ -1,3 +1,5 @@
+import { shown } from '../util/show.js';
+
 /**
  * Checks a parsed JSON value against the subset of JSON Schema that
  * devenv.schema.json uses, so the published schema is the one source of truth.
@@ -21,7 +23,7 @@ export type Schema = {
 /** `at.key`, or `at["key"]` (JSON) when the key has more than letters, digits and _ . $ -: a key is user text. */
 export function keyPath(at: string, key: string): string {
   if (/^[A-Za-z0-9_.$-]+$/.test(key)) return at ? `${at}.${key}` : key;
-  return `${at}${JSON.stringify([key])}`;
+  return `${at}[${shown(key)}]`;
 }
 
 function typeOf(v: unknown): string {
@@ -36,7 +38,7 @@ function typeMatches(want: string, got: string): boolean {
 }
 
 function describe(v: unknown): string {
-  const s = JSON.stringify(v);
+  const s = typeof v === 'string' ? shown(v) : JSON.stringify(v);
   return s.length > 40 ? `${s.slice(0, 37)}...` : s;
 }
 

@@ -11,6 +11,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { IS_ROOT, postgresProcessesUnder, tempDir, waitFor } from '../helpers/project.js';
 import { exportTo, FIXTURES } from './helpers.js';
+import { NAMES } from './hostile.js';
 
 /** The newest system PostgreSQL (Debian layout). */
 function systemBindir(): string | null {
@@ -165,6 +166,34 @@ describe.skipIf(missing)(`provision-db.sh on a fresh cluster${missing ? ` (skipp
     });
     expect(posing.stderr).toContain('Peer authentication failed for user "postgres"');
     expect(posing.code).not.toBe(0);
+  });
+
+  it('hostile database names stay names: each is made as written, owned by the role, with the extension', async () => {
+    const project = path.join(tmp, 'hostile');
+    mkdirSync(project);
+    writeFileSync(
+      path.join(project, 'devenv.json'),
+      JSON.stringify({
+        postgres: { role: 'hostile_app', database: NAMES[0], databases: NAMES.slice(1), extensions: ['citext'] },
+        processes: { web: { command: 'x' } },
+      }),
+    );
+    const out = path.join(tmp, 'deploy-hostile');
+    expect((await exportTo(project, 'systemd', out)).code).toBe(0);
+    const r = provision(out);
+    expect([r.code, r.stderr]).toEqual([0, '']);
+    expect(r.stdout).toBe(`provision-db.sh: role hostile_app and databases ${NAMES.join(', ')} are in place\n`);
+    const owned = query(
+      "select datname from pg_database where datdba = (select oid from pg_roles where rolname = 'hostile_app')",
+    );
+    expect(owned.split('\n').sort()).toEqual([...NAMES].sort());
+    for (const db of NAMES) {
+      // A connection string, so that no character of the name means anything to psql.
+      const dbname = `dbname='${db.replace(/[\\']/g, '\\$&')}'`;
+      expect(query("select string_agg(extname, ',' order by extname) from pg_extension", dbname), db).toBe(
+        'citext,plpgsql',
+      );
+    }
   });
 
   it('hello: the role named like the database, as the generated files say', async () => {

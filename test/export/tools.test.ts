@@ -188,7 +188,7 @@ describe('nix', () => {
       `psql -v ON_ERROR_STOP=1 -c 'ALTER DATABASE "shop_jobs" OWNER TO "shop_app"'\n`,
     );
     expect(systemd.services['postgresql-setup'].script).toContain(
-      `psql -v ON_ERROR_STOP=1 -d 'shop' -c 'CREATE EXTENSION IF NOT EXISTS "citext"'\n`,
+      `psql -v ON_ERROR_STOP=1 -d 'dbname=shop' -c 'CREATE EXTENSION IF NOT EXISTS "citext"'\n`,
     );
     const web = systemd.services['shop-web'];
     const envFile = readFileSync(path.join(GOLDEN, 'shop', 'systemd', 'shop.env'), 'utf8');
@@ -237,7 +237,7 @@ describe('nix', () => {
       },
     });
     expect(on.config.systemd.services['postgresql-setup'].script).toBe(
-      `psql -v ON_ERROR_STOP=1 -d 'jobs' -c 'CREATE EXTENSION IF NOT EXISTS "uuid-ossp"'\n`,
+      `psql -v ON_ERROR_STOP=1 -d 'dbname=jobs' -c 'CREATE EXTENSION IF NOT EXISTS "uuid-ossp"'\n`,
     );
     const worker = on.config.systemd.services['jobs-worker'];
     expect(worker.script).toBe('exec python3 worker.py --queue "${QUEUE}"');

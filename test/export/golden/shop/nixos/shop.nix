@@ -109,10 +109,10 @@ in
     systemd.services.postgresql-setup.script = lib.mkAfter ''
       psql -v ON_ERROR_STOP=1 -c 'ALTER DATABASE "shop" OWNER TO "shop_app"'
       psql -v ON_ERROR_STOP=1 -c 'ALTER DATABASE "shop_jobs" OWNER TO "shop_app"'
-      psql -v ON_ERROR_STOP=1 -d 'shop' -c 'CREATE EXTENSION IF NOT EXISTS "pgcrypto"'
-      psql -v ON_ERROR_STOP=1 -d 'shop' -c 'CREATE EXTENSION IF NOT EXISTS "citext"'
-      psql -v ON_ERROR_STOP=1 -d 'shop_jobs' -c 'CREATE EXTENSION IF NOT EXISTS "pgcrypto"'
-      psql -v ON_ERROR_STOP=1 -d 'shop_jobs' -c 'CREATE EXTENSION IF NOT EXISTS "citext"'
+      psql -v ON_ERROR_STOP=1 -d 'dbname=shop' -c 'CREATE EXTENSION IF NOT EXISTS "pgcrypto"'
+      psql -v ON_ERROR_STOP=1 -d 'dbname=shop' -c 'CREATE EXTENSION IF NOT EXISTS "citext"'
+      psql -v ON_ERROR_STOP=1 -d 'dbname=shop_jobs' -c 'CREATE EXTENSION IF NOT EXISTS "pgcrypto"'
+      psql -v ON_ERROR_STOP=1 -d 'dbname=shop_jobs' -c 'CREATE EXTENSION IF NOT EXISTS "citext"'
     '';
 
     systemd.services.shop-web = {

@@ -21,9 +21,9 @@ SELECT 'CREATE DATABASE "shop_jobs" OWNER "shop_app"'
 WHERE NOT EXISTS (SELECT FROM pg_database WHERE datname = 'shop_jobs') \gexec
 
 -- postgres.extensions, in each database (creating most extensions takes the superuser).
-\connect "shop"
+\connect -reuse-previous=on "dbname=shop"
 CREATE EXTENSION IF NOT EXISTS "pgcrypto";
 CREATE EXTENSION IF NOT EXISTS "citext";
-\connect "shop_jobs"
+\connect -reuse-previous=on "dbname=shop_jobs"
 CREATE EXTENSION IF NOT EXISTS "pgcrypto";
 CREATE EXTENSION IF NOT EXISTS "citext";
