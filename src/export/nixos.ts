@@ -202,7 +202,10 @@ export function exportNixos(model: DeployModel, domain: string | undefined): Exp
   checkWildcardDomain(domain, ported);
   checkDistinct(ported.slice(1), subdomainLabel, 'the subdomain');
   checkDistinct(ported, (s) => portOption(ported.indexOf(s), s), 'the NixOS option');
-  const runtimes = [...new Set(model.services.map(programOf).flatMap((p) => (p && RUNTIMES[p] ? [RUNTIMES[p]] : [])))];
+  // hasOwn: a program named constructor or __proto__ is not a runtime (and not Object's insides in the module).
+  const runtimes = [
+    ...new Set(model.services.map(programOf).flatMap((p) => (p && Object.hasOwn(RUNTIMES, p) ? [RUNTIMES[p]!] : []))),
+  ];
   const { name, role } = model;
   const lines = [
     `# ${name}.nix: a NixOS module for ${name}.`,

@@ -151,7 +151,10 @@ describe('the NixOS module', () => {
     const args = ['--argstr', 'name', name, '--arg', 'module', module, '--arg', 'set', set];
     const r = await nix(['--eval', '--strict', '--json', 'units.nix', ...args]);
     if (r.code !== 0) throw new Error(`nix-instantiate --eval failed: ${r.stderr}`);
-    return JSON.parse(r.stdout) as { evaluated: { config: EvaluatedConfig }; units: Record<string, string> };
+    return JSON.parse(r.stdout) as {
+      evaluated: { config: EvaluatedConfig; values: { path: string[] } };
+      units: Record<string, string>;
+    };
   }
 
   it('parses and evaluates to the values as written; the units nixpkgs makes of it give them back', async (ctx) => {
@@ -222,6 +225,18 @@ describe('the NixOS module', () => {
         NAMES.map((ext) => psql('-d', dbnameConninfo(db), '-c', `CREATE EXTENSION IF NOT EXISTS ${sqlIdent(ext)}`)),
       ),
     ]);
+  });
+
+  it('a program named like an Object property (constructor, __proto__) is no runtime to guess', async (ctx) => {
+    needTool(ctx, 'nix-instantiate', 'nix-bin');
+    const commands = { a: 'constructor x', b: '__proto__ x', c: 'toString x', d: 'node x' };
+    const dir = project('protos', {
+      processes: Object.fromEntries(Object.entries(commands).map(([p, c]) => [p, { command: c }])),
+    });
+    const out = path.join(tmp, 'nixos-protos');
+    expect((await exportTo(dir, 'nixos', out)).code).toBe(0);
+    const { evaluated } = await evaluate(path.join(out, 'protos.nix'), 'protos');
+    expect(evaluated.values.path).toEqual(['/nix/store/stub-nodejs']);
   });
 });
 
