@@ -14,7 +14,16 @@ import { loadConfig } from '../../src/project/config.js';
 import { singleQuote } from '../../src/shell/posix-quote.js';
 import { baseEnv, devenv, runProcess, tempDir } from '../helpers/project.js';
 import { exportTo, NIX_DIR, needTool, notes, readTree } from './helpers.js';
-import { loadUnits, MULTILINE, NAMES, PRINTABLE, systemdBinary, unitKeys } from './hostile.js';
+import {
+  type EvaluatedConfig,
+  loadUnits,
+  MULTILINE,
+  NAMES,
+  needSystemd,
+  PRINTABLE,
+  splitCalls,
+  unitKeys,
+} from './hostile.js';
 
 let tmp: string;
 beforeAll(() => {
@@ -60,17 +69,6 @@ function modelOf(dir: string): DeployModel {
   return buildDeployModel(dir, loadConfig(dir));
 }
 
-/** What eval.nix returns as a module's config (the parts read here). */
-interface EvaluatedConfig {
-  services: { postgresql: unknown };
-  systemd: {
-    services: Record<
-      string,
-      { script: string; environment: Record<string, string>; serviceConfig: Record<string, unknown> }
-    >;
-  };
-}
-
 /** The value process `w<i>`/`s<i>` carries. */
 const carried = (process: string) => VALUES[Number(process.slice(1))]!;
 
@@ -85,7 +83,7 @@ function expectedArgv(command: string, process: string): string[] {
 describe('systemd units', () => {
   it('keep every value literal: verify is silent, systemd reads each back, no line or key is added', async (ctx) => {
     needTool(ctx, 'systemd-analyze', 'systemd');
-    if (!systemdBinary()) needTool(ctx, 'systemd (the manager, for --test)', 'systemd');
+    needSystemd(ctx);
     const dir = project('hostile', hostileConfig());
     const out = path.join(tmp, 'systemd');
     const r = await exportTo(dir, 'systemd', out);
@@ -159,7 +157,7 @@ describe('the NixOS module', () => {
 
   it('parses and evaluates to the values as written; the units nixpkgs makes of it give them back', async (ctx) => {
     needTool(ctx, 'nix-instantiate', 'nix-bin');
-    if (!systemdBinary()) needTool(ctx, 'systemd (the manager, for --test)', 'systemd');
+    needSystemd(ctx);
     const dir = project('hostile', hostileConfig());
     const out = path.join(tmp, 'nixos');
     expect((await exportTo(dir, 'nixos', out)).code).toBe(0);
@@ -242,7 +240,7 @@ describe('the NixOS module', () => {
 
 describe('a Procfile', () => {
   it('gives its commands to ExecStart= as written', async (ctx) => {
-    if (!systemdBinary()) needTool(ctx, 'systemd (the manager, for --test)', 'systemd');
+    needSystemd(ctx);
     const dir = path.join(tmp, 'procfile');
     mkdirSync(dir, { recursive: true });
     const lines = PRINTABLE.map(([, v], i) => `p${i}: printf '%s\\n' ${singleQuote(v)}\n`);
@@ -265,7 +263,7 @@ describe('the Caddyfile', () => {
   const processes = Object.fromEntries(Object.entries(ports).map(([p, port]) => [p, { command: 'x', port }]));
 
   async function sites(dir: string, args: string[]): Promise<[string[], string][]> {
-    const r = await devenvExport(dir, ['caddy', '--stdout', ...args]);
+    const r = await devenv(dir, ['export', 'caddy', '--stdout', ...args]);
     expect(r.code).toBe(0);
     const file = path.join(tmp, 'Caddyfile');
     writeFileSync(file, r.stdout);
@@ -301,26 +299,10 @@ describe('the Caddyfile', () => {
   });
 });
 
-function devenvExport(dir: string, args: string[]) {
-  return devenv(dir, ['export', ...args]);
-}
-
 /** A plain twin of the hostile project, exported as a NixOS module; returns its directory. */
 function writeModule(name: string): string {
   const dir = project(name, hostileConfig(true));
   const file = exportNixos(modelOf(dir), undefined).files[0]!;
   writeFileSync(path.join(dir, file.name), file.content);
   return dir;
-}
-
-/** The stub psql's records: its argument count, then that many arguments, NUL-terminated. */
-function splitCalls(out: string): string[][] {
-  const parts = out.split('\0');
-  const calls: string[][] = [];
-  for (let i = 0; i < parts.length - 1; ) {
-    const n = Number(parts[i]);
-    calls.push(parts.slice(i + 1, i + 1 + n));
-    i += n + 1;
-  }
-  return calls;
 }

@@ -4,6 +4,7 @@
 import { existsSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { runProcess } from '../helpers/project.js';
+import { which } from '../helpers/tools.js';
 
 /** Values that may stand in a name or path (no control character). */
 export const PRINTABLE: [string, string][] = [
@@ -45,9 +46,16 @@ export const CONTROL: [string, string][] = [
 
 const SYSTEMD = ['/lib/systemd/systemd', '/usr/lib/systemd/systemd'].find((f) => existsSync(f)) ?? null;
 
-/** The systemd binary that can load units in test mode, or null. */
-export function systemdBinary(): string | null {
-  return SYSTEMD;
+/**
+ * The systemd manager, which loads units in test mode: skipped with the reason where it is missing
+ * (with setpriv, which runs it as nobody under root), a failure in CI, whose .ci/run installs both.
+ */
+export function needSystemd(ctx: { skip: (note?: string) => never }): void {
+  const missing = !SYSTEMD ? 'systemd (/lib/systemd/systemd)' : !which('setpriv') ? 'setpriv' : null;
+  if (!missing) return;
+  const reason = `${missing} is not installed (Debian packages systemd, util-linux; .ci/run installs them)`;
+  if (process.env.CI) throw new Error(reason);
+  ctx.skip(reason);
 }
 
 export interface LoadedUnit {
@@ -163,4 +171,27 @@ export function unitKeys(text: string): string[] {
     if (l !== '' && !l.startsWith('[')) keys.push(l.slice(0, l.indexOf('=')));
   }
   return keys;
+}
+
+/** What eval.nix returns as a module's config (the parts read here). */
+export interface EvaluatedConfig {
+  services: { postgresql: unknown };
+  systemd: {
+    services: Record<
+      string,
+      { script: string; environment: Record<string, string>; serviceConfig: Record<string, unknown> }
+    >;
+  };
+}
+
+/** The stub psql's records: its argument count, then that many arguments, NUL-terminated. */
+export function splitCalls(out: string): string[][] {
+  const parts = out.split('\0');
+  const calls: string[][] = [];
+  for (let i = 0; i < parts.length - 1; ) {
+    const n = Number(parts[i]);
+    calls.push(parts.slice(i + 1, i + 1 + n));
+    i += n + 1;
+  }
+  return calls;
 }
