@@ -35,6 +35,9 @@ export function parseLine(source: LogSource, line: string): { time: number | nul
   return source.writer === 'postgres' ? { time: postgresTime(line), text: line } : splitStamp(line);
 }
 
+/** Bytes of a file's end read first; four times more each time that was not enough. */
+const FIRST_READ = 64 * 1024;
+
 /** Rotated files looked at, at most (<file>.1 … .20), as FileTail does. */
 const MAX_ROTATED = 20;
 
@@ -65,9 +68,17 @@ export function readLogEnd(source: LogSource, want: ReadWant): { entries: LogEnt
   let complete = true;
   for (let i = 0; i <= MAX_ROTATED; i++) {
     const file = i === 0 ? source.file : `${source.file}.${i}`;
-    const got = readEnd(file, budget, source.owner, i === 0 ? want.upTo : undefined);
-    if (!got) break;
-    const block = { parsed: got.lines.map((l) => parseLine(source, l)), mtime: got.mtime };
+    // A little of the end first, more only when that was not enough: `-n 5` of a large log reads little.
+    let got: ReturnType<typeof readEnd> = null;
+    let block: Block | null = null;
+    for (let step = FIRST_READ; ; step *= 4) {
+      got = readEnd(file, Math.min(step, budget), source.owner, i === 0 ? want.upTo : undefined);
+      if (!got) break;
+      block = { parsed: got.lines.map((l) => parseLine(source, l)), mtime: got.mtime };
+      const enough = count + block.parsed.length >= want.lines || olderThan(block, want.since);
+      if (enough || !got.cut || step >= budget) break;
+    }
+    if (!got || !block) break;
     blocks.unshift(block);
     budget -= got.bytes;
     count += block.parsed.length;

@@ -98,6 +98,20 @@ describe('readLogEnd', () => {
     // `small middle` is older than every big line read: lines of big between it and them were not read.
     expect(texts(selectLines([readBig, readSmall], { since: null, lines: 1000 }))).toEqual(texts(readBig.entries));
   });
+
+  it('reads a little of the end of a large log when that has the lines asked for', () => {
+    const dir = logDir();
+    const lines: string[] = [];
+    for (let i = 0; i < 50_000; i++) lines.push(ours(T + i, `line ${i}`)); // ~1.7 MB
+    writeFileSync(join(dir, 'big.log'), lines.join(''));
+    const few = readLogEnd(source(dir, 0, 'big'), { ...want, lines: 5, budget: 4 << 20 });
+    expect(few.complete).toBe(true); // it has enough lines: none older are missing from what is shown
+    expect(few.entries.length).toBeLessThan(2000); // 64 KiB of it, not the 4 MiB it may read
+    expect(texts(few.entries.slice(-2))).toEqual(['line 49998', 'line 49999']);
+    const many = readLogEnd(source(dir, 0, 'big'), { ...want, lines: 10_000, budget: 4 << 20 });
+    expect(many.entries.length).toBeGreaterThanOrEqual(10_000);
+    expect(many.entries.at(-1)!.text).toBe('line 49999');
+  });
 });
 
 describe('mergeByTime and selectLines', () => {
