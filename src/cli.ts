@@ -58,7 +58,9 @@ export function buildProgram(): Command {
     .command('logs')
     .description('show process logs')
     .option('-f, --follow', 'keep printing new lines')
-    .option('-n, --lines <count>', 'lines to show from the end of each log', '100')
+    .option('-n, --lines <count>', 'lines to show from the end (default 100; with --since all)')
+    .option('-t, --timestamps', 'show the time of each line')
+    .option('--since <when>', 'lines from then on: an age (30s, 10m, 1h, 2d) or an RFC 3339 time')
     .argument('[name]', 'process name (postgres, or an app)')
     .action(lazy(() => import('./commands/logs.js')));
 

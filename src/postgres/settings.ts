@@ -31,8 +31,20 @@ function listElement(value: string): string {
 }
 
 /**
+ * How postgres begins each line of its log: the time first (in UTC, like the time devenv writes before
+ * every line of its own logs), so `devenv logs` can merge postgres' lines with the others by time.
+ * These come before postgres.settings: a project may choose others (a prefix not starting with `%m`
+ * or `%t` leaves postgres' lines without a time to merge by).
+ */
+const LOG_DEFAULTS: [string, string][] = [
+  ['log_line_prefix', '%m [%p] '],
+  ['log_timezone', 'UTC'],
+];
+
+/**
  * The settings devenv decides (who can connect, and where) and postgres.settings, as `name=value`
- * pairs. devenv's come last, so on the command line they win over anything before them.
+ * pairs. devenv's come last, so on the command line they win over anything before them; its log
+ * defaults come first, so postgres.settings can change them.
  */
 export function renderSettings(
   paths: ProjectPaths,
@@ -52,6 +64,7 @@ export function renderSettings(
         ['port', String(PG_PORT)],
       ];
   return [
+    ...LOG_DEFAULTS,
     ...Object.entries(settings).map(([k, v]): [string, string] => [k, String(v)]),
     ['unix_socket_directories', listElement(paths.socketDir)],
     ['unix_socket_permissions', '0700'],

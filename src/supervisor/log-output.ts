@@ -1,10 +1,12 @@
-// Prefixed, coloured terminal output per process, plus a raw per-process log file.
+// Prefixed, coloured terminal output per process, plus a per-process log file (each line with its time).
 import { performance } from 'node:perf_hooks';
 import type { Readable } from 'node:stream';
 import { StringDecoder } from 'node:string_decoder';
 import kleur from 'kleur';
 import { isProcessName } from '../app-definition.js';
 import { type Sink, stdout } from '../util/terminal.js';
+import { ChunkStamper } from './chunk-stamper.js';
+import { stampPrefix } from './log-stamp.js';
 
 /** Longest piece of a line held in memory; longer lines are emitted in pieces of this size. */
 export const MAX_LINE_CHARS = 64 * 1024;
@@ -63,13 +65,24 @@ function safeCut(text: string, at: number): number {
 
 const PALETTE = ['cyan', 'yellow', 'green', 'magenta', 'blue', 'red'] as const;
 
-/** Where one process's raw lines go (a RotatingLog under `devenv up`). */
+/** `label` in the colour of the `index`-th name (the same palette for `up` and `devenv logs`). */
+export function paintLabel(label: string, index: number): string {
+  const paint = kleur[PALETTE[index % PALETTE.length]!];
+  // kleur reads its global `enabled` flag at call time; the caller has decided to colour.
+  const saved = kleur.enabled;
+  kleur.enabled = true;
+  try {
+    return paint(label);
+  } finally {
+    kleur.enabled = saved;
+  }
+}
+
+/** Where one process's lines go (a RotatingLog under `devenv up`). */
 export interface LogFile {
   write(text: string | Buffer): void;
   close(): void;
 }
-
-const NEWLINE = Buffer.from('\n');
 
 export interface LogOutputOptions {
   /** Where prefixed lines go. Default: our stdout. null: nowhere (the background `up`: all is in the files). */
@@ -80,11 +93,13 @@ export interface LogOutputOptions {
   logFile?: (name: string) => LogFile;
   /** Names known up front, so the padding is right from the first line. */
   names?: string[];
-  /** Most bytes a second read from one process stream (default 16 MiB, see RateGate). */
+  /** Most bytes a second from one process stream into its log, times included (default 16 MiB, see RateGate). */
   maxBytesPerSecond?: number;
+  /** The time each line gets in the files (tests pass their own). */
+  clock?: () => number;
 }
 
-/** Output beyond this rate waits in the process's pipe (a slow terminal does the same). */
+/** Log output beyond this rate waits in the process's pipe (a slow terminal does the same). */
 export const MAX_BYTES_PER_SECOND = 16 * 1024 * 1024;
 
 /**
@@ -132,10 +147,12 @@ export class LogOutput {
   private readonly files = new Map<string, LogFile>();
   private readonly attached = new Map<string, Set<Attached>>();
   private readonly perSecond: number;
+  private readonly clock: () => number;
 
   constructor(opts: LogOutputOptions = {}) {
     this.out = opts.out === undefined ? stdout : opts.out;
     this.perSecond = opts.maxBytesPerSecond ?? MAX_BYTES_PER_SECOND;
+    this.clock = opts.clock ?? Date.now;
     this.color = opts.color ?? kleur.enabled;
     this.openFile = opts.logFile;
     for (const name of opts.names ?? []) this.register(name);
@@ -161,10 +178,28 @@ export class LogOutput {
    * batch (a process flooding its output costs a write per chunk it sends, not per line).
    */
   lines(name: string, texts: string[]): void {
-    if (texts.length === 0) return;
+    this.writeLines(name, texts);
+  }
+
+  /** lines(), returning how many characters went into the file (what the rate gate counts). */
+  private writeLines(name: string, texts: string[]): number {
+    if (texts.length === 0) return 0;
     this.register(name);
     this.terminal(name, texts);
-    this.file(name)?.write(`${texts.join('\n')}\n`);
+    return this.record(name, texts);
+  }
+
+  /**
+   * Write lines to `<name>.log` only, not the terminal (the start line of a run, which `devenv logs`
+   * shows as a separator). Each line begins with the time; returns the characters written.
+   */
+  record(name: string, texts: string[]): number {
+    const file = this.file(name);
+    if (!file || texts.length === 0) return 0;
+    const stamp = stampPrefix(this.clock());
+    const text = `${stamp}${texts.join(`\n${stamp}`)}\n`;
+    file.write(text);
+    return text.length;
   }
 
   /**
@@ -179,14 +214,15 @@ export class LogOutput {
   /**
    * Route a process stream to the terminal and its file, line by line; a partial last line is
    * flushed at its end. Without a terminal (the background `up`) the bytes go to the file as they
-   * came, cut only after a newline (so stdout and stderr never share a line): no per-line work, so
-   * a process flooding its output costs little more than the copy.
+   * came, each line after its time, cut only after a newline (so stdout and stderr never share a
+   * line): byte work, no strings, so a process flooding its output costs little more than the copy.
+   * The rate gate counts what goes into the file, times included: a flood of short lines (`yes`,
+   * where the time is most of each line) is held to the same log churn as any other.
    */
   attach(name: string, stream: Readable): void {
     this.register(name);
     const rate = new RateGate(stream, this.perSecond);
-    stream.on('data', (chunk: Buffer) => rate.take(chunk.length));
-    const entry = this.out ? this.byLine(name, stream) : this.raw(name, stream);
+    const entry = this.out ? this.byLine(name, stream, rate) : this.raw(name, stream, rate);
     const set = this.attached.get(name) ?? new Set<Attached>();
     this.attached.set(name, set);
     set.add(entry);
@@ -198,13 +234,13 @@ export class LogOutput {
     stream.once('close', done);
   }
 
-  private byLine(name: string, stream: Readable): Attached {
+  private byLine(name: string, stream: Readable, rate: RateGate): Attached {
     const batch: string[] = [];
     const splitter = new LineSplitter((l) => batch.push(l));
-    const emit = () => this.lines(name, batch.splice(0));
+    const emit = () => this.writeLines(name, batch.splice(0));
     stream.on('data', (chunk: Buffer) => {
       splitter.push(chunk);
-      emit();
+      rate.take(Math.max(chunk.length, emit()));
     });
     return {
       end: () => {
@@ -214,27 +250,17 @@ export class LogOutput {
     };
   }
 
-  private raw(name: string, stream: Readable): Attached {
-    let partial: Buffer = Buffer.alloc(0);
+  private raw(name: string, stream: Readable, rate: RateGate): Attached {
+    const stamper = new ChunkStamper(MAX_LINE_CHARS);
     stream.on('data', (chunk: Buffer) => {
-      const nl = chunk.lastIndexOf(10);
-      if (nl === -1) {
-        partial = Buffer.concat([partial, chunk]);
-        // An endless line is written in pieces, as the line splitter does, instead of growing memory.
-        if (partial.length >= MAX_LINE_CHARS) {
-          this.file(name)?.write(Buffer.concat([partial, NEWLINE]));
-          partial = Buffer.alloc(0);
-        }
-        return;
-      }
-      const complete = chunk.subarray(0, nl + 1);
-      this.file(name)?.write(partial.length ? Buffer.concat([partial, complete]) : complete);
-      partial = Buffer.from(chunk.subarray(nl + 1));
+      const lines = stamper.push(chunk, this.clock());
+      if (lines) this.file(name)?.write(lines);
+      rate.take(Math.max(chunk.length, lines?.length ?? 0));
     });
     return {
       end: () => {
-        if (partial.length) this.file(name)?.write(Buffer.concat([partial, NEWLINE]));
-        partial = Buffer.alloc(0);
+        const rest = stamper.end(this.clock());
+        if (rest) this.file(name)?.write(rest);
       },
     };
   }
@@ -261,16 +287,7 @@ export class LogOutput {
 
   private prefix(name: string): string {
     const label = `${name.padEnd(this.width)} | `;
-    if (!this.color) return label;
-    const paint = kleur[PALETTE[this.names.indexOf(name) % PALETTE.length]!];
-    // kleur reads its global `enabled` flag at call time; honour our own choice for this call only.
-    const saved = kleur.enabled;
-    kleur.enabled = true;
-    try {
-      return paint(label);
-    } finally {
-      kleur.enabled = saved;
-    }
+    return this.color ? paintLabel(label, this.names.indexOf(name)) : label;
   }
 
   private file(name: string): LogFile | undefined {

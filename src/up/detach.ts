@@ -10,6 +10,7 @@ import { logLimits } from '../project/config.js';
 import { processLog } from '../project/paths.js';
 import { capOwnLog, openOwnLog } from '../project/pgres-files.js';
 import type { Project } from '../project/project.js';
+import { splitStamp } from '../supervisor/log-stamp.js';
 import { openRegular } from '../util/no-follow.js';
 import { ownNodeEnv } from '../util/node-env.js';
 import type { Output } from '../util/output.js';
@@ -141,7 +142,13 @@ function linesSince(marks: Map<string, number>, file: string, owner?: number): s
     from = Math.max(from, size - SINCE_MAX);
     const buf = Buffer.alloc(size - from);
     const got = readSync(opened.fd, buf, 0, buf.length, from);
-    return buf.subarray(0, got).toString('utf8').split('\n').filter(Boolean);
+    // Without the time each of our lines begins with: these lines become the text of a message.
+    return buf
+      .subarray(0, got)
+      .toString('utf8')
+      .split('\n')
+      .filter(Boolean)
+      .map((l) => splitStamp(l).text);
   } finally {
     closeSync(opened.fd);
   }

@@ -13,6 +13,7 @@ import { ownLogFile } from '../project/pgres-files.js';
 import type { Project } from '../project/project.js';
 import { DatabaseStartError } from '../supervisor/database-runner.js';
 import { LogOutput } from '../supervisor/log-output.js';
+import { runStartLine } from '../supervisor/log-stamp.js';
 import type { Supervisor } from '../supervisor/supervisor.js';
 import { DiskFullNotice } from '../util/disk-space.js';
 import { Mutex } from '../util/mutex.js';
@@ -101,6 +102,8 @@ async function assemble(pg: PreparedPostgres, { project, apps }: UpOptions, deta
     logFile: (name) => ownLogFile(processLog(project.paths, name), limits, disk),
     names: ['devenv', 'postgres', ...apps.map((a) => a.name)],
   });
+  // The first line of each run in devenv.log: `devenv logs` draws its separator there.
+  log.record('devenv', [runStartLine(process.pid)]);
   // Lines of postgres' own log are shown, not copied: it writes postgres.log itself.
   const service = new PostgresService(pg, { info: say, notice: say, step: () => {} }, (l) => log.show('postgres', l), {
     disk,

@@ -12,6 +12,7 @@ export class FileTail {
   private fd: number | null = null;
   private ino = -1;
   private offset: number;
+  private readonly begin: number;
   private partial = '';
   private watcher: FSWatcher | null = null;
   private timer: NodeJS.Timeout | null = null;
@@ -24,8 +25,15 @@ export class FileTail {
     opts: { fromStart?: boolean; owner?: number } = {},
   ) {
     this.owner = opts.owner;
-    this.offset = opts.fromStart ? 0 : (stat(file)?.size ?? 0);
-    this.ino = opts.fromStart ? -1 : (stat(file)?.ino ?? -1);
+    const now = opts.fromStart ? null : stat(file);
+    this.offset = now?.size ?? 0;
+    this.begin = this.offset;
+    this.ino = now?.ino ?? -1;
+  }
+
+  /** Where following begins: the size the file had when this was made (0 with fromStart). */
+  get startOffset(): number {
+    return this.begin;
   }
 
   start(pollMs = 250): this {

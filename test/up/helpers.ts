@@ -74,6 +74,11 @@ export function logText(dir: string, name: string): string {
   }
 }
 
+/** A log's text without the time devenv writes before each line: the lines as the process wrote them. */
+export function withoutTimes(text: string): string {
+  return text.replace(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z /gm, '');
+}
+
 /** Wait until the per-process log of `name` matches. */
 export async function waitLog(dir: string, name: string, re: RegExp, timeoutMs = 15000): Promise<void> {
   await waitFor(() => re.test(logText(dir, name)), `${name}.log matching ${re}`, {

@@ -1,6 +1,6 @@
 // The logs `devenv up` writes stay bounded (rotated at logs.maxBytes, logs.keep old files kept),
-// `up -d` writes each line once (not again into up.log), and `devenv logs -f` follows a log across
-// its rotations without losing or repeating a line.
+// `up -d` writes each line once (not again into up.log), `devenv logs -f` follows a log across its
+// rotations without losing or repeating a line, and `devenv logs -n` reads on into the rotated files.
 import { spawn } from 'node:child_process';
 import { existsSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
@@ -47,7 +47,8 @@ describe('logs of devenv up', () => {
     expect(r.code, r.stderr).toBe(0);
     for (const name of ['hello', 'counter']) groups.add((await waitRunning(dir, name)).pid!);
     await waitLog(dir, 'hello', /hello-once/);
-    expect(logText(dir, 'hello')).toBe('hello-once\n');
+    // The line as the app wrote it, after the time it was read at.
+    expect(logText(dir, 'hello')).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z hello-once\n$/);
     expect(logText(dir, 'devenv')).toMatch(/hello started/);
     expect(readFileSync(logFile('up.log'), 'utf8')).toBe('');
   });
@@ -85,6 +86,15 @@ describe('logs of devenv up', () => {
     const all = await devenv(dir, ['logs', '-n', '0']);
     expect(all.code, all.stderr).toBe(0);
     expect(all.stderr).toBe('');
+    // More lines than the log itself has since its last rotation: the rest from the rotated files.
+    expect(readFileSync(logFile('counter.log'), 'utf8').split('\n').length).toBeLessThan(200);
+    const lastLines = await devenv(dir, ['logs', '-n', '200', 'counter']);
+    expect(lastLines.code, lastLines.stderr).toBe(0);
+    expect(lastLines.stdout.split('\n').filter(Boolean)).toEqual(expected.slice(-200));
+    const merged = await devenv(dir, ['logs', '-n', '1000']);
+    const counted = merged.stdout.split('\n').filter((l) => /^counter +\| (line \d+|done)$/.test(l));
+    expect(counted.length).toBeGreaterThan(200);
+    expect(counted.map((l) => l.replace(/^counter +\| /, ''))).toEqual(expected.slice(-counted.length));
   });
 
   it('postgres.log, which postgres writes itself, is copied to postgres.log.1 and emptied in place', async () => {

@@ -10,7 +10,16 @@ import { groupMembers } from '../helpers/proc.js';
 import { baseEnv, CLI, devenv, postgresProcessesUnder, tempDir, waitFor } from '../helpers/project.js';
 import { needs } from '../helpers/tools.js';
 import { assertGroupGone, assertPidGone, freePort } from '../supervisor/helpers.js';
-import { finish, logText, makeProject, pidAlive, statusJson, supervisorPid, waitRunning } from './helpers.js';
+import {
+  finish,
+  logText,
+  makeProject,
+  pidAlive,
+  statusJson,
+  supervisorPid,
+  waitRunning,
+  withoutTimes,
+} from './helpers.js';
 
 const SERVER =
   "require('node:http').createServer((q, s) => s.end('ok')).listen(Number(process.env.PORT), '127.0.0.1');\n";
@@ -82,7 +91,7 @@ async function assertAllGone(r: Running): Promise<void> {
   assertGroupGone(r.group);
   for (const pid of r.members) assertPidGone(pid);
   expect(await answers(r.port), `port ${r.port} still answers`).toBe(false);
-  const log = logText(r.dir, 'devenv');
+  const log = withoutTimes(logText(r.dir, 'devenv'));
   expect(log).toMatch(/shutting down \(again to kill at once\)\nall processes stopped\n$/);
   expect(log).not.toMatch(/killing all processes now/);
 }
