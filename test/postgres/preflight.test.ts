@@ -86,7 +86,7 @@ test('a cluster of another major is refused with both versions named, data intac
   expect(Math.floor(Number(ok.stdout.trim()) / 10000)).toBe(embeddedMajor);
 });
 
-test('postgres.version that no system binaries satisfy lists what was found (binaries "system": nothing fetched)', async () => {
+test('postgres.version no system binaries satisfy lists what was found (binaries "system": no fetch)', async () => {
   writeFileSync(path.join(dir, 'devenv.json'), JSON.stringify({ postgres: { version: 11, binaries: 'system' } }));
   const r = await devenv(dir, ['init']);
   expect(r.code).not.toBe(0);

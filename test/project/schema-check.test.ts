@@ -45,7 +45,7 @@ describe('checkSchema', () => {
     expect(checkSchema({ ok: 'x' }, s)).toBe('ok: expected number, got string "x"');
   });
 
-  it('checks string patterns, and says the problem of the one alternative of the value\'s type', () => {
+  it("checks string patterns, and says the problem of the one alternative of the value's type", () => {
     const s: Schema = {
       oneOf: [
         { type: 'string', pattern: '^[a-z]+$', description: 'lower-case letters' },
@@ -92,7 +92,8 @@ describe('devenv.schema.json', () => {
     expect(checkSchema({ postgres: { version: 'fifteen' } }, schema)).toBe(
       'postgres.version: "fifteen" is not a PostgreSQL major ("16") or major.minor ("16.10"), 10 or later',
     );
-    for (const version of ['16', '16.10', '10.0', 18, 10]) expect(checkSchema({ postgres: { version } }, schema)).toBeNull();
+    for (const version of ['16', '16.10', '10.0', 18, 10])
+      expect(checkSchema({ postgres: { version } }, schema)).toBeNull();
     for (const version of ['9.6', '16.', '016', '16.10.1', ' 16', true, 16.5]) {
       expect(checkSchema({ postgres: { version } }, schema)).toMatch(/^postgres\.version: /);
     }
