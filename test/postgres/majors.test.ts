@@ -3,7 +3,16 @@
 // fetched major then goes through init, psql, up -d, snapshot save + restore and down. As root (CI) the
 // servers run as the postgres account, from binaries it can run but not change.
 import { spawnSync } from 'node:child_process';
-import { existsSync, readdirSync, readFileSync, readlinkSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import {
+  existsSync,
+  mkdirSync,
+  readdirSync,
+  readFileSync,
+  readlinkSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from 'node:fs';
 import path from 'node:path';
 import { afterAll, describe, expect, test } from 'vitest';
 import { PLATFORM_TAG } from '../../src/postgres/embedded-package.js';
@@ -113,6 +122,44 @@ describe('the fetched servers', () => {
     const r = spawnSync(postgres, ['--version'], { ...who, encoding: 'utf8' });
     expect(r.stdout).toMatch(/PostgreSQL\) 1[68]\./);
   });
+
+  test.runIf(IS_ROOT)(
+    'as root: a store another account could change is refused, and nothing in it is run',
+    async () => {
+      const who = account();
+      const bad = tempDir('majors-untrusted');
+      const e = { PGRES_CACHE_DIR: bad };
+      try {
+        // What the account could plant: a complete-looking server whose programs leave a mark when run.
+        const planted = path.join(bad, 'postgres', `${PLATFORM_TAG}-16.99.0-beta.1`);
+        const marker = path.join(bad, 'ran');
+        mkdirSync(path.join(planted, 'native', 'bin'), { recursive: true });
+        for (const prog of ['postgres', 'initdb']) {
+          writeFileSync(path.join(planted, 'native', 'bin', prog), `#!/bin/sh\ntouch ${marker}\n`, { mode: 0o755 });
+        }
+        writeFileSync(
+          path.join(planted, 'devenv-fetch.json'),
+          JSON.stringify({ packageVersion: '16.99.0-beta.1', version: '16.99', package: 'x', integrity: 'x' }),
+        );
+        spawnSync('chown', ['-R', `${who.uid}:${who.gid}`, bad]);
+        const dir = project('majors-untrusted-project', '16.99', e);
+        const status = JSON.parse((await run(dir, ['status', '--json'], e)).stdout);
+        expect(status.fetched.versions).toEqual([]);
+        const r = await run(dir, ['init'], e);
+        expect(r.code).toBe(1);
+        expect(r.stderr).toMatch(/^devenv: .* has no PostgreSQL 16\.99 /);
+        const fetch = await run(dir, ['cache', 'fetch', '16'], e);
+        expect(fetch.stderr).toBe(
+          'devenv: devenv keeps fetched PostgreSQL servers, which postgres runs for every project, in ' +
+            `${bad}/postgres, but ${bad} belongs to uid ${who.uid} (mode 0755), so another account could replace ` +
+            `it; make it root's (chown root: ${bad}; chmod go-w ${bad}) or set PGRES_CACHE_DIR\n`,
+        );
+        expect(existsSync(marker)).toBe(false);
+      } finally {
+        rmSync(bad, { recursive: true, force: true });
+      }
+    },
+  );
 
   test('a project of the same major shares them (no fetch); another major than the cluster is refused', async () => {
     const dir = project('majors-shared', 16);
