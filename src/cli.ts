@@ -140,6 +140,27 @@ export function buildProgram(): Command {
       process.exitCode = await (await import('./commands/branch.js')).rm(name);
     });
 
+  const cache = program
+    .command('cache')
+    .description("PostgreSQL servers fetched into devenv's cache (all projects share them)");
+  const cacheSub = (name: 'list' | 'fetch' | 'rm') =>
+    lazy(async () => ({ default: (await import('./commands/cache.js'))[name] }));
+  cache
+    .command('list')
+    .description('version, package, size, date and place of each fetched server, and which run')
+    .option('--json', 'machine-readable output')
+    .action(cacheSub('list'));
+  cache
+    .command('fetch')
+    .description("fetch a PostgreSQL version ahead (default: the project's postgres.version), e.g. for offline use")
+    .argument('[version]', 'a major ("16") or a minor ("16.10")')
+    .action(cacheSub('fetch'));
+  cache
+    .command('rm')
+    .description('delete fetched servers: every 16.x for "16", or one minor ("16.10")')
+    .argument('<version>')
+    .action(cacheSub('rm'));
+
   program
     .command('hook')
     .description('print the shell hook (eval "$(devenv hook bash)")')

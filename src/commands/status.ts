@@ -3,6 +3,7 @@ import path from 'node:path';
 import kleur from 'kleur';
 import { UserError } from '../errors.js';
 import { inspectDataDir } from '../postgres/cluster.js';
+import { fetchedSummary } from '../postgres/fetched-store.js';
 import { projectBinaries } from '../postgres/prepare.js';
 import { findRunningServer } from '../postgres/server.js';
 import { openProject, type Project } from '../project/project.js';
@@ -82,6 +83,7 @@ function gather(project: Project) {
     clusterVersion: initialised ? state.info.version : null,
     binaries: binaries ? { bindir: binaries.bindir, version: binaries.version, source: binaries.source } : null,
     binariesError,
+    fetched: fetchedSummary(),
     dataSizeBytes: initialised ? diskUsage(project.paths.pgdata) : 0,
     disk: space
       ? { mount: space.mount, freeBytes: space.free, totalBytes: space.total, full: space.free < FULL_BELOW_BYTES }
@@ -124,6 +126,9 @@ function render(r: Report, project: Project): string {
   );
   const b = r.binaries;
   row('binaries', b ? `${b.version} ${b.bindir} (${b.source})` : kleur.red(r.binariesError ?? 'none'));
+  if (r.fetched.versions.length) {
+    row('fetched', `PostgreSQL ${r.fetched.versions.join(', ')} in ${r.fetched.store} (\`devenv cache list\`)`);
+  }
   row('server', r.server.pid ? kleur.green(`running (pid ${r.server.pid})`) : 'stopped');
   if (r.disk) {
     const full = r.disk.full ? kleur.red(' - full: postgres and the logs cannot write; free some space') : '';

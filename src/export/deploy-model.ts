@@ -7,6 +7,7 @@ import { UserError } from '../errors.js';
 import type { Config } from '../project/config.js';
 import { readDotenv } from '../project/dotenv-file.js';
 import { databaseUrl } from '../project/environment.js';
+import { parseVersion } from '../project/postgres-version.js';
 import { ProcfileError, parseProcfile } from '../project/procfile.js';
 import { keyPath } from '../project/schema-check.js';
 import { shown } from '../util/show.js';
@@ -52,7 +53,7 @@ export interface DeployModel {
   /** postgres.role was set; otherwise the role is named like the database (or the app). */
   roleFromConfig: boolean;
   extensions: string[];
-  /** postgres.version, when the project asks for a major. */
+  /** The major of postgres.version, when the project asks for one. */
   postgresVersion?: number;
   services: DeployService[];
   /** Keys of the project's .env (values are development values and are never exported). */
@@ -239,7 +240,7 @@ export function buildDeployModel(root: string, config: Config, options: ExportOp
     role,
     roleFromConfig,
     extensions: [...new Set(pg.extensions ?? [])],
-    postgresVersion: pg.version,
+    postgresVersion: pg.version === undefined ? undefined : parseVersion(pg.version)?.major,
     services,
     dotenvKeys: Object.keys(readDotenv(root)),
     unexported,

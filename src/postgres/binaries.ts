@@ -2,9 +2,11 @@ import { spawnSync } from 'node:child_process';
 import { accessSync, constants, readdirSync, readFileSync, realpathSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { UserError } from '../errors.js';
+import { satisfies, versionText, type WantedVersion } from '../project/postgres-version.js';
 import { writeFileAtomic } from '../util/atomic-write.js';
 import { cacheDir } from '../util/user-dirs.js';
 import { EMBEDDED_PACKAGE, embeddedServer } from './embedded-package.js';
+import { listFetched } from './fetched-store.js';
 
 export interface Binaries {
   bindir: string;
@@ -12,8 +14,8 @@ export interface Binaries {
   /** Full version as the server reports it, e.g. "15.18". */
   version: string;
   /**
-   * How it was found: "config", "PGRES_BINDIR", "PATH", "pg_config", "system", "homebrew", "postgres.app" or
-   * "embedded".
+   * How it was found: "config", "PGRES_BINDIR", "PATH", "pg_config", "system", "homebrew", "postgres.app",
+   * "embedded" or "fetched" (another version of the embedded package, in devenv's cache).
    */
   source: string;
 }
@@ -25,9 +27,11 @@ interface Candidate {
   majorHint?: number;
   /** Why this candidate may not run (said when nothing else is found). */
   problem?: string;
+  /** The version, when known without asking the binary (a fetched server records it). */
+  version?: string;
 }
 
-function isExecutable(file: string): boolean {
+export function isExecutable(file: string): boolean {
   try {
     accessSync(file, constants.X_OK);
     return true;
@@ -41,7 +45,7 @@ function hasServer(bindir: string): boolean {
 }
 
 /** Numbered subdirectories of `base` (e.g. /usr/lib/postgresql/15), newest first. */
-function versionedDirs(base: string, pattern: RegExp): { dir: string; major: number }[] {
+export function versionedDirs(base: string, pattern: RegExp): { dir: string; major: number }[] {
   let names: string[];
   try {
     names = readdirSync(base);
@@ -58,6 +62,11 @@ function versionedDirs(base: string, pattern: RegExp): { dir: string; major: num
 function embeddedCandidate(): Candidate | null {
   const e = embeddedServer();
   return e && { ...e, source: 'embedded' };
+}
+
+/** Servers fetched earlier (newest first): for a project asking for their version, or whose cluster is theirs. */
+function fetchedCandidates(env: NodeJS.ProcessEnv): Candidate[] {
+  return listFetched(env).map((s) => ({ bindir: s.bindir, source: 'fetched', majorHint: s.major, version: s.version }));
 }
 
 function pathCandidates(env: NodeJS.ProcessEnv): Candidate[] {
@@ -138,7 +147,7 @@ function cachedServerVersion(bindir: string, env: NodeJS.ProcessEnv): string | n
 
 function probe(c: Candidate, env: NodeJS.ProcessEnv): Binaries | null {
   if (!hasServer(c.bindir)) return null;
-  const version = cachedServerVersion(c.bindir, env);
+  const version = c.version ?? cachedServerVersion(c.bindir, env);
   if (!version) return null;
   return { bindir: c.bindir, major: Number(version.split('.')[0]), version, source: c.source };
 }
@@ -146,90 +155,116 @@ function probe(c: Candidate, env: NodeJS.ProcessEnv): Binaries | null {
 export interface FindOptions {
   /** devenv.json postgres.binaries: a bin dir, "system" or "embedded". */
   configured?: string;
-  /** devenv.json postgres.version: the major that must be used. */
-  requireMajor?: number;
+  /** devenv.json postgres.version: the major (and minor, when it names one) that must be used. */
+  want?: WantedVersion;
   /** Major of an existing cluster: preferred when nothing is required. */
   preferMajor?: number;
   env?: NodeJS.ProcessEnv;
+  /**
+   * Get `want` when no binaries here give it (fetch the embedded package of that version). Not asked when
+   * the binaries are pinned to a directory or to "system"; without it, one line says how to get them.
+   */
+  fetch?: (want: WantedVersion) => Binaries;
 }
 
-function explicitCandidates(value: string, source: string): Candidate[] | 'system' {
-  if (value === 'system') return 'system';
-  if (value === 'embedded') {
-    const e = embeddedCandidate();
-    if (!e)
-      throw new UserError(
-        `${source} asks for the embedded postgres, but ${EMBEDDED_PACKAGE} is not installed ` +
-          '(an install with --omit=optional, or another platform); ' +
-          'reinstall devenv-postgres with its optional dependencies',
-      );
-    return [e];
-  }
+/** What PGRES_BINDIR / postgres.binaries allow: one bin directory, the system's, the embedded package's, or all. */
+type Scope = { dir: Candidate } | 'system' | 'embedded' | 'any';
+
+function scopeOf(opts: FindOptions): { scope: Scope; source: string } {
+  const env = opts.env ?? process.env;
+  const [value, source] = env.PGRES_BINDIR
+    ? [env.PGRES_BINDIR, 'PGRES_BINDIR']
+    : opts.configured
+      ? [opts.configured, 'postgres.binaries']
+      : [null, ''];
+  if (value === null) return { scope: 'any', source };
+  if (value === 'system' || value === 'embedded') return { scope: value, source };
   if (!path.isAbsolute(value))
     throw new UserError(`${source} must be an absolute bin directory, "system" or "embedded"; got "${value}"`);
   if (!hasServer(value))
     throw new UserError(`${source} points at ${value}, which has no initdb and postgres executables`);
-  return [{ bindir: value, source }];
+  return { scope: { dir: { bindir: value, source } }, source };
 }
 
 /**
- * Where to look, in order: explicit override, PATH, pg_config, well-known dirs, embedded.
+ * Where to look, in order: explicit override, PATH, pg_config, well-known dirs, embedded, fetched.
  * A generator: later places (pg_config is a process) are only looked at when earlier ones do not fit.
  */
-function* candidates(opts: FindOptions): Generator<Candidate> {
-  const env = opts.env ?? process.env;
-  const explicit = env.PGRES_BINDIR
-    ? explicitCandidates(env.PGRES_BINDIR, 'PGRES_BINDIR')
-    : opts.configured
-      ? explicitCandidates(opts.configured, 'postgres.binaries')
-      : null;
-  if (Array.isArray(explicit)) {
-    yield* explicit;
+function* candidates(scope: Scope, env: NodeJS.ProcessEnv): Generator<Candidate> {
+  if (typeof scope === 'object') {
+    yield scope.dir;
     return;
   }
-  yield* pathCandidates(env);
-  yield* pgConfigCandidate(env);
-  yield* wellKnownCandidates();
-  if (explicit !== 'system') {
+  if (scope !== 'embedded') {
+    yield* pathCandidates(env);
+    yield* pgConfigCandidate(env);
+    yield* wellKnownCandidates();
+  }
+  if (scope !== 'system') {
     const e = embeddedCandidate();
     if (e) yield e;
+    yield* fetchedCandidates(env);
   }
 }
 
-/** Pick the server binaries for a project; a clear error listing what was found when none fits. */
-export function findBinaries(opts: FindOptions = {}): Binaries {
-  const seen = new Set<string>();
-  const found: Binaries[] = [];
-  const problems: string[] = [];
-  const wanted = opts.requireMajor ?? opts.preferMajor;
-  for (const c of candidates(opts)) {
-    const key = path.resolve(c.bindir);
-    if (seen.has(key)) continue;
-    seen.add(key);
-    const b = probe(c, opts.env ?? process.env);
-    if (!b) {
-      if (c.problem) problems.push(c.problem);
-      continue;
-    }
-    if (wanted === undefined || b.major === wanted) return b;
-    found.push(b);
-  }
-  if (opts.requireMajor === undefined && found.length > 0) return found[0]!;
-  if (found.length === 0 && problems.length > 0) throw new UserError(problems.join('; '));
-  const list = found.map((b) => `${b.major} at ${b.bindir} (${b.source})`).join('; ');
-  if (opts.requireMajor !== undefined) {
-    throw new UserError(
-      `PostgreSQL ${opts.requireMajor} is required (postgres.version) but ` +
-        `${found.length ? `only found ${list}` : 'no PostgreSQL server binaries were found'}; ` +
-        `install PostgreSQL ${opts.requireMajor} or set PGRES_BINDIR to its bin directory`,
+function noneFound(scope: Scope, source: string): UserError {
+  if (scope === 'embedded') {
+    return new UserError(
+      `${source} asks for the embedded postgres, but ${EMBEDDED_PACKAGE} is not installed ` +
+        '(an install with --omit=optional, or another platform); ' +
+        'reinstall devenv-postgres with its optional dependencies',
     );
   }
-  throw new UserError(
+  return new UserError(
     'no PostgreSQL server binaries found (looked in PGRES_BINDIR, PATH, pg_config, /usr/lib/postgresql/*/bin, ' +
       '/usr/pgsql-*/bin, Homebrew, Postgres.app and the embedded package); install devenv-postgres with its ' +
       'optional dependencies (no --omit=optional) to get the embedded server, ' +
       'or install postgresql (apt-get install postgresql / brew install postgresql)',
   );
+}
+
+/** postgres.version names binaries that are not here (and are not to be fetched now). */
+function wantedMissing(want: WantedVersion, scope: Scope, found: Binaries[]): UserError {
+  const v = versionText(want);
+  if (scope === 'any' || scope === 'embedded') {
+    return new UserError(
+      `PostgreSQL ${v} (postgres.version) is not installed here and not fetched yet; ` +
+        `\`devenv cache fetch ${v}\` fetches it (so does any command that starts the server)`,
+    );
+  }
+  const list = found.map((b) => `${b.version} at ${b.bindir} (${b.source})`).join('; ');
+  return new UserError(
+    `PostgreSQL ${v} is required (postgres.version) but ` +
+      `${found.length ? `only found ${list}` : 'no PostgreSQL server binaries were found'}; ` +
+      `install PostgreSQL ${v} or set PGRES_BINDIR to its bin directory`,
+  );
+}
+
+/** Pick the server binaries for a project; a clear error listing what was found when none fits. */
+export function findBinaries(opts: FindOptions = {}): Binaries {
+  const env = opts.env ?? process.env;
+  const { scope, source } = scopeOf(opts);
+  const seen = new Set<string>();
+  const found: Binaries[] = [];
+  const problems: string[] = [];
+  const fits = (b: Binaries) =>
+    opts.want ? satisfies(b.version, opts.want) : opts.preferMajor === undefined || b.major === opts.preferMajor;
+  for (const c of candidates(scope, env)) {
+    const key = path.resolve(c.bindir);
+    if (seen.has(key)) continue;
+    seen.add(key);
+    const b = probe(c, env);
+    if (!b) {
+      if (c.problem) problems.push(c.problem);
+      continue;
+    }
+    if (fits(b)) return b;
+    found.push(b);
+  }
+  if (!opts.want && found.length > 0) return found[0]!;
+  if (opts.want && opts.fetch && (scope === 'any' || scope === 'embedded')) return opts.fetch(opts.want);
+  if (found.length === 0 && problems.length > 0) throw new UserError(problems.join('; '));
+  throw opts.want ? wantedMissing(opts.want, scope, found) : noneFound(scope, source);
 }
 
 /** psql is not in the embedded package: look next to the server, on PATH, then in system dirs. */

@@ -3,6 +3,7 @@ import { fchmodSync, lstatSync, readdirSync, type Stats } from 'node:fs';
 import path from 'node:path';
 import { errnoCode, UserError } from '../errors.js';
 import { readClusterFile } from '../project/pgres-files.js';
+import { versionText, type WantedVersion } from '../project/postgres-version.js';
 import type { Project } from '../project/project.js';
 import { withDirectory } from '../util/no-follow.js';
 import type { Binaries } from './binaries.js';
@@ -73,6 +74,20 @@ export function inspectDataDir(project: Project): DataDirState {
   }
   const pgMajor = dataDirMajor(pgdata) ?? info.major;
   return { state: 'ready', info, pgMajor };
+}
+
+/**
+ * postgres.version asks for another major than the cluster's: refused before any binaries are looked for
+ * (or fetched). Moving a cluster between majors is `devenv upgrade`'s job.
+ */
+export function checkWantedMajor(project: Project, pgMajor: number, want: WantedVersion): void {
+  if (pgMajor !== want.major) {
+    throw new UserError(
+      `${project.paths.pgdata} holds a PostgreSQL ${pgMajor} cluster but postgres.version asks for ` +
+        `${versionText(want)}; run \`devenv upgrade\` to move it to ${want.major} (keeping the data), or set ` +
+        `postgres.version back to ${pgMajor}`,
+    );
+  }
 }
 
 /** Refuse to run binaries of another major on this cluster (postgres would refuse too, less clearly). */

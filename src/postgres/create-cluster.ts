@@ -57,7 +57,9 @@ export async function createCluster(
       'the server binaries',
       binaries.source === 'embedded'
         ? 'install devenv-postgres where it can reach (a global install under /usr/local, not below /root)'
-        : 'install them where it can reach',
+        : binaries.source === 'fetched'
+          ? 'set PGRES_CACHE_DIR to a directory it can reach (fetched servers go to its postgres/)'
+          : 'install them where it can reach',
     );
     checkReachable(partial, account, 'the project');
   }

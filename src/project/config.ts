@@ -5,6 +5,7 @@ import { errnoCode, UserError } from '../errors.js';
 import { schemaFile } from '../util/package-files.js';
 import { shown } from '../util/show.js';
 import { configTextProblem, textProblem } from './config-text.js';
+import { normalizeVersion } from './postgres-version.js';
 import { CONFIG_FILE } from './root.js';
 import { checkSchema, type Schema } from './schema-check.js';
 import { refusedSetting } from './settings-policy.js';
@@ -26,7 +27,8 @@ export interface ProcessConfig {
 
 export interface Config {
   postgres: {
-    version?: number;
+    /** postgres.version, canonical: "16" or "16.10" (the number 16 older files use reads as "16"). */
+    version?: string;
     database?: string;
     settings: Record<string, SettingValue>;
     binaries?: string;
@@ -142,8 +144,9 @@ export function loadConfig(root: string): Config {
   const obj = raw as Partial<Config>;
   const refused = checkPostgresKeys(obj.postgres) ?? configTextProblem(obj);
   if (refused) throw new UserError(`${file}: ${refused}`);
+  const version = obj.postgres?.version === undefined ? {} : { version: normalizeVersion(obj.postgres.version)! };
   return {
-    postgres: { ...obj.postgres, settings: { ...obj.postgres?.settings } },
+    postgres: { ...obj.postgres, ...version, settings: { ...obj.postgres?.settings } },
     processes: obj.processes,
     watch: { ...obj.watch },
     logs: { ...obj.logs },

@@ -18,6 +18,8 @@ export type Schema = {
   maximum?: number;
   minLength?: number;
   maxLength?: number;
+  pattern?: string;
+  description?: string;
 };
 
 /** `at.key`, or `at["key"]` (JSON) when the key has more than letters, digits and _ . $ -: a key is user text. */
@@ -47,6 +49,9 @@ export function checkSchema(value: unknown, schema: Schema, at = ''): string | n
   if (schema.oneOf) {
     const ok = schema.oneOf.some((s) => checkSchema(value, s, at) === null);
     if (!ok) {
+      // One alternative of the value's own type: its problem says more than "expected A or B".
+      const sameType = schema.oneOf.filter((s) => s.type && [s.type].flat().some((w) => typeMatches(w, typeOf(value))));
+      if (sameType.length === 1) return checkSchema(value, sameType[0]!, at);
       const kinds = schema.oneOf.map((s) => [s.type].flat().join(' or ')).join(' or ');
       return `${where}: expected ${kinds}, got ${describe(value)}`;
     }
@@ -72,6 +77,9 @@ export function checkSchema(value: unknown, schema: Schema, at = ''): string | n
     if (schema.minLength !== undefined && value.length < schema.minLength) return `${where}: must not be empty`;
     if (schema.maxLength !== undefined && Buffer.byteLength(value) > schema.maxLength) {
       return `${where}: must be at most ${schema.maxLength} bytes`;
+    }
+    if (schema.pattern !== undefined && !new RegExp(schema.pattern).test(value)) {
+      return `${where}: ${describe(value)} is not ${schema.description ?? `of the form ${schema.pattern}`}`;
     }
   }
   if (got === 'array' && schema.items) {

@@ -40,3 +40,17 @@ export async function killProcessesUsing(dir: string): Promise<number[]> {
   await Promise.all(pids.map((pid) => waitGone(pid, 5000)));
   return pids;
 }
+
+/** Processes whose program file is `dir` or below it (a server running from those binaries). Linux only. */
+export function processesRunningFrom(dir: string): number[] {
+  const found: number[] = [];
+  for (const pid of listPids()) {
+    try {
+      const exe = readlinkSync(`/proc/${pid}/exe`);
+      if (exe.startsWith(`${dir}/`)) found.push(pid);
+    } catch {
+      // exited, or another user's (as root we see them all; a user's servers run as that user)
+    }
+  }
+  return found;
+}

@@ -26,6 +26,14 @@ function problem(text: string): string {
 }
 
 describe('devenv.json parsing', () => {
+  test('postgres.version: the number form reads as the string form; a minor stays as written', () => {
+    expect(loadConfig(project('{"postgres": {"version": 16}}')).postgres.version).toBe('16');
+    expect(loadConfig(project('{"postgres": {"version": "16"}}')).postgres.version).toBe('16');
+    expect(loadConfig(project('{"postgres": {"version": "16.10"}}')).postgres.version).toBe('16.10');
+    expect(loadConfig(project('{"postgres": {}}')).postgres.version).toBeUndefined();
+    expect(problem('{"postgres": {"version": "16.1.2"}}')).toMatch(/postgres\.version: "16\.1\.2" is not a PostgreSQL/);
+  });
+
   test('a UTF-8 byte order mark is accepted', () => {
     const dir = project('\uFEFF{"postgres": {"database": "bom"}}');
     expect(loadConfig(dir).postgres.database).toBe('bom');

@@ -45,6 +45,21 @@ describe('checkSchema', () => {
     expect(checkSchema({ ok: 'x' }, s)).toBe('ok: expected number, got string "x"');
   });
 
+  it("checks string patterns, and says the problem of the one alternative of the value's type", () => {
+    const s: Schema = {
+      oneOf: [
+        { type: 'string', pattern: '^[a-z]+$', description: 'lower-case letters' },
+        { type: 'integer', minimum: 1 },
+      ],
+    };
+    expect(checkSchema('abc', s)).toBeNull();
+    expect(checkSchema(2, s)).toBeNull();
+    expect(checkSchema('ABC', s)).toBe('(top level): "ABC" is not lower-case letters');
+    expect(checkSchema(0, s)).toBe('(top level): must be at least 1, got 0');
+    expect(checkSchema(false, s)).toBe('(top level): expected string or integer, got false');
+    expect(checkSchema('x1', { type: 'string', pattern: '^x$' })).toBe('(top level): "x1" is not of the form ^x$');
+  });
+
   it('shortens long values in messages', () => {
     expect(checkSchema('x'.repeat(100), { type: 'number' })).toBe(
       `(top level): expected number, got string "${'x'.repeat(36)}...`,
@@ -74,7 +89,14 @@ describe('devenv.schema.json', () => {
     expect(checkSchema({ processes: { web: { command: 'x', restart: 'sometimes' } } }, schema)).toMatch(
       /^processes\.web\.restart: must be one of/,
     );
-    expect(checkSchema({ postgres: { version: 'fifteen' } }, schema)).toMatch(/^postgres\.version: expected integer/);
+    expect(checkSchema({ postgres: { version: 'fifteen' } }, schema)).toBe(
+      'postgres.version: "fifteen" is not a PostgreSQL major ("16") or major.minor ("16.10"), 10 or later',
+    );
+    for (const version of ['16', '16.10', '10.0', 18, 10])
+      expect(checkSchema({ postgres: { version } }, schema)).toBeNull();
+    for (const version of ['9.6', '16.', '016', '16.10.1', ' 16', true, 16.5]) {
+      expect(checkSchema({ postgres: { version } }, schema)).toMatch(/^postgres\.version: /);
+    }
   });
 
   it('spells the process name rule exactly as the code does', () => {
