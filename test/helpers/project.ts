@@ -15,6 +15,7 @@ import { fileURLToPath } from 'node:url';
 import { execa } from 'execa';
 import { type ProjectPaths, projectPaths } from '../../src/project/paths.js';
 import { findProcesses } from './proc.js';
+import { runSubdir } from './run-dir.js';
 import { waitFor } from './wait.js';
 
 export { waitFor } from './wait.js';
@@ -30,18 +31,24 @@ export function tempDir(label: string): string {
   return realpathSync(dir);
 }
 
-/** A shared template cache for one test file, so only the first init of each flavour runs initdb. */
+/**
+ * The template cache, shared by every test run of this user on the machine, so only the first init of
+ * each flavour runs initdb. Sharing is safe because devenv makes it safe for concurrent `devenv init`s
+ * of one user (they share ~/.cache/devenv the same way): a template is built in a directory of its
+ * own (`<template>.tmp-<pid>`) and published by one rename, which fails for the second of two racing
+ * builders (it then removes its copy); readers only take a template whose PG_VERSION is there, and a
+ * published template is never changed. server-versions.json is replaced whole (write, then rename).
+ * Spares are off in tests but for spares.test.ts, which has a cache of its own per test.
+ */
 export function testCacheDir(): string {
   const dir = path.join(tmpdir(), `devenv-test-cache-${process.getuid?.() ?? 'x'}`);
   mkdirSync(dir, { recursive: true });
   return dir;
 }
 
-/** Where root keeps devenv's private per-project dirs in tests (not under /root). */
+/** Where root keeps devenv's private per-project dirs in tests (not under /root): this run's own. */
 export function testStateDir(): string {
-  const dir = path.join(tmpdir(), `devenv-test-state-${process.getuid?.() ?? 'x'}`);
-  mkdirSync(dir, { recursive: true, mode: 0o700 });
-  return dir;
+  return runSubdir('state', 0o700);
 }
 
 /** The project's paths as the CLI run by devenv() sees them (as root, logs and state are outside .pgres). */
@@ -63,6 +70,9 @@ export function baseEnv(extra: Record<string, string | undefined> = {}): NodeJS.
     PGRES_NO_SPARES: '1',
     NO_COLOR: '1',
     XDG_STATE_HOME: testStateDir(),
+    // The trust store (`allow`) and the shell hook's cache: this run's, not the user's.
+    XDG_DATA_HOME: runSubdir('data'),
+    XDG_CACHE_HOME: runSubdir('cache-home'),
   };
   for (const k of Object.keys(env)) if (/^PG[A-Z]/.test(k) && !k.startsWith('PGRES_')) delete env[k];
   delete env.DATABASE_URL;

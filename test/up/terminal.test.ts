@@ -96,7 +96,7 @@ describe('devenv up when its terminal or output goes away', () => {
     const side = tempDir('up-hup-side');
     cleanups.push(() => rmSync(side, { recursive: true, force: true }));
     const errFile = path.join(side, 'stderr');
-    const socket = `devenv-test-hup-${process.pid}`;
+    const socket = `devenv-test-hup-${process.pid}-${Math.random().toString(36).slice(2, 8)}`;
     const tm = (...args: string[]) =>
       execFileSync('tmux', ['-L', socket, '-f', '/dev/null', ...args], { env: baseEnv(), stdio: 'pipe' });
     cleanups.push(() => {
