@@ -16,6 +16,7 @@ import { execa } from 'execa';
 import { type ProjectPaths, projectPaths } from '../../src/project/paths.js';
 import { findProcesses } from './proc.js';
 import { runSubdir } from './run-dir.js';
+import { need } from './tools.js';
 import { waitFor } from './wait.js';
 
 export { waitFor } from './wait.js';
@@ -79,13 +80,23 @@ export function baseEnv(extra: Record<string, string | undefined> = {}): NodeJS.
   return { ...env, ...extra };
 }
 
-/** Run the real CLI (bin/devenv, as a user would) and collect its output. */
+/**
+ * Run the real CLI (bin/devenv, as a user would) and collect its output. `devenv psql` and `devenv exec
+ * -- psql` need the psql client: without one the test is skipped there, saying so (need('psql')).
+ */
 export function devenv(
   cwd: string,
   args: string[],
   opts: { env?: Record<string, string | undefined>; input?: string; timeoutMs?: number } = {},
 ): Promise<CliResult> {
+  if (runsPsql(args)) need('psql');
   return runProcess(CLI, [...args], { cwd, env: baseEnv(opts.env) }, opts.input, opts.timeoutMs);
+}
+
+/** Does this devenv command line run the psql client? */
+export function runsPsql(args: string[]): boolean {
+  const command = args[0] === 'exec' ? args[args.indexOf('--') + 1] : args[0];
+  return command === 'psql';
 }
 
 /** Run a program to completion with execa; a non-zero exit is a result to assert on, not an exception. */
@@ -120,6 +131,7 @@ export function postgresProcessesUnder(dir: string): number[] {
 
 /** Stop whatever a test left, then remove its dir; returns the postgres pids that were still there. */
 export async function cleanupProject(dir: string, env: Record<string, string | undefined> = {}): Promise<number[]> {
+  if (!dir) return []; // a test skipped before it made its project
   const left = postgresProcessesUnder(dir);
   for (const pid of left) {
     try {
@@ -134,10 +146,10 @@ export async function cleanupProject(dir: string, env: Record<string, string | u
   return left;
 }
 
-/** The two kinds of server binaries every cluster test runs against. */
-export const FLAVOURS: { name: string; bindir: string }[] = [
-  { name: 'system', bindir: 'system' },
-  { name: 'embedded', bindir: 'embedded' },
+/** The two kinds of server binaries every cluster test runs against, and what each needs (see tools.ts). */
+export const FLAVOURS: { name: string; bindir: string; needs: string[] }[] = [
+  { name: 'system', bindir: 'system', needs: ['system-postgres'] },
+  { name: 'embedded', bindir: 'embedded', needs: [] },
 ];
 
 /** Does the listening-socket table show a TCP listener owned by this process? */

@@ -3,6 +3,7 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterEach, beforeEach, expect, test } from 'vitest';
 import { baseEnv, CLI, cleanupProject, devenv, postgresProcessesUnder, tempDir, waitFor } from '../helpers/project.js';
+import { need } from '../helpers/tools.js';
 
 let dir: string;
 beforeEach(async () => {
@@ -23,6 +24,7 @@ function postmaster(): number | null {
 
 /** A `devenv psql` session running a long query; ends (psql gets SIGTERM) on release. */
 function session(query = 'select pg_sleep(60)') {
+  need('psql');
   const child = spawn(CLI, ['psql', '-Xc', query], { cwd: dir, env: baseEnv(), stdio: ['ignore', 'ignore', 'pipe'] });
   let stderr = '';
   child.stderr.on('data', (d) => (stderr += d));

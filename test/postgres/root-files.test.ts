@@ -15,15 +15,8 @@ import {
 } from 'node:fs';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, test } from 'vitest';
-import {
-  cleanupProject,
-  devenv,
-  IS_ROOT,
-  pathsOf,
-  postgresProcessesUnder,
-  tempDir,
-  waitFor,
-} from '../helpers/project.js';
+import { cleanupProject, devenv, pathsOf, postgresProcessesUnder, tempDir, waitFor } from '../helpers/project.js';
+import { needForEach } from '../helpers/tools.js';
 
 function account(): { name: string; uid: number; gid: number } {
   for (const name of ['postgres', 'nobody']) {
@@ -127,7 +120,8 @@ async function ok(args: string[]): Promise<string> {
   return r.stdout;
 }
 
-describe.runIf(IS_ROOT)('as root, nothing is written through a path the account controls', () => {
+describe('as root, nothing is written through a path the account controls', () => {
+  needForEach('root');
   test("a lifecycle leaves .pgres all the account's; after the issue's attack no link is written through", async () => {
     const who = account();
     writeFileSync(

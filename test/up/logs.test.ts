@@ -58,7 +58,7 @@ describe('logs of devenv up', () => {
     expect(readFileSync(logFile('up.log'), 'utf8')).toBe('');
   });
 
-  it('an app that has printed nothing yet has its log: `logs NAME` shows it empty, `logs -f NAME` follows it', async () => {
+  it('an app that printed nothing yet has its log: `logs NAME` shows it empty, `logs -f NAME` follows it', async () => {
     // Right after `up -d` (issue 23): before the fix this was "no log for quiet" and exit 1.
     expect(existsSync(logFile('quiet.log'))).toBe(true);
     const now = await devenv(dir, ['logs', 'quiet']);

@@ -8,7 +8,7 @@ import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { groupMembers } from '../helpers/proc.js';
 import { baseEnv, CLI, devenv, postgresProcessesUnder, tempDir, waitFor } from '../helpers/project.js';
-import { needs } from '../helpers/tools.js';
+import { need } from '../helpers/tools.js';
 import { assertGroupGone, assertPidGone, freePort } from '../supervisor/helpers.js';
 import { finish, logText, makeProject, pidAlive, statusJson, supervisorPid, waitRunning } from './helpers.js';
 
@@ -87,11 +87,9 @@ async function assertAllGone(r: Running): Promise<void> {
   expect(log).not.toMatch(/killing all processes now/);
 }
 
-const tmux = needs('tmux');
-
 describe('devenv up when its terminal or output goes away', () => {
-  it.skipIf(tmux.skip)(`closing the terminal (tmux kill-session) stops everything${tmux.note}`, async () => {
-    tmux.check();
+  it('closing the terminal (tmux kill-session) stops everything', async () => {
+    need('tmux');
     const { dir, port } = await serverProject('up-hup');
     const side = tempDir('up-hup-side');
     cleanups.push(() => rmSync(side, { recursive: true, force: true }));
