@@ -100,6 +100,7 @@ test('a server started by psql and then used by `devenv up` is not stopped when 
 // The race behind a flaky run: a session that found the server in the moment the last other
 // session decided to stop it lost its connection ("No such file or directory" on the socket).
 test('a session starting while other sessions start and stop the shared server keeps its server', async () => {
+  need('psql'); // here, not in the churners below: they run beside the test, where a skip cannot reach it
   let churning = true;
   const failures: string[] = [];
   const churn = async () => {
