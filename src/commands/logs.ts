@@ -34,23 +34,31 @@ function logNames(paths: ProjectPaths): string[] {
 /** Bytes read from the end of a log for its last lines: enough for any sane -n, bounded for huge logs. */
 const TAIL_BYTES = 4 << 20;
 
-/** The last `n` lines of a file, reading only its end (a regular file of `owner`'s, when given). */
-function tailLines(file: string, n: number, owner?: number): string[] {
-  if (n <= 0) return [];
+/**
+ * The last `n` lines of a file, reading only its end (a regular file of `owner`'s, when given), and where
+ * that read ended: `-f` follows from exactly there, so a line written in between is not lost.
+ */
+function tailLines(
+  file: string,
+  n: number,
+  owner?: number,
+): { lines: string[]; end: { offset: number; ino: number } | null } {
   const opened = openRegular(file, owner);
-  if (!opened) return [];
+  if (!opened) return { lines: [], end: null };
   const size = opened.stat.size;
-  const start = Math.max(0, size - TAIL_BYTES);
+  const end = { offset: size, ino: opened.stat.ino };
+  const start = n <= 0 ? size : Math.max(0, size - TAIL_BYTES);
   const buf = Buffer.alloc(size - start);
   try {
     readSync(opened.fd, buf, 0, buf.length, start);
   } finally {
     closeSync(opened.fd);
   }
+  if (n <= 0) return { lines: [], end };
   const lines = buf.toString('utf8').split('\n');
   if (start > 0) lines.shift(); // the first line was cut
   if (lines[lines.length - 1] === '') lines.pop();
-  return lines.slice(-n);
+  return { lines: lines.slice(-n), end };
 }
 
 export default async function logs(
@@ -87,11 +95,19 @@ export default async function logs(
   // postgres' log is in the cluster: as root, the account's file, read only while it is one.
   const serverOwner = resolveAccount(project.config.postgres.runAs)?.uid;
   const owner = (who: string) => (who === DATABASE_NAME ? serverOwner : undefined);
-  for (const who of names) for (const line of tailLines(file(who), n, owner(who))) show(who, line);
+  const ends = new Map<string, { offset: number; ino: number } | null>();
+  for (const who of names) {
+    const { lines, end } = tailLines(file(who), n, owner(who));
+    for (const line of lines) show(who, line);
+    ends.set(who, end);
+  }
   if (!opts.follow) return 0;
-  const tails = names.map((who) =>
-    new FileTail(file(who), (line) => show(who, line), { owner: owner(who) }).start(200),
-  );
+  const tails = names.map((who) => {
+    // A log that was not there at the read above is new from its first line.
+    const end = ends.get(who);
+    const from = end ? { from: end } : { fromStart: true };
+    return new FileTail(file(who), (line) => show(who, line), { owner: owner(who), ...from }).start(200);
+  });
   await new Promise<void>((resolve) => {
     for (const s of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) process.once(s, () => resolve());
   });

@@ -18,14 +18,19 @@ export class FileTail {
   /** Only a regular file (never through a symlink) and, when set, of this owner is read. */
   private readonly owner: number | undefined;
 
+  /**
+   * From the file's current end, from its start (`fromStart`), or from `from`: where a reader that just
+   * printed the file's last lines stopped, so nothing written since that read is missed.
+   */
   constructor(
     private readonly file: string,
     private readonly onLine: (line: string) => void,
-    opts: { fromStart?: boolean; owner?: number } = {},
+    opts: { fromStart?: boolean; from?: { offset: number; ino: number }; owner?: number } = {},
   ) {
     this.owner = opts.owner;
-    this.offset = opts.fromStart ? 0 : (stat(file)?.size ?? 0);
-    this.ino = opts.fromStart ? -1 : (stat(file)?.ino ?? -1);
+    const now = opts.from ? { size: opts.from.offset, ino: opts.from.ino } : stat(file);
+    this.offset = opts.fromStart ? 0 : (now?.size ?? 0);
+    this.ino = opts.fromStart ? -1 : (now?.ino ?? -1);
   }
 
   start(pollMs = 250): this {

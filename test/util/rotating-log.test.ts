@@ -1,6 +1,15 @@
 // A bounded log and a follower of it: rotation keeps `keep` old files, and a follower reading now and
 // then gets every line once, in order, even when the log rotated several times between two reads.
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import {
+  appendFileSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -82,6 +91,20 @@ describe('RotatingLog', () => {
 });
 
 describe('FileTail', () => {
+  it('from where a read of the end stopped: a line written before following began is not lost', () => {
+    // `logs -f` prints the last lines, then follows; on a busy machine the app writes in between.
+    const file = tempFile();
+    writeFileSync(file, 'shown by the tail\n');
+    const st = statSync(file);
+    const end = { offset: st.size, ino: st.ino };
+    appendFileSync(file, 'in between\n');
+    const seen: string[] = [];
+    const tail = new FileTail(file, (l) => seen.push(l), { from: end });
+    appendFileSync(file, 'later\n');
+    tail.read();
+    expect(seen).toEqual(['in between', 'later']);
+  });
+
   it('follows across several rotations between two reads, and across a copy-truncate', () => {
     const file = tempFile();
     const log = new RotatingLog(file, { maxBytes: 64, keep: 5 });
