@@ -6,6 +6,8 @@ export default defineConfig({
   test: {
     include: ['test/**/*.test.ts'],
     exclude: ['test/bench/**', 'node_modules/**'],
+    // This run's own directory (state, trust store, hook cache), removed at the end.
+    globalSetup: ['./test/global-setup.ts'],
     testTimeout: 60000,
     hookTimeout: 60000,
     pool: 'forks',

@@ -80,6 +80,8 @@ export function paintLabel(label: string, index: number): string {
 
 /** Where one process's lines go (a RotatingLog under `devenv up`). */
 export interface LogFile {
+  /** Make the file exist (empty) if it does not yet. */
+  create(): void;
   write(text: string | Buffer): void;
   close(): void;
 }
@@ -89,7 +91,7 @@ export interface LogOutputOptions {
   out?: Sink | null;
   /** Colour the prefixes. Default kleur.enabled (off under NO_COLOR, non-TTY, TERM=dumb). */
   color?: boolean;
-  /** Opens the file that gets `name`'s raw lines (once, at its first line). None: no files. */
+  /** Opens the file for `name`'s raw lines (once: when its process starts, or at its first line). None: no files. */
   logFile?: (name: string) => LogFile;
   /** Names known up front, so the padding is right from the first line. */
   names?: string[];
@@ -221,6 +223,9 @@ export class LogOutput {
    */
   attach(name: string, stream: Readable): void {
     this.register(name);
+    // The process has started: its log exists from now on, whether or not it has printed yet (`devenv
+    // logs NAME` right after `up -d` shows an empty log instead of "no log for NAME").
+    this.file(name)?.create();
     const rate = new RateGate(stream, this.perSecond);
     const entry = this.out ? this.byLine(name, stream, rate) : this.raw(name, stream, rate);
     const set = this.attached.get(name) ?? new Set<Attached>();

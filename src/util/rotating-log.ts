@@ -56,6 +56,15 @@ export class RotatingLog {
     this.hold(this.append(data));
   }
 
+  /**
+   * Make the file exist now, before any line: a process that just started has a log `devenv logs NAME`
+   * can show and follow. A failure (a full disk) is reported as a write's would be, and retried at the next write.
+   */
+  create(): void {
+    if (this.fd !== null || this.failing) return;
+    this.append(Buffer.alloc(0));
+  }
+
   close(): void {
     if (this.failing) this.flushHeld();
     this.closeFd();

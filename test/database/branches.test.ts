@@ -8,6 +8,7 @@ import { afterEach, expect, test } from 'vitest';
 import { branchDatabaseName } from '../../src/project/branches.js';
 import { git, gitRepo } from '../helpers/git.js';
 import { baseEnv, CLI, cleanupProject, devenv, postgresProcessesUnder, tempDir, waitFor } from '../helpers/project.js';
+import { need } from '../helpers/tools.js';
 
 let dir: string;
 let holder: ChildProcess | undefined;
@@ -98,6 +99,7 @@ test('a copy while another session uses the main database: one line naming it; t
   gitRepo(dir);
   expect((await devenv(dir, ['init'])).code).toBe(0);
   // A psql session on the main database (it keeps a server running while it lasts).
+  need('psql');
   holder = spawn(CLI, ['psql', '-XAt', '-c', 'select pg_sleep(600)'], { cwd: dir, env: baseEnv(), stdio: 'ignore' });
   await waitFor(
     async () =>

@@ -1,19 +1,22 @@
 import { existsSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterEach, describe, expect, test } from 'vitest';
-import { nodePgScript, pythonWithPsycopg2 } from '../helpers/clients.js';
+import { nodePgScript } from '../helpers/clients.js';
 import { cleanupProject, devenv, FLAVOURS, postgresProcessesUnder, tempDir } from '../helpers/project.js';
+import { need, needForEach, pythonWithPsycopg2 } from '../helpers/tools.js';
 
 let dir: string;
 afterEach(async () => {
   expect(await cleanupProject(dir)).toEqual([]);
 });
 
-describe.each(FLAVOURS)('exec on $name binaries', ({ bindir }) => {
+describe.each(FLAVOURS)('exec on $name binaries', ({ bindir, needs }) => {
+  needForEach(...needs);
   test('nothing running: psycopg2 and node-postgres reach it through DATABASE_URL; no postgres is left', async () => {
     dir = tempDir('exec');
     writeFileSync(path.join(dir, 'devenv.json'), JSON.stringify({ postgres: { binaries: bindir, database: 'shop' } }));
-    const python = pythonWithPsycopg2();
+    need('psycopg2');
+    const python = pythonWithPsycopg2()!;
     const node = nodePgScript(
       dir,
       'query.cjs',

@@ -4,6 +4,7 @@ import path from 'node:path';
 import { afterEach, describe, expect, test } from 'vitest';
 import { nodePgScript } from '../helpers/clients.js';
 import { cleanupProject, devenv, FLAVOURS, postgresProcessesUnder, tempDir } from '../helpers/project.js';
+import { need, needForEach } from '../helpers/tools.js';
 
 let dir: string;
 afterEach(async () => {
@@ -19,7 +20,8 @@ const psql = async (args: string[]) => {
   return r.stdout.trim();
 };
 
-describe.each(FLAVOURS)('app role, databases and extensions on $name binaries', ({ bindir }) => {
+describe.each(FLAVOURS)('app role, databases and extensions on $name binaries', ({ bindir, needs }) => {
+  needForEach(...needs);
   test('DATABASE_URL logs in as the role: it owns the project databases, with no more rights than an app', async () => {
     dir = tempDir('role');
     writeFileSync(
@@ -96,6 +98,7 @@ return {
 
 test('databases and extensions added later are created at the next start; a missing extension: one line', async () => {
   dir = tempDir('role-later');
+  need('system-postgres');
   writeFileSync(path.join(dir, 'devenv.json'), config({ binaries: 'system' }));
   expect((await devenv(dir, ['init'])).code).toBe(0);
 

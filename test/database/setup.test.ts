@@ -2,6 +2,7 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterEach, describe, expect, test } from 'vitest';
 import { CLI, cleanupProject, devenv, FLAVOURS, postgresProcessesUnder, tempDir } from '../helpers/project.js';
+import { need, needForEach } from '../helpers/tools.js';
 
 const dirs: string[] = [];
 afterEach(async () => {
@@ -44,7 +45,8 @@ INSRT INTO items VALUES (6, 'six');
 `;
 const SEED_2 = SEED_2_BROKEN.replace('INSRT INTO items', 'INSERT INTO items');
 
-describe.each(FLAVOURS)('postgres.setup on $name binaries', ({ bindir }) => {
+describe.each(FLAVOURS)('postgres.setup on $name binaries', ({ bindir, needs }) => {
+  needForEach(...needs);
   test('schema, seeds, command run once in order; a broken file: file:line, rolled back, rerun if fixed', async () => {
     const dir = project('setup', {
       binaries: bindir,
@@ -112,6 +114,7 @@ test('a psql meta-command is refused with file:line; a missing entry is named be
 });
 
 test("pg_dump's plain output (COPY … FROM stdin, \\restrict) works as a seed file, across majors", async () => {
+  need('system-postgres');
   const source = project('setup-dump-src', { binaries: 'system', setup: ['schema.sql', 'seed.sql'] });
   write(source, 'schema.sql', SCHEMA);
   write(source, 'seed.sql', SEED_1 + SEED_2);

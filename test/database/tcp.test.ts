@@ -7,6 +7,7 @@ import { preferredTcpPort } from '../../src/project/tcp.js';
 import { hookCacheDir, projectHookDir } from '../../src/shell/hook-cache.js';
 import { nodePgScript } from '../helpers/clients.js';
 import { cleanupProject, devenv, FLAVOURS, postgresProcessesUnder, tempDir } from '../helpers/project.js';
+import { need, needForEach } from '../helpers/tools.js';
 
 let dir: string;
 afterEach(async () => {
@@ -16,9 +17,11 @@ afterEach(async () => {
 /** What the listening-socket table shows for a port: local addresses only ("127.0.0.1", "[::1]"). */
 const LISTENERS = 'ss -ltnH "sport = :$PGPORT" | awk \'{print $4}\' | sed "s/:$PGPORT\\$//" | sort | tr "\\n" " "';
 
-describe.each(FLAVOURS)('postgres.tcp on $name binaries', ({ bindir }) => {
+describe.each(FLAVOURS)('postgres.tcp on $name binaries', ({ bindir, needs }) => {
+  needForEach(...needs);
   test('loopback only, with the project password; the socket stays passwordless; the picked port stays', async () => {
     dir = tempDir('tcp');
+    need('ss', 'psql');
     writeFileSync(
       path.join(dir, 'devenv.json'),
       JSON.stringify({ postgres: { binaries: bindir, database: 'shop', role: 'app', tcp: true } }),

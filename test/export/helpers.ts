@@ -1,7 +1,6 @@
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { type CliResult, devenv, REPO } from '../helpers/project.js';
-import { which } from '../helpers/tools.js';
 
 export const GOLDEN = path.join(REPO, 'test', 'export', 'golden');
 export const NIX_DIR = path.join(REPO, 'test', 'export', 'nix');
@@ -40,18 +39,4 @@ export function modeOf(file: string): number {
 /** The lines devenv prints as notes (what it could not carry over). */
 export function notes(stderr: string): string[] {
   return stderr.split('\n').filter((l) => l.startsWith('note: '));
-}
-
-export { which };
-
-/**
- * A real tool the test needs: skipped (with the reason) when it is not installed here, but a
- * failure in CI, whose .ci/run installs it.
- */
-export function needTool(ctx: { skip: (note?: string) => never }, cmd: string, debianPackage: string): string {
-  const found = which(cmd);
-  if (found) return found;
-  const reason = `${cmd} is not installed (Debian package ${debianPackage}; .ci/run installs it)`;
-  if (process.env.CI) throw new Error(reason);
-  ctx.skip(reason);
 }

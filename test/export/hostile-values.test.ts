@@ -13,7 +13,8 @@ import { exportSystemd } from '../../src/export/systemd.js';
 import { loadConfig } from '../../src/project/config.js';
 import { singleQuote } from '../../src/shell/posix-quote.js';
 import { baseEnv, devenv, runProcess, tempDir } from '../helpers/project.js';
-import { exportTo, NIX_DIR, needTool, notes, readTree } from './helpers.js';
+import { need } from '../helpers/tools.js';
+import { exportTo, NIX_DIR, notes, readTree } from './helpers.js';
 import {
   type EvaluatedConfig,
   loadUnits,
@@ -82,8 +83,8 @@ function expectedArgv(command: string, process: string): string[] {
 
 describe('systemd units', () => {
   it('keep every value literal: verify is silent, systemd reads each back, no line or key is added', async (ctx) => {
-    needTool(ctx, 'systemd-analyze', 'systemd');
-    needSystemd(ctx);
+    need('systemd-analyze');
+    needSystemd();
     const dir = project('hostile', hostileConfig());
     const out = path.join(tmp, 'systemd');
     const r = await exportTo(dir, 'systemd', out);
@@ -156,8 +157,8 @@ describe('the NixOS module', () => {
   }
 
   it('parses and evaluates to the values as written; the units nixpkgs makes of it give them back', async (ctx) => {
-    needTool(ctx, 'nix-instantiate', 'nix-bin');
-    needSystemd(ctx);
+    need('nix-instantiate');
+    needSystemd();
     const dir = project('hostile', hostileConfig());
     const out = path.join(tmp, 'nixos');
     expect((await exportTo(dir, 'nixos', out)).code).toBe(0);
@@ -226,7 +227,7 @@ describe('the NixOS module', () => {
   });
 
   it('a program named like an Object property (constructor, __proto__) is no runtime to guess', async (ctx) => {
-    needTool(ctx, 'nix-instantiate', 'nix-bin');
+    need('nix-instantiate');
     const commands = { a: 'constructor x', b: '__proto__ x', c: 'toString x', d: 'node x' };
     const dir = project('protos', {
       processes: Object.fromEntries(Object.entries(commands).map(([p, c]) => [p, { command: c }])),
@@ -240,7 +241,7 @@ describe('the NixOS module', () => {
 
 describe('a Procfile', () => {
   it('gives its commands to ExecStart= as written', async (ctx) => {
-    needSystemd(ctx);
+    needSystemd();
     const dir = path.join(tmp, 'procfile');
     mkdirSync(dir, { recursive: true });
     const lines = PRINTABLE.map(([, v], i) => `p${i}: printf '%s\\n' ${singleQuote(v)}\n`);
@@ -282,7 +283,7 @@ describe('the Caddyfile', () => {
   }
 
   it('serves each ported process on its own host, as caddy adapt reads it; a wildcard serves one', async (ctx) => {
-    needTool(ctx, 'caddy', 'caddy');
+    need('caddy');
     const dir = project('sites', { processes });
     const hosts = (domain: string) => [
       [[domain], 'localhost:3000'],

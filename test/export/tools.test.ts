@@ -4,7 +4,8 @@ import { chmodSync, mkdirSync, readFileSync, rmSync, unlinkSync, writeFileSync }
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { baseEnv, runProcess, tempDir } from '../helpers/project.js';
-import { exportTo, FIXTURES, GOLDEN, NIX_DIR, needTool, readTree } from './helpers.js';
+import { need } from '../helpers/tools.js';
+import { exportTo, FIXTURES, GOLDEN, NIX_DIR, readTree } from './helpers.js';
 
 let tmp: string;
 beforeAll(() => {
@@ -44,8 +45,8 @@ describe('systemd-analyze verify', () => {
 
   it.for(['hello', 'shop'] as const)(
     'accepts every unit of %s, which differ from the golden ones only in ExecStart',
-    async (fixture, ctx) => {
-      needTool(ctx, 'systemd-analyze', 'systemd');
+    async (fixture) => {
+      need('systemd-analyze');
       const { program, env } = stubs();
       const out = path.join(tmp, `systemd-${fixture}`);
       const r = await exportTo(FIXTURES[fixture], 'systemd', out, ['--exec-start', program]);
@@ -67,8 +68,8 @@ describe('systemd-analyze verify', () => {
     },
   );
 
-  it('accepts shell commands, quoting and low ports, and does fail a unit whose program is missing', async (ctx) => {
-    needTool(ctx, 'systemd-analyze', 'systemd');
+  it('accepts shell commands, quoting and low ports, and does fail a unit whose program is missing', async () => {
+    need('systemd-analyze');
     const { program, env } = stubs();
     const project = path.join(tmp, 'odd');
     mkdirSync(project, { recursive: true });
@@ -96,37 +97,34 @@ describe('systemd-analyze verify', () => {
 });
 
 describe('caddy', () => {
-  it.for(['hello', 'shop'] as const)(
-    'validates, adapts and formats the Caddyfile of %s as it is',
-    async (fixture, ctx) => {
-      needTool(ctx, 'caddy', 'caddy');
-      const file = path.join(GOLDEN, fixture, 'caddy', 'Caddyfile');
-      const env = toolEnv();
-      const valid = await runProcess('caddy', ['validate', '--adapter', 'caddyfile', '--config', file], {
-        cwd: tmp,
-        env,
-      });
-      expect(valid.stdout + valid.stderr).toContain('Valid configuration');
-      expect(valid.code).toBe(0);
-      const adapted = await runProcess('caddy', ['adapt', '--adapter', 'caddyfile', '--config', file], {
-        cwd: tmp,
-        env,
-      });
-      expect(adapted.code).toBe(0);
-      expect(adapted.stderr).not.toContain('not formatted');
-      const routes = JSON.parse(adapted.stdout).apps.http.servers.srv0.routes as {
-        match: { host: string[] }[];
-        handle: { routes: { handle: { upstreams: { dial: string }[] }[] }[] }[];
-      }[];
-      const site = fixture === 'shop' ? 'shop.example.com' : 'localhost';
-      const port = fixture === 'shop' ? 8000 : 3000;
-      expect(routes.map((r) => [r.match[0]!.host, r.handle[0]!.routes[0]!.handle[0]!.upstreams])).toEqual([
-        [[site], [{ dial: `localhost:${port}` }]],
-      ]);
-      const formatted = await runProcess('caddy', ['fmt', file], { cwd: tmp, env });
-      expect(formatted.stdout).toBe(readFileSync(file, 'utf8'));
-    },
-  );
+  it.for(['hello', 'shop'] as const)('validates, adapts and formats the Caddyfile of %s as it is', async (fixture) => {
+    need('caddy');
+    const file = path.join(GOLDEN, fixture, 'caddy', 'Caddyfile');
+    const env = toolEnv();
+    const valid = await runProcess('caddy', ['validate', '--adapter', 'caddyfile', '--config', file], {
+      cwd: tmp,
+      env,
+    });
+    expect(valid.stdout + valid.stderr).toContain('Valid configuration');
+    expect(valid.code).toBe(0);
+    const adapted = await runProcess('caddy', ['adapt', '--adapter', 'caddyfile', '--config', file], {
+      cwd: tmp,
+      env,
+    });
+    expect(adapted.code).toBe(0);
+    expect(adapted.stderr).not.toContain('not formatted');
+    const routes = JSON.parse(adapted.stdout).apps.http.servers.srv0.routes as {
+      match: { host: string[] }[];
+      handle: { routes: { handle: { upstreams: { dial: string }[] }[] }[] }[];
+    }[];
+    const site = fixture === 'shop' ? 'shop.example.com' : 'localhost';
+    const port = fixture === 'shop' ? 8000 : 3000;
+    expect(routes.map((r) => [r.match[0]!.host, r.handle[0]!.routes[0]!.handle[0]!.upstreams])).toEqual([
+      [[site], [{ dial: `localhost:${port}` }]],
+    ]);
+    const formatted = await runProcess('caddy', ['fmt', file], { cwd: tmp, env });
+    expect(formatted.stdout).toBe(readFileSync(file, 'utf8'));
+  });
 });
 
 describe('nix', () => {
@@ -155,15 +153,15 @@ describe('nix', () => {
     return JSON.parse(r.stdout);
   }
 
-  it.for(['hello', 'shop'] as const)('parses the module of %s', async (fixture, ctx) => {
-    needTool(ctx, 'nix-instantiate', 'nix-bin');
+  it.for(['hello', 'shop'] as const)('parses the module of %s', async (fixture) => {
+    need('nix-instantiate');
     const r = await nix(['--parse', path.join(GOLDEN, fixture, 'nixos', `${fixture}.nix`)]);
     expect(r.stderr).toBe('');
     expect(r.code).toBe(0);
   });
 
-  it('evaluates the options and, enabled, the config of the richer module', async (ctx) => {
-    needTool(ctx, 'nix-instantiate', 'nix-bin');
+  it('evaluates the options and, enabled, the config of the richer module', async () => {
+    need('nix-instantiate');
     const module = path.join(GOLDEN, 'shop', 'nixos', 'shop.nix');
     const off = await evaluate(module, 'shop', '{ }');
     expect(off.config).toBeNull();
@@ -216,8 +214,8 @@ describe('nix', () => {
     });
   });
 
-  it('a module without ports: no port or domain options, no Caddy; setup only creates the extension', async (ctx) => {
-    needTool(ctx, 'nix-instantiate', 'nix-bin');
+  it('a module without ports: no port or domain options, no Caddy; setup only creates the extension', async () => {
+    need('nix-instantiate');
     const project = path.join(tmp, 'jobs');
     mkdirSync(project, { recursive: true });
     writeFileSync(path.join(project, 'devenv.json'), '{"postgres":{"database":"jobs","extensions":["uuid-ossp"]}}');
@@ -244,8 +242,8 @@ describe('nix', () => {
     expect(worker.environment.PORT).toBeUndefined();
   });
 
-  it('hello module: ensureDBOwnership, no setup script, no Caddy without a domain, bad values fail', async (ctx) => {
-    needTool(ctx, 'nix-instantiate', 'nix-bin');
+  it('hello module: ensureDBOwnership, no setup script, no Caddy without a domain, bad values fail', async () => {
+    need('nix-instantiate');
     const module = path.join(GOLDEN, 'hello', 'nixos', 'hello.nix');
     const on = await evaluate(module, 'hello', '{ enable = true; package = { outPath = "/nix/store/hello"; }; }');
     expect(on.config.services.postgresql.ensureUsers).toEqual([{ name: 'hello', ensureDBOwnership: true }]);

@@ -1,18 +1,6 @@
-import { spawnSync } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { REPO } from './project.js';
-
-/**
- * The python3 that has psycopg2: Debian's (/usr/bin/python3, package python3-psycopg2), which may
- * not be the first python3 on PATH (pyenv). Throws with what to install when there is none.
- */
-export function pythonWithPsycopg2(): string {
-  for (const py of ['/usr/bin/python3', 'python3']) {
-    if (spawnSync(py, ['-c', 'import psycopg2'], { stdio: 'ignore' }).status === 0) return py;
-  }
-  throw new Error('no python3 with psycopg2 here: apt-get install python3-psycopg2 (.ci/run installs it)');
-}
 
 /** node-postgres as the project depends on it, for scripts run by `devenv exec` outside the repo. */
 export const PG_MODULE = path.join(REPO, 'node_modules', 'pg');

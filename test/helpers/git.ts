@@ -1,7 +1,9 @@
 import { execFileSync } from 'node:child_process';
+import { need } from './tools.js';
 
-/** Run git in `dir` as a test user (no global config needed), returning its stdout. */
+/** Run git in `dir` as a test user (no global config needed), returning its stdout. Without git the test is skipped. */
 export function git(dir: string, ...args: string[]): string {
+  need('git');
   return execFileSync('git', ['-c', 'user.name=devenv', '-c', 'user.email=devenv@localhost', ...args], {
     cwd: dir,
     encoding: 'utf8',

@@ -15,6 +15,8 @@ import { fileURLToPath } from 'node:url';
 import { execa } from 'execa';
 import { type ProjectPaths, projectPaths } from '../../src/project/paths.js';
 import { findProcesses } from './proc.js';
+import { runSubdir } from './run-dir.js';
+import { need } from './tools.js';
 import { waitFor } from './wait.js';
 
 export { waitFor } from './wait.js';
@@ -30,18 +32,24 @@ export function tempDir(label: string): string {
   return realpathSync(dir);
 }
 
-/** A shared template cache for one test file, so only the first init of each flavour runs initdb. */
+/**
+ * The template cache, shared by every test run of this user on the machine, so only the first init of
+ * each flavour runs initdb. Sharing is safe because devenv makes it safe for concurrent `devenv init`s
+ * of one user (they share ~/.cache/devenv the same way): a template is built in a directory of its
+ * own (`<template>.tmp-<pid>`) and published by one rename, which fails for the second of two racing
+ * builders (it then removes its copy); readers only take a template whose PG_VERSION is there, and a
+ * published template is never changed. server-versions.json is replaced whole (write, then rename).
+ * Spares are off in tests but for spares.test.ts, which has a cache of its own per test.
+ */
 export function testCacheDir(): string {
   const dir = path.join(tmpdir(), `devenv-test-cache-${process.getuid?.() ?? 'x'}`);
   mkdirSync(dir, { recursive: true });
   return dir;
 }
 
-/** Where root keeps devenv's private per-project dirs in tests (not under /root). */
+/** Where root keeps devenv's private per-project dirs in tests (not under /root): this run's own. */
 export function testStateDir(): string {
-  const dir = path.join(tmpdir(), `devenv-test-state-${process.getuid?.() ?? 'x'}`);
-  mkdirSync(dir, { recursive: true, mode: 0o700 });
-  return dir;
+  return runSubdir('state', 0o700);
 }
 
 /** The project's paths as the CLI run by devenv() sees them (as root, logs and state are outside .pgres). */
@@ -63,19 +71,32 @@ export function baseEnv(extra: Record<string, string | undefined> = {}): NodeJS.
     PGRES_NO_SPARES: '1',
     NO_COLOR: '1',
     XDG_STATE_HOME: testStateDir(),
+    // The trust store (`allow`) and the shell hook's cache: this run's, not the user's.
+    XDG_DATA_HOME: runSubdir('data'),
+    XDG_CACHE_HOME: runSubdir('cache-home'),
   };
   for (const k of Object.keys(env)) if (/^PG[A-Z]/.test(k) && !k.startsWith('PGRES_')) delete env[k];
   delete env.DATABASE_URL;
   return { ...env, ...extra };
 }
 
-/** Run the real CLI (bin/devenv, as a user would) and collect its output. */
+/**
+ * Run the real CLI (bin/devenv, as a user would) and collect its output. `devenv psql` and `devenv exec
+ * -- psql` need the psql client: without one the test is skipped there, saying so (need('psql')).
+ */
 export function devenv(
   cwd: string,
   args: string[],
   opts: { env?: Record<string, string | undefined>; input?: string; timeoutMs?: number } = {},
 ): Promise<CliResult> {
+  if (runsPsql(args)) need('psql');
   return runProcess(CLI, [...args], { cwd, env: baseEnv(opts.env) }, opts.input, opts.timeoutMs);
+}
+
+/** Does this devenv command line run the psql client? */
+export function runsPsql(args: string[]): boolean {
+  const command = args[0] === 'exec' ? args[args.indexOf('--') + 1] : args[0];
+  return command === 'psql';
 }
 
 /** Run a program to completion with execa; a non-zero exit is a result to assert on, not an exception. */
@@ -110,6 +131,7 @@ export function postgresProcessesUnder(dir: string): number[] {
 
 /** Stop whatever a test left, then remove its dir; returns the postgres pids that were still there. */
 export async function cleanupProject(dir: string, env: Record<string, string | undefined> = {}): Promise<number[]> {
+  if (!dir) return []; // a test skipped before it made its project
   const left = postgresProcessesUnder(dir);
   for (const pid of left) {
     try {
@@ -124,10 +146,10 @@ export async function cleanupProject(dir: string, env: Record<string, string | u
   return left;
 }
 
-/** The two kinds of server binaries every cluster test runs against. */
-export const FLAVOURS: { name: string; bindir: string }[] = [
-  { name: 'system', bindir: 'system' },
-  { name: 'embedded', bindir: 'embedded' },
+/** The two kinds of server binaries every cluster test runs against, and what each needs (see tools.ts). */
+export const FLAVOURS: { name: string; bindir: string; needs: string[] }[] = [
+  { name: 'system', bindir: 'system', needs: ['system-postgres'] },
+  { name: 'embedded', bindir: 'embedded', needs: [] },
 ];
 
 /** Does the listening-socket table show a TCP listener owned by this process? */

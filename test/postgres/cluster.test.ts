@@ -15,6 +15,7 @@ import {
   tempDir,
   waitFor,
 } from '../helpers/project.js';
+import { need } from '../helpers/tools.js';
 
 function readPid(pgdata: string): { pid: number; status: string } | null {
   try {
@@ -27,6 +28,7 @@ function readPid(pgdata: string): { pid: number; status: string } | null {
 
 /** Hold a server up through a long-running `devenv psql` session; returns its postmaster pid and a stop function. */
 async function holdServer(dir: string, env: Record<string, string>) {
+  need('psql');
   const child = spawn(CLI, ['psql', '-c', 'select pg_sleep(60)'], { cwd: dir, env: baseEnv(env), stdio: 'ignore' });
   const exited = new Promise<number | null>((r) => child.on('exit', (code) => r(code)));
   await waitFor(() => readPid(path.join(dir, '.pgres'))?.status === 'ready', 'postgres ready', { timeoutMs: 30000 });

@@ -1,25 +1,13 @@
-import { spawnSync } from 'node:child_process';
+// A small tmpfs stands in for a full disk; mounting needs root (CI is root): where it is not allowed the
+// tests skip saying so, and under CI they fail (need('tmpfs')).
 import { mkdirSync, readdirSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import { afterEach, beforeAll, expect, test } from 'vitest';
-import { cleanupProject, devenv, IS_ROOT, postgresProcessesUnder, tempDir } from '../helpers/project.js';
+import { cleanupProject, devenv, postgresProcessesUnder, tempDir } from '../helpers/project.js';
+import { mountTmpfs as mount, unmount } from '../helpers/small-disk.js';
+import { needForEach } from '../helpers/tools.js';
 
-/** A small tmpfs stands in for a full disk; mounting needs root (CI is root). */
-function mount(dir: string, size: string, remount = false): boolean {
-  const opts = `${remount ? 'remount,' : ''}size=${size},mode=755`;
-  return spawnSync('mount', ['-t', 'tmpfs', '-o', opts, 'tmpfs', dir], { stdio: 'ignore' }).status === 0;
-}
-
-const probe = tempDir('diskfull-probe');
-const canMount = IS_ROOT && mount(probe, '1m');
-if (canMount) spawnSync('umount', [probe]);
-rmSync(probe, { recursive: true, force: true });
-const reason = IS_ROOT ? 'mounting a tmpfs is not allowed here' : 'mounting a tmpfs needs root';
-
-test.runIf(!canMount)(`disk-full tests skipped: ${reason}`, () => {
-  // CI runs as root on a machine that can mount: there, skipping would hide a regression.
-  expect(process.env.CI, 'CI must be able to run the disk-full tests').toBeFalsy();
-});
+const canMount = needForEach('tmpfs');
 
 let outer: string;
 let dir: string;
@@ -34,7 +22,7 @@ afterEach(async () => {
   if (!canMount) return;
   const left = postgresProcessesUnder(dir);
   await cleanupProject(dir);
-  spawnSync('umount', [outer]);
+  unmount(outer);
   rmSync(outer, { recursive: true, force: true });
   expect(left).toEqual([]);
 });
@@ -46,23 +34,20 @@ function smallDisk(size: string): void {
   mkdirSync(dir);
 }
 
-test.runIf(canMount)(
-  'init on a full disk (initdb) says which filesystem, leaves nothing; with space it works',
-  async () => {
-    smallDisk('20m');
-    const r = await devenv(dir, ['init'], { env: { PGRES_NO_TEMPLATE: '1' } });
-    expect(r.code).toBe(1);
-    expect(r.stderr).toMatch(`devenv: initdb failed: the filesystem at ${outer} ran out of space`);
-    expect(r.stderr.trim().split('\n')).toHaveLength(1);
-    expect(readdirSync(dir)).toEqual([]);
+test('init on a full disk (initdb) says which filesystem, leaves nothing; with space it works', async () => {
+  smallDisk('20m');
+  const r = await devenv(dir, ['init'], { env: { PGRES_NO_TEMPLATE: '1' } });
+  expect(r.code).toBe(1);
+  expect(r.stderr).toMatch(`devenv: initdb failed: the filesystem at ${outer} ran out of space`);
+  expect(r.stderr.trim().split('\n')).toHaveLength(1);
+  expect(readdirSync(dir)).toEqual([]);
 
-    expect(mount(outer, '300m', true)).toBe(true);
-    expect((await devenv(dir, ['init'], { env: { PGRES_NO_TEMPLATE: '1' } })).code).toBe(0);
-    expect((await devenv(dir, ['psql', '-XAtc', 'select 1'])).stdout.trim()).toBe('1');
-  },
-);
+  expect(mount(outer, '300m', true)).toBe(true);
+  expect((await devenv(dir, ['init'], { env: { PGRES_NO_TEMPLATE: '1' } })).code).toBe(0);
+  expect((await devenv(dir, ['psql', '-XAtc', 'select 1'])).stdout.trim()).toBe('1');
+});
 
-test.runIf(canMount)('init on a full disk (template copy) says so instead of "directory not empty"', async () => {
+test('init on a full disk (template copy) says so instead of "directory not empty"', async () => {
   smallDisk('20m');
   const r = await devenv(dir, ['init']);
   expect(r.code).toBe(1);

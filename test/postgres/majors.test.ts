@@ -27,6 +27,7 @@ import {
   tempDir,
   waitFor,
 } from '../helpers/project.js';
+import { need } from '../helpers/tools.js';
 import { jobsOf } from '../snapshot/helpers.js';
 
 /** Fetched servers of this run: shared by every test here, removed at the end. */
@@ -136,7 +137,8 @@ describe.each(MAJORS)('PostgreSQL %i, fetched on demand', (major) => {
 });
 
 describe('the fetched servers', () => {
-  test.runIf(IS_ROOT)('as root: the account runs them but can change nothing of them', () => {
+  test('as root: the account runs them but can change nothing of them', () => {
+    need('root');
     const who = account();
     for (const target of [store, ...readdirSync(store).map((n) => path.join(store, n, 'native', 'bin'))]) {
       expect(statSync(target).uid).toBe(0);
@@ -149,43 +151,41 @@ describe('the fetched servers', () => {
     expect(r.stdout).toMatch(/PostgreSQL\) 1[68]\./);
   });
 
-  test.runIf(IS_ROOT)(
-    'as root: a store another account could change is refused, and nothing in it is run',
-    async () => {
-      const who = account();
-      const bad = tempDir('majors-untrusted');
-      const e = { PGRES_CACHE_DIR: bad };
-      try {
-        // What the account could plant: a complete-looking server whose programs leave a mark when run.
-        const planted = path.join(bad, 'postgres', `${PLATFORM_TAG}-16.99.0-beta.1`);
-        const marker = path.join(bad, 'ran');
-        mkdirSync(path.join(planted, 'native', 'bin'), { recursive: true });
-        for (const prog of ['postgres', 'initdb']) {
-          writeFileSync(path.join(planted, 'native', 'bin', prog), `#!/bin/sh\ntouch ${marker}\n`, { mode: 0o755 });
-        }
-        writeFileSync(
-          path.join(planted, 'devenv-fetch.json'),
-          JSON.stringify({ packageVersion: '16.99.0-beta.1', version: '16.99', package: 'x', integrity: 'x' }),
-        );
-        spawnSync('chown', ['-R', `${who.uid}:${who.gid}`, bad]);
-        const dir = project('majors-untrusted-project', '16.99', e);
-        const status = JSON.parse((await run(dir, ['status', '--json'], e)).stdout);
-        expect(status.fetched.versions).toEqual([]);
-        const r = await run(dir, ['init'], e);
-        expect(r.code).toBe(1);
-        expect(r.stderr).toMatch(/^devenv: .* has no PostgreSQL 16\.99 /);
-        const fetch = await run(dir, ['cache', 'fetch', '16'], e);
-        expect(fetch.stderr).toBe(
-          'devenv: devenv keeps fetched PostgreSQL servers, which postgres runs for every project, in ' +
-            `${bad}/postgres, but ${bad} belongs to uid ${who.uid} (mode 0755), so another account could replace ` +
-            `it; make it root's (chown root: ${bad}; chmod go-w ${bad}) or set PGRES_CACHE_DIR\n`,
-        );
-        expect(existsSync(marker)).toBe(false);
-      } finally {
-        rmSync(bad, { recursive: true, force: true });
+  test('as root: a store another account could change is refused, and nothing in it is run', async () => {
+    need('root');
+    const who = account();
+    const bad = tempDir('majors-untrusted');
+    const e = { PGRES_CACHE_DIR: bad };
+    try {
+      // What the account could plant: a complete-looking server whose programs leave a mark when run.
+      const planted = path.join(bad, 'postgres', `${PLATFORM_TAG}-16.99.0-beta.1`);
+      const marker = path.join(bad, 'ran');
+      mkdirSync(path.join(planted, 'native', 'bin'), { recursive: true });
+      for (const prog of ['postgres', 'initdb']) {
+        writeFileSync(path.join(planted, 'native', 'bin', prog), `#!/bin/sh\ntouch ${marker}\n`, { mode: 0o755 });
       }
-    },
-  );
+      writeFileSync(
+        path.join(planted, 'devenv-fetch.json'),
+        JSON.stringify({ packageVersion: '16.99.0-beta.1', version: '16.99', package: 'x', integrity: 'x' }),
+      );
+      spawnSync('chown', ['-R', `${who.uid}:${who.gid}`, bad]);
+      const dir = project('majors-untrusted-project', '16.99', e);
+      const status = JSON.parse((await run(dir, ['status', '--json'], e)).stdout);
+      expect(status.fetched.versions).toEqual([]);
+      const r = await run(dir, ['init'], e);
+      expect(r.code).toBe(1);
+      expect(r.stderr).toMatch(/^devenv: .* has no PostgreSQL 16\.99 /);
+      const fetch = await run(dir, ['cache', 'fetch', '16'], e);
+      expect(fetch.stderr).toBe(
+        'devenv: devenv keeps fetched PostgreSQL servers, which postgres runs for every project, in ' +
+          `${bad}/postgres, but ${bad} belongs to uid ${who.uid} (mode 0755), so another account could replace ` +
+          `it; make it root's (chown root: ${bad}; chmod go-w ${bad}) or set PGRES_CACHE_DIR\n`,
+      );
+      expect(existsSync(marker)).toBe(false);
+    } finally {
+      rmSync(bad, { recursive: true, force: true });
+    }
+  });
 
   test('a project of the same major shares them (no fetch); another major than the cluster is refused', async () => {
     const dir = project('majors-shared', 16);

@@ -3,6 +3,7 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterEach, beforeEach, expect, test } from 'vitest';
 import { baseEnv, CLI, cleanupProject, devenv, postgresProcessesUnder, tempDir, waitFor } from '../helpers/project.js';
+import { need } from '../helpers/tools.js';
 
 let dir: string;
 beforeEach(async () => {
@@ -23,6 +24,7 @@ function postmaster(): number | null {
 
 /** A `devenv psql` session running a long query; ends (psql gets SIGTERM) on release. */
 function session(query = 'select pg_sleep(60)') {
+  need('psql');
   const child = spawn(CLI, ['psql', '-Xc', query], { cwd: dir, env: baseEnv(), stdio: ['ignore', 'ignore', 'pipe'] });
   let stderr = '';
   child.stderr.on('data', (d) => (stderr += d));
@@ -98,6 +100,7 @@ test('a server started by psql and then used by `devenv up` is not stopped when 
 // The race behind a flaky run: a session that found the server in the moment the last other
 // session decided to stop it lost its connection ("No such file or directory" on the socket).
 test('a session starting while other sessions start and stop the shared server keeps its server', async () => {
+  need('psql'); // here, not in the churners below: they run beside the test, where a skip cannot reach it
   let churning = true;
   const failures: string[] = [];
   const churn = async () => {

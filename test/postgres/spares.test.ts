@@ -1,13 +1,15 @@
 import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, expect, test } from 'vitest';
 import { findProcesses } from '../helpers/proc.js';
 import { cleanupProject, devenv, tempDir, waitFor } from '../helpers/project.js';
 
-/** Pids of background refills (`devenv __refill`) still running. */
+/**
+ * Pids of this test's background refills (`devenv __refill`, with its cache) still running: another test
+ * run on the machine may have its own.
+ */
 function refillProcesses(): number[] {
-  return findProcesses((p) => p.cmdline().includes('__refill'));
+  return findProcesses((p) => p.cmdline().includes('__refill') && p.environ().includes(`PGRES_CACHE_DIR=${cache}\0`));
 }
 
 function spareNames(cache: string): string[] {
@@ -20,9 +22,12 @@ function spareNames(cache: string): string[] {
 
 let dirs: string[] = [];
 let cache: string;
+/** The temp dir of the CLI and its refills (as root their work dirs are there): this test's own. */
+let tmp: string;
 beforeEach(() => {
   cache = tempDir('spare-cache');
-  dirs = [cache];
+  tmp = tempDir('spare-tmp');
+  dirs = [cache, tmp];
 });
 afterEach(async () => {
   // Background refills end by themselves; none may be left behind.
@@ -31,7 +36,7 @@ afterEach(async () => {
 });
 
 test('the first init fills the cache in the background; the next init takes a spare and refills it', async () => {
-  const env = { PGRES_CACHE_DIR: cache, PGRES_NO_SPARES: undefined };
+  const env = { PGRES_CACHE_DIR: cache, PGRES_NO_SPARES: undefined, TMPDIR: tmp };
   const a = tempDir('spare-a');
   const b = tempDir('spare-b');
   const c = tempDir('spare-c');
@@ -76,13 +81,13 @@ test('the first init fills the cache in the background; the next init takes a sp
   expect((await devenv(c, ['init'], { env })).code).toBe(0);
   const other = await devenv(c, ['psql', '-XAtc', 'select current_database()'], { env });
   expect(other.stdout.trim()).toBe('elsewhere');
-  // No work dirs are left behind, in the cache or in /tmp.
+  // No work dirs are left behind, in the cache or in the temp dir.
   await waitFor(() => refillProcesses().length === 0, 'refills to end', { timeoutMs: 30000 });
-  expect(readdirSync(tmpdir()).filter((n) => n.startsWith('devenv-refill-'))).toEqual([]);
+  expect(readdirSync(tmp).filter((n) => n.startsWith('devenv-refill-'))).toEqual([]);
 });
 
 test('at most a few spares are kept, whatever the number of database names', async () => {
-  const env = { PGRES_CACHE_DIR: cache, PGRES_NO_SPARES: undefined };
+  const env = { PGRES_CACHE_DIR: cache, PGRES_NO_SPARES: undefined, TMPDIR: tmp };
   for (const name of ['one', 'two', 'three', 'four', 'five']) {
     const d = tempDir(`spare-${name}`);
     dirs.push(d);

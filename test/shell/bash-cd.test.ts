@@ -5,18 +5,17 @@
 import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { needs } from '../helpers/tools.js';
+import { needForEach } from '../helpers/tools.js';
 import { makeSandbox, type Sandbox, TmuxShell, waitGone } from './tmux.js';
 
-const need = needs('bash', 'tmux');
-
-describe.skipIf(need.skip)(`bash with the opt-in cd wrapper${need.note}`, () => {
+describe('bash with the opt-in cd wrapper', () => {
+  const here = needForEach('bash', 'tmux');
   let sb: Sandbox;
   let sh: TmuxShell;
   let project: string;
 
   beforeAll(async () => {
-    need.check();
+    if (!here) return;
     sb = makeSandbox('bashcd');
     project = path.join(sb.dir, 'proj');
     mkdirSync(path.join(project, 'sub'), { recursive: true });

@@ -4,7 +4,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { needs } from '../helpers/tools.js';
+import { need } from '../helpers/tools.js';
 import { CLI, REPO } from './tmux.js';
 
 const dir = mkdtempSync(path.join(tmpdir(), 'devenv-hook-cli-'));
@@ -20,25 +20,21 @@ afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 describe('devenv hook', () => {
   for (const shell of ['bash', 'zsh', 'fish'] as const) {
-    const need = needs(shell);
-    it.skipIf(need.skip)(
-      `prints a ${shell} hook that \`${shell} -n\` accepts, with node and the CLI pinned${need.note}`,
-      () => {
-        need.check();
-        const r = devenv('hook', shell);
-        expect(r.status).toBe(0);
-        expect(r.stdout).not.toContain('@PGRES_');
-        expect(r.stdout).toContain(process.execPath);
-        // node runs the compiled entry directly (the sh launcher would cost a fork per prompt change).
-        expect(r.stdout).toContain(path.join(REPO, 'dist', 'bundle', 'main.js'));
-        expect(r.stdout).toContain('NODE_OPTIONS');
-        const file = path.join(dir, `hook.${shell}`);
-        writeFileSync(file, r.stdout);
-        const check = spawnSync(shell, ['-n', file], { encoding: 'utf8' });
-        expect(check.stderr).toBe('');
-        expect(check.status).toBe(0);
-      },
-    );
+    it(`prints a ${shell} hook that \`${shell} -n\` accepts, with node and the CLI pinned`, () => {
+      need(shell);
+      const r = devenv('hook', shell);
+      expect(r.status).toBe(0);
+      expect(r.stdout).not.toContain('@PGRES_');
+      expect(r.stdout).toContain(process.execPath);
+      // node runs the compiled entry directly (the sh launcher would cost a fork per prompt change).
+      expect(r.stdout).toContain(path.join(REPO, 'dist', 'bundle', 'main.js'));
+      expect(r.stdout).toContain('NODE_OPTIONS');
+      const file = path.join(dir, `hook.${shell}`);
+      writeFileSync(file, r.stdout);
+      const check = spawnSync(shell, ['-n', file], { encoding: 'utf8' });
+      expect(check.stderr).toBe('');
+      expect(check.status).toBe(0);
+    });
   }
 
   it('rejects an unknown shell with one line and a non-zero exit', () => {
@@ -57,24 +53,20 @@ describe('devenv hook', () => {
     }
   });
 
-  const bash = needs('bash');
-  it.skipIf(bash.skip)(
-    `bash: string PROMPT_COMMAND gets the hook once, first, even when sourced twice under set -u${bash.note}`,
-    () => {
-      bash.check();
-      const hook = devenv('hook', 'bash').stdout;
-      const file = path.join(dir, 'hook-twice.bash');
-      writeFileSync(file, hook);
-      const script = `set -u; PROMPT_COMMAND='history -a;'; . '${file}'; . '${file}'; printf '%s' "$PROMPT_COMMAND"`;
-      const r = spawnSync('bash', ['-c', script], { encoding: 'utf8' });
-      expect(r.stderr).toBe('');
-      expect(r.stdout).toBe('__pgres_hook\nhistory -a;');
-      const unset = spawnSync(
-        'bash',
-        ['-c', `set -u; unset PROMPT_COMMAND; . '${file}'; printf '%s' "$PROMPT_COMMAND"`],
-        { encoding: 'utf8' },
-      );
-      expect(unset.stdout).toBe('__pgres_hook');
-    },
-  );
+  it('bash: string PROMPT_COMMAND gets the hook once, first, even when sourced twice under set -u', () => {
+    need('bash');
+    const hook = devenv('hook', 'bash').stdout;
+    const file = path.join(dir, 'hook-twice.bash');
+    writeFileSync(file, hook);
+    const script = `set -u; PROMPT_COMMAND='history -a;'; . '${file}'; . '${file}'; printf '%s' "$PROMPT_COMMAND"`;
+    const r = spawnSync('bash', ['-c', script], { encoding: 'utf8' });
+    expect(r.stderr).toBe('');
+    expect(r.stdout).toBe('__pgres_hook\nhistory -a;');
+    const unset = spawnSync(
+      'bash',
+      ['-c', `set -u; unset PROMPT_COMMAND; . '${file}'; printf '%s' "$PROMPT_COMMAND"`],
+      { encoding: 'utf8' },
+    );
+    expect(unset.stdout).toBe('__pgres_hook');
+  });
 });

@@ -5,6 +5,7 @@ import pg from 'pg';
 import { afterEach, expect } from 'vitest';
 import { findProcesses } from '../helpers/proc.js';
 import { cleanupProject, devenv, runProcess, tempDir, waitFor } from '../helpers/project.js';
+import { need } from '../helpers/tools.js';
 
 export const USER = userInfo().username;
 export const ITEMS = `select string_agg(id || ':' || note, ',' order by id) from items`;
@@ -39,6 +40,7 @@ export function useProjects(): void {
 }
 
 export function setup(label: string, bindir = 'system', env: Record<string, string | undefined> = {}): string {
+  if (bindir === 'system') need('system-postgres');
   project.dir = tempDir(label);
   project.env = { PGRES_BINDIR: bindir, ...env };
   return project.dir;

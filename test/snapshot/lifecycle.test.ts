@@ -16,7 +16,8 @@ import {
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { expect, test } from 'vitest';
-import { baseEnv, CLI, IS_ROOT, postgresProcessesUnder, waitFor } from '../helpers/project.js';
+import { baseEnv, CLI, postgresProcessesUnder, waitFor } from '../helpers/project.js';
+import { need } from '../helpers/tools.js';
 import {
   ITEMS,
   jobsOf,
@@ -128,6 +129,7 @@ test('restore with an open psql session: its server stops, the session loses its
   await ok(['down']);
   await ok(['snapshot', 'save', 'two']);
   // A psql session starts the server it then shares with other sessions.
+  need('psql');
   const session = spawn(
     CLI,
     ['psql', '-Xq', '-c', `insert into items values (3, 'three')`, '-c', 'select pg_sleep(60)'],
@@ -217,27 +219,25 @@ test('with a ready copy (made in the background after a save or restore) a resto
   expect(readdirSync(snapshots)).toEqual([]);
 });
 
-test.runIf(IS_ROOT)(
-  'as root, a link the postgres account plants for .pgres/snapshots is not written or read through',
-  async () => {
-    setup('snap-link');
-    await ok(['init']);
-    // A directory of root's with what looks like a snapshot in it, and a link to it where the snapshots go
-    // (the account owns .pgres, so it can put one there).
-    const victim = mkdtempSync(path.join(tmpdir(), 'devenv-test-victim-'));
-    mkdirSync(path.join(victim, 'fake', 'data'), { recursive: true });
-    const manifest = { format: 1, id: 'ab', name: 'fake', createdAt: new Date().toISOString(), major: 15 };
-    writeFileSync(path.join(victim, 'fake', 'snapshot.json'), JSON.stringify(manifest));
-    const before = readdirSync(victim, { recursive: true }).sort();
-    symlinkSync(victim, path.join(project.dir, '.pgres', 'snapshots'));
-    try {
-      expect(oneLine(await run(['snapshot', 'save', 'x']))).toMatch(/snapshots is not a directory/);
-      expect(await listJson()).toEqual([]); // root's manifest is not the account's: not read
-      expect(oneLine(await run(['snapshot', 'rm', 'fake']))).toMatch(/no snapshot named "fake"/);
-      expect(readdirSync(victim, { recursive: true }).sort()).toEqual(before);
-      expect(lstatSync(victim).uid).toBe(0);
-    } finally {
-      rmSync(victim, { recursive: true, force: true });
-    }
-  },
-);
+test('as root, a link the postgres account plants for .pgres/snapshots is not written or read through', async () => {
+  need('root');
+  setup('snap-link');
+  await ok(['init']);
+  // A directory of root's with what looks like a snapshot in it, and a link to it where the snapshots go
+  // (the account owns .pgres, so it can put one there).
+  const victim = mkdtempSync(path.join(tmpdir(), 'devenv-test-victim-'));
+  mkdirSync(path.join(victim, 'fake', 'data'), { recursive: true });
+  const manifest = { format: 1, id: 'ab', name: 'fake', createdAt: new Date().toISOString(), major: 15 };
+  writeFileSync(path.join(victim, 'fake', 'snapshot.json'), JSON.stringify(manifest));
+  const before = readdirSync(victim, { recursive: true }).sort();
+  symlinkSync(victim, path.join(project.dir, '.pgres', 'snapshots'));
+  try {
+    expect(oneLine(await run(['snapshot', 'save', 'x']))).toMatch(/snapshots is not a directory/);
+    expect(await listJson()).toEqual([]); // root's manifest is not the account's: not read
+    expect(oneLine(await run(['snapshot', 'rm', 'fake']))).toMatch(/no snapshot named "fake"/);
+    expect(readdirSync(victim, { recursive: true }).sort()).toEqual(before);
+    expect(lstatSync(victim).uid).toBe(0);
+  } finally {
+    rmSync(victim, { recursive: true, force: true });
+  }
+});

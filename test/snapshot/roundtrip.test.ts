@@ -3,11 +3,13 @@ import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, test } from 'vitest';
 import { baseEnv, CLI, FLAVOURS, waitFor } from '../helpers/project.js';
+import { need, needForEach } from '../helpers/tools.js';
 import { ITEMS, listJson, ok, project, setup, USER, useProjects, value } from './helpers.js';
 
 useProjects();
 
 describe.each(FLAVOURS)('$name binaries', (flavour) => {
+  needForEach(...flavour.needs);
   test('save while the server runs, change everything, restore: exactly the saved rows in both databases', async () => {
     setup(`snap-${flavour.name}`, flavour.bindir);
     await ok(['init']);
@@ -68,6 +70,7 @@ test('a save taken while a psql session commits transactions holds each of them 
   await value(`create table batches(id int primary key, n int); create table lines(batch int, k int);
     create table total(n bigint); insert into total values (0)`);
   // A real psql session; one transaction per batch: 20 lines, the batch row and the running total.
+  need('psql');
   const writer = spawn(
     CLI,
     [

@@ -196,6 +196,8 @@ describe('LogOutput without a terminal (the background up)', () => {
       const err = new PassThrough();
       log.attach('app', out);
       log.attach('app', err);
+      // Attached (its process started): the log is there before the first byte.
+      expect(readFileSync(join(dir, 'app.log'), 'utf8')).toBe('');
       out.write('one\ntw');
       now += 1;
       err.write('err\n');

@@ -5,6 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PG_MODULE } from '../helpers/clients.js';
 import { git, gitRepo } from '../helpers/git.js';
 import { devenv } from '../helpers/project.js';
+import { needForEach } from '../helpers/tools.js';
 import { environOf, finish, logText, makeProject, type ProcessRow, waitLog, waitRunning } from './helpers.js';
 
 /** Reads its database's name and rows at start, then keeps that session open. */
@@ -19,6 +20,7 @@ const APP = `const pg = require(${JSON.stringify(PG_MODULE)});
 `;
 
 describe('devenv up -d with postgres.branches "git"', () => {
+  const here = needForEach('git');
   let dir: string;
   const groups = new Set<number>();
   let web: ProcessRow;
@@ -29,6 +31,7 @@ describe('devenv up -d with postgres.branches "git"', () => {
   };
 
   beforeAll(() => {
+    if (!here) return;
     dir = makeProject('up-branches', {
       'devenv.json': JSON.stringify({
         postgres: { database: 'shop', role: 'app', branches: 'git', setup: ['seed.sql'] },
@@ -40,7 +43,9 @@ describe('devenv up -d with postgres.branches "git"', () => {
     });
     gitRepo(dir);
   });
-  afterAll(() => finish(dir, groups));
+  afterAll(async () => {
+    if (dir) await finish(dir, groups);
+  });
 
   it('on the default branch the app uses the main database', async () => {
     const r = await devenv(dir, ['up', '-d']);

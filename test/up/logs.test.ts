@@ -15,11 +15,17 @@ const BATCH = 64 * 1024;
 describe('logs of devenv up', () => {
   const side = tempDir('logs-side');
   const trigger = path.join(side, 'go');
+  const speak = path.join(side, 'speak');
   const dir = makeProject('up-logs', {
     'devenv.json': JSON.stringify({
       logs: { maxBytes: MAX, keep: 2 },
       processes: {
         hello: { command: 'echo hello-once; sleep 1000', watch: false },
+        // Prints nothing until the test says so (issue 23: an app that has not printed yet had no log).
+        quiet: {
+          command: `while [ ! -e '${speak}' ]; do sleep 0.05; done; echo quiet-spoke; sleep 1000`,
+          watch: false,
+        },
         counter: {
           command:
             `echo waiting; while [ ! -e '${trigger}' ]; do sleep 0.05; done; ` +
@@ -45,12 +51,39 @@ describe('logs of devenv up', () => {
   it('up -d writes each app line once: into its log, not again into up.log', async () => {
     const r = await devenv(dir, ['up', '-d']);
     expect(r.code, r.stderr).toBe(0);
-    for (const name of ['hello', 'counter']) groups.add((await waitRunning(dir, name)).pid!);
+    for (const name of ['hello', 'counter', 'quiet']) groups.add((await waitRunning(dir, name)).pid!);
     await waitLog(dir, 'hello', /hello-once/);
     // The line as the app wrote it, after the time it was read at.
     expect(logText(dir, 'hello')).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z hello-once\n$/);
     expect(logText(dir, 'devenv')).toMatch(/hello started/);
     expect(readFileSync(logFile('up.log'), 'utf8')).toBe('');
+  });
+
+  it('an app that printed nothing yet has its log: `logs NAME` shows it empty, `logs -f NAME` follows it', async () => {
+    // Right after `up -d` (issue 23): before the fix this was "no log for quiet" and exit 1.
+    expect(existsSync(logFile('quiet.log'))).toBe(true);
+    const now = await devenv(dir, ['logs', 'quiet']);
+    expect([now.code, now.stdout, now.stderr]).toEqual([0, '', '']);
+    const follower = spawn(CLI, ['logs', '-f', 'quiet'], {
+      cwd: dir,
+      env: baseEnv(),
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let out = '';
+    follower.stdout.on('data', (d) => (out += d));
+    follower.stderr.on('data', (d) => (out += d));
+    const closed = new Promise((resolve) => follower.on('close', resolve));
+    try {
+      writeFileSync(speak, '');
+      await waitFor(() => out.includes('quiet-spoke\n'), 'logs -f quiet to show its first line', {
+        timeoutMs: 15000,
+        detail: () => `logs -f printed: ${JSON.stringify(out)}; quiet.log: ${JSON.stringify(logText(dir, 'quiet'))}`,
+      });
+    } finally {
+      follower.kill('SIGTERM');
+      await closed;
+    }
+    expect(out).toBe('quiet-spoke\n');
   });
 
   it('logs -f follows a log across its rotations; old files beyond logs.keep are deleted', async () => {

@@ -8,7 +8,7 @@ import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { groupMembers } from '../helpers/proc.js';
 import { baseEnv, CLI, devenv, postgresProcessesUnder, tempDir, waitFor } from '../helpers/project.js';
-import { needs } from '../helpers/tools.js';
+import { need } from '../helpers/tools.js';
 import { assertGroupGone, assertPidGone, freePort } from '../supervisor/helpers.js';
 import {
   finish,
@@ -96,16 +96,14 @@ async function assertAllGone(r: Running): Promise<void> {
   expect(log).not.toMatch(/killing all processes now/);
 }
 
-const tmux = needs('tmux');
-
 describe('devenv up when its terminal or output goes away', () => {
-  it.skipIf(tmux.skip)(`closing the terminal (tmux kill-session) stops everything${tmux.note}`, async () => {
-    tmux.check();
+  it('closing the terminal (tmux kill-session) stops everything', async () => {
+    need('tmux');
     const { dir, port } = await serverProject('up-hup');
     const side = tempDir('up-hup-side');
     cleanups.push(() => rmSync(side, { recursive: true, force: true }));
     const errFile = path.join(side, 'stderr');
-    const socket = `devenv-test-hup-${process.pid}`;
+    const socket = `devenv-test-hup-${process.pid}-${Math.random().toString(36).slice(2, 8)}`;
     const tm = (...args: string[]) =>
       execFileSync('tmux', ['-L', socket, '-f', '/dev/null', ...args], { env: baseEnv(), stdio: 'pipe' });
     cleanups.push(() => {

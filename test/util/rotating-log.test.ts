@@ -1,6 +1,15 @@
 // A bounded log and a follower of it: rotation keeps `keep` old files, and a follower reading now and
 // then gets every line once, in order, even when the log rotated several times between two reads.
-import { existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import {
+  appendFileSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -41,6 +50,35 @@ describe('RotatingLog', () => {
     expect(statSync(file).size).toBeLessThanOrEqual(20);
   });
 
+  it('create() makes the file before any line and keeps what an earlier run wrote; a failed open is retried', () => {
+    const file = tempFile();
+    const failures: string[] = [];
+    const log = new RotatingLog(file, { maxBytes: 100, keep: 1 }, { failed: (_f, err) => failures.push(String(err)) });
+    log.create();
+    expect(readFileSync(file, 'utf8')).toBe('');
+    log.write('one\n');
+    log.close();
+    const again = new RotatingLog(file, { maxBytes: 100, keep: 1 });
+    again.create();
+    again.write('two\n');
+    again.close();
+    expect(readFileSync(file, 'utf8')).toBe('one\ntwo\n');
+    // Its directory is gone: create() reports it like a failed write, and the next write tries again.
+    const missing = path.join(path.dirname(file), 'gone', 'app.log');
+    const later = new RotatingLog(
+      missing,
+      { maxBytes: 100, keep: 1 },
+      { failed: (_f, err) => failures.push(String(err)) },
+    );
+    later.create();
+    expect(failures).toEqual([expect.stringMatching(/ENOENT/)]);
+    expect(existsSync(missing)).toBe(false);
+    mkdirSync(path.dirname(missing));
+    later.write('three\n');
+    later.close();
+    expect(readFileSync(missing, 'utf8')).toBe('three\n');
+  });
+
   it('capInPlace copies a log another process writes to .1 and empties it, the inode kept', () => {
     const file = tempFile();
     writeFileSync(file, 'x'.repeat(300));
@@ -53,6 +91,20 @@ describe('RotatingLog', () => {
 });
 
 describe('FileTail', () => {
+  it('follows from where it was made: a line written before the first read is not lost', () => {
+    // `logs -f` makes its followers first, then prints the last lines up to where they begin; on a busy
+    // machine the app writes in between.
+    const file = tempFile();
+    writeFileSync(file, 'shown by the tail\n');
+    const tail = new FileTail(file, (l) => seen.push(l));
+    const seen: string[] = [];
+    expect(tail.startOffset).toBe(statSync(file).size);
+    appendFileSync(file, 'in between\n');
+    appendFileSync(file, 'later\n');
+    tail.read();
+    expect(seen).toEqual(['in between', 'later']);
+  });
+
   it('follows across several rotations between two reads, and across a copy-truncate', () => {
     const file = tempFile();
     const log = new RotatingLog(file, { maxBytes: 64, keep: 5 });
