@@ -82,7 +82,7 @@ function expectedArgv(command: string, process: string): string[] {
 }
 
 describe('systemd units', () => {
-  it('keep every value literal: verify is silent, systemd reads each back, no line or key is added', async (ctx) => {
+  it('keep every value literal: verify is silent, systemd reads each back, no line or key is added', async () => {
     need('systemd-analyze');
     needSystemd();
     const dir = project('hostile', hostileConfig());
@@ -156,7 +156,7 @@ describe('the NixOS module', () => {
     };
   }
 
-  it('parses and evaluates to the values as written; the units nixpkgs makes of it give them back', async (ctx) => {
+  it('parses and evaluates to the values as written; the units nixpkgs makes of it give them back', async () => {
     need('nix-instantiate');
     needSystemd();
     const dir = project('hostile', hostileConfig());
@@ -226,7 +226,7 @@ describe('the NixOS module', () => {
     ]);
   });
 
-  it('a program named like an Object property (constructor, __proto__) is no runtime to guess', async (ctx) => {
+  it('a program named like an Object property (constructor, __proto__) is no runtime to guess', async () => {
     need('nix-instantiate');
     const commands = { a: 'constructor x', b: '__proto__ x', c: 'toString x', d: 'node x' };
     const dir = project('protos', {
@@ -240,7 +240,7 @@ describe('the NixOS module', () => {
 });
 
 describe('a Procfile', () => {
-  it('gives its commands to ExecStart= as written', async (ctx) => {
+  it('gives its commands to ExecStart= as written', async () => {
     needSystemd();
     const dir = path.join(tmp, 'procfile');
     mkdirSync(dir, { recursive: true });
@@ -282,7 +282,7 @@ describe('the Caddyfile', () => {
     return routes.map((r) => [r.match[0]!.host, r.handle[0]!.routes[0]!.handle[0]!.upstreams[0]!.dial]);
   }
 
-  it('serves each ported process on its own host, as caddy adapt reads it; a wildcard serves one', async (ctx) => {
+  it('serves each ported process on its own host, as caddy adapt reads it; a wildcard serves one', async () => {
     need('caddy');
     const dir = project('sites', { processes });
     const hosts = (domain: string) => [
