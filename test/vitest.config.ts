@@ -6,6 +6,8 @@ export default defineConfig({
   test: {
     include: ['test/**/*.test.ts'],
     exclude: ['test/bench/**', 'node_modules/**'],
+    // Rebuilds dist/bundle (what bin/devenv runs) when src/ is newer: end-to-end tests then test the edit too.
+    globalSetup: ['test/global-setup.ts'],
     testTimeout: 60000,
     hookTimeout: 60000,
     pool: 'forks',
