@@ -26,19 +26,27 @@ function unknownCommand(word: string, level: readonly Declared[], path: readonly
  * options of devenv itself (--version, --help), a group without its sub-command, `help [COMMAND]`. An unknown
  * command is said here, not by commander, whose "did you mean" may name `reset` for `restart`.
  */
-export function locateCommand(
+export function locateCommand(commands: readonly Declared[], words: readonly string[]): Located | null {
+  return locate(commands, words, [], false);
+}
+
+/** `literal`: a `--` came before the command; to commander, all the words after it are then arguments. */
+function locate(
   commands: readonly Declared[],
   words: readonly string[],
-  path: readonly string[] = [],
+  path: readonly string[],
+  literal: boolean,
 ): Located | null {
   const word = words[0];
+  if (word === '--' && !literal) return locate(commands, words.slice(1), path, true);
   if (word === undefined || word.startsWith('-')) return null;
   if (word === 'help') {
-    const target = locateCommand(commands, words.slice(1), path);
+    const target = locate(commands, words.slice(1), path, literal);
     return target && 'unknown' in target ? target : null;
   }
   const found = commands.find((d) => d.name === word);
   if (!found) return { unknown: unknownCommand(word, commands, path) };
-  if (isGroup(found)) return locateCommand(found.commands, words.slice(1), [...path, word]);
-  return { spec: found, path: [...path, word], rest: words.slice(1) };
+  if (isGroup(found)) return locate(found.commands, words.slice(1), [...path, word], literal);
+  const rest = words.slice(1);
+  return { spec: found, path: [...path, word], rest: literal ? ['--', ...rest] : rest };
 }

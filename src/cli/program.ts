@@ -38,10 +38,8 @@ export function buildProgram(
   const program = new commander.Command('devenv')
     .description('A disposable project-local PostgreSQL plus your app, without Docker')
     .version(packageVersion(), '-V, --version')
-    // Set before the commands are added, which copy them: errors throw (main sets the exit code), and commander
-    // suggests nothing (an unknown command never gets here; see locateCommand).
+    // Set before the commands are added, which copy it: errors throw, and main sets the exit code.
     .exitOverride()
-    .showSuggestionAfterError(false)
     .enablePositionalOptions()
     .showHelpAfterError('(run `devenv --help` for usage)');
   for (const d of commands) {
@@ -51,7 +49,11 @@ export function buildProgram(
     }
     const group = program.command(d.name).description(d.summary);
     for (const spec of d.commands) addCommand(group, spec, dispatch);
+    group.showSuggestionAfterError(false);
   }
+  // locateCommand answers unknown commands, never naming a destructive one; should one reach commander anyway,
+  // its "did you mean" (which might say `reset`) stays off where commands are chosen. Options keep theirs.
+  program.showSuggestionAfterError(false);
   return program;
 }
 

@@ -79,6 +79,19 @@ describe('an unknown command', () => {
     expect(unknownLine([...words])).toEqual(line);
   });
 
+  it('finds a typo wherever commander would take it for a command: after --, after help, in a group', () => {
+    for (const words of [
+      ['--', 'rest'],
+      ['help', 'rest'],
+      ['snapshot', '--', 'rstore'],
+      ['snapshot', 'help', 'rmm'],
+    ]) {
+      expect(locateCommand(COMMANDS, words), words.join(' ')).toHaveProperty('unknown');
+    }
+    // After --, commander takes every word as an argument: `devenv -- logs -n 5` names a log "-n".
+    expect(locateCommand(COMMANDS, ['--', 'logs', '-n'])).toMatchObject({ path: ['logs'], rest: ['--', '-n'] });
+  });
+
   it('leaves to commander what it handles itself: options, help, a group alone', () => {
     for (const words of [[], ['--version'], ['-h'], ['help'], ['help', 'status'], ['snapshot'], ['branch', '--help']]) {
       expect(locateCommand(COMMANDS, words), words.join(' ')).toBeNull();
