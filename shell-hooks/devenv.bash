@@ -15,7 +15,7 @@ __pgres_cache='@PGRES_CACHE@'
 __pgres_fresh() {
   [ "$2" = - ] && return 0 # that load failed: retry on the next cd, not on every prompt
   [[ -e $2 ]] || return 1
-  local __pgres_seen=
+  local __pgres_seen=''
   if [[ -e $1/.env ]]; then [[ $2 -nt $1/.env ]] || return 1; __pgres_seen+=e; fi
   if [[ -e $1/devenv.json ]]; then [[ $2 -nt $1/devenv.json ]] || return 1; __pgres_seen+=j; fi
   if [[ -e $3 ]]; then [[ $2 -nt $3 ]] || return 1; __pgres_seen+=t; fi
@@ -41,7 +41,7 @@ __pgres_update() {
   local __pgres_first=0
   [ -n "${__pgres_pwd+x}" ] || __pgres_first=1 # shell start-up: say nothing unless it is an error
   __pgres_pwd=$PWD
-  local __pgres_root= __pgres_d=$PWD
+  local __pgres_root='' __pgres_d=$PWD
   while :; do
     if [[ -e $__pgres_d/devenv.json || -L $__pgres_d/devenv.json || -e $__pgres_d/.pgres || -L $__pgres_d/.pgres ]]; then
       __pgres_root=${__pgres_d:-/}
@@ -65,9 +65,10 @@ __pgres_update() {
 }
 
 __pgres_load() {
-  local __pgres_c_v= __pgres_c_root= __pgres_c_stamp= __pgres_c_trust= __pgres_c_seen= __pgres_c_head= __pgres_c_note= __pgres_c_error=
+  local __pgres_c_v='' __pgres_c_root='' __pgres_c_stamp='' __pgres_c_trust='' __pgres_c_seen='' __pgres_c_head='' __pgres_c_note='' __pgres_c_error=''
   local -a __pgres_c_keys=() __pgres_c_vals=()
   local __pgres_file=$__pgres_cache/tree$1/.pgres-hook/bash
+  # shellcheck source=/dev/null # the cached answer hook-env wrote (plain assignments)
   [[ -f $__pgres_file ]] && . "$__pgres_file"
   if [ "$__pgres_c_v" != 2 ] || [ "$__pgres_c_root" != "$1" ] ||
     ! __pgres_fresh "$1" "$__pgres_c_stamp" "$__pgres_c_trust" "$__pgres_c_seen" "$__pgres_c_head"; then
@@ -82,7 +83,7 @@ __pgres_load() {
     if [ "$__pgres_c_v" != 2 ]; then
       # node said why on stderr; remember the failure so the next prompts stay quiet and cheap
       __pgres_restore
-      export __PGRES_ROOT="$1" __PGRES_STAMP=- __PGRES_TRUST= __PGRES_SEEN= __PGRES_HEAD= __PGRES_KEYS=
+      export __PGRES_ROOT="$1" __PGRES_STAMP=- __PGRES_TRUST='' __PGRES_SEEN='' __PGRES_HEAD='' __PGRES_KEYS=''
       return 0
     fi
   fi
@@ -101,7 +102,7 @@ __pgres_applied_sig() {
 }
 
 __pgres_apply() {
-  local __pgres_k __pgres_v __pgres_i __pgres_sig __pgres_new= __pgres_keys= __pgres_local= __pgres_said= __pgres_verb=loading
+  local __pgres_k __pgres_v __pgres_i __pgres_sig __pgres_new='' __pgres_keys='' __pgres_local='' __pgres_said='' __pgres_verb=loading
   for __pgres_i in "${!__pgres_c_keys[@]}"; do
     __pgres_k=${__pgres_c_keys[__pgres_i]}
     __pgres_v=${__pgres_c_vals[__pgres_i]-}
@@ -168,6 +169,7 @@ __pgres_restore() {
     if [[ -v $__pgres_k && -v $__pgres_n ]] && [ "${!__pgres_k}" = "${!__pgres_n}" ]; then
       if [[ -v $__pgres_o ]]; then
         export "$__pgres_k=${!__pgres_o}"
+        # shellcheck disable=SC2163 # the variable named in __pgres_k, as `export` takes it above
         case " ${__PGRES_LOCAL-} " in *" $__pgres_k "*) export -n "$__pgres_k" ;; esac
       else
         unset -v "$__pgres_k"
@@ -186,6 +188,7 @@ if [[ -v PROMPT_COMMAND && ${PROMPT_COMMAND@a} == *a* ]]; then
   [ "$__pgres_d" = 1 ] || PROMPT_COMMAND=(__pgres_hook "${PROMPT_COMMAND[@]}")
   unset -v __pgres_d __pgres_k
 else
+  # shellcheck disable=SC2128,SC2178 # not an array here: the branch above took that form
   case ${PROMPT_COMMAND-} in
   *__pgres_hook*) ;;
   '') PROMPT_COMMAND=__pgres_hook ;;

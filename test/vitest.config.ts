@@ -6,8 +6,9 @@ export default defineConfig({
   test: {
     include: ['test/**/*.test.ts'],
     exclude: ['test/bench/**', 'node_modules/**'],
-    // This run's own directory (state, trust store, hook cache), removed at the end.
-    globalSetup: ['./test/global-setup.ts'],
+    // First the bundle bin/devenv runs is rebuilt when src/ is newer (end-to-end tests then test the edit
+    // too); then this run gets its own directory (state, trust store, hook cache), removed at the end.
+    globalSetup: ['./test/rebuild-bundle.ts', './test/global-setup.ts'],
     testTimeout: 60000,
     hookTimeout: 60000,
     pool: 'forks',

@@ -12,9 +12,8 @@ import { terminalOutput } from '../util/output.js';
  * Uses a running server (e.g. from `devenv up`); otherwise starts one, shared with other psql
  * sessions, and the last session to end stops it.
  */
-export default async function psql(args: string[]): Promise<number> {
-  const asApp = args[0] === '--as-app';
-  const psqlArgs = asApp ? args.slice(1) : args;
+export default async function psql(psqlArgs: string[], opts: { asApp?: boolean } = {}): Promise<number> {
+  const asApp = Boolean(opts.asApp);
   const out = terminalOutput();
   const project = openProject(process.cwd());
   if (asApp && !project.config.postgres.role) {
