@@ -70,7 +70,8 @@ export function buildProgram(): Command {
   program
     .command('psql')
     .description(
-      'psql into the project database as the superuser (--as-app: as postgres.role); other arguments go to psql',
+      'psql into the project database as the superuser (--as-app: as postgres.role; --builtin: the built-in SQL ' +
+        'shell, used anyway when no psql is installed); other arguments go to psql',
     )
     .argument('[args...]')
     .allowUnknownOption()

@@ -1,5 +1,5 @@
 import { UserError } from '../errors.js';
-import { findPsql } from '../postgres/binaries.js';
+import { psqlClient } from '../postgres/binaries.js';
 import { ensureCluster, preparePostgres } from '../postgres/prepare.js';
 import { provision } from '../postgres/provision.js';
 import { withSessionServer } from '../postgres/session-server.js';
@@ -7,33 +7,43 @@ import { clientEnvironment, openProject } from '../project/project.js';
 import { runForeground } from '../util/foreground.js';
 import { terminalOutput } from '../util/output.js';
 
+/** devenv's own flags, before psql's: `--as-app` and `--builtin`, in either order. */
+function ownFlags(args: string[]): { asApp: boolean; builtin: boolean; rest: string[] } {
+  let asApp = false;
+  let builtin = false;
+  let i = 0;
+  for (; i < args.length; i++) {
+    if (args[i] === '--as-app') asApp = true;
+    else if (args[i] === '--builtin') builtin = true;
+    else break;
+  }
+  return { asApp, builtin, rest: args.slice(i) };
+}
+
 /**
  * psql into the project database, as the superuser (`--as-app`: as postgres.role, like the app).
  * Uses a running server (e.g. from `devenv up`); otherwise starts one, shared with other psql
- * sessions, and the last session to end stops it.
+ * sessions, and the last session to end stops it. Without a psql client (the embedded PostgreSQL has
+ * none), or with `--builtin`, the built-in SQL shell takes psql's place.
  */
 export default async function psql(args: string[]): Promise<number> {
-  const asApp = args[0] === '--as-app';
-  const psqlArgs = asApp ? args.slice(1) : args;
+  const { asApp, builtin, rest: psqlArgs } = ownFlags(args);
   const out = terminalOutput();
   const project = openProject(process.cwd());
   if (asApp && !project.config.postgres.role) {
     throw new UserError('--as-app connects as postgres.role, and devenv.json names none');
   }
   const pg = preparePostgres(project);
-  const client = findPsql(pg.binaries.bindir);
-  if (!client) {
-    throw new UserError(
-      'psql (the PostgreSQL client) is not installed; install it (apt-get install postgresql-client / brew install ' +
-        'libpq) and run again',
-    );
-  }
+  const client = builtin ? ({ kind: 'builtin' } as const) : psqlClient(pg.binaries.bindir);
   await ensureCluster(pg, out);
   return withSessionServer(pg, out, async () => {
     // The role and databases must exist; the setup is left alone, so psql still helps fix a broken one.
     await provision(pg, out, { setup: 'never' });
     const env = clientEnvironment(pg.project);
     if (!asApp) env.PGUSER = pg.project.superuser;
-    return runForeground(client, psqlArgs, { ...process.env, ...env });
+    if (client.kind === 'system') return runForeground(client.path, psqlArgs, { ...process.env, ...env });
+    // Loaded only here: no other command pays for the shell.
+    const { runSqlShell } = await import('../sql-shell/sql-shell.js');
+    return runSqlShell(psqlArgs, { ...process.env, ...env });
   });
 }
