@@ -30,6 +30,7 @@ export function quoteIdent(value: string): string {
 
 export class SqlLexer {
   private buf = '';
+  private newlines = 0;
   private mode: Mode = 'code';
   private dollarTag = '';
   private commentDepth = 0;
@@ -56,6 +57,7 @@ export class SqlLexer {
 
   reset(): void {
     this.buf = '';
+    this.newlines = 0;
     this.mode = 'code';
     this.commentDepth = 0;
     this.parens = 0;
@@ -68,9 +70,12 @@ export class SqlLexer {
   // Long on purpose: one pass with the lexical states side by side; split up, each piece needs them all.
   line(text: string): ScanEvent[] {
     const events: ScanEvent[] = [];
-    if (this.buf !== '') this.buf += '\n';
+    // The line break joins this line to the statement only once something of the line goes in (a
+    // meta-command such as \g after it leaves the statement as it was, as in psql).
+    if (this.buf !== '') this.newlines++;
     let i = 0;
     const emit = (to: number) => {
+      if (to > i) this.flushNewlines();
       this.buf += text.slice(i, to);
       i = to;
     };
@@ -142,6 +147,7 @@ export class SqlLexer {
         const from = i + 1 + name.length;
         const end = WHOLE_LINE.has(name) ? text.length : argsEnd(text, from);
         events.push({ kind: 'meta', name, args: text.slice(from, end), line: text });
+        this.newlines = 0;
         i = end;
         if (text.startsWith('\\\\', i)) i += 2; // `\\` separates a meta-command from SQL after it
       } else if (isIdentStart(c)) {
@@ -155,6 +161,11 @@ export class SqlLexer {
       }
     }
     return events;
+  }
+
+  private flushNewlines(): void {
+    if (this.newlines > 0) this.buf += '\n'.repeat(this.newlines);
+    this.newlines = 0;
   }
 
   private scanComment(text: string, from: number): number {
@@ -198,6 +209,7 @@ export class SqlLexer {
     const value = name === null || name === undefined ? undefined : this.variable!(name);
     if (!m || value === undefined) return i;
     if (apply) {
+      this.flushNewlines();
       this.buf += m[1] ? value : m[2] ? quoteLiteral(value) : quoteIdent(value);
       this.lastWord = '';
     }

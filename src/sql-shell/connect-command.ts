@@ -33,9 +33,14 @@ export async function reconnectTo(shell: Shell, args: Arg[]): Promise<MetaResult
     conn = await Connection.open(target);
   } catch (err) {
     if (!(err instanceof ConnectError)) throw err;
-    shell.error(err.message);
-    shell.error('Previous connection kept');
-    return 'error';
+    shell.error(`\\connect: ${err.message}`);
+    if (shell.source?.interactive) {
+      shell.error('Previous connection kept');
+      return 'error';
+    }
+    // As psql: a script that could not connect goes on without a connection, so it ends here.
+    await shell.conn.close();
+    return 'lost';
   }
   await shell.conn.close();
   shell.replaceConnection(conn);

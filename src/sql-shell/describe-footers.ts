@@ -103,11 +103,13 @@ async function constraintLines(shell: Shell, rel: RelationInfo): Promise<string[
     );
     out.push(...section('Check constraints:', checks.map(([n, d]) => `"${n}" ${d}`)));
   }
+  // A partition also shows the foreign keys it inherits from its ancestors.
+  const tables = rel.isPartition || rel.kind === 'p' ? `pg_catalog.pg_partition_ancestors(${q(rel.oid)})` : `(VALUES (${q(rel.oid)}::pg_catalog.regclass)) AS a(relid)`;
   const fks = await rows(
     shell,
     `SELECT conrelid = ${q(rel.oid)}::pg_catalog.regclass AS sametable, conname,\n` +
       '  pg_catalog.pg_get_constraintdef(oid, true) AS condef, conrelid::pg_catalog.regclass AS ontable\n' +
-      `FROM pg_catalog.pg_constraint, pg_catalog.pg_partition_ancestors(${q(rel.oid)})\n` +
+      `FROM pg_catalog.pg_constraint, ${tables}\n` +
       "WHERE conrelid = relid AND contype = 'f' AND conparentid = 0\nORDER BY sametable DESC, conname;",
   );
   out.push(

@@ -97,7 +97,7 @@ export async function listFunctions(shell: Shell, pattern: string | undefined, f
       `CASE WHEN prosecdef THEN 'definer' ELSE 'invoker' END AS "Security"`,
       `pg_catalog.array_to_string(p.proacl, E'\\n') AS "Access privileges"`,
       'l.lanname as "Language"',
-      `CASE WHEN l.lanname IN ('internal', 'c') THEN p.prosrc END as "Internal name"`,
+      'p.prosrc as "Source code"',
       `pg_catalog.obj_description(p.oid, 'pg_proc') as "Description"`,
     );
   }

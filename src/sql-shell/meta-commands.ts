@@ -25,7 +25,7 @@ const ok = async (): Promise<MetaResult> => 'ok';
 function pset(shell: Shell, name: string, value: string | undefined): MetaResult {
   try {
     const shown = applyPset(shell.popt, name, value);
-    shell.info(describeSetting(shell.popt, shown));
+    if (shown) shell.info(describeSetting(shell.popt, shown));
     return 'ok';
   } catch (err) {
     if (!(err instanceof PsetError)) throw err;

@@ -59,7 +59,7 @@ export function printAligned(table: Table, opts: PrintOptions, deco: Decorations
   const headers = table.columns.map((c) => cellLines(c.name));
   const cells = formatted(table, opts);
   const widths = table.columns.map((_, j) => {
-    let w = opts.tuplesOnly ? 0 : cellWidth(headers[j]!);
+    let w = cellWidth(headers[j]!);
     for (const row of cells) w = Math.max(w, cellWidth(row[j]!));
     return w;
   });
@@ -80,7 +80,8 @@ export function printAligned(table: Table, opts: PrintOptions, deco: Decorations
       out += `${widths.map((w) => '-'.repeat(w + 2)).join('+')}\n`;
     }
   }
-  for (const row of cells) out += rowLines(row, widths, align, false);
+  // A row of no columns prints nothing (psql: "--", then the footer).
+  if (table.columns.length > 0) for (const row of cells) out += rowLines(row, widths, align, false);
   for (const f of footerLines(table, opts, deco)) out += `${f}\n`;
   return `${out}\n`;
 }

@@ -49,8 +49,11 @@ export function describeSetting(p: PrintOptions, name: string): string {
   }
 }
 
-/** Apply `\pset name [value]`; returns the name whose state to report. */
-export function applyPset(p: PrintOptions, name: string, value: string | undefined): string {
+/**
+ * Apply `\pset name [value]`; returns the name whose state to report, or null where psql 15 says nothing
+ * (tuples_only and footer given an explicit value).
+ */
+export function applyPset(p: PrintOptions, name: string, value: string | undefined): string | null {
   switch (name) {
     case 'format': {
       if (value === undefined) return name;
@@ -67,7 +70,7 @@ export function applyPset(p: PrintOptions, name: string, value: string | undefin
     case 'tuples_only':
     case 't':
       p.tuplesOnly = toggle(p.tuplesOnly, value, 'tuples_only');
-      return 'tuples_only';
+      return value === undefined ? 'tuples_only' : null;
     case 'fieldsep':
       if (value !== undefined) p.fieldSep = value;
       return name;
@@ -92,10 +95,12 @@ export function applyPset(p: PrintOptions, name: string, value: string | undefin
       return name;
     case 'footer':
       p.footer = toggle(p.footer, value, 'footer');
-      return name;
+      return value === undefined ? name : null;
     case 'border':
+      if (value !== undefined && value !== '1') throw new PsetError('\\pset: the built-in shell prints border 1 only');
+      return name;
     case 'pager':
-      return name; // accepted; the built-in shell prints border 1 and uses no pager
+      return name; // accepted: the built-in shell uses no pager
     default:
       throw new PsetError(`\\pset: unknown option: ${name}`);
   }

@@ -110,6 +110,10 @@ export class Shell {
   /** Run a query and print its results; false when it failed. */
   async sendQuery(sql: string, copyInSource?: () => AsyncIterable<Buffer | string>, copyOut?: Sink): Promise<boolean> {
     this.lastQuery = sql;
+    if (!this.conn.alive) {
+      this.error('You are currently not connected to a database.');
+      return false;
+    }
     const echo = this.vars.get('ECHO');
     if (echo === 'queries') this.io.out.write(`${sql}\n`);
     const started = performance.now();

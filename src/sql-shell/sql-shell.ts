@@ -43,7 +43,10 @@ function target(o: ShellOptions, env: NodeJS.ProcessEnv): ConnectTarget {
 
 /** `-c` text: SQL goes to the server as one query (several statements, one implicit transaction), as in psql. */
 async function runCommand(shell: Shell, text: string): Promise<number> {
-  if (!text.trimStart().startsWith('\\')) return (await shell.sendQuery(text)) ? EXIT.ok : EXIT.failure;
+  if (!text.trimStart().startsWith('\\')) {
+    if (await shell.sendQuery(text)) return EXIT.ok;
+    return shell.conn.alive ? EXIT.failure : EXIT.badConnection;
+  }
   const { SqlLexer } = await import('../postgres/sql-lexer.js');
   const lexer = new SqlLexer((n) => shell.vars.get(n));
   let ok = true;
@@ -51,8 +54,7 @@ async function runCommand(shell: Shell, text: string): Promise<number> {
     for (const ev of lexer.line(line)) {
       const r = ev.kind === 'meta' ? await runMeta(shell, ev, lexer) : (await shell.sendQuery(ev.sql)) ? 'ok' : 'error';
       if (r === 'quit') return EXIT.ok;
-      if (r === 'lost') return EXIT.badConnection;
-      if (r !== 'ok') ok = false;
+      if (r !== 'ok') ok = false; // a failed \c included: the next -c finds no connection
     }
   }
   return ok ? EXIT.ok : EXIT.failure;
@@ -73,6 +75,12 @@ async function runActions(shell: Shell, o: ShellOptions, stdinSource: () => Line
   if (o.singleTransaction) await shell.conn.client.query('BEGIN');
   let code: number = EXIT.ok;
   for (const action of o.actions) {
+    if (!shell.conn.alive) {
+      shell.error('You are currently not connected to a database.');
+      code = EXIT.failure;
+      if (shell.vars.bool('ON_ERROR_STOP')) break;
+      continue;
+    }
     code =
       action.kind === 'command' ? await runCommand(shell, action.text) : await runFile(shell, action.path, stdinSource);
     if (code === EXIT.badConnection) return code;
