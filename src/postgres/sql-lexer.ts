@@ -9,7 +9,12 @@
 
 export type ScanEvent =
   | { kind: 'statement'; sql: string }
-  | { kind: 'meta'; name: string; args: string; /** the text before it on its line, for \copy's parsing */ line: string };
+  | {
+      kind: 'meta';
+      name: string;
+      args: string /** the text before it on its line, for \copy's parsing */;
+      line: string;
+    };
 
 type Mode = 'code' | 'quote' | 'escape-quote' | 'ident' | 'dollar' | 'comment';
 

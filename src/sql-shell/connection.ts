@@ -91,8 +91,11 @@ export class Connection {
     return this.params.get('session_authorization') ?? this.target.user;
   }
 
-  /** Ask the server to cancel what this connection runs (a CancelRequest on a second connection). */
-  cancel(): Promise<void> {
+  /**
+   * Ask the server to cancel what this connection runs (a CancelRequest on a second connection).
+   * `sent` is called once the request is on its way: before the server can answer the cancelled query.
+   */
+  cancel(sent: () => void = () => undefined): Promise<void> {
     const { processID, secretKey } = this.client as unknown as { processID: number; secretKey: number };
     const msg = Buffer.alloc(16);
     msg.writeInt32BE(16, 0);
@@ -103,7 +106,10 @@ export class Connection {
       const socket = isSocketDir(this.target.host)
         ? netConnect(socketPath(this.target))
         : netConnect(this.target.port, this.target.host);
-      socket.on('connect', () => socket.end(msg));
+      socket.on('connect', () => {
+        sent();
+        socket.end(msg);
+      });
       socket.on('close', () => resolve());
       socket.on('error', () => resolve());
     });

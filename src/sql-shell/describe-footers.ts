@@ -49,7 +49,14 @@ export async function indexFooter(shell: Shell, rel: RelationInfo): Promise<stri
   )[0];
   if (!r) return [];
   const [unique, primary, clustered, valid, deferrable, deferred, replident, nnd, am, table, pred] = r;
-  let line = primary === 't' ? 'primary key, ' : unique === 't' ? (nnd === 't' ? 'unique nulls not distinct, ' : 'unique, ') : '';
+  let line =
+    primary === 't'
+      ? 'primary key, '
+      : unique === 't'
+        ? nnd === 't'
+          ? 'unique nulls not distinct, '
+          : 'unique, '
+        : '';
   line += `${am}, for table "${rel.schema}.${table}"`;
   if (pred) line += `, predicate (${pred})`;
   if (clustered === 't') line += ', clustered';
@@ -75,22 +82,24 @@ async function indexLines(shell: Shell, rel: RelationInfo): Promise<string[]> {
       `WHERE c.oid = ${q(rel.oid)} AND c.oid = i.indrelid AND i.indexrelid = c2.oid\n` +
       'ORDER BY i.indisprimary DESC, c2.relname;',
   );
-  return list.map(([name, primary, unique, clustered, valid, indexdef, condef, contype, deferrable, deferred, repl]) => {
-    let line = `"${name}"`;
-    if (contype === 'x') line += ` ${condef}`;
-    else {
-      if (primary === 't') line += ' PRIMARY KEY,';
-      else if (unique === 't') line += contype === 'u' ? ' UNIQUE CONSTRAINT,' : ' UNIQUE,';
-      const using = indexdef!.indexOf(' USING ');
-      line += ` ${using >= 0 ? indexdef!.slice(using + 7) : indexdef}`;
-      if (deferrable === 't') line += ' DEFERRABLE';
-      if (deferred === 't') line += ' INITIALLY DEFERRED';
-    }
-    if (clustered === 't') line += ' CLUSTER';
-    if (valid !== 't') line += ' INVALID';
-    if (repl === 't') line += ' REPLICA IDENTITY';
-    return line;
-  });
+  return list.map(
+    ([name, primary, unique, clustered, valid, indexdef, condef, contype, deferrable, deferred, repl]) => {
+      let line = `"${name}"`;
+      if (contype === 'x') line += ` ${condef}`;
+      else {
+        if (primary === 't') line += ' PRIMARY KEY,';
+        else if (unique === 't') line += contype === 'u' ? ' UNIQUE CONSTRAINT,' : ' UNIQUE,';
+        const using = indexdef!.indexOf(' USING ');
+        line += ` ${using >= 0 ? indexdef!.slice(using + 7) : indexdef}`;
+        if (deferrable === 't') line += ' DEFERRABLE';
+        if (deferred === 't') line += ' INITIALLY DEFERRED';
+      }
+      if (clustered === 't') line += ' CLUSTER';
+      if (valid !== 't') line += ' INVALID';
+      if (repl === 't') line += ' REPLICA IDENTITY';
+      return line;
+    },
+  );
 }
 
 async function constraintLines(shell: Shell, rel: RelationInfo): Promise<string[]> {
@@ -101,10 +110,18 @@ async function constraintLines(shell: Shell, rel: RelationInfo): Promise<string[
       'SELECT r.conname, pg_catalog.pg_get_constraintdef(r.oid, true)\nFROM pg_catalog.pg_constraint r\n' +
         `WHERE r.conrelid = ${q(rel.oid)} AND r.contype = 'c'\nORDER BY 1;`,
     );
-    out.push(...section('Check constraints:', checks.map(([n, d]) => `"${n}" ${d}`)));
+    out.push(
+      ...section(
+        'Check constraints:',
+        checks.map(([n, d]) => `"${n}" ${d}`),
+      ),
+    );
   }
   // A partition also shows the foreign keys it inherits from its ancestors.
-  const tables = rel.isPartition || rel.kind === 'p' ? `pg_catalog.pg_partition_ancestors(${q(rel.oid)})` : `(VALUES (${q(rel.oid)}::pg_catalog.regclass)) AS a(relid)`;
+  const tables =
+    rel.isPartition || rel.kind === 'p'
+      ? `pg_catalog.pg_partition_ancestors(${q(rel.oid)})`
+      : `(VALUES (${q(rel.oid)}::pg_catalog.regclass)) AS a(relid)`;
   const fks = await rows(
     shell,
     `SELECT conrelid = ${q(rel.oid)}::pg_catalog.regclass AS sametable, conname,\n` +
@@ -126,7 +143,12 @@ async function constraintLines(shell: Shell, rel: RelationInfo): Promise<string[
       `                    UNION ALL VALUES (${q(rel.oid)}::pg_catalog.regclass))\n` +
       "      AND contype = 'f' AND conparentid = 0\nORDER BY conname;",
   );
-  out.push(...section('Referenced by:', refs.map(([n, on, d]) => `TABLE "${on}" CONSTRAINT "${n}" ${d}`)));
+  out.push(
+    ...section(
+      'Referenced by:',
+      refs.map(([n, on, d]) => `TABLE "${on}" CONSTRAINT "${n}" ${d}`),
+    ),
+  );
   return out;
 }
 
@@ -211,16 +233,14 @@ async function inheritanceLines(shell: Shell, rel: RelationInfo, flags: Describe
   });
   const children = await rows(
     shell,
-    "SELECT c.oid::pg_catalog.regclass, c.relkind, inhdetachpending, pg_catalog.pg_get_expr(c.relpartbound, c.oid)\n" +
+    'SELECT c.oid::pg_catalog.regclass, c.relkind, inhdetachpending, pg_catalog.pg_get_expr(c.relpartbound, c.oid)\n' +
       'FROM pg_catalog.pg_class c, pg_catalog.pg_inherits i\n' +
       `WHERE c.oid = i.inhrelid AND i.inhparent = ${q(rel.oid)}\n` +
       "ORDER BY pg_catalog.pg_get_expr(c.relpartbound, c.oid) = 'DEFAULT', c.oid::pg_catalog.regclass::pg_catalog.text;",
   );
   const partitioned = rel.kind === 'p';
   if (children.length > 0 && !flags.verbose) {
-    out.push(
-      `Number of ${partitioned ? 'partitions' : 'child tables'}: ${children.length} (Use \\d+ to list them.)`,
-    );
+    out.push(`Number of ${partitioned ? 'partitions' : 'child tables'}: ${children.length} (Use \\d+ to list them.)`);
   } else if (children.length > 0) {
     const head = partitioned ? 'Partitions: ' : 'Child tables: ';
     children.forEach(([name, kind, detach, bound], i) => {

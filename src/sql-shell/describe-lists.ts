@@ -4,11 +4,7 @@ import { namesSchema, patternConditions } from './name-pattern.js';
 import type { Table } from './print-options.js';
 import type { Shell } from './shell.js';
 
-const HIDE_SYSTEM = [
-  "n.nspname <> 'pg_catalog'",
-  "n.nspname !~ '^pg_toast'",
-  "n.nspname <> 'information_schema'",
-];
+const HIDE_SYSTEM = ["n.nspname <> 'pg_catalog'", "n.nspname !~ '^pg_toast'", "n.nspname <> 'information_schema'"];
 
 function where(conditions: string[]): string {
   return conditions.length ? `WHERE ${conditions.join('\n  AND ')}\n` : '';
@@ -72,7 +68,9 @@ export async function listRelations(
   const table = await catalogQuery(shell, sql);
   if (table.rows.length === 0 && !shell.quiet) {
     // psql reports an empty list as a message, and it is not a failure
-    shell.error(pattern === undefined ? 'Did not find any relations.' : `Did not find any relation named "${pattern}".`);
+    shell.error(
+      pattern === undefined ? 'Did not find any relations.' : `Did not find any relation named "${pattern}".`,
+    );
     return true;
   }
   shell.print(table, { title: 'List of relations' });
@@ -167,7 +165,7 @@ export async function listDatabases(shell: Shell, pattern: string | undefined, f
   if (flags.verbose)
     cols.push(
       "CASE WHEN pg_catalog.has_database_privilege(d.datname, 'CONNECT') " +
-        "THEN pg_catalog.pg_size_pretty(pg_catalog.pg_database_size(d.datname)) ELSE 'No Access' END as \"Size\"",
+        'THEN pg_catalog.pg_size_pretty(pg_catalog.pg_database_size(d.datname)) ELSE \'No Access\' END as "Size"',
       't.spcname as "Tablespace"',
       `pg_catalog.shobj_description(d.oid, 'pg_database') as "Description"`,
     );

@@ -63,8 +63,8 @@ async function relationInfo(shell: Shell, oid: string, schema: string, name: str
   const t = await catalogQuery(
     shell,
     'SELECT c.relchecks, c.relkind, c.relhasindex, c.relhastriggers, c.relrowsecurity, c.relforcerowsecurity,\n' +
-      '  c.relispartition, pg_catalog.array_to_string(c.reloptions || array(select \'toast.\' || x ' +
-      'from pg_catalog.unnest(tc.reloptions) x), \', \'),\n  c.relpersistence, am.amname\n' +
+      "  c.relispartition, pg_catalog.array_to_string(c.reloptions || array(select 'toast.' || x " +
+      "from pg_catalog.unnest(tc.reloptions) x), ', '),\n  c.relpersistence, am.amname\n" +
       'FROM pg_catalog.pg_class c\n LEFT JOIN pg_catalog.pg_class tc ON (c.reltoastrelid = tc.oid)\n' +
       ' LEFT JOIN pg_catalog.pg_am am ON (c.relam = am.oid)\n' +
       `WHERE c.oid = ${literal(oid)};`,
@@ -157,8 +157,21 @@ function columnsTable(rel: RelationInfo, attrs: Table, flags: DescribeFlags): Ta
   if (showStats) heads.push('Stats target');
   if (showDescription) heads.push('Description');
   const rows = attrs.rows.map((a) => {
-    const [name, type, def, notNull, collation, identity, generated, indexdef, isKey, storage, compression, stats, desc] =
-      a;
+    const [
+      name,
+      type,
+      def,
+      notNull,
+      collation,
+      identity,
+      generated,
+      indexdef,
+      isKey,
+      storage,
+      compression,
+      stats,
+      desc,
+    ] = a;
     const row: Cell[] = [name!, type!];
     if (tableLike) {
       let d = def ?? '';

@@ -4,7 +4,14 @@
  * Their catalog queries are written from psql's documented output, not taken from psql.
  */
 import { describeRelations } from './describe-relation.js';
-import { listDatabases, listExtensions, listFunctions, listRelations, listRoles, listSchemas } from './describe-lists.js';
+import {
+  listDatabases,
+  listExtensions,
+  listFunctions,
+  listRelations,
+  listRoles,
+  listSchemas,
+} from './describe-lists.js';
 import type { Arg } from './meta-args.js';
 import type { Table } from './print-options.js';
 import type { Shell } from './shell.js';
@@ -16,7 +23,8 @@ export interface DescribeFlags {
 
 /** Run a catalog query; values stay the server's text, as psql shows them. */
 export async function catalogQuery(shell: Shell, sql: string): Promise<Table> {
-  if (shell.vars.bool('ECHO_HIDDEN')) shell.io.out.write(`/******** QUERY *********/\n${sql}\n/************************/\n\n`);
+  if (shell.vars.bool('ECHO_HIDDEN'))
+    shell.io.out.write(`/******** QUERY *********/\n${sql}\n/************************/\n\n`);
   const r = await shell.conn.client.query({
     text: sql,
     rowMode: 'array',

@@ -52,11 +52,7 @@ export interface Terminal extends LineSource {
  * A terminal. `onInterrupt` is asked first on Ctrl-C: true means it cancelled a running query; otherwise
  * the typed line is dropped (`^C`, a fresh prompt) and `dropped` is called so the statement buffer goes too.
  */
-export function terminalSource(
-  historyFile: string | null,
-  onInterrupt: () => boolean,
-  dropped: () => void,
-): Terminal {
+export function terminalSource(historyFile: string | null, onInterrupt: () => boolean, dropped: () => void): Terminal {
   let history: string[] = [];
   if (historyFile) {
     try {

@@ -101,7 +101,8 @@ const HANDLERS: Record<string, Handler> = {
     if (!args[0]) {
       for (const name of ['border', 'csv_fieldsep', 'expanded', 'fieldsep', 'footer', 'format', 'null'])
         shell.io.out.write(`${name.padEnd(24)} ${settingValue(shell, name)}\n`);
-      for (const name of ['recordsep', 'tuples_only']) shell.io.out.write(`${name.padEnd(24)} ${settingValue(shell, name)}\n`);
+      for (const name of ['recordsep', 'tuples_only'])
+        shell.io.out.write(`${name.padEnd(24)} ${settingValue(shell, name)}\n`);
       return 'ok';
     }
     return pset(shell, args[0].value, args[1]?.value);
@@ -129,7 +130,13 @@ const HANDLERS: Record<string, Handler> = {
       shell.error(`invalid variable name: "${name}"`);
       return 'error';
     }
-    shell.vars.set(name, args.slice(1).map((a) => a.value).join(''));
+    shell.vars.set(
+      name,
+      args
+        .slice(1)
+        .map((a) => a.value)
+        .join(''),
+    );
     return 'ok';
   },
   unset: async (shell, args) => {

@@ -18,12 +18,7 @@ function titleLine(title: string, totalWidth: number): string {
 }
 
 /** One table row (header or data) over as many screen lines as its tallest cell. */
-function rowLines(
-  cells: CellLine[][],
-  widths: number[],
-  align: ('l' | 'r' | 'c')[],
-  padLast: boolean,
-): string {
+function rowLines(cells: CellLine[][], widths: number[], align: ('l' | 'r' | 'c')[], padLast: boolean): string {
   const height = Math.max(1, ...cells.map((c) => c.length));
   let out = '';
   for (let l = 0; l < height; l++) {

@@ -188,7 +188,7 @@ export class Shell {
   /** Ctrl-C: cancel the running query; true when there was one. */
   cancel(): boolean {
     if (!this.running) return false;
-    void this.conn.cancel().then(() => this.io.err.write('Cancel request sent\n'));
+    void this.conn.cancel(() => this.io.err.write('Cancel request sent\n'));
     return true;
   }
 }

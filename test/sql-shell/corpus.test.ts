@@ -29,7 +29,7 @@ interface Case {
 const LONG = `select 'this is a long line with lots of text that goes on and on', 'and more text after it', nosuchcolumn;`;
 
 const CASES: Case[] = [
-  { name: 'integers, numeric, text, NULL', args: ['-c', 'select 1 as a, 2.50::numeric as n, null as z, \'x\' as t'] },
+  { name: 'integers, numeric, text, NULL', args: ['-c', "select 1 as a, 2.50::numeric as n, null as z, 'x' as t"] },
   { name: 'no columns', args: ['-c', 'select'] },
   { name: 'empty result', args: ['-c', 'select * from customers where false'] },
   { name: 'table with newlines and wide characters', args: ['-c', 'select * from customers order by id'] },
@@ -51,8 +51,25 @@ const CASES: Case[] = [
   { name: 'several statements in one -c', args: ['-c', 'select 1 as a; select 2 as b; select 3 as c'] },
   { name: 'repeated -c in order', args: ['-c', 'select 1 as first', '-c', 'select 2 as second'] },
   { name: 'error after a result in one -c', args: ['-c', 'select 1 as a; select 1/0; select 3'] },
-  { name: 'command tags', args: ['-c', 'create temp table t (a int)', '-c', 'insert into t values (1), (2)', '-c', 'update t set a = a + 1', '-c', 'delete from t where a = 2', '-c', 'drop table t'] },
-  { name: 'INSERT … RETURNING prints rows and the tag', args: ['-c', 'create temp table t (a int); insert into t values (7) returning a, a * 2 as b'] },
+  {
+    name: 'command tags',
+    args: [
+      '-c',
+      'create temp table t (a int)',
+      '-c',
+      'insert into t values (1), (2)',
+      '-c',
+      'update t set a = a + 1',
+      '-c',
+      'delete from t where a = 2',
+      '-c',
+      'drop table t',
+    ],
+  },
+  {
+    name: 'INSERT … RETURNING prints rows and the tag',
+    args: ['-c', 'create temp table t (a int); insert into t values (7) returning a, a * 2 as b'],
+  },
   { name: 'syntax error with caret', args: ['-c', 'select * fromm customers'] },
   { name: 'unknown column on line 2', args: ['-c', 'select id,\n  nosuch from customers'] },
   { name: 'error at end of input', args: ['-c', 'select 1 +'] },
@@ -70,7 +87,10 @@ const CASES: Case[] = [
   { name: 'error with DETAIL and HINT', args: ['-c', "insert into customers (id, name) values (1, 'dup')"] },
   {
     name: 'NOTICE, WARNING and an error from a DO block',
-    args: ['-c', "do $$begin raise notice 'hello %', 42; raise warning 'careful'; raise exception 'boom' using detail = 'd', hint = 'h'; end$$"],
+    args: [
+      '-c',
+      "do $$begin raise notice 'hello %', 42; raise warning 'careful'; raise exception 'boom' using detail = 'd', hint = 'h'; end$$",
+    ],
   },
   { name: 'error inside PL/pgSQL shows QUERY and CONTEXT', args: ['-c', 'do $$begin perform nosuch; end$$'] },
   { name: '\\x expanded', args: ['-c', '\\x', '-c', 'select * from customers order by id'] },
@@ -80,16 +100,25 @@ const CASES: Case[] = [
   { name: '-A -t', args: ['-At', '-c', 'select id, email from customers order by id'] },
   { name: '-A -x', args: ['-Ax', '-c', 'select id, name from customers order by id'] },
   { name: '-t -x', args: ['-tx', '-c', 'select id, name from customers order by id'] },
-  { name: '--csv', args: ['--csv', '-c', "select id, name, note, '' as empty, 'a,b' as comma from customers order by id"] },
+  {
+    name: '--csv',
+    args: ['--csv', '-c', "select id, name, note, '' as empty, 'a,b' as comma from customers order by id"],
+  },
   { name: '-q hides tags', args: ['-q', '-c', 'create temp table t (a int)', '-c', 'select 1'] },
   { name: '-R and -P null', args: ['-A', '-R', '#', '-P', 'null=(null)', '-c', 'select 1 as a, null as b'] },
-  { name: '\\pset format and footer', args: ['-c', '\\pset footer off', '-c', '\\pset format unaligned', '-c', 'select 1 as a'] },
+  {
+    name: '\\pset format and footer',
+    args: ['-c', '\\pset footer off', '-c', '\\pset format unaligned', '-c', 'select 1 as a'],
+  },
   { name: '\\d of a table with indexes and constraints', args: ['-c', '\\d customers'] },
   { name: '\\d of a table with identity, generated and FK', args: ['-c', '\\d orders'] },
   { name: '\\d+ of a table', args: ['-c', '\\d+ customers'] },
   { name: '\\d of a view, \\d+ with its definition', args: ['-c', '\\d big_orders', '-c', '\\d+ big_orders'] },
   { name: '\\d of a materialized view', args: ['-c', '\\d order_totals'] },
-  { name: '\\d of an index and a sequence', args: ['-c', '\\d customers_pkey', '-c', '\\d invoice_seq', '-c', '\\d orders_status_total'] },
+  {
+    name: '\\d of an index and a sequence',
+    args: ['-c', '\\d customers_pkey', '-c', '\\d invoice_seq', '-c', '\\d orders_status_total'],
+  },
   { name: '\\d of an owned sequence', args: ['-c', '\\d customers_id_seq'] },
   { name: '\\d of a schema-qualified table with a policy', args: ['-c', '\\d app.settings'] },
   { name: '\\d of partitioned tables', args: ['-c', '\\d events', '-c', '\\d+ events', '-c', '\\d events_2024'] },
@@ -125,7 +154,11 @@ const CASES: Case[] = [
     name: 'ON_ERROR_STOP with -c exits 1',
     args: ['-v', 'ON_ERROR_STOP=1', '-c', 'select 1/0', '-c', 'select 2'],
   },
-  { name: 'a script with errors and no ON_ERROR_STOP exits 0', args: ['-f', 'stop.sql'], files: { 'stop.sql': 'select 1/0;\nselect 2 as after;\n' } },
+  {
+    name: 'a script with errors and no ON_ERROR_STOP exits 0',
+    args: ['-f', 'stop.sql'],
+    files: { 'stop.sql': 'select 1/0;\nselect 2 as after;\n' },
+  },
   { name: 'a missing script', args: ['-f', 'nosuch.sql'] },
   { name: 'a database that does not exist exits 2', args: ['-d', 'nosuchdb', '-c', 'select 1'] },
   { name: 'a database as the first argument', args: ['postgres', '-c', 'select current_database()'] },
@@ -159,7 +192,10 @@ const CASES: Case[] = [
     files: { 'in.csv': 'a,b\n1,first\n2,"with, comma"\n' },
     writes: 'out.tsv',
   },
-  { name: '\\copy from a missing file', args: ['-c', 'create temp table t (a int)', '-c', "\\copy t from 'nofile.csv'"] },
+  {
+    name: '\\copy from a missing file',
+    args: ['-c', 'create temp table t (a int)', '-c', "\\copy t from 'nofile.csv'"],
+  },
   { name: 'an unknown meta-command', args: ['-c', '\\nosuch'] },
   {
     name: 'piped stdin runs as a script',
@@ -190,7 +226,8 @@ describe('the built-in shell prints what psql 15 prints', () => {
     expect(await cleanupProject(dir)).toEqual([]);
   });
 
-  it.for(CASES)('$name', async (c) => {
+  // Each case has its own sessions (temporary tables only), so they run side by side.
+  it.concurrent.for(CASES)('$name', async (c, { expect }) => {
     const env = { LC_ALL: 'C.UTF-8', PGTZ: 'UTC' };
     const run = (side: 'real' | 'ours') => {
       const cwd = path.join(dir, side);
