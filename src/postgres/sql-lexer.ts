@@ -8,7 +8,7 @@
  */
 
 export type ScanEvent =
-  | { kind: 'statement'; sql: string }
+  | { kind: 'statement'; sql: string /** 1-based input line its text starts on */; line: number }
   | {
       kind: 'meta';
       name: string;
@@ -43,6 +43,10 @@ export class SqlLexer {
   private words: string[] = [];
   private lastWord = '';
   private atomicDepth = 0;
+  /** Lines scanned so far, where the statement began, and where the open quote or comment began. */
+  private lineNo = 0;
+  private startLine = 0;
+  private openedAt = 0;
 
   constructor(private readonly variable?: (name: string) => string | undefined) {}
 
@@ -58,6 +62,25 @@ export class SqlLexer {
     if (this.mode === 'dollar') return '$';
     if (this.mode === 'comment') return '*';
     return this.parens > 0 ? '(' : '-';
+  }
+
+  /** An open quote or comment (what, and the line it began on), or null. */
+  get unterminated(): { what: string; line: number } | null {
+    const what: Record<Mode, string | null> = {
+      code: null,
+      quote: 'quoted string',
+      'escape-quote': 'quoted string',
+      ident: 'quoted identifier',
+      dollar: 'dollar-quoted string',
+      comment: 'comment',
+    };
+    const w = what[this.mode];
+    return w ? { what: w, line: this.openedAt } : null;
+  }
+
+  /** The line the pending statement began on. */
+  get pendingLine(): number {
+    return this.startLine;
   }
 
   reset(): void {
@@ -78,9 +101,11 @@ export class SqlLexer {
     // The line break joins this line to the statement only once something of the line goes in (a
     // meta-command such as \g after it leaves the statement as it was, as in psql).
     if (this.buf !== '') this.newlines++;
+    this.lineNo++;
     let i = 0;
     const emit = (to: number) => {
       if (to > i) this.flushNewlines();
+      if (this.buf === '' && to > i) this.startLine = this.lineNo;
       this.buf += text.slice(i, to);
       i = to;
     };
@@ -113,20 +138,24 @@ export class SqlLexer {
         else emit(text.length);
       } else if (c === '/' && next === '*') {
         this.mode = 'comment';
+        this.openedAt = this.lineNo;
         this.commentDepth = 1;
         emit(i + 2);
       } else if (c === "'") {
         this.mode = /^[Ee]$/.test(this.lastWord) && text[i - 1] === this.lastWord ? 'escape-quote' : 'quote';
+        this.openedAt = this.lineNo;
         this.lastWord = '';
         emit(i + 1);
       } else if (c === '"') {
         this.mode = 'ident';
+        this.openedAt = this.lineNo;
         this.lastWord = '';
         emit(i + 1);
       } else if (c === '$' && !(i > 0 && isIdentChar(text[i - 1]!) && this.buf !== '')) {
         const tag = /^\$(?:[A-Za-z_\u0080-\uffff][A-Za-z0-9_\u0080-\uffff]*)?\$/.exec(text.slice(i, i + 80));
         if (tag) {
           this.mode = 'dollar';
+          this.openedAt = this.lineNo;
           this.dollarTag = tag[0];
           emit(i + tag[0].length);
         } else emit(i + 1);
@@ -144,7 +173,7 @@ export class SqlLexer {
         else if (this.buf === '') i++;
         else {
           emit(i + 1);
-          events.push({ kind: 'statement', sql: this.buf });
+          events.push({ kind: 'statement', sql: this.buf, line: this.startLine });
           this.reset();
         }
       } else if (c === '\\') {
@@ -215,6 +244,7 @@ export class SqlLexer {
     if (!m || value === undefined) return i;
     if (apply) {
       this.flushNewlines();
+      if (this.buf === '') this.startLine = this.lineNo;
       this.buf += m[1] ? value : m[2] ? quoteLiteral(value) : quoteIdent(value);
       this.lastWord = '';
     }

@@ -1,5 +1,5 @@
 /** \c (connect to another database or as another user, keeping the connection on failure) and \conninfo. */
-import { Connection, ConnectError, type ConnectTarget } from './connection.js';
+import { ConnectError, Connection, type ConnectTarget } from './connection.js';
 import { type Arg, sqlName } from './meta-args.js';
 import type { MetaResult } from './meta-commands.js';
 import type { Shell } from './shell.js';
@@ -45,10 +45,7 @@ export async function reconnectTo(shell: Shell, args: Arg[]): Promise<MetaResult
   await shell.conn.close();
   shell.replaceConnection(conn);
   const sameServer = target.host === old.host && target.port === old.port;
-  shell.info(
-    sameServer
-      ? `You are now connected to database "${target.database}" as user "${conn.user}".`
-      : `You are now connected to database "${target.database}" as user "${conn.user}" ${via(target)} at port "${target.port}".`,
-  );
+  const where = sameServer ? '' : ` ${via(target)} at port "${target.port}"`;
+  shell.info(`You are now connected to database "${target.database}" as user "${conn.user}"${where}.`);
   return 'ok';
 }

@@ -92,7 +92,8 @@ export async function runCopyCommand(shell: Shell, args: string): Promise<MetaRe
     shell.error('\\copy: parse error at end of line');
     return 'error';
   }
-  const sql = `COPY ${spec.what} ${spec.direction === 'from' ? 'FROM STDIN' : 'TO STDOUT'}${spec.options ? ` ${spec.options}` : ''}`;
+  const ends = spec.direction === 'from' ? 'FROM STDIN' : 'TO STDOUT';
+  const sql = `COPY ${spec.what} ${ends}${spec.options ? ` ${spec.options}` : ''}`;
   const t = spec.target;
   if (spec.direction === 'from') {
     let source: () => AsyncIterable<Buffer | string>;

@@ -78,7 +78,8 @@ async function indexLines(shell: Shell, rel: RelationInfo): Promise<string[]> {
       '  pg_catalog.pg_get_indexdef(i.indexrelid, 0, true), pg_catalog.pg_get_constraintdef(con.oid, true),\n' +
       '  contype, condeferrable, condeferred, i.indisreplident\n' +
       'FROM pg_catalog.pg_class c, pg_catalog.pg_class c2, pg_catalog.pg_index i\n' +
-      "  LEFT JOIN pg_catalog.pg_constraint con ON (conrelid = i.indrelid AND conindid = i.indexrelid AND contype IN ('p','u','x'))\n" +
+      '  LEFT JOIN pg_catalog.pg_constraint con\n' +
+      "    ON (conrelid = i.indrelid AND conindid = i.indexrelid AND contype IN ('p','u','x'))\n" +
       `WHERE c.oid = ${q(rel.oid)} AND c.oid = i.indrelid AND i.indexrelid = c2.oid\n` +
       'ORDER BY i.indisprimary DESC, c2.relname;',
   );
@@ -158,8 +159,10 @@ async function policyLines(shell: Shell, rel: RelationInfo): Promise<string[]> {
     'SELECT pol.polname, pol.polpermissive,\n' +
       "  CASE WHEN pol.polroles = '{0}' THEN NULL ELSE pg_catalog.array_to_string(array(select rolname from " +
       "pg_catalog.pg_roles where oid = any (pol.polroles) order by 1),',') END,\n" +
-      '  pg_catalog.pg_get_expr(pol.polqual, pol.polrelid),\n  pg_catalog.pg_get_expr(pol.polwithcheck, pol.polrelid),\n' +
-      "  CASE pol.polcmd WHEN 'r' THEN 'SELECT' WHEN 'a' THEN 'INSERT' WHEN 'w' THEN 'UPDATE' WHEN 'd' THEN 'DELETE' END\n" +
+      '  pg_catalog.pg_get_expr(pol.polqual, pol.polrelid),\n' +
+      '  pg_catalog.pg_get_expr(pol.polwithcheck, pol.polrelid),\n' +
+      "  CASE pol.polcmd WHEN 'r' THEN 'SELECT' WHEN 'a' THEN 'INSERT' WHEN 'w' THEN 'UPDATE'\n" +
+      "    WHEN 'd' THEN 'DELETE' END\n" +
       `FROM pg_catalog.pg_policy pol\nWHERE pol.polrelid = ${q(rel.oid)} ORDER BY 1;`,
   );
   const forced = rel.forceRowSecurity ? ' (forced row security enabled)' : '';
@@ -236,7 +239,8 @@ async function inheritanceLines(shell: Shell, rel: RelationInfo, flags: Describe
     'SELECT c.oid::pg_catalog.regclass, c.relkind, inhdetachpending, pg_catalog.pg_get_expr(c.relpartbound, c.oid)\n' +
       'FROM pg_catalog.pg_class c, pg_catalog.pg_inherits i\n' +
       `WHERE c.oid = i.inhrelid AND i.inhparent = ${q(rel.oid)}\n` +
-      "ORDER BY pg_catalog.pg_get_expr(c.relpartbound, c.oid) = 'DEFAULT', c.oid::pg_catalog.regclass::pg_catalog.text;",
+      "ORDER BY pg_catalog.pg_get_expr(c.relpartbound, c.oid) = 'DEFAULT',\n" +
+      '  c.oid::pg_catalog.regclass::pg_catalog.text;',
   );
   const partitioned = rel.kind === 'p';
   if (children.length > 0 && !flags.verbose) {

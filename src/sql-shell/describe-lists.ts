@@ -1,5 +1,5 @@
 /** The list commands: \dt \di \dv \ds \dm \dE (and \d alone), \df, \dn, \du, \dx and \l, in psql 15's layout. */
-import { type DescribeFlags, catalogQuery, serverVersionNum } from './describe.js';
+import { catalogQuery, type DescribeFlags, serverVersionNum } from './describe.js';
 import { namesSchema, patternConditions } from './name-pattern.js';
 import type { Table } from './print-options.js';
 import type { Shell } from './shell.js';
@@ -158,7 +158,8 @@ export async function listDatabases(shell: Shell, pattern: string | undefined, f
     'd.datctype as "Ctype"',
     `${icu} as "ICU Locale"`,
     v >= 150000
-      ? `CASE d.datlocprovider WHEN 'c' THEN 'libc' WHEN 'i' THEN 'icu' WHEN 'b' THEN 'builtin' END AS "Locale Provider"`
+      ? "CASE d.datlocprovider WHEN 'c' THEN 'libc' WHEN 'i' THEN 'icu' WHEN 'b' THEN 'builtin' END\n" +
+        '  AS "Locale Provider"'
       : `'libc' AS "Locale Provider"`,
     `pg_catalog.array_to_string(d.datacl, E'\\n') AS "Access privileges"`,
   ];

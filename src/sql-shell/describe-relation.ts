@@ -122,7 +122,8 @@ async function describeOne(shell: Shell, oid: string, schema: string, name: stri
     'a.attgenerated',
     isIndex ? 'pg_catalog.pg_get_indexdef(a.attrelid, a.attnum, TRUE) AS indexdef' : 'NULL',
     isIndex
-      ? `CASE WHEN a.attnum <= (SELECT i.indnkeyatts FROM pg_catalog.pg_index i WHERE i.indexrelid = ${literal(oid)}) ` +
+      ? 'CASE WHEN a.attnum <= (SELECT i.indnkeyatts FROM pg_catalog.pg_index i\n' +
+        `   WHERE i.indexrelid = ${literal(oid)}) ` +
         "THEN 'yes' ELSE 'no' END AS is_key"
       : 'NULL',
     'a.attstorage',

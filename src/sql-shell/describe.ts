@@ -3,7 +3,7 @@
  * (+ for more detail, S for system objects) and hands over to the list or the one-object description.
  * Their catalog queries are written from psql's documented output, not taken from psql.
  */
-import { describeRelations } from './describe-relation.js';
+
 import {
   listDatabases,
   listExtensions,
@@ -12,6 +12,7 @@ import {
   listRoles,
   listSchemas,
 } from './describe-lists.js';
+import { describeRelations } from './describe-relation.js';
 import type { Arg } from './meta-args.js';
 import type { Table } from './print-options.js';
 import type { Shell } from './shell.js';

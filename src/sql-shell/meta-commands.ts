@@ -158,7 +158,7 @@ const HANDLERS: Record<string, Handler> = {
     return 'ok';
   },
   copy: async (shell, _args, { raw }) => runCopyCommand(shell, raw),
-  '!': async (shell, _args, { raw }) => {
+  '!': async (_shell, _args, { raw }) => {
     const command = raw.trim() || process.env.SHELL || '/bin/sh';
     const r = spawnSync('/bin/sh', ['-c', command], { stdio: 'inherit' });
     return r.status === 0 ? 'ok' : 'error';

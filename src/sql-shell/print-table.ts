@@ -1,8 +1,8 @@
 /** Picks the format psql would use for a table (\pset format, \x) and renders it as text. */
 import { textWidth } from './display-width.js';
 import { printAligned, printExpanded } from './print-aligned.js';
-import { printCsv, printUnaligned } from './print-plain.js';
 import type { Decorations, PrintOptions, Table } from './print-options.js';
+import { printCsv, printUnaligned } from './print-plain.js';
 
 /** `terminalColumns`: the width `\x auto` compares against (only when printing to a terminal). */
 export function formatTable(

@@ -9,7 +9,7 @@ import path from 'node:path';
 import { packageVersion } from '../util/package-files.js';
 import { stderr, stdout } from '../util/terminal.js';
 import { userStateDir } from '../util/user-dirs.js';
-import { Connection, ConnectError, type ConnectTarget } from './connection.js';
+import { ConnectError, Connection, type ConnectTarget } from './connection.js';
 import { listDatabases } from './describe-lists.js';
 import { fileSource, streamSource, type Terminal, terminalSource } from './line-input.js';
 import { type LoopEnd, runSource } from './main-loop.js';

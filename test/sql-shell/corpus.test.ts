@@ -26,7 +26,8 @@ interface Case {
   writes?: string;
 }
 
-const LONG = `select 'this is a long line with lots of text that goes on and on', 'and more text after it', nosuchcolumn;`;
+const LONG =
+  "select 'this is a long line with lots of text that goes on and on', 'and more text after it', nosuchcolumn;";
 
 const CASES: Case[] = [
   { name: 'integers, numeric, text, NULL', args: ['-c', "select 1 as a, 2.50::numeric as n, null as z, 'x' as t"] },
@@ -81,7 +82,8 @@ const CASES: Case[] = [
     files: {
       'tx.sql':
         'begin;\nselect 1/0;\nselect 1;\nrollback;\nselect 2 as two\n\\g\n\\p\nselect 3\n\\r\n\\p\n' +
-        '\\c postgres\nselect current_database();\n\\c - writer\nselect current_user;\n\\c nosuchdb\nselect 4 as still;\n',
+        '\\c postgres\nselect current_database();\n\\c - writer\nselect current_user;\n' +
+        '\\c nosuchdb\nselect 4 as still;\n',
     },
   },
   { name: 'error with DETAIL and HINT', args: ['-c', "insert into customers (id, name) values (1, 'dup')"] },
@@ -89,7 +91,8 @@ const CASES: Case[] = [
     name: 'NOTICE, WARNING and an error from a DO block',
     args: [
       '-c',
-      "do $$begin raise notice 'hello %', 42; raise warning 'careful'; raise exception 'boom' using detail = 'd', hint = 'h'; end$$",
+      "do $$begin raise notice 'hello %', 42; raise warning 'careful';\n" +
+        "raise exception 'boom' using detail = 'd', hint = 'h'; end$$",
     ],
   },
   { name: 'error inside PL/pgSQL shows QUERY and CONTEXT', args: ['-c', 'do $$begin perform nosuch; end$$'] },
@@ -141,8 +144,10 @@ const CASES: Case[] = [
     args: ['-v', 'lim=2', '-f', 'script.sql'],
     files: {
       'script.sql':
-        "\\set greeting 'hi there'\nselect :'greeting' as g, :lim as lim;\nselect id\n  from customers\n  order by id limit :lim;\n" +
-        "do $$begin raise notice 'from a script'; end$$;\nselect nosuch;\n\\echo still running\n\\x\nselect 1 as a, 2 as b\n",
+        "\\set greeting 'hi there'\nselect :'greeting' as g, :lim as lim;\n" +
+        'select id\n  from customers\n  order by id limit :lim;\n' +
+        "do $$begin raise notice 'from a script'; end$$;\nselect nosuch;\n" +
+        '\\echo still running\n\\x\nselect 1 as a, 2 as b\n',
     },
   },
   {
