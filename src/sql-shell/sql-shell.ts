@@ -133,6 +133,9 @@ export async function runSqlShell(argv: string[], env: NodeJS.ProcessEnv = proce
     return EXIT.ok;
   }
   for (const w of o.warnings) stderr.write(`psql: warning: ${w}\n`);
+  if (o.dbname !== undefined && (o.dbname.includes('=') || /^postgres(ql)?:\/\//.test(o.dbname))) {
+    return fail('connection strings are not supported by the built-in shell; use -d DBNAME and -U USER');
+  }
   let conn: Connection;
   try {
     conn = await Connection.open(target(o, env));
