@@ -8,8 +8,8 @@ export type Action = { kind: 'command'; text: string } | { kind: 'file'; path: s
 
 export interface ShellOptions {
   actions: Action[];
-  /** -v / --set / --variable NAME=VALUE, in order. */
-  variables: [string, string][];
+  /** -v / --set / --variable NAME=VALUE, in order (a NAME alone unsets it). */
+  variables: [string, string | undefined][];
   /** -P / --pset NAME[=VALUE], in order. */
   psets: [string, string | undefined][];
   dbname?: string;
@@ -105,7 +105,7 @@ function apply(o: ShellOptions, flag: string, value: string | undefined): void {
       const eq = v.indexOf('=');
       if (eq <= 0) {
         if (eq === 0) throw new OptionError(`could not set variable "${v}"`);
-        o.variables.push([v, '']);
+        o.variables.push([v, undefined]);
       } else o.variables.push([v.slice(0, eq), v.slice(eq + 1)]);
       break;
     }

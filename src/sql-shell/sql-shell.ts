@@ -92,7 +92,10 @@ async function runActions(shell: Shell, o: ShellOptions, stdinSource: () => Line
 }
 
 function configure(shell: Shell, o: ShellOptions): void {
-  for (const [name, value] of o.variables) shell.vars.set(name, value);
+  for (const [name, value] of o.variables) {
+    if (value === undefined) shell.vars.unset(name);
+    else shell.vars.set(name, value);
+  }
   for (const [name, value] of o.psets) applyPset(shell.popt, name, value);
 }
 

@@ -75,6 +75,39 @@ const CASES: Case[] = [
   { name: 'unknown column on line 2', args: ['-c', 'select id,\n  nosuch from customers'] },
   { name: 'error at end of input', args: ['-c', 'select 1 +'] },
   { name: 'long line cut around the caret', args: ['-c', LONG] },
+  { name: 'caret after tabs and wide characters', args: ['-c', "select\t'日本語', 'x',\tnosuch"] },
+  {
+    name: 'comments are sent along and counted in LINE',
+    args: ['-f', 'c.sql'],
+    files: { 'c.sql': '-- lead\nselect 1 -- one\n  + nosuch;\n' },
+  },
+  {
+    name: 'EXPLAIN, SHOW, SET, VACUUM',
+    args: [
+      '-c',
+      'explain select 1',
+      '-c',
+      'explain (costs off) select * from generate_series(1, 3) g where g > 1',
+      '-c',
+      'show datestyle',
+      '-c',
+      'set work_mem = 4096',
+      '-c',
+      'create temp table v (a int); vacuum v',
+    ],
+  },
+  { name: 'numeric, identity and generated columns', args: ['-c', 'select * from orders order by id'] },
+  {
+    name: '-1 rolls back a script stopped by ON_ERROR_STOP',
+    args: ['-1', '-v', 'ON_ERROR_STOP=1', '-f', 'one.sql', '-c', "select count(*) from customers where name = 'temp'"],
+    files: { 'one.sql': "insert into customers (name) values ('temp');\nselect 1/0;\n" },
+  },
+  {
+    name: 'inline \\g, \\echo of an unset variable, -v without a value',
+    args: ['-v', 'empty', '-f', 'g.sql'],
+    files: { 'g.sql': 'select 1 as one \\g\n\\echo :nope [:empty]\n' },
+  },
+  { name: '\\l and \\du with patterns', args: ['-c', '\\l postgres', '-c', '\\du writer'] },
   { name: 'long line cut on the right', args: ['-c', `select nosuch, ${LONG.slice(7)}`] },
   {
     name: 'a failed transaction, \\g, \\p, \\r and \\c in a script',
@@ -132,7 +165,7 @@ const CASES: Case[] = [
   { name: '\\dt \\di \\dv \\ds', args: ['-c', '\\dt', '-c', '\\di', '-c', '\\dv', '-c', '\\ds'] },
   { name: '\\dt+ and \\dt with a schema pattern', args: ['-c', '\\dt app.*', '-c', '\\dt nosuch'] },
   { name: '\\dt+ \\di+ \\df+', args: ['-c', '\\dt+', '-c', '\\di+ customers*', '-c', '\\df+ add'] },
-  { name: '\\l', args: ['-c', '\\l'] },
+  { name: '\\l and -l', args: ['-c', '\\l', '-l'] },
   { name: '\\du', args: ['-c', '\\du'] },
   { name: '\\dn and \\dn+', args: ['-c', '\\dn', '-c', '\\dn+'] },
   { name: '\\df', args: ['-c', '\\df', '-c', '\\df ad*'] },
@@ -209,7 +242,7 @@ const CASES: Case[] = [
   },
   {
     name: '\\i runs a file; its errors carry its name',
-    args: ['-c', '\\i inc.sql'],
+    args: ['-c', '\\i inc.sql', '-c', '\\i nofile.sql'],
     files: { 'inc.sql': 'select 42 as answer;\nselect nosuch;\n' },
   },
 ];
