@@ -70,12 +70,12 @@ export function terminalSource(historyFile: string | null, onInterrupt: () => bo
     removeHistoryDuplicates: false,
   });
   const queued: string[] = [];
-  let waiting: ((line: string | null) => void) | null = null;
+  let waiting: { resolve: (line: string | null) => void; reject: (err: Error) => void; data: boolean } | null = null;
   let closed = false;
   const deliver = (line: string | null) => {
     const w = waiting;
     waiting = null;
-    w?.(line);
+    w?.resolve(line);
   };
   rl.on('line', (line) => {
     if (historyFile && line.trim() !== '') saveHistory(historyFile, line);
@@ -87,6 +87,14 @@ export function terminalSource(historyFile: string | null, onInterrupt: () => bo
     deliver(null);
   });
   rl.on('SIGINT', () => {
+    if (waiting?.data) {
+      // Ctrl-C while typing COPY rows: the COPY fails (psql sends CopyFail the same way)
+      const w = waiting;
+      waiting = null;
+      process.stdout.write('\n');
+      w.reject(new Error('canceled by user'));
+      return;
+    }
     if (onInterrupt()) return;
     const state = rl as unknown as { line: string; cursor: number };
     process.stdout.write('^C\n');
@@ -100,13 +108,13 @@ export function terminalSource(historyFile: string | null, onInterrupt: () => bo
     name: null,
     interactive: true,
     lineNumber: 0,
-    next: (prompt) => {
+    next: (prompt, data = false) => {
       source.lineNumber++;
       const typed = queued.shift();
       if (typed !== undefined) return Promise.resolve(typed);
       if (closed) return Promise.resolve(null);
-      return new Promise((resolve) => {
-        waiting = resolve;
+      return new Promise((resolve, reject) => {
+        waiting = { resolve, reject, data };
         rl.setPrompt(prompt);
         rl.prompt();
       });

@@ -79,6 +79,7 @@ const UNSUPPORTED: Record<string, string> = {
   S: '-S/--single-line',
 };
 
+// Long on purpose: one case per psql option (a list, not logic).
 function apply(o: ShellOptions, flag: string, value: string | undefined): void {
   const v = value ?? '';
   if (flag in UNSUPPORTED) throw new OptionError(`${UNSUPPORTED[flag]} is not supported by the built-in shell`);

@@ -13,8 +13,8 @@ import { Variables } from './variables.js';
 
 /** Where lines come from: a terminal, a file (-f, \i), or piped stdin. */
 export interface LineSource {
-  /** The next line without its newline; null at the end. */
-  next(prompt: string): Promise<string | null>;
+  /** The next line without its newline; null at the end. `data`: a COPY row is read (Ctrl-C fails the COPY). */
+  next(prompt: string, data?: boolean): Promise<string | null>;
   /** 1-based number of the line last returned. */
   lineNumber: number;
   /** The file name psql puts in message prefixes (`psql:NAME:LINE:`); null for a terminal or stdin. */
@@ -25,7 +25,7 @@ export interface LineSource {
 /** The data lines after a COPY … FROM STDIN in the same input, up to `\.` or the end. */
 export async function* copyLines(source: LineSource, prompt: string): AsyncGenerator<string> {
   for (;;) {
-    const line = await source.next(source.interactive ? prompt : '');
+    const line = await source.next(source.interactive ? prompt : '', true);
     if (line === null || line === '\\.') return;
     yield `${line}\n`;
   }

@@ -189,7 +189,8 @@ export async function runSqlShell(argv: string[], env: NodeJS.ProcessEnv = proce
   } finally {
     release();
     await shell.conn.close();
-    process.stdin.unref?.();
+    // Piped stdin read only in part (COPY data for -c) must not keep the process waiting for its end.
+    if (stdinLines) process.stdin.pause();
   }
 }
 

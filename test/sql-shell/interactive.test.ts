@@ -173,6 +173,20 @@ describe.skipIf(tmuxNeeded.skip)(`the built-in shell on a terminal${tmuxNeeded.n
     const after = await s.line('select 5 as five;', new RegExp(`\\(1 row\\)\\n\\n${db}=# $`));
     expect(after).toContain(' five \n------\n    5\n');
 
+    // COPY … FROM STDIN on a terminal: rows at the >> prompt; Ctrl-C there fails the COPY, nothing is loaded.
+    await s.line('create temp table rows (a int);', new RegExp(`CREATE TABLE\\n${db}=# $`));
+    await s.line(
+      'copy rows from stdin;',
+      /End with a backslash and a period on a line by itself, or an EOF signal\.\n>> $/,
+    );
+    await s.line('1', /1\n>> $/);
+    await s.line('\\.', new RegExp(`COPY 1\\n${db}=# $`));
+    await s.line('copy rows from stdin;', /\n>> $/);
+    await s.line('2', /2\n>> $/);
+    s.key('C-c');
+    await s.waitFor(new RegExp(`ERROR:  COPY from stdin failed: canceled by user\\n.*\\n${db}=# $`), 'the failed COPY');
+    await s.line('select sum(a) from rows;', / sum \n-+\n +1\n\(1 row\)/);
+
     s.key('C-d');
     await s.waitFor(new RegExp(`${db}=# \\\\q\\n__EXIT_0__`), 'the session to end');
   });
