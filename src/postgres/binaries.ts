@@ -267,6 +267,14 @@ export function findBinaries(opts: FindOptions = {}): Binaries {
   throw opts.want ? wantedMissing(opts.want, scope, found) : noneFound(scope, source);
 }
 
+/** The SQL client `devenv psql` runs: a system psql, or its built-in shell when none is installed. */
+export type PsqlClient = { kind: 'system'; path: string } | { kind: 'builtin' };
+
+export function psqlClient(bindir: string | null, env: NodeJS.ProcessEnv = process.env): PsqlClient {
+  const found = findPsql(bindir, env);
+  return found ? { kind: 'system', path: found } : { kind: 'builtin' };
+}
+
 /** psql is not in the embedded package: look next to the server, on PATH, then in system dirs. */
 export function findPsql(bindir: string | null, env: NodeJS.ProcessEnv = process.env): string | null {
   const dirs = [

@@ -20,3 +20,8 @@ export function cacheDir(env: NodeJS.ProcessEnv = process.env): string {
 export function userDataDir(env: NodeJS.ProcessEnv = process.env): string {
   return path.join(xdgDir(env, 'XDG_DATA_HOME', '.local/share'), 'devenv');
 }
+
+/** Per-user state worth keeping but not precious (the built-in SQL shell's history). */
+export function userStateDir(env: NodeJS.ProcessEnv = process.env): string {
+  return path.join(xdgDir(env, 'XDG_STATE_HOME', '.local/state'), 'devenv');
+}
