@@ -7,9 +7,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { findProcesses } from '../helpers/proc.js';
 import { baseEnv, CLI, cleanupProject, devenv, tempDir, waitFor } from '../helpers/project.js';
-import { needs } from '../helpers/tools.js';
-
-const tmuxNeeded = needs('tmux');
+import { needForEach } from '../helpers/tools.js';
 
 /** `devenv psql --builtin` in a private tmux server; the pane ends with a marker carrying the exit code. */
 class Session {
@@ -87,7 +85,8 @@ class Session {
   }
 }
 
-describe.skipIf(tmuxNeeded.skip)(`the built-in shell on a terminal${tmuxNeeded.note}`, () => {
+describe('the built-in shell on a terminal', () => {
+  const ready = needForEach('tmux');
   let dir: string;
   let db: string;
   let env: Record<string, string>;
@@ -100,7 +99,7 @@ describe.skipIf(tmuxNeeded.skip)(`the built-in shell on a terminal${tmuxNeeded.n
   };
 
   beforeAll(async () => {
-    tmuxNeeded.check();
+    if (!ready) return;
     dir = tempDir('sql-shell-tty');
     writeFileSync(path.join(dir, 'devenv.json'), JSON.stringify({ postgres: { binaries: 'system', role: 'app' } }));
     const up = await devenv(dir, ['up', '-d']);
@@ -122,6 +121,7 @@ describe.skipIf(tmuxNeeded.skip)(`the built-in shell on a terminal${tmuxNeeded.n
   });
 
   afterAll(async () => {
+    if (!ready) return;
     for (const s of sessions) s.kill();
     await devenv(dir, ['down']);
     // The tmux servers, the shells in them and anything else started in the project dir must be gone.

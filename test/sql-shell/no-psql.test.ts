@@ -5,17 +5,17 @@
 import { spawnSync } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { baseEnv, CLI, cleanupProject, postgresProcessesUnder, runProcess, tempDir } from '../helpers/project.js';
-import { which } from '../helpers/tools.js';
+import { skipFor, which } from '../helpers/tools.js';
 
-const IN_CI = Boolean(process.env.CI) && !['0', 'false'].includes(process.env.CI ?? '');
 const UNSHARE = which('unshare') ?? 'unshare';
 const MOUNT = which('mount') ?? 'mount';
 const canHide = spawnSync(UNSHARE, ['--mount', 'true']).status === 0;
-const note = canHide ? '' : IN_CI ? ' (fails: no mount namespace)' : ' (skipped: needs root for a mount namespace)';
-
-describe.skipIf(!canHide && !IN_CI)(`devenv psql with no psql installed${note}`, () => {
+describe('devenv psql with no psql installed', () => {
+  beforeEach(() => {
+    if (!canHide) skipFor('cannot make a mount namespace to hide psql (needs root)');
+  });
   let dir: string;
   /** Run in a mount namespace where no psql exists, with only node on PATH. */
   const hidden = (args: string[], input = '') =>
