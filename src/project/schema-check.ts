@@ -49,7 +49,8 @@ export function checkSchema(value: unknown, schema: Schema, at = ''): string | n
   if (schema.enum && !schema.enum.includes(value)) {
     const words = schema.enum.filter((e): e is string => typeof e === 'string');
     const hint = typeof value === 'string' ? didYouMean(value, words) : '';
-    return `${where}: must be one of ${schema.enum.map((e) => JSON.stringify(e)).join(', ')}, got ${describe(value)}${hint}`;
+    const allowed = schema.enum.map((e) => JSON.stringify(e)).join(', ');
+    return `${where}: must be one of ${allowed}, got ${describe(value)}${hint}`;
   }
   const got = typeOf(value);
   if (schema.type) {

@@ -72,7 +72,8 @@ describe('dependsOn and ready', () => {
     ],
     [
       { web: { command: 'x', dependsOn: { m: 'complete' } }, m: { command: 'y' } },
-      'processes.web.dependsOn.m: must be one of "started", "ready", "completed", got "complete" (did you mean "completed"?)',
+      'processes.web.dependsOn.m: must be one of "started", "ready", "completed", got "complete" ' +
+        '(did you mean "completed"?)',
     ],
     [
       { web: { command: 'x', ready: { http: '/health' } } },
