@@ -10,35 +10,69 @@ import { LineSplitter } from './log-output.js';
 import type { ProbeAttempt } from './probe-loop.js';
 import { groupAlive, signalGroup, waitGroupGone } from './process-group.js';
 
-/** `localhost`: Node tries its IPv6 and IPv4 addresses, so a server on either is found. */
-const HOST = 'localhost';
+/**
+ * Loopback, IPv4 first, then IPv6 when nothing listens there: a dev server may listen on either
+ * (`localhost` resolves to one or the other, depending on /etc/hosts and the runtime).
+ */
+const HOSTS = ['127.0.0.1', '::1'];
+
+/** Try `attempt` on each loopback address until one does not refuse the connection. */
+function onLoopback(attempt: (host: string, signal: AbortSignal) => Promise<void>): ProbeAttempt {
+  return async (signal) => {
+    let refused: unknown;
+    for (const host of HOSTS) {
+      try {
+        return await attempt(host, signal);
+      } catch (err) {
+        if (!(err instanceof Refused)) throw err;
+        refused ??= err;
+      }
+    }
+    throw refused;
+  };
+}
+
+/** Nothing listens at that address (or it does not exist here): the next one may do. */
+class Refused extends Error {}
+
+function connectError(what: string, err: NodeJS.ErrnoException): Error {
+  const code = err.code;
+  if (code === 'ECONNREFUSED' || code === 'EADDRNOTAVAIL' || code === 'EAFNOSUPPORT' || code === 'ENETUNREACH') {
+    return new Refused(`${what}: connection refused`);
+  }
+  return new Error(`${what}: ${err.name === 'AbortError' ? 'no answer in time' : (code ?? err.message)}`);
+}
 
 /** Ready when a GET answers with a status below 500 (a 404 still means it serves). */
 export function httpAttempt(port: number, path: string): ProbeAttempt {
-  return (signal) =>
-    new Promise<void>((resolve, reject) => {
-      const req = request({ host: HOST, port, path, method: 'GET', signal, agent: false }, (res) => {
-        res.resume(); // the body is not ours to read
-        const status = res.statusCode ?? 0;
-        if (status < 500) resolve();
-        else reject(new Error(`GET ${path}: ${status}`));
-      });
-      req.on('error', (err) => reject(new Error(`GET ${path}: ${socketError(err)}`)));
-      req.end();
-    });
+  return onLoopback(
+    (host, signal) =>
+      new Promise<void>((resolve, reject) => {
+        const req = request({ host, port, path, method: 'GET', signal, agent: false }, (res) => {
+          res.resume(); // the body is not ours to read
+          const status = res.statusCode ?? 0;
+          if (status < 500) resolve();
+          else reject(new Error(`GET ${path}: ${status}`));
+        });
+        req.on('error', (err) => reject(connectError(`GET ${path}`, err)));
+        req.end();
+      }),
+  );
 }
 
 /** Ready when something accepts a connection on the port. */
 export function tcpAttempt(port: number): ProbeAttempt {
-  return (signal) =>
-    new Promise<void>((resolve, reject) => {
-      const socket = connect({ host: HOST, port, signal });
-      socket.once('connect', () => {
-        socket.destroy();
-        resolve();
-      });
-      socket.once('error', (err) => reject(new Error(`port ${port}: ${socketError(err)}`)));
-    });
+  return onLoopback(
+    (host, signal) =>
+      new Promise<void>((resolve, reject) => {
+        const socket = connect({ host, port, signal });
+        socket.once('connect', () => {
+          socket.destroy();
+          resolve();
+        });
+        socket.once('error', (err) => reject(connectError(`port ${port}`, err)));
+      }),
+  );
 }
 
 export interface CommandContext {
@@ -152,13 +186,4 @@ export function probeAttempt(check: Exclude<ReadyCheck, { kind: 'log' }>, ctx: C
     case 'command':
       return commandAttempt(check.command, ctx);
   }
-}
-
-function socketError(err: NodeJS.ErrnoException): string {
-  if (err.name === 'AbortError') return 'no answer in time';
-  if (err.code === 'ECONNREFUSED') return 'connection refused';
-  // With both addresses tried, Node reports an AggregateError whose own message is empty.
-  const inner = (err as Error & { errors?: NodeJS.ErrnoException[] }).errors?.[0];
-  if (inner?.code === 'ECONNREFUSED') return 'connection refused';
-  return err.code ?? err.message;
 }
