@@ -6,7 +6,7 @@ import { AppGraph } from '../app-graph.js';
 import { didYouMean } from '../util/nearest-word.js';
 import type { AppRunner } from './app-runner.js';
 import type { Readiness } from './process-status.js';
-import { ReadinessBoard } from './readiness-board.js';
+import { ReadinessBoard, type ReadyState } from './readiness-board.js';
 import { ReadinessTracker } from './readiness-tracker.js';
 import { RestartWaves } from './restart-waves.js';
 import type { StartGate } from './runner-context.js';
@@ -20,6 +20,8 @@ export interface StackHost {
   held(): boolean;
   closed(): boolean;
   say(line: string): void;
+  /** An app's readiness changed. */
+  changed(name: string, state: ReadyState): void;
 }
 
 export class AppStack {
@@ -37,7 +39,7 @@ export class AppStack {
     graceMs?: number,
   ) {
     this.graph = new AppGraph(apps);
-    this.board = new ReadinessBoard(this.graph);
+    this.board = new ReadinessBoard(this.graph, (name, state) => host.changed(name, state));
     this.tracker = new ReadinessTracker(this.board, graceMs);
     this.waves = new RestartWaves({
       graph: () => this.graph,

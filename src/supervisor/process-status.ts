@@ -49,6 +49,8 @@ export interface SupervisorEvents {
   'restart-scheduled': RestartScheduled;
   change: { name: string; paths: string[] };
   'database-restarted': { restarts: number };
+  /** An app's readiness changed (ready, failed, waiting…): see ReadinessBoard. */
+  readiness: { name: string; state: ReadyState };
 }
 
 /** How a runner reports an event through the supervisor. */

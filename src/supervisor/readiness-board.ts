@@ -30,7 +30,11 @@ export class ReadinessBoard {
   private readonly entries = new Map<string, Entry>();
   private readonly waiters = new Set<() => void>();
 
-  constructor(private graph: Dependencies) {}
+  /** `onChange`: told each time an app's state changes (not its detail). */
+  constructor(
+    private graph: Dependencies,
+    private readonly onChange?: (name: string, state: ReadyState) => void,
+  ) {}
 
   /** New dependencies (a configuration reload): waiting apps look again. */
   setGraph(graph: Dependencies): void {
@@ -169,8 +173,11 @@ export class ReadinessBoard {
   }
 
   private update(name: string, change: Partial<Entry>): void {
+    const before = this.get(name).state;
     this.entries.set(name, { ...this.get(name), ...change });
     this.changed();
+    const after = this.get(name).state;
+    if (after !== before) this.onChange?.(name, after);
   }
 
   private changed(): void {

@@ -72,6 +72,7 @@ export class Supervisor extends EventEmitter {
         held: () => this.appsHeld,
         closed: () => this.shuttingDown,
         say: (l) => this.say(l),
+        changed: (name, state) => this.emit('readiness', { name, state }),
       },
       opts.readyGraceMs,
     );
