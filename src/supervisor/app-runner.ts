@@ -46,6 +46,8 @@ export class AppRunner {
   private killing = false;
   /** A restart waiting for the app's dependencies (the old instance, if any, still serving). */
   private gateWait: AbortController | undefined;
+  /** Told when a restart begins to wait for the dependencies (see requestRestart). */
+  private readonly onWaiting = new Set<() => void>();
 
   constructor(
     spec: AppDefinition,
@@ -117,6 +119,17 @@ export class AppRunner {
     clearTimeout(this.timer);
     this.timer = undefined;
     return this.queue.request();
+  }
+
+  /**
+   * restart(), resolving once the new instance runs or the restart waits for the app's dependencies
+   * (it then goes on by itself): what a caller that must not wait on another app (a reload) awaits.
+   */
+  requestRestart(): Promise<void> {
+    let parked!: () => void;
+    const waiting = new Promise<void>((resolve) => (parked = resolve));
+    this.onWaiting.add(parked);
+    return Promise.race([this.restart(), waiting]).finally(() => this.onWaiting.delete(parked));
   }
 
   /**
@@ -228,6 +241,7 @@ export class AppRunner {
     if (gate && !this.ctx.held() && !gate.open(this.name)) {
       if (!this.proc || this.proc.state === 'exited') this.state = 'waiting';
       this.gateWait = new AbortController();
+      for (const told of this.onWaiting) told();
       try {
         await gate.wait(this.name, this.gateWait.signal);
       } finally {

@@ -45,7 +45,7 @@ export class AppStack {
       graph: () => this.graph,
       active: (n) => this.active.has(n),
       expectRestart: (n) => this.board.expectRestart(n),
-      restart: (n) => this.host.runner(n)?.restart() ?? Promise.resolve(),
+      restart: (n) => this.host.runner(n)?.requestRestart() ?? Promise.resolve(),
       waiting: (n) => this.host.runner(n)?.waiting ?? false,
       say: (l) => host.say(l),
     });

@@ -11,7 +11,10 @@ export interface WaveTarget {
   active(name: string): boolean;
   /** Mark it as restarting (ReadinessBoard.expectRestart). */
   expectRestart(name: string): void;
-  /** Restart it; its dependency gate holds the new instance back until they are there. */
+  /**
+   * Restart it; its dependency gate holds the new instance back until they are there. Resolves once
+   * it has restarted or waits for them (a dependency that failed must not hold up the caller).
+   */
   restart(name: string): Promise<void>;
   /** A restart of it already waits for its dependencies: it will see everything this wave brings. */
   waiting(name: string): boolean;
@@ -44,7 +47,7 @@ export class RestartWaves {
 
   /**
    * Restart `names` and the apps that wait for one of them to complete, each once what it needs is
-   * back. Resolves when every member's restart has been done (or was already waiting).
+   * back. Resolves when every member has restarted or waits for what it needs.
    */
   run(names: Iterable<string>): Promise<void> {
     const { target } = this;

@@ -17,6 +17,7 @@ import { Capture } from './helpers.js';
 let nextPid = 4_000_000; // above any real pid: a fake never names a real process
 
 export class FakeProcess extends ManagedProcess {
+  readonly command: string;
   private fakeState: ProcessState = 'idle';
   private fakePid: number | undefined;
   private fakeStart: Date | undefined;
@@ -29,6 +30,7 @@ export class FakeProcess extends ManagedProcess {
     private readonly world: FakeWorld,
   ) {
     super(opts);
+    this.command = opts.command;
   }
 
   override get state(): ProcessState {
@@ -120,13 +122,18 @@ export class FakeWorld {
 
 export type StackApp = Pick<AppDefinition, 'name'> & Partial<AppDefinition>;
 
+/** Complete definitions: `run NAME` in / unless said otherwise. */
+export function definitions(apps: StackApp[]): AppDefinition[] {
+  return apps.map((a) => ({ command: `run ${a.name}`, cwd: '/', ...a }));
+}
+
 /** A Supervisor (no database, no watchers) over fake instances of these apps. */
 export function fakeStack(apps: StackApp[], opts: Partial<SupervisorOptions> = {}) {
   const world = new FakeWorld();
   const out = new Capture();
   const sup = new Supervisor({
     root: '/',
-    apps: apps.map((a) => ({ command: `run ${a.name}`, cwd: '/', ...a })),
+    apps: definitions(apps),
     log: new LogOutput({ out, color: false }),
     watch: false,
     readyGraceMs: 20,

@@ -5,7 +5,7 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { Supervisor } from '../../src/supervisor/supervisor.js';
-import { type FakeWorld, fakeStack, readiness, type StackApp } from './fake-process.js';
+import { definitions, type FakeWorld, fakeStack, readiness, type StackApp } from './fake-process.js';
 import { tempDir, waitFor } from './helpers.js';
 
 const sups: Supervisor[] = [];
@@ -145,6 +145,22 @@ describe('re-runs and restarts follow the dependencies', () => {
     await waitFor(() => world.spawns('worker') === 2, 'worker back');
     const order = world.of(['migrate', 'web', 'worker'], mark);
     expect(order).toEqual(['spawn migrate', 'exit migrate 0', 'spawn web', 'spawn worker']);
+  });
+
+  it('a reload or release whose task fails returns all the same: the next one is not held up', async () => {
+    const { sup, world } = stack();
+    await allUp(world, sup);
+    world.behaviour.set('migrate', (p) => p.exit(p.command === 'bad' ? 1 : 0));
+    const withMigrate = (command: string) =>
+      definitions(STACK.map((a) => (a.name === 'migrate' ? { ...a, command } : a)));
+    await sup.reconfigure(withMigrate('bad'));
+    await waitFor(() => readiness(sup, 'web') === 'ready; its restart waits for migrate (exited 1)', 'web waits');
+    await sup.holdApps('test', 'holding');
+    await sup.releaseApps('test');
+    await waitFor(() => readiness(sup, 'web') === 'waiting for migrate (exited 1)', 'web waits again');
+    await sup.reconfigure(withMigrate('good'));
+    await waitFor(() => readiness(sup, 'worker') === 'ready', 'all back');
+    expect(world.spawns('web')).toBe(2);
   });
 
   it('a crash restart waits for a dependency that is not there', async () => {
