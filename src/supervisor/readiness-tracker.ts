@@ -4,7 +4,7 @@ import type { AppDefinition } from '../app-definition.js';
 import { formatDelay } from './backoff.js';
 import type { ExitInfo, ManagedProcess } from './managed-process.js';
 import { OutputTail } from './output-tail.js';
-import { DEFAULT_TIMEOUT_MS, ProbeLoop } from './probe-loop.js';
+import { DEFAULT_TIMEOUT_MS, FAST_PERIOD_MS, ProbeLoop } from './probe-loop.js';
 import type { SupervisedState } from './process-status.js';
 import type { ReadinessBoard } from './readiness-board.js';
 import { LogMatch, probeAttempt } from './ready-probes.js';
@@ -117,7 +117,9 @@ export class ReadinessTracker {
     } else {
       attempt = probeAttempt(ready, { cwd: app.cwd, env: app.env });
     }
-    const loop = new ProbeLoop(attempt, ready, events);
+    // A connect is cheap enough to repeat every few ms while a server starts; a command is not.
+    const fastForMs = ready.kind === 'http' || ready.kind === 'tcp' ? FAST_PERIOD_MS : 0;
+    const loop = new ProbeLoop(attempt, { ...ready, fastForMs }, events);
     watch = {
       cancel: () => {
         loop.cancel();

@@ -46,6 +46,17 @@ describe('ProbeLoop', () => {
     expect(r.events).toEqual([]);
   });
 
+  it('a cheap probe stays at most 20 ms apart for its fast period, then grows to the interval', async () => {
+    const probe = fakeProbe();
+    const r = recorder();
+    const timing = { intervalMs: 250, timeoutMs: 60_000, fastForMs: 100 };
+    const loop = new ProbeLoop(probe.attempt, timing, r.handlers, Date.now);
+    loop.start();
+    await vi.advanceTimersByTimeAsync(600);
+    loop.cancel();
+    expect(probe.tries).toEqual([0, 10, 30, 50, 70, 90, 110, 130, 170, 250, 410]);
+  });
+
   it('stops at the first pass and says ready once', async () => {
     const probe = fakeProbe(60);
     const r = recorder();
