@@ -28,8 +28,12 @@ writeFileSync(
 const at = () => (performance.timeOrigin + performance.now()).toFixed(3);
 setTimeout(() => {
   if (mode === 'log') { console.log('READY ' + at()); }
-  else if (mode === 'http') require('node:http').createServer((q, s) => s.end('ok')).listen(port, '127.0.0.1', () => console.log('AT ' + at()));
-  else require('node:net').createServer((s) => s.destroy()).listen(port, '127.0.0.1', () => console.log('AT ' + at()));
+  else {
+    const server = mode === 'http'
+      ? require('node:http').createServer((q, s) => s.end('ok'))
+      : require('node:net').createServer((s) => s.destroy());
+    server.listen(port, '127.0.0.1', () => console.log('AT ' + at()));
+  }
 }, 150 + Math.random() * 100);
 setInterval(() => {}, 1000);
 `,
@@ -97,7 +101,8 @@ async function once(kind) {
 function stats(values) {
   const v = [...values].sort((a, b) => a - b);
   const q = (p) => v[Math.min(v.length - 1, Math.floor(p * v.length))];
-  return `median ${q(0.5).toFixed(1)} ms, p90 ${q(0.9).toFixed(1)} ms, min ${v[0].toFixed(1)}, max ${v.at(-1).toFixed(1)} (n=${v.length})`;
+  const ms = (x) => x.toFixed(1);
+  return `median ${ms(q(0.5))} ms, p90 ${ms(q(0.9))} ms, min ${ms(v[0])}, max ${ms(v.at(-1))} (n=${v.length})`;
 }
 
 const results = { reaction: [], http: [], tcp: [], log: [] };
