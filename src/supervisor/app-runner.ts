@@ -124,8 +124,10 @@ export class AppRunner {
   /**
    * restart(), resolving once the new instance runs or the restart waits for the app's dependencies
    * (it then goes on by itself): what a caller that must not wait on another app (a reload) awaits.
+   * A restart that already waits is that restart: its instance will see everything until then.
    */
   requestRestart(): Promise<void> {
+    if (this.waiting) return Promise.resolve();
     let parked!: () => void;
     const waiting = new Promise<void>((resolve) => (parked = resolve));
     this.onWaiting.add(parked);
