@@ -10,9 +10,9 @@ import type { ReadinessBoard } from './readiness-board.js';
 import { LogMatch, probeAttempt } from './ready-probes.js';
 
 /**
- * Without a probe, an app is ready once it has run this long. A missing module, a bad environment
- * variable or a port in use makes a Node or Python app exit within its first 100–200 ms here (`node -e 0`
- * alone takes ~80 ms), so 300 ms catches those without making its dependents wait noticeably. A crash
+ * Without a probe, an app is ready once it has run this long. A missing module or a port in use makes a
+ * small Node app exit 70–120 ms after its spawn here (measured on a loaded 2-core machine), a bigger one
+ * later as it loads more: 300 ms catches those without making its dependents wait noticeably. A crash
  * later than that is a crash, handled by the restart policy, not a readiness question.
  */
 export const GRACE_MS = 300;
