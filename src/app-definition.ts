@@ -3,6 +3,23 @@
 
 export type RestartPolicy = 'always' | 'on-failure' | 'never';
 
+/** What a process waits for in another before it starts: spawned, ready (its probe passed), or exited 0. */
+export type DependencyCondition = 'started' | 'ready' | 'completed';
+export const DEPENDENCY_CONDITIONS: readonly DependencyCondition[] = ['started', 'ready', 'completed'];
+
+/** How the supervisor tells that an app is ready (devenv.json `ready`, resolved: the http probe knows its port). */
+export type ReadyCheck = (
+  | { kind: 'http'; port: number; path: string }
+  | { kind: 'tcp'; port: number }
+  | { kind: 'command'; command: string }
+  | { kind: 'log'; pattern: string }
+) & {
+  /** Longest wait between two attempts; they start 10 ms apart and grow to it. */
+  intervalMs?: number;
+  /** After this long without a pass the app counts as failed (probing goes on at intervalMs). */
+  timeoutMs?: number;
+};
+
 /** One app process for `devenv up`. */
 export interface AppDefinition {
   name: string;
@@ -21,6 +38,10 @@ export interface AppDefinition {
   restart?: RestartPolicy;
   /** SIGTERM → SIGKILL grace on stop. Default: the supervisor's. */
   stopGraceMs?: number;
+  /** Other apps (by name) and what this one waits for in each before it starts. */
+  dependsOn?: Record<string, DependencyCondition>;
+  /** Its readiness probe. None: ready once it has run for a short grace (see readiness-tracker.ts). */
+  ready?: ReadyCheck;
 }
 
 /**

@@ -160,7 +160,10 @@ function render(r: Report, project: Project): string {
     for (const p of r.processes) {
       const pid = p.pid ? ` pid ${p.pid}` : '';
       const last = p.lastExit && p.state !== 'running' ? `, last: ${p.lastExit}` : '';
-      row(`  ${p.name}`, `${p.state}${pid}, restarts ${p.restarts}, uptime ${uptime(p.startedAt)}${last}`);
+      // "waiting for migrate (exited 1)" says the state itself; otherwise after it: "running pid 7, ready".
+      const ready = p.readiness?.text;
+      const state = p.state === 'waiting' && ready ? ready : `${p.state}${pid}${ready ? `, ${ready}` : ''}`;
+      row(`  ${p.name}`, `${state}, restarts ${p.restarts}, uptime ${uptime(p.startedAt)}${last}`);
     }
   }
   return rows.join('');

@@ -8,7 +8,8 @@ import type { Config } from '../project/config.js';
 import { readDotenv } from '../project/dotenv-file.js';
 import { databaseUrl } from '../project/environment.js';
 import { parseVersion } from '../project/postgres-version.js';
-import { ProcfileError, parseProcfile } from '../project/procfile.js';
+import { type CompleteProcessConfig, overlayProcfile, overlaysProcfile } from '../project/process-overlay.js';
+import { type ProcfileEntry, ProcfileError, parseProcfile } from '../project/procfile.js';
 import { keyPath } from '../project/schema-check.js';
 import { shown } from '../util/show.js';
 import { type ParsedCommand, parseCommand } from './command-line.js';
@@ -121,9 +122,17 @@ function chooseRole(config: Config, database: string, name: string): { role: str
   return { role: fallback, fromConfig: false };
 }
 
-function servicesFromConfig(config: Config, name: string): DeployService[] {
+function servicesFromConfig(config: Config, name: string, root: string): DeployService[] {
   const watchAll = config.watch.paths === undefined || config.watch.paths.length > 0;
-  return Object.entries(config.processes ?? {}).map(([process, p]) => {
+  const processes = config.processes ?? {};
+  // Entries without a command add settings to the Procfile's processes (process-overlay.ts).
+  let entries: [string, CompleteProcessConfig][];
+  try {
+    entries = overlayProcfile(processes, overlaysProcfile(processes) ? readProcfile(root) : null);
+  } catch (err) {
+    throw new UserError(`${config.file ?? 'devenv.json'}: ${(err as Error).message}`);
+  }
+  return entries.map(([process, p]) => {
     const cwd = path.posix.normalize((p.cwd ?? '.').replaceAll('\\', '/'));
     if (cwd === '..' || cwd.startsWith('../')) {
       throw new UserError(
@@ -152,16 +161,9 @@ function servicesFromProcfile(
   root: string,
   name: string,
 ): { file: 'Procfile' | 'Procfile.dev'; services: DeployService[] } | null {
-  for (const file of ['Procfile', 'Procfile.dev'] as const) {
-    const full = path.join(root, file);
-    if (!existsSync(full)) continue;
-    let entries: ReturnType<typeof parseProcfile>;
-    try {
-      entries = parseProcfile(readFileSync(full, 'utf8'), full);
-    } catch (err) {
-      if (err instanceof ProcfileError) throw new UserError(err.message);
-      throw new UserError(`cannot read ${full}: ${(err as Error).message}`);
-    }
+  const procfile = readProcfile(root);
+  if (procfile) {
+    const { file, entries } = procfile;
     return {
       file,
       services: entries.map((e) => ({
@@ -176,6 +178,20 @@ function servicesFromProcfile(
         watches: true,
       })),
     };
+  }
+  return null;
+}
+
+function readProcfile(root: string): { file: 'Procfile' | 'Procfile.dev'; entries: ProcfileEntry[] } | null {
+  for (const file of ['Procfile', 'Procfile.dev'] as const) {
+    const full = path.join(root, file);
+    if (!existsSync(full)) continue;
+    try {
+      return { file, entries: parseProcfile(readFileSync(full, 'utf8'), full) };
+    } catch (err) {
+      if (err instanceof ProcfileError) throw new UserError(err.message);
+      throw new UserError(`cannot read ${full}: ${(err as Error).message}`);
+    }
   }
   return null;
 }
@@ -209,7 +225,7 @@ function applyExecStart(services: DeployService[], values: string[]): void {
 export function buildDeployModel(root: string, config: Config, options: ExportOptions = {}): DeployModel {
   const name = appName(root, options.name);
   let source: DeployModel['source'] = 'devenv.json';
-  let services = servicesFromConfig(config, name);
+  let services = servicesFromConfig(config, name, root);
   if (services.length === 0) {
     const fromProcfile = servicesFromProcfile(root, name);
     if (fromProcfile) ({ file: source, services } = fromProcfile);

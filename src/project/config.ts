@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import type { RestartPolicy } from '../app-definition.js';
+import type { DependencyCondition, RestartPolicy } from '../app-definition.js';
 import { errnoCode, UserError } from '../errors.js';
 import { schemaFile } from '../util/package-files.js';
 import { shown } from '../util/show.js';
@@ -15,14 +15,27 @@ export type SettingValue = string | number | boolean;
 /** A setup entry: a .sql file or a directory of them (relative to the root), or a shell command. */
 export type SetupStep = string | { command: string };
 
+/** devenv.json `processes.*.ready`: exactly one of http, tcp, command, log (checked in ready-config.ts). */
+export interface ReadyConfig {
+  http?: string;
+  tcp?: number;
+  command?: string;
+  log?: string;
+  intervalMs?: number;
+  timeoutMs?: number;
+}
+
 export interface ProcessConfig {
-  command: string;
+  /** Absent: settings for the Procfile's process of that name (see process-overlay.ts). */
+  command?: string;
   cwd?: string;
   env?: Record<string, string>;
   watch?: string[] | boolean;
   restart?: RestartPolicy;
   port?: number;
   stopGraceMs?: number;
+  dependsOn?: Record<string, DependencyCondition>;
+  ready?: ReadyConfig;
 }
 
 export interface Config {

@@ -1,9 +1,12 @@
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { type AppDefinition, RESERVED_NAMES } from '../app-definition.js';
+import { dependencyProblem } from '../app-graph.js';
 import { errorMessage, UserError } from '../errors.js';
 import type { Config } from './config.js';
-import { parseProcfile } from './procfile.js';
+import { type CompleteProcessConfig, overlayProcfile, overlaysProcfile } from './process-overlay.js';
+import { type ProcfileEntry, parseProcfile } from './procfile.js';
+import { readyCheck } from './ready-config.js';
 
 function checkReserved(apps: AppDefinition[], where: string): void {
   const bad = apps.find((a) => RESERVED_NAMES.includes(a.name));
@@ -13,6 +16,22 @@ function checkReserved(apps: AppDefinition[], where: string): void {
     );
 }
 
+/** Procfile.dev, else Procfile, parsed; null when there is neither. */
+function readProcfile(root: string): { file: string; full: string; entries: ProcfileEntry[] } | null {
+  for (const file of ['Procfile.dev', 'Procfile']) {
+    const full = path.join(root, file);
+    if (!existsSync(full)) continue;
+    let text: string;
+    try {
+      text = readFileSync(full, 'utf8');
+    } catch (err) {
+      throw new UserError(`cannot read ${full}: ${errorMessage(err)}`);
+    }
+    return { file, full, entries: parseProcfile(text, full) };
+  }
+  return null;
+}
+
 /** Quote arguments for /bin/sh so `devenv up -- CMD ARGS...` runs exactly those words. */
 function shellJoin(words: string[]): string {
   return words.map((w) => (/^[A-Za-z0-9_./:=@%+,-]+$/.test(w) ? w : `'${w.replace(/'/g, `'\\''`)}'`)).join(' ');
@@ -20,7 +39,8 @@ function shellJoin(words: string[]): string {
 
 /**
  * Where the apps come from, in order: the command after `--`, devenv.json
- * `processes`, Procfile.dev, Procfile. Returns [] when there are none.
+ * `processes` (over Procfile.dev or Procfile when an entry has no command: see process-overlay.ts),
+ * Procfile.dev, Procfile. Returns [] when there are none. Dependencies and probes are checked here.
  */
 export function appDefinitions(
   root: string,
@@ -37,7 +57,14 @@ export function appDefinitions(
     };
   }
   if (config.processes && Object.keys(config.processes).length > 0) {
-    const apps = Object.entries(config.processes).map(([name, p]) => {
+    const procfile = overlaysProcfile(config.processes) ? readProcfile(root) : null;
+    let entries: [string, CompleteProcessConfig][];
+    try {
+      entries = overlayProcfile(config.processes, procfile && { file: procfile.file, entries: procfile.entries });
+    } catch (err) {
+      throw new UserError(`${config.file}: ${errorMessage(err)}`);
+    }
+    const apps = entries.map(([name, p]) => {
       const cwd = path.resolve(root, p.cwd ?? '.');
       if (!existsSync(cwd)) throw new UserError(`${config.file}: processes.${name}.cwd: ${cwd} does not exist`);
       if (!p.command.trim()) throw new UserError(`${config.file}: processes.${name}.command is empty`);
@@ -45,6 +72,8 @@ export function appDefinitions(
       if (p.port !== undefined) env.PORT = String(p.port);
       const watch =
         p.watch === false ? [] : Array.isArray(p.watch) ? p.watch.map((w) => path.resolve(root, w)) : defaultWatch;
+      const ready = readyCheck(name, p);
+      if (ready.problem) throw new UserError(`${config.file}: processes.${ready.problem}`);
       return {
         name,
         command: p.command,
@@ -53,22 +82,18 @@ export function appDefinitions(
         watch,
         restart: p.restart ?? 'on-failure',
         stopGraceMs: p.stopGraceMs,
+        ...(p.dependsOn && { dependsOn: p.dependsOn }),
+        ...(ready.check && { ready: ready.check }),
       } satisfies AppDefinition;
     });
     checkReserved(apps, `${config.file}: processes`);
-    return { apps, source: 'devenv.json' };
+    const graphProblem = dependencyProblem(apps);
+    if (graphProblem) throw new UserError(`${config.file}: processes.${graphProblem}`);
+    return { apps, source: procfile ? `${procfile.file} and devenv.json` : 'devenv.json' };
   }
-  for (const file of ['Procfile.dev', 'Procfile']) {
-    const full = path.join(root, file);
-    if (!existsSync(full)) continue;
-    let text: string;
-    try {
-      text = readFileSync(full, 'utf8');
-    } catch (err) {
-      throw new UserError(`cannot read ${full}: ${errorMessage(err)}`);
-    }
-    const entries = parseProcfile(text, full);
-    const apps = entries.map((e) => ({
+  const procfile = readProcfile(root);
+  if (procfile) {
+    const apps = procfile.entries.map((e) => ({
       name: e.name,
       command: e.command,
       cwd: root,
@@ -76,8 +101,8 @@ export function appDefinitions(
       watch: defaultWatch,
       restart: 'on-failure' as const,
     }));
-    checkReserved(apps, full);
-    return { apps, source: file };
+    checkReserved(apps, procfile.full);
+    return { apps, source: procfile.file };
   }
   return { apps: [], source: null };
 }

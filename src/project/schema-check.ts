@@ -1,10 +1,8 @@
+// Checks a parsed JSON value against the subset of JSON Schema that devenv.schema.json uses, so the published
+// schema is the one source of truth. Returns the first problem as "key.path: what is wrong", or null.
+import { didYouMean } from '../util/nearest-word.js';
 import { shown } from '../util/show.js';
 
-/**
- * Checks a parsed JSON value against the subset of JSON Schema that
- * devenv.schema.json uses, so the published schema is the one source of truth.
- * Returns the first problem as "key.path: what is wrong", or null.
- */
 export type Schema = {
   type?: string | string[];
   properties?: Record<string, Schema>;
@@ -58,7 +56,10 @@ export function checkSchema(value: unknown, schema: Schema, at = ''): string | n
     return null;
   }
   if (schema.enum && !schema.enum.includes(value)) {
-    return `${where}: must be one of ${schema.enum.map((e) => JSON.stringify(e)).join(', ')}, got ${describe(value)}`;
+    const words = schema.enum.filter((e): e is string => typeof e === 'string');
+    const hint = typeof value === 'string' ? didYouMean(value, words) : '';
+    const allowed = schema.enum.map((e) => JSON.stringify(e)).join(', ');
+    return `${where}: must be one of ${allowed}, got ${describe(value)}${hint}`;
   }
   const got = typeOf(value);
   if (schema.type) {
@@ -108,7 +109,8 @@ function checkObject(obj: Record<string, unknown>, schema: Schema, at: string): 
       if (err) return err;
     } else if (schema.additionalProperties === false) {
       const known = Object.keys(schema.properties ?? {});
-      return `${path}: unknown key${known.length ? ` (known: ${known.join(', ')})` : ''}`;
+      const hint = didYouMean(key, known).replace(/^ \((.*)\)$/, ', $1');
+      return `${path}: unknown key${hint}${known.length ? ` (known: ${known.join(', ')})` : ''}`;
     } else if (typeof schema.additionalProperties === 'object') {
       const err = checkSchema(v, schema.additionalProperties, path);
       if (err) return err;

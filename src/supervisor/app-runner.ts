@@ -5,27 +5,15 @@ import { statSync } from 'node:fs';
 import { performance } from 'node:perf_hooks';
 import type { AppDefinition } from '../app-definition.js';
 import { errorMessage } from '../errors.js';
-import { Backoff, type BackoffOptions, formatDelay } from './backoff.js';
+import { Backoff, formatDelay } from './backoff.js';
 import { BurstGate } from './debounce.js';
-import type { LogOutput } from './log-output.js';
 import { type ExitInfo, ManagedProcess, ProcessStartError } from './managed-process.js';
-import type { Emit, ProcessStatus, SupervisedState } from './process-status.js';
+import type { ProcessStatus, SupervisedState } from './process-status.js';
 import { isFailure, shouldRestart } from './restart-policy.js';
 import { RestartQueue } from './restart-queue.js';
+import type { AppRunnerContext } from './runner-context.js';
 
-export interface AppRunnerContext {
-  log: LogOutput;
-  /** A line under the supervisor's own name. */
-  say: (line: string) => void;
-  emit: Emit;
-  /** SIGTERM → SIGKILL grace when the app sets none. */
-  graceMs: number;
-  /** File events less than this apart are one burst (see BurstGate). */
-  debounceMs: number;
-  backoff?: BackoffOptions;
-  /** True while the apps are held down (the database restarts): a restart then only stops. */
-  held: () => boolean;
-}
+export type { AppRunnerContext } from './runner-context.js';
 
 /** How far a file's change time may lag behind the wall clock (the kernel's coarse clock). */
 const CTIME_SLACK_MS = 15;
@@ -56,6 +44,10 @@ export class AppRunner {
   /** Set by stop(): from then on nothing starts again. */
   private stopped: Promise<void> | undefined;
   private killing = false;
+  /** A restart waiting for the app's dependencies (the old instance, if any, still serving). */
+  private gateWait: AbortController | undefined;
+  /** Told when a restart begins to wait for the dependencies (see requestRestart). */
+  private readonly onWaiting = new Set<() => void>();
 
   constructor(
     spec: AppDefinition,
@@ -78,9 +70,14 @@ export class AppRunner {
     return this.spec;
   }
 
-  /** A file-change restart or a restart is pending (a crash backoff is not). */
+  /** A file-change restart or a restart is pending (a crash backoff is not, nor one waiting for dependencies). */
   get busy(): boolean {
-    return this.changes.pending || this.queue.running || this.queue.pending;
+    return this.changes.pending || ((this.queue.running || this.queue.pending) && !this.waiting);
+  }
+
+  /** A start or restart waits for the app's dependencies. */
+  get waiting(): boolean {
+    return this.gateWait !== undefined;
   }
 
   /** Take a new definition (a configuration reload); the next instance uses it. */
@@ -88,8 +85,16 @@ export class AppRunner {
     this.spec = spec;
   }
 
-  /** Start an instance now. A command that cannot run is said, and the app waits in "failed". */
+  /**
+   * Start an instance now, or once its dependencies are there (then it resolves at once: the restart
+   * queue waits for them). A command that cannot run is said, and the app waits in "failed".
+   */
   start(): Promise<void> {
+    if (this.ctx.gate && !this.ctx.gate.open(this.name)) {
+      this.state = 'waiting';
+      void this.queue.request();
+      return Promise.resolve();
+    }
     const spawning = this.spawn();
     this.spawning = spawning;
     return spawning.finally(() => {
@@ -114,6 +119,19 @@ export class AppRunner {
     clearTimeout(this.timer);
     this.timer = undefined;
     return this.queue.request();
+  }
+
+  /**
+   * restart(), resolving once the new instance runs or the restart waits for the app's dependencies
+   * (it then goes on by itself): what a caller that must not wait on another app (a reload) awaits.
+   * A restart that already waits is that restart: its instance will see everything until then.
+   */
+  requestRestart(): Promise<void> {
+    if (this.waiting) return Promise.resolve();
+    let parked!: () => void;
+    const waiting = new Promise<void>((resolve) => (parked = resolve));
+    this.onWaiting.add(parked);
+    return Promise.race([this.restart(), waiting]).finally(() => this.onWaiting.delete(parked));
   }
 
   /**
@@ -148,6 +166,7 @@ export class AppRunner {
   }
 
   private async stopForGood(): Promise<void> {
+    this.gateWait?.abort();
     this.changes.cancel();
     clearTimeout(this.timer);
     this.queue.close();
@@ -163,7 +182,8 @@ export class AppRunner {
 
   private async spawn(): Promise<void> {
     const { name, command, cwd, env } = this.spec;
-    const proc = new ManagedProcess({ name, command, cwd, env, orphanGraceMs: this.graceMs });
+    const make = this.ctx.spawnProcess ?? ((o) => new ManagedProcess(o));
+    const proc = make({ name, command, cwd, env, orphanGraceMs: this.graceMs });
     this.state = 'starting';
     this.replacing = false;
     this.spawnedAt = performance.now();
@@ -174,6 +194,7 @@ export class AppRunner {
       this.state = 'failed';
       if (!(err instanceof ProcessStartError)) throw err;
       this.ctx.say(`${name}: ${err.reason}`);
+      this.ctx.observer?.startFailed(name, err.reason);
       return;
     }
     if (this.started) this.restarts++;
@@ -183,7 +204,11 @@ export class AppRunner {
     // A started ManagedProcess always has its pipes and pid.
     this.ctx.log.attach(name, proc.stdout!);
     this.ctx.log.attach(name, proc.stderr!);
-    proc.once('exit', (info: ExitInfo) => this.onExit(proc, info));
+    this.ctx.observer?.spawned(this.spec, proc);
+    proc.once('exit', (info: ExitInfo) => {
+      this.onExit(proc, info);
+      if (proc === this.proc) this.ctx.observer?.exited(name, info, this.state);
+    });
     this.ctx.say(`${name} started (pid ${proc.pid}): ${command}`);
     this.ctx.emit('started', { name, pid: proc.pid! });
     if (this.stopped) {
@@ -198,6 +223,7 @@ export class AppRunner {
     if (this.stopped) return;
     clearTimeout(this.timer);
     this.timer = undefined;
+    if (!(await this.awaitDependencies())) return;
     this.replacing = true;
     if (this.proc && this.proc.state !== 'exited') {
       this.state = 'restarting';
@@ -209,6 +235,22 @@ export class AppRunner {
       return;
     }
     await this.start();
+  }
+
+  /** Wait, the old instance serving meanwhile, until the dependencies are there; false once stopped. */
+  private async awaitDependencies(): Promise<boolean> {
+    const gate = this.ctx.gate;
+    if (gate && !this.ctx.held() && !gate.open(this.name)) {
+      if (!this.proc || this.proc.state === 'exited') this.state = 'waiting';
+      this.gateWait = new AbortController();
+      for (const told of this.onWaiting) told();
+      try {
+        await gate.wait(this.name, this.gateWait.signal);
+      } finally {
+        this.gateWait = undefined;
+      }
+    }
+    return !this.stopped;
   }
 
   /**
@@ -225,7 +267,8 @@ export class AppRunner {
     const shown = paths.slice(0, 3).join(', ') + (paths.length > 3 ? ` and ${paths.length - 3} more` : '');
     this.ctx.say(`${this.name}: restarting${first ? '' : ' again'}, changed: ${shown}`);
     this.ctx.emit('change', { name: this.name, paths });
-    void this.restart();
+    if (this.ctx.changed) this.ctx.changed(this.name);
+    else void this.restart();
   }
 
   /**
@@ -258,6 +301,12 @@ export class AppRunner {
     this.lastExit = info;
     if (info.requested || this.stopped) {
       if (this.state !== 'restarting') this.state = 'stopped';
+      return;
+    }
+    if (this.waiting) {
+      // A restart already waits for the dependencies: it is the one that starts it again.
+      this.state = 'waiting';
+      this.ctx.say(`${name} ${info.description}; its restart waits for its dependencies`);
       return;
     }
     if (info.code === 127 || info.code === 126) {

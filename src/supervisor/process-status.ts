@@ -1,9 +1,11 @@
 // What the supervisor reports about the processes it runs: their states, and its events.
 import type { ExitStatus } from '../util/exit-status.js';
 import type { ExitInfo } from './managed-process.js';
+import type { ReadyState } from './readiness-board.js';
 
 export type SupervisedState =
   | 'pending' // not started yet
+  | 'waiting' // for its dependencies, nothing running
   | 'starting'
   | 'running'
   | 'restarting' // stopping the old instance to start a new one
@@ -24,6 +26,14 @@ export interface ProcessStatus {
   /** ISO time of the current instance's start. */
   startedAt: string | null;
   lastExit: (ExitStatus & { description: string }) | null;
+  /** Apps only: how far the current instance is, and why it waits or failed (see readiness-board.ts). */
+  readiness?: Readiness;
+}
+
+export interface Readiness {
+  state: ReadyState | 'waiting';
+  /** One line for `devenv status`: "ready", "waiting for migrate (exited 1)", "failing probe: GET /health: 503". */
+  text: string;
 }
 
 export interface RestartScheduled extends ExitStatus {
@@ -39,6 +49,8 @@ export interface SupervisorEvents {
   'restart-scheduled': RestartScheduled;
   change: { name: string; paths: string[] };
   'database-restarted': { restarts: number };
+  /** An app's readiness changed (ready, failed, waiting…): see ReadinessBoard. */
+  readiness: { name: string; state: ReadyState };
 }
 
 /** How a runner reports an event through the supervisor. */

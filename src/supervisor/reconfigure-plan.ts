@@ -53,7 +53,9 @@ export function sameDefinition(a: AppDefinition, b: AppDefinition): boolean {
     (a.restart ?? 'on-failure') === (b.restart ?? 'on-failure') &&
     a.stopGraceMs === b.stopGraceMs &&
     sameJson(a.watch ?? null, b.watch ?? null) &&
-    sameJson(env(a.env), env(b.env))
+    sameJson(env(a.env), env(b.env)) &&
+    sameJson(a.dependsOn ?? {}, b.dependsOn ?? {}) &&
+    sameJson(a.ready ?? null, b.ready ?? null)
   );
 }
 

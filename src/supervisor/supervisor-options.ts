@@ -3,6 +3,7 @@ import type { AppDefinition } from '../app-definition.js';
 import type { BackoffOptions } from './backoff.js';
 import type { DatabaseService } from './database-runner.js';
 import type { LogOutput } from './log-output.js';
+import type { ManagedProcess, ManagedProcessOptions } from './managed-process.js';
 
 export interface ReconfigureOptions {
   /** Also restart the database (its settings changed): apps stop first and start after it is back. */
@@ -24,6 +25,10 @@ export interface SupervisorOptions {
   debounceMs?: number;
   /** SIGTERM → SIGKILL grace on stop. Default 5000 ms. */
   graceMs?: number;
+  /** Makes each app instance. Default: a ManagedProcess; tests give fakes. */
+  spawnProcess?: (opts: ManagedProcessOptions) => ManagedProcess;
+  /** How long an app without a ready probe must run to count as ready. Default GRACE_MS (300 ms). */
+  readyGraceMs?: number;
   backoff?: BackoffOptions;
   /** Watch files at all. Default true. */
   watch?: boolean;

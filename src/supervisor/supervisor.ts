@@ -3,8 +3,10 @@
 // database, and a second request kills everything at once.
 import { EventEmitter } from 'node:events';
 import { type AppDefinition, DATABASE_NAME, isProcessName, SELF_NAME } from '../app-definition.js';
+import { dependencyProblem } from '../app-graph.js';
 import { errorMessage } from '../errors.js';
 import { AppRunner } from './app-runner.js';
+import { AppStack } from './app-stack.js';
 import { DatabaseRunner } from './database-runner.js';
 import { LogOutput } from './log-output.js';
 import type { ProcessStatus, SupervisorEvents } from './process-status.js';
@@ -25,6 +27,8 @@ export class Supervisor extends EventEmitter {
   /** Apps removed by reconfigure() whose stop is still in flight: shutdown waits for them. */
   private readonly retiring = new Set<AppRunner>();
   private readonly watchers: AppWatchers;
+  /** Which apps should run, their dependency order and readiness, and control of one app. */
+  private readonly stack: AppStack;
   private ignore: string[] | undefined;
   /** reconfigure(), the holds and the database restarts run one at a time. */
   private ops: Promise<void> = Promise.resolve();
@@ -60,6 +64,18 @@ export class Supervisor extends EventEmitter {
           closed: () => this.shuttingDown,
         })
       : undefined;
+    this.stack = new AppStack(
+      opts.apps,
+      {
+        runner: (name) => this.apps.find((a) => a.name === name),
+        retire: (name) => this.retireOne(name),
+        held: () => this.appsHeld,
+        closed: () => this.shuttingDown,
+        say: (l) => this.say(l),
+        changed: (name, state) => this.emit('readiness', { name, state }),
+      },
+      opts.readyGraceMs,
+    );
     this.apps = opts.apps.map((spec) => this.makeRunner(spec));
     this.watchers = new AppWatchers({
       root: opts.root,
@@ -83,13 +99,15 @@ export class Supervisor extends EventEmitter {
   /**
    * Then the apps, then the file watchers. `specs`: the same apps with their final definitions (their
    * environment may depend on how the database started, e.g. a port picked at its first start).
+   * `only`: these apps and what they need (`up NAME...`); throws on an unknown name. Each app starts
+   * once its dependencies are there, independent ones at the same time; this resolves once each one
+   * runs or waits for its dependencies.
    */
-  async startApps(specs?: AppDefinition[]): Promise<void> {
+  async startApps(specs?: AppDefinition[], { only }: { only?: string[] } = {}): Promise<void> {
     if (specs) this.redefineBeforeStart(specs);
-    for (const app of this.apps) {
-      if (this.shuttingDown) return;
-      await app.start();
-    }
+    const names = this.stack.choose(only);
+    if (this.shuttingDown) return;
+    await Promise.all(this.apps.filter((a) => names.includes(a.name)).map((a) => a.start()));
     if (this.shuttingDown) return;
     if (this.opts.watch !== false) await this.openWatchers();
     if (this.apps.length === 0 && !this.shuttingDown)
@@ -109,14 +127,51 @@ export class Supervisor extends EventEmitter {
     return this.shutdownPromise;
   }
 
-  /** Resolves once no file-change debounce or restart is pending for any app (crash backoff excluded). */
+  /**
+   * Resolves once no file-change debounce or restart is pending for any app (crash backoff excluded,
+   * and restarts that wait for a dependency).
+   */
   async idle(): Promise<void> {
-    while (this.apps.some((a) => a.busy)) await new Promise((r) => setTimeout(r, 10));
+    while (this.stack.waves.pending || this.apps.some((a) => a.busy)) await new Promise((r) => setTimeout(r, 10));
   }
 
   /** Snapshot for `devenv status`: the database first, then the apps in their configured order. */
   status(): ProcessStatus[] {
-    return [...(this.database ? [this.database.status()] : []), ...this.apps.map((a) => a.status())];
+    const apps = this.apps.map((a) => ({ ...a.status(), readiness: this.stack.readiness(a) }));
+    return [...(this.database ? [this.database.status()] : []), ...apps];
+  }
+
+  /** The last lines `name` wrote (stdout and stderr), oldest first: why a task failed. */
+  lastLines(name: string, n?: number): string[] {
+    return this.stack.tracker.lastLines(name, n);
+  }
+
+  /**
+   * Start one app and what it needs that is not running (not started, stopped, or failed). Resolves
+   * once it runs, or once it cannot yet (a dependency failed or was stopped). Throws on an unknown name.
+   */
+  async startProcess(name: string): Promise<void> {
+    this.stack.require(name);
+    await this.serial(() => this.stack.launch(name));
+    await this.stack.started(name);
+  }
+
+  /** Stop one app for good (until startProcess), the apps that need it first. Throws on an unknown name. */
+  stopProcess(name: string): Promise<void> {
+    this.stack.require(name);
+    return this.serial(() => this.stack.stop(name));
+  }
+
+  /**
+   * Restart one app as a change of its files would: once its dependencies are there, the old group
+   * gone first; apps that wait for it to complete restart after it has completed again. Not running:
+   * started. Resolves once its new instance runs, or once it cannot yet.
+   */
+  async restartProcess(name: string): Promise<void> {
+    this.stack.require(name);
+    if (!this.stack.isActive(name)) return this.startProcess(name);
+    void this.stack.restart([name]);
+    await this.stack.started(name);
   }
 
   /**
@@ -205,6 +260,11 @@ export class Supervisor extends EventEmitter {
     const runners = new Map(this.apps.map((a) => [a.name, a]));
     const removed = this.apps.filter((a) => plan.removed.includes(a.name));
     for (const spec of plan.added) this.log.register(spec.name);
+    this.stack.reconfigured(
+      plan.next,
+      plan.added.map((a) => a.name),
+      plan.removed,
+    );
     this.apps = plan.next.map((spec) => runners.get(spec.name) ?? this.makeRunner(spec));
     for (const spec of plan.changed) runners.get(spec.name)?.redefine(spec);
     if (opts.ignore !== undefined) this.ignore = opts.ignore;
@@ -217,11 +277,19 @@ export class Supervisor extends EventEmitter {
     if (opts.restartDatabase && this.database) {
       await this.cycleDatabase(this.database);
     } else if (!this.appsHeld) {
-      const fresh = new Set([...plan.changed, ...plan.added].map((a) => a.name));
       // A new definition: the old crash history does not apply (restart() forgets it).
-      await Promise.all(this.apps.filter((a) => fresh.has(a.name)).map((a) => a.restart()));
+      await this.stack.restart([...plan.changed, ...plan.added].map((a) => a.name));
     }
     if (plan.rewatch && this.opts.watch !== false && !this.shuttingDown) await this.openWatchers();
+  }
+
+  // Stop one app for good (stopProcess) and put a fresh runner in its place, which startProcess can start.
+  private async retireOne(name: string): Promise<void> {
+    const app = this.apps.find((a) => a.name === name);
+    if (!app) return;
+    await this.retire(app);
+    const at = this.apps.indexOf(app);
+    if (at !== -1 && !this.shuttingDown) this.apps[at] = this.makeRunner(app.definition);
   }
 
   // Stop a removed app for good; shutdown waits for it through `retiring`.
@@ -251,15 +319,18 @@ export class Supervisor extends EventEmitter {
     this.holders.add(owner);
     if (!first) return;
     this.say(why);
+    this.stack.board.poke(); // starts waiting for dependencies give up: nothing starts while held
     // Through each app's queue, so an in-flight restart finishes first; held, it starts nothing.
-    await Promise.all(this.apps.map((app) => app.restart({ resetBackoff: false })));
+    const running = this.apps.filter((a) => this.stack.isActive(a.name));
+    await Promise.all(running.map((app) => app.restart({ resetBackoff: false })));
   }
 
   /** Start every held app again, with a clean crash history, once nobody holds them. */
   private async release(owner: string): Promise<void> {
     this.holders.delete(owner);
     if (this.appsHeld || this.shuttingDown) return;
-    await Promise.all(this.apps.map((app) => app.restart()));
+    // In dependency order: each waits for the new instances of what it needs (a task runs again first).
+    await this.stack.restart(this.apps.map((a) => a.name));
   }
 
   /** Before the first start: the same apps, with their final definitions. */
@@ -272,7 +343,14 @@ export class Supervisor extends EventEmitter {
   }
 
   private async openWatchers(): Promise<void> {
-    await this.watchers.open(this.apps, this.ignore);
+    // By name, not by runner: stopProcess() replaces runners, and an app that does not run ignores changes.
+    const entries = this.apps.map(({ name, definition }) => ({
+      definition,
+      fileChanged: (rel: string, abs?: string) => {
+        if (this.stack.isActive(name)) this.apps.find((a) => a.name === name)?.fileChanged(rel, abs);
+      },
+    }));
+    await this.watchers.open(entries, this.ignore);
     // Shutdown may have begun while the watchers made their first scan.
     if (this.shuttingDown) await this.watchers.close();
   }
@@ -280,11 +358,14 @@ export class Supervisor extends EventEmitter {
   private async runShutdown(): Promise<void> {
     this.shuttingDown = true;
     this.say('shutting down (again to kill at once)');
+    this.stack.waves.cancel();
+    this.stack.board.poke(); // control requests waiting for a start give up
     this.database?.cancelRecovery();
     const apps = [...this.apps, ...this.retiring];
     const stopping = apps.map((app) => app.stop({ kill: this.killing }));
     await this.watchers.close();
     await Promise.all(stopping);
+    this.stack.close();
     await this.database?.stop();
     this.say('all processes stopped');
     this.markFinished();
@@ -308,6 +389,10 @@ export class Supervisor extends EventEmitter {
       debounceMs: this.opts.debounceMs ?? 100,
       backoff: this.opts.backoff,
       held: () => this.appsHeld,
+      gate: this.stack.gate,
+      observer: this.stack.tracker,
+      changed: (name) => this.stack.waves.changed(name),
+      spawnProcess: this.opts.spawnProcess,
     });
   }
 
@@ -326,4 +411,6 @@ function checkAppNames(specs: AppDefinition[], databaseName: string | null): voi
   }
   const bad = names.find((n) => !isProcessName(n));
   if (bad !== undefined) throw new Error(`invalid process name ${JSON.stringify(bad)}`);
+  const graph = dependencyProblem(specs);
+  if (graph) throw new Error(`processes.${graph}`);
 }

@@ -136,7 +136,7 @@ async function supervise(run: Run, opts: UpOptions, gate: SignalGate, detached: 
   const say = (line: string) => log.line('devenv', line);
   const publisher = new StatePublisher(opts.project, supervisor, () => service.pid, detached, run.disk);
   publisher.start();
-  for (const ev of ['started', 'exit', 'restart-scheduled', 'database-restarted']) {
+  for (const ev of ['started', 'exit', 'restart-scheduled', 'database-restarted', 'readiness']) {
     supervisor.on(ev, () => publisher.publish());
   }
   let exitCode = 0;

@@ -3,7 +3,7 @@
 import { readFileSync } from 'node:fs';
 import { removeOwnFile, writeOwnFile } from '../project/pgres-files.js';
 import type { Project } from '../project/project.js';
-import type { ProcessStatus } from '../supervisor/process-status.js';
+import type { ProcessStatus, Readiness } from '../supervisor/process-status.js';
 import type { DiskFullNotice } from '../util/disk-space.js';
 import { processGone } from '../util/liveness.js';
 import { writeAppGroups } from './leftover-apps.js';
@@ -12,6 +12,8 @@ import { writeAppGroups } from './leftover-apps.js';
 export type PublishedProcess = Pick<ProcessStatus, 'name' | 'pid' | 'state' | 'restarts' | 'startedAt'> & {
   /** How its last instance ended ("exited with code 1: PANIC: … No space left on device"), if it has. */
   lastExit?: string | null;
+  /** Apps: ready, waiting for what, or why the probe fails (see ProcessStatus.readiness). */
+  readiness?: Readiness | null;
 };
 
 /** "starting" until postgres is ready and the apps started, then "running", "stopping". */
@@ -95,13 +97,14 @@ export class StatePublisher {
       startedAt: this.startedAt,
       phase: this.phase,
       postgresPid: this.postgresPid(),
-      processes: processes.map(({ name, pid, state, restarts, startedAt, lastExit }) => ({
+      processes: processes.map(({ name, pid, state, restarts, startedAt, lastExit, readiness }) => ({
         name,
         pid,
         state,
         restarts,
         startedAt,
         lastExit: lastExit?.description ?? null,
+        readiness: readiness ?? null,
       })),
     });
     const groups = processes.filter((p) => p.kind === 'app' && p.pid !== null);

@@ -222,4 +222,17 @@ describe('the model', () => {
       'Procfile: worker: the command uses shell syntax (a pipe (|)); its unit runs it with /bin/sh -c',
     );
   });
+
+  it('devenv.json entries without a command give the Procfile processes their settings (its port)', () => {
+    writeFileSync(path.join(dir, 'Procfile'), 'web: node server.js\nworker: node w.js\n');
+    const m = model({ processes: { web: { port: 3000, watch: ['src'] }, clock: { command: 'node clock.js' } } });
+    expect(m.services.map((s) => [s.process, s.command, s.port])).toEqual([
+      ['web', 'node server.js', 3000],
+      ['worker', 'node w.js', undefined],
+      ['clock', 'node clock.js', undefined],
+    ]);
+    expect(errorOf(() => model({ processes: { api: { port: 1 } } }))).toContain(
+      'processes.api has no "command" and Procfile has no process "api"; add a command',
+    );
+  });
 });

@@ -31,7 +31,9 @@ describe('checkSchema', () => {
     expect(checkSchema({ name: 'x', tags: ['a', 2] }, s)).toBe('tags[1]: expected string, got integer 2');
     expect(checkSchema({ name: 'x', mode: 'c' }, s)).toBe('mode: must be one of "a", "b", got "c"');
     expect(checkSchema({ name: 'x', watch: 'src' }, s)).toBe('watch: expected array or boolean, got "src"');
-    expect(checkSchema({ name: 'x', nmae: 1 }, s)).toBe('nmae: unknown key (known: name, port, tags, mode, watch)');
+    expect(checkSchema({ name: 'x', nmae: 1 }, s)).toBe(
+      'nmae: unknown key, did you mean "name"? (known: name, port, tags, mode, watch)',
+    );
   });
 
   it('checks property names and values of open objects', () => {

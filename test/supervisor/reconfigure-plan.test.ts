@@ -68,6 +68,8 @@ describe('sameDefinition', () => {
       { watch: ['lib'] },
       { restart: 'never' },
       { stopGraceMs: 200 },
+      { dependsOn: { db: 'ready' } },
+      { ready: { kind: 'tcp', port: 1 } },
     ];
     for (const edit of edits) expect(sameDefinition(base, { ...base, ...edit }), JSON.stringify(edit)).toBe(false);
   });
