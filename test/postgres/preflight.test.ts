@@ -253,8 +253,8 @@ describe('configuration errors are one clear line', () => {
     expect((await devenv(dir, ['init'])).stderr).toMatch(/postgres\.version: "16\.x" is not a PostgreSQL major/);
     writeFileSync(path.join(dir, 'devenv.json'), JSON.stringify({ postgres: { version: 9 } }));
     expect((await devenv(dir, ['init'])).stderr).toMatch(/postgres\.version: must be at least 10, got 9/);
-    writeFileSync(path.join(dir, 'devenv.json'), JSON.stringify({ processes: { web: { cmd: 'x' } } }));
-    expect((await devenv(dir, ['init'])).stderr).toMatch(/processes\.web: missing required key "command"/);
+    writeFileSync(path.join(dir, 'devenv.json'), JSON.stringify({ processes: { web: { comand: 'x' } } }));
+    expect((await devenv(dir, ['init'])).stderr).toMatch(/processes\.web\.comand: unknown key, did you mean "command"\?/);
     expect(existsSync(path.join(dir, '.pgres'))).toBe(false);
   });
 

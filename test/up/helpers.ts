@@ -79,9 +79,9 @@ export function withoutTimes(text: string): string {
   return text.replace(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z /gm, '');
 }
 
-/** Wait until the per-process log of `name` matches. */
+/** Wait until the per-process log of `name` matches (its lines as the process wrote them: times left out). */
 export async function waitLog(dir: string, name: string, re: RegExp, timeoutMs = 15000): Promise<void> {
-  await waitFor(() => re.test(logText(dir, name)), `${name}.log matching ${re}`, {
+  await waitFor(() => re.test(withoutTimes(logText(dir, name))), `${name}.log matching ${re}`, {
     timeoutMs,
     detail: () => `it has:\n${logText(dir, name)}\n--- devenv.log:\n${logText(dir, 'devenv')}`,
   });
