@@ -254,7 +254,9 @@ describe('configuration errors are one clear line', () => {
     writeFileSync(path.join(dir, 'devenv.json'), JSON.stringify({ postgres: { version: 9 } }));
     expect((await devenv(dir, ['init'])).stderr).toMatch(/postgres\.version: must be at least 10, got 9/);
     writeFileSync(path.join(dir, 'devenv.json'), JSON.stringify({ processes: { web: { comand: 'x' } } }));
-    expect((await devenv(dir, ['init'])).stderr).toMatch(/processes\.web\.comand: unknown key, did you mean "command"\?/);
+    expect((await devenv(dir, ['init'])).stderr).toMatch(
+      /processes\.web\.comand: unknown key, did you mean "command"\?/,
+    );
     expect(existsSync(path.join(dir, '.pgres'))).toBe(false);
   });
 
