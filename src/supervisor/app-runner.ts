@@ -5,13 +5,13 @@ import { statSync } from 'node:fs';
 import { performance } from 'node:perf_hooks';
 import type { AppDefinition } from '../app-definition.js';
 import { errorMessage } from '../errors.js';
+import { BurstGate } from '../util/debounce.js';
+import { RestartQueue } from '../util/restart-queue.js';
 import { Backoff, type BackoffOptions, formatDelay } from './backoff.js';
-import { BurstGate } from './debounce.js';
 import type { LogOutput } from './log-output.js';
 import { type ExitInfo, ManagedProcess, ProcessStartError } from './managed-process.js';
 import type { Emit, ProcessStatus, SupervisedState } from './process-status.js';
 import { isFailure, shouldRestart } from './restart-policy.js';
-import { RestartQueue } from './restart-queue.js';
 
 export interface AppRunnerContext {
   log: LogOutput;

@@ -14,10 +14,10 @@ import { DOTENV_FILE } from '../project/dotenv-file.js';
 import { clientDatabase, type Project, projectAt } from '../project/project.js';
 import { CONFIG_FILE } from '../project/root.js';
 import { DatabaseStartError } from '../supervisor/database-runner.js';
-import { Debouncer } from '../supervisor/debounce.js';
-import { RestartQueue } from '../supervisor/restart-queue.js';
 import type { Supervisor } from '../supervisor/supervisor.js';
+import { Debouncer } from '../util/debounce.js';
 import type { Mutex } from '../util/mutex.js';
+import { RestartQueue } from '../util/restart-queue.js';
 import { GitHeadWatch } from './git-head-watch.js';
 import type { UpPhase } from './state.js';
 
