@@ -7,7 +7,7 @@ import { checkNoInterruptedSwap } from './interrupted-swap.js';
 import { readPostmasterPid } from './postmaster-pid.js';
 import { type Account, resolveAccount } from './privileges.js';
 import { findRunningServer, type ServerHandle, type StartOptions, startServer, waitServing } from './server.js';
-import { prepareTcp } from './tcp.js';
+import { prepareTcp } from './tcp-access.js';
 
 /** A server started before a postgres.tcp change still has its old port (and socket name): say so. */
 function checkServerPort(project: Project, out: Output): void {

@@ -18,7 +18,7 @@ import { branchPending, ensureBranchDatabase, forgetBranchDatabases } from './br
 import type { PreparedPostgres } from './prepare.js';
 import { IN_SETUP, runSetup } from './setup.js';
 import { connectSql, ident, type SqlClient } from './sql-client.js';
-import { ensureTcpPassword, scramSecret } from './tcp.js';
+import { ensureTcpPassword, scramSecret } from './tcp-access.js';
 
 /**
  * What a cluster gets from devenv.json beyond initdb, on a running server: the app role, the
