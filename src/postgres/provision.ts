@@ -16,7 +16,7 @@ import { withLock } from '../util/pid-lock.js';
 import type { Binaries } from './binaries.js';
 import { branchPending, ensureBranchDatabase, forgetBranchDatabases } from './branch-database.js';
 import type { PreparedPostgres } from './prepare.js';
-import { IN_SETUP, runSetup } from './setup.js';
+import { IN_SETUP, runSetup } from './setup-steps.js';
 import { connectSql, ident, type SqlClient } from './sql-client.js';
 import { ensureTcpPassword, scramSecret } from './tcp-access.js';
 
