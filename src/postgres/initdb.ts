@@ -2,7 +2,7 @@
 import path from 'node:path';
 import { UserError } from '../errors.js';
 import { diskFullMessage, isDiskFull } from '../util/disk-space.js';
-import { run } from '../util/run.js';
+import { run } from '../util/run-program.js';
 import { errorLines } from '../util/text.js';
 import type { Binaries } from './binaries.js';
 import { cleanEnv } from './child-env.js';

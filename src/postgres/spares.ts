@@ -20,7 +20,7 @@ import { removeOrphanDirs } from '../util/orphan-dirs.js';
 import { CLI_MAIN } from '../util/package-files.js';
 import { type LockResult, tryLock } from '../util/pid-lock.js';
 import { removeTree } from '../util/remove-tree.js';
-import { run } from '../util/run.js';
+import { run } from '../util/run-program.js';
 import type { Binaries } from './binaries.js';
 import { createDatabase, INITDB_FLAGS, initdb } from './initdb.js';
 import { type Account, checkReachable, handOver } from './privileges.js';

@@ -2,7 +2,7 @@ import { existsSync, lstatSync, mkdirSync, readdirSync, renameSync } from 'node:
 import path from 'node:path';
 import { shortHash } from '../project/paths.js';
 import { removeTree } from '../util/remove-tree.js';
-import { run } from '../util/run.js';
+import { run } from '../util/run-program.js';
 import { cacheDir } from '../util/user-dirs.js';
 import type { Binaries } from './binaries.js';
 import type { Account } from './privileges.js';

@@ -3,7 +3,7 @@ import { UserError } from '../errors.js';
 import type { Binaries } from '../postgres/binaries.js';
 import { cleanEnv } from '../postgres/child-env.js';
 import { type Account, spawnIdentity } from '../postgres/privileges.js';
-import { run } from '../util/run.js';
+import { run } from '../util/run-program.js';
 import { lastLines } from '../util/text.js';
 
 /**
