@@ -2,7 +2,7 @@ import { UserError } from '../errors.js';
 import { dropBranchDatabase, listBranchDatabases } from '../postgres/branch-database.js';
 import { inspectDataDir } from '../postgres/cluster.js';
 import { preparePostgres } from '../postgres/prepare.js';
-import { withSessionServer } from '../postgres/session-server.js';
+import { withSessionServer } from '../postgres/shared-server.js';
 import { readBranchRecords } from '../project/branches.js';
 import { gitBranchExists } from '../project/git-branch.js';
 import { clientDatabase, openProject, type Project } from '../project/project.js';

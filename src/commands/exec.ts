@@ -1,7 +1,7 @@
 import { UserError } from '../errors.js';
 import { ensureCluster, preparePostgres } from '../postgres/prepare.js';
 import { provision } from '../postgres/provision.js';
-import { withSessionServer } from '../postgres/session-server.js';
+import { withSessionServer } from '../postgres/shared-server.js';
 import { readDotenv } from '../project/dotenv-file.js';
 import { chooseDatabase, clientEnvironment, openProject, type Project } from '../project/project.js';
 import { unallowedDotenvNote } from '../shell/dotenv-note.js';

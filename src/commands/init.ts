@@ -2,7 +2,7 @@ import path from 'node:path';
 import kleur from 'kleur';
 import { ensureCluster, preparePostgres } from '../postgres/prepare.js';
 import { provision, provisionNeeded } from '../postgres/provision.js';
-import { withSessionServer } from '../postgres/session-server.js';
+import { withSessionServer } from '../postgres/shared-server.js';
 import { ignoreDataDir } from '../project/gitignore.js';
 import { openProject } from '../project/project.js';
 import { seconds, terminalOutput } from '../util/output.js';

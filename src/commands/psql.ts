@@ -2,7 +2,7 @@ import { UserError } from '../errors.js';
 import { findPsql } from '../postgres/binaries.js';
 import { ensureCluster, preparePostgres } from '../postgres/prepare.js';
 import { provision } from '../postgres/provision.js';
-import { withSessionServer } from '../postgres/session-server.js';
+import { withSessionServer } from '../postgres/shared-server.js';
 import { clientEnvironment, openProject } from '../project/project.js';
 import { runForeground } from '../util/foreground.js';
 import { terminalOutput } from '../util/output.js';

@@ -1,6 +1,6 @@
 import { ensureCluster, preparePostgres } from '../postgres/prepare.js';
 import { provision } from '../postgres/provision.js';
-import { withSessionServer } from '../postgres/session-server.js';
+import { withSessionServer } from '../postgres/shared-server.js';
 import { openProject } from '../project/project.js';
 import { terminalOutput } from '../util/output.js';
 

@@ -9,7 +9,7 @@ import type { LogLimits } from '../util/rotating-log.js';
 import { FileTail } from '../util/tail-file.js';
 import { ensureServer, type PreparedPostgres, type RunningServer } from './prepare.js';
 import { ServerStartError, serverLogPath, stopServer } from './server.js';
-import { claimServer, withServerLock } from './session-server.js';
+import { claimServer, withServerLock } from './shared-server.js';
 
 export interface ServiceOptions {
   /** Told when postgres reports a full disk. */

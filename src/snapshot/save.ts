@@ -4,7 +4,7 @@ import path from 'node:path';
 import { UserError } from '../errors.js';
 import type { PreparedPostgres } from '../postgres/prepare.js';
 import { findRunningServer } from '../postgres/server.js';
-import { withServerLock } from '../postgres/session-server.js';
+import { withServerLock } from '../postgres/shared-server.js';
 import { openRegular } from '../util/no-follow.js';
 import type { Output } from '../util/output.js';
 import { type AccountFiles, runInBackground } from './account-files.js';

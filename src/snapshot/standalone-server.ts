@@ -6,7 +6,7 @@ import {
   markedSessionServer,
   markSessionServer,
   withServerLock,
-} from '../postgres/session-server.js';
+} from '../postgres/shared-server.js';
 import type { Output } from '../util/output.js';
 import type { ServerUsers } from './restore.js';
 

@@ -2,7 +2,7 @@
 // before anything else happens), then postgres, under the server lock so that no psql session starts
 // one on the files being swapped; after the swap postgres starts again (provisioned: the snapshot may
 // predate a role, database or extension) and then the apps.
-import { withServerLock } from '../postgres/session-server.js';
+import { withServerLock } from '../postgres/shared-server.js';
 import type { Project } from '../project/project.js';
 import type { ServerUsers } from '../snapshot/restore.js';
 import type { UpControl } from './control-client.js';
