@@ -10,7 +10,7 @@ import { SnapshotSession } from './session.js';
 
 /**
  * Whatever uses the server during a restore: `around` stops it (and the server), runs the swap, and
- * brings it back. Today a server shared by psql sessions or left by a killed `up` (standalone-server.ts);
+ * brings it back. Today a server shared by psql sessions or left by a killed `up` (restore-standalone.ts);
  * later a running `devenv up`, through its control channel (stop the apps and postgres, swap, start).
  */
 export interface ServerUsers {
