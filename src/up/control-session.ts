@@ -8,8 +8,8 @@ import { errorMessage, UserError } from '../errors.js';
 import { DatabaseStartError } from '../supervisor/database-runner.js';
 import type { Supervisor } from '../supervisor/supervisor.js';
 import type { Mutex } from '../util/mutex.js';
+import type { ControlPeer, ControlSessionHandler } from './control-listener.js';
 import type { ControlRequest } from './control-protocol.js';
-import type { ControlPeer, ControlSessionHandler } from './control-server.js';
 import type { UpPhase } from './state.js';
 
 /** The hold a control client takes on the apps. */

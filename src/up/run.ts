@@ -35,11 +35,11 @@ export interface UpOptions {
 
 /** Loaded after postgres has been told to start: these take tens of ms to import (chokidar, ...). */
 async function supervisorModules() {
-  const [supervisor, leftovers, reload, server, session] = await Promise.all([
+  const [supervisor, leftovers, reload, listener, session] = await Promise.all([
     import('../supervisor/supervisor.js'),
     import('./leftover-apps.js'),
     import('./config-reload.js'),
-    import('./control-server.js'),
+    import('./control-listener.js'),
     import('./control-session.js'),
   ]);
   return {
@@ -47,7 +47,7 @@ async function supervisorModules() {
     reapLeftoverApps: leftovers.reapLeftoverApps,
     ConfigReload: reload.ConfigReload,
     CONFIG_FILES: reload.CONFIG_FILES,
-    ControlServer: server.ControlServer,
+    ControlListener: listener.ControlListener,
     ControlSession: session.ControlSession,
   };
 }
@@ -167,7 +167,7 @@ async function supervise(run: Run, opts: UpOptions, gate: SignalGate, detached: 
       stop('postgres is gone');
     },
   });
-  const control = new modules.ControlServer(
+  const control = new modules.ControlListener(
     opts.project.paths.controlSocket,
     (peer) =>
       new modules.ControlSession(
