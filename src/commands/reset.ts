@@ -6,7 +6,7 @@ import { inspectDataDir } from '../postgres/cluster.js';
 import { resolveAccount } from '../postgres/privileges.js';
 import { findRunningServer, stopServer } from '../postgres/server.js';
 import { removeSocketDir } from '../postgres/socket-dir.js';
-import { PARTIAL_PREFIX } from '../project/paths.js';
+import { CLUSTER_BUILD_PREFIX } from '../project/paths.js';
 import { openProject, type Project } from '../project/project.js';
 import { stopSupervisor } from '../up/stop-supervisor.js';
 import { confirm } from '../util/confirm.js';
@@ -50,7 +50,7 @@ export default async function reset(opts: { yes?: boolean }): Promise<number> {
   }
   if (exists) {
     // Rename first: an interrupted delete leaves a build dir the next init cleans up, never a half .pgres.
-    const trash = path.join(project.root, `${PARTIAL_PREFIX}${process.pid}-reset`);
+    const trash = path.join(project.root, `${CLUSTER_BUILD_PREFIX}${process.pid}-reset`);
     renameSync(pgdata, trash);
     // As root the trash belongs to the account postgres ran as: that account empties it (see removeTree).
     removeTree(trash);

@@ -3,7 +3,7 @@
 import { existsSync, fchmodSync, fchownSync, mkdirSync, readdirSync, renameSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { errnoCode, UserError } from '../errors.js';
-import { PARTIAL_PREFIX } from '../project/paths.js';
+import { CLUSTER_BUILD_PREFIX } from '../project/paths.js';
 import { appendClusterFile, writeClusterFile } from '../project/pgres-files.js';
 import type { Project } from '../project/project.js';
 import { diskFullMessage, isDiskFull } from '../util/disk-space.js';
@@ -47,9 +47,9 @@ export async function createCluster(
 ): Promise<InitResult> {
   const { root } = project.paths;
   // Build dirs of inits that were killed: ours by their name.
-  for (const name of await removeOrphanDirs(root, PARTIAL_PREFIX))
+  for (const name of await removeOrphanDirs(root, CLUSTER_BUILD_PREFIX))
     hooks.notice(`removed a half-made cluster left by an interrupted init (${name})`);
-  const partial = path.join(root, `${PARTIAL_PREFIX}${process.pid}-${Math.random().toString(36).slice(2, 8)}`);
+  const partial = path.join(root, `${CLUSTER_BUILD_PREFIX}${process.pid}-${Math.random().toString(36).slice(2, 8)}`);
   if (account) {
     checkReachable(
       path.join(binaries.bindir, 'postgres'),

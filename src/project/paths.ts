@@ -12,8 +12,11 @@ export const PG_PORT = 5432;
 export function socketFile(port: number = PG_PORT): string {
   return `.s.PGSQL.${port}`;
 }
-/** Prefix of the directory an init builds in before renaming it to .pgres. */
-export const PARTIAL_PREFIX = `${DATA_DIR}.partial-`;
+/**
+ * Prefix of the directory an init builds a cluster in before renaming it to .pgres (and of the one a reset
+ * renames .pgres to before deleting it): the next init removes those whose process is gone.
+ */
+export const CLUSTER_BUILD_PREFIX = `${DATA_DIR}.partial-`;
 
 /**
  * Where everything of a project lives, in two groups. The cluster's files stay in .pgres: devenv's

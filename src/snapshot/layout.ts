@@ -13,12 +13,15 @@ export const SNAPSHOTS_DIR = 'snapshots';
 export const MANIFEST = 'snapshot.json';
 /** The cluster's files inside a snapshot. */
 export const DATA = 'data';
-/** Work directories (`<prefix><pid>-<random>`): removed by the next command once their pid is gone. */
-export const PARTIAL_PREFIX = '.partial-';
+/**
+ * Work directories (`<prefix><pid>-<random>`) inside the snapshots directory: removed by the next command
+ * once their pid is gone. A save builds in SAVE_PREFIX (not the cluster's CLUSTER_BUILD_PREFIX, paths.ts).
+ */
+export const SAVE_PREFIX = '.partial-';
 export const RESTORE_PREFIX = '.restore-';
 export const TRASH_PREFIX = '.trash-';
 export const SPARE_PREFIX = '.spare-';
-export const WORK_PREFIXES = [PARTIAL_PREFIX, RESTORE_PREFIX, TRASH_PREFIX, SPARE_PREFIX];
+export const WORK_PREFIXES = [SAVE_PREFIX, RESTORE_PREFIX, TRASH_PREFIX, SPARE_PREFIX];
 /**
  * `.ready-<snapshot id>`: a finished, flushed copy of one snapshot's data, made in the background after a
  * save or restore, which the next restore of that snapshot renames into place instead of copying.

@@ -9,7 +9,7 @@ import { openRegular } from '../util/no-follow.js';
 import type { Output } from '../util/output.js';
 import { type AccountFiles, runInBackground } from './account-files.js';
 import type { SnapshotManifest } from './catalog.js';
-import { checkName, DATA, defaultName, MANIFEST, PARTIAL_PREFIX, readyCopiesWanted, snapshotDir } from './layout.js';
+import { checkName, DATA, defaultName, MANIFEST, readyCopiesWanted, SAVE_PREFIX, snapshotDir } from './layout.js';
 import { OnlineBackup } from './online-backup.js';
 import { recoverCopy } from './recover-copy.js';
 import { SnapshotSession } from './session.js';
@@ -173,7 +173,7 @@ export async function saveSnapshot(
   const { files } = session;
   let work: string | null = null;
   try {
-    work = await files.run('makeWorkDir', { dir: session.dir, prefix: PARTIAL_PREFIX });
+    work = await files.run('makeWorkDir', { dir: session.dir, prefix: SAVE_PREFIX });
     const data = path.join(work, DATA);
     await files.run('mkdir', { dir: data });
     const copied =
