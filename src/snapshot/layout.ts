@@ -20,8 +20,8 @@ export const DATA = 'data';
 export const SAVE_PREFIX = '.partial-';
 export const RESTORE_PREFIX = '.restore-';
 export const TRASH_PREFIX = '.trash-';
-export const SPARE_PREFIX = '.spare-';
-export const WORK_PREFIXES = [SAVE_PREFIX, RESTORE_PREFIX, TRASH_PREFIX, SPARE_PREFIX];
+export const READY_WORK_PREFIX = '.spare-';
+export const WORK_PREFIXES = [SAVE_PREFIX, RESTORE_PREFIX, TRASH_PREFIX, READY_WORK_PREFIX];
 /**
  * `.ready-<snapshot id>`: a finished, flushed copy of one snapshot's data, made in the background after a
  * save or restore, which the next restore of that snapshot renames into place instead of copying.

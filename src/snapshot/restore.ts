@@ -60,7 +60,7 @@ export async function restoreSnapshot(
     const fromReadyCopy =
       readyCopiesWanted() &&
       Boolean(entry.id) &&
-      (await files.run('claimSpare', { dir: session.dir, id: entry.id, to: staging }));
+      (await files.run('takeReadyCopy', { dir: session.dir, id: entry.id, to: staging }));
     if (!fromReadyCopy) {
       out.step(`copying snapshot "${entry.name}"`);
       await files.run('copyTree', { from: path.join(entry.dir, DATA), to: staging, mode: 'all' });
@@ -86,7 +86,7 @@ export async function restoreSnapshot(
     await files.run('removeInBackground', { path: swapDirs.trash });
     // The ready copy was used up (or there was none): make the next one.
     if (entry.copy === 'copy' && entry.id && readyCopiesWanted()) {
-      runInBackground(pg.account, 'prepareSpare', { dir: session.dir, name: entry.name, id: entry.id });
+      runInBackground(pg.account, 'prepareReadyCopy', { dir: session.dir, name: entry.name, id: entry.id });
     }
     return { downMs, fromReadyCopy };
   } finally {

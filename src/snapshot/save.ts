@@ -211,7 +211,7 @@ export async function saveSnapshot(
     work = null;
     // Where a copy costs real time (no cloning), prepare the next restore's copy now, in the background.
     if (copied.copy.method === 'copy' && readyCopiesWanted()) {
-      runInBackground(pg.account, 'prepareSpare', { dir: session.dir, name, id: manifest.id });
+      runInBackground(pg.account, 'prepareReadyCopy', { dir: session.dir, name, id: manifest.id });
     }
     return { manifest, backupMs: copied.backupMs, checkpointMs: copied.checkpointMs };
   } finally {
