@@ -12,7 +12,7 @@ import { stderr, stdout } from '../util/terminal.js';
 
 /**
  * Process logs in the logs dir, and postgres' own (as root it is in the cluster, not with ours); not the
- * background supervisor's own output (it repeats every other log).
+ * background `up`'s own output (it repeats every other log).
  */
 function logNames(paths: ProjectPaths): string[] {
   let names: string[] = [];

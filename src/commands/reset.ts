@@ -8,7 +8,7 @@ import { findRunningServer, stopServer } from '../postgres/server.js';
 import { removeSocketDir } from '../postgres/socket-dir.js';
 import { CLUSTER_BUILD_PREFIX } from '../project/paths.js';
 import { openProject, type Project } from '../project/project.js';
-import { stopSupervisor } from '../up/stop-supervisor.js';
+import { stopRunningUp } from '../up/stop-up.js';
 import { confirm } from '../util/confirm.js';
 import { terminalOutput } from '../util/output.js';
 import { removeTree } from '../util/remove-tree.js';
@@ -42,7 +42,7 @@ export default async function reset(opts: { yes?: boolean }): Promise<number> {
       return 1;
     }
   }
-  await stopSupervisor(project);
+  await stopRunningUp(project);
   const pid = exists ? findRunningServer(project) : null;
   if (pid) {
     await stopServer(pid);

@@ -71,8 +71,8 @@ function gather(project: Project) {
     binariesError = err.message;
   }
   const serverPid = initialised ? findRunningServer(project) : null;
-  const supervisor = initialised ? readLiveState(project) : null;
-  // Asked now, not published: on a full disk the supervisor cannot write what it would say.
+  const up = initialised ? readLiveState(project) : null;
+  // Asked now, not published: on a full disk a running `up` cannot write what it would say.
   const space = diskSpace(existsSync(project.paths.pgdata) ? project.paths.pgdata : project.root);
   return {
     project: project.root,
@@ -105,10 +105,9 @@ function gather(project: Project) {
         }
       : null,
     setup: project.config.postgres.setup?.length ? (existsSync(project.paths.setupDone) ? 'done' : 'pending') : null,
-    supervisor: supervisor
-      ? { pid: supervisor.pid, detached: supervisor.detached, phase: supervisor.phase, startedAt: supervisor.startedAt }
-      : null,
-    processes: (supervisor?.processes ?? []) as PublishedProcess[],
+    // Named `supervisor` in the JSON since it first appeared: scripts read it.
+    supervisor: up ? { pid: up.pid, detached: up.detached, phase: up.phase, startedAt: up.startedAt } : null,
+    processes: (up?.processes ?? []) as PublishedProcess[],
   };
 }
 

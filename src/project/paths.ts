@@ -58,8 +58,8 @@ export interface ProjectPaths {
   /** A background `up`'s own stdout and stderr. */
   upLog: string;
   state: string;
-  /** What a running `devenv up` publishes (pid, phase, processes). */
-  supervisorState: string;
+  /** What a running `devenv up` publishes (pid, phase, processes); the file keeps its older name. */
+  upState: string;
   /** One `devenv up` per project: holds its pid. */
   upLock: string;
   /** The running `up`'s app process groups, so the next one can stop them if it was killed. */
@@ -221,7 +221,7 @@ export function projectPaths(
     logs: path.join(runtime, 'logs'),
     upLog: path.join(runtime, 'logs', 'up.log'),
     state,
-    supervisorState: path.join(state, 'supervisor.json'),
+    upState: path.join(state, 'supervisor.json'),
     upLock: path.join(state, 'up.lock'),
     appGroups: path.join(state, 'app-groups.json'),
     provisionLock: path.join(state, 'provision.lock'),

@@ -17,7 +17,7 @@ import {
 } from './control-protocol.js';
 import { readLiveState } from './state.js';
 
-/** The hello must come back this fast: the supervisor answers it at once unless it hangs. */
+/** The hello must come back this fast: a running `up` answers it at once unless it hangs. */
 const HELLO_TIMEOUT_MS = 5000;
 /** A request is under way as long as its waits keep coming. */
 const SILENCE_TIMEOUT_MS = 10 * WAIT_INTERVAL_MS;
@@ -44,7 +44,7 @@ export class UpControl {
 
   private constructor(
     private readonly socket: Socket,
-    /** The supervisor's pid. */
+    /** The pid of the `devenv up` process. */
     readonly pid: number,
   ) {
     readLines(
@@ -180,7 +180,7 @@ export class UpControl {
   }
 }
 
-/** The live supervisor's state, once it is past starting; null when none runs. */
+/** The live `up`'s state, once it is past starting; null when none runs. */
 async function runningState(project: Project): Promise<{ pid: number } | null> {
   const until = Date.now() + STARTING_WAIT_MS;
   for (;;) {

@@ -1,4 +1,4 @@
-// `up -d`: run the supervisor as a background process (its own session, output to a log file) and
+// `up -d`: run `devenv up` as a background process (its own session, output to a log file) and
 // return once postgres is ready and the apps started; if they cannot start, stop everything again
 // and fail with the relevant log lines, of this run only.
 import { spawn } from 'node:child_process';
@@ -94,7 +94,7 @@ function failureLines(marks: Map<string, number>, { paths }: Project, serverOwne
   return lastLines([...ours.slice(-2), ...server.slice(-4), ...printed.slice(-4)].join('\n'), 10);
 }
 
-/** SIGTERM the background supervisor (it stops apps, then postgres) and wait until it has exited. */
+/** SIGTERM the background `up` (it stops apps, then postgres) and wait until it has exited. */
 async function stopChild(pid: number, gone: () => boolean): Promise<void> {
   try {
     process.kill(pid, 'SIGTERM');

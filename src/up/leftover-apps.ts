@@ -1,7 +1,7 @@
 // App process groups left by a `devenv up` that was killed.
 //
 // Apps run in their own process groups (so a stop reaches grandchildren), which also means they
-// outlive a supervisor killed with SIGKILL and keep holding their ports. We record each group's
+// outlive an `up` killed with SIGKILL and keep holding their ports. We record each group's
 // leader with its kernel start time, and the next `up` stops those that are provably the same
 // processes (a recycled pid has another start time).
 import { readFileSync } from 'node:fs';
@@ -18,7 +18,7 @@ interface AppGroup {
 }
 
 let lastGroups = '';
-/** Record the running app groups (the supervisor republishes this as they change). */
+/** Record the running app groups (republished as they change). */
 export function writeAppGroups(project: Project, groups: { name: string; pgid: number }[]): void {
   const list: AppGroup[] = [];
   for (const g of groups) {
@@ -31,7 +31,7 @@ export function writeAppGroups(project: Project, groups: { name: string; pgid: n
   try {
     writeOwnFile(project.paths.appGroups, text);
   } catch {
-    // best effort: only used to clean up after a killed supervisor
+    // best effort: only used to clean up after a killed `up`
   }
 }
 

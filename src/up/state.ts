@@ -17,7 +17,7 @@ export type PublishedProcess = Pick<ProcessStatus, 'name' | 'pid' | 'state' | 'r
 /** "starting" until postgres is ready and the apps started, then "running", "stopping". */
 export type UpPhase = 'starting' | 'running' | 'stopping' | 'stopped';
 
-export interface SupervisorState {
+export interface UpState {
   pid: number;
   detached: boolean;
   startedAt: string;
@@ -26,16 +26,16 @@ export interface SupervisorState {
   processes: PublishedProcess[];
 }
 
-function writeState(project: Project, state: SupervisorState): void {
-  writeOwnFile(project.paths.supervisorState, `${JSON.stringify(state, null, 2)}\n`);
+function writeState(project: Project, state: UpState): void {
+  writeOwnFile(project.paths.upState, `${JSON.stringify(state, null, 2)}\n`);
 }
 
 function clearState(project: Project): void {
-  removeOwnFile(project.paths.supervisorState);
+  removeOwnFile(project.paths.upState);
 }
 
-/** Is this pid a live devenv supervisor (a node process running our CLI), not a reused pid? */
-function isSupervisor(pid: number): boolean {
+/** Is this pid a live `devenv up` (a node process running our CLI), not a reused pid? */
+function isUpProcess(pid: number): boolean {
   if (processGone(pid)) return false;
   try {
     const cmdline = readFileSync(`/proc/${pid}/cmdline`, 'utf8');
@@ -45,18 +45,18 @@ function isSupervisor(pid: number): boolean {
   }
 }
 
-/** The state of a live supervisor of this project, or null (a stale file is ignored). */
-export function readLiveState(project: Project): SupervisorState | null {
-  let state: SupervisorState;
+/** The state of a live `devenv up` of this project, or null (a stale file is ignored). */
+export function readLiveState(project: Project): UpState | null {
+  let state: UpState;
   try {
-    state = JSON.parse(readFileSync(project.paths.supervisorState, 'utf8')) as SupervisorState;
+    state = JSON.parse(readFileSync(project.paths.upState, 'utf8')) as UpState;
   } catch {
     return null;
   }
-  return state && typeof state.pid === 'number' && isSupervisor(state.pid) ? state : null;
+  return state && typeof state.pid === 'number' && isUpProcess(state.pid) ? state : null;
 }
 
-/** Keeps the state file (and the app groups for recovery) in step with the supervisor. */
+/** Keeps the state file (and the app groups for recovery) in step with the supervisor of this `up`. */
 export class StatePublisher {
   phase: UpPhase = 'starting';
   private readonly startedAt = new Date().toISOString();
@@ -81,9 +81,9 @@ export class StatePublisher {
   publish(): void {
     try {
       this.write();
-      this.problems?.recovered(this.project.paths.supervisorState);
+      this.problems?.recovered(this.project.paths.upState);
     } catch (err) {
-      this.problems?.failed(this.project.paths.supervisorState, err);
+      this.problems?.failed(this.project.paths.upState, err);
     }
   }
 

@@ -18,7 +18,7 @@ export function refuseIfRunning(project: Project): void {
 
 /**
  * An exclusive lock file holding our pid, held for the whole run. A lock whose pid is dead (a killed
- * supervisor) is taken over. Returns the release.
+ * `up`) is taken over. Returns the release.
  */
 export function acquireUpLock(project: Project): () => void {
   const file = project.paths.upLock;

@@ -62,7 +62,7 @@ export function diskFullMessage(where: string, what: string, advice = 'free some
 }
 
 /**
- * For a long-running process that writes (the supervisor): says once that the disk under `dir` is
+ * For a long-running process that writes (`devenv up`): says once that the disk under `dir` is
  * full, and once that writing works again. A full disk fails every write, many times a second; in
  * between those two lines it stays quiet. Other write failures are said once per file.
  */

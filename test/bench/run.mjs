@@ -1159,7 +1159,7 @@ async function rowFlood() {
   try {
     // As root devenv keeps its state and logs outside the project: ask where, as the CLI would.
     const paths = projectPaths(dir, ENV);
-    const state = JSON.parse(readFileSync(paths.supervisorState, 'utf8'));
+    const state = JSON.parse(readFileSync(paths.upState, 'utf8'));
     const app = state.processes.find((p) => p.name === 'flood').pid;
     const logs = paths.logs;
     await sleep(500); // past the start

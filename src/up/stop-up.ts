@@ -19,12 +19,12 @@ function killGroup(pid: number | null, signal: NodeJS.Signals): void {
 
 /**
  * Ask a running `devenv up` of this project to shut down (SIGTERM: apps, then
- * postgres) and wait for it. Returns the supervisor's pid, or null if none ran.
+ * postgres) and wait for it. Returns its pid, or null if none ran.
  */
-export async function stopSupervisor(project: Project, graceMs = 20000): Promise<number | null> {
+export async function stopRunningUp(project: Project, graceMs = 20000): Promise<number | null> {
   const state = readLiveState(project);
   if (!state) {
-    // A supervisor killed with SIGKILL leaves its app groups running: stop them too.
+    // An `up` killed with SIGKILL leaves its app groups running: stop them too.
     await reapLeftoverApps(project, () => {});
     return null;
   }
