@@ -78,8 +78,6 @@ export class ServerStartError extends UserError {
 }
 
 export interface StartOptions {
-  /** 'file': server output appended to .pgres/devenv/logs/postgres.log; 'pipe': caller reads child.stdout/stderr. */
-  output: 'file' | 'pipe';
   /** Own process group, survives our exit (for `up -d` and transient psql servers that must not get our Ctrl-C). */
   detached?: boolean;
   timeoutMs?: number;
@@ -88,8 +86,8 @@ export interface StartOptions {
 }
 
 /**
- * Spawn `postgres -D` directly (no pg_ctl and its 100 ms polling) and resolve
- * once postmaster.pid says "ready". Fails with the log tail when it does not come up.
+ * Spawn `postgres -D` directly (no pg_ctl and its 100 ms polling), its output appended to its log in the
+ * cluster, and resolve once postmaster.pid says "ready". Fails with the log tail when it does not come up.
  */
 export async function startServer(
   project: Project,
@@ -110,45 +108,25 @@ export async function startServer(
   const program = path.join(binaries.bindir, 'postgres');
   // The settings go on the command line: nothing of ours to rewrite in the cluster at every start.
   const args = ['-D', paths.pgdata, ...settingsArgs(paths, project.config.postgres.settings, tcp)];
-  const tail: string[] = [];
-  let child: ChildProcess;
   // Where this start's lines begin: a failure shows those, not the end of an earlier run.
-  const logStart = opts.output === 'file' ? logSize(logFile, account?.uid) : 0;
-  if (opts.output === 'file') {
-    const how = appendingTo(logFile, account, program, args);
-    try {
-      child = spawn(how.file, how.args, {
-        stdio: ['ignore', how.fd ?? 'ignore', how.fd ?? 'ignore'],
-        detached: opts.detached ?? false,
-        env: cleanEnv(account),
-        ...spawnIdentity(account),
-      });
-    } finally {
-      if (how.fd !== null) closeSync(how.fd);
-    }
-  } else {
-    child = spawn(program, args, {
-      stdio: ['ignore', 'pipe', 'pipe'],
+  const logStart = logSize(logFile, account?.uid);
+  const how = appendingTo(logFile, account, program, args);
+  let child: ChildProcess;
+  try {
+    child = spawn(how.file, how.args, {
+      stdio: ['ignore', how.fd ?? 'ignore', how.fd ?? 'ignore'],
       detached: opts.detached ?? false,
       env: cleanEnv(account),
       ...spawnIdentity(account),
     });
-  }
-  if (opts.output === 'pipe') {
-    // Keep the last lines for the error message; the caller consumes the streams too.
-    child.stderr!.on('data', (d: Buffer) => {
-      tail.push(...d.toString().split('\n').filter(Boolean));
-      if (tail.length > 20) tail.splice(0, tail.length - 20);
-    });
+  } finally {
+    if (how.fd !== null) closeSync(how.fd);
   }
   const exited = new Promise<ExitStatus>((resolve) => {
     child.on('exit', (code, signal) => resolve({ code, signal }));
     child.on('error', () => resolve({ code: 127, signal: null }));
   });
   const pid = child.pid;
-  const logTail = () =>
-    (opts.output === 'file' ? readTail(logFile, logStart, 8, account?.uid) : tail.slice(-8).join(' | ')) ||
-    '(no output)';
   if (pid === undefined) {
     await exited;
     throw new UserError(`could not run ${program}`);
@@ -159,7 +137,8 @@ export async function startServer(
       child.kill('SIGQUIT');
       await exited;
     }
-    throw new ServerStartError(ready === 'timeout' ? 'timed out' : 'it exited', logTail());
+    const logTail = readTail(logFile, logStart, 8, account?.uid) || '(no output)';
+    throw new ServerStartError(ready === 'timeout' ? 'timed out' : 'it exited', logTail);
   }
   return { pid, child, exited };
 }

@@ -135,7 +135,7 @@ export class PostgresService {
     try {
       // Under the server lock: a psql session ending right now cannot stop the server we take over.
       server = await withServerLock(this.pg.project, async () => {
-        const found = await ensureServer(this.pg, this.out, { output: 'file', detached: true });
+        const found = await ensureServer(this.pg, this.out, { detached: true });
         // A server a psql session started is ours now: the session must not stop it when it ends.
         claimServer(this.pg.project);
         return found;

@@ -115,7 +115,7 @@ export async function withSessionServer<T>(pg: PreparedPostgres, out: Output, fn
   try {
     await joinSessions(pg.project, async () => {
       // Detached: the terminal's Ctrl-C goes to the client, never to our temporary server.
-      const server = await ensureServer(pg, out, { output: 'file', detached: true });
+      const server = await ensureServer(pg, out, { detached: true });
       if (!server.handle) return null;
       // Another session may outlive us and stop it later: don't let its handle keep us running.
       server.handle.child?.unref();

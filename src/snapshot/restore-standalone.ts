@@ -44,7 +44,7 @@ export function standaloneServer(
           claimServer(pg.project); // nobody left to stop it: the marker goes, the server stays stopped
           return result;
         }
-        const server = await ensureServer(pg, out, { output: 'file', detached: true });
+        const server = await ensureServer(pg, out, { detached: true });
         // It outlives this command, like a server psql starts.
         server.handle?.child?.unref();
         restartedPid = server.pid;

@@ -379,7 +379,7 @@ async function rowsWarmStartStop() {
     // Server part, in process: what `up` does after node has started and loaded its modules.
     let t0 = now();
     const prepared = preparePostgres(openProject(dir));
-    const running = await ensureServer(prepared, quiet, { output: 'file', detached: true });
+    const running = await ensureServer(prepared, quiet, { detached: true });
     server.ours.push((await waitConnect(path.join(dir, '.pgres'))) - t0);
     t0 = now();
     await stopServer(running.pid);
@@ -1003,7 +1003,7 @@ async function rowSnapshots() {
   const sock = path.join(dir, '.pgres');
   await runOk(CLI, ['init'], { cwd: dir, env: ENV });
   // A server that no `up` supervises (a restore under `up` also stops and starts the apps): started in process.
-  await ensureServer(preparePostgres(openProject(dir)), quiet, { output: 'file', detached: true }).then((r) =>
+  await ensureServer(preparePostgres(openProject(dir)), quiet, { detached: true }).then((r) =>
     r.handle?.child?.unref(),
   );
   const client = async (database = USER) => {
