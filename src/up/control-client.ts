@@ -111,32 +111,13 @@ export class UpControl {
     return this.request({ op: 'start-postgres' });
   }
 
-  /** Restart postgres with the apps stopped around it. */
-  restartPostgres(): Promise<void> {
-    return this.request({ op: 'restart-postgres' });
-  }
-
-  /**
-   * Run `fn` with the apps and postgres stopped (their files may change meanwhile), then start postgres
-   * and the apps again, also when `fn` fails.
-   */
-  async whileStopped<T>(fn: () => Promise<T>): Promise<T> {
-    await this.stopApps();
-    await this.stopPostgres();
-    try {
-      return await fn();
-    } finally {
-      await this.startPostgres();
-      await this.startApps();
-    }
-  }
-
   /** Done: whatever is still held (apps, postgres) is started again by `up`. */
   close(): void {
     this.socket.end();
   }
 
-  private async request(req: ControlRequest): Promise<void> {
+  /** Any request the running `up` understands (the methods above name the ones devenv's commands send). */
+  async request(req: ControlRequest): Promise<void> {
     if (this.closed) throw new UserError(`devenv up (pid ${this.pid}) closed the control channel`);
     send(this.socket, req);
     await this.reply(`devenv up (pid ${this.pid}) stopped answering while ${WHAT[req.op]}`, SILENCE_TIMEOUT_MS);

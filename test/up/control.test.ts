@@ -8,6 +8,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { projectAt } from '../../src/project/project.js';
 import { UpControl } from '../../src/up/control-client.js';
+import { upServerUsers } from '../../src/up/restore-under-up.js';
 import { baseEnv, devenv, pathsOf, postgresProcessesUnder, REPO, waitFor } from '../helpers/project.js';
 import { assertGroupGone } from '../supervisor/helpers.js';
 import {
@@ -147,12 +148,12 @@ describe('the control channel of a running devenv up', () => {
     }
   });
 
-  it('whileStopped runs its work with nothing of postgres or the apps running, then starts them again', async () => {
+  it('a restore under up swaps with nothing of postgres or the apps running, then starts them again', async () => {
     const web = await running('web');
     const c = await connect();
     let during: { pg: number[]; states: string[] } | null = null;
     try {
-      const result = await c.whileStopped(async () => {
+      const result = await upServerUsers(c, projectAt(dir, { env: baseEnv() })).around(async () => {
         during = {
           pg: postgresProcessesUnder(dir),
           states: (await statusJson(dir)).processes.map((p) => p.state),
@@ -174,7 +175,7 @@ describe('the control channel of a running devenv up', () => {
     const pg = (await statusJson(dir)).server.pid;
     const c = await connect();
     try {
-      await c.restartPostgres();
+      await c.request({ op: 'restart-postgres' });
     } finally {
       c.close();
     }
