@@ -5,10 +5,11 @@ import { UserError } from '../errors.js';
 import { resolveAccount } from '../postgres/privileges.js';
 import { logToRead, type ProjectPaths } from '../project/paths.js';
 import { openProject } from '../project/project.js';
-import { diskSpace, FULL_BELOW_BYTES, size } from '../util/disk-space.js';
+import { diskSpace, FULL_BELOW_BYTES } from '../util/disk-space.js';
 import { openRegular } from '../util/no-follow.js';
 import { FileTail } from '../util/tail-file.js';
 import { stderr, stdout } from '../util/terminal.js';
+import { formatBytes } from '../util/text.js';
 
 /**
  * Process logs in the logs dir, and postgres' own (as root it is in the cluster, not with ours); not the
@@ -75,8 +76,8 @@ export default async function logs(
   const space = diskSpace(dir);
   if (space && space.free < FULL_BELOW_BYTES) {
     stderr.write(
-      `note: the filesystem at ${space.mount} is full (${size(space.free)} free): new log lines wait in memory ` +
-        '(a little) or are counted as lost until there is space\n',
+      `note: the filesystem at ${space.mount} is full (${formatBytes(space.free)} free): new log lines wait in ` +
+        'memory (a little) or are counted as lost until there is space\n',
     );
   }
   const width = Math.max(...names.map((x) => x.length));

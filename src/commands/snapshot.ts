@@ -1,6 +1,6 @@
 import kleur from 'kleur';
 import { UserError } from '../errors.js';
-import { inspectDataDir } from '../postgres/cluster.js';
+import { inspectDataDir, requireCluster } from '../postgres/cluster.js';
 import { type PreparedPostgres, preparePostgres } from '../postgres/prepare.js';
 import { resolveAccount } from '../postgres/privileges.js';
 import { findRunningServer } from '../postgres/server.js';
@@ -16,25 +16,12 @@ import { upServerUsers } from '../up/restore-under-up.js';
 import { readLiveState } from '../up/state.js';
 import { confirm } from '../util/confirm.js';
 import { type Output, seconds, terminalOutput } from '../util/output.js';
-
-function size(bytes: number): string {
-  return bytes >= 1 << 30 ? `${(bytes / 2 ** 30).toFixed(2)} GiB` : `${(bytes / 2 ** 20).toFixed(1)} MiB`;
-}
-
-function localTime(iso: string): string {
-  const d = new Date(iso);
-  const p = (n: number) => String(n).padStart(2, '0');
-  const date = `${d.getFullYear()}-${p(d.getMonth() + 1)}-${p(d.getDate())}`;
-  return `${date} ${p(d.getHours())}:${p(d.getMinutes())}:${p(d.getSeconds())}`;
-}
+import { stdout } from '../util/terminal.js';
+import { formatBytes, formatLocalTime, formatTable } from '../util/text.js';
 
 /** Snapshots live inside the cluster directory: without one there are none. */
 function existingCluster(project: Project): void {
-  if (inspectDataDir(project).state !== 'ready') {
-    throw new UserError(
-      `there is no cluster yet (${project.paths.pgdata} does not exist), so no snapshots; run \`devenv init\` first`,
-    );
-  }
+  requireCluster(project.paths.pgdata, inspectDataDir(project));
 }
 
 export async function save(name: string | undefined): Promise<number> {
@@ -50,7 +37,7 @@ export async function save(name: string | undefined): Promise<number> {
         `(checkpoint ${seconds(checkpointMs ?? 0)}), never paused`;
   out.info(
     `${kleur.green('saved')} snapshot "${manifest.name}" ` +
-      `(${size(manifest.bytes)}, PostgreSQL ${manifest.serverVersion}, ${how}) ` +
+      `(${formatBytes(manifest.bytes)}, PostgreSQL ${manifest.serverVersion}, ${how}) ` +
       `in ${seconds(performance.now() - t0)}; ${server}`,
   );
   return 0;
@@ -79,7 +66,7 @@ export async function restore(name: string, opts: { yes?: boolean }): Promise<nu
         : '';
     const question =
       `Replace all databases in ${project.paths.pgdata} with snapshot "${entry.name}" ` +
-      `(${localTime(entry.createdAt)})? Changes made since are lost${restarts}. [y/N] `;
+      `(${formatLocalTime(entry.createdAt)})? Changes made since are lost${restarts}. [y/N] `;
     if (!(await confirm(question))) {
       out.info('nothing restored');
       return 1;
@@ -88,7 +75,8 @@ export async function restore(name: string, opts: { yes?: boolean }): Promise<nu
   const t0 = performance.now();
   const { fromReadyCopy, server } = await swapIn(pg, entry, upState !== null, out);
   out.info(
-    `${kleur.green('restored')} snapshot "${entry.name}" (${localTime(entry.createdAt)}, ${size(entry.bytes)}) ` +
+    `${kleur.green('restored')} snapshot "${entry.name}" ` +
+      `(${formatLocalTime(entry.createdAt)}, ${formatBytes(entry.bytes)}) ` +
       `in ${seconds(performance.now() - t0)}${fromReadyCopy ? ' from its ready copy' : ''}; ${server}`,
   );
   return 0;
@@ -132,7 +120,7 @@ export async function list(opts: { json?: boolean }): Promise<number> {
   const all = listSnapshots(project.paths);
   if (opts.json) {
     const rows = all.map(({ dir, format, ...m }) => ({ ...m, path: dir }));
-    process.stdout.write(`${JSON.stringify(rows, null, 2)}\n`);
+    stdout.write(`${JSON.stringify(rows, null, 2)}\n`);
     return 0;
   }
   if (!all.length) {
@@ -141,11 +129,9 @@ export async function list(opts: { json?: boolean }): Promise<number> {
   }
   const rows = [
     ['NAME', 'TAKEN', 'SIZE', 'POSTGRESQL'],
-    ...all.map((s) => [s.name, localTime(s.createdAt), size(s.bytes), `${s.major} (${s.serverVersion})`]),
+    ...all.map((s) => [s.name, formatLocalTime(s.createdAt), formatBytes(s.bytes), `${s.major} (${s.serverVersion})`]),
   ];
-  const widths = rows[0]!.map((_, i) => Math.max(...rows.map((r) => r[i]!.length)));
-  for (const r of rows)
-    process.stdout.write(`${r.map((c, i) => (i === r.length - 1 ? c : c.padEnd(widths[i]!))).join('  ')}\n`);
+  stdout.write(formatTable(rows));
   return 0;
 }
 
@@ -155,6 +141,6 @@ export async function rm(name: string): Promise<number> {
   existingCluster(project);
   const entry = findSnapshot(project.paths, name);
   await removeSnapshot(project.paths, resolveAccount(project.config.postgres.runAs), entry, out);
-  out.info(`${kleur.red('removed')} snapshot "${entry.name}" (${size(entry.bytes)})`);
+  out.info(`${kleur.red('removed')} snapshot "${entry.name}" (${formatBytes(entry.bytes)})`);
   return 0;
 }

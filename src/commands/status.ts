@@ -8,8 +8,9 @@ import { findRunningServer } from '../postgres/server.js';
 import { openProject, type Project } from '../project/project.js';
 import { TCP_HOST } from '../project/tcp.js';
 import { type PublishedProcess, readLiveState } from '../up/state.js';
-import { diskSpace, FULL_BELOW_BYTES, size } from '../util/disk-space.js';
+import { diskSpace, FULL_BELOW_BYTES } from '../util/disk-space.js';
 import { stdout } from '../util/terminal.js';
+import { formatBytes } from '../util/text.js';
 
 /** Bytes on disk under a directory (not following symlinks). */
 function diskUsage(dir: string): number {
@@ -34,10 +35,6 @@ function diskUsage(dir: string): number {
   };
   walk(dir);
   return total;
-}
-
-function mib(bytes: number): string {
-  return `${(bytes / 1048576).toFixed(1)} MiB`;
 }
 
 function uptime(startedAt: string | null): string {
@@ -118,7 +115,7 @@ function render(r: Report, project: Project): string {
   row(
     'cluster',
     r.initialised
-      ? `PostgreSQL ${r.clusterVersion} in ${r.dataDir} (${mib(r.dataSizeBytes)})`
+      ? `PostgreSQL ${r.clusterVersion} in ${r.dataDir} (${formatBytes(r.dataSizeBytes)})`
       : 'not initialised (run `devenv init` or `devenv up`)',
   );
   const b = r.binaries;
@@ -126,7 +123,7 @@ function render(r: Report, project: Project): string {
   row('server', r.server.pid ? kleur.green(`running (pid ${r.server.pid})`) : 'stopped');
   if (r.disk) {
     const full = r.disk.full ? kleur.red(' - full: postgres and the logs cannot write; free some space') : '';
-    row('disk', `${size(r.disk.freeBytes)} free of ${size(r.disk.totalBytes)} on ${r.disk.mount}${full}`);
+    row('disk', `${formatBytes(r.disk.freeBytes)} free of ${formatBytes(r.disk.totalBytes)} on ${r.disk.mount}${full}`);
   }
   const short = project.paths.socketDirIsShort ? ' (short path: project path too long for a socket)' : '';
   row('socket', `${r.socketDir}${short}`);

@@ -75,6 +75,12 @@ export function inspectDataDir(project: Project): DataDirState {
   return { state: 'ready', info, pgMajor };
 }
 
+/** For what lives in the cluster (snapshots, branch databases): its state, or one line when there is none yet. */
+export function requireCluster(pgdata: string, state: DataDirState): Extract<DataDirState, { state: 'ready' }> {
+  if (state.state === 'ready') return state;
+  throw new UserError(`there is no cluster yet (${pgdata} does not exist); run \`devenv init\` first`);
+}
+
 /** Refuse to run binaries of another major on this cluster (postgres would refuse too, less clearly). */
 export function checkMajor(project: Project, pgMajor: number, binaries: Binaries): void {
   if (pgMajor !== binaries.major) {

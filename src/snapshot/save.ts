@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { closeSync, existsSync, readSync } from 'node:fs';
 import path from 'node:path';
 import { UserError } from '../errors.js';
+import { requireCluster } from '../postgres/cluster.js';
 import type { PreparedPostgres } from '../postgres/prepare.js';
 import { findRunningServer } from '../postgres/server.js';
 import { withServerLock } from '../postgres/shared-server.js';
@@ -161,12 +162,7 @@ export async function saveSnapshot(
   out: Output,
 ): Promise<SaveOutcome> {
   const { project } = pg;
-  if (pg.state.state !== 'ready') {
-    throw new UserError(
-      `there is no cluster to snapshot yet (${project.paths.pgdata} does not exist); run \`devenv init\` first`,
-    );
-  }
-  const major = pg.state.pgMajor;
+  const major = requireCluster(project.paths.pgdata, pg.state).pgMajor;
   const name = pickName(pg, requested);
   const t0 = performance.now();
   const session = await SnapshotSession.begin(project.paths, pg.account, 'save', out);
