@@ -35,8 +35,16 @@ export function writeAppGroups(project: Project, groups: { name: string; pgid: n
   }
 }
 
-/** Stop app groups a killed `devenv up` of this project left running; `say` reports each. */
-export async function reapLeftoverApps(project: Project, say: (line: string) => void): Promise<void> {
+/**
+ * Stop app groups a killed `devenv up` of this project left running, each verified by its recorded start
+ * time; `say` reports each. SIGTERM, then SIGKILL after a grace period; `hard` (an `up` that did not stop
+ * in time was just killed): SIGKILL at once.
+ */
+export async function reapLeftoverApps(
+  project: Project,
+  say: (line: string) => void,
+  opts: { hard?: boolean } = {},
+): Promise<void> {
   let groups: AppGroup[];
   try {
     groups = JSON.parse(readFileSync(project.paths.appGroups, 'utf8')) as AppGroup[];
@@ -48,11 +56,11 @@ export async function reapLeftoverApps(project: Project, say: (line: string) => 
   );
   for (const g of left) {
     say(`stopping ${g.name} (pid ${g.pgid}), left running by a devenv up that was killed`);
-    signalGroup(g.pgid, 'SIGTERM');
+    signalGroup(g.pgid, opts.hard ? 'SIGKILL' : 'SIGTERM');
   }
   await Promise.all(
     left.map(async (g) => {
-      const kill = setTimeout(() => signalGroup(g.pgid, 'SIGKILL'), 5000);
+      const kill = setTimeout(() => signalGroup(g.pgid, 'SIGKILL'), opts.hard ? 0 : 5000);
       try {
         await waitGroupGone(g.pgid);
       } finally {

@@ -1,25 +1,15 @@
 // Stopping a running `devenv up` from another devenv command (down, reset).
+import { findRunningServer } from '../postgres/server.js';
 import type { Project } from '../project/project.js';
 import { waitGone } from '../util/liveness.js';
 import { reapLeftoverApps } from './leftover-apps.js';
 import { readLiveState } from './state.js';
 
-function killGroup(pid: number | null, signal: NodeJS.Signals): void {
-  if (!pid) return;
-  try {
-    process.kill(-pid, signal);
-  } catch {
-    try {
-      process.kill(pid, signal);
-    } catch {
-      // gone
-    }
-  }
-}
-
 /**
- * Ask a running `devenv up` of this project to shut down (SIGTERM: apps, then
- * postgres) and wait for it. Returns its pid, or null if none ran.
+ * Ask a running `devenv up` of this project to shut down (SIGTERM: apps, then postgres) and wait for
+ * it. Returns its pid, or null if none ran. One that does not finish in time is killed, and what it
+ * ran is stopped the way a killed `up`'s leftovers are: app groups only when their recorded start
+ * time proves them its own, postgres only when it is this cluster's (a recycled pid is someone else's).
  */
 export async function stopRunningUp(project: Project, graceMs = 20000): Promise<number | null> {
   const state = readLiveState(project);
@@ -30,16 +20,26 @@ export async function stopRunningUp(project: Project, graceMs = 20000): Promise<
   }
   process.kill(state.pid, 'SIGTERM');
   if (await waitGone(state.pid, graceMs)) return state.pid;
-  // It did not finish in time: take its process groups down hard.
   process.kill(state.pid, 'SIGKILL');
-  for (const p of state.processes) killGroup(p.pid, 'SIGKILL');
-  if (state.postgresPid) {
+  await reapLeftoverApps(project, () => {}, { hard: true });
+  const postgres = serverOf(project);
+  if (postgres !== null && postgres === state.postgresPid) {
     try {
-      process.kill(state.postgresPid, 'SIGQUIT');
+      // Immediate: the apps are gone, and crash recovery at the next start is cheap.
+      process.kill(postgres, 'SIGQUIT');
     } catch {
       // gone
     }
   }
   await waitGone(state.pid, 5000);
   return state.pid;
+}
+
+/** The cluster's verified postmaster, or null (also when another user's holds it: not ours to signal). */
+function serverOf(project: Project): number | null {
+  try {
+    return findRunningServer(project);
+  } catch {
+    return null;
+  }
 }
