@@ -2,8 +2,8 @@ import { UserError } from '../errors.js';
 import { ensureCluster, preparePostgres } from '../postgres/prepare.js';
 import { provision } from '../postgres/provision.js';
 import { withSessionServer } from '../postgres/shared-server.js';
-import { readDotenv } from '../project/dotenv-file.js';
-import { chooseDatabase, clientEnvironment, openProject, type Project } from '../project/project.js';
+import { childEnvironment } from '../project/child-env.js';
+import { chooseDatabase, openProject, type Project } from '../project/project.js';
 import { unallowedDotenvNote } from '../shell/dotenv-note.js';
 import { runForeground } from '../util/foreground.js';
 import { terminalOutput } from '../util/output.js';
@@ -21,11 +21,7 @@ export default async function exec(command: string[], opts: { db?: string; serve
   const note = unallowedDotenvNote(project.root);
   if (note) out.notice(note);
   // The project as the server runs it: a port picked at this start changes PGPORT and the URLs.
-  const childEnv = (current: Project) => ({
-    ...process.env,
-    ...readDotenv(current.root),
-    ...clientEnvironment(current, { database, password: true }),
-  });
+  const childEnv = (current: Project) => childEnvironment(current, { database, password: true });
   if (opts.server === false) return runForeground(file, args, childEnv(project));
   const pg = preparePostgres(project);
   await ensureCluster(pg, out);

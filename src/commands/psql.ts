@@ -3,7 +3,8 @@ import { findPsql } from '../postgres/binaries.js';
 import { ensureCluster, preparePostgres } from '../postgres/prepare.js';
 import { provision } from '../postgres/provision.js';
 import { withSessionServer } from '../postgres/shared-server.js';
-import { clientEnvironment, openProject } from '../project/project.js';
+import { childEnvironment } from '../project/child-env.js';
+import { openProject } from '../project/project.js';
 import { runForeground } from '../util/foreground.js';
 import { terminalOutput } from '../util/output.js';
 
@@ -32,8 +33,7 @@ export default async function psql(args: string[]): Promise<number> {
   return withSessionServer(pg, out, async () => {
     // The role and databases must exist; the setup is left alone, so psql still helps fix a broken one.
     await provision(pg, out, { setup: 'never' });
-    const env = clientEnvironment(pg.project);
-    if (!asApp) env.PGUSER = pg.project.superuser;
-    return runForeground(client, psqlArgs, { ...process.env, ...env });
+    const env = childEnvironment(pg.project, { dotenv: false, extra: asApp ? {} : { PGUSER: pg.project.superuser } });
+    return runForeground(client, psqlArgs, env);
   });
 }
