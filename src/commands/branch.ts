@@ -24,9 +24,9 @@ export async function list(opts: { json?: boolean }): Promise<number> {
   const out = terminalOutput();
   const project = openProject(process.cwd());
   // Branch databases live in the cluster: without one there are none.
-  requireCluster(project.paths.pgdata, inspectDataDir(project));
+  requireCluster(project.paths.pgdata, inspectDataDir(project.paths));
   const all = readBranchRecords(project.paths).length
-    ? await withSessionServer(preparePostgres(project), out, () => listBranchDatabases(project))
+    ? await withSessionServer(preparePostgres(project), project, out, (running) => listBranchDatabases(running))
     : [];
   const current = clientDatabase(project);
   const rows = all.map((b) => ({
@@ -61,7 +61,7 @@ export async function list(opts: { json?: boolean }): Promise<number> {
 export async function rm(name: string): Promise<number> {
   const out = terminalOutput();
   const project = openProject(process.cwd());
-  requireCluster(project.paths.pgdata, inspectDataDir(project));
+  requireCluster(project.paths.pgdata, inspectDataDir(project.paths));
   const record = readBranchRecords(project.paths).find((r) => r.branch === name || r.database === name);
   if (!record) {
     throw new UserError(`no branch database for "${name}"; \`devenv branch list\` shows them`);
@@ -72,7 +72,7 @@ export async function rm(name: string): Promise<number> {
     );
   }
   const pg = preparePostgres(project);
-  await withSessionServer(pg, out, () => dropBranchDatabase(project, record, pg.account));
+  await withSessionServer(pg, project, out, (running) => dropBranchDatabase(running, record, pg.account));
   out.info(`removed database "${record.database}" of git branch "${record.branch}"`);
   return 0;
 }

@@ -7,9 +7,9 @@ import { terminalOutput } from '../util/output.js';
 export default async function down(): Promise<number> {
   const out = terminalOutput();
   const project = openProject(process.cwd());
-  const up = await stopRunningUp(project);
+  const up = await stopRunningUp(project.paths);
   if (up) out.info(`stopped devenv up (pid ${up})`);
-  const server = findRunningServer(project);
+  const server = findRunningServer(project.paths.pgdata);
   if (server) {
     await stopServer(server);
     out.info(`stopped postgres (pid ${server})`);

@@ -20,13 +20,12 @@ export default async function exec(command: string[], opts: { db?: string; serve
   const out = terminalOutput();
   const note = unallowedDotenvNote(project.root);
   if (note) out.notice(note);
-  // The project as the server runs it: a port picked at this start changes PGPORT and the URLs.
+  // With the project as the server runs it: a port picked at this start changes PGPORT and the URLs.
   const childEnv = (current: Project) => childEnvironment(current, { database, password: true });
   if (opts.server === false) return runForeground(file, args, childEnv(project));
-  const pg = preparePostgres(project);
-  await ensureCluster(pg, out);
-  return withSessionServer(pg, out, async () => {
-    await provision(pg, out, { setup: 'if-needed' });
-    return runForeground(file, args, childEnv(pg.project));
+  const { pg } = await ensureCluster(preparePostgres(project), project, out);
+  return withSessionServer(pg, project, out, async (running) => {
+    await provision(pg, running, out, { setup: 'if-needed' });
+    return runForeground(file, args, childEnv(running));
   });
 }

@@ -11,9 +11,9 @@ export default async function init(): Promise<number> {
   const out = terminalOutput();
   const started = performance.now();
   const project = openProject(process.cwd(), { create: true });
-  const pg = preparePostgres(project);
   const where = path.relative(process.cwd(), project.paths.pgdata) || project.paths.pgdata;
-  const result = await ensureCluster(pg, out);
+  const result = await ensureCluster(preparePostgres(project), project, out);
+  const { pg } = result;
   if (ignoreDataDir(project.root)) out.info('added .pgres/ to .gitignore');
   if (result.created) {
     out.info(
@@ -25,6 +25,8 @@ export default async function init(): Promise<number> {
     out.info(`already initialised: PostgreSQL ${version} cluster in ${where}`);
   }
   // Role, databases, extensions, TCP password, setup: on a server (the running one, or a temporary one).
-  if (provisionNeeded(project)) await withSessionServer(pg, out, () => provision(pg, out, { setup: 'if-needed' }));
+  if (provisionNeeded(project)) {
+    await withSessionServer(pg, project, out, (running) => provision(pg, running, out, { setup: 'if-needed' }));
+  }
   return 0;
 }

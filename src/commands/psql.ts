@@ -29,11 +29,11 @@ export default async function psql(args: string[]): Promise<number> {
         'libpq) and run again',
     );
   }
-  await ensureCluster(pg, out);
-  return withSessionServer(pg, out, async () => {
+  await ensureCluster(pg, project, out);
+  return withSessionServer(pg, project, out, async (running) => {
     // The role and databases must exist; the setup is left alone, so psql still helps fix a broken one.
-    await provision(pg, out, { setup: 'never' });
-    const env = childEnvironment(pg.project, { dotenv: false, extra: asApp ? {} : { PGUSER: pg.project.superuser } });
+    await provision(pg, running, out, { setup: 'never' });
+    const env = childEnvironment(running, { dotenv: false, extra: asApp ? {} : { PGUSER: running.superuser } });
     return runForeground(client, psqlArgs, env);
   });
 }

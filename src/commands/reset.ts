@@ -33,7 +33,7 @@ export default async function reset(opts: { yes?: boolean }): Promise<number> {
     exists = false;
   }
   // Refuses a foreign .pgres (not ours to delete) with a clear message.
-  if (exists) inspectDataDir(project);
+  if (exists) inspectDataDir(project.paths);
   if (exists && !opts.yes) {
     if (!process.stdin.isTTY)
       throw new UserError(`refusing to delete ${pgdata} without confirmation; run \`devenv reset --yes\``);
@@ -42,8 +42,8 @@ export default async function reset(opts: { yes?: boolean }): Promise<number> {
       return 1;
     }
   }
-  await stopRunningUp(project);
-  const pid = exists ? findRunningServer(project) : null;
+  await stopRunningUp(project.paths);
+  const pid = exists ? findRunningServer(pgdata) : null;
   if (pid) {
     await stopServer(pid);
     out.info(`stopped postgres (pid ${pid})`);

@@ -12,9 +12,8 @@ export default async function setup(): Promise<number> {
     out.info('nothing to run: devenv.json has no postgres.setup');
     return 0;
   }
-  const pg = preparePostgres(project);
-  await ensureCluster(pg, out);
-  await withSessionServer(pg, out, () => provision(pg, out, { setup: 'always' }));
+  const { pg } = await ensureCluster(preparePostgres(project), project, out);
+  await withSessionServer(pg, project, out, (running) => provision(pg, running, out, { setup: 'always' }));
   out.info('setup complete');
   return 0;
 }

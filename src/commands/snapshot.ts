@@ -21,14 +21,14 @@ import { formatBytes, formatLocalTime, formatTable } from '../util/text.js';
 
 /** Snapshots live inside the cluster directory: without one there are none. */
 function existingCluster(project: Project): void {
-  requireCluster(project.paths.pgdata, inspectDataDir(project));
+  requireCluster(project.paths.pgdata, inspectDataDir(project.paths));
 }
 
 export async function save(name: string | undefined): Promise<number> {
   const out = terminalOutput();
-  const pg = preparePostgres(openProject(process.cwd()));
+  const project = openProject(process.cwd());
   const t0 = performance.now();
-  const { manifest, backupMs, checkpointMs } = await saveSnapshot(pg, name, out);
+  const { manifest, backupMs, checkpointMs } = await saveSnapshot(preparePostgres(project), project, name, out);
   const how = manifest.copy === 'reflink' ? 'reflink copy' : 'plain copy';
   const server =
     backupMs === null
@@ -50,8 +50,8 @@ export async function restore(name: string, opts: { yes?: boolean }): Promise<nu
   const pg = preparePostgres(project);
   const entry: SnapshotEntry = findSnapshot(project.paths, name);
   checkRestorable(pg, entry);
-  const upState = readLiveState(project);
-  const running = findRunningServer(project);
+  const upState = readLiveState(project.paths);
+  const running = findRunningServer(project.paths.pgdata);
   if (!opts.yes) {
     if (!process.stdin.isTTY) {
       throw new UserError(
@@ -73,7 +73,7 @@ export async function restore(name: string, opts: { yes?: boolean }): Promise<nu
     }
   }
   const t0 = performance.now();
-  const { fromReadyCopy, server } = await swapIn(pg, entry, upState !== null, out);
+  const { fromReadyCopy, server } = await swapIn(pg, project, entry, upState !== null, out);
   out.info(
     `${kleur.green('restored')} snapshot "${entry.name}" ` +
       `(${formatLocalTime(entry.createdAt)}, ${formatBytes(entry.bytes)}) ` +
@@ -85,14 +85,16 @@ export async function restore(name: string, opts: { yes?: boolean }): Promise<nu
 /** Restore around whatever uses the server: a running `devenv up` (apps and postgres), or the server alone. */
 async function swapIn(
   pg: PreparedPostgres,
+  project: Project,
   entry: SnapshotEntry,
   upRuns: boolean,
   out: Output,
 ): Promise<{ fromReadyCopy: boolean; server: string }> {
-  const up = upRuns ? await UpControl.connect(pg.project, 'snapshot restore') : null;
+  const up = upRuns ? await UpControl.connect(project.paths, 'snapshot restore') : null;
   if (up) {
     try {
-      const { downMs, fromReadyCopy } = await restoreSnapshot(pg, entry, upServerUsers(up, pg.project), out);
+      const users = upServerUsers(up, project.paths);
+      const { downMs, fromReadyCopy } = await restoreSnapshot(pg, project.paths, entry, users, out);
       return {
         fromReadyCopy,
         server: `devenv up (pid ${up.pid}) had its apps and postgres down for ${seconds(downMs)}; they run again`,
@@ -101,8 +103,8 @@ async function swapIn(
       up.close();
     }
   }
-  const users = standaloneServer(pg, out);
-  const { downMs, fromReadyCopy } = await restoreSnapshot(pg, entry, users, out);
+  const users = standaloneServer(pg, project, out);
+  const { downMs, fromReadyCopy } = await restoreSnapshot(pg, project.paths, entry, users, out);
   const server = users.restartedPid
     ? `postgres was down for ${seconds(downMs)} and runs again`
     : users.stoppedPid

@@ -57,7 +57,7 @@ export default async function status(opts: { json?: boolean }): Promise<number> 
 }
 
 function gather(project: Project) {
-  const state = inspectDataDir(project);
+  const state = inspectDataDir(project.paths);
   const initialised = state.state === 'ready';
   let binaries: { bindir: string; version: string; source: string } | null = null;
   let binariesError: string | null = null;
@@ -67,8 +67,8 @@ function gather(project: Project) {
     if (!(err instanceof UserError)) throw err;
     binariesError = err.message;
   }
-  const serverPid = initialised ? findRunningServer(project) : null;
-  const up = initialised ? readLiveState(project) : null;
+  const serverPid = initialised ? findRunningServer(project.paths.pgdata) : null;
+  const up = initialised ? readLiveState(project.paths) : null;
   // Asked now, not published: on a full disk a running `up` cannot write what it would say.
   const space = diskSpace(existsSync(project.paths.pgdata) ? project.paths.pgdata : project.root);
   return {

@@ -26,9 +26,12 @@ export interface InitResult {
 
 type InitHooks = { notice: (line: string) => void; step?: (what: string) => void };
 
+/** What a new cluster is made for: where it goes, its superuser and the project database in it. */
+export type NewCluster = Pick<Project, 'paths' | 'superuser' | 'database'>;
+
 /** What every step of an init works with. */
 interface InitJob {
-  project: Project;
+  project: NewCluster;
   binaries: Binaries;
   account: Account | null;
   hooks: InitHooks;
@@ -40,7 +43,7 @@ interface InitJob {
  * and of two concurrent inits exactly one wins.
  */
 export async function createCluster(
-  project: Project,
+  project: NewCluster,
   binaries: Binaries,
   account: Account | null,
   hooks: InitHooks,
@@ -153,7 +156,7 @@ async function makeItOurs(
 }
 
 /** Rename the complete cluster to .pgres. False: a concurrent init won, and our copy is gone. */
-function publish(partial: string, project: Project): boolean {
+function publish(partial: string, project: NewCluster): boolean {
   try {
     // rename(2) replaces an empty dir and fails on a non-empty one: the first complete cluster wins.
     renameSync(partial, project.paths.pgdata);

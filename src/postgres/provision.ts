@@ -71,9 +71,16 @@ export function provisionNeeded(project: Project, mode: SetupMode = 'if-needed')
   return objects || setupPending(project, mode) || branchPending(project);
 }
 
-/** Bring the running server in line with devenv.json. Needs the server up (see withSessionServer). */
-export async function provision(pg: PreparedPostgres, out: Output, opts: { setup: SetupMode }): Promise<void> {
-  const { project } = pg;
+/**
+ * Bring the running server in line with devenv.json. Needs the server up (see withSessionServer), and
+ * `project` as it runs it (its port).
+ */
+export async function provision(
+  pg: PreparedPostgres,
+  project: Project,
+  out: Output,
+  opts: { setup: SetupMode },
+): Promise<void> {
   if (!provisionNeeded(project, opts.setup)) return;
   const owner = pg.account;
   ensureOwnDir(project.paths.provisionLock);
@@ -81,7 +88,7 @@ export async function provision(pg: PreparedPostgres, out: Output, opts: { setup
     project.paths.provisionLock,
     async () => {
       // Another devenv may have done it while we waited.
-      if (project.tcp) ensureTcpPassword(project, owner);
+      if (project.tcp) ensureTcpPassword(project.paths, owner);
       const fingerprint = objectsFingerprint(project);
       if (fingerprint !== recordedFingerprint(project)) {
         await provisionObjects(project, pg.binaries, out, owner);
@@ -115,7 +122,7 @@ async function provisionObjects(project: Project, binaries: Binaries, out: Outpu
     targets.push(...project.databases, ...branches);
     if (project.tcp) {
       // SCRAM secrets made here: the plain password never reaches the server (or its log).
-      const password = ensureTcpPassword(project, owner);
+      const password = ensureTcpPassword(project.paths, owner);
       for (const user of role ? [project.superuser, role] : [project.superuser]) {
         await su.query(`ALTER ROLE ${ident(user)} PASSWORD '${scramSecret(password)}'`);
       }

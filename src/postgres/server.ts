@@ -2,9 +2,10 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { closeSync, type FSWatcher, readSync, watch } from 'node:fs';
 import path from 'node:path';
 import { UserError } from '../errors.js';
+import type { SettingValue } from '../project/config.js';
+import type { ProjectPaths } from '../project/paths.js';
 import { appendingTo, removeClusterFile } from '../project/pgres-files.js';
-import type { Project } from '../project/project.js';
-import { TCP_ADDRESSES } from '../project/tcp.js';
+import { TCP_ADDRESSES, type TcpEndpoint } from '../project/tcp.js';
 import type { ExitStatus } from '../util/exit-status.js';
 import { processGone, waitGone } from '../util/liveness.js';
 import { openRegular } from '../util/no-follow.js';
@@ -24,18 +25,23 @@ export interface ServerHandle {
   exited: Promise<ExitStatus>;
 }
 
-export function serverLogPath(project: Project): string {
-  return project.paths.serverLog;
+/** What a start of the server needs to know: where (the paths, the port), how (TCP, postgres.settings). */
+export interface ServerSpec {
+  readonly paths: ProjectPaths;
+  /** 5432 (socket only) or the TCP port: it names the socket file. */
+  readonly port: number;
+  readonly tcp: TcpEndpoint | null;
+  readonly settings: Readonly<Record<string, SettingValue>>;
 }
 
 /** The pid of a live postmaster of this cluster, verified, or null. Throws if another user's server holds it. */
-export function findRunningServer(project: Project): number | null {
-  const pm = readPostmasterPid(project.paths.pgdata);
+export function findRunningServer(pgdata: string): number | null {
+  const pm = readPostmasterPid(pgdata);
   if (!pm) return null;
-  const who = checkPostmaster(pm.pid, project.paths.pgdata, pm.dataDir);
+  const who = checkPostmaster(pm.pid, pgdata, pm.dataDir);
   if (who === 'foreign-user') {
     throw new UserError(
-      `a postgres server (pid ${pm.pid}) of another user is running on ${project.paths.pgdata}; stop it as that user ` +
+      `a postgres server (pid ${pm.pid}) of another user is running on ${pgdata}; stop it as that user ` +
         `(e.g. \`sudo devenv down\` or \`sudo kill -INT ${pm.pid}\`) and run again`,
     );
   }
@@ -46,10 +52,10 @@ export function findRunningServer(project: Project): number | null {
  * A server found running may still be starting (clients would get "the database system is
  * starting up") or already stopping: wait until it serves (true) or is gone (false).
  */
-export async function waitServing(project: Project, pid: number, timeoutMs = 60000): Promise<boolean> {
+export async function waitServing(pgdata: string, pid: number, timeoutMs = 60000): Promise<boolean> {
   const until = Date.now() + timeoutMs;
   for (;;) {
-    const pm = readPostmasterPid(project.paths.pgdata);
+    const pm = readPostmasterPid(pgdata);
     if (!pm || pm.pid !== pid || processGone(pid)) return false;
     if (pm.status === 'ready' || pm.status === 'standby') return true;
     if (pm.status === 'stopping') {
@@ -90,24 +96,24 @@ export interface StartOptions {
  * cluster, and resolve once postmaster.pid says "ready". Fails with the log tail when it does not come up.
  */
 export async function startServer(
-  project: Project,
+  server: ServerSpec,
   binaries: Binaries,
   account: Account | null,
   opts: StartOptions,
 ): Promise<ServerHandle> {
-  const { paths } = project;
+  const { paths } = server;
   const stale = readPostmasterPid(paths.pgdata);
-  if (stale && findRunningServer(project) === null && !processGone(stale.pid)) {
+  if (stale && findRunningServer(paths.pgdata) === null && !processGone(stale.pid)) {
     // The pid was reused by an unrelated process: postgres would refuse the lock file forever.
     removeClusterFile(path.join(paths.pgdata, 'postmaster.pid'), account);
   }
-  const tcp = project.tcp ? (opts.tcp ?? { port: project.port, addresses: [...TCP_ADDRESSES] }) : null;
+  const tcp = server.tcp ? (opts.tcp ?? { port: server.port, addresses: [...TCP_ADDRESSES] }) : null;
   writeServerConfig(paths, tcp, account);
   ensureSocketDir(paths, account);
-  const logFile = serverLogPath(project);
+  const logFile = paths.serverLog;
   const program = path.join(binaries.bindir, 'postgres');
   // The settings go on the command line: nothing of ours to rewrite in the cluster at every start.
-  const args = ['-D', paths.pgdata, ...settingsArgs(paths, project.config.postgres.settings, tcp)];
+  const args = ['-D', paths.pgdata, ...settingsArgs(paths, server.settings, tcp)];
   // Where this start's lines begin: a failure shows those, not the end of an earlier run.
   const logStart = logSize(logFile, account?.uid);
   const how = appendingTo(logFile, account, program, args);

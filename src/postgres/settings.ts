@@ -36,7 +36,7 @@ function listElement(value: string): string {
  */
 export function renderSettings(
   paths: ProjectPaths,
-  settings: Record<string, SettingValue>,
+  settings: Readonly<Record<string, SettingValue>>,
   tcp: ListenSettings | null = null,
 ): [string, string][] {
   const connection: [string, string][] = tcp
@@ -62,7 +62,7 @@ export function renderSettings(
 /** The same as `-c name=value` arguments for `postgres` (the value is taken literally there, no quoting). */
 export function settingsArgs(
   paths: ProjectPaths,
-  settings: Record<string, SettingValue>,
+  settings: Readonly<Record<string, SettingValue>>,
   tcp: ListenSettings | null = null,
 ): string[] {
   return renderSettings(paths, settings, tcp).flatMap(([k, v]) => ['-c', `${k}=${v}`]);

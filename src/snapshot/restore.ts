@@ -1,6 +1,7 @@
 import path from 'node:path';
 import { UserError } from '../errors.js';
 import type { PreparedPostgres } from '../postgres/prepare.js';
+import type { ProjectPaths } from '../project/paths.js';
 import { removeClusterFile } from '../project/pgres-files.js';
 import type { Output } from '../util/output.js';
 import { runInBackground } from './account-files.js';
@@ -45,12 +46,13 @@ export function checkRestorable(pg: PreparedPostgres, entry: SnapshotEntry): voi
  */
 export async function restoreSnapshot(
   pg: PreparedPostgres,
+  paths: ProjectPaths,
   entry: SnapshotEntry,
   users: ServerUsers,
   out: Output,
 ): Promise<RestoreOutcome> {
   checkRestorable(pg, entry);
-  const session = await SnapshotSession.begin(pg.project.paths, pg.account, 'restore', out);
+  const session = await SnapshotSession.begin(paths, pg.account, 'restore', out);
   const { files } = session;
   let staging: string | null = null;
   let trash: string | null = null;
@@ -74,10 +76,10 @@ export async function restoreSnapshot(
     staging = trash = null;
     const t0 = performance.now();
     await users.around(async () => {
-      await files.run('swap', { dir: session.dir, owner: process.pid, pgdata: pg.project.paths.pgdata, ...swapDirs });
+      await files.run('swap', { dir: session.dir, owner: process.pid, pgdata: paths.pgdata, ...swapDirs });
       // What provisioning made sure of was about the old files: the next start checks again (the snapshot
       // may predate a role, a database or an extension, or lack a branch's database).
-      removeClusterFile(pg.project.paths.provisioned, pg.account);
+      removeClusterFile(paths.provisioned, pg.account);
     });
     // From stopping the server until it runs again on the snapshot.
     const downMs = performance.now() - t0;

@@ -4,7 +4,7 @@
 import { lstatSync } from 'node:fs';
 import { connect, type Socket } from 'node:net';
 import { errnoCode, UserError } from '../errors.js';
-import type { Project } from '../project/project.js';
+import type { ProjectPaths } from '../project/paths.js';
 import { processGone } from '../util/liveness.js';
 import {
   type ControlOp,
@@ -63,11 +63,11 @@ export class UpControl {
    * Connect to the running `devenv up` of this project; null when none runs. `purpose` names us in
    * its log ("snapshot restore").
    */
-  static async connect(project: Project, purpose: string): Promise<UpControl | null> {
-    const state = await runningState(project);
+  static async connect(paths: ProjectPaths, purpose: string): Promise<UpControl | null> {
+    const state = await runningState(paths);
     if (!state) return null;
     const { pid } = state;
-    const path = project.paths.controlSocket;
+    const path = paths.controlSocket;
     const until = Date.now() + BUSY_WAIT_MS;
     for (;;) {
       checkSocket(path, pid);
@@ -162,10 +162,10 @@ export class UpControl {
 }
 
 /** The live `up`'s state, once it is past starting; null when none runs. */
-async function runningState(project: Project): Promise<{ pid: number } | null> {
+async function runningState(paths: ProjectPaths): Promise<{ pid: number } | null> {
   const until = Date.now() + STARTING_WAIT_MS;
   for (;;) {
-    const state = readLiveState(project);
+    const state = readLiveState(paths);
     if (!state || state.phase === 'stopped') return null;
     if (state.phase === 'stopping') {
       throw new UserError(`devenv up (pid ${state.pid}) is stopping; run this again once it has`);

@@ -20,8 +20,7 @@ import { readLiveState } from './state.js';
 export async function startDetached(project: Project, command: string[], out: Output): Promise<number> {
   // Create the cluster here, in the foreground: its errors and progress belong on this terminal,
   // and the log file below lives inside it.
-  const pg = preparePostgres(project);
-  await ensureCluster(pg, out);
+  const { pg } = await ensureCluster(preparePostgres(project), project, out);
   const { paths } = project;
   // up.log gets only what the background process prints outside its logs (a crash): bounded all the same.
   try {
@@ -46,7 +45,7 @@ export async function startDetached(project: Project, command: string[], out: Ou
   const gone = () => exited !== undefined;
   const until = Date.now() + 120000;
   while (Date.now() < until) {
-    const state = readLiveState(project);
+    const state = readLiveState(paths);
     if (state && state.pid === pid && state.phase === 'running') {
       // An app that could not even be started (command not found, bad cwd) means "not up":
       // stop everything so a non-zero exit leaves nothing running behind a script.

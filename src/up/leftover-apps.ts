@@ -5,8 +5,8 @@
 // leader with its kernel start time, and the next `up` stops those that are provably the same
 // processes (a recycled pid has another start time).
 import { readFileSync } from 'node:fs';
+import type { ProjectPaths } from '../project/paths.js';
 import { writeOwnFile } from '../project/pgres-files.js';
-import type { Project } from '../project/project.js';
 import { groupAlive, signalGroup, waitGroupGone } from '../supervisor/process-group.js';
 import { processStartTime as startTime } from '../util/liveness.js';
 
@@ -19,7 +19,7 @@ interface AppGroup {
 
 let lastGroups = '';
 /** Record the running app groups (republished as they change). */
-export function writeAppGroups(project: Project, groups: { name: string; pgid: number }[]): void {
+export function writeAppGroups(paths: ProjectPaths, groups: { name: string; pgid: number }[]): void {
   const list: AppGroup[] = [];
   for (const g of groups) {
     const start = startTime(g.pgid);
@@ -29,7 +29,7 @@ export function writeAppGroups(project: Project, groups: { name: string; pgid: n
   if (text === lastGroups) return;
   lastGroups = text;
   try {
-    writeOwnFile(project.paths.appGroups, text);
+    writeOwnFile(paths.appGroups, text);
   } catch {
     // best effort: only used to clean up after a killed `up`
   }
@@ -41,13 +41,13 @@ export function writeAppGroups(project: Project, groups: { name: string; pgid: n
  * in time was just killed): SIGKILL at once.
  */
 export async function reapLeftoverApps(
-  project: Project,
+  paths: ProjectPaths,
   say: (line: string) => void,
   opts: { hard?: boolean } = {},
 ): Promise<void> {
   let groups: AppGroup[];
   try {
-    groups = JSON.parse(readFileSync(project.paths.appGroups, 'utf8')) as AppGroup[];
+    groups = JSON.parse(readFileSync(paths.appGroups, 'utf8')) as AppGroup[];
   } catch {
     return;
   }
@@ -68,5 +68,5 @@ export async function reapLeftoverApps(
       }
     }),
   );
-  writeAppGroups(project, []);
+  writeAppGroups(paths, []);
 }

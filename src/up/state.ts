@@ -1,8 +1,8 @@
 // What a running `devenv up` tells other devenv commands: its pid, phase and processes, in
 // .pgres/devenv/state/supervisor.json, republished as things change.
 import { readFileSync } from 'node:fs';
+import type { ProjectPaths } from '../project/paths.js';
 import { removeOwnFile, writeOwnFile } from '../project/pgres-files.js';
-import type { Project } from '../project/project.js';
 import type { ProcessStatus } from '../supervisor/process-status.js';
 import type { DiskFullNotice } from '../util/disk-space.js';
 import { processGone } from '../util/liveness.js';
@@ -26,12 +26,12 @@ export interface UpState {
   processes: PublishedProcess[];
 }
 
-function writeState(project: Project, state: UpState): void {
-  writeOwnFile(project.paths.upState, `${JSON.stringify(state, null, 2)}\n`);
+function writeState(paths: ProjectPaths, state: UpState): void {
+  writeOwnFile(paths.upState, `${JSON.stringify(state, null, 2)}\n`);
 }
 
-function clearState(project: Project): void {
-  removeOwnFile(project.paths.upState);
+function clearState(paths: ProjectPaths): void {
+  removeOwnFile(paths.upState);
 }
 
 /** Is this pid a live `devenv up` (a node process running our CLI), not a reused pid? */
@@ -46,10 +46,10 @@ function isUpProcess(pid: number): boolean {
 }
 
 /** The state of a live `devenv up` of this project, or null (a stale file is ignored). */
-export function readLiveState(project: Project): UpState | null {
+export function readLiveState(paths: ProjectPaths): UpState | null {
   let state: UpState;
   try {
-    state = JSON.parse(readFileSync(project.paths.upState, 'utf8')) as UpState;
+    state = JSON.parse(readFileSync(paths.upState, 'utf8')) as UpState;
   } catch {
     return null;
   }
@@ -63,7 +63,7 @@ export class StatePublisher {
   private timer: NodeJS.Timeout | undefined;
 
   constructor(
-    private readonly project: Project,
+    private readonly paths: ProjectPaths,
     private readonly source: { status(): ProcessStatus[] },
     private readonly postgresPid: () => number | null,
     private readonly detached: boolean,
@@ -81,15 +81,15 @@ export class StatePublisher {
   publish(): void {
     try {
       this.write();
-      this.problems?.recovered(this.project.paths.upState);
+      this.problems?.recovered(this.paths.upState);
     } catch (err) {
-      this.problems?.failed(this.project.paths.upState, err);
+      this.problems?.failed(this.paths.upState, err);
     }
   }
 
   private write(): void {
     const processes = this.source.status();
-    writeState(this.project, {
+    writeState(this.paths, {
       pid: process.pid,
       detached: this.detached,
       startedAt: this.startedAt,
@@ -106,7 +106,7 @@ export class StatePublisher {
     });
     const groups = processes.filter((p) => p.kind === 'app' && p.pid !== null);
     writeAppGroups(
-      this.project,
+      this.paths,
       groups.map((p) => ({ name: p.name, pgid: p.pid as number })),
     );
   }
@@ -116,10 +116,10 @@ export class StatePublisher {
     clearInterval(this.timer);
     this.phase = 'stopped';
     try {
-      clearState(this.project);
+      clearState(this.paths);
     } catch {
       // removing needs no space; anything else leaves a state whose pid is gone, which readers ignore
     }
-    writeAppGroups(this.project, []);
+    writeAppGroups(this.paths, []);
   }
 }

@@ -364,7 +364,7 @@ async function rowResetUp() {
 
 async function rowsWarmStartStop() {
   const { openProject } = await import(path.join(REPO, 'dist/project/project.js'));
-  const { preparePostgres, ensureServer } = await import(path.join(REPO, 'dist/postgres/prepare.js'));
+  const { preparePostgres, ensureServer, serverSpec } = await import(path.join(REPO, 'dist/postgres/prepare.js'));
   const { stopServer } = await import(path.join(REPO, 'dist/postgres/server.js'));
   const dir = freshDir('warmstart');
   await runOk(CLI, ['init'], { cwd: dir, env: ENV });
@@ -378,8 +378,8 @@ async function rowsWarmStartStop() {
   for (let i = 0; i < RUNS; i++) {
     // Server part, in process: what `up` does after node has started and loaded its modules.
     let t0 = now();
-    const prepared = preparePostgres(openProject(dir));
-    const running = await ensureServer(prepared, quiet, { detached: true });
+    const project = openProject(dir);
+    const running = await ensureServer(preparePostgres(project), serverSpec(project), quiet, { detached: true });
     server.ours.push((await waitConnect(path.join(dir, '.pgres'))) - t0);
     t0 = now();
     await stopServer(running.pid);
@@ -997,13 +997,14 @@ async function rowSnapshots() {
   const tools = dumpTools();
   if (!tools) throw new Error(`no pg_dump/pg_restore for PostgreSQL ${binaries.major}: the comparison needs them`);
   const { openProject } = await import(path.join(REPO, 'dist/project/project.js'));
-  const { preparePostgres, ensureServer } = await import(path.join(REPO, 'dist/postgres/prepare.js'));
+  const { preparePostgres, ensureServer, serverSpec } = await import(path.join(REPO, 'dist/postgres/prepare.js'));
   const quiet = { info() {}, notice() {}, step() {} };
   const dir = freshDir('snapshot');
   const sock = path.join(dir, '.pgres');
   await runOk(CLI, ['init'], { cwd: dir, env: ENV });
   // A server that no `up` supervises (a restore under `up` also stops and starts the apps): started in process.
-  await ensureServer(preparePostgres(openProject(dir)), quiet, { detached: true }).then((r) =>
+  const project = openProject(dir);
+  await ensureServer(preparePostgres(project), serverSpec(project), quiet, { detached: true }).then((r) =>
     r.handle?.child?.unref(),
   );
   const client = async (database = USER) => {

@@ -62,7 +62,7 @@ it('an up that does not stop in time is killed; only app groups of their recorde
   const processes = groups.map((g) => ({ name: g.name, pid: g.pgid, state: 'running', restarts: 0, startedAt: null }));
   writeFileSync(project.paths.upState, JSON.stringify({ ...state, processes }));
 
-  expect(await stopRunningUp(project, 300)).toBe(up.pid);
+  expect(await stopRunningUp(project.paths, 300)).toBe(up.pid);
   await up.exited;
   assertPidGone(up.pid);
   await app.exited;
