@@ -6,6 +6,7 @@ import { withSessionServer } from '../postgres/shared-server.js';
 import { readBranchRecords } from '../project/branches.js';
 import { gitBranchExists } from '../project/git-branch.js';
 import { clientDatabase, openProject, type Project } from '../project/project.js';
+import { checkNoInterruptedSwap } from '../snapshot/interrupted-swap.js';
 import { terminalOutput } from '../util/output.js';
 import { stdout } from '../util/terminal.js';
 import { formatBytes, formatLocalTime, formatTable } from '../util/text.js';
@@ -26,7 +27,9 @@ export async function list(opts: { json?: boolean }): Promise<number> {
   // Branch databases live in the cluster: without one there are none.
   requireCluster(project.paths.pgdata, inspectDataDir(project.paths));
   const all = readBranchRecords(project.paths).length
-    ? await withSessionServer(preparePostgres(project), project, out, (running) => listBranchDatabases(running))
+    ? await withSessionServer(preparePostgres(project, checkNoInterruptedSwap), project, out, (running) =>
+        listBranchDatabases(running),
+      )
     : [];
   const current = clientDatabase(project);
   const rows = all.map((b) => ({
@@ -71,7 +74,7 @@ export async function rm(name: string): Promise<number> {
       `"${record.branch}" is the branch checked out here, and its database is in use; switch to another branch first`,
     );
   }
-  const pg = preparePostgres(project);
+  const pg = preparePostgres(project, checkNoInterruptedSwap);
   await withSessionServer(pg, project, out, (running) => dropBranchDatabase(running, record, pg.account));
   out.info(`removed database "${record.database}" of git branch "${record.branch}"`);
   return 0;

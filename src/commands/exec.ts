@@ -5,6 +5,7 @@ import { withSessionServer } from '../postgres/shared-server.js';
 import { childEnvironment } from '../project/child-env.js';
 import { chooseDatabase, openProject, type Project } from '../project/project.js';
 import { unallowedDotenvNote } from '../shell/dotenv-note.js';
+import { checkNoInterruptedSwap } from '../snapshot/interrupted-swap.js';
 import { runForeground } from '../util/foreground.js';
 import { terminalOutput } from '../util/output.js';
 
@@ -23,7 +24,7 @@ export default async function exec(command: string[], opts: { db?: string; serve
   // With the project as the server runs it: a port picked at this start changes PGPORT and the URLs.
   const childEnv = (current: Project) => childEnvironment(current, { database, password: true });
   if (opts.server === false) return runForeground(file, args, childEnv(project));
-  const { pg } = await ensureCluster(preparePostgres(project), project, out);
+  const { pg } = await ensureCluster(preparePostgres(project, checkNoInterruptedSwap), project, out);
   return withSessionServer(pg, project, out, async (running) => {
     await provision(pg, running, out, { setup: 'if-needed' });
     return runForeground(file, args, childEnv(running));

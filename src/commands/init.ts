@@ -5,6 +5,7 @@ import { provision, provisionNeeded } from '../postgres/provision.js';
 import { withSessionServer } from '../postgres/shared-server.js';
 import { ignoreDataDir } from '../project/gitignore.js';
 import { openProject } from '../project/project.js';
+import { checkNoInterruptedSwap } from '../snapshot/interrupted-swap.js';
 import { seconds, terminalOutput } from '../util/output.js';
 
 export default async function init(): Promise<number> {
@@ -12,7 +13,7 @@ export default async function init(): Promise<number> {
   const started = performance.now();
   const project = openProject(process.cwd(), { create: true });
   const where = path.relative(process.cwd(), project.paths.pgdata) || project.paths.pgdata;
-  const result = await ensureCluster(preparePostgres(project), project, out);
+  const result = await ensureCluster(preparePostgres(project, checkNoInterruptedSwap), project, out);
   const { pg } = result;
   if (ignoreDataDir(project.root)) out.info('added .pgres/ to .gitignore');
   if (result.created) {

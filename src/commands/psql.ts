@@ -5,6 +5,7 @@ import { provision } from '../postgres/provision.js';
 import { withSessionServer } from '../postgres/shared-server.js';
 import { childEnvironment } from '../project/child-env.js';
 import { openProject } from '../project/project.js';
+import { checkNoInterruptedSwap } from '../snapshot/interrupted-swap.js';
 import { runForeground } from '../util/foreground.js';
 import { terminalOutput } from '../util/output.js';
 
@@ -21,7 +22,7 @@ export default async function psql(args: string[]): Promise<number> {
   if (asApp && !project.config.postgres.role) {
     throw new UserError('--as-app connects as postgres.role, and devenv.json names none');
   }
-  const pg = preparePostgres(project);
+  const pg = preparePostgres(project, checkNoInterruptedSwap);
   const client = findPsql(pg.binaries.bindir);
   if (!client) {
     throw new UserError(

@@ -6,6 +6,7 @@ import { resolveAccount } from '../postgres/privileges.js';
 import { findRunningServer } from '../postgres/server.js';
 import { openProject, type Project } from '../project/project.js';
 import { findSnapshot, listSnapshots, type SnapshotEntry } from '../snapshot/catalog.js';
+import { checkNoInterruptedSwap } from '../snapshot/interrupted-swap.js';
 import { removeSnapshot, tidySnapshots } from '../snapshot/remove.js';
 import { checkRestorable, restoreSnapshot } from '../snapshot/restore.js';
 import { standaloneServer } from '../snapshot/restore-standalone.js';
@@ -28,7 +29,12 @@ export async function save(name: string | undefined): Promise<number> {
   const out = terminalOutput();
   const project = openProject(process.cwd());
   const t0 = performance.now();
-  const { manifest, backupMs, checkpointMs } = await saveSnapshot(preparePostgres(project), project, name, out);
+  const { manifest, backupMs, checkpointMs } = await saveSnapshot(
+    preparePostgres(project, checkNoInterruptedSwap),
+    project,
+    name,
+    out,
+  );
   const how = manifest.copy === 'reflink' ? 'reflink copy' : 'plain copy';
   const server =
     backupMs === null
@@ -47,7 +53,7 @@ export async function restore(name: string, opts: { yes?: boolean }): Promise<nu
   const out = terminalOutput();
   const project = openProject(process.cwd());
   existingCluster(project);
-  const pg = preparePostgres(project);
+  const pg = preparePostgres(project, checkNoInterruptedSwap);
   const entry: SnapshotEntry = findSnapshot(project.paths, name);
   checkRestorable(pg, entry);
   const upState = readLiveState(project.paths);

@@ -1,9 +1,9 @@
+import type { ProjectPaths } from '../project/paths.js';
 import type { Project } from '../project/project.js';
 import type { Output } from '../util/output.js';
 import { type Binaries, findBinaries } from './binaries.js';
 import { adoptOwnDir, checkDataDirAccess, checkMajor, type DataDirState, inspectDataDir } from './cluster.js';
 import { createCluster, type InitResult, type NewCluster } from './create-cluster.js';
-import { checkNoInterruptedSwap } from './interrupted-swap.js';
 import { readPostmasterPid } from './postmaster-pid.js';
 import { type Account, resolveAccount } from './privileges.js';
 import {
@@ -28,13 +28,21 @@ function checkServerPort(server: ServerSpec, out: Output): void {
 }
 
 /**
+ * Throws the one line that says why the server must not start on the cluster's files now: a check of a
+ * layer above this one (a snapshot restore killed while it swapped them: snapshot/interrupted-swap.ts).
+ */
+export type StartGuard = (paths: ProjectPaths) => void;
+
+/**
  * The cluster as postgres code works with it, after all preflight checks: its binaries, the account
- * postgres runs as, what .pgres holds. The project stays with the caller: each call gets the part it needs.
+ * postgres runs as, what .pgres holds, and the check before every start. The project stays with the
+ * caller: each call gets the part it needs.
  */
 export interface PreparedPostgres {
   readonly binaries: Binaries;
   readonly account: Account | null;
   readonly state: DataDirState;
+  readonly guard: StartGuard;
 }
 
 /** What a start of the project's server needs from the project. */
@@ -51,13 +59,13 @@ export function projectBinaries(project: Project, state: DataDirState): Binaries
   });
 }
 
-export function preparePostgres(project: Project): PreparedPostgres {
+export function preparePostgres(project: Project, guard: StartGuard): PreparedPostgres {
   const state = inspectDataDir(project.paths);
   const binaries = projectBinaries(project, state);
   if (state.state === 'ready') checkMajor(project.paths.pgdata, state.pgMajor, binaries);
   const account = resolveAccount(project.config.postgres.runAs);
   if (state.state === 'ready') adoptOwnDir(project.paths.own, account);
-  return { binaries, account, state };
+  return { binaries, account, state, guard };
 }
 
 /** Create .pgres if it is not there yet; `pg` as it is then. */
@@ -93,7 +101,7 @@ export async function ensureServer(
     checkServerPort(server, out);
     return { pid: running, port: server.port };
   }
-  checkNoInterruptedSwap(server.paths);
+  pg.guard(server.paths);
   checkDataDirAccess(pgdata, pg.account, out.notice);
   const tcp = await prepareTcp(server, pg.account);
   try {

@@ -30,8 +30,11 @@ export const WORK_PREFIXES = [SAVE_PREFIX, RESTORE_PREFIX, TRASH_PREFIX, READY_W
 export const READY_PREFIX = '.ready-';
 /** One snapshot command at a time per cluster. */
 export const LOCK_FILE = '.lock';
-/** A restore's swap of the data files in progress: whoever finds it with its owner gone finishes it. */
-export { SWAP_JOURNAL } from '../postgres/interrupted-swap.js';
+/**
+ * A restore's swap of the data files in progress: whoever finds it with its owner gone finishes it,
+ * and no server starts while it is there (interrupted-swap.ts).
+ */
+export const SWAP_JOURNAL = '.swap.json';
 
 /** Entries of the data directory that are not the cluster's: a restore keeps the current ones. */
 export const KEEP_IN_PGDATA = ['devenv', SNAPSHOTS_DIR];

@@ -10,6 +10,7 @@ import { logLimits } from '../project/config.js';
 import { processLog } from '../project/paths.js';
 import { capOwnLog, openOwnLog } from '../project/pgres-files.js';
 import type { Project } from '../project/project.js';
+import { checkNoInterruptedSwap } from '../snapshot/interrupted-swap.js';
 import { openRegular } from '../util/no-follow.js';
 import { ownNodeEnv } from '../util/node-env.js';
 import type { Output } from '../util/output.js';
@@ -20,7 +21,7 @@ import { readLiveState } from './state.js';
 export async function startDetached(project: Project, command: string[], out: Output): Promise<number> {
   // Create the cluster here, in the foreground: its errors and progress belong on this terminal,
   // and the log file below lives inside it.
-  const { pg } = await ensureCluster(preparePostgres(project), project, out);
+  const { pg } = await ensureCluster(preparePostgres(project, checkNoInterruptedSwap), project, out);
   const { paths } = project;
   // up.log gets only what the background process prints outside its logs (a crash): bounded all the same.
   try {

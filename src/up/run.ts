@@ -11,6 +11,7 @@ import { logLimits } from '../project/config.js';
 import { processLog } from '../project/paths.js';
 import { ownLogFile } from '../project/pgres-files.js';
 import { type Project, projectAt } from '../project/project.js';
+import { checkNoInterruptedSwap } from '../snapshot/interrupted-swap.js';
 import { DatabaseStartError } from '../supervisor/database-runner.js';
 import { LogOutput } from '../supervisor/log-output.js';
 import type { Supervisor } from '../supervisor/supervisor.js';
@@ -72,7 +73,7 @@ interface Run {
 
 /** Run until a stop request (or a fatal error); resolves with the exit code. */
 export async function runUp(opts: UpOptions): Promise<number> {
-  const { pg } = await ensureCluster(preparePostgres(opts.project), opts.project, opts.out);
+  const { pg } = await ensureCluster(preparePostgres(opts.project, checkNoInterruptedSwap), opts.project, opts.out);
   const release = acquireUpLock(opts.project.paths);
   const detached = process.env[DETACHED_ENV] === '1';
   // The background `up` writes to a log file: no colours there, whatever the environment says.

@@ -365,6 +365,7 @@ async function rowResetUp() {
 async function rowsWarmStartStop() {
   const { openProject } = await import(path.join(REPO, 'dist/project/project.js'));
   const { preparePostgres, ensureServer, serverSpec } = await import(path.join(REPO, 'dist/postgres/prepare.js'));
+  const { checkNoInterruptedSwap } = await import(path.join(REPO, 'dist/snapshot/interrupted-swap.js'));
   const { stopServer } = await import(path.join(REPO, 'dist/postgres/server.js'));
   const dir = freshDir('warmstart');
   await runOk(CLI, ['init'], { cwd: dir, env: ENV });
@@ -379,7 +380,9 @@ async function rowsWarmStartStop() {
     // Server part, in process: what `up` does after node has started and loaded its modules.
     let t0 = now();
     const project = openProject(dir);
-    const running = await ensureServer(preparePostgres(project), serverSpec(project), quiet, { detached: true });
+    const running = await ensureServer(preparePostgres(project, checkNoInterruptedSwap), serverSpec(project), quiet, {
+      detached: true,
+    });
     server.ours.push((await waitConnect(path.join(dir, '.pgres'))) - t0);
     t0 = now();
     await stopServer(running.pid);
@@ -998,15 +1001,16 @@ async function rowSnapshots() {
   if (!tools) throw new Error(`no pg_dump/pg_restore for PostgreSQL ${binaries.major}: the comparison needs them`);
   const { openProject } = await import(path.join(REPO, 'dist/project/project.js'));
   const { preparePostgres, ensureServer, serverSpec } = await import(path.join(REPO, 'dist/postgres/prepare.js'));
+  const { checkNoInterruptedSwap } = await import(path.join(REPO, 'dist/snapshot/interrupted-swap.js'));
   const quiet = { info() {}, notice() {}, step() {} };
   const dir = freshDir('snapshot');
   const sock = path.join(dir, '.pgres');
   await runOk(CLI, ['init'], { cwd: dir, env: ENV });
   // A server that no `up` supervises (a restore under `up` also stops and starts the apps): started in process.
   const project = openProject(dir);
-  await ensureServer(preparePostgres(project), serverSpec(project), quiet, { detached: true }).then((r) =>
-    r.handle?.child?.unref(),
-  );
+  await ensureServer(preparePostgres(project, checkNoInterruptedSwap), serverSpec(project), quiet, {
+    detached: true,
+  }).then((r) => r.handle?.child?.unref());
   const client = async (database = USER) => {
     const c = new pg.Client({ host: sock, port: 5432, user: USER, database });
     await c.connect();
