@@ -75,7 +75,7 @@ export async function rm(name: string): Promise<number> {
     );
   }
   const pg = preparePostgres(project, checkNoInterruptedSwap);
-  await withSessionServer(pg, project, out, (running) => dropBranchDatabase(running, record, pg.account));
+  await withSessionServer(pg, project, out, (running) => dropBranchDatabase(running, record, pg.fs));
   out.info(`removed database "${record.database}" of git branch "${record.branch}"`);
   return 0;
 }

@@ -2,7 +2,7 @@ import { closeSync, existsSync, readdirSync, readSync } from 'node:fs';
 import path from 'node:path';
 import { DATABASE_NAME } from '../app-definition.js';
 import { UserError } from '../errors.js';
-import { resolveAccount } from '../postgres/privileges.js';
+import { openClusterFs } from '../postgres/cluster-fs.js';
 import { logToRead, type ProjectPaths } from '../project/paths.js';
 import { openProject } from '../project/project.js';
 import { diskSpace, FULL_BELOW_BYTES } from '../util/disk-space.js';
@@ -86,7 +86,7 @@ export default async function logs(
     stdout.write(names.length > 1 ? `${who.padEnd(width)} | ${line}\n` : `${line}\n`);
   const file = (who: string) => (who === 'up' ? paths.upLog : logToRead(paths, who));
   // postgres' log is in the cluster: as root, the account's file, read only while it is one.
-  const serverOwner = resolveAccount(project.config.postgres.runAs)?.uid;
+  const serverOwner = openClusterFs(project).account?.uid;
   const owner = (who: string) => (who === DATABASE_NAME ? serverOwner : undefined);
   for (const who of names) for (const line of tailLines(file(who), n, owner(who))) show(who, line);
   if (!opts.follow) return 0;

@@ -3,7 +3,7 @@ import path from 'node:path';
 import kleur from 'kleur';
 import { errnoCode, UserError } from '../errors.js';
 import { inspectDataDir } from '../postgres/cluster.js';
-import { resolveAccount } from '../postgres/privileges.js';
+import { openClusterFs } from '../postgres/cluster-fs.js';
 import { findRunningServer, stopServer } from '../postgres/server.js';
 import { removeSocketDir } from '../postgres/socket-dir.js';
 import { CLUSTER_BUILD_PREFIX } from '../project/paths.js';
@@ -43,6 +43,7 @@ export default async function reset(opts: { yes?: boolean }): Promise<number> {
     }
   }
   await stopRunningUp(project.paths);
+  const fs = openClusterFs(project);
   const pid = exists ? findRunningServer(pgdata) : null;
   if (pid) {
     await stopServer(pid);
@@ -53,12 +54,11 @@ export default async function reset(opts: { yes?: boolean }): Promise<number> {
     const trash = path.join(project.root, `${CLUSTER_BUILD_PREFIX}${process.pid}-reset`);
     renameSync(pgdata, trash);
     // As root the trash belongs to the account postgres ran as: that account empties it (see removeTree).
-    removeTree(trash);
+    fs.removeTree(trash);
   }
   // As root: the logs and state devenv kept for this project in root's private directory.
   if (project.paths.runtimeIsPrivate) removeTree(project.paths.runtime);
-  const account = resolveAccount(project.config.postgres.runAs);
-  const sock = removeSocketDir(project.paths, account);
+  const sock = removeSocketDir(project.paths, fs);
   out.info(
     exists
       ? `${kleur.red('deleted')} ${pgdata}${sock ? ` and ${project.paths.socketDir}` : ''}`

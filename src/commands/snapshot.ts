@@ -1,8 +1,8 @@
 import kleur from 'kleur';
 import { UserError } from '../errors.js';
 import { inspectDataDir, requireCluster } from '../postgres/cluster.js';
+import { openClusterFs } from '../postgres/cluster-fs.js';
 import { type PreparedPostgres, preparePostgres } from '../postgres/prepare.js';
-import { resolveAccount } from '../postgres/privileges.js';
 import { findRunningServer } from '../postgres/server.js';
 import { openProject, type Project } from '../project/project.js';
 import { findSnapshot, listSnapshots, type SnapshotEntry } from '../snapshot/catalog.js';
@@ -123,8 +123,7 @@ export async function list(opts: { json?: boolean }): Promise<number> {
   const out = terminalOutput();
   const project = openProject(process.cwd());
   existingCluster(project);
-  if (leftoversIn(project.paths))
-    await tidySnapshots(project.paths, resolveAccount(project.config.postgres.runAs), out);
+  if (leftoversIn(project.paths)) await tidySnapshots(project.paths, openClusterFs(project), out);
   const all = listSnapshots(project.paths);
   if (opts.json) {
     const rows = all.map(({ dir, format, ...m }) => ({ ...m, path: dir }));
@@ -148,7 +147,7 @@ export async function rm(name: string): Promise<number> {
   const project = openProject(process.cwd());
   existingCluster(project);
   const entry = findSnapshot(project.paths, name);
-  await removeSnapshot(project.paths, resolveAccount(project.config.postgres.runAs), entry, out);
+  await removeSnapshot(project.paths, openClusterFs(project), entry, out);
   out.info(`${kleur.red('removed')} snapshot "${entry.name}" (${formatBytes(entry.bytes)})`);
   return 0;
 }

@@ -3,9 +3,10 @@ import type { Project } from '../project/project.js';
 import type { Output } from '../util/output.js';
 import { type Binaries, findBinaries } from './binaries.js';
 import { adoptOwnDir, checkDataDirAccess, checkMajor, type DataDirState, inspectDataDir } from './cluster.js';
+import { type ClusterFs, clusterFs } from './cluster-fs.js';
 import { createCluster, type InitResult, type NewCluster } from './create-cluster.js';
 import { readPostmasterPid } from './postmaster-pid.js';
-import { type Account, resolveAccount } from './privileges.js';
+import { resolveAccount } from './privileges.js';
 import {
   findRunningServer,
   type ServerHandle,
@@ -34,13 +35,13 @@ function checkServerPort(server: ServerSpec, out: Output): void {
 export type StartGuard = (paths: ProjectPaths) => void;
 
 /**
- * The cluster as postgres code works with it, after all preflight checks: its binaries, the account
- * postgres runs as, what .pgres holds, and the check before every start. The project stays with the
- * caller: each call gets the part it needs.
+ * The cluster as postgres code works with it, after all preflight checks: its binaries, the one way to
+ * act as the account postgres runs as, what .pgres holds, and the check before every start. The project
+ * stays with the caller: each call gets the part it needs.
  */
 export interface PreparedPostgres {
   readonly binaries: Binaries;
-  readonly account: Account | null;
+  readonly fs: ClusterFs;
   readonly state: DataDirState;
   readonly guard: StartGuard;
 }
@@ -63,9 +64,9 @@ export function preparePostgres(project: Project, guard: StartGuard): PreparedPo
   const state = inspectDataDir(project.paths);
   const binaries = projectBinaries(project, state);
   if (state.state === 'ready') checkMajor(project.paths.pgdata, state.pgMajor, binaries);
-  const account = resolveAccount(project.config.postgres.runAs);
-  if (state.state === 'ready') adoptOwnDir(project.paths.own, account);
-  return { binaries, account, state, guard };
+  const fs = clusterFs(resolveAccount(project.config.postgres.runAs));
+  if (state.state === 'ready') adoptOwnDir(project.paths.own, fs.account);
+  return { binaries, fs, state, guard };
 }
 
 /** Create .pgres if it is not there yet; `pg` as it is then. */
@@ -75,7 +76,7 @@ export async function ensureCluster(
   out: Output,
 ): Promise<InitResult & { pg: PreparedPostgres }> {
   if (pg.state.state === 'ready') return { created: false, pg };
-  const result = await createCluster(cluster, pg.binaries, pg.account, { notice: out.notice, step: out.step });
+  const result = await createCluster(cluster, pg.binaries, pg.fs, { notice: out.notice, step: out.step });
   return { ...result, pg: { ...pg, state: inspectDataDir(cluster.paths) } };
 }
 
@@ -102,10 +103,10 @@ export async function ensureServer(
     return { pid: running, port: server.port };
   }
   pg.guard(server.paths);
-  checkDataDirAccess(pgdata, pg.account, out.notice);
-  const tcp = await prepareTcp(server, pg.account);
+  checkDataDirAccess(pgdata, pg.fs.account, out.notice);
+  const tcp = await prepareTcp(server, pg.fs);
   try {
-    const handle = await startServer(server, pg.binaries, pg.account, { ...opts, tcp });
+    const handle = await startServer(server, pg.binaries, pg.fs, { ...opts, tcp });
     return { pid: handle.pid, port: tcp?.port ?? server.port, handle };
   } catch (err) {
     // Another devenv may have started it a moment ago: use that one.

@@ -4,16 +4,14 @@ import path from 'node:path';
 import { UserError } from '../errors.js';
 import type { SettingValue } from '../project/config.js';
 import type { ProjectPaths } from '../project/paths.js';
-import { appendingTo, removeClusterFile } from '../project/pgres-files.js';
 import { TCP_ADDRESSES, type TcpEndpoint } from '../project/tcp.js';
 import type { ExitStatus } from '../util/exit-status.js';
 import { processGone, waitGone } from '../util/liveness.js';
 import { openRegular } from '../util/no-follow.js';
 import { lastLines } from '../util/text.js';
 import type { Binaries } from './binaries.js';
-import { cleanEnv } from './child-env.js';
+import type { ClusterFs } from './cluster-fs.js';
 import { checkPostmaster, readPostmasterPid } from './postmaster-pid.js';
-import { type Account, spawnIdentity } from './privileges.js';
 import { type ListenSettings, settingsArgs, writeServerConfig } from './settings.js';
 import { ensureSocketDir } from './socket-dir.js';
 
@@ -98,32 +96,31 @@ export interface StartOptions {
 export async function startServer(
   server: ServerSpec,
   binaries: Binaries,
-  account: Account | null,
+  fs: ClusterFs,
   opts: StartOptions,
 ): Promise<ServerHandle> {
   const { paths } = server;
   const stale = readPostmasterPid(paths.pgdata);
   if (stale && findRunningServer(paths.pgdata) === null && !processGone(stale.pid)) {
     // The pid was reused by an unrelated process: postgres would refuse the lock file forever.
-    removeClusterFile(path.join(paths.pgdata, 'postmaster.pid'), account);
+    fs.remove(path.join(paths.pgdata, 'postmaster.pid'));
   }
   const tcp = server.tcp ? (opts.tcp ?? { port: server.port, addresses: [...TCP_ADDRESSES] }) : null;
-  writeServerConfig(paths, tcp, account);
-  ensureSocketDir(paths, account);
+  writeServerConfig(paths, tcp, fs);
+  ensureSocketDir(paths, fs);
   const logFile = paths.serverLog;
   const program = path.join(binaries.bindir, 'postgres');
   // The settings go on the command line: nothing of ours to rewrite in the cluster at every start.
   const args = ['-D', paths.pgdata, ...settingsArgs(paths, server.settings, tcp)];
   // Where this start's lines begin: a failure shows those, not the end of an earlier run.
-  const logStart = logSize(logFile, account?.uid);
-  const how = appendingTo(logFile, account, program, args);
+  const logStart = logSize(logFile, fs.account?.uid);
+  const how = fs.appendingTo(logFile, program, args);
   let child: ChildProcess;
   try {
     child = spawn(how.file, how.args, {
       stdio: ['ignore', how.fd ?? 'ignore', how.fd ?? 'ignore'],
       detached: opts.detached ?? false,
-      env: cleanEnv(account),
-      ...spawnIdentity(account),
+      ...fs.spawnOptions(),
     });
   } finally {
     if (how.fd !== null) closeSync(how.fd);
@@ -143,7 +140,7 @@ export async function startServer(
       child.kill('SIGQUIT');
       await exited;
     }
-    const logTail = readTail(logFile, logStart, 8, account?.uid) || '(no output)';
+    const logTail = readTail(logFile, logStart, 8, fs.account?.uid) || '(no output)';
     throw new ServerStartError(ready === 'timeout' ? 'timed out' : 'it exited', logTail);
   }
   return { pid, child, exited };

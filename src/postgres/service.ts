@@ -1,5 +1,4 @@
 import { UserError } from '../errors.js';
-import { capClusterLog } from '../project/pgres-files.js';
 import { type DiskFullNotice, isDiskFull } from '../util/disk-space.js';
 import type { ExitStatus } from '../util/exit-status.js';
 import { processGone, waitGone } from '../util/liveness.js';
@@ -79,7 +78,7 @@ export class PostgresService {
     if (!limits) return;
     try {
       // In the cluster: as root, the account copies and empties it (root never writes through its tree).
-      capClusterLog(this.logFile, limits, this.pg.account);
+      this.pg.fs.capLog(this.logFile, limits);
     } catch {
       // a full disk cannot take the copy: the log stays as it is and is tried again
     }
@@ -127,7 +126,7 @@ export class PostgresService {
     this.capLog();
     // As root the log is the account's file: read only if it still is (not a link it put there).
     const spec = this.server();
-    this.tail = new FileTail(spec.paths.serverLog, this.logLine, { owner: this.pg.account?.uid }).start();
+    this.tail = new FileTail(spec.paths.serverLog, this.logLine, { owner: this.pg.fs.account?.uid }).start();
     if (this.opts.logLimits && !this.capTimer) {
       this.capTimer = setInterval(() => this.capLog(), 1000);
       this.capTimer.unref();

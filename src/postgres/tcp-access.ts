@@ -3,9 +3,9 @@ import { readdirSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { UserError } from '../errors.js';
 import type { ProjectPaths } from '../project/paths.js';
-import { type ClusterOwner, writeClusterFile } from '../project/pgres-files.js';
 import { preferredTcpPort, readTcpPassword, recordedTcpPort, TCP_ADDRESSES } from '../project/tcp.js';
 import { hookCacheDir, projectHookDir } from '../shell/hook-cache.js';
+import type { ClusterFs } from './cluster-fs.js';
 import type { ServerSpec } from './server.js';
 
 type BindResult = 'free' | 'in-use' | 'unavailable';
@@ -48,12 +48,12 @@ function forgetHookAnswers(root: string): void {
 }
 
 /** `postgres.tcp: true`: the preferred port if free, else the next free one; recorded for good. */
-async function pickPort(server: TcpServer, owner: ClusterOwner): Promise<number> {
+async function pickPort(server: TcpServer, fs: ClusterFs): Promise<number> {
   const { root } = server.paths;
   const preferred = preferredTcpPort(root);
   for (let port = preferred; port < preferred + 200; port++) {
     if ('addresses' in (await probe(port))) {
-      writeClusterFile(server.paths.tcpPort, `${port}\n`, owner);
+      fs.write(server.paths.tcpPort, `${port}\n`);
       if (port !== server.port) forgetHookAnswers(root);
       return port;
     }
@@ -65,10 +65,10 @@ async function pickPort(server: TcpServer, owner: ClusterOwner): Promise<number>
 }
 
 /** The project's TCP password, made (random, mode 0600) the first time it is needed. */
-export function ensureTcpPassword(paths: ProjectPaths, owner: ClusterOwner): string {
+export function ensureTcpPassword(paths: ProjectPaths, fs: ClusterFs): string {
   const existing = readTcpPassword(paths);
   if (existing) return existing;
-  writeClusterFile(paths.tcpPassword, `${randomBytes(18).toString('base64url')}\n`, owner, 0o600);
+  fs.write(paths.tcpPassword, `${randomBytes(18).toString('base64url')}\n`, 0o600);
   return readTcpPassword(paths)!;
 }
 
@@ -87,11 +87,11 @@ export interface TcpListen {
  * not started at all. Returns null when TCP is off. A port picked now may differ from `server.port`:
  * the caller's project follows it (atPort).
  */
-export async function prepareTcp(server: TcpServer, owner: ClusterOwner): Promise<TcpListen | null> {
+export async function prepareTcp(server: TcpServer, fs: ClusterFs): Promise<TcpListen | null> {
   const { tcp, paths } = server;
   if (!tcp) return null;
   let port = tcp.port;
-  if (tcp.picked && recordedTcpPort(paths.root) === null) port = await pickPort(server, owner);
+  if (tcp.picked && recordedTcpPort(paths.root) === null) port = await pickPort(server, fs);
   const r = await probe(port);
   if ('taken' in r) {
     const how = tcp.picked
@@ -100,7 +100,7 @@ export async function prepareTcp(server: TcpServer, owner: ClusterOwner): Promis
       : 'stop that program, or set "tcp" in devenv.json to a free port (or true: devenv picks one)';
     throw new UserError(`postgres.tcp: port ${port} on ${r.taken} is in use by another program; ${how}`);
   }
-  ensureTcpPassword(paths, owner);
+  ensureTcpPassword(paths, fs);
   return { port, addresses: r.addresses };
 }
 

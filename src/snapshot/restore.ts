@@ -2,7 +2,6 @@ import path from 'node:path';
 import { UserError } from '../errors.js';
 import type { PreparedPostgres } from '../postgres/prepare.js';
 import type { ProjectPaths } from '../project/paths.js';
-import { removeClusterFile } from '../project/pgres-files.js';
 import type { Output } from '../util/output.js';
 import { runInBackground } from './account-files.js';
 import { type SnapshotEntry, snapshotDataMajor } from './catalog.js';
@@ -52,7 +51,7 @@ export async function restoreSnapshot(
   out: Output,
 ): Promise<RestoreOutcome> {
   checkRestorable(pg, entry);
-  const session = await SnapshotSession.begin(paths, pg.account, 'restore', out);
+  const session = await SnapshotSession.begin(paths, pg.fs, 'restore', out);
   const { files } = session;
   let staging: string | null = null;
   let trash: string | null = null;
@@ -79,7 +78,7 @@ export async function restoreSnapshot(
       await files.run('swap', { dir: session.dir, owner: process.pid, pgdata: paths.pgdata, ...swapDirs });
       // What provisioning made sure of was about the old files: the next start checks again (the snapshot
       // may predate a role, a database or an extension, or lack a branch's database).
-      removeClusterFile(paths.provisioned, pg.account);
+      pg.fs.remove(paths.provisioned);
     });
     // From stopping the server until it runs again on the snapshot.
     const downMs = performance.now() - t0;
@@ -88,7 +87,7 @@ export async function restoreSnapshot(
     await files.run('removeInBackground', { path: swapDirs.trash });
     // The ready copy was used up (or there was none): make the next one.
     if (entry.copy === 'copy' && entry.id && readyCopiesWanted()) {
-      runInBackground(pg.account, 'prepareReadyCopy', { dir: session.dir, name: entry.name, id: entry.id });
+      runInBackground(pg.fs, 'prepareReadyCopy', { dir: session.dir, name: entry.name, id: entry.id });
     }
     return { downMs, fromReadyCopy };
   } finally {

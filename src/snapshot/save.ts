@@ -10,7 +10,7 @@ import type { ProjectPaths } from '../project/paths.js';
 import type { Project } from '../project/project.js';
 import { openRegular } from '../util/no-follow.js';
 import type { Output } from '../util/output.js';
-import { type AccountFiles, runInBackground } from './account-files.js';
+import { type FileWorker, runInBackground } from './account-files.js';
 import type { SnapshotManifest } from './catalog.js';
 import { checkName, DATA, defaultName, MANIFEST, readyCopiesWanted, SAVE_PREFIX, snapshotDir } from './layout.js';
 import { OnlineBackup } from './online-backup.js';
@@ -62,7 +62,7 @@ function plusWal(copy: CopyResult, wal: { files: number; bytes: number }): CopyR
 /** The server runs: copy in backup mode; the copy gets the backup's WAL and label. */
 async function copyOnline(
   project: Project,
-  files: AccountFiles,
+  files: FileWorker,
   data: string,
   name: string,
   out: Output,
@@ -121,7 +121,7 @@ function readControl(file: string): Buffer {
 }
 
 /** The server is stopped (and stays so: the caller holds the server lock): copy the files as they are. */
-async function copyOffline(pgdata: string, files: AccountFiles, data: string, out: Output): Promise<Copied> {
+async function copyOffline(pgdata: string, files: FileWorker, data: string, out: Output): Promise<Copied> {
   out.step('copying the cluster (server stopped)');
   const control = path.join(pgdata, 'global', 'pg_control');
   const before = readControl(control);
@@ -166,7 +166,7 @@ export async function saveSnapshot(
   const major = requireCluster(paths.pgdata, pg.state).pgMajor;
   const name = pickName(paths, requested);
   const t0 = performance.now();
-  const session = await SnapshotSession.begin(paths, pg.account, 'save', out);
+  const session = await SnapshotSession.begin(paths, pg.fs, 'save', out);
   const { files } = session;
   let work: string | null = null;
   try {
@@ -179,7 +179,7 @@ export async function saveSnapshot(
       )) ?? (await copyOnline(project, files, data, name, out));
     if (copied.needsRecovery) {
       out.step('recovering the copy to a consistent state');
-      await recoverCopy(pg.binaries, data, pg.account);
+      await recoverCopy(pg.binaries, data, pg.fs);
       for (const leftover of ['backup_label.old', 'tablespace_map.old']) {
         await files.run('removePath', { path: path.join(data, leftover) });
       }
@@ -208,7 +208,7 @@ export async function saveSnapshot(
     work = null;
     // Where a copy costs real time (no cloning), prepare the next restore's copy now, in the background.
     if (copied.copy.method === 'copy' && readyCopiesWanted()) {
-      runInBackground(pg.account, 'prepareReadyCopy', { dir: session.dir, name, id: manifest.id });
+      runInBackground(pg.fs, 'prepareReadyCopy', { dir: session.dir, name, id: manifest.id });
     }
     return { manifest, backupMs: copied.backupMs, checkpointMs: copied.checkpointMs };
   } finally {

@@ -79,7 +79,7 @@ export async function startDetached(project: Project, command: string[], out: Ou
   const said = /^devenv: (?!internal error)(.*)$/.exec(linesSince(marks, paths.upLog).at(-1) ?? '');
   if (gone() && exited !== 0 && said) throw new UserError(said[1]!);
   const how = gone() ? ` (exit ${exited})` : ' (timed out)';
-  const lines = failureLines(marks, project, pg.account?.uid);
+  const lines = failureLines(marks, project, pg.fs.account?.uid);
   throw new UserError(`devenv up did not start in the background${how}: ${lines}`);
 }
 
