@@ -204,7 +204,7 @@ export const fileOps = {
   },
 
   /**
-   * Make the ready copy of snapshot `name` (run in the background, see account-files.ts): copy, flush,
+   * Make the ready copy of snapshot `name` (run in the background, see file-worker.ts): copy, flush,
    * then rename into place, unless the snapshot was removed or replaced meanwhile. Keeps only this one.
    */
   async prepareReadyCopy(a: { dir: string; name: string; id: string }): Promise<void> {

@@ -3,8 +3,8 @@ import { UserError } from '../errors.js';
 import type { PreparedPostgres } from '../postgres/prepare.js';
 import type { ProjectPaths } from '../project/paths.js';
 import type { Output } from '../util/output.js';
-import { runInBackground } from './account-files.js';
 import { type SnapshotEntry, snapshotDataMajor } from './catalog.js';
+import { runInBackground } from './file-worker.js';
 import { DATA, RESTORE_PREFIX, readyCopiesWanted, TRASH_PREFIX } from './layout.js';
 import { SnapshotSession } from './session.js';
 

@@ -5,7 +5,7 @@ import type { ClusterFs } from '../postgres/cluster-fs.js';
 import type { ProjectPaths } from '../project/paths.js';
 import { processGone } from '../util/liveness.js';
 import type { Output } from '../util/output.js';
-import { type FileWorker, openFileWorker } from './account-files.js';
+import { type FileWorker, openFileWorker } from './file-worker.js';
 import { SWAP_JOURNAL, snapshotsDir, WORK_PREFIXES } from './layout.js';
 
 /**
