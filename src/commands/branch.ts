@@ -1,18 +1,15 @@
 import { UserError } from '../errors.js';
 import { dropBranchDatabase, listBranchDatabases } from '../postgres/branch-database.js';
-import { inspectDataDir } from '../postgres/cluster.js';
+import { inspectDataDir, requireCluster } from '../postgres/cluster.js';
 import { preparePostgres } from '../postgres/prepare.js';
-import { withSessionServer } from '../postgres/session-server.js';
+import { withSessionServer } from '../postgres/shared-server.js';
 import { readBranchRecords } from '../project/branches.js';
 import { gitBranchExists } from '../project/git-branch.js';
 import { clientDatabase, openProject, type Project } from '../project/project.js';
+import { checkNoInterruptedSwap } from '../snapshot/interrupted-swap.js';
 import { terminalOutput } from '../util/output.js';
 import { stdout } from '../util/terminal.js';
-
-function size(bytes: number | null): string {
-  if (bytes === null) return 'missing';
-  return bytes >= 1 << 30 ? `${(bytes / 2 ** 30).toFixed(2)} GiB` : `${(bytes / 2 ** 20).toFixed(1)} MiB`;
-}
+import { formatBytes, formatLocalTime, formatTable } from '../util/text.js';
 
 function where(project: Project): string {
   if (project.config.postgres.branches !== 'git') return 'postgres.branches is off in devenv.json';
@@ -23,20 +20,16 @@ function where(project: Project): string {
     : `on the default branch (or a detached HEAD): database "${db}"`;
 }
 
-/** Branch databases live in the cluster: without one there are none. */
-function requireCluster(project: Project): void {
-  if (inspectDataDir(project).state !== 'ready') {
-    throw new UserError(`there is no cluster yet (${project.paths.pgdata}); run \`devenv init\` first`);
-  }
-}
-
 /** `devenv branch list`: the databases made for git branches (postgres.branches "git"). */
 export async function list(opts: { json?: boolean }): Promise<number> {
   const out = terminalOutput();
   const project = openProject(process.cwd());
-  requireCluster(project);
+  // Branch databases live in the cluster: without one there are none.
+  requireCluster(project.paths.pgdata, inspectDataDir(project.paths));
   const all = readBranchRecords(project.paths).length
-    ? await withSessionServer(preparePostgres(project), out, () => listBranchDatabases(project))
+    ? await withSessionServer(preparePostgres(project, checkNoInterruptedSwap), project, out, (running) =>
+        listBranchDatabases(running),
+      )
     : [];
   const current = clientDatabase(project);
   const rows = all.map((b) => ({
@@ -59,18 +52,11 @@ export async function list(opts: { json?: boolean }): Promise<number> {
       r.current ? '*' : '',
       r.branch + (r.gitBranchExists ? '' : ' (deleted in git)'),
       r.database,
-      size(r.bytes),
-      r.createdAt.replace('T', ' ').slice(0, 19),
+      r.bytes === null ? 'missing' : formatBytes(r.bytes),
+      formatLocalTime(r.createdAt),
     ]),
   ];
-  const widths = table[0]!.map((_, i) => Math.max(...table.map((r) => r[i]!.length)));
-  for (const r of table)
-    stdout.write(
-      `${r
-        .map((c, i) => c.padEnd(widths[i]!))
-        .join('  ')
-        .trimEnd()}\n`,
-    );
+  stdout.write(formatTable(table));
   return 0;
 }
 
@@ -78,7 +64,7 @@ export async function list(opts: { json?: boolean }): Promise<number> {
 export async function rm(name: string): Promise<number> {
   const out = terminalOutput();
   const project = openProject(process.cwd());
-  requireCluster(project);
+  requireCluster(project.paths.pgdata, inspectDataDir(project.paths));
   const record = readBranchRecords(project.paths).find((r) => r.branch === name || r.database === name);
   if (!record) {
     throw new UserError(`no branch database for "${name}"; \`devenv branch list\` shows them`);
@@ -88,8 +74,8 @@ export async function rm(name: string): Promise<number> {
       `"${record.branch}" is the branch checked out here, and its database is in use; switch to another branch first`,
     );
   }
-  const pg = preparePostgres(project);
-  await withSessionServer(pg, out, () => dropBranchDatabase(project, record, pg.account));
+  const pg = preparePostgres(project, checkNoInterruptedSwap);
+  await withSessionServer(pg, project, out, (running) => dropBranchDatabase(running, record, pg.fs));
   out.info(`removed database "${record.database}" of git branch "${record.branch}"`);
   return 0;
 }

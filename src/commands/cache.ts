@@ -13,9 +13,9 @@ import {
 import { normalizeVersion, parseVersion, satisfies, type WantedVersion } from '../project/postgres-version.js';
 import { openProject } from '../project/project.js';
 import { findProjectRoot } from '../project/root.js';
-import { size } from '../util/disk-space.js';
 import { terminalOutput } from '../util/output.js';
 import { stdout } from '../util/terminal.js';
+import { formatBytes } from '../util/text.js';
 import { treeBytes } from '../util/tree-size.js';
 
 export async function list(opts: { json?: boolean }): Promise<number> {
@@ -31,7 +31,7 @@ export async function list(opts: { json?: boolean }): Promise<number> {
   for (const s of servers) {
     const used = s.runningPids.length ? kleur.green(` running (pid ${s.runningPids.join(', ')})`) : '';
     stdout.write(
-      `${s.version.padEnd(7)} ${s.packageVersion.padEnd(18)} ${size(s.sizeBytes).padStart(9)}  ` +
+      `${s.version.padEnd(7)} ${s.packageVersion.padEnd(18)} ${formatBytes(s.sizeBytes).padStart(9)}  ` +
         `${s.fetchedAt.slice(0, 10)}  ${s.dir}${used}\n`,
     );
   }

@@ -1,10 +1,11 @@
 import { UserError } from '../errors.js';
 import { ensureCluster, preparePostgres } from '../postgres/prepare.js';
 import { provision } from '../postgres/provision.js';
-import { withSessionServer } from '../postgres/session-server.js';
-import { readDotenv } from '../project/dotenv-file.js';
-import { chooseDatabase, clientEnvironment, openProject, type Project } from '../project/project.js';
+import { withSessionServer } from '../postgres/shared-server.js';
+import { childEnvironment } from '../project/child-env.js';
+import { chooseDatabase, openProject, type Project } from '../project/project.js';
 import { unallowedDotenvNote } from '../shell/dotenv-note.js';
+import { checkNoInterruptedSwap } from '../snapshot/interrupted-swap.js';
 import { runForeground } from '../util/foreground.js';
 import { terminalOutput } from '../util/output.js';
 
@@ -20,17 +21,12 @@ export default async function exec(command: string[], opts: { db?: string; serve
   const out = terminalOutput();
   const note = unallowedDotenvNote(project.root);
   if (note) out.notice(note);
-  // The project as the server runs it: a port picked at this start changes PGPORT and the URLs.
-  const childEnv = (current: Project) => ({
-    ...process.env,
-    ...readDotenv(current.root),
-    ...clientEnvironment(current, { database, password: true }),
-  });
+  // With the project as the server runs it: a port picked at this start changes PGPORT and the URLs.
+  const childEnv = (current: Project) => childEnvironment(current, { database, password: true });
   if (opts.server === false) return runForeground(file, args, childEnv(project));
-  const pg = preparePostgres(project);
-  await ensureCluster(pg, out);
-  return withSessionServer(pg, out, async () => {
-    await provision(pg, out, { setup: 'if-needed' });
-    return runForeground(file, args, childEnv(pg.project));
+  const { pg } = await ensureCluster(preparePostgres(project, checkNoInterruptedSwap), project, out);
+  return withSessionServer(pg, project, out, async (running) => {
+    await provision(pg, running, out, { setup: 'if-needed' });
+    return runForeground(file, args, childEnv(running));
   });
 }

@@ -2,18 +2,19 @@ import path from 'node:path';
 import kleur from 'kleur';
 import { ensureCluster, preparePostgres } from '../postgres/prepare.js';
 import { provision, provisionNeeded } from '../postgres/provision.js';
-import { withSessionServer } from '../postgres/session-server.js';
+import { withSessionServer } from '../postgres/shared-server.js';
 import { ignoreDataDir } from '../project/gitignore.js';
 import { openProject } from '../project/project.js';
+import { checkNoInterruptedSwap } from '../snapshot/interrupted-swap.js';
 import { seconds, terminalOutput } from '../util/output.js';
 
 export default async function init(): Promise<number> {
   const out = terminalOutput();
   const started = performance.now();
   const project = openProject(process.cwd(), { create: true });
-  const pg = preparePostgres(project);
   const where = path.relative(process.cwd(), project.paths.pgdata) || project.paths.pgdata;
-  const result = await ensureCluster(pg, out);
+  const result = await ensureCluster(preparePostgres(project, checkNoInterruptedSwap), project, out);
+  const { pg } = result;
   if (ignoreDataDir(project.root)) out.info('added .pgres/ to .gitignore');
   if (result.created) {
     out.info(
@@ -25,6 +26,8 @@ export default async function init(): Promise<number> {
     out.info(`already initialised: PostgreSQL ${version} cluster in ${where}`);
   }
   // Role, databases, extensions, TCP password, setup: on a server (the running one, or a temporary one).
-  if (provisionNeeded(project)) await withSessionServer(pg, out, () => provision(pg, out, { setup: 'if-needed' }));
+  if (provisionNeeded(project)) {
+    await withSessionServer(pg, project, out, (running) => provision(pg, running, out, { setup: 'if-needed' }));
+  }
   return 0;
 }

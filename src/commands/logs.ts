@@ -3,20 +3,21 @@ import path from 'node:path';
 import kleur from 'kleur';
 import { DATABASE_NAME } from '../app-definition.js';
 import { UserError } from '../errors.js';
-import { resolveAccount } from '../postgres/privileges.js';
+import { openClusterFs } from '../postgres/cluster-fs.js';
 import { logToRead, type ProjectPaths } from '../project/paths.js';
 import { openProject } from '../project/project.js';
 import { MergedFollow } from '../supervisor/log-follow.js';
 import { selectLines } from '../supervisor/log-merge.js';
 import { type LogEntry, type LogSource, readLogEnd } from '../supervisor/log-read.js';
 import { LogView } from '../supervisor/log-view.js';
-import { diskSpace, FULL_BELOW_BYTES, size } from '../util/disk-space.js';
+import { diskSpace, FULL_BELOW_BYTES } from '../util/disk-space.js';
 import { parseSince, SINCE_FORMS } from '../util/since.js';
 import { stderr, stdout } from '../util/terminal.js';
+import { formatBytes } from '../util/text.js';
 
 /**
  * Process logs in the logs dir, and postgres' own (as root it is in the cluster, not with ours); not the
- * background supervisor's own output (it repeats every other log). devenv's first, then postgres', then
+ * background `up`'s own output (it repeats every other log). devenv's first, then postgres', then
  * the apps in the order of the configuration: the order, and so the colours, `devenv up` gives them.
  */
 function logNames(paths: ProjectPaths, apps: string[]): string[] {
@@ -75,12 +76,12 @@ export default async function logs(name: string | undefined, opts: LogsOptions):
   const space = diskSpace(dir);
   if (space && space.free < FULL_BELOW_BYTES) {
     stderr.write(
-      `note: the filesystem at ${space.mount} is full (${size(space.free)} free): new log lines wait in memory ` +
-        '(a little) or are counted as lost until there is space\n',
+      `note: the filesystem at ${space.mount} is full (${formatBytes(space.free)} free): new log lines wait in ` +
+        'memory (a little) or are counted as lost until there is space\n',
     );
   }
   // postgres' log is in the cluster: as root, the account's file, read only while it is one.
-  const serverOwner = resolveAccount(project.config.postgres.runAs)?.uid;
+  const serverOwner = openClusterFs(project).account?.uid;
   const source = (who: string, index: number): LogSource => ({
     index,
     name: who,

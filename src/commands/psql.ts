@@ -2,8 +2,10 @@ import { UserError } from '../errors.js';
 import { psqlClient } from '../postgres/binaries.js';
 import { ensureCluster, preparePostgres } from '../postgres/prepare.js';
 import { provision } from '../postgres/provision.js';
-import { withSessionServer } from '../postgres/session-server.js';
-import { clientEnvironment, openProject } from '../project/project.js';
+import { withSessionServer } from '../postgres/shared-server.js';
+import { childEnvironment } from '../project/child-env.js';
+import { openProject } from '../project/project.js';
+import { checkNoInterruptedSwap } from '../snapshot/interrupted-swap.js';
 import { runForeground } from '../util/foreground.js';
 import { terminalOutput } from '../util/output.js';
 
@@ -23,17 +25,16 @@ export default async function psql(
   if (asApp && !project.config.postgres.role) {
     throw new UserError('--as-app connects as postgres.role, and devenv.json names none');
   }
-  const pg = preparePostgres(project);
+  const pg = preparePostgres(project, checkNoInterruptedSwap);
   const client = opts.builtin ? ({ kind: 'builtin' } as const) : psqlClient(pg.binaries.bindir);
-  await ensureCluster(pg, out);
-  return withSessionServer(pg, out, async () => {
+  await ensureCluster(pg, project, out);
+  return withSessionServer(pg, project, out, async (running) => {
     // The role and databases must exist; the setup is left alone, so psql still helps fix a broken one.
-    await provision(pg, out, { setup: 'never' });
-    const env = clientEnvironment(pg.project);
-    if (!asApp) env.PGUSER = pg.project.superuser;
-    if (client.kind === 'system') return runForeground(client.path, psqlArgs, { ...process.env, ...env });
+    await provision(pg, running, out, { setup: 'never' });
+    const env = childEnvironment(running, { dotenv: false, extra: asApp ? {} : { PGUSER: running.superuser } });
+    if (client.kind === 'system') return runForeground(client.path, psqlArgs, env);
     // Loaded only here: no other command pays for the shell.
     const { runSqlShell } = await import('../sql-shell/sql-shell.js');
-    return runSqlShell(psqlArgs, { ...process.env, ...env });
+    return runSqlShell(psqlArgs, env);
   });
 }

@@ -1,4 +1,5 @@
 import { findBinaries } from '../postgres/binaries.js';
+import { clusterFs } from '../postgres/cluster-fs.js';
 import { resolveAccount } from '../postgres/privileges.js';
 import { type RefillJob, refill } from '../postgres/spares.js';
 
@@ -6,10 +7,7 @@ import { type RefillJob, refill } from '../postgres/spares.js';
 export default async function refillCommand(jobJson: string): Promise<number> {
   const job = JSON.parse(jobJson) as RefillJob;
   const binaries = findBinaries({ env: { ...process.env, PGRES_BINDIR: job.bindir } });
-  await refill(
-    job,
-    binaries,
-    job.account ? resolveAccount(job.account, { ...process.env, PGRES_RUN_AS: job.account }) : null,
-  );
+  const account = job.account ? resolveAccount(job.account, { ...process.env, PGRES_RUN_AS: job.account }) : null;
+  await refill(job, binaries, clusterFs(account));
   return 0;
 }

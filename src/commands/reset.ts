@@ -3,12 +3,12 @@ import path from 'node:path';
 import kleur from 'kleur';
 import { errnoCode, UserError } from '../errors.js';
 import { inspectDataDir } from '../postgres/cluster.js';
-import { resolveAccount } from '../postgres/privileges.js';
+import { openClusterFs } from '../postgres/cluster-fs.js';
 import { findRunningServer, stopServer } from '../postgres/server.js';
 import { removeSocketDir } from '../postgres/socket-dir.js';
-import { PARTIAL_PREFIX } from '../project/paths.js';
+import { CLUSTER_BUILD_PREFIX } from '../project/paths.js';
 import { openProject, type Project } from '../project/project.js';
-import { stopSupervisor } from '../up/stop-supervisor.js';
+import { stopRunningUp } from '../up/stop-up.js';
 import { confirm } from '../util/confirm.js';
 import { terminalOutput } from '../util/output.js';
 import { removeTree } from '../util/remove-tree.js';
@@ -33,7 +33,7 @@ export default async function reset(opts: { yes?: boolean }): Promise<number> {
     exists = false;
   }
   // Refuses a foreign .pgres (not ours to delete) with a clear message.
-  if (exists) inspectDataDir(project);
+  if (exists) inspectDataDir(project.paths);
   if (exists && !opts.yes) {
     if (!process.stdin.isTTY)
       throw new UserError(`refusing to delete ${pgdata} without confirmation; run \`devenv reset --yes\``);
@@ -42,23 +42,23 @@ export default async function reset(opts: { yes?: boolean }): Promise<number> {
       return 1;
     }
   }
-  await stopSupervisor(project);
-  const pid = exists ? findRunningServer(project) : null;
+  await stopRunningUp(project.paths);
+  const fs = openClusterFs(project);
+  const pid = exists ? findRunningServer(pgdata) : null;
   if (pid) {
     await stopServer(pid);
     out.info(`stopped postgres (pid ${pid})`);
   }
   if (exists) {
     // Rename first: an interrupted delete leaves a build dir the next init cleans up, never a half .pgres.
-    const trash = path.join(project.root, `${PARTIAL_PREFIX}${process.pid}-reset`);
+    const trash = path.join(project.root, `${CLUSTER_BUILD_PREFIX}${process.pid}-reset`);
     renameSync(pgdata, trash);
     // As root the trash belongs to the account postgres ran as: that account empties it (see removeTree).
-    removeTree(trash);
+    fs.removeTree(trash);
   }
   // As root: the logs and state devenv kept for this project in root's private directory.
   if (project.paths.runtimeIsPrivate) removeTree(project.paths.runtime);
-  const account = resolveAccount(project.config.postgres.runAs);
-  const sock = removeSocketDir(project.paths, account);
+  const sock = removeSocketDir(project.paths, fs);
   out.info(
     exists
       ? `${kleur.red('deleted')} ${pgdata}${sock ? ` and ${project.paths.socketDir}` : ''}`

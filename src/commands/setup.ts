@@ -1,7 +1,8 @@
 import { ensureCluster, preparePostgres } from '../postgres/prepare.js';
 import { provision } from '../postgres/provision.js';
-import { withSessionServer } from '../postgres/session-server.js';
+import { withSessionServer } from '../postgres/shared-server.js';
 import { openProject } from '../project/project.js';
+import { checkNoInterruptedSwap } from '../snapshot/interrupted-swap.js';
 import { terminalOutput } from '../util/output.js';
 
 /** Run postgres.setup again, now (with the running server or a temporary one). */
@@ -12,9 +13,8 @@ export default async function setup(): Promise<number> {
     out.info('nothing to run: devenv.json has no postgres.setup');
     return 0;
   }
-  const pg = preparePostgres(project);
-  await ensureCluster(pg, out);
-  await withSessionServer(pg, out, () => provision(pg, out, { setup: 'always' }));
+  const { pg } = await ensureCluster(preparePostgres(project, checkNoInterruptedSwap), project, out);
+  await withSessionServer(pg, project, out, (running) => provision(pg, running, out, { setup: 'always' }));
   out.info('setup complete');
   return 0;
 }

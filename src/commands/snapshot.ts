@@ -1,47 +1,40 @@
 import kleur from 'kleur';
 import { UserError } from '../errors.js';
-import { inspectDataDir } from '../postgres/cluster.js';
+import { inspectDataDir, requireCluster } from '../postgres/cluster.js';
+import { openClusterFs } from '../postgres/cluster-fs.js';
 import { type PreparedPostgres, preparePostgres } from '../postgres/prepare.js';
-import { resolveAccount } from '../postgres/privileges.js';
 import { findRunningServer } from '../postgres/server.js';
 import { openProject, type Project } from '../project/project.js';
 import { findSnapshot, listSnapshots, type SnapshotEntry } from '../snapshot/catalog.js';
+import { checkNoInterruptedSwap } from '../snapshot/interrupted-swap.js';
 import { removeSnapshot, tidySnapshots } from '../snapshot/remove.js';
 import { checkRestorable, restoreSnapshot } from '../snapshot/restore.js';
+import { standaloneServer } from '../snapshot/restore-standalone.js';
 import { saveSnapshot } from '../snapshot/save.js';
 import { leftoversIn } from '../snapshot/session.js';
-import { standaloneServer } from '../snapshot/standalone-server.js';
 import { UpControl } from '../up/control-client.js';
 import { upServerUsers } from '../up/restore-under-up.js';
 import { readLiveState } from '../up/state.js';
 import { confirm } from '../util/confirm.js';
 import { type Output, seconds, terminalOutput } from '../util/output.js';
-
-function size(bytes: number): string {
-  return bytes >= 1 << 30 ? `${(bytes / 2 ** 30).toFixed(2)} GiB` : `${(bytes / 2 ** 20).toFixed(1)} MiB`;
-}
-
-function localTime(iso: string): string {
-  const d = new Date(iso);
-  const p = (n: number) => String(n).padStart(2, '0');
-  const date = `${d.getFullYear()}-${p(d.getMonth() + 1)}-${p(d.getDate())}`;
-  return `${date} ${p(d.getHours())}:${p(d.getMinutes())}:${p(d.getSeconds())}`;
-}
+import { stdout } from '../util/terminal.js';
+import { formatBytes, formatLocalTime, formatTable } from '../util/text.js';
 
 /** Snapshots live inside the cluster directory: without one there are none. */
 function existingCluster(project: Project): void {
-  if (inspectDataDir(project).state !== 'ready') {
-    throw new UserError(
-      `there is no cluster yet (${project.paths.pgdata} does not exist), so no snapshots; run \`devenv init\` first`,
-    );
-  }
+  requireCluster(project.paths.pgdata, inspectDataDir(project.paths));
 }
 
 export async function save(name: string | undefined): Promise<number> {
   const out = terminalOutput();
-  const pg = preparePostgres(openProject(process.cwd()));
+  const project = openProject(process.cwd());
   const t0 = performance.now();
-  const { manifest, backupMs, checkpointMs } = await saveSnapshot(pg, name, out);
+  const { manifest, backupMs, checkpointMs } = await saveSnapshot(
+    preparePostgres(project, checkNoInterruptedSwap),
+    project,
+    name,
+    out,
+  );
   const how = manifest.copy === 'reflink' ? 'reflink copy' : 'plain copy';
   const server =
     backupMs === null
@@ -50,7 +43,7 @@ export async function save(name: string | undefined): Promise<number> {
         `(checkpoint ${seconds(checkpointMs ?? 0)}), never paused`;
   out.info(
     `${kleur.green('saved')} snapshot "${manifest.name}" ` +
-      `(${size(manifest.bytes)}, PostgreSQL ${manifest.serverVersion}, ${how}) ` +
+      `(${formatBytes(manifest.bytes)}, PostgreSQL ${manifest.serverVersion}, ${how}) ` +
       `in ${seconds(performance.now() - t0)}; ${server}`,
   );
   return 0;
@@ -60,11 +53,11 @@ export async function restore(name: string, opts: { yes?: boolean }): Promise<nu
   const out = terminalOutput();
   const project = openProject(process.cwd());
   existingCluster(project);
-  const pg = preparePostgres(project);
+  const pg = preparePostgres(project, checkNoInterruptedSwap);
   const entry: SnapshotEntry = findSnapshot(project.paths, name);
   checkRestorable(pg, entry);
-  const upState = readLiveState(project);
-  const running = findRunningServer(project);
+  const upState = readLiveState(project.paths);
+  const running = findRunningServer(project.paths.pgdata);
   if (!opts.yes) {
     if (!process.stdin.isTTY) {
       throw new UserError(
@@ -79,16 +72,17 @@ export async function restore(name: string, opts: { yes?: boolean }): Promise<nu
         : '';
     const question =
       `Replace all databases in ${project.paths.pgdata} with snapshot "${entry.name}" ` +
-      `(${localTime(entry.createdAt)})? Changes made since are lost${restarts}. [y/N] `;
+      `(${formatLocalTime(entry.createdAt)})? Changes made since are lost${restarts}. [y/N] `;
     if (!(await confirm(question))) {
       out.info('nothing restored');
       return 1;
     }
   }
   const t0 = performance.now();
-  const { fromReadyCopy, server } = await swapIn(pg, entry, upState !== null, out);
+  const { fromReadyCopy, server } = await swapIn(pg, project, entry, upState !== null, out);
   out.info(
-    `${kleur.green('restored')} snapshot "${entry.name}" (${localTime(entry.createdAt)}, ${size(entry.bytes)}) ` +
+    `${kleur.green('restored')} snapshot "${entry.name}" ` +
+      `(${formatLocalTime(entry.createdAt)}, ${formatBytes(entry.bytes)}) ` +
       `in ${seconds(performance.now() - t0)}${fromReadyCopy ? ' from its ready copy' : ''}; ${server}`,
   );
   return 0;
@@ -97,14 +91,16 @@ export async function restore(name: string, opts: { yes?: boolean }): Promise<nu
 /** Restore around whatever uses the server: a running `devenv up` (apps and postgres), or the server alone. */
 async function swapIn(
   pg: PreparedPostgres,
+  project: Project,
   entry: SnapshotEntry,
   upRuns: boolean,
   out: Output,
 ): Promise<{ fromReadyCopy: boolean; server: string }> {
-  const up = upRuns ? await UpControl.connect(pg.project, 'snapshot restore') : null;
+  const up = upRuns ? await UpControl.connect(project.paths, 'snapshot restore') : null;
   if (up) {
     try {
-      const { downMs, fromReadyCopy } = await restoreSnapshot(pg, entry, upServerUsers(up, pg.project), out);
+      const users = upServerUsers(up, project.paths);
+      const { downMs, fromReadyCopy } = await restoreSnapshot(pg, project.paths, entry, users, out);
       return {
         fromReadyCopy,
         server: `devenv up (pid ${up.pid}) had its apps and postgres down for ${seconds(downMs)}; they run again`,
@@ -113,8 +109,8 @@ async function swapIn(
       up.close();
     }
   }
-  const users = standaloneServer(pg, out);
-  const { downMs, fromReadyCopy } = await restoreSnapshot(pg, entry, users, out);
+  const users = standaloneServer(pg, project, out);
+  const { downMs, fromReadyCopy } = await restoreSnapshot(pg, project.paths, entry, users, out);
   const server = users.restartedPid
     ? `postgres was down for ${seconds(downMs)} and runs again`
     : users.stoppedPid
@@ -127,12 +123,11 @@ export async function list(opts: { json?: boolean }): Promise<number> {
   const out = terminalOutput();
   const project = openProject(process.cwd());
   existingCluster(project);
-  if (leftoversIn(project.paths))
-    await tidySnapshots(project.paths, resolveAccount(project.config.postgres.runAs), out);
+  if (leftoversIn(project.paths)) await tidySnapshots(project.paths, openClusterFs(project), out);
   const all = listSnapshots(project.paths);
   if (opts.json) {
     const rows = all.map(({ dir, format, ...m }) => ({ ...m, path: dir }));
-    process.stdout.write(`${JSON.stringify(rows, null, 2)}\n`);
+    stdout.write(`${JSON.stringify(rows, null, 2)}\n`);
     return 0;
   }
   if (!all.length) {
@@ -141,11 +136,9 @@ export async function list(opts: { json?: boolean }): Promise<number> {
   }
   const rows = [
     ['NAME', 'TAKEN', 'SIZE', 'POSTGRESQL'],
-    ...all.map((s) => [s.name, localTime(s.createdAt), size(s.bytes), `${s.major} (${s.serverVersion})`]),
+    ...all.map((s) => [s.name, formatLocalTime(s.createdAt), formatBytes(s.bytes), `${s.major} (${s.serverVersion})`]),
   ];
-  const widths = rows[0]!.map((_, i) => Math.max(...rows.map((r) => r[i]!.length)));
-  for (const r of rows)
-    process.stdout.write(`${r.map((c, i) => (i === r.length - 1 ? c : c.padEnd(widths[i]!))).join('  ')}\n`);
+  stdout.write(formatTable(rows));
   return 0;
 }
 
@@ -154,7 +147,7 @@ export async function rm(name: string): Promise<number> {
   const project = openProject(process.cwd());
   existingCluster(project);
   const entry = findSnapshot(project.paths, name);
-  await removeSnapshot(project.paths, resolveAccount(project.config.postgres.runAs), entry, out);
-  out.info(`${kleur.red('removed')} snapshot "${entry.name}" (${size(entry.bytes)})`);
+  await removeSnapshot(project.paths, openClusterFs(project), entry, out);
+  out.info(`${kleur.red('removed')} snapshot "${entry.name}" (${formatBytes(entry.bytes)})`);
   return 0;
 }

@@ -9,8 +9,9 @@ import { findRunningServer } from '../postgres/server.js';
 import { openProject, type Project } from '../project/project.js';
 import { TCP_HOST } from '../project/tcp.js';
 import { type PublishedProcess, readLiveState } from '../up/state.js';
-import { diskSpace, FULL_BELOW_BYTES, size } from '../util/disk-space.js';
+import { diskSpace, FULL_BELOW_BYTES } from '../util/disk-space.js';
 import { stdout } from '../util/terminal.js';
+import { formatBytes } from '../util/text.js';
 
 /** Bytes on disk under a directory (not following symlinks). */
 function diskUsage(dir: string): number {
@@ -37,10 +38,6 @@ function diskUsage(dir: string): number {
   return total;
 }
 
-function mib(bytes: number): string {
-  return `${(bytes / 1048576).toFixed(1)} MiB`;
-}
-
 function uptime(startedAt: string | null): string {
   if (!startedAt) return '-';
   const s = Math.max(0, Math.round((Date.now() - Date.parse(startedAt)) / 1000));
@@ -61,7 +58,7 @@ export default async function status(opts: { json?: boolean }): Promise<number> 
 }
 
 function gather(project: Project) {
-  const state = inspectDataDir(project);
+  const state = inspectDataDir(project.paths);
   const initialised = state.state === 'ready';
   let binaries: { bindir: string; version: string; source: string } | null = null;
   let binariesError: string | null = null;
@@ -71,9 +68,9 @@ function gather(project: Project) {
     if (!(err instanceof UserError)) throw err;
     binariesError = err.message;
   }
-  const serverPid = initialised ? findRunningServer(project) : null;
-  const supervisor = initialised ? readLiveState(project) : null;
-  // Asked now, not published: on a full disk the supervisor cannot write what it would say.
+  const serverPid = initialised ? findRunningServer(project.paths.pgdata) : null;
+  const up = initialised ? readLiveState(project.paths) : null;
+  // Asked now, not published: on a full disk a running `up` cannot write what it would say.
   const space = diskSpace(existsSync(project.paths.pgdata) ? project.paths.pgdata : project.root);
   return {
     project: project.root,
@@ -107,10 +104,9 @@ function gather(project: Project) {
         }
       : null,
     setup: project.config.postgres.setup?.length ? (existsSync(project.paths.setupDone) ? 'done' : 'pending') : null,
-    supervisor: supervisor
-      ? { pid: supervisor.pid, detached: supervisor.detached, phase: supervisor.phase, startedAt: supervisor.startedAt }
-      : null,
-    processes: (supervisor?.processes ?? []) as PublishedProcess[],
+    // Named `supervisor` in the JSON since it first appeared: scripts read it.
+    supervisor: up ? { pid: up.pid, detached: up.detached, phase: up.phase, startedAt: up.startedAt } : null,
+    processes: (up?.processes ?? []) as PublishedProcess[],
   };
 }
 
@@ -121,7 +117,7 @@ function render(r: Report, project: Project): string {
   row(
     'cluster',
     r.initialised
-      ? `PostgreSQL ${r.clusterVersion} in ${r.dataDir} (${mib(r.dataSizeBytes)})`
+      ? `PostgreSQL ${r.clusterVersion} in ${r.dataDir} (${formatBytes(r.dataSizeBytes)})`
       : 'not initialised (run `devenv init` or `devenv up`)',
   );
   const b = r.binaries;
@@ -132,7 +128,7 @@ function render(r: Report, project: Project): string {
   row('server', r.server.pid ? kleur.green(`running (pid ${r.server.pid})`) : 'stopped');
   if (r.disk) {
     const full = r.disk.full ? kleur.red(' - full: postgres and the logs cannot write; free some space') : '';
-    row('disk', `${size(r.disk.freeBytes)} free of ${size(r.disk.totalBytes)} on ${r.disk.mount}${full}`);
+    row('disk', `${formatBytes(r.disk.freeBytes)} free of ${formatBytes(r.disk.totalBytes)} on ${r.disk.mount}${full}`);
   }
   const short = project.paths.socketDirIsShort ? ' (short path: project path too long for a socket)' : '';
   row('socket', `${r.socketDir}${short}`);

@@ -11,7 +11,7 @@ import { terminalOutput } from '../util/output.js';
 export default async function up(command: string[], opts: { detach?: boolean }): Promise<number> {
   const out = terminalOutput();
   const project = openProject(process.cwd(), { create: true });
-  refuseIfRunning(project);
+  refuseIfRunning(project.paths);
   // Read the apps before anything starts, so a bad Procfile is one clear line.
   const { apps, source } = appDefinitions(project.root, project.config, command);
   // Said where the user sees it: by `up -d` itself, not again by the background `up` into its log.

@@ -3,9 +3,9 @@
 // .pgres/devenv/state/branches.json, dropped on request.
 import { UserError } from '../errors.js';
 import { type BranchRecord, readBranchRecords } from '../project/branches.js';
-import { type ClusterOwner, writeClusterFile } from '../project/pgres-files.js';
 import type { Project } from '../project/project.js';
 import type { Output } from '../util/output.js';
+import type { ClusterFs } from './cluster-fs.js';
 import { connectSql, ident, type SqlClient } from './sql-client.js';
 
 /** Sessions on the source usually end soon (an app restarting, a test run): retry this long. */
@@ -18,22 +18,22 @@ export function branchPending(project: Project): boolean {
 }
 
 /** A file about the cluster's contents: in .pgres (as root, written by the account that owns it). */
-function writeRecords(project: Project, records: BranchRecord[], owner: ClusterOwner): void {
-  writeClusterFile(project.paths.branches, `${JSON.stringify(records, null, 2)}\n`, owner);
+function writeRecords(project: Project, records: BranchRecord[], fs: ClusterFs): void {
+  fs.write(project.paths.branches, `${JSON.stringify(records, null, 2)}\n`);
 }
 
 /** Forget branch databases that are gone. */
-export function forgetBranchDatabases(project: Project, gone: BranchRecord[], owner: ClusterOwner): void {
+export function forgetBranchDatabases(project: Project, gone: BranchRecord[], fs: ClusterFs): void {
   const names = new Set(gone.map((r) => r.database));
   writeRecords(
     project,
     readBranchRecords(project.paths).filter((r) => !names.has(r.database)),
-    owner,
+    fs,
   );
 }
 
 /** Make the current branch's database (a copy of the project database) if it does not exist; record it. */
-export async function ensureBranchDatabase(project: Project, out: Output, owner: ClusterOwner): Promise<void> {
+export async function ensureBranchDatabase(project: Project, out: Output, fs: ClusterFs): Promise<void> {
   const branch = project.branch;
   if (!branch?.name) return;
   const su = await connectSql(project, { database: 'postgres' });
@@ -51,7 +51,7 @@ export async function ensureBranchDatabase(project: Project, out: Output, owner:
   }
   const records = readBranchRecords(project.paths).filter((r) => r.database !== branch.database);
   records.push({ database: branch.database, branch: branch.name, createdAt: new Date().toISOString() });
-  writeRecords(project, records, owner);
+  writeRecords(project, records, fs);
 }
 
 async function copyDatabase(su: SqlClient, project: Project, branch: string, target: string): Promise<void> {
@@ -112,7 +112,7 @@ export async function listBranchDatabases(project: Project): Promise<BranchDatab
 }
 
 /** Drop one branch database (sessions on it are ended) and forget it. */
-export async function dropBranchDatabase(project: Project, record: BranchRecord, owner: ClusterOwner): Promise<void> {
+export async function dropBranchDatabase(project: Project, record: BranchRecord, fs: ClusterFs): Promise<void> {
   const su = await connectSql(project, { database: 'postgres' });
   su.on('notice', () => undefined);
   try {
@@ -123,6 +123,6 @@ export async function dropBranchDatabase(project: Project, record: BranchRecord,
   writeRecords(
     project,
     readBranchRecords(project.paths).filter((r) => r.database !== record.database),
-    owner,
+    fs,
   );
 }

@@ -2,9 +2,9 @@
 import { fchmodSync, lstatSync, readdirSync, type Stats } from 'node:fs';
 import path from 'node:path';
 import { errnoCode, UserError } from '../errors.js';
+import type { ProjectPaths } from '../project/paths.js';
 import { readClusterFile } from '../project/pgres-files.js';
 import { versionText, type WantedVersion } from '../project/postgres-version.js';
-import type { Project } from '../project/project.js';
 import { withDirectory } from '../util/no-follow.js';
 import type { Binaries } from './binaries.js';
 import { type Account, handOver } from './privileges.js';
@@ -46,8 +46,8 @@ export function dataDirMajor(pgdata: string): number | null {
  * Look at .pgres without changing anything we did not create: absent (or an
  * empty dir), our complete cluster, or a clear error for anything else.
  */
-export function inspectDataDir(project: Project): DataDirState {
-  const { pgdata, marker } = project.paths;
+export function inspectDataDir(paths: ProjectPaths): DataDirState {
+  const { pgdata, marker } = paths;
   let st: Stats;
   try {
     st = lstatSync(pgdata);
@@ -68,7 +68,7 @@ export function inspectDataDir(project: Project): DataDirState {
   if (!info) {
     if (readdirSync(pgdata).length === 0) return { state: 'absent' };
     throw new UserError(
-      `${pgdata} exists but is not a devenv cluster (no ${path.relative(project.root, marker)}); devenv will not ` +
+      `${pgdata} exists but is not a devenv cluster (no ${path.relative(paths.root, marker)}); devenv will not ` +
         `touch it. Move it away (or delete it yourself if it is disposable), then run again`,
     );
   }
@@ -80,21 +80,27 @@ export function inspectDataDir(project: Project): DataDirState {
  * postgres.version asks for another major than the cluster's: refused before any binaries are looked for
  * (or fetched). Moving a cluster between majors is `devenv upgrade`'s job.
  */
-export function checkWantedMajor(project: Project, pgMajor: number, want: WantedVersion): void {
+export function checkWantedMajor(pgdata: string, pgMajor: number, want: WantedVersion): void {
   if (pgMajor !== want.major) {
     throw new UserError(
-      `${project.paths.pgdata} holds a PostgreSQL ${pgMajor} cluster but postgres.version asks for ` +
+      `${pgdata} holds a PostgreSQL ${pgMajor} cluster but postgres.version asks for ` +
         `${versionText(want)}; run \`devenv upgrade\` to move it to ${want.major} (keeping the data), or set ` +
         `postgres.version back to ${pgMajor}`,
     );
   }
 }
 
+/** For what lives in the cluster (snapshots, branch databases): its state, or one line when there is none yet. */
+export function requireCluster(pgdata: string, state: DataDirState): Extract<DataDirState, { state: 'ready' }> {
+  if (state.state === 'ready') return state;
+  throw new UserError(`there is no cluster yet (${pgdata} does not exist); run \`devenv init\` first`);
+}
+
 /** Refuse to run binaries of another major on this cluster (postgres would refuse too, less clearly). */
-export function checkMajor(project: Project, pgMajor: number, binaries: Binaries): void {
+export function checkMajor(pgdata: string, pgMajor: number, binaries: Binaries): void {
   if (pgMajor !== binaries.major) {
     throw new UserError(
-      `${project.paths.pgdata} was made by PostgreSQL ${pgMajor} but the server found is PostgreSQL ` +
+      `${pgdata} was made by PostgreSQL ${pgMajor} but the server found is PostgreSQL ` +
         `${binaries.major} (${binaries.bindir}); install PostgreSQL ${pgMajor} (or set PGRES_BINDIR to its bin ` +
         `directory), or run \`devenv reset\` to start over with ${binaries.major} (this deletes the data)`,
     );
@@ -102,8 +108,7 @@ export function checkMajor(project: Project, pgMajor: number, binaries: Binaries
 }
 
 /** Postgres wants 0700 (or 0750) and the right owner; fix what is ours to fix, say so. */
-export function checkDataDirAccess(project: Project, account: Account | null, notice: (line: string) => void): void {
-  const { pgdata } = project.paths;
+export function checkDataDirAccess(pgdata: string, account: Account | null, notice: (line: string) => void): void {
   const st = lstatSync(pgdata);
   const expectedUid = account ? account.uid : process.getuid?.();
   if (expectedUid !== undefined && st.uid !== expectedUid) {
@@ -129,13 +134,13 @@ export function checkDataDirAccess(project: Project, account: Account | null, no
  * A cluster made as root by an older devenv has a root-owned .pgres/devenv, where the account (which
  * now writes the cluster's files) cannot write: give it to the account. No-op when not root.
  */
-export function adoptOwnDir(project: Project, account: Account | null): void {
+export function adoptOwnDir(own: string, account: Account | null): void {
   if (!account) return;
   let st: Stats;
   try {
-    st = lstatSync(project.paths.own);
+    st = lstatSync(own);
   } catch {
     return;
   }
-  if (st.isDirectory() && st.uid !== account.uid) handOver(project.paths.own, st.uid, account);
+  if (st.isDirectory() && st.uid !== account.uid) handOver(own, st.uid, account);
 }

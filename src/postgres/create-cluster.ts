@@ -3,17 +3,16 @@
 import { existsSync, fchmodSync, fchownSync, mkdirSync, readdirSync, renameSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { errnoCode, UserError } from '../errors.js';
-import { PARTIAL_PREFIX } from '../project/paths.js';
-import { appendClusterFile, writeClusterFile } from '../project/pgres-files.js';
+import { CLUSTER_BUILD_PREFIX } from '../project/paths.js';
 import type { Project } from '../project/project.js';
 import { diskFullMessage, isDiskFull } from '../util/disk-space.js';
 import { withDirectory } from '../util/no-follow.js';
 import { removeOrphanDirs } from '../util/orphan-dirs.js';
-import { removeTree } from '../util/remove-tree.js';
 import type { Binaries } from './binaries.js';
 import type { ClusterInfo } from './cluster.js';
+import type { ClusterFs } from './cluster-fs.js';
 import { createDatabase, INITDB_FLAGS, initdb } from './initdb.js';
-import { type Account, checkReachable, handOver } from './privileges.js';
+import { checkReachable, handOver } from './privileges.js';
 import { confNote } from './settings.js';
 import { claimSpare, scheduleRefill, sparesDir } from './spares.js';
 import { restoreTemplate, saveTemplate, templateDir } from './template.js';
@@ -26,11 +25,14 @@ export interface InitResult {
 
 type InitHooks = { notice: (line: string) => void; step?: (what: string) => void };
 
+/** What a new cluster is made for: where it goes, its superuser and the project database in it. */
+export type NewCluster = Pick<Project, 'paths' | 'superuser' | 'database'>;
+
 /** What every step of an init works with. */
 interface InitJob {
-  project: Project;
+  project: NewCluster;
   binaries: Binaries;
-  account: Account | null;
+  fs: ClusterFs;
   hooks: InitHooks;
 }
 
@@ -40,16 +42,17 @@ interface InitJob {
  * and of two concurrent inits exactly one wins.
  */
 export async function createCluster(
-  project: Project,
+  project: NewCluster,
   binaries: Binaries,
-  account: Account | null,
+  fs: ClusterFs,
   hooks: InitHooks,
 ): Promise<InitResult> {
   const { root } = project.paths;
+  const { account } = fs;
   // Build dirs of inits that were killed: ours by their name.
-  for (const name of await removeOrphanDirs(root, PARTIAL_PREFIX))
+  for (const name of await removeOrphanDirs(root, CLUSTER_BUILD_PREFIX))
     hooks.notice(`removed a half-made cluster left by an interrupted init (${name})`);
-  const partial = path.join(root, `${PARTIAL_PREFIX}${process.pid}-${Math.random().toString(36).slice(2, 8)}`);
+  const partial = path.join(root, `${CLUSTER_BUILD_PREFIX}${process.pid}-${Math.random().toString(36).slice(2, 8)}`);
   if (account) {
     checkReachable(
       path.join(binaries.bindir, 'postgres'),
@@ -69,11 +72,11 @@ export async function createCluster(
   const spare = spares !== null && claimSpare(spares, project.database, partial);
   // Root's until it is complete: the account cannot enter it while we copy into it.
   if (!spare) mkdirSync(partial, { mode: 0o700 });
-  const job: InitJob = { project, binaries, account, hooks };
+  const job: InitJob = { project, binaries, fs, hooks };
   try {
     const via = spare ? 'spare' : await fillFromTemplate(job, partial, template, spares !== null);
     await makeItOurs(job, partial, via);
-    if (!publish(partial, project)) return { created: false };
+    if (!publish(partial, project, fs)) return { created: false };
     // Make the next init fast: refill the template and the spare in the background.
     if (spares) {
       scheduleRefill({
@@ -86,7 +89,7 @@ export async function createCluster(
     }
     return { created: true, via };
   } catch (err) {
-    removeTree(partial);
+    fs.removeTree(partial);
     if (!(err instanceof UserError) && isDiskFull(err))
       throw new UserError(diskFullMessage(root, 'creating the cluster'));
     throw err;
@@ -99,26 +102,26 @@ export async function createCluster(
  * plant links where cp writes), which is handed over afterwards, its top directory last.
  */
 async function fillFromTemplate(
-  { project, binaries, account, hooks }: InitJob,
+  { project, binaries, fs, hooks }: InitJob,
   partial: string,
   template: string | null,
   refilled: boolean,
 ): Promise<'template' | 'initdb'> {
-  if (await restoreFromTemplate(template, partial)) {
-    if (account) handOver(partial, null, account);
+  if (await restoreFromTemplate(template, partial, fs)) {
+    if (fs.account) handOver(partial, null, fs.account);
     return 'template';
   }
   // initdb runs as the account and writes into the dir itself.
-  giveTop(partial, account);
+  giveTop(partial, fs);
   hooks.step?.(`running initdb (PostgreSQL ${binaries.version})`);
-  await initdb(binaries, partial, project.superuser, account);
+  await initdb(binaries, partial, project.superuser, fs);
   // Without spares nothing refills the cache in the background: save the template now.
-  if (!refilled) await saveTemplate(template, partial, account);
+  if (!refilled) await saveTemplate(template, partial, fs);
   return 'initdb';
 }
 
 /** The build dir's top directory to the account (not following a link), mode 0700 as postgres wants. */
-function giveTop(partial: string, account: Account | null): void {
+function giveTop(partial: string, { account }: ClusterFs): void {
   withDirectory(partial, (fd) => {
     if (account) fchownSync(fd, account.uid, account.gid);
     fchmodSync(fd, 0o700);
@@ -130,16 +133,16 @@ function giveTop(partial: string, account: Account | null): void {
  * the account writes into the cluster (it is the account's by now).
  */
 async function makeItOurs(
-  { project, binaries, account, hooks }: InitJob,
+  { project, binaries, fs, hooks }: InitJob,
   partial: string,
   via: InitResult['via'],
 ): Promise<void> {
   // cp -a of the template's top dir, or a spare, brings its owner and mode along: set them.
-  giveTop(partial, account);
-  appendClusterFile(path.join(partial, 'postgresql.conf'), confNote(project.paths), account);
+  giveTop(partial, fs);
+  fs.append(path.join(partial, 'postgresql.conf'), confNote(project.paths));
   if (via !== 'spare') {
     hooks.step?.(`creating database "${project.database}"`);
-    await createDatabase(binaries, partial, project.database, account);
+    await createDatabase(binaries, partial, project.database, fs);
   }
   const info: ClusterInfo = {
     format: 1,
@@ -151,11 +154,11 @@ async function makeItOurs(
     database: project.database,
     createdAt: new Date().toISOString(),
   };
-  writeClusterFile(path.join(partial, 'devenv', 'cluster.json'), `${JSON.stringify(info, null, 2)}\n`, account);
+  fs.write(path.join(partial, 'devenv', 'cluster.json'), `${JSON.stringify(info, null, 2)}\n`);
 }
 
 /** Rename the complete cluster to .pgres. False: a concurrent init won, and our copy is gone. */
-function publish(partial: string, project: Project): boolean {
+function publish(partial: string, project: NewCluster, fs: ClusterFs): boolean {
   try {
     // rename(2) replaces an empty dir and fails on a non-empty one: the first complete cluster wins.
     renameSync(partial, project.paths.pgdata);
@@ -163,7 +166,7 @@ function publish(partial: string, project: Project): boolean {
   } catch (err) {
     const code = errnoCode(err);
     if ((code === 'ENOTEMPTY' || code === 'EEXIST') && existsSync(project.paths.marker)) {
-      removeTree(partial);
+      fs.removeTree(partial);
       return false;
     }
     throw err;
@@ -171,13 +174,13 @@ function publish(partial: string, project: Project): boolean {
 }
 
 /** Copy the template in; false when there is none, or when the copy failed for a reason other than space. */
-async function restoreFromTemplate(template: string | null, partial: string): Promise<boolean> {
+async function restoreFromTemplate(template: string | null, partial: string, fs: ClusterFs): Promise<boolean> {
   try {
     return await restoreTemplate(template, partial);
   } catch (err) {
     if (isDiskFull(err)) throw new UserError(diskFullMessage(partial, 'copying the template cluster'));
     // A damaged template: start clean and let initdb make the cluster.
-    for (const name of readdirSync(partial)) removeTree(path.join(partial, name));
+    for (const name of readdirSync(partial)) fs.removeTree(path.join(partial, name));
     return false;
   }
 }

@@ -2,11 +2,10 @@
 import path from 'node:path';
 import { UserError } from '../errors.js';
 import { diskFullMessage, isDiskFull } from '../util/disk-space.js';
-import { run } from '../util/run.js';
+import { run } from '../util/run-program.js';
 import { errorLines } from '../util/text.js';
 import type { Binaries } from './binaries.js';
-import { cleanEnv } from './child-env.js';
-import { type Account, spawnIdentity } from './privileges.js';
+import type { ClusterFs } from './cluster-fs.js';
 
 /** How every cluster (and template) is made: socket trust only, TCP rejected, small WAL segments. */
 export const INITDB_FLAGS = [
@@ -18,15 +17,11 @@ export const INITDB_FLAGS = [
   '--wal-segsize=1',
 ];
 
-export async function initdb(
-  binaries: Binaries,
-  dir: string,
-  superuser: string,
-  account: Account | null,
-): Promise<void> {
+export async function initdb(binaries: Binaries, dir: string, superuser: string, fs: ClusterFs): Promise<void> {
+  const as = fs.spawnOptions();
   const r = await run(path.join(binaries.bindir, 'initdb'), ['-D', dir, '-U', superuser, ...INITDB_FLAGS], {
-    ...spawnIdentity(account),
-    env: { ...cleanEnv(account), LC_ALL: 'C' },
+    ...as,
+    env: { ...as.env, LC_ALL: 'C' },
   });
   if (r.code !== 0) {
     const output = r.stderr || r.stdout;
@@ -36,23 +31,14 @@ export async function initdb(
 }
 
 /** Create the project database in single-user mode, before any server runs. */
-export async function createDatabase(
-  binaries: Binaries,
-  dir: string,
-  database: string,
-  account: Account | null,
-): Promise<void> {
+export async function createDatabase(binaries: Binaries, dir: string, database: string, fs: ClusterFs): Promise<void> {
   if (['postgres', 'template0', 'template1'].includes(database)) return;
   const ident = `"${database.replace(/"/g, '""')}"`;
   // exit_on_error: otherwise --single exits 0 even when the SQL fails.
   const r = await run(
     path.join(binaries.bindir, 'postgres'),
     ['--single', '-D', dir, '-c', 'exit_on_error=on', 'template1'],
-    {
-      ...spawnIdentity(account),
-      env: cleanEnv(account),
-      input: `CREATE DATABASE ${ident};\n`,
-    },
+    { ...fs.spawnOptions(), input: `CREATE DATABASE ${ident};\n` },
   );
   if (r.code !== 0 || /\bERROR:|FATAL:/.test(r.stderr)) {
     if (isDiskFull(r.stderr)) throw new UserError(diskFullMessage(dir, `creating database "${database}" failed`));

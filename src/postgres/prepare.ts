@@ -1,5 +1,6 @@
+import type { ProjectPaths } from '../project/paths.js';
 import { parseVersion, type WantedVersion } from '../project/postgres-version.js';
-import { type Project, projectAt } from '../project/project.js';
+import type { Project } from '../project/project.js';
 import { type Output, terminalOutput } from '../util/output.js';
 import { type Binaries, findBinaries } from './binaries.js';
 import {
@@ -10,32 +11,54 @@ import {
   type DataDirState,
   inspectDataDir,
 } from './cluster.js';
-import { createCluster, type InitResult } from './create-cluster.js';
+import { type ClusterFs, clusterFs } from './cluster-fs.js';
+import { createCluster, type InitResult, type NewCluster } from './create-cluster.js';
 import { type FetchOptions, fetchServer } from './fetch-server.js';
 import { fetchedBinaries } from './fetched-store.js';
-import { checkNoInterruptedSwap } from './interrupted-swap.js';
 import { readPostmasterPid } from './postmaster-pid.js';
-import { type Account, resolveAccount } from './privileges.js';
-import { findRunningServer, type ServerHandle, type StartOptions, startServer, waitServing } from './server.js';
-import { prepareTcp } from './tcp.js';
+import { resolveAccount } from './privileges.js';
+import {
+  findRunningServer,
+  type ServerHandle,
+  type ServerSpec,
+  type StartOptions,
+  startServer,
+  waitServing,
+} from './server.js';
+import { prepareTcp } from './tcp-access.js';
 
 /** A server started before a postgres.tcp change still has its old port (and socket name): say so. */
-function checkServerPort(project: Project, out: Output): void {
-  const pm = readPostmasterPid(project.paths.pgdata);
-  if (pm?.port && pm.port !== project.port) {
+function checkServerPort(server: ServerSpec, out: Output): void {
+  const pm = readPostmasterPid(server.paths.pgdata);
+  if (pm?.port && pm.port !== server.port) {
     out.notice(
-      `the running server (pid ${pm.pid}) uses port ${pm.port}, but devenv.json now means port ${project.port} ` +
+      `the running server (pid ${pm.pid}) uses port ${pm.port}, but devenv.json now means port ${server.port} ` +
         '(postgres.tcp): restart it (`devenv down`, or restart `devenv up`) to apply',
     );
   }
 }
 
-/** A project with its server binaries and the account postgres runs as, after all preflight checks. */
+/**
+ * Throws the one line that says why the server must not start on the cluster's files now: a check of a
+ * layer above this one (a snapshot restore killed while it swapped them: snapshot/interrupted-swap.ts).
+ */
+export type StartGuard = (paths: ProjectPaths) => void;
+
+/**
+ * The cluster as postgres code works with it, after all preflight checks: its binaries, the one way to
+ * act as the account postgres runs as, what .pgres holds, and the check before every start. The project
+ * stays with the caller: each call gets the part it needs.
+ */
 export interface PreparedPostgres {
-  project: Project;
-  binaries: Binaries;
-  account: Account | null;
-  state: DataDirState;
+  readonly binaries: Binaries;
+  readonly fs: ClusterFs;
+  readonly state: DataDirState;
+  readonly guard: StartGuard;
+}
+
+/** What a start of the project's server needs from the project. */
+export function serverSpec(project: Project): ServerSpec {
+  return { paths: project.paths, port: project.port, tcp: project.tcp, settings: project.config.postgres.settings };
 }
 
 /** postgres.version, parsed (the config holds it in its canonical form). */
@@ -66,53 +89,62 @@ export function binariesOf(want: WantedVersion, fetch: FetchOptions): Binaries {
   return findBinaries({ want, fetch: (w) => fetchedBinaries(fetchServer(w, fetch)) });
 }
 
-export function preparePostgres(project: Project): PreparedPostgres {
-  const state = inspectDataDir(project);
+export function preparePostgres(project: Project, guard: StartGuard): PreparedPostgres {
+  const state = inspectDataDir(project.paths);
   const want = wantedVersion(project);
   // Before any fetch: a cluster of another major is never run by these binaries, so need not wait for them.
-  if (state.state === 'ready' && want) checkWantedMajor(project, state.pgMajor, want);
+  if (state.state === 'ready' && want) checkWantedMajor(project.paths.pgdata, state.pgMajor, want);
   const out = terminalOutput();
   const binaries = projectBinaries(project, state, { step: out.step, info: out.info });
-  if (state.state === 'ready') checkMajor(project, state.pgMajor, binaries);
-  const account = resolveAccount(project.config.postgres.runAs);
-  if (state.state === 'ready') adoptOwnDir(project, account);
-  return { project, binaries, account, state };
+  if (state.state === 'ready') checkMajor(project.paths.pgdata, state.pgMajor, binaries);
+  const fs = clusterFs(resolveAccount(project.config.postgres.runAs));
+  if (state.state === 'ready') adoptOwnDir(project.paths.own, fs.account);
+  return { binaries, fs, state, guard };
 }
 
-/** Create .pgres if it is not there yet. */
-export async function ensureCluster(pg: PreparedPostgres, out: Output): Promise<InitResult> {
-  if (pg.state.state === 'ready') return { created: false };
-  const result = await createCluster(pg.project, pg.binaries, pg.account, { notice: out.notice, step: out.step });
-  pg.state = inspectDataDir(pg.project);
-  return result;
+/** Create .pgres if it is not there yet; `pg` as it is then. */
+export async function ensureCluster(
+  pg: PreparedPostgres,
+  cluster: NewCluster,
+  out: Output,
+): Promise<InitResult & { pg: PreparedPostgres }> {
+  if (pg.state.state === 'ready') return { created: false, pg };
+  const result = await createCluster(cluster, pg.binaries, pg.fs, { notice: out.notice, step: out.step });
+  return { ...result, pg: { ...pg, state: inspectDataDir(cluster.paths) } };
 }
 
 export interface RunningServer {
   pid: number;
+  /** The port it listens on: the spec's, or the one postgres.tcp: true picked at this start. */
+  port: number;
   /** Set when this call started the server (the caller owns stopping it). */
   handle?: ServerHandle;
 }
 
 /** Use the cluster's running server if there is one (verified), else start it. */
-export async function ensureServer(pg: PreparedPostgres, out: Output, opts: StartOptions): Promise<RunningServer> {
-  const running = findRunningServer(pg.project);
+export async function ensureServer(
+  pg: PreparedPostgres,
+  server: ServerSpec,
+  out: Output,
+  opts: StartOptions,
+): Promise<RunningServer> {
+  const { pgdata } = server.paths;
+  const running = findRunningServer(pgdata);
   // One that is shutting down is no use: wait for it to go and start a new one.
-  if (running && (await waitServing(pg.project, running))) {
-    checkServerPort(pg.project, out);
-    return { pid: running };
+  if (running && (await waitServing(pgdata, running))) {
+    checkServerPort(server, out);
+    return { pid: running, port: server.port };
   }
-  checkNoInterruptedSwap(pg.project.paths);
-  checkDataDirAccess(pg.project, pg.account, out.notice);
-  const tcp = await prepareTcp(pg.project, pg.account);
-  // The port was picked just now: paths (socket) and environment follow it.
-  if (tcp && tcp.port !== pg.project.port) pg.project = projectAt(pg.project.root, { config: pg.project.config });
+  pg.guard(server.paths);
+  checkDataDirAccess(pgdata, pg.fs.account, out.notice);
+  const tcp = await prepareTcp(server, pg.fs);
   try {
-    const handle = await startServer(pg.project, pg.binaries, pg.account, { ...opts, tcp });
-    return { pid: handle.pid, handle };
+    const handle = await startServer(server, pg.binaries, pg.fs, { ...opts, tcp });
+    return { pid: handle.pid, port: tcp?.port ?? server.port, handle };
   } catch (err) {
     // Another devenv may have started it a moment ago: use that one.
-    const other = findRunningServer(pg.project);
-    if (other) return { pid: other };
+    const other = findRunningServer(pgdata);
+    if (other) return { pid: other, port: tcp?.port ?? server.port };
     throw err;
   }
 }

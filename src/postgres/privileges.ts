@@ -126,8 +126,3 @@ export function handOver(target: string, from: number | null, account: Account):
       `\`chown -R -h ${account.name}: ${target}\` yourself, or \`devenv reset\``,
   );
 }
-
-/** spawn options that run a child as the account (when root). */
-export function spawnIdentity(account: Account | null): { uid?: number; gid?: number } {
-  return account ? { uid: account.uid, gid: account.gid } : {};
-}

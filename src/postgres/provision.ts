@@ -2,23 +2,18 @@ import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { UserError } from '../errors.js';
 import { readBranchRecords } from '../project/branches.js';
-import {
-  type ClusterOwner,
-  ensureOwnDir,
-  readClusterFile,
-  removeClusterFile,
-  writeClusterFile,
-} from '../project/pgres-files.js';
+import { ensureOwnDir, readClusterFile } from '../project/pgres-files.js';
 import type { Project } from '../project/project.js';
 import { readTcpPassword } from '../project/tcp.js';
 import type { Output } from '../util/output.js';
 import { withLock } from '../util/pid-lock.js';
 import type { Binaries } from './binaries.js';
 import { branchPending, ensureBranchDatabase, forgetBranchDatabases } from './branch-database.js';
+import type { ClusterFs } from './cluster-fs.js';
 import type { PreparedPostgres } from './prepare.js';
-import { IN_SETUP, runSetup } from './setup.js';
+import { IN_SETUP, runSetup } from './setup-steps.js';
 import { connectSql, ident, type SqlClient } from './sql-client.js';
-import { ensureTcpPassword, scramSecret } from './tcp.js';
+import { ensureTcpPassword, scramSecret } from './tcp-access.js';
 
 /**
  * What a cluster gets from devenv.json beyond initdb, on a running server: the app role, the
@@ -71,36 +66,43 @@ export function provisionNeeded(project: Project, mode: SetupMode = 'if-needed')
   return objects || setupPending(project, mode) || branchPending(project);
 }
 
-/** Bring the running server in line with devenv.json. Needs the server up (see withSessionServer). */
-export async function provision(pg: PreparedPostgres, out: Output, opts: { setup: SetupMode }): Promise<void> {
-  const { project } = pg;
+/**
+ * Bring the running server in line with devenv.json. Needs the server up (see withSessionServer), and
+ * `project` as it runs it (its port).
+ */
+export async function provision(
+  pg: PreparedPostgres,
+  project: Project,
+  out: Output,
+  opts: { setup: SetupMode },
+): Promise<void> {
   if (!provisionNeeded(project, opts.setup)) return;
-  const owner = pg.account;
+  const { fs } = pg;
   ensureOwnDir(project.paths.provisionLock);
   await withLock(
     project.paths.provisionLock,
     async () => {
       // Another devenv may have done it while we waited.
-      if (project.tcp) ensureTcpPassword(project, owner);
+      if (project.tcp) ensureTcpPassword(project.paths, fs);
       const fingerprint = objectsFingerprint(project);
       if (fingerprint !== recordedFingerprint(project)) {
-        await provisionObjects(project, pg.binaries, out, owner);
-        writeClusterFile(project.paths.provisioned, `${fingerprint}\n`, owner);
+        await provisionObjects(project, pg.binaries, out, fs);
+        fs.write(project.paths.provisioned, `${fingerprint}\n`);
       }
       if (setupPending(project, opts.setup)) {
         // A failed (re-)run must leave the cluster "not set up", so the next start tries again.
-        removeClusterFile(project.paths.setupDone, owner);
+        fs.remove(project.paths.setupDone);
         const steps = await runSetup(project, out);
-        writeClusterFile(project.paths.setupDone, `${new Date().toISOString()} ${steps} steps\n`, owner);
+        fs.write(project.paths.setupDone, `${new Date().toISOString()} ${steps} steps\n`);
       }
       // Last: the branch's database is a copy of the main one as the steps above left it.
-      if (branchPending(project)) await ensureBranchDatabase(project, out, owner);
+      if (branchPending(project)) await ensureBranchDatabase(project, out, fs);
     },
     LOCK_WAIT_MS,
   );
 }
 
-async function provisionObjects(project: Project, binaries: Binaries, out: Output, owner: ClusterOwner): Promise<void> {
+async function provisionObjects(project: Project, binaries: Binaries, out: Output, fs: ClusterFs): Promise<void> {
   const { role, extensions = [] } = project.config.postgres;
   const targets: string[] = [];
   // The maintenance database: the project's own may not exist yet (renamed in devenv.json).
@@ -110,12 +112,12 @@ async function provisionObjects(project: Project, binaries: Binaries, out: Outpu
     if (role) await ensureRole(su, role, out);
     for (const db of project.databases) await ensureDatabase(su, db, role, out);
     // Branch databases (copies) are project databases too: a role or extension added later reaches them.
-    const branches = await existingBranchDatabases(su, project, owner);
+    const branches = await existingBranchDatabases(su, project, fs);
     if (role) for (const db of branches) await ensureDatabase(su, db, role, out);
     targets.push(...project.databases, ...branches);
     if (project.tcp) {
       // SCRAM secrets made here: the plain password never reaches the server (or its log).
-      const password = ensureTcpPassword(project, owner);
+      const password = ensureTcpPassword(project.paths, fs);
       for (const user of role ? [project.superuser, role] : [project.superuser]) {
         await su.query(`ALTER ROLE ${ident(user)} PASSWORD '${scramSecret(password)}'`);
       }
@@ -151,7 +153,7 @@ async function provisionObjects(project: Project, binaries: Binaries, out: Outpu
  * The recorded branch databases that exist. Records of ones that do not (dropped by hand, or a snapshot
  * restored from before they were made) are forgotten, so the current branch's is made again.
  */
-async function existingBranchDatabases(su: SqlClient, project: Project, owner: ClusterOwner): Promise<string[]> {
+async function existingBranchDatabases(su: SqlClient, project: Project, fs: ClusterFs): Promise<string[]> {
   const records = readBranchRecords(project.paths);
   if (records.length === 0) return [];
   const r = await su.query<{ datname: string }>('SELECT datname FROM pg_database WHERE datname = ANY($1)', [
@@ -162,7 +164,7 @@ async function existingBranchDatabases(su: SqlClient, project: Project, owner: C
     forgetBranchDatabases(
       project,
       records.filter((rec) => !found.has(rec.database)),
-      owner,
+      fs,
     );
   return [...found].filter((d) => !project.databases.includes(d));
 }

@@ -2,17 +2,16 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { closeSync, type FSWatcher, readSync, watch } from 'node:fs';
 import path from 'node:path';
 import { UserError } from '../errors.js';
-import { appendingTo, removeClusterFile } from '../project/pgres-files.js';
-import type { Project } from '../project/project.js';
-import { TCP_ADDRESSES } from '../project/tcp.js';
+import type { SettingValue } from '../project/config.js';
+import type { ProjectPaths } from '../project/paths.js';
+import { TCP_ADDRESSES, type TcpEndpoint } from '../project/tcp.js';
 import type { ExitStatus } from '../util/exit-status.js';
 import { processGone, waitGone } from '../util/liveness.js';
 import { openRegular } from '../util/no-follow.js';
 import { lastLines } from '../util/text.js';
 import type { Binaries } from './binaries.js';
-import { cleanEnv } from './child-env.js';
+import type { ClusterFs } from './cluster-fs.js';
 import { checkPostmaster, readPostmasterPid } from './postmaster-pid.js';
-import { type Account, spawnIdentity } from './privileges.js';
 import { type ListenSettings, settingsArgs, writeServerConfig } from './settings.js';
 import { ensureSocketDir } from './socket-dir.js';
 
@@ -24,18 +23,23 @@ export interface ServerHandle {
   exited: Promise<ExitStatus>;
 }
 
-export function serverLogPath(project: Project): string {
-  return project.paths.serverLog;
+/** What a start of the server needs to know: where (the paths, the port), how (TCP, postgres.settings). */
+export interface ServerSpec {
+  readonly paths: ProjectPaths;
+  /** 5432 (socket only) or the TCP port: it names the socket file. */
+  readonly port: number;
+  readonly tcp: TcpEndpoint | null;
+  readonly settings: Readonly<Record<string, SettingValue>>;
 }
 
 /** The pid of a live postmaster of this cluster, verified, or null. Throws if another user's server holds it. */
-export function findRunningServer(project: Project): number | null {
-  const pm = readPostmasterPid(project.paths.pgdata);
+export function findRunningServer(pgdata: string): number | null {
+  const pm = readPostmasterPid(pgdata);
   if (!pm) return null;
-  const who = checkPostmaster(pm.pid, project.paths.pgdata, pm.dataDir);
+  const who = checkPostmaster(pm.pid, pgdata, pm.dataDir);
   if (who === 'foreign-user') {
     throw new UserError(
-      `a postgres server (pid ${pm.pid}) of another user is running on ${project.paths.pgdata}; stop it as that user ` +
+      `a postgres server (pid ${pm.pid}) of another user is running on ${pgdata}; stop it as that user ` +
         `(e.g. \`sudo devenv down\` or \`sudo kill -INT ${pm.pid}\`) and run again`,
     );
   }
@@ -46,10 +50,10 @@ export function findRunningServer(project: Project): number | null {
  * A server found running may still be starting (clients would get "the database system is
  * starting up") or already stopping: wait until it serves (true) or is gone (false).
  */
-export async function waitServing(project: Project, pid: number, timeoutMs = 60000): Promise<boolean> {
+export async function waitServing(pgdata: string, pid: number, timeoutMs = 60000): Promise<boolean> {
   const until = Date.now() + timeoutMs;
   for (;;) {
-    const pm = readPostmasterPid(project.paths.pgdata);
+    const pm = readPostmasterPid(pgdata);
     if (!pm || pm.pid !== pid || processGone(pid)) return false;
     if (pm.status === 'ready' || pm.status === 'standby') return true;
     if (pm.status === 'stopping') {
@@ -78,8 +82,6 @@ export class ServerStartError extends UserError {
 }
 
 export interface StartOptions {
-  /** 'file': server output appended to .pgres/devenv/logs/postgres.log; 'pipe': caller reads child.stdout/stderr. */
-  output: 'file' | 'pipe';
   /** Own process group, survives our exit (for `up -d` and transient psql servers that must not get our Ctrl-C). */
   detached?: boolean;
   timeoutMs?: number;
@@ -88,67 +90,46 @@ export interface StartOptions {
 }
 
 /**
- * Spawn `postgres -D` directly (no pg_ctl and its 100 ms polling) and resolve
- * once postmaster.pid says "ready". Fails with the log tail when it does not come up.
+ * Spawn `postgres -D` directly (no pg_ctl and its 100 ms polling), its output appended to its log in the
+ * cluster, and resolve once postmaster.pid says "ready". Fails with the log tail when it does not come up.
  */
 export async function startServer(
-  project: Project,
+  server: ServerSpec,
   binaries: Binaries,
-  account: Account | null,
+  fs: ClusterFs,
   opts: StartOptions,
 ): Promise<ServerHandle> {
-  const { paths } = project;
+  const { paths } = server;
   const stale = readPostmasterPid(paths.pgdata);
-  if (stale && findRunningServer(project) === null && !processGone(stale.pid)) {
+  if (stale && findRunningServer(paths.pgdata) === null && !processGone(stale.pid)) {
     // The pid was reused by an unrelated process: postgres would refuse the lock file forever.
-    removeClusterFile(path.join(paths.pgdata, 'postmaster.pid'), account);
+    fs.remove(path.join(paths.pgdata, 'postmaster.pid'));
   }
-  const tcp = project.tcp ? (opts.tcp ?? { port: project.port, addresses: [...TCP_ADDRESSES] }) : null;
-  writeServerConfig(paths, tcp, account);
-  ensureSocketDir(paths, account);
-  const logFile = serverLogPath(project);
+  const tcp = server.tcp ? (opts.tcp ?? { port: server.port, addresses: [...TCP_ADDRESSES] }) : null;
+  writeServerConfig(paths, tcp, fs);
+  ensureSocketDir(paths, fs);
+  const logFile = paths.serverLog;
   const program = path.join(binaries.bindir, 'postgres');
   // The settings go on the command line: nothing of ours to rewrite in the cluster at every start.
-  const args = ['-D', paths.pgdata, ...settingsArgs(paths, project.config.postgres.settings, tcp)];
-  const tail: string[] = [];
-  let child: ChildProcess;
+  const args = ['-D', paths.pgdata, ...settingsArgs(paths, server.settings, tcp)];
   // Where this start's lines begin: a failure shows those, not the end of an earlier run.
-  const logStart = opts.output === 'file' ? logSize(logFile, account?.uid) : 0;
-  if (opts.output === 'file') {
-    const how = appendingTo(logFile, account, program, args);
-    try {
-      child = spawn(how.file, how.args, {
-        stdio: ['ignore', how.fd ?? 'ignore', how.fd ?? 'ignore'],
-        detached: opts.detached ?? false,
-        env: cleanEnv(account),
-        ...spawnIdentity(account),
-      });
-    } finally {
-      if (how.fd !== null) closeSync(how.fd);
-    }
-  } else {
-    child = spawn(program, args, {
-      stdio: ['ignore', 'pipe', 'pipe'],
+  const logStart = logSize(logFile, fs.account?.uid);
+  const how = fs.appendingTo(logFile, program, args);
+  let child: ChildProcess;
+  try {
+    child = spawn(how.file, how.args, {
+      stdio: ['ignore', how.fd ?? 'ignore', how.fd ?? 'ignore'],
       detached: opts.detached ?? false,
-      env: cleanEnv(account),
-      ...spawnIdentity(account),
+      ...fs.spawnOptions(),
     });
-  }
-  if (opts.output === 'pipe') {
-    // Keep the last lines for the error message; the caller consumes the streams too.
-    child.stderr!.on('data', (d: Buffer) => {
-      tail.push(...d.toString().split('\n').filter(Boolean));
-      if (tail.length > 20) tail.splice(0, tail.length - 20);
-    });
+  } finally {
+    if (how.fd !== null) closeSync(how.fd);
   }
   const exited = new Promise<ExitStatus>((resolve) => {
     child.on('exit', (code, signal) => resolve({ code, signal }));
     child.on('error', () => resolve({ code: 127, signal: null }));
   });
   const pid = child.pid;
-  const logTail = () =>
-    (opts.output === 'file' ? readTail(logFile, logStart, 8, account?.uid) : tail.slice(-8).join(' | ')) ||
-    '(no output)';
   if (pid === undefined) {
     await exited;
     throw new UserError(`could not run ${program}`);
@@ -159,7 +140,8 @@ export async function startServer(
       child.kill('SIGQUIT');
       await exited;
     }
-    throw new ServerStartError(ready === 'timeout' ? 'timed out' : 'it exited', logTail());
+    const logTail = readTail(logFile, logStart, 8, fs.account?.uid) || '(no output)';
+    throw new ServerStartError(ready === 'timeout' ? 'timed out' : 'it exited', logTail);
   }
   return { pid, child, exited };
 }

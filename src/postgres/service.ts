@@ -1,6 +1,4 @@
 import { UserError } from '../errors.js';
-import { capClusterLog } from '../project/pgres-files.js';
-import type { Project } from '../project/project.js';
 import { type DiskFullNotice, isDiskFull } from '../util/disk-space.js';
 import type { ExitStatus } from '../util/exit-status.js';
 import { processGone, waitGone } from '../util/liveness.js';
@@ -8,14 +6,16 @@ import type { Output } from '../util/output.js';
 import type { LogLimits } from '../util/rotating-log.js';
 import { FileTail } from '../util/tail-file.js';
 import { ensureServer, type PreparedPostgres, type RunningServer } from './prepare.js';
-import { ServerStartError, serverLogPath, stopServer } from './server.js';
-import { claimServer, withServerLock } from './session-server.js';
+import { type ServerSpec, ServerStartError, stopServer } from './server.js';
+import { claimServer, withServerLock } from './shared-server.js';
 
 export interface ServiceOptions {
   /** Told when postgres reports a full disk. */
   disk?: Pick<DiskFullNotice, 'failed'>;
   /** postgres.log is copied to postgres.log.1 and emptied in place past this size (checked every second). */
   logLimits?: LogLimits;
+  /** Told the port of each start (postgres.tcp: true may have picked one just now): the project follows it. */
+  started?: (port: number) => void;
 }
 
 /** Lines of this start's log kept to explain an exit. */
@@ -39,6 +39,8 @@ export function stopReason(lines: string[], fatal = false): string | null {
  * The project's postgres as a supervised service: started (or adopted, when a
  * previous `devenv up` was killed and left it running), watched for death, stopped.
  * The server writes its log file directly, so the log survives us; we tail it, and keep it bounded.
+ * It holds no project: each start asks `server` for what to start (the settings of the project as
+ * `up` holds it now) and says which port it got.
  */
 export class PostgresService {
   pid: number | null = null;
@@ -52,6 +54,7 @@ export class PostgresService {
 
   constructor(
     private readonly pg: PreparedPostgres,
+    private readonly server: () => ServerSpec,
     private readonly out: Output,
     private readonly onLogLine: (line: string) => void,
     private readonly opts: ServiceOptions = {},
@@ -65,23 +68,20 @@ export class PostgresService {
     this.onLogLine(line);
   };
 
+  /** postgres' log, in the cluster (where it is does not change with the settings). */
+  private get logFile(): string {
+    return this.server().paths.serverLog;
+  }
+
   private capLog(): void {
     const limits = this.opts.logLimits;
     if (!limits) return;
     try {
       // In the cluster: as root, the account copies and empties it (root never writes through its tree).
-      capClusterLog(serverLogPath(this.pg.project), limits, this.pg.account);
+      this.pg.fs.capLog(this.logFile, limits);
     } catch {
       // a full disk cannot take the copy: the log stays as it is and is tried again
     }
-  }
-
-  /** The project as last loaded (config reload): the next start() writes its postgres.settings. */
-  get project(): Project {
-    return this.pg.project;
-  }
-  useProject(project: Project): void {
-    this.pg.project = project;
   }
 
   /** A start begun before the supervisor exists (so module loading overlaps postgres' boot). */
@@ -125,7 +125,8 @@ export class PostgresService {
     this.recent = [];
     this.capLog();
     // As root the log is the account's file: read only if it still is (not a link it put there).
-    this.tail = new FileTail(serverLogPath(this.pg.project), this.logLine, { owner: this.pg.account?.uid }).start();
+    const spec = this.server();
+    this.tail = new FileTail(spec.paths.serverLog, this.logLine, { owner: this.pg.fs.account?.uid }).start();
     if (this.opts.logLimits && !this.capTimer) {
       this.capTimer = setInterval(() => this.capLog(), 1000);
       this.capTimer.unref();
@@ -134,10 +135,10 @@ export class PostgresService {
     let server: RunningServer;
     try {
       // Under the server lock: a psql session ending right now cannot stop the server we take over.
-      server = await withServerLock(this.pg.project, async () => {
-        const found = await ensureServer(this.pg, this.out, { output: 'file', detached: true });
+      server = await withServerLock(spec.paths, async () => {
+        const found = await ensureServer(this.pg, spec, this.out, { detached: true });
         // A server a psql session started is ours now: the session must not stop it when it ends.
-        claimServer(this.pg.project);
+        claimServer(spec.paths);
         return found;
       });
     } catch (err) {
@@ -148,12 +149,13 @@ export class PostgresService {
       if (err instanceof ServerStartError) {
         const reason = stopReason(this.recent, true);
         throw new UserError(
-          `${err.summary}${reason ? `: ${reason}` : ''}; see its log lines above (${serverLogPath(this.pg.project)})`,
+          `${err.summary}${reason ? `: ${reason}` : ''}; see its log lines above (${spec.paths.serverLog})`,
         );
       }
       throw err;
     }
     this.pid = server.pid;
+    this.opts.started?.(server.port);
     if (!server.handle)
       this.out.notice(`using the postgres server already running on this cluster (pid ${server.pid})`);
     this.watchExit(server.pid, server.handle?.exited);

@@ -1,6 +1,6 @@
 import type { SettingValue } from '../project/config.js';
 import { PG_PORT, type ProjectPaths } from '../project/paths.js';
-import { type ClusterOwner, removeClusterFile, writeClusterFile } from '../project/pgres-files.js';
+import type { ClusterFs } from './cluster-fs.js';
 
 /**
  * What init appends to postgresql.conf: the socket-only defaults for a server started by hand (`pg_ctl
@@ -48,7 +48,7 @@ const LOG_DEFAULTS: [string, string][] = [
  */
 export function renderSettings(
   paths: ProjectPaths,
-  settings: Record<string, SettingValue>,
+  settings: Readonly<Record<string, SettingValue>>,
   tcp: ListenSettings | null = null,
 ): [string, string][] {
   const connection: [string, string][] = tcp
@@ -75,7 +75,7 @@ export function renderSettings(
 /** The same as `-c name=value` arguments for `postgres` (the value is taken literally there, no quoting). */
 export function settingsArgs(
   paths: ProjectPaths,
-  settings: Record<string, SettingValue>,
+  settings: Readonly<Record<string, SettingValue>>,
   tcp: ListenSettings | null = null,
 ): string[] {
   return renderSettings(paths, settings, tcp).flatMap(([k, v]) => ['-c', `${k}=${v}`]);
@@ -99,8 +99,8 @@ export function renderHba(): string {
  * Before each start: our pg_hba.conf while postgres.tcp is on. The settings.conf an older devenv
  * rewrote at every start (postgresql.conf still includes it, if it exists) goes: it would keep old values.
  */
-export function writeServerConfig(paths: ProjectPaths, tcp: ListenSettings | null, owner: ClusterOwner): void {
-  if (tcp) writeClusterFile(paths.hbaConf, renderHba(), owner);
-  else removeClusterFile(paths.hbaConf, owner);
-  removeClusterFile(paths.settingsConf, owner);
+export function writeServerConfig(paths: ProjectPaths, tcp: ListenSettings | null, fs: ClusterFs): void {
+  if (tcp) fs.write(paths.hbaConf, renderHba());
+  else fs.remove(paths.hbaConf);
+  fs.remove(paths.settingsConf);
 }

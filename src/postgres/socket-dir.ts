@@ -2,14 +2,13 @@ import { fchmodSync, fchownSync, lstatSync, mkdirSync, readdirSync, type Stats }
 import { errnoCode, UserError } from '../errors.js';
 import type { ProjectPaths } from '../project/paths.js';
 import { withDirectory } from '../util/no-follow.js';
-import { removeTree } from '../util/remove-tree.js';
-import type { Account } from './privileges.js';
+import type { ClusterFs } from './cluster-fs.js';
 
 /**
  * Make sure the short per-project socket dir (used when the project path is
  * too long for a Unix socket) is a real 0700 dir owned by whoever runs postgres.
  */
-export function ensureSocketDir(paths: ProjectPaths, account: Account | null): void {
+export function ensureSocketDir(paths: ProjectPaths, { account }: ClusterFs): void {
   if (!paths.socketDirIsShort) return;
   const dir = paths.socketDir;
   const uid = account ? account.uid : process.getuid!();
@@ -42,15 +41,15 @@ export function ensureSocketDir(paths: ProjectPaths, account: Account | null): v
 }
 
 /** Remove the short socket dir if it is ours (a real dir holding only socket files). */
-export function removeSocketDir(paths: ProjectPaths, account: Account | null): boolean {
+export function removeSocketDir(paths: ProjectPaths, fs: ClusterFs): boolean {
   if (!paths.socketDirIsShort) return false;
   const dir = paths.socketDir;
   try {
     const st = lstatSync(dir);
-    const uid = account ? account.uid : process.getuid!();
+    const uid = fs.account ? fs.account.uid : process.getuid!();
     if (!st.isDirectory() || st.uid !== uid) return false;
     if (!readdirSync(dir).every((n) => n.startsWith('.s.PGSQL.'))) return false;
-    removeTree(dir);
+    fs.removeTree(dir);
     return true;
   } catch {
     return false;

@@ -19,11 +19,11 @@ import { ownNodeEnv } from '../util/node-env.js';
 import { removeOrphanDirs } from '../util/orphan-dirs.js';
 import { CLI_MAIN } from '../util/package-files.js';
 import { type LockResult, tryLock } from '../util/pid-lock.js';
-import { removeTree } from '../util/remove-tree.js';
-import { run } from '../util/run.js';
+import { run } from '../util/run-program.js';
 import type { Binaries } from './binaries.js';
+import type { ClusterFs } from './cluster-fs.js';
 import { createDatabase, INITDB_FLAGS, initdb } from './initdb.js';
-import { type Account, checkReachable, handOver } from './privileges.js';
+import { checkReachable, handOver } from './privileges.js';
 import { restoreTemplate, saveTemplate, templateDir } from './template.js';
 
 /**
@@ -93,7 +93,7 @@ export function scheduleRefill(job: RefillJob): void {
 export const MAX_SPARES = 3;
 
 /** Keep the most recently made spares only, so projects with many database names don't fill the disk. */
-function pruneSpares(spares: string): void {
+function pruneSpares(spares: string, fs: ClusterFs): void {
   const all = readdirSync(spares)
     .filter((n) => n.startsWith('db-'))
     .map((n) => ({ n, t: statSync(path.join(spares, n)).mtimeMs }))
@@ -106,7 +106,7 @@ function pruneSpares(spares: string): void {
     } catch {
       continue;
     }
-    removeTree(trash);
+    fs.removeTree(trash);
   }
 }
 
@@ -114,21 +114,22 @@ function pruneSpares(spares: string): void {
  * A fresh work dir: in the cache, or as root under the temp dir, as our cache (under /root) is out of
  * the account's reach. Root's (mode 0700) until handed to the account: a copy into it is safe meanwhile.
  */
-async function workDir(spares: string, account: Account | null): Promise<string> {
+async function workDir(spares: string, fs: ClusterFs): Promise<string> {
+  const { account } = fs;
   if (!account) return mkdtempSync(path.join(spares, `.work-${process.pid}-`));
   await removeOrphanDirs(tmpdir(), 'devenv-refill-');
   const dir = mkdtempSync(path.join(tmpdir(), `devenv-refill-${process.pid}-`));
   try {
     checkReachable(dir, account, 'the cache work dir');
   } catch (err) {
-    removeTree(dir);
+    fs.removeTree(dir);
     throw err;
   }
   return dir;
 }
 
 /** The work dir (and, `all`, what was copied into it) to the account, mode 0700 as postgres wants. */
-function giveWorkDir(dir: string, account: Account | null, all: boolean): void {
+function giveWorkDir(dir: string, { account }: ClusterFs, all: boolean): void {
   if (account && all) handOver(dir, null, account);
   withDirectory(dir, (fd) => {
     if (account) fchownSync(fd, account.uid, account.gid);
@@ -136,7 +137,7 @@ function giveWorkDir(dir: string, account: Account | null, all: boolean): void {
   });
 }
 
-async function moveInto(from: string, to: string): Promise<void> {
+async function moveInto(from: string, to: string, fs: ClusterFs): Promise<void> {
   try {
     renameSync(from, to);
   } catch (err) {
@@ -146,7 +147,7 @@ async function moveInto(from: string, to: string): Promise<void> {
     const r = await run('cp', ['-a', `${from}/.`, tmp]);
     if (r.code !== 0) throw new Error(r.stderr.trim());
     renameSync(tmp, to);
-    removeTree(from);
+    fs.removeTree(from);
   }
 }
 
@@ -155,7 +156,7 @@ async function moveInto(from: string, to: string): Promise<void> {
  * beside it. Run in the background after an init (`devenv __refill JOB`); does nothing while
  * another refill of the same entry runs.
  */
-export async function refill(job: RefillJob, binaries: Binaries, account: Account | null): Promise<void> {
+export async function refill(job: RefillJob, binaries: Binaries, fs: ClusterFs): Promise<void> {
   const template = templateDir(binaries, job.superuser, INITDB_FLAGS);
   const spares = sparesDir(template);
   if (!template || !spares) return;
@@ -173,25 +174,25 @@ export async function refill(job: RefillJob, binaries: Binaries, account: Accoun
   try {
     await removeOrphanDirs(spares, '.work-');
     if (!existsSync(path.join(template, 'PG_VERSION'))) {
-      const dir = await workDir(spares, account);
+      const dir = await workDir(spares, fs);
       work.push(dir);
-      giveWorkDir(dir, account, false);
-      await initdb(binaries, dir, job.superuser, account);
-      await saveTemplate(template, dir, account);
+      giveWorkDir(dir, fs, false);
+      await initdb(binaries, dir, job.superuser, fs);
+      await saveTemplate(template, dir, fs);
     }
     // A spare only helps where it can be renamed into the project: the same filesystem.
     const sameFs = statSync(spares).dev === job.device;
     const have = readdirSync(spares).some((n) => n.startsWith(sparePrefix(job.database)));
     if (!sameFs || have) return;
-    const dir = await workDir(spares, account);
+    const dir = await workDir(spares, fs);
     work.push(dir);
     // Copied while the dir is still root's, then handed over (its top last).
     if (!(await restoreTemplate(template, dir))) return;
-    giveWorkDir(dir, account, true);
-    await createDatabase(binaries, dir, job.database, account);
+    giveWorkDir(dir, fs, true);
+    await createDatabase(binaries, dir, job.database, fs);
     const name = `${sparePrefix(job.database)}${process.pid}-${Math.random().toString(36).slice(2, 8)}`;
-    await moveInto(dir, path.join(spares, name));
-    pruneSpares(spares);
+    await moveInto(dir, path.join(spares, name), fs);
+    pruneSpares(spares, fs);
   } catch (err) {
     // Nobody is watching a background job: leave a note for whoever wonders why there is no spare.
     writeFileSync(
@@ -199,7 +200,7 @@ export async function refill(job: RefillJob, binaries: Binaries, account: Accoun
       `${new Date().toISOString()} ${err instanceof Error ? err.message : String(err)}\n`,
     );
   } finally {
-    for (const dir of work) removeTree(dir);
+    for (const dir of work) fs.removeTree(dir);
     release();
   }
 }

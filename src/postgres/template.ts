@@ -2,10 +2,10 @@ import { existsSync, lstatSync, mkdirSync, readdirSync, renameSync } from 'node:
 import path from 'node:path';
 import { shortHash } from '../project/paths.js';
 import { removeTree } from '../util/remove-tree.js';
-import { run } from '../util/run.js';
+import { run } from '../util/run-program.js';
 import { cacheDir } from '../util/user-dirs.js';
 import type { Binaries } from './binaries.js';
-import type { Account } from './privileges.js';
+import type { ClusterFs } from './cluster-fs.js';
 
 /**
  * A pristine initdb output cached per binaries + superuser + initdb flags:
@@ -55,7 +55,7 @@ function ownedThroughout(dir: string, uid: number): boolean {
  * root the source belongs to the account: a copy holding anything not the account's (a hard link it made
  * to a file of someone else's) is not kept, or it would be handed to the account with every new cluster.
  */
-export async function saveTemplate(template: string | null, source: string, account: Account | null): Promise<void> {
+export async function saveTemplate(template: string | null, source: string, { account }: ClusterFs): Promise<void> {
   if (!template || existsSync(template)) return;
   const tmp = `${template}.tmp-${process.pid}`;
   try {

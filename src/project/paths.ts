@@ -12,8 +12,11 @@ export const PG_PORT = 5432;
 export function socketFile(port: number = PG_PORT): string {
   return `.s.PGSQL.${port}`;
 }
-/** Prefix of the directory an init builds in before renaming it to .pgres. */
-export const PARTIAL_PREFIX = `${DATA_DIR}.partial-`;
+/**
+ * Prefix of the directory an init builds a cluster in before renaming it to .pgres (and of the one a reset
+ * renames .pgres to before deleting it): the next init removes those whose process is gone.
+ */
+export const CLUSTER_BUILD_PREFIX = `${DATA_DIR}.partial-`;
 
 /**
  * Where everything of a project lives, in two groups. The cluster's files stay in .pgres: devenv's
@@ -55,8 +58,8 @@ export interface ProjectPaths {
   /** A background `up`'s own stdout and stderr. */
   upLog: string;
   state: string;
-  /** What a running `devenv up` publishes (pid, phase, processes). */
-  supervisorState: string;
+  /** What a running `devenv up` publishes (pid, phase, processes); the file keeps its older name. */
+  upState: string;
   /** One `devenv up` per project: holds its pid. */
   upLock: string;
   /** The running `up`'s app process groups, so the next one can stop them if it was killed. */
@@ -218,7 +221,7 @@ export function projectPaths(
     logs: path.join(runtime, 'logs'),
     upLog: path.join(runtime, 'logs', 'up.log'),
     state,
-    supervisorState: path.join(state, 'supervisor.json'),
+    upState: path.join(state, 'supervisor.json'),
     upLock: path.join(state, 'up.lock'),
     appGroups: path.join(state, 'app-groups.json'),
     provisionLock: path.join(state, 'provision.lock'),

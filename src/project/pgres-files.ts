@@ -1,21 +1,20 @@
-// The one way devenv writes its own files (their paths are in ProjectPaths). Two kinds:
+// The one way devenv writes its own runtime files (logs, state, locks; their paths are in ProjectPaths),
+// and the rule for reading the cluster's.
 //
-// - Runtime files (logs, state, locks) are ours alone. For an ordinary user they are in .pgres/devenv, as
-//   always. As root they are in root's private directory outside the project, and every write first
-//   checks that no other account could rename or replace a directory on the way there.
-// - Cluster files (markers, TCP port and password, pg_hba.conf, postgresql.conf) stay in .pgres. As root,
-//   .pgres belongs to the account postgres runs as, which could swap any of them for a symlink to a file
-//   of root's: so root never opens them for writing itself; a child process with the account's uid and
-//   gid does the write (issue 9.2). Reading them (root may read anything) refuses symlinks and files
-//   of another owner, so root is not made to read something else either.
-import { appendFileSync, lstatSync, mkdirSync, openSync, rmSync } from 'node:fs';
+// - Runtime files are ours alone. For an ordinary user they are in .pgres/devenv, as always. As root
+//   they are in root's private directory outside the project, and every write first checks that no
+//   other account could rename or replace a directory on the way there.
+// - Cluster files (markers, TCP port and password, pg_hba.conf, postgresql.conf) stay in .pgres. As root
+//   .pgres belongs to the account postgres runs as: writing them is that account's (postgres/cluster-fs.ts).
+//   Reading them (root may read anything) refuses symlinks and files of another owner, so root is not
+//   made to read something else either; a project is read before any account is known, hence here.
+import { lstatSync, mkdirSync, openSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import { UserError } from '../errors.js';
 import { writeFileAtomic } from '../util/atomic-write.js';
 import { readRegular } from '../util/no-follow.js';
 import { checkPrivatePath, ensurePrivateDir, UntrustedPathError } from '../util/private-path.js';
 import { capInPlace, type LogLimits, type LogProblems, RotatingLog } from '../util/rotating-log.js';
-import { type Identity, shAs } from '../util/run-as.js';
 import { isRootUser } from './paths.js';
 
 /** Write a whole runtime file (readers see the old or the new content, never half), creating its directory. */
@@ -67,58 +66,6 @@ export function capOwnLog(file: string, limits: LogLimits): boolean {
   return capInPlace(file, limits);
 }
 
-/** Who writes the cluster's files: the account postgres runs as (we are root), or null (we write them). */
-export type ClusterOwner = Identity | null;
-
-// As the account: a fresh temporary file beside the target, renamed over it (a rename replaces a link
-// planted there instead of following it). umask 077 until the final mode is set.
-const WRITE = `umask 077; t=$1.devenv-tmp.$$
-[ -d "$3" ] || mkdir -p -- "$3" || exit 1
-if cat > "$t" && chmod "$2" "$t" && mv -f -- "$t" "$1"; then exit 0; fi
-rm -f -- "$t"; exit 1`;
-const APPEND = 'cat >> "$1"';
-const REMOVE = 'rm -f -- "$1"';
-
-function asOwner(owner: Identity, what: string, file: string, script: string, args: string[], input?: string): void {
-  try {
-    shAs(owner, script, args, input);
-  } catch (err) {
-    throw new Error(`${what} ${file} as the account that runs postgres failed: ${(err as Error).message}`);
-  }
-}
-
-/** Write a whole file of the cluster (old or new content, never half), creating its directory. */
-export function writeClusterFile(file: string, text: string, owner: ClusterOwner, mode = 0o644): void {
-  if (!owner) {
-    writeFileAtomic(file, text, { mkdir: true, mode });
-    return;
-  }
-  asOwner(owner, 'writing', file, WRITE, [file, mode.toString(8), path.dirname(file)], text);
-}
-
-/** Append to a file of the cluster (postgresql.conf). */
-export function appendClusterFile(file: string, text: string, owner: ClusterOwner): void {
-  if (!owner) {
-    appendFileSync(file, text);
-    return;
-  }
-  asOwner(owner, 'appending to', file, APPEND, [file], text);
-}
-
-/** Remove a file of the cluster if it is there. */
-export function removeClusterFile(file: string, owner: ClusterOwner): void {
-  if (!owner) {
-    rmSync(file, { force: true });
-    return;
-  }
-  try {
-    lstatSync(file);
-  } catch {
-    return; // nothing there: no child process needed
-  }
-  asOwner(owner, 'removing', file, REMOVE, [file]);
-}
-
 /**
  * The text of a small file of the cluster, or null: only a regular file (not a symlink, FIFO or device)
  * owned by whoever owns the cluster directory, or by us (files older devenv versions wrote as root).
@@ -133,47 +80,4 @@ export function readClusterFile(pgdata: string, file: string): string | null {
   const text = readRegular(file, clusterUid);
   if (text !== null || clusterUid === process.getuid?.()) return text;
   return readRegular(file, process.getuid?.());
-}
-
-/**
- * How to start a program whose output goes to a log inside the cluster: as root the account opens the
- * log itself (a shell with its uid appends, then execs the program, so the pid stays the program's);
- * otherwise we open it and hand the descriptor over (`fd`, which the caller closes after the spawn).
- */
-export function appendingTo(
-  log: string,
-  owner: ClusterOwner,
-  program: string,
-  args: string[],
-): { file: string; args: string[]; fd: number | null } {
-  if (!owner) {
-    mkdirSync(path.dirname(log), { recursive: true });
-    return { file: program, args, fd: openSync(log, 'a', 0o644) };
-  }
-  const script = 'l=$1; d=$2; shift 2; [ -d "$d" ] || mkdir -p -- "$d" || exit 1; exec "$@" >>"$l" 2>&1';
-  return { file: '/bin/sh', args: ['-c', script, 'sh', log, path.dirname(log), program, ...args], fd: null };
-}
-
-// As the account: shift <file>.1 … to .2 …, copy the log to .1, empty it in place (postgres keeps appending).
-const CAP = `f=$1; k=$2; i=$((k - 1))
-while [ "$i" -ge 1 ]; do if [ -e "$f.$i" ]; then mv -f -- "$f.$i" "$f.$((i + 1))" || exit 1; fi; i=$((i - 1)); done
-if [ "$k" -gt 0 ]; then cp -- "$f" "$f.1" || exit 1; fi
-: > "$f"`;
-
-/**
- * Bound postgres' own log, in the cluster: past `maxBytes` it is copied to <file>.1 (older ones shifted)
- * and emptied in place. As root the account does it (a small shell with its uid), never root through
- * the account's tree. Returns true when it rotated.
- */
-export function capClusterLog(file: string, limits: LogLimits, owner: ClusterOwner): boolean {
-  if (!owner) return capInPlace(file, limits);
-  let st: ReturnType<typeof lstatSync>;
-  try {
-    st = lstatSync(file);
-  } catch {
-    return false;
-  }
-  if (!st.isFile() || st.size <= limits.maxBytes) return false;
-  asOwner(owner, 'rotating', file, CAP, [file, String(limits.keep)]);
-  return true;
 }

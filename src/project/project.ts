@@ -6,27 +6,36 @@ import { type ProjectPaths, projectPaths } from './paths.js';
 import { findProjectRoot, requireProjectRoot } from './root.js';
 import { readTcpPassword, serverPort, type TcpEndpoint, tcpEndpoint } from './tcp.js';
 
-/** Everything a command needs to know about one project, computed once. */
+/**
+ * Everything a command needs to know about one project: one immutable value (frozen), built by one
+ * chain (projectAt): config → defaults → the server's port and the paths that follow it → environment.
+ * Nothing changes a project; a different one is built instead (a reload, a port picked at a start: atPort).
+ */
 export interface Project {
-  root: string;
-  config: Config;
-  paths: ProjectPaths;
+  readonly root: string;
+  readonly config: Config;
+  readonly paths: ProjectPaths;
   /** Name of the cluster's superuser (the OS user). */
-  superuser: string;
+  readonly superuser: string;
   /** The main project database (the default git branch's, with postgres.branches). */
-  database: string;
+  readonly database: string;
   /** Every project database: the main one, then postgres.databases (branch databases are copies, not listed). */
-  databases: string[];
+  readonly databases: readonly string[];
   /** postgres.branches "git" in a repository: the branch, and the database clients use on it. */
-  branch: BranchState | null;
+  readonly branch: BranchState | null;
   /** The role apps and shells connect as: postgres.role, else the superuser. */
-  appUser: string;
+  readonly appUser: string;
   /** The server's port: 5432 (socket only) or the TCP port. */
-  port: number;
-  tcp: TcpEndpoint | null;
+  readonly port: number;
+  readonly tcp: TcpEndpoint | null;
   /** The environment contract (PGDATA, PGHOST, ...), as shells see it: no password. */
-  env: Record<string, string>;
+  readonly env: Readonly<Record<string, string>>;
 }
+
+/** The first links of the chain: devenv.json and what follows from it alone (who, which databases, the branch). */
+type Settled = Pick<Project, 'root' | 'config' | 'superuser' | 'database' | 'databases' | 'branch' | 'appUser'>;
+/** Then where the server listens, and where everything lives (the socket path depends on the port). */
+type Located = Settled & Pick<Project, 'port' | 'tcp' | 'paths'>;
 
 function checkDatabaseConfig(config: Config, superuser: string): void {
   const { role } = config.postgres;
@@ -44,30 +53,56 @@ function checkDatabaseConfig(config: Config, superuser: string): void {
   }
 }
 
-export function projectAt(root: string, opts: { config?: Config; env?: NodeJS.ProcessEnv } = {}): Project {
-  const config = opts.config ?? loadConfig(root);
+/** Defaults: the superuser (the OS user), the databases, the role apps use, the git branch's database. */
+function settle(root: string, config: Config): Settled {
   const superuser = osUserName();
   checkDatabaseConfig(config, superuser);
-  const tcp = tcpEndpoint(config, root);
-  const port = serverPort(tcp);
-  const paths = projectPaths(root, opts.env, port);
   const database = databaseName(config);
-  const databases = [...new Set([database, ...(config.postgres.databases ?? [])])];
-  const appUser = config.postgres.role ?? superuser;
-  const branch = branchState(root, config, database);
   return {
     root,
     config,
-    paths,
     superuser,
     database,
-    databases,
-    branch,
-    appUser,
-    port,
-    tcp,
-    env: contractEnvironment({ paths, port, tcp, user: appUser, database: branch?.database ?? database }),
+    databases: [...new Set([database, ...(config.postgres.databases ?? [])])],
+    appUser: config.postgres.role ?? superuser,
+    branch: branchState(root, config, database),
   };
+}
+
+/** The server's port (the TCP port, when postgres.tcp is on: it names the socket file too), and the paths. */
+function locate(settled: Settled, tcp: TcpEndpoint | null, env: NodeJS.ProcessEnv | undefined): Located {
+  const port = serverPort(tcp);
+  return { ...settled, tcp, port, paths: projectPaths(settled.root, env, port) };
+}
+
+/** Last: the environment contract, and the value frozen (deeply: its config too). */
+function complete(located: Located): Project {
+  const { paths, port, tcp, appUser: user } = located;
+  const env = contractEnvironment({ paths, port, tcp, user, database: located.branch?.database ?? located.database });
+  return deepFreeze({ ...located, env });
+}
+
+function deepFreeze<T>(value: T): T {
+  if (value && typeof value === 'object' && !Object.isFrozen(value)) {
+    Object.freeze(value);
+    for (const v of Object.values(value)) deepFreeze(v);
+  }
+  return value;
+}
+
+/** The project at `root`: devenv.json (or `config`) through the whole chain. */
+export function projectAt(root: string, opts: { config?: Config; env?: NodeJS.ProcessEnv } = {}): Project {
+  const config = opts.config ?? loadConfig(root);
+  return complete(locate(settle(root, config), tcpEndpoint(config, root), opts.env));
+}
+
+/**
+ * The same project with its server on `port` (postgres.tcp: true, when the preferred port was taken
+ * at the first start and another was picked): the paths and the environment follow.
+ */
+export function atPort(project: Project, port: number, env?: NodeJS.ProcessEnv): Project {
+  if (!project.tcp || project.tcp.port === port) return project;
+  return complete(locate(project, { ...project.tcp, port }, env));
 }
 
 /** The enclosing project; with `create`, the current directory becomes one if there is none. */

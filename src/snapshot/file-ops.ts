@@ -15,7 +15,7 @@ import {
 import path from 'node:path';
 import { errnoCode, UserError } from '../errors.js';
 import { processGone } from '../util/liveness.js';
-import { DATA, LOCK_FILE, MANIFEST, READY_PREFIX, SPARE_PREFIX, SWAP_JOURNAL, WORK_PREFIXES } from './layout.js';
+import { DATA, LOCK_FILE, MANIFEST, READY_PREFIX, READY_WORK_PREFIX, SWAP_JOURNAL, WORK_PREFIXES } from './layout.js';
 import { readJournal, runSwap, startSwap } from './swap.js';
 import { type CopyMode, copyTree, syncTree } from './tree-copy.js';
 import { copyWal, stoppedClusterRange, type WalRange } from './wal-range.js';
@@ -204,13 +204,13 @@ export const fileOps = {
   },
 
   /**
-   * Make the ready copy of snapshot `name` (run in the background, see account-files.ts): copy, flush,
+   * Make the ready copy of snapshot `name` (run in the background, see file-worker.ts): copy, flush,
    * then rename into place, unless the snapshot was removed or replaced meanwhile. Keeps only this one.
    */
-  async prepareSpare(a: { dir: string; name: string; id: string }): Promise<void> {
+  async prepareReadyCopy(a: { dir: string; name: string; id: string }): Promise<void> {
     const ready = path.join(a.dir, `${READY_PREFIX}${a.id}`);
     if (snapshotId(a.dir, a.name) !== a.id || existsSync(ready)) return;
-    const work = await fileOps.makeWorkDir({ dir: a.dir, prefix: SPARE_PREFIX });
+    const work = await fileOps.makeWorkDir({ dir: a.dir, prefix: READY_WORK_PREFIX });
     try {
       await copyTree(path.join(a.dir, a.name, DATA), work, 'all');
       await syncTree(work);
@@ -232,7 +232,7 @@ export const fileOps = {
   },
 
   /** Take the ready copy of snapshot `id` as `to` (an empty dir it replaces). False when there is none. */
-  async claimSpare(a: { dir: string; id: string; to: string }): Promise<boolean> {
+  async takeReadyCopy(a: { dir: string; id: string; to: string }): Promise<boolean> {
     try {
       renameSync(path.join(a.dir, `${READY_PREFIX}${a.id}`), a.to);
       return true;

@@ -13,12 +13,15 @@ export const SNAPSHOTS_DIR = 'snapshots';
 export const MANIFEST = 'snapshot.json';
 /** The cluster's files inside a snapshot. */
 export const DATA = 'data';
-/** Work directories (`<prefix><pid>-<random>`): removed by the next command once their pid is gone. */
-export const PARTIAL_PREFIX = '.partial-';
+/**
+ * Work directories (`<prefix><pid>-<random>`) inside the snapshots directory: removed by the next command
+ * once their pid is gone. A save builds in SAVE_PREFIX (not the cluster's CLUSTER_BUILD_PREFIX, paths.ts).
+ */
+export const SAVE_PREFIX = '.partial-';
 export const RESTORE_PREFIX = '.restore-';
 export const TRASH_PREFIX = '.trash-';
-export const SPARE_PREFIX = '.spare-';
-export const WORK_PREFIXES = [PARTIAL_PREFIX, RESTORE_PREFIX, TRASH_PREFIX, SPARE_PREFIX];
+export const READY_WORK_PREFIX = '.spare-';
+export const WORK_PREFIXES = [SAVE_PREFIX, RESTORE_PREFIX, TRASH_PREFIX, READY_WORK_PREFIX];
 /**
  * `.ready-<snapshot id>`: a finished, flushed copy of one snapshot's data, made in the background after a
  * save or restore, which the next restore of that snapshot renames into place instead of copying.
@@ -27,8 +30,11 @@ export const WORK_PREFIXES = [PARTIAL_PREFIX, RESTORE_PREFIX, TRASH_PREFIX, SPAR
 export const READY_PREFIX = '.ready-';
 /** One snapshot command at a time per cluster. */
 export const LOCK_FILE = '.lock';
-/** A restore's swap of the data files in progress: whoever finds it with its owner gone finishes it. */
-export { SWAP_JOURNAL } from '../postgres/interrupted-swap.js';
+/**
+ * A restore's swap of the data files in progress: whoever finds it with its owner gone finishes it,
+ * and no server starts while it is there (interrupted-swap.ts).
+ */
+export const SWAP_JOURNAL = '.swap.json';
 
 /** Entries of the data directory that are not the cluster's: a restore keeps the current ones. */
 export const KEEP_IN_PGDATA = ['devenv', SNAPSHOTS_DIR];

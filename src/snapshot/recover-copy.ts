@@ -1,9 +1,8 @@
 import path from 'node:path';
 import { UserError } from '../errors.js';
 import type { Binaries } from '../postgres/binaries.js';
-import { cleanEnv } from '../postgres/child-env.js';
-import { type Account, spawnIdentity } from '../postgres/privileges.js';
-import { run } from '../util/run.js';
+import type { ClusterFs } from '../postgres/cluster-fs.js';
+import { run } from '../util/run-program.js';
 import { lastLines } from '../util/text.js';
 
 /**
@@ -12,11 +11,11 @@ import { lastLines } from '../util/text.js';
  * save proves its copy starts, and a restore starts the server without recovery or the fsync of every
  * file that recovery begins with. fsync is off for this run only: the caller flushes the whole copy once.
  */
-export async function recoverCopy(binaries: Binaries, dataDir: string, account: Account | null): Promise<void> {
+export async function recoverCopy(binaries: Binaries, dataDir: string, fs: ClusterFs): Promise<void> {
   const r = await run(
     path.join(binaries.bindir, 'postgres'),
     ['--single', '-D', dataDir, '-c', 'fsync=off', '-c', 'exit_on_error=on', 'template1'],
-    { ...spawnIdentity(account), env: cleanEnv(account), input: '' },
+    { ...fs.spawnOptions(), input: '' },
   );
   if (r.code !== 0 || /\b(FATAL|PANIC):/.test(r.stderr)) {
     throw new UserError(`the copy did not recover to a consistent state, nothing was saved: ${lastLines(r.stderr, 3)}`);

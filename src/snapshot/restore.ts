@@ -1,16 +1,16 @@
 import path from 'node:path';
 import { UserError } from '../errors.js';
 import type { PreparedPostgres } from '../postgres/prepare.js';
-import { removeClusterFile } from '../project/pgres-files.js';
+import type { ProjectPaths } from '../project/paths.js';
 import type { Output } from '../util/output.js';
-import { runInBackground } from './account-files.js';
 import { type SnapshotEntry, snapshotDataMajor } from './catalog.js';
+import { runInBackground } from './file-worker.js';
 import { DATA, RESTORE_PREFIX, readyCopiesWanted, TRASH_PREFIX } from './layout.js';
 import { SnapshotSession } from './session.js';
 
 /**
  * Whatever uses the server during a restore: `around` stops it (and the server), runs the swap, and
- * brings it back. Today a server shared by psql sessions or left by a killed `up` (standalone-server.ts);
+ * brings it back. Today a server shared by psql sessions or left by a killed `up` (restore-standalone.ts);
  * later a running `devenv up`, through its control channel (stop the apps and postgres, swap, start).
  */
 export interface ServerUsers {
@@ -45,12 +45,13 @@ export function checkRestorable(pg: PreparedPostgres, entry: SnapshotEntry): voi
  */
 export async function restoreSnapshot(
   pg: PreparedPostgres,
+  paths: ProjectPaths,
   entry: SnapshotEntry,
   users: ServerUsers,
   out: Output,
 ): Promise<RestoreOutcome> {
   checkRestorable(pg, entry);
-  const session = await SnapshotSession.begin(pg.project.paths, pg.account, 'restore', out);
+  const session = await SnapshotSession.begin(paths, pg.fs, 'restore', out);
   const { files } = session;
   let staging: string | null = null;
   let trash: string | null = null;
@@ -60,7 +61,7 @@ export async function restoreSnapshot(
     const fromReadyCopy =
       readyCopiesWanted() &&
       Boolean(entry.id) &&
-      (await files.run('claimSpare', { dir: session.dir, id: entry.id, to: staging }));
+      (await files.run('takeReadyCopy', { dir: session.dir, id: entry.id, to: staging }));
     if (!fromReadyCopy) {
       out.step(`copying snapshot "${entry.name}"`);
       await files.run('copyTree', { from: path.join(entry.dir, DATA), to: staging, mode: 'all' });
@@ -74,10 +75,10 @@ export async function restoreSnapshot(
     staging = trash = null;
     const t0 = performance.now();
     await users.around(async () => {
-      await files.run('swap', { dir: session.dir, owner: process.pid, pgdata: pg.project.paths.pgdata, ...swapDirs });
+      await files.run('swap', { dir: session.dir, owner: process.pid, pgdata: paths.pgdata, ...swapDirs });
       // What provisioning made sure of was about the old files: the next start checks again (the snapshot
       // may predate a role, a database or an extension, or lack a branch's database).
-      removeClusterFile(pg.project.paths.provisioned, pg.account);
+      pg.fs.remove(paths.provisioned);
     });
     // From stopping the server until it runs again on the snapshot.
     const downMs = performance.now() - t0;
@@ -86,7 +87,7 @@ export async function restoreSnapshot(
     await files.run('removeInBackground', { path: swapDirs.trash });
     // The ready copy was used up (or there was none): make the next one.
     if (entry.copy === 'copy' && entry.id && readyCopiesWanted()) {
-      runInBackground(pg.account, 'prepareSpare', { dir: session.dir, name: entry.name, id: entry.id });
+      runInBackground(pg.fs, 'prepareReadyCopy', { dir: session.dir, name: entry.name, id: entry.id });
     }
     return { downMs, fromReadyCopy };
   } finally {

@@ -2,14 +2,17 @@ import { randomBytes } from 'node:crypto';
 import { closeSync, existsSync, readSync } from 'node:fs';
 import path from 'node:path';
 import { UserError } from '../errors.js';
+import { requireCluster } from '../postgres/cluster.js';
 import type { PreparedPostgres } from '../postgres/prepare.js';
 import { findRunningServer } from '../postgres/server.js';
-import { withServerLock } from '../postgres/session-server.js';
+import { withServerLock } from '../postgres/shared-server.js';
+import type { ProjectPaths } from '../project/paths.js';
+import type { Project } from '../project/project.js';
 import { openRegular } from '../util/no-follow.js';
 import type { Output } from '../util/output.js';
-import { type AccountFiles, runInBackground } from './account-files.js';
 import type { SnapshotManifest } from './catalog.js';
-import { checkName, DATA, defaultName, MANIFEST, PARTIAL_PREFIX, readyCopiesWanted, snapshotDir } from './layout.js';
+import { type FileWorker, runInBackground } from './file-worker.js';
+import { checkName, DATA, defaultName, MANIFEST, readyCopiesWanted, SAVE_PREFIX, snapshotDir } from './layout.js';
 import { OnlineBackup } from './online-backup.js';
 import { recoverCopy } from './recover-copy.js';
 import { SnapshotSession } from './session.js';
@@ -22,10 +25,10 @@ export interface SaveOutcome {
   checkpointMs: number | null;
 }
 
-function pickName(pg: PreparedPostgres, requested: string | undefined): string {
+function pickName(paths: ProjectPaths, requested: string | undefined): string {
   if (requested !== undefined) {
     const name = checkName(requested);
-    if (existsSync(snapshotDir(pg.project.paths, name))) {
+    if (existsSync(snapshotDir(paths, name))) {
       throw new UserError(
         `a snapshot named "${name}" already exists; choose another name or remove it first ` +
           `(\`devenv snapshot rm ${name}\`)`,
@@ -36,7 +39,7 @@ function pickName(pg: PreparedPostgres, requested: string | undefined): string {
   const base = defaultName();
   for (let i = 1; ; i++) {
     const name = i === 1 ? base : `${base}-${i}`;
-    if (!existsSync(snapshotDir(pg.project.paths, name))) return name;
+    if (!existsSync(snapshotDir(paths, name))) return name;
   }
 }
 
@@ -58,13 +61,12 @@ function plusWal(copy: CopyResult, wal: { files: number; bytes: number }): CopyR
 
 /** The server runs: copy in backup mode; the copy gets the backup's WAL and label. */
 async function copyOnline(
-  pg: PreparedPostgres,
-  files: AccountFiles,
+  project: Project,
+  files: FileWorker,
   data: string,
   name: string,
   out: Output,
 ): Promise<Copied> {
-  const { project } = pg;
   const { pgdata } = project.paths;
   const backup = await OnlineBackup.open(project);
   try {
@@ -94,7 +96,7 @@ async function copyOnline(
       needsRecovery: true,
     };
   } catch (err) {
-    if (!findRunningServer(project)) {
+    if (!findRunningServer(pgdata)) {
       throw new UserError(
         `the server stopped while the snapshot was being taken; nothing was saved (${(err as Error).message})`,
       );
@@ -119,8 +121,7 @@ function readControl(file: string): Buffer {
 }
 
 /** The server is stopped (and stays so: the caller holds the server lock): copy the files as they are. */
-async function copyOffline(pg: PreparedPostgres, files: AccountFiles, data: string, out: Output): Promise<Copied> {
-  const { pgdata } = pg.project.paths;
+async function copyOffline(pgdata: string, files: FileWorker, data: string, out: Output): Promise<Copied> {
   out.step('copying the cluster (server stopped)');
   const control = path.join(pgdata, 'global', 'pg_control');
   const before = readControl(control);
@@ -133,7 +134,7 @@ async function copyOffline(pg: PreparedPostgres, files: AccountFiles, data: stri
     lastOptional: true,
   });
   // Started by hand meanwhile (devenv's own starts wait for the server lock)?
-  if (findRunningServer(pg.project) || !before.equals(readControl(control))) {
+  if (findRunningServer(pgdata) || !before.equals(readControl(control))) {
     throw new UserError('the server was started while the snapshot was being taken; nothing was saved; run it again');
   }
   return {
@@ -157,32 +158,28 @@ async function copyOffline(pg: PreparedPostgres, files: AccountFiles, data: stri
  */
 export async function saveSnapshot(
   pg: PreparedPostgres,
+  project: Project,
   requested: string | undefined,
   out: Output,
 ): Promise<SaveOutcome> {
-  const { project } = pg;
-  if (pg.state.state !== 'ready') {
-    throw new UserError(
-      `there is no cluster to snapshot yet (${project.paths.pgdata} does not exist); run \`devenv init\` first`,
-    );
-  }
-  const major = pg.state.pgMajor;
-  const name = pickName(pg, requested);
+  const { paths } = project;
+  const major = requireCluster(paths.pgdata, pg.state).pgMajor;
+  const name = pickName(paths, requested);
   const t0 = performance.now();
-  const session = await SnapshotSession.begin(project.paths, pg.account, 'save', out);
+  const session = await SnapshotSession.begin(paths, pg.fs, 'save', out);
   const { files } = session;
   let work: string | null = null;
   try {
-    work = await files.run('makeWorkDir', { dir: session.dir, prefix: PARTIAL_PREFIX });
+    work = await files.run('makeWorkDir', { dir: session.dir, prefix: SAVE_PREFIX });
     const data = path.join(work, DATA);
     await files.run('mkdir', { dir: data });
     const copied =
-      (await withServerLock(project, async () =>
-        findRunningServer(project) ? null : copyOffline(pg, files, data, out),
-      )) ?? (await copyOnline(pg, files, data, name, out));
+      (await withServerLock(paths, async () =>
+        findRunningServer(paths.pgdata) ? null : copyOffline(paths.pgdata, files, data, out),
+      )) ?? (await copyOnline(project, files, data, name, out));
     if (copied.needsRecovery) {
       out.step('recovering the copy to a consistent state');
-      await recoverCopy(pg.binaries, data, pg.account);
+      await recoverCopy(pg.binaries, data, pg.fs);
       for (const leftover of ['backup_label.old', 'tablespace_map.old']) {
         await files.run('removePath', { path: path.join(data, leftover) });
       }
@@ -207,11 +204,11 @@ export async function saveSnapshot(
     });
     // On disk before it is listed: a power cut must not leave a listed snapshot with missing blocks.
     await files.run('syncTree', { dir: work });
-    await files.run('commit', { from: work, to: snapshotDir(project.paths, name) });
+    await files.run('commit', { from: work, to: snapshotDir(paths, name) });
     work = null;
     // Where a copy costs real time (no cloning), prepare the next restore's copy now, in the background.
     if (copied.copy.method === 'copy' && readyCopiesWanted()) {
-      runInBackground(pg.account, 'prepareSpare', { dir: session.dir, name, id: manifest.id });
+      runInBackground(pg.fs, 'prepareReadyCopy', { dir: session.dir, name, id: manifest.id });
     }
     return { manifest, backupMs: copied.backupMs, checkpointMs: copied.checkpointMs };
   } finally {

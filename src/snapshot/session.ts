@@ -1,11 +1,11 @@
 import { existsSync, readdirSync } from 'node:fs';
 import path from 'node:path';
 import { UserError } from '../errors.js';
-import type { Account } from '../postgres/privileges.js';
+import type { ClusterFs } from '../postgres/cluster-fs.js';
 import type { ProjectPaths } from '../project/paths.js';
 import { processGone } from '../util/liveness.js';
 import type { Output } from '../util/output.js';
-import { type AccountFiles, accountFiles } from './account-files.js';
+import { type FileWorker, openFileWorker } from './file-worker.js';
 import { SWAP_JOURNAL, snapshotsDir, WORK_PREFIXES } from './layout.js';
 
 /**
@@ -14,13 +14,13 @@ import { SWAP_JOURNAL, snapshotsDir, WORK_PREFIXES } from './layout.js';
  */
 export class SnapshotSession {
   private constructor(
-    readonly files: AccountFiles,
+    readonly files: FileWorker,
     readonly dir: string,
   ) {}
 
-  static async begin(paths: ProjectPaths, account: Account | null, op: string, out: Output): Promise<SnapshotSession> {
+  static async begin(paths: ProjectPaths, fs: ClusterFs, op: string, out: Output): Promise<SnapshotSession> {
     const dir = snapshotsDir(paths);
-    const files = accountFiles(account);
+    const files = openFileWorker(fs);
     try {
       await files.run('ensureDir', { dir });
       const lock = await files.run('lock', { dir, owner: process.pid, op });

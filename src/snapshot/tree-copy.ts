@@ -60,58 +60,70 @@ export interface CopyResult {
 /** Copies in flight: enough to keep libuv's four threads and the disk busy. */
 const PARALLEL = 8;
 
+/** One regular file to copy. */
+interface FileJob {
+  src: string;
+  dst: string;
+  size: number;
+}
+
 /**
  * Copy the tree `from` into the existing empty directory `to`, keeping modes. Files are cloned where
  * the filesystem can (btrfs, XFS, APFS…) and copied in the kernel otherwise. Symlinks are refused:
  * a snapshot must hold its data, not point at it (tablespaces outside the data directory).
  */
 export async function copyTree(from: string, to: string, mode: CopyMode): Promise<CopyResult> {
-  const result: CopyResult = { files: 0, bytes: 0, method: 'copy' };
-  let clone: boolean | null = null;
-  const queue: { src: string; dst: string; size: number }[] = [];
+  const files: FileJob[] = [];
+  await makeDirs(from, to, '', mode, files);
+  return copyFiles(files, mode);
+}
 
-  const walk = async (rel: string): Promise<void> => {
-    const srcDir = path.join(from, rel);
-    let entries: Dirent[];
+/** Make the directories of the tree under `to` (with their modes), and list the files to copy into them. */
+async function makeDirs(from: string, to: string, rel: string, mode: CopyMode, files: FileJob[]): Promise<void> {
+  const srcDir = path.join(from, rel);
+  let entries: Dirent[];
+  try {
+    entries = await fsp.readdir(srcDir, { withFileTypes: true });
+  } catch (err) {
+    if (mode !== 'all' && errnoCode(err) === 'ENOENT') return; // removed while we copied
+    throw err;
+  }
+  for (const e of entries) {
+    const childRel = rel ? `${rel}/${e.name}` : e.name;
+    const src = path.join(from, childRel);
+    const dst = path.join(to, childRel);
+    if (e.isSymbolicLink()) {
+      throw new UserError(
+        rel === 'pg_tblspc'
+          ? `the cluster has a tablespace outside .pgres (${src}); snapshots copy only what is inside .pgres`
+          : `${src} is a symlink; snapshots copy only real files inside .pgres`,
+      );
+    }
+    const d = decide(mode, childRel, e.name, e.isDirectory());
+    if (d === 'skip') continue;
+    let st: Stats;
     try {
-      entries = await fsp.readdir(srcDir, { withFileTypes: true });
+      st = await fsp.lstat(src);
     } catch (err) {
-      if (mode !== 'all' && errnoCode(err) === 'ENOENT') return; // removed while we copied
+      if (mode !== 'all' && errnoCode(err) === 'ENOENT') continue;
       throw err;
     }
-    for (const e of entries) {
-      const childRel = rel ? `${rel}/${e.name}` : e.name;
-      const src = path.join(from, childRel);
-      const dst = path.join(to, childRel);
-      if (e.isSymbolicLink()) {
-        throw new UserError(
-          rel === 'pg_tblspc'
-            ? `the cluster has a tablespace outside .pgres (${src}); snapshots copy only what is inside .pgres`
-            : `${src} is a symlink; snapshots copy only real files inside .pgres`,
-        );
-      }
-      const d = decide(mode, childRel, e.name, e.isDirectory());
-      if (d === 'skip') continue;
-      let st: Stats;
-      try {
-        st = await fsp.lstat(src);
-      } catch (err) {
-        if (mode !== 'all' && errnoCode(err) === 'ENOENT') continue;
-        throw err;
-      }
-      if (e.isDirectory()) {
-        await fsp.mkdir(dst, { mode: st.mode & 0o7777 });
-        await fsp.chmod(dst, st.mode & 0o7777); // mkdir's mode is filtered by the umask
-        if (d === 'copy') await walk(childRel);
-      } else if (e.isFile()) {
-        queue.push({ src, dst, size: st.size });
-      }
-      // Sockets and FIFOs (none in a data directory) are not data: left out.
+    if (e.isDirectory()) {
+      await fsp.mkdir(dst, { mode: st.mode & 0o7777 });
+      await fsp.chmod(dst, st.mode & 0o7777); // mkdir's mode is filtered by the umask
+      if (d === 'copy') await makeDirs(from, to, childRel, mode, files);
+    } else if (e.isFile()) {
+      files.push({ src, dst, size: st.size });
     }
-  };
-  await walk('');
+    // Sockets and FIFOs (none in a data directory) are not data: left out.
+  }
+}
 
-  const copyOne = async (job: { src: string; dst: string; size: number }): Promise<void> => {
+/** Copy the files: the first alone (it tells whether this filesystem clones), then the rest a few at a time. */
+async function copyFiles(files: FileJob[], mode: CopyMode): Promise<CopyResult> {
+  const result: CopyResult = { files: 0, bytes: 0, method: 'copy' };
+  let clone: boolean | null = null;
+  const copyOne = async (job: FileJob): Promise<void> => {
     try {
       if (clone === null) {
         // The first file tells whether this filesystem clones; the answer holds for the rest.
@@ -135,11 +147,10 @@ export async function copyTree(from: string, to: string, mode: CopyMode): Promis
       throw err;
     }
   };
-  // The first copy alone (it decides clone or copy), then the rest a few at a time.
-  if (queue.length) await copyOne(queue[0]!);
+  if (files.length) await copyOne(files[0]!);
   let next = 1;
   const lane = async () => {
-    while (next < queue.length) await copyOne(queue[next++]!);
+    while (next < files.length) await copyOne(files[next++]!);
   };
   await Promise.all(Array.from({ length: PARALLEL }, lane));
   result.method = clone ? 'reflink' : 'copy';

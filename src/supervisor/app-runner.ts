@@ -5,12 +5,12 @@ import { statSync } from 'node:fs';
 import { performance } from 'node:perf_hooks';
 import type { AppDefinition } from '../app-definition.js';
 import { errorMessage } from '../errors.js';
+import { BurstGate } from '../util/debounce.js';
+import { RestartQueue } from '../util/restart-queue.js';
 import { Backoff, formatDelay } from './backoff.js';
-import { BurstGate } from './debounce.js';
 import { type ExitInfo, ManagedProcess, ProcessStartError } from './managed-process.js';
 import type { ProcessStatus, SupervisedState } from './process-status.js';
 import { isFailure, shouldRestart } from './restart-policy.js';
-import { RestartQueue } from './restart-queue.js';
 import type { AppRunnerContext } from './runner-context.js';
 
 export type { AppRunnerContext } from './runner-context.js';

@@ -8,16 +8,15 @@ import path from 'node:path';
 import { type FSWatcher, watch } from 'chokidar';
 import type { AppDefinition } from '../app-definition.js';
 import { errorMessage, UserError } from '../errors.js';
-import type { PostgresService } from '../postgres/service.js';
 import type { Config } from '../project/config.js';
 import { DOTENV_FILE } from '../project/dotenv-file.js';
-import { clientDatabase, type Project, projectAt } from '../project/project.js';
+import { clientDatabase, type Project } from '../project/project.js';
 import { CONFIG_FILE } from '../project/root.js';
 import { DatabaseStartError } from '../supervisor/database-runner.js';
-import { Debouncer } from '../supervisor/debounce.js';
-import { RestartQueue } from '../supervisor/restart-queue.js';
 import type { Supervisor } from '../supervisor/supervisor.js';
+import { Debouncer } from '../util/debounce.js';
 import type { Mutex } from '../util/mutex.js';
+import { RestartQueue } from '../util/restart-queue.js';
 import { GitHeadWatch } from './git-head-watch.js';
 import type { UpPhase } from './state.js';
 
@@ -32,10 +31,20 @@ const RELOAD_HOLD = 'reload';
 /** What a branch switch is called among the changed files. */
 const GIT_HEAD = 'git HEAD';
 
+/** What a reload changes: the apps and the database (the Supervisor is one; tests use a fake). */
+export type ReloadTarget = Pick<Supervisor, 'reconfigure' | 'holdApps' | 'releaseApps' | 'restartDatabase'>;
+
+/** The project `up` runs with, replaced whole by a reload (LiveProject is one). */
+export interface ProjectHolder {
+  readonly current: Project;
+  replace(next: Project): void;
+}
+
 export interface ConfigReloadContext {
-  supervisor: Supervisor;
-  /** Holds the project as last loaded (and as its server was started). */
-  service: PostgresService;
+  target: ReloadTarget;
+  project: ProjectHolder;
+  /** The project from the files at its root, or from `config`; an invalid file throws its UserError. */
+  load: (config?: Config) => Project;
   /** The apps of a project, with their environment. */
   apps: (project: Project) => AppDefinition[];
   /** Role, databases, extensions, TCP password (and a pending setup) on the running server. */
@@ -69,17 +78,14 @@ export class ConfigReload {
   /** A change came while everything was still starting: applied once it is up. */
   private missed = false;
 
-  constructor(
-    private readonly root: string,
-    private readonly ctx: ConfigReloadContext,
-  ) {
+  constructor(private readonly ctx: ConfigReloadContext) {
     this.queue = new RestartQueue(
       () => this.reload(),
       (err) => ctx.say(`reload failed: ${errorMessage(err)}`),
     );
     this.changes = new Debouncer<string>(
       (files) => this.changed(files),
-      ctx.service.project.config.watch.debounceMs ?? 100,
+      ctx.project.current.config.watch.debounceMs ?? 100,
     );
     this.head = new GitHeadWatch(
       () => this.changes.push(GIT_HEAD),
@@ -89,7 +95,7 @@ export class ConfigReload {
 
   /** Watch the configuration files at the project root. */
   watch(): void {
-    const root = this.root;
+    const { root } = this.ctx.project.current;
     this.watcher = watch(root, {
       depth: 0,
       ignoreInitial: true,
@@ -99,7 +105,7 @@ export class ConfigReload {
     });
     this.watcher.on('all', (_event, file) => this.changes.push(path.relative(root, file)));
     this.watcher.on('error', (err) => this.ctx.say(`config watcher: ${errorMessage(err)}`));
-    void this.head.follow(this.ctx.service.project.branch?.head ?? null);
+    void this.head.follow(this.ctx.project.current.branch?.head ?? null);
   }
 
   /** Everything is up: apply a change that came meanwhile. */
@@ -124,48 +130,49 @@ export class ConfigReload {
     void this.queue.request();
   }
 
-  private async reload(): Promise<void> {
+  /** Read the files again and apply what changed (what the watchers queue; tests call it directly). */
+  async reload(): Promise<void> {
     const next = this.readProject();
     if (!next) return;
     if (this.ctx.exclusive.busy) this.ctx.say('another devenv command is using devenv up: the reload waits for it');
     await this.ctx.exclusive.run(() => this.apply(next));
-    await this.head.follow(this.ctx.service.project.branch?.head ?? null);
+    await this.head.follow(this.ctx.project.current.branch?.head ?? null);
     this.ctx.applied();
   }
 
   private async apply(next: Project): Promise<void> {
     // It may have waited for a control request past the start of a shutdown.
     if (this.ctx.phase() !== 'running') return;
-    const { supervisor, service } = this.ctx;
-    const previous = service.project;
+    const { target, project } = this.ctx;
+    const previous = project.current;
     const reasons = restartReasons(previous.config, next.config);
     const ignore = next.config.watch.ignore ?? [];
-    service.useProject(next);
+    project.replace(next);
     if (clientDatabase(next) !== clientDatabase(previous) && reasons.length === 0) {
       await this.switchDatabase(previous, next, ignore);
       return;
     }
     if (reasons.length === 0) {
       await this.provision();
-      await supervisor.reconfigure(this.ctx.apps(service.project), { ignore });
+      await target.reconfigure(this.ctx.apps(project.current), { ignore });
       return;
     }
     this.ctx.say(
       `${reasons.join(' and ')} changed: restarting postgres (apps stop first and start again after it is back)`,
     );
-    await supervisor.holdApps(RELOAD_HOLD, 'restarting postgres: stopping the apps first');
+    await target.holdApps(RELOAD_HOLD, 'restarting postgres: stopping the apps first');
     try {
       try {
-        await supervisor.restartDatabase();
+        await target.restartDatabase();
       } catch (err) {
         if (!(err instanceof DatabaseStartError)) throw err;
         await this.rollBack(previous, reasons);
         return;
       }
-      // The server may have picked its port just now: the service's project is the one to follow.
+      // The server may have picked its port just now: the current project follows it (LiveProject.settle).
       await this.provision();
     } finally {
-      await supervisor.releaseApps(RELOAD_HOLD, this.ctx.apps(service.project), { ignore });
+      await target.releaseApps(RELOAD_HOLD, this.ctx.apps(project.current), { ignore });
     }
   }
 
@@ -175,21 +182,21 @@ export class ConfigReload {
    * they start again where they were.
    */
   private async switchDatabase(previous: Project, next: Project, ignore: string[]): Promise<void> {
-    const { supervisor, service, say } = this.ctx;
+    const { target, project, say } = this.ctx;
     const to = clientDatabase(next);
     const branch = next.branch?.name ? `git branch "${next.branch.name}"` : 'the default git branch';
     say(`${branch}: the apps move to database "${to}"`);
-    await supervisor.holdApps(RELOAD_HOLD, 'switching databases: stopping the apps first');
+    await target.holdApps(RELOAD_HOLD, 'switching databases: stopping the apps first');
     try {
       try {
         await this.ctx.provision();
       } catch (err) {
         if (!(err instanceof UserError)) throw err;
         say(`${err.message}; the apps stay on database "${clientDatabase(previous)}"`);
-        service.useProject(previous);
+        project.replace(previous);
       }
     } finally {
-      await supervisor.releaseApps(RELOAD_HOLD, this.ctx.apps(service.project), { ignore });
+      await target.releaseApps(RELOAD_HOLD, this.ctx.apps(project.current), { ignore });
     }
   }
 
@@ -209,11 +216,10 @@ export class ConfigReload {
       `postgres did not start with the new ${reasons.join(' and ')}; ` +
         `restarting it with the previous ones (fix ${CONFIG_FILE})`,
     );
-    const current = this.ctx.service.project;
-    const config = { ...current.config, postgres: previous.config.postgres };
-    this.ctx.service.useProject(projectAt(current.root, { config }));
+    const current = this.ctx.project.current;
+    this.ctx.project.replace(this.ctx.load({ ...current.config, postgres: previous.config.postgres }));
     try {
-      await this.ctx.supervisor.restartDatabase();
+      await this.ctx.target.restartDatabase();
     } catch (err) {
       if (!(err instanceof DatabaseStartError)) throw err;
       this.ctx.say(`postgres did not come back: ${errorMessage(err.cause)}; stopping`);
@@ -226,9 +232,9 @@ export class ConfigReload {
    * identify the cluster are kept as they are.
    */
   private readProject(): Project | null {
-    const current = this.ctx.service.project;
+    const current = this.ctx.project.current;
     try {
-      const fresh = projectAt(current.root);
+      const fresh = this.ctx.load();
       const kept = current.config.postgres;
       const changed = KEPT.filter((k) => fresh.config.postgres[k] !== kept[k]);
       if (changed.length) {
@@ -239,7 +245,7 @@ export class ConfigReload {
       }
       const postgres = { ...fresh.config.postgres };
       for (const k of KEPT) (postgres as Record<string, unknown>)[k] = kept[k];
-      const project = projectAt(current.root, { config: { ...fresh.config, postgres } });
+      const project = this.ctx.load({ ...fresh.config, postgres });
       // A bad process definition is one line here too, before anything stops.
       this.ctx.apps(project);
       return project;

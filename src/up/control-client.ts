@@ -4,7 +4,7 @@
 import { lstatSync } from 'node:fs';
 import { connect, type Socket } from 'node:net';
 import { errnoCode, UserError } from '../errors.js';
-import type { Project } from '../project/project.js';
+import type { ProjectPaths } from '../project/paths.js';
 import { processGone } from '../util/liveness.js';
 import {
   type ControlOp,
@@ -17,7 +17,7 @@ import {
 } from './control-protocol.js';
 import { readLiveState } from './state.js';
 
-/** The hello must come back this fast: the supervisor answers it at once unless it hangs. */
+/** The hello must come back this fast: a running `up` answers it at once unless it hangs. */
 const HELLO_TIMEOUT_MS = 5000;
 /** A request is under way as long as its waits keep coming. */
 const SILENCE_TIMEOUT_MS = 10 * WAIT_INTERVAL_MS;
@@ -44,7 +44,7 @@ export class UpControl {
 
   private constructor(
     private readonly socket: Socket,
-    /** The supervisor's pid. */
+    /** The pid of the `devenv up` process. */
     readonly pid: number,
   ) {
     readLines(
@@ -63,11 +63,11 @@ export class UpControl {
    * Connect to the running `devenv up` of this project; null when none runs. `purpose` names us in
    * its log ("snapshot restore").
    */
-  static async connect(project: Project, purpose: string): Promise<UpControl | null> {
-    const state = await runningState(project);
+  static async connect(paths: ProjectPaths, purpose: string): Promise<UpControl | null> {
+    const state = await runningState(paths);
     if (!state) return null;
     const { pid } = state;
-    const path = project.paths.controlSocket;
+    const path = paths.controlSocket;
     const until = Date.now() + BUSY_WAIT_MS;
     for (;;) {
       checkSocket(path, pid);
@@ -111,32 +111,13 @@ export class UpControl {
     return this.request({ op: 'start-postgres' });
   }
 
-  /** Restart postgres with the apps stopped around it. */
-  restartPostgres(): Promise<void> {
-    return this.request({ op: 'restart-postgres' });
-  }
-
-  /**
-   * Run `fn` with the apps and postgres stopped (their files may change meanwhile), then start postgres
-   * and the apps again, also when `fn` fails.
-   */
-  async whileStopped<T>(fn: () => Promise<T>): Promise<T> {
-    await this.stopApps();
-    await this.stopPostgres();
-    try {
-      return await fn();
-    } finally {
-      await this.startPostgres();
-      await this.startApps();
-    }
-  }
-
   /** Done: whatever is still held (apps, postgres) is started again by `up`. */
   close(): void {
     this.socket.end();
   }
 
-  private async request(req: ControlRequest): Promise<void> {
+  /** Any request the running `up` understands (the methods above name the ones devenv's commands send). */
+  async request(req: ControlRequest): Promise<void> {
     if (this.closed) throw new UserError(`devenv up (pid ${this.pid}) closed the control channel`);
     send(this.socket, req);
     await this.reply(`devenv up (pid ${this.pid}) stopped answering while ${WHAT[req.op]}`, SILENCE_TIMEOUT_MS);
@@ -180,11 +161,11 @@ export class UpControl {
   }
 }
 
-/** The live supervisor's state, once it is past starting; null when none runs. */
-async function runningState(project: Project): Promise<{ pid: number } | null> {
+/** The live `up`'s state, once it is past starting; null when none runs. */
+async function runningState(paths: ProjectPaths): Promise<{ pid: number } | null> {
   const until = Date.now() + STARTING_WAIT_MS;
   for (;;) {
-    const state = readLiveState(project);
+    const state = readLiveState(paths);
     if (!state || state.phase === 'stopped') return null;
     if (state.phase === 'stopping') {
       throw new UserError(`devenv up (pid ${state.pid}) is stopping; run this again once it has`);

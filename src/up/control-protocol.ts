@@ -1,7 +1,7 @@
 // What a running `devenv up` and another devenv command say to each other over the control socket:
 // one JSON object per line. The client opens with a hello, then sends one request at a time; each is
 // answered by exactly one reply, preceded by waits (one a second) while it is under way, so a client
-// can tell a supervisor that works slowly from one that hangs.
+// can tell an `up` that works slowly from one that hangs.
 import type { Socket } from 'node:net';
 
 /** The requests a running `up` understands. */

@@ -8,15 +8,21 @@ import { errorMessage, UserError } from '../errors.js';
 import { DatabaseStartError } from '../supervisor/database-runner.js';
 import type { Supervisor } from '../supervisor/supervisor.js';
 import type { Mutex } from '../util/mutex.js';
+import type { ControlPeer, ControlSessionHandler } from './control-listener.js';
 import type { ControlRequest } from './control-protocol.js';
-import type { ControlPeer, ControlSessionHandler } from './control-server.js';
 import type { UpPhase } from './state.js';
 
 /** The hold a control client takes on the apps. */
 const CONTROL_HOLD = 'control';
 
+/** What a control client changes: the apps and the database (the Supervisor is one; tests use a fake). */
+export type ControlTarget = Pick<
+  Supervisor,
+  'holdApps' | 'releaseApps' | 'reconfigure' | 'pauseDatabase' | 'resumeDatabase' | 'restartDatabase'
+>;
+
 export interface ControlContext {
-  supervisor: Supervisor;
+  target: ControlTarget;
   exclusive: Mutex;
   phase: () => UpPhase;
   say: (line: string) => void;
@@ -56,12 +62,12 @@ export class ControlSession implements ControlSessionHandler {
     if (phase !== 'running') {
       throw new UserError(`devenv up is ${phase === 'starting' ? 'still starting' : 'stopping'}; try again`);
     }
-    const { supervisor } = this.ctx;
+    const { target } = this.ctx;
     switch (req.op) {
       case 'stop-apps':
         await this.lock();
         if (this.held) return;
-        await supervisor.holdApps(CONTROL_HOLD, `${this.who} asked: stopping the apps`);
+        await target.holdApps(CONTROL_HOLD, `${this.who} asked: stopping the apps`);
         this.held = true;
         return;
       case 'start-apps':
@@ -70,17 +76,17 @@ export class ControlSession implements ControlSessionHandler {
         if (req.env) this.ctx.setOverrides(req.env);
         if (this.held) {
           this.ctx.say(`${this.who} asked: starting the apps again`);
-          await supervisor.releaseApps(CONTROL_HOLD, this.ctx.apps());
+          await target.releaseApps(CONTROL_HOLD, this.ctx.apps());
           this.held = false;
         } else {
-          await supervisor.reconfigure(this.ctx.apps());
+          await target.reconfigure(this.ctx.apps());
         }
         this.unlockIfIdle();
         return;
       case 'stop-postgres':
         if (!this.held) throw new UserError('stop the apps before postgres');
         this.ctx.say(`${this.who} asked: stopping postgres`);
-        await supervisor.pauseDatabase();
+        await target.pauseDatabase();
         this.paused = true;
         return;
       case 'start-postgres':
@@ -91,7 +97,7 @@ export class ControlSession implements ControlSessionHandler {
         if (this.paused) throw new UserError('postgres is stopped: start it instead');
         await this.lock();
         this.ctx.say(`${this.who} asked: restarting postgres`);
-        await this.databaseStart(() => supervisor.restartDatabase());
+        await this.databaseStart(() => target.restartDatabase());
         await this.ctx.provision();
         this.unlockIfIdle();
         return;
@@ -106,7 +112,7 @@ export class ControlSession implements ControlSessionHandler {
       }
       if (this.held) {
         this.ctx.say(`${this.who} went away with the apps stopped: starting them again`);
-        await this.ctx.supervisor.releaseApps(CONTROL_HOLD, this.ctx.apps());
+        await this.ctx.target.releaseApps(CONTROL_HOLD, this.ctx.apps());
         this.held = false;
       }
     } finally {
@@ -117,7 +123,7 @@ export class ControlSession implements ControlSessionHandler {
   }
 
   private async resume(): Promise<void> {
-    await this.databaseStart(() => this.ctx.supervisor.resumeDatabase());
+    await this.databaseStart(() => this.ctx.target.resumeDatabase());
     this.paused = false;
     await this.ctx.provision();
   }

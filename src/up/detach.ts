@@ -1,4 +1,4 @@
-// `up -d`: run the supervisor as a background process (its own session, output to a log file) and
+// `up -d`: run `devenv up` as a background process (its own session, output to a log file) and
 // return once postgres is ready and the apps started; if they cannot start, stop everything again
 // and fail with the relevant log lines, of this run only.
 import { spawn } from 'node:child_process';
@@ -10,6 +10,7 @@ import { logLimits } from '../project/config.js';
 import { processLog } from '../project/paths.js';
 import { capOwnLog, openOwnLog } from '../project/pgres-files.js';
 import type { Project } from '../project/project.js';
+import { checkNoInterruptedSwap } from '../snapshot/interrupted-swap.js';
 import { splitStamp } from '../supervisor/log-stamp.js';
 import { openRegular } from '../util/no-follow.js';
 import { ownNodeEnv } from '../util/node-env.js';
@@ -21,8 +22,7 @@ import { readLiveState } from './state.js';
 export async function startDetached(project: Project, command: string[], out: Output): Promise<number> {
   // Create the cluster here, in the foreground: its errors and progress belong on this terminal,
   // and the log file below lives inside it.
-  const pg = preparePostgres(project);
-  await ensureCluster(pg, out);
+  const { pg } = await ensureCluster(preparePostgres(project, checkNoInterruptedSwap), project, out);
   const { paths } = project;
   // up.log gets only what the background process prints outside its logs (a crash): bounded all the same.
   try {
@@ -47,7 +47,7 @@ export async function startDetached(project: Project, command: string[], out: Ou
   const gone = () => exited !== undefined;
   const until = Date.now() + 120000;
   while (Date.now() < until) {
-    const state = readLiveState(project);
+    const state = readLiveState(paths);
     if (state && state.pid === pid && state.phase === 'running') {
       // An app that could not even be started (command not found, bad cwd) means "not up":
       // stop everything so a non-zero exit leaves nothing running behind a script.
@@ -80,7 +80,7 @@ export async function startDetached(project: Project, command: string[], out: Ou
   const said = /^devenv: (?!internal error)(.*)$/.exec(linesSince(marks, paths.upLog).at(-1) ?? '');
   if (gone() && exited !== 0 && said) throw new UserError(said[1]!);
   const how = gone() ? ` (exit ${exited})` : ' (timed out)';
-  const lines = failureLines(marks, project, pg.account?.uid);
+  const lines = failureLines(marks, project, pg.fs.account?.uid);
   throw new UserError(`devenv up did not start in the background${how}: ${lines}`);
 }
 
@@ -95,7 +95,7 @@ function failureLines(marks: Map<string, number>, { paths }: Project, serverOwne
   return lastLines([...ours.slice(-2), ...server.slice(-4), ...printed.slice(-4)].join('\n'), 10);
 }
 
-/** SIGTERM the background supervisor (it stops apps, then postgres) and wait until it has exited. */
+/** SIGTERM the background `up` (it stops apps, then postgres) and wait until it has exited. */
 async function stopChild(pid: number, gone: () => boolean): Promise<void> {
   try {
     process.kill(pid, 'SIGTERM');

@@ -1,12 +1,12 @@
 // App process groups left by a `devenv up` that was killed.
 //
 // Apps run in their own process groups (so a stop reaches grandchildren), which also means they
-// outlive a supervisor killed with SIGKILL and keep holding their ports. We record each group's
+// outlive an `up` killed with SIGKILL and keep holding their ports. We record each group's
 // leader with its kernel start time, and the next `up` stops those that are provably the same
 // processes (a recycled pid has another start time).
 import { readFileSync } from 'node:fs';
+import type { ProjectPaths } from '../project/paths.js';
 import { writeOwnFile } from '../project/pgres-files.js';
-import type { Project } from '../project/project.js';
 import { groupAlive, signalGroup, waitGroupGone } from '../supervisor/process-group.js';
 import { processStartTime as startTime } from '../util/liveness.js';
 
@@ -18,8 +18,8 @@ interface AppGroup {
 }
 
 let lastGroups = '';
-/** Record the running app groups (the supervisor republishes this as they change). */
-export function writeAppGroups(project: Project, groups: { name: string; pgid: number }[]): void {
+/** Record the running app groups (republished as they change). */
+export function writeAppGroups(paths: ProjectPaths, groups: { name: string; pgid: number }[]): void {
   const list: AppGroup[] = [];
   for (const g of groups) {
     const start = startTime(g.pgid);
@@ -29,17 +29,25 @@ export function writeAppGroups(project: Project, groups: { name: string; pgid: n
   if (text === lastGroups) return;
   lastGroups = text;
   try {
-    writeOwnFile(project.paths.appGroups, text);
+    writeOwnFile(paths.appGroups, text);
   } catch {
-    // best effort: only used to clean up after a killed supervisor
+    // best effort: only used to clean up after a killed `up`
   }
 }
 
-/** Stop app groups a killed `devenv up` of this project left running; `say` reports each. */
-export async function reapLeftoverApps(project: Project, say: (line: string) => void): Promise<void> {
+/**
+ * Stop app groups a killed `devenv up` of this project left running, each verified by its recorded start
+ * time; `say` reports each. SIGTERM, then SIGKILL after a grace period; `hard` (an `up` that did not stop
+ * in time was just killed): SIGKILL at once.
+ */
+export async function reapLeftoverApps(
+  paths: ProjectPaths,
+  say: (line: string) => void,
+  opts: { hard?: boolean } = {},
+): Promise<void> {
   let groups: AppGroup[];
   try {
-    groups = JSON.parse(readFileSync(project.paths.appGroups, 'utf8')) as AppGroup[];
+    groups = JSON.parse(readFileSync(paths.appGroups, 'utf8')) as AppGroup[];
   } catch {
     return;
   }
@@ -48,11 +56,11 @@ export async function reapLeftoverApps(project: Project, say: (line: string) => 
   );
   for (const g of left) {
     say(`stopping ${g.name} (pid ${g.pgid}), left running by a devenv up that was killed`);
-    signalGroup(g.pgid, 'SIGTERM');
+    signalGroup(g.pgid, opts.hard ? 'SIGKILL' : 'SIGTERM');
   }
   await Promise.all(
     left.map(async (g) => {
-      const kill = setTimeout(() => signalGroup(g.pgid, 'SIGKILL'), 5000);
+      const kill = setTimeout(() => signalGroup(g.pgid, 'SIGKILL'), opts.hard ? 0 : 5000);
       try {
         await waitGroupGone(g.pgid);
       } finally {
@@ -60,5 +68,5 @@ export async function reapLeftoverApps(project: Project, say: (line: string) => 
       }
     }),
   );
-  writeAppGroups(project, []);
+  writeAppGroups(paths, []);
 }

@@ -1,16 +1,17 @@
 // `devenv up` in the foreground (and the background `up` that `up -d` starts): the cluster, the lock,
 // postgres, its provisioning, the supervisor around it and the apps, state publishing, config reload,
-// the control channel, and one way to end.
+// the control channel, and one way to end. The project it runs is the one LiveProject holds.
 import kleur from 'kleur';
 import type { AppDefinition } from '../app-definition.js';
 import { UserError } from '../errors.js';
-import { ensureCluster, type PreparedPostgres, preparePostgres } from '../postgres/prepare.js';
+import { ensureCluster, type PreparedPostgres, preparePostgres, serverSpec } from '../postgres/prepare.js';
 import { provision } from '../postgres/provision.js';
 import { PostgresService } from '../postgres/service.js';
 import { logLimits } from '../project/config.js';
 import { processLog } from '../project/paths.js';
 import { ownLogFile } from '../project/pgres-files.js';
-import type { Project } from '../project/project.js';
+import { type Project, projectAt } from '../project/project.js';
+import { checkNoInterruptedSwap } from '../snapshot/interrupted-swap.js';
 import { DatabaseStartError } from '../supervisor/database-runner.js';
 import { LogOutput } from '../supervisor/log-output.js';
 import { runStartLine } from '../supervisor/log-stamp.js';
@@ -18,7 +19,10 @@ import type { Supervisor } from '../supervisor/supervisor.js';
 import { DiskFullNotice } from '../util/disk-space.js';
 import { Mutex } from '../util/mutex.js';
 import type { Output } from '../util/output.js';
-import { DETACHED_ENV, projectApps, withAppEnvironment } from './app-env.js';
+import { DETACHED_ENV } from './app-env.js';
+import type { ConfigReload } from './config-reload.js';
+import type { ControlListener } from './control-listener.js';
+import { LiveProject } from './live-project.js';
 import { SignalGate } from './signal-gate.js';
 import { StatePublisher } from './state.js';
 import { acquireUpLock } from './up-lock.js';
@@ -36,11 +40,11 @@ export interface UpOptions {
 
 /** Loaded after postgres has been told to start: these take tens of ms to import (chokidar, ...). */
 async function supervisorModules() {
-  const [supervisor, leftovers, reload, server, session] = await Promise.all([
+  const [supervisor, leftovers, reload, listener, session] = await Promise.all([
     import('../supervisor/supervisor.js'),
     import('./leftover-apps.js'),
     import('./config-reload.js'),
-    import('./control-server.js'),
+    import('./control-listener.js'),
     import('./control-session.js'),
   ]);
   return {
@@ -48,7 +52,7 @@ async function supervisorModules() {
     reapLeftoverApps: leftovers.reapLeftoverApps,
     ConfigReload: reload.ConfigReload,
     CONFIG_FILES: reload.CONFIG_FILES,
-    ControlServer: server.ControlServer,
+    ControlListener: listener.ControlListener,
     ControlSession: session.ControlSession,
   };
 }
@@ -58,6 +62,8 @@ type Modules = Awaited<ReturnType<typeof supervisorModules>>;
 /** What runs once postgres is on its way. */
 interface Run {
   pg: PreparedPostgres;
+  /** The project as this `up` runs it now (replaced by reloads, and when the server picks its port). */
+  live: LiveProject;
   log: LogOutput;
   /** Says once when the disk is full, and once when writing works again. */
   disk: DiskFullNotice;
@@ -68,9 +74,8 @@ interface Run {
 
 /** Run until a stop request (or a fatal error); resolves with the exit code. */
 export async function runUp(opts: UpOptions): Promise<number> {
-  const pg = preparePostgres(opts.project);
-  await ensureCluster(pg, opts.out);
-  const release = acquireUpLock(opts.project);
+  const { pg } = await ensureCluster(preparePostgres(opts.project, checkNoInterruptedSwap), opts.project, opts.out);
+  const release = acquireUpLock(opts.project.paths);
   const detached = process.env[DETACHED_ENV] === '1';
   // The background `up` writes to a log file: no colours there, whatever the environment says.
   if (detached) kleur.enabled = false;
@@ -92,7 +97,8 @@ export async function runUp(opts: UpOptions): Promise<number> {
 }
 
 /** Postgres starting, the supervisor's modules loaded meanwhile, leftovers of a killed `up` gone. */
-async function assemble(pg: PreparedPostgres, { project, apps }: UpOptions, detached: boolean): Promise<Run> {
+async function assemble(pg: PreparedPostgres, { project, command, apps }: UpOptions, detached: boolean): Promise<Run> {
+  const live = new LiveProject(project, command);
   const say = (line: string) => log.line('devenv', line);
   const disk = new DiskFullNotice(project.paths.pgdata, say);
   const limits = logLimits(project.config);
@@ -104,27 +110,31 @@ async function assemble(pg: PreparedPostgres, { project, apps }: UpOptions, deta
   });
   // The first line of each run in devenv.log: `devenv logs` draws its separator there.
   log.record('devenv', [runStartLine(process.pid)]);
-  // Lines of postgres' own log are shown, not copied: it writes postgres.log itself.
-  const service = new PostgresService(pg, { info: say, notice: say, step: () => {} }, (l) => log.show('postgres', l), {
-    disk,
-    logLimits: limits,
-  });
+  // Each start takes the settings of the project as it is then; a port it picks moves the project there.
+  const service = new PostgresService(
+    pg,
+    () => serverSpec(live.current),
+    { info: say, notice: say, step: () => {} },
+    // Lines of postgres' own log are shown, not copied: it writes postgres.log itself.
+    (l) => log.show('postgres', l),
+    { disk, logLimits: limits, started: (port) => live.settle(port) },
+  );
   // Postgres boots in its own process (detached: the terminal's Ctrl-C reaches only us, and we stop
   // the apps before it) while we load the supervisor's modules.
   service.prestart();
   try {
     const modules = await supervisorModules();
-    await modules.reapLeftoverApps(project, say);
+    await modules.reapLeftoverApps(project.paths, say);
     const supervisor = new modules.Supervisor({
       root: project.root,
       database: service,
-      apps: withAppEnvironment(project, apps),
+      apps: live.withEnvironment(apps),
       log,
       debounceMs: project.config.watch.debounceMs,
       ignore: project.config.watch.ignore,
       configFiles: modules.CONFIG_FILES,
     });
-    return { pg, log, disk, service, supervisor, modules };
+    return { pg, live, log, disk, service, supervisor, modules };
   } catch (err) {
     await service.stop();
     throw err;
@@ -132,9 +142,9 @@ async function assemble(pg: PreparedPostgres, { project, apps }: UpOptions, deta
 }
 
 async function supervise(run: Run, opts: UpOptions, gate: SignalGate, detached: boolean): Promise<number> {
-  const { pg, log, service, supervisor, modules } = run;
+  const { log, service, supervisor } = run;
   const say = (line: string) => log.line('devenv', line);
-  const publisher = new StatePublisher(opts.project, supervisor, () => service.pid, detached, run.disk);
+  const publisher = new StatePublisher(opts.project.paths, supervisor, () => service.pid, detached, run.disk);
   publisher.start();
   for (const ev of ['started', 'exit', 'restart-scheduled', 'database-restarted', 'readiness']) {
     supervisor.on(ev, () => publisher.publish());
@@ -150,63 +160,17 @@ async function supervise(run: Run, opts: UpOptions, gate: SignalGate, detached: 
     void supervisor.shutdown();
   };
   gate.handle(stop);
-  // Reloads and control requests change what runs: one at a time.
-  const exclusive = new Mutex();
-  // What a control request asked every app to get on top of the contract (a new DATABASE_URL).
-  let overrides: Record<string, string> = {};
-  const appsOf = (project: Project) => projectApps(project, opts.command, overrides);
-  const provisionNow = () => provision(pg, { info: say, notice: say, step: () => {} }, { setup: 'if-needed' });
-  const reload = new modules.ConfigReload(opts.project.root, {
-    supervisor,
-    service,
-    apps: appsOf,
-    provision: provisionNow,
-    exclusive,
-    say,
-    phase: () => publisher.phase,
-    applied: () => publisher.publish(),
-    fatal: () => {
-      exitCode = 1;
-      stop('postgres is gone');
-    },
+  const channels = openChannels(run, publisher, say, () => {
+    exitCode = 1;
+    stop('postgres is gone');
   });
-  const control = new modules.ControlServer(
-    opts.project.paths.controlSocket,
-    (peer) =>
-      new modules.ControlSession(
-        {
-          supervisor,
-          exclusive,
-          say,
-          phase: () => publisher.phase,
-          setOverrides: (env) => (overrides = env),
-          apps: () => appsOf(service.project),
-          provision: provisionNow,
-          changed: () => publisher.publish(),
-        },
-        peer,
-      ),
-    say,
-  );
-  reload.watch();
+  channels.reload.watch();
   let failure: UserError | null = null;
   try {
-    await supervisor.startDatabase();
-    failure = publisher.phase === 'stopping' ? null : await provisionAtStart(provisionNow, say);
+    failure = await startEverything(run, opts, publisher, channels);
     if (failure) {
       exitCode = 1;
       stop('the database could not be set up');
-    } else {
-      // Layered now: the start may have picked the TCP port, and made the password DATABASE_URL_TCP carries.
-      await supervisor.startApps(withAppEnvironment(service.project, opts.apps, overrides));
-      // A stop requested meanwhile has begun: the run is not "running", and saying so would follow "shutting down".
-      if (publisher.phase !== 'stopping') {
-        await control.listen();
-        publisher.phase = 'running';
-        publisher.publish();
-        reload.ready();
-        say(summary(opts));
-      }
     }
     await supervisor.done();
   } catch (err) {
@@ -216,14 +180,88 @@ async function supervise(run: Run, opts: UpOptions, gate: SignalGate, detached: 
     // A database that cannot start has been said by the supervisor; anything else is a bug.
     if (!(err instanceof DatabaseStartError)) throw err;
   } finally {
-    await control.close();
-    await reload.close();
+    await channels.control.close();
+    await channels.reload.close();
     publisher.stop();
     await log.close();
   }
   // Its one line is the last thing said (`up -d` passes it on as its own).
   if (failure) throw failure;
   return exitCode;
+}
+
+interface Channels {
+  reload: ConfigReload;
+  control: ControlListener;
+  /** Role, databases, extensions, TCP password, a pending setup: on the project as it runs now. */
+  provisionNow: () => Promise<void>;
+}
+
+/** Config reload and the control channel: both change what runs, so they take turns (one lock). */
+function openChannels(run: Run, publisher: StatePublisher, say: (l: string) => void, fatal: () => void): Channels {
+  const { pg, live, supervisor, modules } = run;
+  const exclusive = new Mutex();
+  const provisionNow = () =>
+    provision(pg, live.current, { info: say, notice: say, step: () => {} }, { setup: 'if-needed' });
+  const { root } = live.current;
+  const reload = new modules.ConfigReload({
+    target: supervisor,
+    project: live,
+    load: (config) => projectAt(root, config ? { config } : {}),
+    apps: (project) => live.apps(project),
+    provision: provisionNow,
+    exclusive,
+    say,
+    phase: () => publisher.phase,
+    applied: () => publisher.publish(),
+    fatal,
+  });
+  const session = {
+    target: supervisor,
+    exclusive,
+    say,
+    phase: () => publisher.phase,
+    setOverrides: (env: Record<string, string>) => live.setOverrides(env),
+    apps: () => live.apps(),
+    provision: provisionNow,
+    changed: () => publisher.publish(),
+  };
+  const control = new modules.ControlListener(
+    live.current.paths.controlSocket,
+    (peer) => new modules.ControlSession(session, peer),
+    say,
+  );
+  return { reload, control, provisionNow };
+}
+
+/**
+ * postgres, its provisioning, then the apps and the control channel; "running" once they are. Returns
+ * the line of a provisioning that failed (the run then ends), or null.
+ */
+async function startEverything(
+  { supervisor, live, log }: Run,
+  opts: UpOptions,
+  publisher: StatePublisher,
+  { reload, control, provisionNow }: Channels,
+): Promise<UserError | null> {
+  const say = (line: string) => log.line('devenv', line);
+  // A stop can be asked for at any await below.
+  const stopping = () => publisher.phase === 'stopping';
+  await supervisor.startDatabase();
+  if (stopping()) return null;
+  const failure = await provisionAtStart(provisionNow, say);
+  if (failure) return failure;
+  // Layered now: the start may have picked the TCP port, and made the password DATABASE_URL_TCP carries.
+  await supervisor.startApps(live.withEnvironment(opts.apps));
+  // A stop requested meanwhile has begun: the run is not "running", and saying so would follow "shutting down".
+  if (!stopping()) {
+    await control.listen();
+    publisher.phase = 'running';
+    publisher.publish();
+    reload.ready();
+    say(summary(opts));
+  }
+  return null;
 }
 
 /** Role, databases, extensions, TCP password, then the setup, before any app starts; a failure is its line. */

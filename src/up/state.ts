@@ -1,8 +1,8 @@
 // What a running `devenv up` tells other devenv commands: its pid, phase and processes, in
 // .pgres/devenv/state/supervisor.json, republished as things change.
 import { readFileSync } from 'node:fs';
+import type { ProjectPaths } from '../project/paths.js';
 import { removeOwnFile, writeOwnFile } from '../project/pgres-files.js';
-import type { Project } from '../project/project.js';
 import type { ProcessStatus, Readiness } from '../supervisor/process-status.js';
 import type { DiskFullNotice } from '../util/disk-space.js';
 import { processGone } from '../util/liveness.js';
@@ -19,7 +19,7 @@ export type PublishedProcess = Pick<ProcessStatus, 'name' | 'pid' | 'state' | 'r
 /** "starting" until postgres is ready and the apps started, then "running", "stopping". */
 export type UpPhase = 'starting' | 'running' | 'stopping' | 'stopped';
 
-export interface SupervisorState {
+export interface UpState {
   pid: number;
   detached: boolean;
   startedAt: string;
@@ -28,16 +28,16 @@ export interface SupervisorState {
   processes: PublishedProcess[];
 }
 
-function writeState(project: Project, state: SupervisorState): void {
-  writeOwnFile(project.paths.supervisorState, `${JSON.stringify(state, null, 2)}\n`);
+function writeState(paths: ProjectPaths, state: UpState): void {
+  writeOwnFile(paths.upState, `${JSON.stringify(state, null, 2)}\n`);
 }
 
-function clearState(project: Project): void {
-  removeOwnFile(project.paths.supervisorState);
+function clearState(paths: ProjectPaths): void {
+  removeOwnFile(paths.upState);
 }
 
-/** Is this pid a live devenv supervisor (a node process running our CLI), not a reused pid? */
-function isSupervisor(pid: number): boolean {
+/** Is this pid a live `devenv up` (a node process running our CLI), not a reused pid? */
+function isUpProcess(pid: number): boolean {
   if (processGone(pid)) return false;
   try {
     const cmdline = readFileSync(`/proc/${pid}/cmdline`, 'utf8');
@@ -47,25 +47,25 @@ function isSupervisor(pid: number): boolean {
   }
 }
 
-/** The state of a live supervisor of this project, or null (a stale file is ignored). */
-export function readLiveState(project: Project): SupervisorState | null {
-  let state: SupervisorState;
+/** The state of a live `devenv up` of this project, or null (a stale file is ignored). */
+export function readLiveState(paths: ProjectPaths): UpState | null {
+  let state: UpState;
   try {
-    state = JSON.parse(readFileSync(project.paths.supervisorState, 'utf8')) as SupervisorState;
+    state = JSON.parse(readFileSync(paths.upState, 'utf8')) as UpState;
   } catch {
     return null;
   }
-  return state && typeof state.pid === 'number' && isSupervisor(state.pid) ? state : null;
+  return state && typeof state.pid === 'number' && isUpProcess(state.pid) ? state : null;
 }
 
-/** Keeps the state file (and the app groups for recovery) in step with the supervisor. */
+/** Keeps the state file (and the app groups for recovery) in step with the supervisor of this `up`. */
 export class StatePublisher {
   phase: UpPhase = 'starting';
   private readonly startedAt = new Date().toISOString();
   private timer: NodeJS.Timeout | undefined;
 
   constructor(
-    private readonly project: Project,
+    private readonly paths: ProjectPaths,
     private readonly source: { status(): ProcessStatus[] },
     private readonly postgresPid: () => number | null,
     private readonly detached: boolean,
@@ -83,15 +83,15 @@ export class StatePublisher {
   publish(): void {
     try {
       this.write();
-      this.problems?.recovered(this.project.paths.supervisorState);
+      this.problems?.recovered(this.paths.upState);
     } catch (err) {
-      this.problems?.failed(this.project.paths.supervisorState, err);
+      this.problems?.failed(this.paths.upState, err);
     }
   }
 
   private write(): void {
     const processes = this.source.status();
-    writeState(this.project, {
+    writeState(this.paths, {
       pid: process.pid,
       detached: this.detached,
       startedAt: this.startedAt,
@@ -109,7 +109,7 @@ export class StatePublisher {
     });
     const groups = processes.filter((p) => p.kind === 'app' && p.pid !== null);
     writeAppGroups(
-      this.project,
+      this.paths,
       groups.map((p) => ({ name: p.name, pgid: p.pid as number })),
     );
   }
@@ -119,10 +119,10 @@ export class StatePublisher {
     clearInterval(this.timer);
     this.phase = 'stopped';
     try {
-      clearState(this.project);
+      clearState(this.paths);
     } catch {
       // removing needs no space; anything else leaves a state whose pid is gone, which readers ignore
     }
-    writeAppGroups(this.project, []);
+    writeAppGroups(this.paths, []);
   }
 }

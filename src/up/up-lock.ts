@@ -1,13 +1,13 @@
 // One `devenv up` per project.
 import { UserError } from '../errors.js';
+import type { ProjectPaths } from '../project/paths.js';
 import { ensureOwnDir } from '../project/pgres-files.js';
-import type { Project } from '../project/project.js';
 import { tryLock } from '../util/pid-lock.js';
 import { readLiveState } from './state.js';
 
 /** Say so at once when another `devenv up` runs (before anything else happens). */
-export function refuseIfRunning(project: Project): void {
-  const running = readLiveState(project);
+export function refuseIfRunning(paths: ProjectPaths): void {
+  const running = readLiveState(paths);
   if (running) {
     const where = running.detached ? ', in the background' : '';
     throw new UserError(
@@ -18,15 +18,15 @@ export function refuseIfRunning(project: Project): void {
 
 /**
  * An exclusive lock file holding our pid, held for the whole run. A lock whose pid is dead (a killed
- * supervisor) is taken over. Returns the release.
+ * `up`) is taken over. Returns the release.
  */
-export function acquireUpLock(project: Project): () => void {
-  const file = project.paths.upLock;
+export function acquireUpLock(paths: ProjectPaths): () => void {
+  const file = paths.upLock;
   ensureOwnDir(file);
   const lock = tryLock(file);
   if ('release' in lock) return lock.release;
   if (lock.holder > 0) {
-    const where = readLiveState(project)?.detached ? ', in the background' : '';
+    const where = readLiveState(paths)?.detached ? ', in the background' : '';
     throw new UserError(
       `devenv up is already running for this project (pid ${lock.holder}${where}); ` +
         'stop it with `devenv down` or Ctrl-C in its terminal',

@@ -1,5 +1,6 @@
 import { readFileSync, statfsSync } from 'node:fs';
 import path from 'node:path';
+import { formatBytes } from './text.js';
 
 /** Did this error (or a program's output) come from a full filesystem? */
 export function isDiskFull(err: unknown): boolean {
@@ -33,12 +34,6 @@ export function mountPointOf(target: string): string {
   return best;
 }
 
-export function size(bytes: number): string {
-  if (bytes >= 1 << 30) return `${(bytes / (1 << 30)).toFixed(1)} GiB`;
-  if (bytes >= 1 << 20) return `${(bytes / (1 << 20)).toFixed(1)} MiB`;
-  return `${Math.round(bytes / 1024)} KiB`;
-}
-
 /** Free and total bytes of the filesystem holding `dir`, and where it is mounted; null if it cannot be asked. */
 export function diskSpace(dir: string): { mount: string; free: number; total: number } | null {
   const target = path.resolve(dir);
@@ -57,12 +52,12 @@ export const FULL_BELOW_BYTES = 2 * 1024 * 1024;
 export function diskFullMessage(where: string, what: string, advice = 'free some space and run again'): string {
   const space = diskSpace(where);
   const mount = space?.mount ?? mountPointOf(path.resolve(where));
-  const free = space ? ` (now ${size(space.free)} free of ${size(space.total)})` : '';
+  const free = space ? ` (now ${formatBytes(space.free)} free of ${formatBytes(space.total)})` : '';
   return `${what}: the filesystem at ${mount} ran out of space${free}; ${advice}`;
 }
 
 /**
- * For a long-running process that writes (the supervisor): says once that the disk under `dir` is
+ * For a long-running process that writes (`devenv up`): says once that the disk under `dir` is
  * full, and once that writing works again. A full disk fails every write, many times a second; in
  * between those two lines it stays quiet. Other write failures are said once per file.
  */

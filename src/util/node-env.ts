@@ -5,7 +5,7 @@
  */
 const USER_NODE_VARS = ['NODE_EXTRA_CA_CERTS', 'NODE_OPTIONS'] as const;
 
-/** The environment for another node process of ours (up -d's supervisor, the cache refill). */
+/** The environment for another node process of ours (the background `up` of up -d, the cache refill). */
 export function ownNodeEnv(env: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
   const out = { ...env };
   for (const name of USER_NODE_VARS) {

@@ -13,3 +13,32 @@ export function errorLines(text: string, n: number): string {
   const errors = lines.filter((l) => /\b(error|FATAL|PANIC)\b|could not/i.test(l));
   return (errors.length ? errors : lines).slice(-n).join(' | ') || '(no output)';
 }
+
+/** One rule for sizes: KiB under a MiB, MiB (one decimal) under a GiB, then GiB (two decimals). */
+export function formatBytes(bytes: number): string {
+  if (bytes >= 1 << 30) return `${(bytes / (1 << 30)).toFixed(2)} GiB`;
+  if (bytes >= 1 << 20) return `${(bytes / (1 << 20)).toFixed(1)} MiB`;
+  return `${Math.round(bytes / 1024)} KiB`;
+}
+
+/** One rule for times in tables and messages: the local time to the second, `YYYY-MM-DD HH:MM:SS`. */
+export function formatLocalTime(iso: string): string {
+  const d = new Date(iso);
+  const p = (n: number) => String(n).padStart(2, '0');
+  const date = `${d.getFullYear()}-${p(d.getMonth() + 1)}-${p(d.getDate())}`;
+  return `${date} ${p(d.getHours())}:${p(d.getMinutes())}:${p(d.getSeconds())}`;
+}
+
+/** Rows as columns two spaces apart, each as wide as its widest cell (nothing trails a line). */
+export function formatTable(rows: string[][]): string {
+  const widths = (rows[0] ?? []).map((_, i) => Math.max(...rows.map((r) => (r[i] ?? '').length)));
+  return rows
+    .map(
+      (r) =>
+        `${r
+          .map((c, i) => c.padEnd(widths[i]!))
+          .join('  ')
+          .trimEnd()}\n`,
+    )
+    .join('');
+}

@@ -364,7 +364,8 @@ async function rowResetUp() {
 
 async function rowsWarmStartStop() {
   const { openProject } = await import(path.join(REPO, 'dist/project/project.js'));
-  const { preparePostgres, ensureServer } = await import(path.join(REPO, 'dist/postgres/prepare.js'));
+  const { preparePostgres, ensureServer, serverSpec } = await import(path.join(REPO, 'dist/postgres/prepare.js'));
+  const { checkNoInterruptedSwap } = await import(path.join(REPO, 'dist/snapshot/interrupted-swap.js'));
   const { stopServer } = await import(path.join(REPO, 'dist/postgres/server.js'));
   const dir = freshDir('warmstart');
   await runOk(CLI, ['init'], { cwd: dir, env: ENV });
@@ -378,8 +379,10 @@ async function rowsWarmStartStop() {
   for (let i = 0; i < RUNS; i++) {
     // Server part, in process: what `up` does after node has started and loaded its modules.
     let t0 = now();
-    const prepared = preparePostgres(openProject(dir));
-    const running = await ensureServer(prepared, quiet, { output: 'file', detached: true });
+    const project = openProject(dir);
+    const running = await ensureServer(preparePostgres(project, checkNoInterruptedSwap), serverSpec(project), quiet, {
+      detached: true,
+    });
     server.ours.push((await waitConnect(path.join(dir, '.pgres'))) - t0);
     t0 = now();
     await stopServer(running.pid);
@@ -997,15 +1000,17 @@ async function rowSnapshots() {
   const tools = dumpTools();
   if (!tools) throw new Error(`no pg_dump/pg_restore for PostgreSQL ${binaries.major}: the comparison needs them`);
   const { openProject } = await import(path.join(REPO, 'dist/project/project.js'));
-  const { preparePostgres, ensureServer } = await import(path.join(REPO, 'dist/postgres/prepare.js'));
+  const { preparePostgres, ensureServer, serverSpec } = await import(path.join(REPO, 'dist/postgres/prepare.js'));
+  const { checkNoInterruptedSwap } = await import(path.join(REPO, 'dist/snapshot/interrupted-swap.js'));
   const quiet = { info() {}, notice() {}, step() {} };
   const dir = freshDir('snapshot');
   const sock = path.join(dir, '.pgres');
   await runOk(CLI, ['init'], { cwd: dir, env: ENV });
   // A server that no `up` supervises (a restore under `up` also stops and starts the apps): started in process.
-  await ensureServer(preparePostgres(openProject(dir)), quiet, { output: 'file', detached: true }).then((r) =>
-    r.handle?.child?.unref(),
-  );
+  const project = openProject(dir);
+  await ensureServer(preparePostgres(project, checkNoInterruptedSwap), serverSpec(project), quiet, {
+    detached: true,
+  }).then((r) => r.handle?.child?.unref());
   const client = async (database = USER) => {
     const c = new pg.Client({ host: sock, port: 5432, user: USER, database });
     await c.connect();
@@ -1164,7 +1169,7 @@ async function rowFlood() {
   try {
     // As root devenv keeps its state and logs outside the project: ask where, as the CLI would.
     const paths = projectPaths(dir, ENV);
-    const state = JSON.parse(readFileSync(paths.supervisorState, 'utf8'));
+    const state = JSON.parse(readFileSync(paths.upState, 'utf8'));
     const app = state.processes.find((p) => p.name === 'flood').pid;
     const logs = paths.logs;
     await sleep(500); // past the start

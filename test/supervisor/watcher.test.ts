@@ -1,8 +1,8 @@
 import { mkdirSync, renameSync, unlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { Debouncer } from '../../src/supervisor/debounce.js';
 import { createIgnoreMatcher, isDefaultIgnored, ProjectWatcher } from '../../src/supervisor/watcher.js';
+import { Debouncer } from '../../src/util/debounce.js';
 import { tempDir, waitFor } from './helpers.js';
 
 describe('default ignores', () => {

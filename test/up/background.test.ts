@@ -13,7 +13,7 @@ import {
   type ProcessRow,
   psql,
   statusJson,
-  supervisorState,
+  upState,
   waitLog,
   waitRunning,
   writeFile,
@@ -143,7 +143,7 @@ describe('devenv up -d', () => {
       writeFile(dir, 'devenv.json', '{ "processes": ');
       await waitLog(dir, 'devenv', /devenv\.json: invalid JSON.*; keeping the running configuration/);
       // `devenv status` refuses the broken file too; the published state still says what runs.
-      expect(supervisorState(dir).processes.map((p) => [p.name, p.state, p.pid])).toEqual([
+      expect(upState(dir).processes.map((p) => [p.name, p.state, p.pid])).toEqual([
         ['postgres', 'running', expect.any(Number)],
         ['web', 'running', web.pid],
         ['worker', 'running', worker.pid],

@@ -6,8 +6,8 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { statSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { projectAt } from '../../src/project/project.js';
 import { UpControl } from '../../src/up/control-client.js';
+import { upServerUsers } from '../../src/up/restore-under-up.js';
 import { baseEnv, devenv, pathsOf, postgresProcessesUnder, REPO, waitFor } from '../helpers/project.js';
 import { assertGroupGone } from '../supervisor/helpers.js';
 import {
@@ -34,7 +34,7 @@ const CONFIG = JSON.stringify({
 /** A client in its own process, holding what it was told to, until it is killed. */
 const HOLDER = `import { UpControl } from ${JSON.stringify(path.join(REPO, 'dist/up/control-client.js'))};
 import { projectAt } from ${JSON.stringify(path.join(REPO, 'dist/project/project.js'))};
-const c = await UpControl.connect(projectAt(process.argv[2]), 'test hold');
+const c = await UpControl.connect(projectAt(process.argv[2]).paths, 'test hold');
 await c.stopApps();
 if (process.argv[3] === 'postgres') await c.stopPostgres();
 console.log('held');
@@ -67,7 +67,7 @@ describe('the control channel of a running devenv up', () => {
     return row;
   };
   const connect = async (purpose = 'test') => {
-    const c = await UpControl.connect(projectAt(dir, { env: baseEnv() }), purpose);
+    const c = await UpControl.connect(pathsOf(dir), purpose);
     expect(c).not.toBeNull();
     return c!;
   };
@@ -82,7 +82,7 @@ describe('the control channel of a running devenv up', () => {
   it('without a running up there is nothing to connect to', async () => {
     const other = makeProject('up-control-none', {});
     try {
-      expect(await UpControl.connect(projectAt(other, { env: baseEnv() }), 'test')).toBeNull();
+      expect(await UpControl.connect(pathsOf(other), 'test')).toBeNull();
     } finally {
       await finish(other, []);
     }
@@ -147,12 +147,12 @@ describe('the control channel of a running devenv up', () => {
     }
   });
 
-  it('whileStopped runs its work with nothing of postgres or the apps running, then starts them again', async () => {
+  it('a restore under up swaps with nothing of postgres or the apps running, then starts them again', async () => {
     const web = await running('web');
     const c = await connect();
     let during: { pg: number[]; states: string[] } | null = null;
     try {
-      const result = await c.whileStopped(async () => {
+      const result = await upServerUsers(c, pathsOf(dir)).around(async () => {
         during = {
           pg: postgresProcessesUnder(dir),
           states: (await statusJson(dir)).processes.map((p) => p.state),
@@ -174,7 +174,7 @@ describe('the control channel of a running devenv up', () => {
     const pg = (await statusJson(dir)).server.pid;
     const c = await connect();
     try {
-      await c.restartPostgres();
+      await c.request({ op: 'restart-postgres' });
     } finally {
       c.close();
     }
@@ -189,7 +189,7 @@ describe('the control channel of a running devenv up', () => {
   it('one client at a time: a second one is told who is using it', async () => {
     const first = await connect('snapshot restore');
     try {
-      await expect(UpControl.connect(projectAt(dir, { env: baseEnv() }), 'test')).rejects.toThrow(
+      await expect(UpControl.connect(pathsOf(dir), 'test')).rejects.toThrow(
         /^devenv up is busy with a request from `devenv snapshot restore` \(pid \d+\); try again once it is done$/,
       );
     } finally {
@@ -273,7 +273,7 @@ describe('the control channel of a running devenv up', () => {
     const pid = supervisorPid(dir)!;
     process.kill(pid, 'SIGSTOP');
     try {
-      await expect(UpControl.connect(projectAt(dir, { env: baseEnv() }), 'test')).rejects.toThrow(
+      await expect(UpControl.connect(pathsOf(dir), 'test')).rejects.toThrow(
         new RegExp(`^devenv up \\(pid ${pid}\\) does not answer \\(is it hung\\? \`devenv down\` stops it\\)$`),
       );
     } finally {
@@ -293,7 +293,7 @@ describe('the control channel of a running devenv up', () => {
         return true;
       }
     }, 'the supervisor to die');
-    expect(await UpControl.connect(projectAt(dir, { env: baseEnv() }), 'test')).toBeNull();
+    expect(await UpControl.connect(pathsOf(dir), 'test')).toBeNull();
     const r = await devenv(dir, ['up', '-d']);
     expect(r.code, r.stderr).toBe(0);
     const c = await connect();

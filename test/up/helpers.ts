@@ -107,7 +107,7 @@ export function environOf(pid: number): Record<string, string> {
 export function supervisorPid(dir: string): number | null {
   try {
     return (
-      JSON.parse(readFileSync(pathsOf(dir).supervisorState, 'utf8')) as {
+      JSON.parse(readFileSync(pathsOf(dir).upState, 'utf8')) as {
         pid: number;
       }
     ).pid;
@@ -116,8 +116,8 @@ export function supervisorPid(dir: string): number | null {
   }
 }
 
-export function supervisorState(dir: string): { pid: number; phase: string; processes: ProcessRow[] } {
-  return JSON.parse(readFileSync(pathsOf(dir).supervisorState, 'utf8'));
+export function upState(dir: string): { pid: number; phase: string; processes: ProcessRow[] } {
+  return JSON.parse(readFileSync(pathsOf(dir).upState, 'utf8'));
 }
 
 export function pidAlive(pid: number): boolean {

@@ -1,11 +1,12 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
+import type { ProjectPaths } from '../project/paths.js';
 import { ensureOwnDir, removeOwnFile, writeOwnFile } from '../project/pgres-files.js';
-import type { Project } from '../project/project.js';
+import { atPort, type Project } from '../project/project.js';
 import { processGone, processStartTime } from '../util/liveness.js';
 import type { Output } from '../util/output.js';
 import { withLock } from '../util/pid-lock.js';
-import { ensureServer, type PreparedPostgres } from './prepare.js';
+import { ensureServer, type PreparedPostgres, serverSpec } from './prepare.js';
 import { findRunningServer, stopServer } from './server.js';
 
 /**
@@ -16,31 +17,19 @@ import { findRunningServer, stopServer } from './server.js';
  * and `up`'s take-over each run under one lock: otherwise a session could find the server in
  * the moment the last other session decides to stop it, and lose its connection.
  */
-function sessionsDir(project: Project): string {
-  return project.paths.sessions;
-}
-
-function markerFile(project: Project): string {
-  return project.paths.sessionServer;
-}
-
-function lockFile(project: Project): string {
-  return project.paths.serverLock;
-}
-
 /** Starting a server can take a while on a loaded machine; waiters wait for it rather than fail. */
 const LOCK_WAIT_MS = 120000;
 
-export function withServerLock<T>(project: Project, fn: () => Promise<T>): Promise<T> {
-  ensureOwnDir(lockFile(project));
-  return withLock(lockFile(project), fn, LOCK_WAIT_MS);
+export function withServerLock<T>(paths: ProjectPaths, fn: () => Promise<T>): Promise<T> {
+  ensureOwnDir(paths.serverLock);
+  return withLock(paths.serverLock, fn, LOCK_WAIT_MS);
 }
 
 /** A session file holds its process's start time: a recycled pid is not a live session. */
-export function liveSessions(project: Project): number[] {
+export function liveSessions(paths: ProjectPaths): number[] {
   let names: string[] = [];
   try {
-    names = readdirSync(sessionsDir(project));
+    names = readdirSync(paths.sessions);
   } catch {
     return [];
   }
@@ -49,7 +38,7 @@ export function liveSessions(project: Project): number[] {
     .filter((pid) => pid > 0 && pid !== process.pid && !processGone(pid))
     .filter((pid) => {
       try {
-        const recorded = readFileSync(path.join(sessionsDir(project), String(pid)), 'utf8').trim();
+        const recorded = readFileSync(path.join(paths.sessions, String(pid)), 'utf8').trim();
         return recorded === '' || recorded === processStartTime(pid);
       } catch {
         return false;
@@ -62,19 +51,19 @@ export function liveSessions(project: Project): number[] {
  * returns the pid when it started the server itself): all under the lock, so no session ending
  * meanwhile can stop the server we are about to use.
  */
-export function joinSessions(project: Project, start: () => Promise<number | null>): Promise<void> {
-  return withServerLock(project, async () => {
-    writeOwnFile(path.join(sessionsDir(project), String(process.pid)), processStartTime(process.pid) ?? '');
+export function joinSessions(paths: ProjectPaths, start: () => Promise<number | null>): Promise<void> {
+  return withServerLock(paths, async () => {
+    writeOwnFile(path.join(paths.sessions, String(process.pid)), processStartTime(process.pid) ?? '');
     const started = await start();
     // We started it: the last session to end stops it.
-    if (started !== null) writeOwnFile(markerFile(project), String(started));
+    if (started !== null) writeOwnFile(paths.sessionServer, String(started));
   });
 }
 
 /** The pid recorded for the server psql sessions share (it may have stopped since), or null. */
-export function markedSessionServer(project: Project): number | null {
+export function markedSessionServer(paths: ProjectPaths): number | null {
   try {
-    const pid = Number(readFileSync(markerFile(project), 'utf8'));
+    const pid = Number(readFileSync(paths.sessionServer, 'utf8'));
     return pid > 0 ? pid : null;
   } catch {
     return null;
@@ -82,47 +71,55 @@ export function markedSessionServer(project: Project): number | null {
 }
 
 /** A server started on the sessions' behalf (a snapshot restore restarting theirs). Call under withServerLock. */
-export function markSessionServer(project: Project, pid: number): void {
-  writeOwnFile(markerFile(project), String(pid));
+export function markSessionServer(paths: ProjectPaths, pid: number): void {
+  writeOwnFile(paths.sessionServer, String(pid));
 }
 
 /** `devenv up` uses the server from now on: no psql session may stop it. Call under withServerLock. */
-export function claimServer(project: Project): void {
-  removeOwnFile(markerFile(project));
+export function claimServer(paths: ProjectPaths): void {
+  removeOwnFile(paths.sessionServer);
 }
 
 /** End this session; stop the session server if we were the last one using it. */
-export function leaveSessions(project: Project): Promise<void> {
-  return withServerLock(project, async () => {
-    removeOwnFile(path.join(sessionsDir(project), String(process.pid)));
-    if (liveSessions(project).length > 0) return;
+export function leaveSessions(paths: ProjectPaths): Promise<void> {
+  return withServerLock(paths, async () => {
+    removeOwnFile(path.join(paths.sessions, String(process.pid)));
+    if (liveSessions(paths).length > 0) return;
     let marked: number;
     try {
-      marked = Number(readFileSync(markerFile(project), 'utf8'));
+      marked = Number(readFileSync(paths.sessionServer, 'utf8'));
     } catch {
       return; // none, or `up` took it over
     }
-    if (marked > 0 && findRunningServer(project) === marked) await stopServer(marked);
-    removeOwnFile(markerFile(project));
+    if (marked > 0 && findRunningServer(paths.pgdata) === marked) await stopServer(marked);
+    removeOwnFile(paths.sessionServer);
   });
 }
 
 /**
- * Run `fn` (a client: psql, a command under `devenv exec`) with the project's server up: the
- * running one, or one started now and shared with concurrent sessions, stopped by the last.
+ * Run `fn` (a client: psql, a command under `devenv exec`) with the project's server up: the running
+ * one, or one started now and shared with concurrent sessions, stopped by the last. `fn` gets the
+ * project as the server runs it (a port picked at this start changes PGPORT and the URLs).
  */
-export async function withSessionServer<T>(pg: PreparedPostgres, out: Output, fn: () => Promise<T>): Promise<T> {
+export async function withSessionServer<T>(
+  pg: PreparedPostgres,
+  project: Project,
+  out: Output,
+  fn: (running: Project) => Promise<T>,
+): Promise<T> {
+  let running = project;
   try {
-    await joinSessions(pg.project, async () => {
+    await joinSessions(project.paths, async () => {
       // Detached: the terminal's Ctrl-C goes to the client, never to our temporary server.
-      const server = await ensureServer(pg, out, { output: 'file', detached: true });
+      const server = await ensureServer(pg, serverSpec(project), out, { detached: true });
+      running = atPort(project, server.port);
       if (!server.handle) return null;
       // Another session may outlive us and stop it later: don't let its handle keep us running.
       server.handle.child?.unref();
       return server.pid;
     });
-    return await fn();
+    return await fn(running);
   } finally {
-    await leaveSessions(pg.project);
+    await leaveSessions(project.paths);
   }
 }

@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { BurstGate, Debouncer } from '../../src/supervisor/debounce.js';
+import { BurstGate, Debouncer } from '../../src/util/debounce.js';
 
 afterEach(() => {
   vi.useRealTimers();

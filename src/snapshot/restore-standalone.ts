@@ -1,4 +1,4 @@
-import { ensureServer, type PreparedPostgres } from '../postgres/prepare.js';
+import { ensureServer, type PreparedPostgres, serverSpec } from '../postgres/prepare.js';
 import { findRunningServer, stopServer } from '../postgres/server.js';
 import {
   claimServer,
@@ -6,7 +6,8 @@ import {
   markedSessionServer,
   markSessionServer,
   withServerLock,
-} from '../postgres/session-server.js';
+} from '../postgres/shared-server.js';
+import type { Project } from '../project/project.js';
 import type { Output } from '../util/output.js';
 import type { ServerUsers } from './restore.js';
 
@@ -19,6 +20,7 @@ import type { ServerUsers } from './restore.js';
  */
 export function standaloneServer(
   pg: PreparedPostgres,
+  project: Project,
   out: Output,
 ): ServerUsers & { readonly stoppedPid: number | null; readonly restartedPid: number | null } {
   let stoppedPid: number | null = null;
@@ -31,24 +33,25 @@ export function standaloneServer(
       return restartedPid;
     },
     around<T>(swap: () => Promise<T>): Promise<T> {
-      return withServerLock(pg.project, async () => {
-        const pid = findRunningServer(pg.project);
-        const wasSessionServer = pid !== null && markedSessionServer(pg.project) === pid;
+      const { paths } = project;
+      return withServerLock(paths, async () => {
+        const pid = findRunningServer(paths.pgdata);
+        const wasSessionServer = pid !== null && markedSessionServer(paths) === pid;
         if (pid) {
           await stopServer(pid);
           stoppedPid = pid;
         }
         const result = await swap();
         if (!pid) return result;
-        if (wasSessionServer && liveSessions(pg.project).length === 0) {
-          claimServer(pg.project); // nobody left to stop it: the marker goes, the server stays stopped
+        if (wasSessionServer && liveSessions(paths).length === 0) {
+          claimServer(paths); // nobody left to stop it: the marker goes, the server stays stopped
           return result;
         }
-        const server = await ensureServer(pg, out, { output: 'file', detached: true });
+        const server = await ensureServer(pg, serverSpec(project), out, { detached: true });
         // It outlives this command, like a server psql starts.
         server.handle?.child?.unref();
         restartedPid = server.pid;
-        if (wasSessionServer) markSessionServer(pg.project, server.pid);
+        if (wasSessionServer) markSessionServer(paths, server.pid);
         return result;
       });
     },

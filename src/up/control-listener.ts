@@ -37,7 +37,7 @@ interface Connection {
   queue: Promise<void>;
 }
 
-export class ControlServer {
+export class ControlListener {
   private server: Server | null = null;
   private active: Connection | null = null;
   /** The last session's end, which close() waits for. */

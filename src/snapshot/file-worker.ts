@@ -3,6 +3,7 @@ import { setPriority } from 'node:os';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { UserError } from '../errors.js';
+import type { ClusterFs } from '../postgres/cluster-fs.js';
 import type { Account } from '../postgres/privileges.js';
 import { type FileOps, fileOps, type OpName } from './file-ops.js';
 
@@ -16,14 +17,18 @@ const WORKER = fileURLToPath(new URL('./worker.js', import.meta.url));
 /** The environment of our own node children: nothing of the user's (NODE_OPTIONS could load anything). */
 const WORKER_ENV = { PATH: process.env.PATH ?? '/usr/bin:/bin', LC_ALL: 'C' };
 
-/** File operations inside .pgres, run as whoever owns it. */
-export interface AccountFiles {
+/**
+ * The bulk file work of snapshot commands inside .pgres (copying a cluster, swapping its files), run as
+ * the account of the ClusterFs it was opened from: its node worker, where the small file operations of
+ * a ClusterFs are a shell each.
+ */
+export interface FileWorker {
   run<K extends OpName>(op: K, args: Args<K>): Promise<Result<K>>;
   close(): void;
 }
 
 /** Not root: postgres runs as us and .pgres is ours, so the operations run right here. */
-function inProcess(): AccountFiles {
+function inProcess(): FileWorker {
   return {
     run: (op, args) => (fileOps[op] as (a: typeof args) => Promise<Result<typeof op>>)(args),
     close: () => undefined,
@@ -34,7 +39,7 @@ function inProcess(): AccountFiles {
  * Root: one worker process for the whole command. It starts as root (so it can load our code and node
  * wherever they are installed) and switches to the account before it reads a single request.
  */
-function viaWorker(account: Account): AccountFiles {
+function viaWorker(account: Account): FileWorker {
   const child: ChildProcess = spawn(process.execPath, [WORKER, '--as', String(account.uid), String(account.gid)], {
     cwd: '/',
     stdio: ['pipe', 'pipe', 'pipe'],
@@ -94,7 +99,7 @@ function viaWorker(account: Account): AccountFiles {
   };
 }
 
-export function accountFiles(account: Account | null): AccountFiles {
+export function openFileWorker({ account }: ClusterFs): FileWorker {
   return account ? viaWorker(account) : inProcess();
 }
 
@@ -103,7 +108,7 @@ export function accountFiles(account: Account | null): AccountFiles {
  * priority so it does not slow what the user does next. Best effort: if it fails or is killed, only the
  * speed it would have bought is lost, and the next command tidies its work dir.
  */
-export function runInBackground<K extends OpName>(account: Account | null, op: K, args: Args<K>): void {
+export function runInBackground<K extends OpName>({ account }: ClusterFs, op: K, args: Args<K>): void {
   const as = account ? ['--as', String(account.uid), String(account.gid)] : [];
   try {
     const child = spawn(process.execPath, [WORKER, ...as, '--job', JSON.stringify({ id: 0, op, args })], {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { RestartQueue } from '../../src/supervisor/restart-queue.js';
+import { RestartQueue } from '../../src/util/restart-queue.js';
 
 /** A restart whose end the test controls, recording how many overlap. */
 function controlledRestarts() {

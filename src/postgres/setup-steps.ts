@@ -5,9 +5,9 @@ import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import type { DatabaseError } from 'pg';
 import { UserError } from '../errors.js';
+import { childEnvironment } from '../project/child-env.js';
 import type { SetupStep } from '../project/config.js';
-import { readDotenv } from '../project/dotenv-file.js';
-import { clientEnvironment, type Project } from '../project/project.js';
+import type { Project } from '../project/project.js';
 import type { Output } from '../util/output.js';
 import { connectSql, type SqlClient } from './sql-client.js';
 import { lineOfPosition, ScriptError, type Statement, splitSql } from './sql-script.js';
@@ -124,13 +124,8 @@ async function copyIn(client: SqlClient, stmt: Statement): Promise<void> {
 
 /** A command step: the project environment (as apps get it), run from the project root. */
 function runCommand(project: Project, command: string): Promise<void> {
-  const env = {
-    ...process.env,
-    ...readDotenv(project.root),
-    // The setup makes the main database; a branch database is a copy of it.
-    ...clientEnvironment(project, { password: true, database: project.database }),
-    [IN_SETUP]: '1',
-  };
+  // The setup makes the main database; a branch database is a copy of it.
+  const env = childEnvironment(project, { password: true, database: project.database, extra: { [IN_SETUP]: '1' } });
   return new Promise((resolve, reject) => {
     // Its output goes to our stderr: `devenv exec -- pg_dump > file` keeps stdout for the command.
     const child = spawn('/bin/sh', ['-c', command], { cwd: project.root, env, stdio: ['ignore', 2, 2] });

@@ -2,10 +2,11 @@ import { createHash, createHmac, pbkdf2Sync, randomBytes } from 'node:crypto';
 import { readdirSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { UserError } from '../errors.js';
-import { type ClusterOwner, writeClusterFile } from '../project/pgres-files.js';
-import type { Project } from '../project/project.js';
+import type { ProjectPaths } from '../project/paths.js';
 import { preferredTcpPort, readTcpPassword, recordedTcpPort, TCP_ADDRESSES } from '../project/tcp.js';
 import { hookCacheDir, projectHookDir } from '../shell/hook-cache.js';
+import type { ClusterFs } from './cluster-fs.js';
+import type { ServerSpec } from './server.js';
 
 type BindResult = 'free' | 'in-use' | 'unavailable';
 
@@ -47,12 +48,13 @@ function forgetHookAnswers(root: string): void {
 }
 
 /** `postgres.tcp: true`: the preferred port if free, else the next free one; recorded for good. */
-async function pickPort(project: Project, owner: ClusterOwner): Promise<number> {
-  const preferred = preferredTcpPort(project.root);
+async function pickPort(server: TcpServer, fs: ClusterFs): Promise<number> {
+  const { root } = server.paths;
+  const preferred = preferredTcpPort(root);
   for (let port = preferred; port < preferred + 200; port++) {
     if ('addresses' in (await probe(port))) {
-      writeClusterFile(project.paths.tcpPort, `${port}\n`, owner);
-      if (port !== project.port) forgetHookAnswers(project.root);
+      fs.write(server.paths.tcpPort, `${port}\n`);
+      if (port !== server.port) forgetHookAnswers(root);
       return port;
     }
   }
@@ -63,12 +65,15 @@ async function pickPort(project: Project, owner: ClusterOwner): Promise<number> 
 }
 
 /** The project's TCP password, made (random, mode 0600) the first time it is needed. */
-export function ensureTcpPassword(project: Project, owner: ClusterOwner): string {
-  const existing = readTcpPassword(project.paths);
+export function ensureTcpPassword(paths: ProjectPaths, fs: ClusterFs): string {
+  const existing = readTcpPassword(paths);
   if (existing) return existing;
-  writeClusterFile(project.paths.tcpPassword, `${randomBytes(18).toString('base64url')}\n`, owner, 0o600);
-  return readTcpPassword(project.paths)!;
+  fs.write(paths.tcpPassword, `${randomBytes(18).toString('base64url')}\n`, 0o600);
+  return readTcpPassword(paths)!;
 }
+
+/** What TCP access is settled for: the server's paths, its port and postgres.tcp. */
+type TcpServer = Pick<ServerSpec, 'paths' | 'port' | 'tcp'>;
 
 export interface TcpListen {
   port: number;
@@ -79,22 +84,23 @@ export interface TcpListen {
 /**
  * Before the server starts with postgres.tcp: settle the port (picked once for `true`), make sure
  * nothing else listens on it, and have a password ready. A taken port is one line, and postgres is
- * not started at all. Returns null when TCP is off. The caller reloads the project when the port
- * was picked now (`port` differs from project.port).
+ * not started at all. Returns null when TCP is off. A port picked now may differ from `server.port`:
+ * the caller's project follows it (atPort).
  */
-export async function prepareTcp(project: Project, owner: ClusterOwner): Promise<TcpListen | null> {
-  if (!project.tcp) return null;
-  let port = project.tcp.port;
-  if (project.tcp.picked && recordedTcpPort(project.root) === null) port = await pickPort(project, owner);
+export async function prepareTcp(server: TcpServer, fs: ClusterFs): Promise<TcpListen | null> {
+  const { tcp, paths } = server;
+  if (!tcp) return null;
+  let port = tcp.port;
+  if (tcp.picked && recordedTcpPort(paths.root) === null) port = await pickPort(server, fs);
   const r = await probe(port);
   if ('taken' in r) {
-    const how = project.tcp.picked
-      ? `it is the port devenv picked for this project (${project.paths.tcpPort}); stop that program, or set "tcp" ` +
+    const how = tcp.picked
+      ? `it is the port devenv picked for this project (${paths.tcpPort}); stop that program, or set "tcp" ` +
         `in devenv.json to a free port`
       : 'stop that program, or set "tcp" in devenv.json to a free port (or true: devenv picks one)';
     throw new UserError(`postgres.tcp: port ${port} on ${r.taken} is in use by another program; ${how}`);
   }
-  ensureTcpPassword(project, owner);
+  ensureTcpPassword(paths, fs);
   return { port, addresses: r.addresses };
 }
 
