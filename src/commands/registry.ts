@@ -19,6 +19,7 @@ import setup from './setup.command.js';
 import snapshot from './snapshot.command.js';
 import status from './status.command.js';
 import up from './up.command.js';
+import upgrade from './upgrade.command.js';
 
 /**
  * Every command, in the order `devenv --help` lists them. A new command is its declaration
@@ -34,6 +35,7 @@ export const COMMANDS: readonly Declared[] = [
   psql,
   reset,
   snapshot,
+  upgrade,
   env,
   exec,
   branch,

@@ -2,6 +2,7 @@ import { existsSync, lstatSync, readdirSync, type Stats } from 'node:fs';
 import path from 'node:path';
 import kleur from 'kleur';
 import { UserError } from '../errors.js';
+import { psqlClient } from '../postgres/binaries.js';
 import { inspectDataDir } from '../postgres/cluster.js';
 import { fetchedSummary } from '../postgres/fetched-store.js';
 import { projectBinaries } from '../postgres/prepare.js';
@@ -81,6 +82,8 @@ function gather(project: Project) {
     binaries: binaries ? { bindir: binaries.bindir, version: binaries.version, source: binaries.source } : null,
     binariesError,
     fetched: fetchedSummary(),
+    // What `devenv psql` runs: a psql installed here, or the built-in shell.
+    client: psqlClient(binaries?.bindir ?? null),
     dataSizeBytes: initialised ? diskUsage(project.paths.pgdata) : 0,
     disk: space
       ? { mount: space.mount, freeBytes: space.free, totalBytes: space.total, full: space.free < FULL_BELOW_BYTES }
@@ -122,6 +125,12 @@ function render(r: Report, project: Project): string {
   );
   const b = r.binaries;
   row('binaries', b ? `${b.version} ${b.bindir} (${b.source})` : kleur.red(r.binariesError ?? 'none'));
+  row(
+    'client',
+    r.client.kind === 'system'
+      ? `psql ${r.client.path} (\`devenv psql\`)`
+      : 'built-in SQL shell (no psql installed; `devenv psql` runs it)',
+  );
   if (r.fetched.versions.length) {
     row('fetched', `PostgreSQL ${r.fetched.versions.join(', ')} in ${r.fetched.store} (\`devenv cache list\`)`);
   }

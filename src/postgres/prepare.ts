@@ -89,13 +89,35 @@ export function binariesOf(want: WantedVersion, fetch: FetchOptions): Binaries {
   return findBinaries({ want, fetch: (w) => fetchedBinaries(fetchServer(w, fetch)) });
 }
 
+/**
+ * The binaries of `want` as this project would use them once its cluster is of that major: within what
+ * postgres.binaries (or PGRES_BINDIR) allows, fetched when not installed. For a move to another major
+ * (upgrade, a snapshot of another major), where postgres.version may not say it yet.
+ */
+export function projectBinariesOf(project: Project, want: WantedVersion, fetch: FetchOptions): Binaries {
+  const wanted = wantedVersion(project);
+  return findBinaries({
+    configured: project.config.postgres.binaries,
+    want: wanted?.major === want.major && want.minor === undefined ? wanted : want,
+    fetch: (w) => fetchedBinaries(fetchServer(w, fetch)),
+  });
+}
+
 export function preparePostgres(project: Project, guard: StartGuard): PreparedPostgres {
   const state = inspectDataDir(project.paths);
   const want = wantedVersion(project);
   // Before any fetch: a cluster of another major is never run by these binaries, so need not wait for them.
   if (state.state === 'ready' && want) checkWantedMajor(project.paths.pgdata, state.pgMajor, want);
   const out = terminalOutput();
-  const binaries = projectBinaries(project, state, { step: out.step, info: out.info });
+  return prepareWith(project, guard, projectBinaries(project, state, { step: out.step, info: out.info }));
+}
+
+/**
+ * The cluster with binaries the caller chose (preparePostgres: the project's; an upgrade: the old major's,
+ * whatever postgres.version says now), checked against the cluster's major.
+ */
+export function prepareWith(project: Project, guard: StartGuard, binaries: Binaries): PreparedPostgres {
+  const state = inspectDataDir(project.paths);
   if (state.state === 'ready') checkMajor(project.paths.pgdata, state.pgMajor, binaries);
   const fs = clusterFs(resolveAccount(project.config.postgres.runAs));
   if (state.state === 'ready') adoptOwnDir(project.paths.own, fs.account);

@@ -248,12 +248,20 @@ export const fileOps = {
     child.unref();
   },
 
-  async swap(a: { dir: string; owner: number; pgdata: string; staging: string; trash: string }): Promise<void> {
+  async swap(a: {
+    dir: string;
+    owner: number;
+    pgdata: string;
+    staging: string;
+    trash: string;
+    after?: { file: string; content: string };
+  }): Promise<void> {
     startSwap(path.join(a.dir, SWAP_JOURNAL), {
       owner: a.owner,
       pgdata: a.pgdata,
       staging: a.staging,
       trash: a.trash,
+      ...(a.after ? { after: a.after } : {}),
     });
   },
 };

@@ -161,6 +161,8 @@ export async function saveSnapshot(
   project: Project,
   requested: string | undefined,
   out: Output,
+  /** readyCopy false: no copy for a fast restore is made in the background (an upgrade's own snapshot). */
+  opts: { readyCopy?: boolean } = {},
 ): Promise<SaveOutcome> {
   const { paths } = project;
   const major = requireCluster(paths.pgdata, pg.state).pgMajor;
@@ -207,7 +209,7 @@ export async function saveSnapshot(
     await files.run('commit', { from: work, to: snapshotDir(paths, name) });
     work = null;
     // Where a copy costs real time (no cloning), prepare the next restore's copy now, in the background.
-    if (copied.copy.method === 'copy' && readyCopiesWanted()) {
+    if (copied.copy.method === 'copy' && readyCopiesWanted() && opts.readyCopy !== false) {
       runInBackground(pg.fs, 'prepareReadyCopy', { dir: session.dir, name, id: manifest.id });
     }
     return { manifest, backupMs: copied.backupMs, checkpointMs: copied.checkpointMs };

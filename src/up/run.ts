@@ -22,6 +22,7 @@ import type { Output } from '../util/output.js';
 import { DETACHED_ENV } from './app-env.js';
 import type { ConfigReload } from './config-reload.js';
 import type { ControlListener } from './control-listener.js';
+import { currentPostgres } from './current-postgres.js';
 import { LiveProject } from './live-project.js';
 import { SignalGate } from './signal-gate.js';
 import { StatePublisher } from './state.js';
@@ -61,7 +62,8 @@ type Modules = Awaited<ReturnType<typeof supervisorModules>>;
 
 /** What runs once postgres is on its way. */
 interface Run {
-  pg: PreparedPostgres;
+  /** The cluster and the binaries of its major (re-read when an upgrade under `up` changed it). */
+  pg: () => PreparedPostgres;
   /** The project as this `up` runs it now (replaced by reloads, and when the server picks its port). */
   live: LiveProject;
   log: LogOutput;
@@ -99,6 +101,7 @@ export async function runUp(opts: UpOptions): Promise<number> {
 /** Postgres starting, the supervisor's modules loaded meanwhile, leftovers of a killed `up` gone. */
 async function assemble(pg: PreparedPostgres, { project, command, apps }: UpOptions, detached: boolean): Promise<Run> {
   const live = new LiveProject(project, command);
+  const current = currentPostgres(pg, live);
   const say = (line: string) => log.line('devenv', line);
   const disk = new DiskFullNotice(project.paths.pgdata, say);
   const limits = logLimits(project.config);
@@ -112,7 +115,7 @@ async function assemble(pg: PreparedPostgres, { project, command, apps }: UpOpti
   log.record('devenv', [runStartLine(process.pid)]);
   // Each start takes the settings of the project as it is then; a port it picks moves the project there.
   const service = new PostgresService(
-    pg,
+    current,
     () => serverSpec(live.current),
     { info: say, notice: say, step: () => {} },
     // Lines of postgres' own log are shown, not copied: it writes postgres.log itself.
@@ -134,7 +137,7 @@ async function assemble(pg: PreparedPostgres, { project, command, apps }: UpOpti
       ignore: project.config.watch.ignore,
       configFiles: modules.CONFIG_FILES,
     });
-    return { pg, live, log, disk, service, supervisor, modules };
+    return { pg: current, live, log, disk, service, supervisor, modules };
   } catch (err) {
     await service.stop();
     throw err;
@@ -202,7 +205,7 @@ function openChannels(run: Run, publisher: StatePublisher, say: (l: string) => v
   const { pg, live, supervisor, modules } = run;
   const exclusive = new Mutex();
   const provisionNow = () =>
-    provision(pg, live.current, { info: say, notice: say, step: () => {} }, { setup: 'if-needed' });
+    provision(pg(), live.current, { info: say, notice: say, step: () => {} }, { setup: 'if-needed' });
   const { root } = live.current;
   const reload = new modules.ConfigReload({
     target: supervisor,

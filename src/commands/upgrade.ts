@@ -1,0 +1,92 @@
+import kleur from 'kleur';
+import { UserError } from '../errors.js';
+import type { Binaries } from '../postgres/binaries.js';
+import { inspectDataDir, requireCluster } from '../postgres/cluster.js';
+import { prepareWith, projectBinariesOf } from '../postgres/prepare.js';
+import type { WantedVersion } from '../project/postgres-version.js';
+import { openProject, type Project } from '../project/project.js';
+import { checkNoInterruptedSwap } from '../snapshot/interrupted-swap.js';
+import { defaultName } from '../snapshot/layout.js';
+import { standaloneServer } from '../snapshot/restore-standalone.js';
+import { saveSnapshot } from '../snapshot/save.js';
+import { UpControl } from '../up/control-client.js';
+import { upServerUsers } from '../up/restore-under-up.js';
+import { readLiveState } from '../up/state.js';
+import { inventorySize } from '../upgrade/inventory.js';
+import { oldBinaries } from '../upgrade/old-binaries.js';
+import { chooseRoute, routeText } from '../upgrade/route.js';
+import { upgradeTarget } from '../upgrade/target.js';
+import { upgradeCluster } from '../upgrade/upgrade-cluster.js';
+import { type Output, seconds, terminalOutput } from '../util/output.js';
+
+/** What the project runs once the cluster is of `want`; one line when its pinned bin directory is another major. */
+function targetBinaries(project: Project, want: WantedVersion, out: Output): Binaries {
+  const pinned = process.env.PGRES_BINDIR
+    ? 'PGRES_BINDIR'
+    : project.config.postgres.binaries?.startsWith('/')
+      ? 'postgres.binaries'
+      : null;
+  try {
+    return projectBinariesOf(project, want, { step: out.step, info: out.info });
+  } catch (err) {
+    if (!(err instanceof UserError) || !pinned) throw err;
+    throw new UserError(
+      `${pinned} names a bin directory of another PostgreSQL; point it at PostgreSQL ${want.major}'s (or remove it) ` +
+        `to upgrade to ${want.major}`,
+    );
+  }
+}
+
+export default async function upgrade(opts: { to?: string }): Promise<number> {
+  const out = terminalOutput();
+  const project = openProject(process.cwd());
+  const { paths } = project;
+  const state = requireCluster(paths.pgdata, inspectDataDir(paths));
+  const from = state.pgMajor;
+  const target = upgradeTarget(project, from, opts.to);
+  if ('nothing' in target) {
+    out.info(target.nothing);
+    return 0;
+  }
+  // Everything that can refuse comes before anything is changed (the snapshot is the first change).
+  const fetch = { step: out.step, info: out.info };
+  const pg = prepareWith(project, checkNoInterruptedSwap, oldBinaries(project, from, fetch));
+  const to = targetBinaries(project, target.want, out);
+  const route = chooseRoute(pg.binaries, to.major);
+  const t0 = performance.now();
+  const name = `pre-upgrade-${from}-to-${to.major}-${defaultName()}`;
+  // Its copy competes with the upgrade for the disk, and going back is the rare case: no ready copy.
+  const saved = await saveSnapshot(pg, project, name, out, { readyCopy: false });
+  const clone = saved.manifest.copy === 'reflink';
+  const up = readLiveState(paths) ? await UpControl.connect(paths, 'upgrade') : null;
+  const standalone = up ? null : standaloneServer(pg, project, out, () => prepareWith(project, pg.guard, to));
+  let downMs: number;
+  let checked: string;
+  try {
+    const users = up ? upServerUsers(up, paths) : standalone!;
+    const outcome = await upgradeCluster({ pg, project, target: to, route, clone, users, out });
+    downMs = outcome.downMs;
+    checked = inventorySize(outcome.inventory);
+  } catch (err) {
+    if (!(err instanceof UserError)) throw err;
+    throw new UserError(
+      `the upgrade to PostgreSQL ${to.major} failed: ${err.message}; the PostgreSQL ${from} cluster is as it was`,
+    );
+  } finally {
+    up?.close();
+  }
+  const server = up
+    ? `devenv up (pid ${up.pid}) had its apps and postgres down for ${seconds(downMs)}; they run again`
+    : standalone!.restartedPid
+      ? `postgres was down for ${seconds(downMs)} and runs again`
+      : 'postgres was not running (it starts on the new cluster next time)';
+  out.info(
+    `${kleur.green('upgraded')} the cluster from PostgreSQL ${pg.binaries.version} to ${to.version} ` +
+      `(${routeText(route, clone)}; checked ${checked}) in ${seconds(performance.now() - t0)}; ${server}`,
+  );
+  out.info(
+    `snapshot "${name}" keeps the PostgreSQL ${from} cluster: \`devenv snapshot restore ${name}\` brings it back` +
+      `${project.config.postgres.version ? ` (with postgres.version set to "${from}")` : ''}`,
+  );
+  return 0;
+}
