@@ -13,8 +13,8 @@ import { SWAP_JOURNAL, snapshotsDir } from './layout.js';
 export function checkNoInterruptedSwap(paths: ProjectPaths): void {
   if (existsSync(path.join(snapshotsDir(paths), SWAP_JOURNAL))) {
     throw new UserError(
-      'a snapshot restore was interrupted while it swapped the cluster files; run `devenv snapshot list` ' +
-        '(any snapshot command finishes it), then run again',
+      'a snapshot restore was interrupted while it swapped the cluster files (an upgrade swaps them the same way); ' +
+        'run `devenv snapshot list` (any snapshot command finishes it), then run again',
     );
   }
 }
