@@ -1,12 +1,16 @@
 // `devenv upgrade` end to end: a PostgreSQL 15 cluster (system binaries) moved to the embedded 17 by the
 // dump route (this machine has 15's pg_dumpall, and no pg_upgrade of 17), checked against what the 15
 // cluster held, then moved back by restoring the snapshot the upgrade saved. Refusals change nothing.
+import { execFileSync } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
+import { execa } from 'execa';
 import { afterAll, beforeAll, expect, test } from 'vitest';
-import { devenv } from '../helpers/project.js';
+import { findProcesses } from '../helpers/proc.js';
+import { baseEnv, devenv, postgresProcessesUnder, REPO, waitFor } from '../helpers/project.js';
 import { copyFixture, fingerprint, makeFixture, ok, removeProject, status, workDirs } from './fixture.js';
 
+const SYSTEM_15 = '/usr/lib/postgresql/15/bin';
 let fixture = { dir: '', print: '' };
 const dirs: string[] = [];
 
@@ -37,7 +41,8 @@ test('upgrade --to 17 keeps every database, role, extension, sequence and branch
   expect(s.client.kind).toBe('system');
   expect(ok(await devenv(dir, ['status']), 'status').stdout).toMatch(/^cluster +PostgreSQL 17\.\d+ in /m);
   expect(await fingerprint(dir)).toBe(fixture.print);
-  expect(workDirs(dir)).toEqual([]);
+  // The old files are removed in the background (the trash); nothing else is left.
+  expect(workDirs(dir).filter((n) => !n.startsWith('.trash-'))).toEqual([]);
 
   // Back to 15: the snapshot of another major is restored when its binaries are here.
   ok(await devenv(dir, ['snapshot', 'restore', name!, '--yes']), 'restore');
@@ -102,5 +107,69 @@ test('what devenv.json says decides: --to must agree with postgres.version, whic
       '(the cluster runs what devenv.json says)',
   );
   expect((await status(dir)).major).toBe(17);
+  ok(await devenv(dir, ['down']), 'down');
+});
+
+/**
+ * The pg_upgrade route needs the new major's pg_upgrade and the old major's full installation: this machine
+ * has only 15's, so it runs 15 → 15 (pg_upgrade allows the same major), through the built modules the
+ * command uses, as the command would, with the route chooseRoute picks there.
+ */
+const PG_UPGRADE_SCRIPT = `
+const [repo, bindir] = process.argv.slice(1);
+const m = async (p) => import(repo + '/dist/' + p);
+const { openProject } = await m('project/project.js');
+const { findBinaries } = await m('postgres/binaries.js');
+const { prepareWith } = await m('postgres/prepare.js');
+const { checkNoInterruptedSwap } = await m('snapshot/interrupted-swap.js');
+const { standaloneServer } = await m('snapshot/restore-standalone.js');
+const { terminalOutput } = await m('util/output.js');
+const { chooseRoute, routeText } = await m('upgrade/route.js');
+const { inventorySize } = await m('upgrade/inventory.js');
+const { upgradeCluster } = await m('upgrade/upgrade-cluster.js');
+const project = openProject(process.cwd());
+const binaries = findBinaries({ configured: bindir });
+const pg = prepareWith(project, checkNoInterruptedSwap, binaries);
+const route = chooseRoute(binaries, binaries.major);
+const out = terminalOutput();
+const users = standaloneServer(pg, project, out);
+const r = await upgradeCluster({ pg, project, target: binaries, route, clone: false, users, out });
+console.log(routeText(route, false) + '; ' + inventorySize(r.inventory));
+`;
+
+function pgUpgrade(dir: string) {
+  return execa(process.execPath, ['--input-type=module', '-e', PG_UPGRADE_SCRIPT, REPO, SYSTEM_15], {
+    cwd: dir,
+    env: baseEnv(),
+    extendEnv: false,
+    reject: false,
+  });
+}
+
+test('the pg_upgrade route: copies the files into a new cluster, checks it, swaps it in; killed, it leaves the old', async () => {
+  const dir = copy('upgrade-pg-upgrade');
+  // Killed while pg_upgrade runs: pg_upgrade, what it runs and the servers its pg_ctl started all end.
+  const child = pgUpgrade(dir);
+  const running = () => findProcesses((p) => /pg_upgrade\0/.test(p.cmdline()) && p.cmdline().includes(dir));
+  await waitFor(() => running().length > 0, 'pg_upgrade to run', { timeoutMs: 30000, stepMs: 5 });
+  child.kill('SIGKILL');
+  await child;
+  await waitFor(
+    () => running().length === 0 && postgresProcessesUnder(dir).length === 0,
+    'pg_upgrade and its servers to end',
+  );
+  expect(await fingerprint(dir)).toBe(fixture.print);
+
+  const r = await pgUpgrade(dir);
+  expect(r.exitCode, r.stderr).toBe(0);
+  expect(r.stdout.trim()).toMatch(/^pg_upgrade 15\.\d+ \(--copy\); \d+ tables in 4 databases$/);
+  // A new cluster (its system identifier differs) holding the same.
+  expect(await fingerprint(dir)).toBe(fixture.print);
+  const id = (d: string) =>
+    execFileSync(`${SYSTEM_15}/pg_controldata`, [path.join(d, '.pgres')], { encoding: 'utf8' }).match(
+      /system identifier:\s+(\d+)/,
+    )?.[1];
+  expect(id(dir)).not.toBe(id(fixture.dir));
+  expect(workDirs(dir).filter((n) => !n.startsWith('.trash-'))).toEqual([]);
   ok(await devenv(dir, ['down']), 'down');
 });
