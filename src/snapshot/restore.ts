@@ -42,7 +42,8 @@ function checkSnapshotData(entry: SnapshotEntry): void {
   const dataMajor = snapshotDataMajor(entry);
   if (dataMajor !== null && dataMajor !== entry.major) {
     throw new UserError(
-      `snapshot "${entry.name}" records PostgreSQL ${entry.major} but its files are of ${dataMajor}; it cannot be restored`,
+      `snapshot "${entry.name}" records PostgreSQL ${entry.major} but its files are of ${dataMajor}; ` +
+        'it cannot be restored',
     );
   }
 }

@@ -27,7 +27,8 @@ export interface Endpoint {
 const ROLES = `select rolname || case when rolsuper then ' superuser' else '' end
     || case when rolcanlogin then ' login' else '' end || case when rolpassword is not null then ' password' else '' end
   from pg_authid where rolname !~ '^pg_' order by 1`;
-const TABLES = `select format('%I.%I', n.nspname, c.relname) from pg_class c join pg_namespace n on n.oid = c.relnamespace
+const TABLES = `select format('%I.%I', n.nspname, c.relname)
+  from pg_class c join pg_namespace n on n.oid = c.relnamespace
   where (c.relkind = 'r' or (c.relkind = 'm' and c.relispopulated))
     and n.nspname not in ('pg_catalog', 'information_schema') and n.nspname !~ '^pg_toast' order by 1`;
 const SEQUENCES = `select format('%I.%I', schemaname, sequencename), coalesce(last_value::text, '') from pg_sequences

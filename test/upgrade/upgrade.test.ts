@@ -28,11 +28,14 @@ function copy(label: string): string {
   return dir;
 }
 
-test('upgrade --to 17 keeps every database, role, extension, sequence and branch database; the snapshot goes back to 15', async () => {
+test('upgrade --to 17 keeps databases, roles, extensions, sequences; its snapshot brings 15 back', async () => {
   const dir = copy('upgrade-17');
   const up = ok(await devenv(dir, ['upgrade', '--to', '17']), 'upgrade');
   expect(up.stderr).toMatch(
-    /upgraded the cluster from PostgreSQL 15\.\d+ to 17\.\d+ \(pg_dumpall 15\.\d+ \| psql; checked \d+ tables in 4 databases\)/,
+    new RegExp(
+      'upgraded the cluster from PostgreSQL 15\\.\\d+ to 17\\.\\d+ ' +
+        '\\(pg_dumpall 15\\.\\d+ \\| psql; checked \\d+ tables in 4 databases\\)',
+    ),
   );
   const name = /snapshot "(pre-upgrade-15-to-17-[\d_-]+)" keeps the PostgreSQL 15 cluster/.exec(up.stderr)?.[1];
   expect(name).toBeTruthy();
@@ -146,7 +149,7 @@ function pgUpgrade(dir: string) {
   });
 }
 
-test('the pg_upgrade route: copies the files into a new cluster, checks it, swaps it in; killed, it leaves the old', async () => {
+test('the pg_upgrade route: files copied into a checked new cluster; killed, the old stays', async () => {
   const dir = copy('upgrade-pg-upgrade');
   // Killed while pg_upgrade runs: pg_upgrade, what it runs and the servers its pg_ctl started all end.
   const child = pgUpgrade(dir);
