@@ -8,7 +8,7 @@ import { openProject, type Project } from '../project/project.js';
 import { findSnapshot, listSnapshots, type SnapshotEntry } from '../snapshot/catalog.js';
 import { checkNoInterruptedSwap } from '../snapshot/interrupted-swap.js';
 import { removeSnapshot, tidySnapshots } from '../snapshot/remove.js';
-import { checkRestorable, restoreSnapshot } from '../snapshot/restore.js';
+import { checkRestorable, checkSnapshotData, restoreSnapshot } from '../snapshot/restore.js';
 import { standaloneServer } from '../snapshot/restore-standalone.js';
 import { saveSnapshot } from '../snapshot/save.js';
 import { leftoversIn } from '../snapshot/session.js';
@@ -55,6 +55,7 @@ export async function restore(name: string, opts: { yes?: boolean }): Promise<nu
   const project = openProject(process.cwd());
   const state = requireCluster(project.paths.pgdata, inspectDataDir(project.paths));
   const entry: SnapshotEntry = findSnapshot(project.paths, name);
+  checkSnapshotData(entry);
   // A snapshot of another major (an upgrade's, to go back): the cluster runs that major again.
   const other =
     entry.major === state.pgMajor

@@ -37,8 +37,8 @@ export function checkRestorable(pg: PreparedPostgres, entry: SnapshotEntry): voi
   }
 }
 
-/** A snapshot restored across majors: its files must be of the major it records. */
-function checkSnapshotData(entry: SnapshotEntry): void {
+/** A snapshot's files must be of the major it records (its manifest decides how it is restored). */
+export function checkSnapshotData(entry: SnapshotEntry): void {
   const dataMajor = snapshotDataMajor(entry);
   if (dataMajor !== null && dataMajor !== entry.major) {
     throw new UserError(

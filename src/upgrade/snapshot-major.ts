@@ -3,6 +3,7 @@
 // binaries of that major are here or can be fetched. The cluster then runs that major again: the restore
 // brings the cluster.json that says so, written with its swap.
 import { UserError } from '../errors.js';
+import type { Binaries } from '../postgres/binaries.js';
 import type { ClusterInfo, DataDirState } from '../postgres/cluster.js';
 import type { FetchOptions } from '../postgres/fetch-server.js';
 import type { StartGuard } from '../postgres/prepare.js';
@@ -34,7 +35,16 @@ export function prepareOtherMajor(
         `${versionText(configured)}: set it to "${entry.major}" first (the cluster runs what devenv.json says)`,
     );
   }
-  const binaries = projectBinariesOf(project, { major: entry.major }, fetch);
+  let binaries: Binaries;
+  try {
+    binaries = projectBinariesOf(project, { major: entry.major }, fetch);
+  } catch (err) {
+    if (!(err instanceof UserError)) throw err;
+    throw new UserError(
+      `snapshot "${entry.name}" is of PostgreSQL ${entry.major} and this cluster of ${state.pgMajor}; restoring it ` +
+        `needs PostgreSQL ${entry.major}: ${err.message}`,
+    );
+  }
   let current = binaries;
   try {
     current = oldBinaries(project, state.pgMajor, fetch);
