@@ -26,7 +26,8 @@ export class SnapshotSession {
       const lock = await files.run('lock', { dir, owner: process.pid, op });
       if ('holder' in lock) {
         throw new UserError(
-          `another snapshot command (\`devenv snapshot ${lock.holder.op}\`, pid ${lock.holder.pid}) is running ` +
+          `another snapshot command (\`devenv ${lock.holder.op === 'upgrade' ? '' : 'snapshot '}${lock.holder.op}\`, ` +
+            `pid ${lock.holder.pid}) is running ` +
             'on this cluster; wait for it to finish and run again',
         );
       }

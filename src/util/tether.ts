@@ -8,7 +8,9 @@ import type { Identity } from './run-as.js';
 // $1 the signal, $2 a socket dir (or ""), then the pids, then `--` and data dirs: a server on one of those
 // dirs whose postmaster.pid names that socket dir was started by a program we ran (pg_upgrade's pg_ctl
 // starts its servers in a session of their own, out of reach of a signal to the program), so it goes too.
-const WATCH = `if read -r _; then exit 0; fi
+// A Ctrl-C or a closed terminal reaches the watcher too: it ignores them and waits for our end, like the rest.
+const WATCH = `trap '' INT HUP
+if read -r _; then exit 0; fi
 sig=$1; sock=$2; shift 2
 while [ "$#" -gt 0 ] && [ "$1" != -- ]; do kill -s "$sig" -- "$1" 2>/dev/null; shift; done
 [ "$#" -gt 0 ] && shift
