@@ -8,7 +8,6 @@ import { openProject, type Project } from '../project/project.js';
 import { checkNoInterruptedSwap } from '../snapshot/interrupted-swap.js';
 import { defaultName } from '../snapshot/layout.js';
 import { standaloneServer } from '../snapshot/restore-standalone.js';
-import { saveSnapshot } from '../snapshot/save.js';
 import { UpControl } from '../up/control-client.js';
 import { upServerUsers } from '../up/restore-under-up.js';
 import { readLiveState } from '../up/state.js';
@@ -55,17 +54,16 @@ export default async function upgrade(opts: { to?: string }): Promise<number> {
   const route = chooseRoute(pg.binaries, to.major);
   const t0 = performance.now();
   const name = `pre-upgrade-${from}-to-${to.major}-${defaultName()}`;
-  // Its copy competes with the upgrade for the disk, and going back is the rare case: no ready copy.
-  const saved = await saveSnapshot(pg, project, name, out, { readyCopy: false });
-  const clone = saved.manifest.copy === 'reflink';
   const up = readLiveState(paths) ? await UpControl.connect(paths, 'upgrade') : null;
   const standalone = up ? null : standaloneServer(pg, project, out, () => prepareWith(project, pg.guard, to));
   let downMs: number;
   let checked: string;
+  let clone: boolean;
   try {
     const users = up ? upServerUsers(up, paths) : standalone!;
-    const outcome = await upgradeCluster({ pg, project, target: to, route, clone, users, out });
+    const outcome = await upgradeCluster({ pg, project, target: to, route, snapshot: name, users, out });
     downMs = outcome.downMs;
+    clone = outcome.clone;
     checked = inventorySize(outcome.inventory);
   } catch (err) {
     if (!(err instanceof UserError)) throw err;

@@ -161,14 +161,17 @@ export async function saveSnapshot(
   project: Project,
   requested: string | undefined,
   out: Output,
-  /** readyCopy false: no copy for a fast restore is made in the background (an upgrade's own snapshot). */
-  opts: { readyCopy?: boolean } = {},
+  /**
+   * readyCopy false: no copy for a fast restore is made in the background (an upgrade's own snapshot).
+   * session: one the caller holds (an upgrade saves its snapshot inside its own session).
+   */
+  opts: { readyCopy?: boolean; session?: SnapshotSession } = {},
 ): Promise<SaveOutcome> {
   const { paths } = project;
   const major = requireCluster(paths.pgdata, pg.state).pgMajor;
   const name = pickName(paths, requested);
   const t0 = performance.now();
-  const session = await SnapshotSession.begin(paths, pg.fs, 'save', out);
+  const session = opts.session ?? (await SnapshotSession.begin(paths, pg.fs, 'save', out));
   const { files } = session;
   let work: string | null = null;
   try {
@@ -215,6 +218,6 @@ export async function saveSnapshot(
     return { manifest, backupMs: copied.backupMs, checkpointMs: copied.checkpointMs };
   } finally {
     if (work) await files.run('removePath', { path: work }).catch(() => undefined);
-    await session.end();
+    if (!opts.session) await session.end();
   }
 }

@@ -1,6 +1,7 @@
 // Building the new cluster beside the old one: initdb by the new major's binaries (as the cluster's
-// account), the data moved by the route, then the check that it holds what the old one holds. The old
-// cluster's files are only read (its server runs privately for the dump and the check).
+// account; while the snapshot is copied, as it needs nothing of the old cluster), the data moved by the
+// route, then the check that it holds what the old one holds. The old cluster's files are only read (its
+// server runs privately for the dump and the check).
 import type { Binaries } from '../postgres/binaries.js';
 import type { ClusterFs } from '../postgres/cluster-fs.js';
 import { initClusterIn } from '../postgres/create-cluster.js';
@@ -63,11 +64,16 @@ async function check(job: BuildJob, old: TempServer, neu: TempServer): Promise<I
   return before;
 }
 
-/** Make the new cluster in job.staging and check it; returns what it was checked to hold. */
-export async function buildNewCluster(job: BuildJob): Promise<Inventory> {
+/** The new cluster's pristine files (initdb of the new major): reads nothing of the old cluster. */
+export function initNewCluster(job: Omit<BuildJob, 'old' | 'socketDir' | 'clone'>): Promise<void> {
+  const initBinaries = job.route.kind === 'pg_upgrade' ? job.route.newBinaries : job.target;
+  const cluster = { paths: job.project.paths, superuser: job.superuser };
+  return initClusterIn(job.staging, cluster, initBinaries, job.fs, job.out);
+}
+
+/** Fill the initialised new cluster in job.staging from the old one and check it; returns what it was checked to hold. */
+export async function fillNewCluster(job: BuildJob): Promise<Inventory> {
   const { route, out } = job;
-  const initBinaries = route.kind === 'pg_upgrade' ? route.newBinaries : job.target;
-  await initClusterIn(job.staging, { paths: job.project.paths, superuser: job.superuser }, initBinaries, job.fs, out);
   if (route.kind === 'dump') {
     return withServers(job, true, async (old, neu) => {
       out.step(`copying every database with ${route.dumpall.file} into PostgreSQL ${job.target.version}`);

@@ -22,6 +22,8 @@ export const LOADING: [string, string][] = [
   ['synchronous_commit', 'off'],
   ['autovacuum', 'off'],
   ['max_wal_size', '1GB'],
+  // Index builds of the loaded tables.
+  ['maintenance_work_mem', '256MB'],
 ];
 
 export interface TempServerSpec {

@@ -1,5 +1,5 @@
-// `devenv upgrade` once the snapshot is saved: the new cluster is built in a work dir inside .pgres while
-// the project's server is stopped (whatever used it is stopped and brought back by `users`), checked, and
+// `devenv upgrade` once it knows where to: a snapshot first (the new cluster's initdb runs meanwhile), then
+// the new cluster is built in a work dir inside .pgres while the project's server is stopped (whatever used it is stopped and brought back by `users`), checked, and
 // swapped in by the journaled swap a snapshot restore uses. Until the first rename the old cluster is
 // untouched (its files only read), and every process the build starts is tethered to this one: a failure
 // or a kill before the swap leaves the old cluster as it was, and the next snapshot or upgrade command
@@ -16,11 +16,12 @@ import type { Project } from '../project/project.js';
 import type { FileWorker } from '../snapshot/file-worker.js';
 import { SOCKETS_PREFIX, TRASH_PREFIX, UPGRADE_PREFIX } from '../snapshot/layout.js';
 import type { ServerUsers } from '../snapshot/restore.js';
+import { type SaveOutcome, saveSnapshot } from '../snapshot/save.js';
 import { SnapshotSession } from '../snapshot/session.js';
 import { withDirectory } from '../util/no-follow.js';
 import type { Output } from '../util/output.js';
 import type { Inventory } from './inventory.js';
-import { buildNewCluster } from './new-cluster.js';
+import { type BuildJob, fillNewCluster, initNewCluster } from './new-cluster.js';
 import type { Route } from './route.js';
 import { NEW_PORT } from './temp-server.js';
 
@@ -30,13 +31,16 @@ export interface UpgradeJob {
   project: Project;
   target: Binaries;
   route: Route;
-  clone: boolean;
+  /** The name of the snapshot saved first. */
+  snapshot: string;
   users: ServerUsers;
   out: Output;
 }
 
 export interface UpgradeOutcome {
   inventory: Inventory;
+  /** pg_upgrade cloned the files (the filesystem can: the snapshot's copy did). */
+  clone: boolean;
   /** From stopping the project's server until it could run again on the new cluster. */
   downMs: number;
 }
@@ -53,6 +57,18 @@ async function socketDir(dir: string, files: FileWorker, pg: PreparedPostgres): 
   return made;
 }
 
+/** The snapshot, and meanwhile the new cluster's initdb (CPU while the copy waits on the disk). */
+async function snapshotAndInit(job: UpgradeJob, session: SnapshotSession, build: BuildJob): Promise<SaveOutcome> {
+  const init = initNewCluster(build);
+  // No ready copy of it: that copy would compete with the upgrade for the disk, and going back is rare.
+  const saving = saveSnapshot(job.pg, job.project, job.snapshot, job.out, { readyCopy: false, session });
+  // Both settle before either failure is passed on: the caller then removes the work dir initdb writes in.
+  const [saved, inited] = await Promise.allSettled([saving, init]);
+  if (saved.status === 'rejected') throw saved.reason;
+  if (inited.status === 'rejected') throw inited.reason;
+  return saved.value;
+}
+
 export async function upgradeCluster(job: UpgradeJob): Promise<UpgradeOutcome> {
   const { pg, project, target, out } = job;
   const { paths } = project;
@@ -67,6 +83,20 @@ export async function upgradeCluster(job: UpgradeJob): Promise<UpgradeOutcome> {
     work.push(sockets);
     const trash = await files.run('makeWorkDir', { dir: session.dir, prefix: TRASH_PREFIX });
     work.push(trash);
+    const build: BuildJob = {
+      project,
+      superuser: state.info.superuser,
+      old: pg.binaries,
+      target,
+      route: job.route,
+      staging,
+      socketDir: sockets,
+      clone: false,
+      fs: pg.fs,
+      out,
+    };
+    const saved = await snapshotAndInit(job, session, build);
+    build.clone = saved.manifest.copy === 'reflink';
     const info: ClusterInfo = {
       ...state.info,
       major: target.major,
@@ -77,18 +107,7 @@ export async function upgradeCluster(job: UpgradeJob): Promise<UpgradeOutcome> {
     let inventory: Inventory | null = null;
     const t0 = performance.now();
     await job.users.around(async () => {
-      inventory = await buildNewCluster({
-        project,
-        superuser: state.info.superuser,
-        old: pg.binaries,
-        target,
-        route: job.route,
-        staging,
-        socketDir: sockets,
-        clone: job.clone,
-        fs: pg.fs,
-        out,
-      });
+      inventory = await fillNewCluster(build);
       // Loaded without flushing: on disk before it becomes the cluster.
       await files.run('syncTree', { dir: staging });
       // From here the journal owns staging and trash: a swap that fails midway is finished by the next command.
@@ -107,7 +126,7 @@ export async function upgradeCluster(job: UpgradeJob): Promise<UpgradeOutcome> {
     });
     const downMs = performance.now() - t0;
     await files.run('removeInBackground', { path: trash });
-    return { inventory: inventory!, downMs };
+    return { inventory: inventory!, clone: build.clone, downMs };
   } finally {
     for (const dir of work) await files.run('removePath', { path: dir }).catch(() => undefined);
     await session.end();

@@ -136,8 +136,9 @@ const pg = prepareWith(project, checkNoInterruptedSwap, binaries);
 const route = chooseRoute(binaries, binaries.major);
 const out = terminalOutput();
 const users = standaloneServer(pg, project, out);
-const r = await upgradeCluster({ pg, project, target: binaries, route, clone: false, users, out });
-console.log(routeText(route, false) + '; ' + inventorySize(r.inventory));
+const snapshot = 'pre-upgrade-same-major';
+const r = await upgradeCluster({ pg, project, target: binaries, route, snapshot, users, out });
+console.log(routeText(route, r.clone) + '; ' + inventorySize(r.inventory));
 `;
 
 function pgUpgrade(dir: string) {
