@@ -136,7 +136,7 @@ const pg = prepareWith(project, checkNoInterruptedSwap, binaries);
 const route = chooseRoute(binaries, binaries.major);
 const out = terminalOutput();
 const users = standaloneServer(pg, project, out);
-const snapshot = 'pre-upgrade-same-major';
+const snapshot = 'pre-upgrade-same-major-' + Date.now();
 const r = await upgradeCluster({ pg, project, target: binaries, route, snapshot, users, out });
 console.log(routeText(route, r.clone) + '; ' + inventorySize(r.inventory));
 `;
