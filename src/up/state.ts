@@ -1,6 +1,7 @@
 // What a running `devenv up` tells other devenv commands: its pid, phase and processes, in
 // .pgres/devenv/state/supervisor.json, republished as things change.
 import { readFileSync } from 'node:fs';
+import { platform } from '../platform/platform.js';
 import type { ProjectPaths } from '../project/paths.js';
 import { removeOwnFile, writeOwnFile } from '../project/pgres-files.js';
 import type { ProcessStatus, Readiness } from '../supervisor/process-status.js';
@@ -39,12 +40,7 @@ function clearState(paths: ProjectPaths): void {
 /** Is this pid a live `devenv up` (a node process running our CLI), not a reused pid? */
 function isUpProcess(pid: number): boolean {
   if (processGone(pid)) return false;
-  try {
-    const cmdline = readFileSync(`/proc/${pid}/cmdline`, 'utf8');
-    return /devenv|dist\/(bundle\/)?main\.js/.test(cmdline);
-  } catch {
-    return process.platform !== 'linux';
-  }
+  return /devenv|dist\/(bundle\/)?main\.js/.test(platform().commandLine(pid) ?? '');
 }
 
 /** The state of a live `devenv up` of this project, or null (a stale file is ignored). */
