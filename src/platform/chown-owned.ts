@@ -1,4 +1,14 @@
-import { closeSync, constants, fchownSync, fstatSync, lstatSync, openSync, readdirSync, type Stats } from 'node:fs';
+import {
+  closeSync,
+  constants,
+  fchownSync,
+  fstatSync,
+  lchownSync,
+  lstatSync,
+  openSync,
+  readdirSync,
+  type Stats,
+} from 'node:fs';
 import path from 'node:path';
 
 const OPEN_FLAGS = constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK | constants.O_NOCTTY;
@@ -25,11 +35,13 @@ function changeIfOwned(entry: string, seen: Stats, to: { uid: number; gid: numbe
 
 /**
  * `chown -R --from`, which BSD chown lacks: give the entries of the tree that `from` owns to `to`, each
- * directory after its contents. Only directories and regular files change (links, FIFOs and sockets keep
- * their owner: none matters to postgres, and none can be changed through a descriptor). Node cannot open
- * relative to a directory descriptor, so the walk goes by path: a directory of the tree swapped for a link
- * meanwhile (by `from`, who owns them) can at worst lead it to other files of `from`'s own.
- * Returns why it failed, or null.
+ * directory after its contents, as GNU chown does: directories and regular files through a descriptor
+ * (above), anything else (links, FIFOs, sockets) by lchown after checking its owner. That last check and
+ * change are two steps, in GNU chown too: on Linux protected_hardlinks keeps `from` from swapping such an
+ * entry for a hard link to someone else's file in between; macOS has no such protection (see README,
+ * Platforms). Node cannot open relative to a directory descriptor, so the walk goes by path: a directory
+ * of the tree swapped for a link meanwhile (by `from`, who owns them) can at worst lead it to other files
+ * of `from`'s own. Returns why it failed, or null.
  */
 export function chownOwnedBy(
   dir: string,
@@ -43,6 +55,7 @@ export function chownOwnedBy(
       const seen = lstatSync(entry, { throwIfNoEntry: false });
       if (seen?.isDirectory()) walk(entry);
       if (seen?.isDirectory() || seen?.isFile()) changeIfOwned(entry, seen, to, from);
+      else if (seen?.uid === from) lchownSync(entry, to.uid, to.gid);
     }
   };
   try {

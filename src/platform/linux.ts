@@ -5,7 +5,7 @@ import { readdirSync, readFileSync, readlinkSync, statfsSync, statSync } from 'n
 import { nearestExisting } from './existing-path.js';
 import { fsyncTree } from './fsync-tree.js';
 import type { Filesystem, GroupMember, Platform, ProcessFacts, WorkingProcess } from './platform.js';
-import { isTickStamp, startStamp } from './start-stamp.js';
+import { isClockTicks, startStamp } from './start-stamp.js';
 
 /** USER_HZ: /proc counts start times in 1/100 s on every architecture Linux runs on today. */
 const TICKS_PER_SECOND = 100;
@@ -92,8 +92,9 @@ export function mountOf(real: string, mounts: string): string {
 export const linuxPlatform: Platform = {
   name: 'linux',
   process: processFacts,
+  startRecord: (pid: number) => readStat(pid)?.ticks ?? null,
   sameProcess(pid: number, recorded: string): boolean {
-    if (isTickStamp(recorded)) return readStat(pid)?.ticks === recorded;
+    if (isClockTicks(recorded)) return readStat(pid)?.ticks === recorded;
     return processFacts(pid)?.start === recorded;
   },
   commandLine,

@@ -15,7 +15,7 @@ export interface ProcessFacts {
   uid: number;
   /** Exited, not yet collected by its parent (it runs nothing). */
   zombie: boolean;
-  /** When it started, to the second (UTC, ISO 8601): with the pid, it names one process for good. */
+  /** When it started, to the second (UTC, ISO 8601). */
   start: string;
 }
 
@@ -44,8 +44,13 @@ export interface Platform {
   /** One process, or null when it is gone (or cannot be seen). */
   process(pid: number): ProcessFacts | null;
   /**
-   * Is `pid` still the process whose `start` was recorded? null when that cannot be told (a start in a
-   * format this implementation cannot read: an older devenv's clock ticks).
+   * What to write down to recognise this process later (with its pid it names one process for good):
+   * Linux's clock ticks since boot, elsewhere its start; null when it is gone.
+   */
+  startRecord(pid: number): string | null;
+  /**
+   * Is `pid` still the process whose start was recorded (by either implementation)? null when that cannot
+   * be told: clock ticks, which only Linux can read.
    */
   sameProcess(pid: number, recorded: string): boolean | null;
   /** Its arguments joined by spaces, as ps shows them; null when it is gone. */

@@ -7,16 +7,20 @@ import { chownOwnedBy } from './chown-owned.js';
 import { nearestExisting } from './existing-path.js';
 import { fsyncTree } from './fsync-tree.js';
 import type { Filesystem, GroupMember, Platform, ProcessFacts, WorkingProcess } from './platform.js';
-import { isTickStamp } from './start-stamp.js';
+import { isClockTicks } from './start-stamp.js';
 import { parseDf, parseFactsLine, parseLsofNames, parsePidLines } from './tool-output.js';
 
 /**
  * Run a tool and return what it printed; its exit status is ignored (ps and lsof exit 1 when a pid is
  * gone or a file was not found: empty output says so). A tool that is not installed is one line.
+ * The C locale (lsof's names are then escaped in one documented way) and UTC (ps's lstart is then the
+ * same text everywhere); ps keeps the user's character set, in which it shows arguments (in the C locale
+ * procps shows each non-ASCII byte as `?`).
  */
-function run(tool: string, args: string[]): string {
-  // The C locale and UTC: lstart's text is then the same on every machine and in every time zone.
-  const env = { ...process.env, LC_ALL: 'C', TZ: 'UTC0' };
+function run(tool: 'ps' | 'lsof' | 'df', args: string[]): string {
+  const { LC_ALL, LC_CTYPE, LANG, ...rest } = process.env;
+  const ctype = tool === 'ps' ? [LC_ALL, LC_CTYPE, LANG].find(Boolean) : 'C';
+  const env = { ...rest, LC_CTYPE: ctype, LC_MESSAGES: 'C', LC_NUMERIC: 'C', LC_TIME: 'C', TZ: 'UTC0' };
   const r = spawnSync(tool, args, { encoding: 'utf8', env, stdio: ['ignore', 'pipe', 'ignore'], maxBuffer: 64 << 20 });
   if (r.error) {
     throw new UserError(`devenv needs \`${tool}\` to look at processes and disks (${r.error.message}); install it`);
@@ -43,8 +47,9 @@ function lsofNames(kind: 'cwd' | 'txt', pid?: number): Map<number, string[]> {
 export const portablePlatform: Platform = {
   name: 'portable',
   process: processFacts,
+  startRecord: (pid: number) => processFacts(pid)?.start ?? null,
   sameProcess(pid: number, recorded: string): boolean | null {
-    if (isTickStamp(recorded)) return null;
+    if (isClockTicks(recorded)) return null;
     return processFacts(pid)?.start === recorded;
   },
   commandLine(pid: number): string | null {

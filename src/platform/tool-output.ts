@@ -36,6 +36,22 @@ export function parsePidLines(text: string): Map<number, string> {
   return out;
 }
 
+const C_ESCAPES: Record<string, string> = { b: '\b', f: '\f', n: '\n', r: '\r', t: '\t' };
+
+/**
+ * A name as lsof prints it in the C locale: every byte it does not count printable written as `\xHH`,
+ * `\[bfnrt]` or `^X` (lsof(8), "OUTPUT"); UTF-8 names come back whole. A name that itself holds such a
+ * sequence (a literal backslash-x-hex or caret-capital) cannot be told apart from one and is misread.
+ */
+export function decodeLsofName(raw: string): string {
+  const bytes = raw.replace(/\\x([0-9a-fA-F]{2})|\\([bfnrt])|\^([@A-Z[\\\]^_?])/g, (_, hex, c, ctl) => {
+    if (hex) return String.fromCharCode(Number.parseInt(hex, 16));
+    if (c) return C_ESCAPES[c]!;
+    return String.fromCharCode(ctl === '?' ? 0x7f : ctl.charCodeAt(0) - 0x40);
+  });
+  return Buffer.from(bytes, 'latin1').toString('utf8');
+}
+
 /**
  * `lsof -F n` output: a `p<pid>` line starts each process, an `n<name>` line names each of its files (other
  * field lines, such as `f<fd>`, are skipped). pid → names.
@@ -48,7 +64,7 @@ export function parseLsofNames(text: string): Map<number, string[]> {
       names = [];
       out.set(Number(line.slice(1)), names);
     } else if (line.startsWith('n')) {
-      names.push(line.slice(1));
+      names.push(decodeLsofName(line.slice(1)));
     }
   }
   return out;

@@ -13,7 +13,7 @@ import { sameProcess, processStartTime as startTime } from '../util/liveness.js'
 interface AppGroup {
   name: string;
   pgid: number;
-  /** Its start time (see processStartTime; an older devenv wrote Linux clock ticks since boot). */
+  /** Its start time, as processStartTime records it. */
   start: string;
 }
 

@@ -15,14 +15,14 @@ export function isZombie(pid: number): boolean {
   return platform().process(pid)?.zombie === true;
 }
 
-/** When the process started, to the second: with the pid, it names one process for good. */
+/** What to record of a process's start: with the pid, it names one process for good (see sameProcess). */
 export function processStartTime(pid: number): string | null {
-  return platform().process(pid)?.start ?? null;
+  return platform().startRecord(pid);
 }
 
 /**
- * Is `pid` still the process whose start time was recorded? null when that cannot be told (a record of
- * an older devenv that this platform cannot read); false when it is gone.
+ * Is `pid` still the process whose start time was recorded? null when that cannot be told (Linux clock
+ * ticks, read by the portable implementation); false when it is gone.
  */
 export function sameProcess(pid: number, recorded: string): boolean | null {
   return platform().sameProcess(pid, recorded);

@@ -9,7 +9,14 @@ import { mountOf } from '../../src/platform/linux.js';
 import { socketPathMax, systemCacheDir, userDirs } from '../../src/platform/os-facts.js';
 import { choosePlatform, platform } from '../../src/platform/platform.js';
 import { portablePlatform } from '../../src/platform/portable.js';
-import { parseDf, parseFactsLine, parseLsofNames, parseLstart, parsePidLines } from '../../src/platform/tool-output.js';
+import {
+  decodeLsofName,
+  parseDf,
+  parseFactsLine,
+  parseLsofNames,
+  parseLstart,
+  parsePidLines,
+} from '../../src/platform/tool-output.js';
 
 const PATH = process.env.PATH;
 afterEach(() => {
@@ -94,6 +101,12 @@ test("ps's lstart reads the same from BSD ps (strftime %c) and procps (ctime), i
       [9, ''],
     ]),
   );
+});
+
+test('lsof names in the C locale: its escapes for non-printable bytes are undone', () => {
+  expect(decodeLsofName('/Users/ann/Projekte/M\\xc3\\xbcller \\xe6\\x97\\xa5')).toBe('/Users/ann/Projekte/Müller 日');
+  expect(decodeLsofName('/tmp/a\\tb\\nc^Ad^?e^@f')).toBe('/tmp/a\tb\nc\x01d\x7fe\x00f');
+  expect(decodeLsofName('/tmp/"odd" $HOME it\'s ^lower')).toBe('/tmp/"odd" $HOME it\'s ^lower');
 });
 
 test("lsof -F n output (as lsof writes it on macOS and Linux) gives each process's names", () => {

@@ -5,7 +5,7 @@ import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
 import fs, { copyFileSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
 import { syncBuiltinESMExports } from 'node:module';
 import path from 'node:path';
-import { afterAll, beforeAll, expect, test, vi } from 'vitest';
+import { afterAll, afterEach, beforeAll, expect, test, vi } from 'vitest';
 import { linuxPlatform } from '../../src/platform/linux.js';
 import type { Platform } from '../../src/platform/platform.js';
 import { portablePlatform } from '../../src/platform/portable.js';
@@ -15,7 +15,9 @@ import { needForEach, which } from '../helpers/tools.js';
 const both: Platform[] = [linuxPlatform, portablePlatform];
 const ready = needForEach('lsof', 'ps');
 
-const dir = tempDir('platform-proc');
+const base = tempDir('platform-proc');
+/** Where the worker works and what it runs from: a name lsof and ps must not garble. */
+const dir = path.join(base, `wörk "ü" $x`);
 let group: ChildProcess;
 let worker: ChildProcess;
 /** A pid that belongs to no live process: one of ours that has exited. */
@@ -24,7 +26,7 @@ let deadPid: number;
 beforeAll(async () => {
   if (!ready) return;
   // The worker runs a copy of sleep from our directory, in that directory.
-  mkdirSync(path.join(dir, 'bin'));
+  mkdirSync(path.join(dir, 'bin'), { recursive: true });
   copyFileSync(which('sleep')!, path.join(dir, 'bin', 'sleep'));
   // The shell forks a short sleep and a long one, then becomes a third: the short one exits and is never
   // collected (a sleep does not wait), so the group holds its leader, a live child and a zombie.
@@ -41,7 +43,13 @@ afterAll(async () => {
   const running = (pgid: number) => membersOf(pgid).filter((m) => !m.zombie);
   for (const child of [group, worker])
     if (child?.pid) await waitFor(() => running(child.pid!).length === 0, 'our processes gone');
-  rmSync(dir, { recursive: true, force: true });
+  rmSync(base, { recursive: true, force: true });
+});
+
+const LC_ALL = process.env.LC_ALL;
+afterEach(() => {
+  if (LC_ALL === undefined) delete process.env.LC_ALL;
+  else process.env.LC_ALL = LC_ALL;
 });
 
 const membersOf = (pgid: number) => linuxPlatform.groupMembers(pgid);
@@ -70,23 +78,28 @@ test('a start recorded by either is recognised by both, and a recycled pid is no
   const pid = worker.pid!;
   const start = linuxPlatform.process(pid)!.start;
   expect(Math.abs(Date.parse(start) - Date.now())).toBeLessThan(5 * 60_000); // it started just now
+  // Linux records clock ticks since boot (/proc/<pid>/stat field 22: they never move with the clock);
+  // the portable implementation the start as ps shows it.
+  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  const ticks = stat.slice(stat.lastIndexOf(')') + 2).split(' ')[19]!;
+  expect(both.map((p) => p.startRecord(pid))).toEqual([ticks, start]);
   for (const p of both) {
+    expect(p.startRecord(deadPid)).toBeNull();
     expect(p.sameProcess(pid, start)).toBe(true);
     expect(p.sameProcess(pid, '2001-01-01T00:00:00Z')).toBe(false);
     expect(p.sameProcess(deadPid, start)).toBe(false);
   }
-  // An older devenv recorded clock ticks since boot (/proc/<pid>/stat field 22): Linux still checks them,
-  // the portable implementation cannot read them and says so.
-  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-  const ticks = stat.slice(stat.lastIndexOf(')') + 2).split(' ')[19]!;
   expect(linuxPlatform.sameProcess(pid, ticks)).toBe(true);
   expect(linuxPlatform.sameProcess(pid, `${ticks}1`)).toBe(false);
-  expect(portablePlatform.sameProcess(pid, ticks)).toBeNull();
   expect(linuxPlatform.sameProcess(deadPid, ticks)).toBe(false);
+  // Ticks mean nothing off Linux: the portable implementation says it cannot tell.
+  expect(portablePlatform.sameProcess(pid, ticks)).toBeNull();
 });
 
 test('the command line and working directory of a process are the same in both', () => {
   const pid = worker.pid!;
+  // ps shows arguments in the user's character set (in the C locale procps shows each non-ASCII byte as ?).
+  process.env.LC_ALL = 'C.UTF-8';
   for (const p of both) {
     expect(p.commandLine(pid)).toBe(`${path.join(dir, 'bin', 'sleep')} 32`);
     expect(p.cwd(pid)).toBe(dir);
@@ -98,6 +111,7 @@ test('the command line and working directory of a process are the same in both',
 });
 
 test('the processes working anywhere are listed alike, with their commands and directories', () => {
+  process.env.LC_ALL = 'C.UTF-8';
   const ours = new Set([
     worker.pid!,
     ...membersOf(group.pid!)
