@@ -145,8 +145,7 @@ export class AppStack {
     if (!this.active.has(name)) return not('stopped meanwhile');
     if (this.host.held()) return not('stopped again meanwhile: postgres restarts with the apps held');
     const { state, detail, restarting } = this.board.get(name);
-    if (!restarting && (state === 'ready' || state === 'completed'))
-      return { ok: true, text: state, pid, lastLines: [] };
+    if (!restarting && this.arrived(name, state)) return { ok: true, text: state, pid, lastLines: [] };
     if (!restarting && state === 'failed') return not(detail ?? 'failed', this.tracker.lastLines(name, 5));
     return not(`waiting for ${this.board.blocker(name) ?? 'its dependencies'}`);
   }
@@ -154,7 +153,12 @@ export class AppStack {
   private settled(name: string): boolean {
     if (this.host.closed() || this.host.held() || !this.active.has(name) || this.board.stuck(name)) return true;
     const { state, restarting } = this.board.get(name);
-    return !restarting && (state === 'ready' || state === 'completed' || state === 'failed');
+    return !restarting && (this.arrived(name, state) || state === 'failed');
+  }
+
+  /** Ready, or completed; a task (another app waits for it to complete) only once it has. */
+  private arrived(name: string, state: ReadyState): boolean {
+    return state === 'completed' || (state === 'ready' && !this.graph.isTask(name));
   }
 
   /**
