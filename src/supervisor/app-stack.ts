@@ -4,6 +4,7 @@
 import type { AppDefinition } from '../app-definition.js';
 import { AppGraph } from '../app-graph.js';
 import { didYouMean } from '../util/nearest-word.js';
+import { telltaleLines } from '../util/text.js';
 import type { AppRunner } from './app-runner.js';
 import type { ProcessOutcome, Readiness } from './process-status.js';
 import { ReadinessBoard, type ReadyState } from './readiness-board.js';
@@ -146,7 +147,7 @@ export class AppStack {
     if (this.host.held()) return not('stopped again meanwhile: postgres restarts with the apps held');
     const { state, detail, restarting } = this.board.get(name);
     if (!restarting && this.arrived(name, state)) return { ok: true, text: state, pid, lastLines: [] };
-    if (!restarting && state === 'failed') return not(detail ?? 'failed', this.tracker.lastLines(name, 5));
+    if (!restarting && state === 'failed') return not(detail ?? 'failed', telltaleLines(this.tracker.lastLines(name), 5));
     return not(`waiting for ${this.board.blocker(name) ?? 'its dependencies'}`);
   }
 

@@ -16,7 +16,7 @@ import { splitStamp } from '../supervisor/log-stamp.js';
 import { openRegular } from '../util/no-follow.js';
 import { ownNodeEnv } from '../util/node-env.js';
 import type { Output } from '../util/output.js';
-import { lastLines } from '../util/text.js';
+import { lastLines, telltaleLines } from '../util/text.js';
 import { DETACHED_ENV } from './app-env.js';
 import { type PublishedProcess, readLiveState } from './state.js';
 
@@ -121,17 +121,16 @@ const THERE: readonly string[] = ['ready', 'completed', 'stopped'];
 /** 'ready' when every started app is there; the failed ones as soon as one is; null while they are on their way. */
 export function startVerdict(processes: PublishedProcess[]): 'ready' | PublishedProcess[] | null {
   const apps = started(processes);
-  const failed = apps.filter((p) => p.readiness!.state === 'failed' || FAILED.includes(p.state));
+  // The board's word, not the runner's state: published with the exit (a crash's backoff is published a
+  // moment before the readiness that says how it ended).
+  const failed = apps.filter((p) => p.readiness!.state === 'failed');
   if (failed.length) return failed;
   return apps.every((p) => THERE.includes(p.readiness!.state)) ? 'ready' : null;
 }
 
-const FAILED: readonly string[] = ['crashed', 'failed', 'backoff'];
-
 /** "exited 1", "not ready after 2 s: GET /health: connection refused" (a restart it was due is not: all stops). */
 function failure(p: PublishedProcess): string {
-  const text = p.readiness?.state === 'failed' ? p.readiness.text : (p.lastExit ?? p.state);
-  return text.replace(/; restarting$/, '');
+  return p.readiness!.text.replace(/; restarting$/, '');
 }
 
 /** "web (failing probe: …), worker (waiting for web (…))". */
@@ -144,8 +143,8 @@ function onTheirWay(processes: PublishedProcess[]): string {
 
 /** The last lines `name` wrote in this run, for the one line that says why it failed. */
 function lastLogLines(marks: Map<string, number>, paths: ProjectPaths, name: string): string {
-  const lines = linesSince(marks, processLog(paths, name));
-  return lines.length ? `its last lines: ${lines.slice(-4).join(' | ')}` : 'it wrote nothing';
+  const lines = telltaleLines(linesSince(marks, processLog(paths, name)), 4);
+  return lines.length ? `its last lines: ${lines.join(' | ')}` : 'it wrote nothing';
 }
 
 /** What devenv said (less the shutdown that followed), what postgres said, and anything printed outside the logs. */
