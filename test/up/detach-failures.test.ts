@@ -7,7 +7,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { freePort } from '../helpers/ports.js';
 import { devenv, postgresProcessesUnder } from '../helpers/project.js';
 import { assertGroupGone } from '../supervisor/helpers.js';
-import { finish, logText, makeProject, supervisorPid, writeFile } from './helpers.js';
+import { ForegroundUp, finish, logText, makeProject, supervisorPid, writeFile } from './helpers.js';
 import { BROKEN_MIGRATIONS, MIGRATIONS, stackConfig, stackFiles, startedGroups } from './stack-apps.js';
 
 const port = await freePort();
@@ -54,6 +54,25 @@ describe('devenv up -d when a process fails before everything is ready', () => {
     expect(await failing()).toMatch(
       /^devenv: devenv up -d: web: exited 1 \(its last lines: Error: API_KEY is not set\); everything was stopped/,
     );
+  });
+
+  it('the same under a foreground up: status says why web backs off, and what the worker waits for', async () => {
+    const up = new ForegroundUp(dir);
+    try {
+      await up.waitOutput(/web exited with code 1; restarting in/);
+      const text = (await devenv(dir, ['status'])).stdout;
+      expect(text).toMatch(
+        new RegExp(
+          `^ +web +backoff, exited 1; restarting, port ${port}, restarts \\d+, uptime -, ` +
+            'last: exited with code 1: Error: API_KEY is not set$',
+          'm',
+        ),
+      );
+      expect(text).toMatch(/^ +worker +waiting for web \(exited 1; restarting\), restarts 0/m);
+    } finally {
+      up.child.kill('SIGINT');
+      expect((await up.closed).code).toBe(0);
+    }
   });
 
   it('a port in use: the server cannot listen and exits', async () => {
