@@ -147,7 +147,8 @@ export class AppStack {
     if (this.host.held()) return not('stopped again meanwhile: postgres restarts with the apps held');
     const { state, detail, restarting } = this.board.get(name);
     if (!restarting && this.arrived(name, state)) return { ok: true, text: state, pid, lastLines: [] };
-    if (!restarting && state === 'failed') return not(detail ?? 'failed', telltaleLines(this.tracker.lastLines(name), 5));
+    if (!restarting && state === 'failed')
+      return not(detail ?? 'failed', telltaleLines(this.tracker.lastLines(name), 5));
     return not(`waiting for ${this.board.blocker(name) ?? 'its dependencies'}`);
   }
 

@@ -45,7 +45,8 @@ export function formatTable(rows: string[][]): string {
 
 /**
  * The lines that say why a process failed, for one line of a message: its last `n` non-blank lines, led by
- * the last line that names an error (`Error:`, `TypeError:`, `FATAL:`) when that one came earlier (a stack trace pushes it out of a short tail).
+ * the last line that names an error (`Error:`, `TypeError:`, `FATAL:`) when that one came earlier (a stack
+ * trace pushes it out of a short tail).
  */
 export function telltaleLines(lines: readonly string[], n: number): string[] {
   const said = lines.filter((l) => l.trim() !== '');

@@ -117,7 +117,8 @@ export async function rowDependency(ctx) {
     target: { maxValue: 20 },
     note:
       `dependency listening (or printing its line) → the dependent's first instruction, medians: http ` +
-      `${med(endToEnd.http)} ms, tcp ${med(endToEnd.tcp)} ms, log ${med(endToEnd.log)} ms (probe delay and spawn included)`,
+      `${med(endToEnd.http)} ms, tcp ${med(endToEnd.tcp)} ms, log ${med(endToEnd.log)} ms ` +
+      '(probe delay and spawn included)',
   });
 }
 

@@ -105,8 +105,9 @@ describe('a stack under devenv up -d, and control of its processes', () => {
     writeFile(dir, 'migrations.sql', BROKEN_MIGRATIONS);
     const r = await devenv(dir, ['restart', 'migrate']);
     expect(r.code).toBe(1);
-    expect(r.stderr).toMatch(
-      /^devenv: migrate: restarted but exited 1; its last lines: migration failed: relation "nowhere" does not exist\n$/,
+    expect(r.stderr).toBe(
+      'devenv: migrate: restarted but exited 1; its last lines: migration failed: relation "nowhere" does not ' +
+        'exist\n',
     );
     const web = await row('web');
     expect(web.readiness?.text).toBe('ready; its restart waits for migrate (exited 1)');
@@ -160,7 +161,7 @@ describe('a stack under devenv up -d, and control of its processes', () => {
     expect(status).toMatchObject({ database: 'renamed_db', pendingDatabases: [] });
   });
 
-  it('no up: control commands say so; a database renamed meanwhile is not shown as there until exec makes it', async () => {
+  it('no up: control commands say so; a renamed database is not shown as there until exec makes it', async () => {
     expect((await devenv(dir, ['down'])).code).toBe(0);
     for (const args of [['restart'], ['stop', 'web'], ['start', 'web']]) {
       const r = await devenv(dir, args);
@@ -174,8 +175,10 @@ describe('a stack under devenv up -d, and control of its processes', () => {
     expect(before).toMatch(
       /^database +later_db \(not created yet: the next `devenv up`, `psql` or `exec` creates it\)/m,
     );
-    const query = `const c = new (require(${JSON.stringify(path.join(REPO, 'node_modules', 'pg'))}).Client)(process.env.DATABASE_URL);
-      c.connect().then(() => c.query('select current_database() as d')).then((r) => { console.log(r.rows[0].d); return c.end(); })`;
+    const pg = JSON.stringify(path.join(REPO, 'node_modules', 'pg'));
+    const query = `const c = new (require(${pg}).Client)(process.env.DATABASE_URL);
+      c.connect().then(() => c.query('select current_database() as d'))
+        .then((r) => { console.log(r.rows[0].d); return c.end(); })`;
     const exec = await devenv(dir, ['exec', '--', 'node', '-e', query]);
     expect(exec.stdout, exec.stderr).toBe('later_db\n');
     expect((await devenv(dir, ['status'])).stdout).toMatch(/^database +later_db \(user /m);
