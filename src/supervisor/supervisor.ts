@@ -202,15 +202,18 @@ export class Supervisor extends EventEmitter {
 
   /**
    * Restart these apps in one wave (as one change touching them all would), in dependency order; those
-   * that do not run are started. Resolves once each restart is on its way (processOutcome() tells where
-   * it got to). Throws on an unknown name before anything restarts.
+   * that do not run are started. None named: every app that should run (not those stopped on request or
+   * left out by `up NAME...`). Resolves with the apps restarted once each restart is on its way
+   * (processOutcome() tells where it got to). Throws on an unknown name before anything restarts.
    */
-  async restartProcesses(names: string[]): Promise<void> {
+  async restartProcesses(names: string[]): Promise<string[]> {
     for (const name of names) this.stack.require(name);
-    const running = names.filter((n) => this.stack.isActive(n));
+    const chosen = names.length ? names : this.stack.names.filter((n) => this.stack.isActive(n));
+    const running = chosen.filter((n) => this.stack.isActive(n));
     void this.stack.restart(running);
-    for (const name of names.filter((n) => !running.includes(n)))
+    for (const name of chosen.filter((n) => !running.includes(n)))
       await this.serial(() => this.stack.launch(name).then());
+    return chosen;
   }
 
   /**

@@ -92,7 +92,7 @@ export class ControlSession implements ControlSessionHandler {
     let pending: Pending[] = [];
     await this.lock();
     try {
-      this.ctx.say(`${this.who} asked: ${verbOf(op)} ${names.join(', ')}`);
+      this.ctx.say(`${this.who} asked: ${verbOf(op)} ${names.length ? names.join(', ') : 'every app'}`);
       if (op === 'stop-processes') return await stopProcesses(target, apps);
       if (op === 'start-processes') {
         pending = await startProcesses(target, apps);

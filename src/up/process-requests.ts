@@ -34,7 +34,7 @@ export function verbOf(op: ProcessOp): string {
 
 /**
  * The processes a request names, checked before anything changes: each one known (else one line listing
- * them), postgres only for a restart. A restart naming none means every app.
+ * them), postgres only for a restart. A restart naming none ([]) means every app that runs.
  */
 export function checkNames(op: ProcessOp, names: readonly string[], apps: readonly string[]): string[] {
   const known = [DATABASE_NAME, ...apps];
@@ -48,8 +48,7 @@ export function checkNames(op: ProcessOp, names: readonly string[], apps: readon
         'everything',
     );
   }
-  if (names.length === 0) {
-    if (op === 'restart-processes') return [...apps];
+  if (names.length === 0 && op !== 'restart-processes') {
     throw new UserError(`name the processes to ${VERB[op]}; the processes are: ${known.join(', ')}`);
   }
   return [...new Set(names)];
@@ -82,10 +81,10 @@ export async function startProcesses(target: ProcessTarget, names: string[]): Pr
   return pending;
 }
 
-/** Restart them in one wave (those not running start); returns what to wait for. */
+/** Restart them in one wave (those not running start; none named: every app that runs); what to wait for. */
 export async function restartProcesses(target: ProcessTarget, names: string[]): Promise<Pending[]> {
-  await target.restartProcesses(names);
-  return names.map((name) => ({ name, done: 'restarted' }));
+  const restarted = await target.restartProcesses(names);
+  return restarted.map((name) => ({ name, done: 'restarted' }));
 }
 
 /** Wait for each until it is ready or completed, or cannot be; one result each, in the order given. */

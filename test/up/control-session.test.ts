@@ -119,8 +119,8 @@ describe('start, stop and restart of named processes', () => {
       { name: 'web', ok: true, text: 'restarted, ready (pid 101)' },
       { name: 'worker', ok: true, text: 'restarted, ready (pid 102)' },
     ]);
-    expect(h.target.calls).toEqual(['restart migrate,web,worker']);
-    expect(h.said).toEqual(['`devenv snapshot restore` (pid 4242) asked: restart migrate, web, worker']);
+    expect(h.target.calls).toEqual(['restart all']);
+    expect(h.said).toEqual(['`devenv snapshot restore` (pid 4242) asked: restart every app']);
   });
 
   it('the action holds the run; the wait for readiness does not, so a reload can go on meanwhile', async () => {

@@ -80,8 +80,9 @@ export class FakeTarget implements ReloadTarget, ControlTarget {
     for (const n of stopped) this.running.delete(n);
     return stopped;
   }
-  async restartProcesses(names: string[]): Promise<void> {
-    this.calls.push(`restart ${names.join(',')}`);
+  async restartProcesses(names: string[]): Promise<string[]> {
+    this.calls.push(`restart ${names.join(',') || 'all'}`);
+    return names.length ? names : this.processNames().filter((n) => this.running.has(n));
   }
   /** Outcomes wait for release() from now on. */
   hold(): void {

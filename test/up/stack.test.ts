@@ -193,6 +193,10 @@ describe('a stack under devenv up -d, and control of its processes', () => {
       ['web', 'running', 'ready'],
       ['worker', 'pending', 'not started'],
     ]);
+    // Every app that runs, not the one left out.
+    const all = await devenv(dir, ['restart']);
+    expect(all.stdout).toMatch(/^migrate: restarted, completed\nweb: restarted, ready \(pid \d+\)\n$/);
+    expect((await row('worker')).state).toBe('pending');
     const bad = await devenv(dir, ['up', 'node', 'server.js']);
     expect(bad.code).toBe(1);
     expect(bad.stderr).toBe(
