@@ -153,12 +153,14 @@ function render(r: Report, project: Project): string {
   const short = project.paths.socketDirIsShort ? ' (short path: project path too long for a socket)' : '';
   row('socket', `${r.socketDir}${short}`);
   // A name in devenv.json is not a database until something made it: said, never shown as if it were there.
-  const made = (db: string) =>
-    r.pendingDatabases.includes(db)
-      ? `${db} ${kleur.yellow('(not created yet: the next `devenv up`, `psql` or `exec` creates it)')}`
-      : db;
-  row('database', `${made(r.database)} (${r.role ? `role ${r.role}; superuser ${r.user}` : `user ${r.user}`})`);
-  if (r.databases.length > 1) row('databases', r.databases.map(made).join(', '));
+  const pending = (db: string) => r.pendingDatabases.includes(db);
+  const who = r.role ? `role ${r.role}; superuser ${r.user}` : `user ${r.user}`;
+  const hint = kleur.yellow('not created yet: the next `devenv up`, `psql` or `exec` creates it');
+  row('database', `${r.database} (${who}${pending(r.database) ? `; ${hint}` : ''})`);
+  if (r.databases.length > 1) {
+    const marked = r.databases.map((db) => (pending(db) ? `${db} ${kleur.yellow('(not created yet)')}` : db));
+    row('databases', marked.join(', '));
+  }
   if (r.branch) {
     row(
       'branch',

@@ -173,7 +173,7 @@ describe('a stack under devenv up -d, and control of its processes', () => {
     writeFile(dir, 'devenv.json', stackConfig(port, { database: 'later_db' }));
     const before = (await devenv(dir, ['status'])).stdout;
     expect(before).toMatch(
-      /^database +later_db \(not created yet: the next `devenv up`, `psql` or `exec` creates it\)/m,
+      /^database +later_db \(user \w+; not created yet: the next `devenv up`, `psql` or `exec` creates it\)$/m,
     );
     const pg = JSON.stringify(path.join(REPO, 'node_modules', 'pg'));
     const query = `const c = new (require(${pg}).Client)(process.env.DATABASE_URL);
@@ -181,7 +181,7 @@ describe('a stack under devenv up -d, and control of its processes', () => {
         .then((r) => { console.log(r.rows[0].d); return c.end(); })`;
     const exec = await devenv(dir, ['exec', '--', 'node', '-e', query]);
     expect(exec.stdout, exec.stderr).toBe('later_db\n');
-    expect((await devenv(dir, ['status'])).stdout).toMatch(/^database +later_db \(user /m);
+    expect((await devenv(dir, ['status'])).stdout).toMatch(/^database +later_db \(user \w+\)$/m);
   });
 
   it('up -d NAME starts it and what it needs, nothing else; a word that is no process points to --', async () => {
