@@ -15,6 +15,10 @@ export type PublishedProcess = Pick<ProcessStatus, 'name' | 'pid' | 'state' | 'r
   lastExit?: string | null;
   /** Apps: ready, waiting for what, or why the probe fails (see ProcessStatus.readiness). */
   readiness?: Readiness | null;
+  /** Apps: the port devenv.json gives it. */
+  port?: number | null;
+  /** Apps, while failing: the last line it wrote. */
+  lastLine?: string | null;
 };
 
 /** "starting" until postgres is ready and the apps started, then "running", "stopping". */
@@ -93,7 +97,7 @@ export class StatePublisher {
       startedAt: this.startedAt,
       phase: this.phase,
       postgresPid: this.postgresPid(),
-      processes: processes.map(({ name, pid, state, restarts, startedAt, lastExit, readiness }) => ({
+      processes: processes.map(({ name, pid, state, restarts, startedAt, lastExit, readiness, port, lastLine }) => ({
         name,
         pid,
         state,
@@ -101,6 +105,8 @@ export class StatePublisher {
         startedAt,
         lastExit: lastExit?.description ?? null,
         readiness: readiness ?? null,
+        port: port ?? null,
+        lastLine: lastLine ?? null,
       })),
     });
     const groups = processes.filter((p) => p.kind === 'app' && p.pid !== null);

@@ -45,6 +45,7 @@ import {
   waitUntil,
   which,
 } from './lib.mjs';
+import { rowDependency, rowRestartCommand, rowUpDetachReturn } from './stack-rows.mjs';
 
 const argv = process.argv.slice(2);
 const opt = (name) =>
@@ -1322,7 +1323,15 @@ const ALL = [
   [11, 'exec with no server running', rowExecNoServer],
   [12, 'snapshots vs pg_dump / pg_restore', rowSnapshots],
   [13, 'an app flooding its output', rowFlood],
+  [14, 'dependency ready → dependent spawned', () => rowDependency(stackContext())],
+  [15, 'up -d return after the last process is ready', () => rowUpDetachReturn(stackContext())],
+  [16, 'devenv restart web vs nodemon rs', () => rowRestartCommand(stackContext())],
 ];
+
+/** What the stack rows (stack-rows.mjs) share with the others. */
+function stackContext() {
+  return { repo: REPO, runs: RUNS, env: ENV, node: NODE, nodemon: NODEMON, devenv, freshDir, addRow };
+}
 
 const info = machine();
 const started = now();
