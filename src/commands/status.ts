@@ -6,6 +6,7 @@ import { psqlClient } from '../postgres/binaries.js';
 import { inspectDataDir } from '../postgres/cluster.js';
 import { fetchedSummary } from '../postgres/fetched-store.js';
 import { projectBinaries } from '../postgres/prepare.js';
+import { pendingDatabases } from '../postgres/provision.js';
 import { findRunningServer } from '../postgres/server.js';
 import { openProject, type Project } from '../project/project.js';
 import { TCP_HOST } from '../project/tcp.js';
@@ -51,6 +52,23 @@ function uptime(startedAt: string | null): string {
 
 type Report = ReturnType<typeof gather>;
 
+/**
+ * `running pid 7, ready, port 3000, restarts 0, uptime 5s`; a failing one says why:
+ * `backoff, exited 1; restarting, port 3000, restarts 3, uptime -, last: exited with code 1: Error: FOO is not set`.
+ */
+function processLine(p: PublishedProcess): string {
+  const pid = p.pid ? ` pid ${p.pid}` : '';
+  // "waiting for migrate (exited 1)" says the state itself; otherwise after it: "running pid 7, ready".
+  const ready = p.readiness?.text;
+  const state =
+    p.state === 'waiting' && ready ? ready : `${p.state}${pid}${ready && ready !== p.state ? `, ${ready}` : ''}`;
+  const port = p.port ? `, port ${p.port}` : '';
+  const exit = p.lastExit && p.state !== 'running' ? p.lastExit : null;
+  const said = p.lastLine ? kleur.red(p.lastLine) : null;
+  const last = exit || said ? `, last: ${[exit, said].filter(Boolean).join(': ')}` : '';
+  return `${state}${port}, restarts ${p.restarts}, uptime ${uptime(p.startedAt)}${last}`;
+}
+
 export default async function status(opts: { json?: boolean }): Promise<number> {
   const project = openProject(process.cwd());
   const report = gather(project);
@@ -92,6 +110,8 @@ function gather(project: Project) {
     socketDir: project.paths.socketDir,
     database: project.database,
     databases: project.databases,
+    // Named in devenv.json but not made yet (a rename, an addition): status must not present them as there.
+    pendingDatabases: initialised ? pendingDatabases(project) : [...project.databases],
     branch: project.branch ? { name: project.branch.name, database: project.branch.database } : null,
     user: project.superuser,
     role: project.config.postgres.role ?? null,
@@ -141,8 +161,15 @@ function render(r: Report, project: Project): string {
   }
   const short = project.paths.socketDirIsShort ? ' (short path: project path too long for a socket)' : '';
   row('socket', `${r.socketDir}${short}`);
-  row('database', `${r.database} (${r.role ? `role ${r.role}; superuser ${r.user}` : `user ${r.user}`})`);
-  if (r.databases.length > 1) row('databases', r.databases.join(', '));
+  // A name in devenv.json is not a database until something made it: said, never shown as if it were there.
+  const pending = (db: string) => r.pendingDatabases.includes(db);
+  const who = r.role ? `role ${r.role}; superuser ${r.user}` : `user ${r.user}`;
+  const hint = kleur.yellow('not created yet: the next `devenv up`, `psql` or `exec` creates it');
+  row('database', `${r.database} (${who}${pending(r.database) ? `; ${hint}` : ''})`);
+  if (r.databases.length > 1) {
+    const marked = r.databases.map((db) => (pending(db) ? `${db} ${kleur.yellow('(not created yet)')}` : db));
+    row('databases', marked.join(', '));
+  }
   if (r.branch) {
     row(
       'branch',
@@ -162,14 +189,7 @@ function render(r: Report, project: Project): string {
   const up = r.supervisor;
   if (up) {
     row('up', `pid ${up.pid}${up.detached ? ' (background)' : ''}, ${up.phase}, since ${uptime(up.startedAt)}`);
-    for (const p of r.processes) {
-      const pid = p.pid ? ` pid ${p.pid}` : '';
-      const last = p.lastExit && p.state !== 'running' ? `, last: ${p.lastExit}` : '';
-      // "waiting for migrate (exited 1)" says the state itself; otherwise after it: "running pid 7, ready".
-      const ready = p.readiness?.text;
-      const state = p.state === 'waiting' && ready ? ready : `${p.state}${pid}${ready ? `, ${ready}` : ''}`;
-      row(`  ${p.name}`, `${state}, restarts ${p.restarts}, uptime ${uptime(p.startedAt)}${last}`);
-    }
+    for (const p of r.processes) row(`  ${p.name}`, processLine(p));
   }
   return rows.join('');
 }

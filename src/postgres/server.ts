@@ -36,7 +36,7 @@ export interface ServerSpec {
 export function findRunningServer(pgdata: string): number | null {
   const pm = readPostmasterPid(pgdata);
   if (!pm) return null;
-  const who = checkPostmaster(pm.pid, pgdata, pm.dataDir);
+  const who = checkPostmaster(pm.pid, pgdata);
   if (who === 'foreign-user') {
     throw new UserError(
       `a postgres server (pid ${pm.pid}) of another user is running on ${pgdata}; stop it as that user ` +

@@ -3,7 +3,7 @@ import path from 'node:path';
 import type { ProjectPaths } from '../project/paths.js';
 import { ensureOwnDir, removeOwnFile, writeOwnFile } from '../project/pgres-files.js';
 import { atPort, type Project } from '../project/project.js';
-import { processGone, processStartTime } from '../util/liveness.js';
+import { processGone, processStartTime, sameProcess } from '../util/liveness.js';
 import type { Output } from '../util/output.js';
 import { withLock } from '../util/pid-lock.js';
 import { ensureServer, type PreparedPostgres, serverSpec } from './prepare.js';
@@ -39,7 +39,7 @@ export function liveSessions(paths: ProjectPaths): number[] {
     .filter((pid) => {
       try {
         const recorded = readFileSync(path.join(paths.sessions, String(pid)), 'utf8').trim();
-        return recorded === '' || recorded === processStartTime(pid);
+        return recorded === '' || sameProcess(pid, recorded) !== false;
       } catch {
         return false;
       }

@@ -3,10 +3,11 @@ import { statSync } from 'node:fs';
 import { userInfo } from 'node:os';
 import path from 'node:path';
 import { DATABASE_NAME } from '../app-definition.js';
+import { socketPathMax, userDirs } from '../platform/os-facts.js';
 import { DATA_DIR } from './root.js';
 
-/** Linux allows 107 bytes for a socket path, macOS 103: stay within the smaller. */
-export const MAX_SOCKET_PATH = 103;
+/** The longest Unix socket path this OS allows (107 bytes on Linux, 103 on macOS). */
+export const MAX_SOCKET_PATH = socketPathMax();
 export const PG_PORT = 5432;
 /** postgres names its socket file after its port. */
 export function socketFile(port: number = PG_PORT): string {
@@ -117,10 +118,7 @@ export function socketDirFor(
   const leaf = `devenv-${projectLeaf(root, 16)}`;
   // Root's runtime dir is not reachable by the unprivileged account postgres runs as.
   // A runtime dir that does not exist (a stale variable after su, a container without one) is skipped.
-  const runtime =
-    !isRoot && env.XDG_RUNTIME_DIR && path.isAbsolute(env.XDG_RUNTIME_DIR) && isDirectory(env.XDG_RUNTIME_DIR)
-      ? env.XDG_RUNTIME_DIR
-      : null;
+  const runtime = runtimeDir(env, isRoot);
   for (const base of [runtime, '/tmp']) {
     if (!base) continue;
     const dir = path.join(base, leaf);
@@ -143,10 +141,7 @@ function projectLeaf(root: string, maxName: number): string {
  * from the password database (not $HOME, which `sudo` may leave pointing at a user's home).
  */
 export function privateRuntimeDir(root: string, env: NodeJS.ProcessEnv = process.env): string {
-  const state =
-    env.XDG_STATE_HOME && path.isAbsolute(env.XDG_STATE_HOME)
-      ? env.XDG_STATE_HOME
-      : path.join(passwdHome() ?? env.HOME ?? '/root', '.local', 'state');
+  const state = userDirs(env, process.platform, passwdHome() ?? env.HOME ?? '/root').state;
   return path.join(state, 'devenv', 'projects', projectLeaf(root, 32));
 }
 
@@ -170,13 +165,16 @@ export function controlSocketFor(
 ): string {
   const inState = path.join(state, 'up.sock');
   if (Buffer.byteLength(inState) <= MAX_SOCKET_PATH) return inState;
-  const runtime =
-    !isRoot && env.XDG_RUNTIME_DIR && path.isAbsolute(env.XDG_RUNTIME_DIR) && isDirectory(env.XDG_RUNTIME_DIR)
-      ? env.XDG_RUNTIME_DIR
-      : null;
+  const runtime = runtimeDir(env, isRoot);
   const name = `devenv-up-${shortHash(root)}.sock`;
   const short = runtime ? path.join(runtime, name) : null;
   return short && Buffer.byteLength(short) <= MAX_SOCKET_PATH ? short : path.join('/tmp', name);
+}
+
+/** The user's runtime dir, if it exists; never root's (the account running postgres cannot reach it). */
+function runtimeDir(env: NodeJS.ProcessEnv, isRoot: boolean): string | null {
+  const dir = userDirs(env).runtime;
+  return !isRoot && dir !== null && isDirectory(dir) ? dir : null;
 }
 
 function isDirectory(dir: string): boolean {

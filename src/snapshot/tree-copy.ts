@@ -1,7 +1,7 @@
-import { spawn } from 'node:child_process';
 import { constants, type Dirent, promises as fsp, type Stats } from 'node:fs';
 import path from 'node:path';
 import { errnoCode, UserError } from '../errors.js';
+import { platform } from '../platform/platform.js';
 import { KEEP_IN_PGDATA } from './layout.js';
 
 /**
@@ -69,8 +69,9 @@ interface FileJob {
 
 /**
  * Copy the tree `from` into the existing empty directory `to`, keeping modes. Files are cloned where
- * the filesystem can (btrfs, XFS, APFS…) and copied in the kernel otherwise. Symlinks are refused:
- * a snapshot must hold its data, not point at it (tablespaces outside the data directory).
+ * the filesystem can (btrfs, XFS…; not APFS, where Node's libuv no longer clones) and copied otherwise.
+ * Symlinks are refused: a snapshot must hold its data, not point at it (tablespaces outside the data
+ * directory).
  */
 export async function copyTree(from: string, to: string, mode: CopyMode): Promise<CopyResult> {
   const files: FileJob[] = [];
@@ -159,40 +160,8 @@ async function copyFiles(files: FileJob[], mode: CopyMode): Promise<CopyResult> 
 
 /**
  * Flush a tree to disk: a snapshot must survive a power cut once it is listed, and postgres trusts a
- * restored copy as soon as it starts on it (no recovery). syncfs(2) of the filesystem (`sync -f`, GNU
- * coreutils) is one call and ~10× faster here than an fsync per file, which remains the fallback
- * (macOS, BusyBox).
+ * restored copy as soon as it starts on it (no recovery).
  */
-export async function syncTree(root: string): Promise<void> {
-  const synced = await new Promise<boolean>((resolve) => {
-    const child = spawn('sync', ['-f', root], { stdio: 'ignore' });
-    child.on('error', () => resolve(false));
-    child.on('exit', (code) => resolve(code === 0));
-  });
-  if (!synced) await fsyncEach(root);
-}
-
-async function fsyncEach(root: string): Promise<void> {
-  const paths: string[] = [];
-  const walk = async (dir: string): Promise<void> => {
-    paths.push(dir);
-    for (const e of await fsp.readdir(dir, { withFileTypes: true })) {
-      const p = path.join(dir, e.name);
-      if (e.isDirectory()) await walk(p);
-      else if (e.isFile()) paths.push(p);
-    }
-  };
-  await walk(root);
-  let next = 0;
-  const lane = async () => {
-    while (next < paths.length) {
-      const fh = await fsp.open(paths[next++]!, 'r');
-      try {
-        await fh.sync();
-      } finally {
-        await fh.close();
-      }
-    }
-  };
-  await Promise.all(Array.from({ length: PARALLEL }, lane));
+export function syncTree(root: string): Promise<void> {
+  return platform().flushTree(root);
 }

@@ -23,8 +23,11 @@ import type { UpPhase } from './state.js';
 /** Files whose change is a configuration reload (new environment, processes, settings), not a plain restart. */
 export const CONFIG_FILES = [CONFIG_FILE, DOTENV_FILE, 'Procfile.dev', 'Procfile'];
 
-/** Settings that identify the cluster: changing them needs a new `devenv up`. */
-const KEPT = ['database', 'version', 'binaries', 'runAs'] as const;
+/**
+ * Settings that identify the cluster: changing them needs a new `devenv up`. (`postgres.database` is not
+ * one: a new name is a database made on the running server, and the apps move to it.)
+ */
+const KEPT = ['version', 'binaries', 'runAs'] as const;
 
 /** The hold a reload takes on the apps while postgres restarts and is provisioned. */
 const RELOAD_HOLD = 'reload';
@@ -177,15 +180,16 @@ export class ConfigReload {
   }
 
   /**
-   * Another git branch: the apps stop (their sessions on the main database would keep it from being
-   * copied), the branch's database is made if it is new, and they start on it. If it cannot be made,
-   * they start again where they were.
+   * Another git branch, or another postgres.database: the apps stop (their sessions on the main database
+   * would keep it from being copied), the database is made if it is new, and they start on it. If it
+   * cannot be made, they start again where they were.
    */
   private async switchDatabase(previous: Project, next: Project, ignore: string[]): Promise<void> {
     const { target, project, say } = this.ctx;
     const to = clientDatabase(next);
     const branch = next.branch?.name ? `git branch "${next.branch.name}"` : 'the default git branch';
-    say(`${branch}: the apps move to database "${to}"`);
+    const why = next.database !== previous.database ? 'postgres.database changed' : branch;
+    say(`${why}: the apps move to database "${to}"`);
     await target.holdApps(RELOAD_HOLD, 'switching databases: stopping the apps first');
     try {
       try {

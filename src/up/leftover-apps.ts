@@ -2,18 +2,18 @@
 //
 // Apps run in their own process groups (so a stop reaches grandchildren), which also means they
 // outlive an `up` killed with SIGKILL and keep holding their ports. We record each group's
-// leader with its kernel start time, and the next `up` stops those that are provably the same
-// processes (a recycled pid has another start time).
+// leader with its start time, and the next `up` stops those that are provably the same processes (a
+// recycled pid has another start time).
 import { readFileSync } from 'node:fs';
 import type { ProjectPaths } from '../project/paths.js';
 import { writeOwnFile } from '../project/pgres-files.js';
 import { groupAlive, signalGroup, waitGroupGone } from '../supervisor/process-group.js';
-import { processStartTime as startTime } from '../util/liveness.js';
+import { sameProcess, processStartTime as startTime } from '../util/liveness.js';
 
 interface AppGroup {
   name: string;
   pgid: number;
-  /** /proc/<pid>/stat field 22 (start time in clock ticks since boot). */
+  /** Its start time, as processStartTime records it. */
   start: string;
 }
 
@@ -52,7 +52,7 @@ export async function reapLeftoverApps(
     return;
   }
   const left = groups.filter(
-    (g) => Number.isInteger(g.pgid) && g.pgid > 1 && startTime(g.pgid) === g.start && groupAlive(g.pgid),
+    (g) => Number.isInteger(g.pgid) && g.pgid > 1 && sameProcess(g.pgid, g.start) === true && groupAlive(g.pgid),
   );
   for (const g of left) {
     say(`stopping ${g.name} (pid ${g.pgid}), left running by a devenv up that was killed`);

@@ -32,6 +32,8 @@ export interface UpOptions {
   project: Project;
   /** The ad-hoc app of `up -- CMD ARGS...` ([] for none). */
   command: string[];
+  /** `up NAME...`: only these apps and what they need ([]: all of them). */
+  only: string[];
   /** The apps as read before anything started (a bad Procfile has already been one clear line). */
   apps: AppDefinition[];
   /** Where they came from ("devenv.json", "Procfile", ...), for the summary line. */
@@ -255,14 +257,14 @@ async function startEverything(
   const failure = await provisionAtStart(provisionNow, say);
   if (failure) return failure;
   // Layered now: the start may have picked the TCP port, and made the password DATABASE_URL_TCP carries.
-  await supervisor.startApps(live.withEnvironment(opts.apps));
+  await supervisor.startApps(live.withEnvironment(opts.apps), opts.only.length ? { only: opts.only } : {});
   // A stop requested meanwhile has begun: the run is not "running", and saying so would follow "shutting down".
   if (!stopping()) {
     await control.listen();
     publisher.phase = 'running';
     publisher.publish();
     reload.ready();
-    say(summary(opts));
+    say(summary(opts, supervisor));
   }
   return null;
 }
@@ -282,10 +284,15 @@ async function provisionAtStart(
   }
 }
 
-function summary({ apps, source }: UpOptions): string {
+function summary({ apps, source, only }: UpOptions, supervisor: Supervisor): string {
   if (apps.length === 0) {
     return 'no app processes: add "processes" to devenv.json, a Procfile, or run `devenv up -- CMD ARGS...`';
   }
   const n = apps.length;
-  return `running ${n} app process${n > 1 ? 'es' : ''} from ${source}; Ctrl-C stops everything`;
+  if (only.length === 0) return `running ${n} app process${n > 1 ? 'es' : ''} from ${source}; Ctrl-C stops everything`;
+  const started = supervisor.status().filter((p) => p.kind === 'app' && p.state !== 'pending').length;
+  return (
+    `running ${only.join(', ')} and what ${only.length > 1 ? 'they need' : 'it needs'} (${started} of ${n} app ` +
+    `processes from ${source}; \`devenv start NAME\` starts another); Ctrl-C stops everything`
+  );
 }

@@ -45,6 +45,7 @@ import {
   waitUntil,
   which,
 } from './lib.mjs';
+import { rowDependency, rowRestartCommand, rowUpDetachReturn } from './stack-rows.mjs';
 
 const argv = process.argv.slice(2);
 const opt = (name) =>
@@ -1245,7 +1246,7 @@ async function rowFlood() {
   rmSync(tdir, { recursive: true, force: true });
 }
 
-// ---------------------------------------------------------------- 14: upgrade to another major
+// ---------------------------------------------------------------- 17: upgrade to another major
 /**
  * `devenv upgrade` of a pgbench cluster on this PostgreSQL to the embedded (newer) major, against what a user
  * does by hand: initdb of the new major, start it, `pg_dumpall | psql` from the old server, stop it. Ours also
@@ -1302,7 +1303,7 @@ async function rowUpgrade() {
     rmSync(parent, { recursive: true, force: true });
   }
   addRow({
-    id: '14',
+    id: '17',
     title: `upgrade ${binaries.major} → ${target.major}, pgbench -s ${SIZES.upgradeScale}`,
     unit: 'ms',
     ours: { label: `devenv upgrade --to ${target.major}`, samples: ours },
@@ -1395,8 +1396,16 @@ const ALL = [
   [11, 'exec with no server running', rowExecNoServer],
   [12, 'snapshots vs pg_dump / pg_restore', rowSnapshots],
   [13, 'an app flooding its output', rowFlood],
-  [14, 'upgrade to another major vs pg_dumpall piped to psql', rowUpgrade],
+  [14, 'dependency ready → dependent spawned', () => rowDependency(stackContext())],
+  [15, 'up -d return after the last process is ready', () => rowUpDetachReturn(stackContext())],
+  [16, 'devenv restart web vs nodemon rs', () => rowRestartCommand(stackContext())],
+  [17, 'upgrade to another major vs pg_dumpall piped to psql', rowUpgrade],
 ];
+
+/** What the stack rows (stack-rows.mjs) share with the others. */
+function stackContext() {
+  return { repo: REPO, runs: RUNS, env: ENV, node: NODE, nodemon: NODEMON, devenv, freshDir, addRow };
+}
 
 const info = machine();
 const started = now();

@@ -113,14 +113,21 @@ describe('a config reload', () => {
   });
 
   it('settings that identify the cluster are said and kept', async () => {
-    const h = harness({ files: config({ database: 'other', version: '16' }) });
+    const h = harness({ files: config({ version: '16', binaries: 'system' }) });
     await h.reload.reload();
     expect(h.said).toEqual([
-      'postgres.database, postgres.version changed: stop and run `devenv up` again to apply them',
+      'postgres.version, postgres.binaries changed: stop and run `devenv up` again to apply them',
     ]);
-    expect(h.current().database).toBe('shop');
     expect(h.current().config.postgres.version).toBeUndefined();
     expect(h.target.calls).toEqual(['provision', 'reconfigure web@shop']);
+  });
+
+  it('a renamed postgres.database is made while the apps are held, and they start on it', async () => {
+    const h = harness({ files: config({ database: 'other' }) });
+    await h.reload.reload();
+    expect(h.said).toEqual(['postgres.database changed: the apps move to database "other"']);
+    expect(h.target.calls).toEqual(['hold reload', 'provision', 'release reload web@other']);
+    expect(h.current().database).toBe('other');
   });
 
   it("a git branch switch holds the apps, makes the branch's database, and starts them on it", async () => {
