@@ -71,7 +71,7 @@ export function initNewCluster(job: Omit<BuildJob, 'old' | 'socketDir' | 'clone'
   return initClusterIn(job.staging, cluster, initBinaries, job.fs, job.out);
 }
 
-/** Fill the initialised new cluster in job.staging from the old one and check it; returns what it was checked to hold. */
+/** Fill the initialised new cluster in job.staging from the old one and check it; returns what it holds. */
 export async function fillNewCluster(job: BuildJob): Promise<Inventory> {
   const { route, out } = job;
   if (route.kind === 'dump') {

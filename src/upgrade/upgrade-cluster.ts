@@ -1,6 +1,7 @@
 // `devenv upgrade` once it knows where to: a snapshot first (the new cluster's initdb runs meanwhile), then
-// the new cluster is built in a work dir inside .pgres while the project's server is stopped (whatever used it is stopped and brought back by `users`), checked, and
-// swapped in by the journaled swap a snapshot restore uses. Until the first rename the old cluster is
+// the new cluster is built in a work dir inside .pgres while the project's server is stopped (whatever used
+// it is stopped and brought back by `users`), checked, and swapped in by the journaled swap a snapshot
+// restore uses. Until the first rename the old cluster is
 // untouched (its files only read), and every process the build starts is tethered to this one: a failure
 // or a kill before the swap leaves the old cluster as it was, and the next snapshot or upgrade command
 // removes the work dirs. A kill during the swap is finished by the next command (the new cluster was
