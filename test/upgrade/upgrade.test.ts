@@ -76,6 +76,17 @@ test('what devenv.json says decides: --to must agree with postgres.version, whic
     code: 0,
     line: 'the cluster already runs PostgreSQL 15; nothing to upgrade',
   });
+  // Without --to or postgres.version: the newest server already here, within postgres.binaries.
+  writeFileSync(
+    config,
+    JSON.stringify({ ...JSON.parse(original), postgres: { ...JSON.parse(original).postgres, binaries: 'system' } }),
+  );
+  expect(await run([])).toEqual({
+    code: 0,
+    line:
+      'the cluster already runs PostgreSQL 15, the newest PostgreSQL found here; nothing to upgrade; ' +
+      '`devenv upgrade --to N` moves it to another (fetched if not installed)',
+  });
   writeFileSync(
     config,
     JSON.stringify({ ...JSON.parse(original), postgres: { ...JSON.parse(original).postgres, version: '15' } }),
