@@ -1,12 +1,15 @@
+import { existsSync } from 'node:fs';
+import path from 'node:path';
 import kleur from 'kleur';
 import { UserError } from '../errors.js';
 import type { Binaries } from '../postgres/binaries.js';
-import { inspectDataDir, requireCluster } from '../postgres/cluster.js';
+import { dataDirMajor, inspectDataDir, requireCluster } from '../postgres/cluster.js';
 import { prepareWith, projectBinariesOf } from '../postgres/prepare.js';
+import type { ProjectPaths } from '../project/paths.js';
 import type { WantedVersion } from '../project/postgres-version.js';
 import { openProject, type Project } from '../project/project.js';
 import { checkNoInterruptedSwap } from '../snapshot/interrupted-swap.js';
-import { defaultName } from '../snapshot/layout.js';
+import { defaultName, SWAP_JOURNAL, snapshotsDir } from '../snapshot/layout.js';
 import { standaloneServer } from '../snapshot/restore-standalone.js';
 import { UpControl } from '../up/control-client.js';
 import { upServerUsers } from '../up/restore-under-up.js';
@@ -34,6 +37,25 @@ function targetBinaries(project: Project, want: WantedVersion, out: Output): Bin
         `to upgrade to ${want.major}`,
     );
   }
+}
+
+/** An upgrade that failed, in one line that says where the cluster stands: as it was, half swapped, or new. */
+function failure(err: UserError, paths: ProjectPaths, from: number, to: number, snapshot: string): UserError {
+  if (existsSync(path.join(snapshotsDir(paths), SWAP_JOURNAL))) {
+    return new UserError(
+      `the swap to the PostgreSQL ${to} cluster stopped midway (${err.message}); \`devenv snapshot list\` finishes it`,
+    );
+  }
+  // After the swap (a server that does not start on the new cluster) the old one is the snapshot.
+  if (dataDirMajor(paths.pgdata) === to) {
+    return new UserError(
+      `the cluster is PostgreSQL ${to} now, but ${err.message}; snapshot "${snapshot}" keeps the PostgreSQL ${from} ` +
+        'cluster',
+    );
+  }
+  return new UserError(
+    `the upgrade to PostgreSQL ${to} failed: ${err.message}; the PostgreSQL ${from} cluster is as it was`,
+  );
 }
 
 export default async function upgrade(opts: { to?: string }): Promise<number> {
@@ -66,10 +88,7 @@ export default async function upgrade(opts: { to?: string }): Promise<number> {
     clone = outcome.clone;
     checked = inventorySize(outcome.inventory);
   } catch (err) {
-    if (!(err instanceof UserError)) throw err;
-    throw new UserError(
-      `the upgrade to PostgreSQL ${to.major} failed: ${err.message}; the PostgreSQL ${from} cluster is as it was`,
-    );
+    throw err instanceof UserError ? failure(err, paths, from, to.major, name) : err;
   } finally {
     up?.close();
   }

@@ -36,10 +36,17 @@ async function withServers<T>(
   fn: (old: TempServer, neu: TempServer) => Promise<T>,
 ): Promise<T> {
   const common = { socketDir: job.socketDir, settings: job.project.config.postgres.settings, fs: job.fs };
-  const old = await startTempServer({ ...common, binaries: job.old, pgdata: job.project.paths.pgdata, port: OLD_PORT });
+  const old = await startTempServer({
+    ...common,
+    label: 'the old cluster',
+    binaries: job.old,
+    pgdata: job.project.paths.pgdata,
+    port: OLD_PORT,
+  });
   try {
     const neu = await startTempServer({
       ...common,
+      label: 'the new cluster',
       binaries: job.route.kind === 'pg_upgrade' ? job.route.newBinaries : job.target,
       pgdata: job.staging,
       port: NEW_PORT,

@@ -27,6 +27,8 @@ export const LOADING: [string, string][] = [
 ];
 
 export interface TempServerSpec {
+  /** Which it is, for the line a failed start is: "the old cluster", "the new cluster". */
+  label: string;
   binaries: Binaries;
   pgdata: string;
   socketDir: string;
@@ -87,9 +89,11 @@ export async function startTempServer(spec: TempServerSpec): Promise<TempServer>
   };
   if (!(await ready(spec.pgdata, pid, exited))) {
     await stop();
-    const reason = [...lines].reverse().find((l) => /\b(FATAL|PANIC|ERROR):/.test(l)) ?? lines[lines.length - 1];
+    const line = [...lines].reverse().find((l) => /\b(FATAL|PANIC|ERROR):/.test(l)) ?? lines[lines.length - 1];
+    // Without the time and pid postgres puts before it.
+    const reason = line?.replace(/^.*?\b(FATAL|PANIC|ERROR):\s+/, '$1: ').trim();
     throw new UserError(
-      `PostgreSQL ${spec.binaries.version} did not start on ${spec.pgdata}${reason ? `: ${reason.trim()}` : ''}`,
+      `PostgreSQL ${spec.binaries.version} did not start on ${spec.label}${reason ? `: ${reason}` : ''}`,
     );
   }
   return { port: spec.port, socketDir: spec.socketDir, stop };

@@ -15,7 +15,7 @@ import type { PreparedPostgres } from '../postgres/prepare.js';
 import { MAX_SOCKET_PATH, socketFile } from '../project/paths.js';
 import type { Project } from '../project/project.js';
 import type { FileWorker } from '../snapshot/file-worker.js';
-import { SOCKETS_PREFIX, TRASH_PREFIX, UPGRADE_PREFIX } from '../snapshot/layout.js';
+import { SOCKETS_PREFIX, snapshotDir, TRASH_PREFIX, UPGRADE_PREFIX } from '../snapshot/layout.js';
 import type { ServerUsers } from '../snapshot/restore.js';
 import { type SaveOutcome, saveSnapshot } from '../snapshot/save.js';
 import { SnapshotSession } from '../snapshot/session.js';
@@ -66,7 +66,10 @@ async function snapshotAndInit(job: UpgradeJob, session: SnapshotSession, build:
   // Both settle before either failure is passed on: the caller then removes the work dir initdb writes in.
   const [saved, inited] = await Promise.allSettled([saving, init]);
   if (saved.status === 'rejected') throw saved.reason;
-  if (inited.status === 'rejected') throw inited.reason;
+  if (inited.status === 'rejected') {
+    await session.files.run('remove', { dir: session.dir, target: snapshotDir(job.project.paths, job.snapshot) });
+    throw inited.reason;
+  }
   return saved.value;
 }
 
@@ -77,6 +80,7 @@ export async function upgradeCluster(job: UpgradeJob): Promise<UpgradeOutcome> {
   const session = await SnapshotSession.begin(paths, pg.fs, 'upgrade', out);
   const { files } = session;
   const work: string[] = [];
+  let snapshot: string | null = null;
   try {
     const staging = await files.run('makeWorkDir', { dir: session.dir, prefix: UPGRADE_PREFIX });
     work.push(staging);
@@ -98,6 +102,7 @@ export async function upgradeCluster(job: UpgradeJob): Promise<UpgradeOutcome> {
     };
     const saved = await snapshotAndInit(job, session, build);
     build.clone = saved.manifest.copy === 'reflink';
+    snapshot = snapshotDir(paths, job.snapshot);
     const info: ClusterInfo = {
       ...state.info,
       major: target.major,
@@ -114,6 +119,7 @@ export async function upgradeCluster(job: UpgradeJob): Promise<UpgradeOutcome> {
       // From here the journal owns staging and trash: a swap that fails midway is finished by the next command.
       work.splice(work.indexOf(staging), 1);
       work.splice(work.indexOf(trash), 1);
+      snapshot = null;
       await files.run('swap', {
         dir: session.dir,
         owner: process.pid,
@@ -128,6 +134,10 @@ export async function upgradeCluster(job: UpgradeJob): Promise<UpgradeOutcome> {
     const downMs = performance.now() - t0;
     await files.run('removeInBackground', { path: trash });
     return { inventory: inventory!, clone: build.clone, downMs };
+  } catch (err) {
+    // Nothing was changed: the snapshot of it is only a copy of the cluster as it still is.
+    if (snapshot) await files.run('remove', { dir: session.dir, target: snapshot }).catch(() => undefined);
+    throw err;
   } finally {
     for (const dir of work) await files.run('removePath', { path: dir }).catch(() => undefined);
     await session.end();

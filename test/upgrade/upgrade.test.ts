@@ -124,6 +124,32 @@ test('what devenv.json says decides: --to must agree with postgres.version, whic
   ok(await devenv(dir, ['down']), 'down');
 });
 
+test('a failure is one line; the cluster and its snapshots are as they were', async () => {
+  const dir = copy('upgrade-fails');
+  const config = path.join(dir, 'devenv.json');
+  const original = JSON.parse(readFileSync(config, 'utf8'));
+  // A setting PostgreSQL 16 removed: fine for 15, the new 17 server refuses to start with it.
+  writeFileSync(
+    config,
+    JSON.stringify({ ...original, postgres: { ...original.postgres, settings: { vacuum_defer_cleanup_age: 0 } } }),
+  );
+  ok(await devenv(dir, ['psql', '-c', 'select 1']), 'psql');
+  const r = await devenv(dir, ['upgrade', '--to', '17']);
+  expect(r.code).toBe(1);
+  expect(r.stderr.trim()).toMatch(
+    new RegExp(
+      '^devenv: the upgrade to PostgreSQL 17 failed: PostgreSQL 17\\.\\d+ did not start on the new cluster: ' +
+        'FATAL: +unrecognized configuration parameter "vacuum_defer_cleanup_age"; ' +
+        'the PostgreSQL 15 cluster is as it was$',
+    ),
+  );
+  expect((await status(dir)).major).toBe(15);
+  expect(ok(await devenv(dir, ['snapshot', 'list', '--json']), 'list').stdout.trim()).toBe('[]');
+  expect(workDirs(dir)).toEqual([]);
+  writeFileSync(config, JSON.stringify(original));
+  expect(await fingerprint(dir)).toBe(fixture.print);
+});
+
 /**
  * The pg_upgrade route needs the new major's pg_upgrade and the old major's full installation: this machine
  * has only 15's, so it runs 15 → 15 (pg_upgrade allows the same major), through the built modules the
