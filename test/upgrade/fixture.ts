@@ -71,11 +71,10 @@ export async function status(dir: string): Promise<Status> {
   return JSON.parse(ok(await devenv(dir, ['status', '--json']), 'status').stdout) as Status;
 }
 
-/** Build the fixture; returns its dir and fingerprint. */
-export async function makeFixture(): Promise<{ dir: string; print: string }> {
+/** Build the fixture in `dir` (the caller's, so it is removed even when this fails); returns its fingerprint. */
+export async function makeFixture(dir: string): Promise<string> {
   need('system-postgres');
   need('psql');
-  const dir = tempDir('upgrade-fixture');
   writeFileSync(
     path.join(dir, 'devenv.json'),
     JSON.stringify({ postgres: { database: 'shop', role: 'app', branches: 'git' } }),
@@ -95,7 +94,7 @@ export async function makeFixture(): Promise<{ dir: string; print: string }> {
   git(dir, 'checkout', '-q', 'main');
   const s = await status(dir);
   expect(s.major).toBe(15);
-  return { dir, print: await fingerprint(dir) };
+  return fingerprint(dir);
 }
 
 /** A copy of the fixture for one test, at a path of its own. */

@@ -19,14 +19,15 @@ import path from 'node:path';
 import { execa, type ResultPromise } from 'execa';
 import { afterAll, beforeAll, expect, test } from 'vitest';
 import { findProcesses } from '../helpers/proc.js';
-import { baseEnv, CLI, devenv, postgresProcessesUnder, waitFor } from '../helpers/project.js';
+import { baseEnv, CLI, devenv, postgresProcessesUnder, tempDir, waitFor } from '../helpers/project.js';
 import { copyFixture, fingerprint, makeFixture, ok, removeProject, status, workDirs } from './fixture.js';
 
-let fixture = { dir: '', print: '' };
+const fixture = { dir: '', print: '' };
 const dirs: string[] = [];
 
 beforeAll(async () => {
-  fixture = await makeFixture();
+  fixture.dir = tempDir('upgrade-fixture');
+  fixture.print = await makeFixture(fixture.dir);
 }, 120000);
 
 afterAll(async () => {

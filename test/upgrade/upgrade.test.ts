@@ -7,15 +7,16 @@ import path from 'node:path';
 import { execa } from 'execa';
 import { afterAll, beforeAll, expect, test } from 'vitest';
 import { findProcesses } from '../helpers/proc.js';
-import { baseEnv, devenv, postgresProcessesUnder, REPO, waitFor } from '../helpers/project.js';
+import { baseEnv, devenv, postgresProcessesUnder, REPO, tempDir, waitFor } from '../helpers/project.js';
 import { copyFixture, fingerprint, makeFixture, ok, removeProject, status, workDirs } from './fixture.js';
 
 const SYSTEM_15 = '/usr/lib/postgresql/15/bin';
-let fixture = { dir: '', print: '' };
+const fixture = { dir: '', print: '' };
 const dirs: string[] = [];
 
 beforeAll(async () => {
-  fixture = await makeFixture();
+  fixture.dir = tempDir('upgrade-fixture');
+  fixture.print = await makeFixture(fixture.dir);
 }, 120000);
 
 afterAll(async () => {
