@@ -11,7 +11,7 @@ import { logLimits } from '../project/config.js';
 import { processLog } from '../project/paths.js';
 import { ownLogFile } from '../project/pgres-files.js';
 import { type Project, projectAt } from '../project/project.js';
-import { checkNoInterruptedSwap } from '../snapshot/interrupted-swap.js';
+import { checkNoInterruptedSwap, swapInterrupted } from '../snapshot/interrupted-swap.js';
 import { DatabaseStartError } from '../supervisor/database-runner.js';
 import { LogOutput } from '../supervisor/log-output.js';
 import { runStartLine } from '../supervisor/log-stamp.js';
@@ -22,6 +22,7 @@ import type { Output } from '../util/output.js';
 import { DETACHED_ENV } from './app-env.js';
 import type { ConfigReload } from './config-reload.js';
 import type { ControlListener } from './control-listener.js';
+import { bringBackDatabase } from './database-recovery.js';
 import { LiveProject } from './live-project.js';
 import { SignalGate } from './signal-gate.js';
 import { StatePublisher } from './state.js';
@@ -224,6 +225,18 @@ function openChannels(run: Run, publisher: StatePublisher, say: (l: string) => v
     setOverrides: (env: Record<string, string>) => live.setOverrides(env),
     apps: () => live.apps(),
     provision: provisionNow,
+    recoverDatabase: (start: () => Promise<void>) =>
+      bringBackDatabase({
+        // A restore killed mid-swap: finished here, as a snapshot command would (else postgres refuses its files).
+        repair: async () => {
+          if (!swapInterrupted(live.current.paths)) return;
+          const { finishInterruptedSwap } = await import('../snapshot/finish-swap.js');
+          await finishInterruptedSwap(live.current.paths, pg.fs, say); // says so (the snapshot tidy-up's line)
+        },
+        start,
+        say,
+        stopping: () => publisher.phase === 'stopping',
+      }),
     changed: () => publisher.publish(),
   };
   const control = new modules.ControlListener(
