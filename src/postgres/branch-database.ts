@@ -32,15 +32,21 @@ export function forgetBranchDatabases(project: Project, gone: BranchRecord[], fs
   );
 }
 
-/** Make the current branch's database (a copy of the project database) if it does not exist; record it. */
+/**
+ * Make the current branch's database (a copy of the project database) if it does not exist; record it.
+ * One that exists without a record (made by hand, or its record lost) is used, and recorded as adopted:
+ * `branch rm` never drops what devenv did not make.
+ */
 export async function ensureBranchDatabase(project: Project, out: Output, fs: ClusterFs): Promise<void> {
   const branch = project.branch;
   if (!branch?.name) return;
   const su = await connectSql(project, { database: 'postgres' });
   su.on('notice', () => undefined);
+  let adopted = false;
   try {
     const found = await su.query('SELECT 1 FROM pg_database WHERE datname = $1', [branch.database]);
-    if (!found.rowCount) {
+    adopted = Boolean(found.rowCount);
+    if (!adopted) {
       await copyDatabase(su, project, branch.name, branch.database);
       out.info(
         `created database "${branch.database}" for git branch "${branch.name}" (a copy of "${project.database}")`,
@@ -49,9 +55,15 @@ export async function ensureBranchDatabase(project: Project, out: Output, fs: Cl
   } finally {
     await su.end().catch(() => undefined);
   }
-  const records = readBranchRecords(project.paths).filter((r) => r.database !== branch.database);
-  records.push({ database: branch.database, branch: branch.name, createdAt: new Date().toISOString() });
-  writeRecords(project, records, fs);
+  const records = readBranchRecords(project.paths);
+  const known = records.find((r) => r.database === branch.database && r.branch === branch.name);
+  if (known) return;
+  const record: BranchRecord = { database: branch.database, branch: branch.name, createdAt: new Date().toISOString() };
+  if (adopted) record.adopted = true;
+  // An older devenv may have recorded a configured database for this branch: forgotten, never dropped.
+  const stale = (r: BranchRecord) =>
+    r.database === branch.database || (r.branch === branch.name && project.databases.includes(r.database));
+  writeRecords(project, [...records.filter((r) => !stale(r)), record], fs);
 }
 
 async function copyDatabase(su: SqlClient, project: Project, branch: string, target: string): Promise<void> {
@@ -111,14 +123,21 @@ export async function listBranchDatabases(project: Project): Promise<BranchDatab
   }
 }
 
-/** Drop one branch database (sessions on it are ended) and forget it. */
+/** Would `branch rm` drop this one? Not a database devenv did not make, nor one devenv.json names. */
+export function dropsDatabase(project: Project, record: BranchRecord): boolean {
+  return !record.adopted && !project.databases.includes(record.database);
+}
+
+/** Drop one branch database (sessions on it are ended; see dropsDatabase) and forget it. */
 export async function dropBranchDatabase(project: Project, record: BranchRecord, fs: ClusterFs): Promise<void> {
-  const su = await connectSql(project, { database: 'postgres' });
-  su.on('notice', () => undefined);
-  try {
-    await su.query(`DROP DATABASE IF EXISTS ${ident(record.database)} WITH (FORCE)`);
-  } finally {
-    await su.end().catch(() => undefined);
+  if (dropsDatabase(project, record)) {
+    const su = await connectSql(project, { database: 'postgres' });
+    su.on('notice', () => undefined);
+    try {
+      await su.query(`DROP DATABASE IF EXISTS ${ident(record.database)} WITH (FORCE)`);
+    } finally {
+      await su.end().catch(() => undefined);
+    }
   }
   writeRecords(
     project,
