@@ -129,7 +129,7 @@ test('a copy while another session uses the main database: one line naming it; t
   expect(postgresProcessesUnder(dir)).toEqual([]);
 });
 
-test('branch databases never take a configured or another branch’s name; branch rm drops only what it made', async () => {
+test('branch databases never take a configured or another branch’s name; branch rm drops what it made', async () => {
   dir = tempDir('branches-names');
   const config = { postgres: { database: 'shop', databases: ['shop__qa'], branches: 'git' } };
   writeFileSync(path.join(dir, 'devenv.json'), JSON.stringify(config));
