@@ -11,6 +11,17 @@ import { connectSql, ident, type SqlClient } from './sql-client.js';
 /** Sessions on the source usually end soon (an app restarting, a test run): retry this long. */
 const BUSY_WAIT_MS = 5000;
 
+/** The copy of a branch's database waits for sessions on its source to end (a later try may work). */
+export class SourceBusyError extends UserError {
+  constructor(
+    message: string,
+    /** Who uses the source: "1 session (psql)". */
+    readonly sessions: string,
+  ) {
+    super(message);
+  }
+}
+
 /** Cheap (no connection): is the current branch's database not made yet? */
 export function branchPending(project: Project): boolean {
   const db = project.branch?.name ? project.branch.database : null;
@@ -95,9 +106,10 @@ async function copyError(su: SqlClient, project: Project, branch: string, err: u
   );
   const n = Number(r.rows[0]?.n ?? 0);
   const who = r.rows[0]?.who ? ` (${r.rows[0].who})` : '';
-  return new UserError(
-    `${what} while ${n || 'other'} session${n === 1 ? '' : 's'}${who} use${n === 1 ? 's' : ''} it (a copy needs it ` +
-      'idle); close them, then run the command again',
+  const sessions = `${n || 'other'} session${n === 1 ? '' : 's'}${who}`;
+  return new SourceBusyError(
+    `${what} while ${sessions} use${n === 1 ? 's' : ''} it (a copy needs it idle); close them, then run the command again`,
+    sessions,
   );
 }
 
