@@ -108,7 +108,8 @@ async function copyError(su: SqlClient, project: Project, branch: string, err: u
   const who = r.rows[0]?.who ? ` (${r.rows[0].who})` : '';
   const sessions = `${n || 'other'} session${n === 1 ? '' : 's'}${who}`;
   return new SourceBusyError(
-    `${what} while ${sessions} use${n === 1 ? 's' : ''} it (a copy needs it idle); close them, then run the command again`,
+    `${what} while ${sessions} use${n === 1 ? 's' : ''} it (a copy needs it idle); ` +
+      'close them, then run the command again',
     sessions,
   );
 }
