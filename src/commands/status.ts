@@ -6,12 +6,13 @@ import { inspectDataDir } from '../postgres/cluster.js';
 import { fetchedSummary } from '../postgres/fetched-store.js';
 import { projectBinaries } from '../postgres/prepare.js';
 import { findRunningServer } from '../postgres/server.js';
-import { openProject, type Project } from '../project/project.js';
+import type { Project } from '../project/project.js';
 import { TCP_HOST } from '../project/tcp.js';
 import { type PublishedProcess, readLiveState } from '../up/state.js';
 import { diskSpace, FULL_BELOW_BYTES } from '../util/disk-space.js';
 import { stdout } from '../util/terminal.js';
 import { formatBytes } from '../util/text.js';
+import { openRunningProject } from './running-project.js';
 
 /** Bytes on disk under a directory (not following symlinks). */
 function diskUsage(dir: string): number {
@@ -51,13 +52,14 @@ function uptime(startedAt: string | null): string {
 type Report = ReturnType<typeof gather>;
 
 export default async function status(opts: { json?: boolean }): Promise<number> {
-  const project = openProject(process.cwd());
-  const report = gather(project);
+  // A broken devenv.json is said in the report itself (its first row, or `configError`), not on stderr too.
+  const { project, configError } = openRunningProject(process.cwd(), 'showing what runs', () => {});
+  const report = gather(project, configError);
   stdout.write(opts.json ? `${JSON.stringify(report, null, 2)}\n` : render(report, project));
   return 0;
 }
 
-function gather(project: Project) {
+function gather(project: Project, configError: string | null) {
   const state = inspectDataDir(project.paths);
   const initialised = state.state === 'ready';
   let binaries: { bindir: string; version: string; source: string } | null = null;
@@ -72,8 +74,11 @@ function gather(project: Project) {
   const up = initialised ? readLiveState(project.paths) : null;
   // Asked now, not published: on a full disk a running `up` cannot write what it would say.
   const space = diskSpace(existsSync(project.paths.pgdata) ? project.paths.pgdata : project.root);
+  // Without devenv.json, what it would say (databases, role, TCP, setup) is not known: null.
+  const known = configError === null;
   return {
     project: project.root,
+    configError,
     initialised,
     dataDir: project.paths.pgdata,
     major: initialised ? state.pgMajor : null,
@@ -87,12 +92,12 @@ function gather(project: Project) {
       : null,
     server: serverPid ? { state: 'running', pid: serverPid } : { state: 'stopped', pid: null },
     socketDir: project.paths.socketDir,
-    database: project.database,
-    databases: project.databases,
-    branch: project.branch ? { name: project.branch.name, database: project.branch.database } : null,
+    database: known ? project.database : null,
+    databases: known ? project.databases : [],
+    branch: known && project.branch ? { name: project.branch.name, database: project.branch.database } : null,
     user: project.superuser,
     role: project.config.postgres.role ?? null,
-    databaseUrl: project.env.DATABASE_URL,
+    databaseUrl: known ? project.env.DATABASE_URL : null,
     port: project.port,
     tcp: project.tcp
       ? {
@@ -103,7 +108,12 @@ function gather(project: Project) {
           passwordFile: project.paths.tcpPassword,
         }
       : null,
-    setup: project.config.postgres.setup?.length ? (existsSync(project.paths.setupDone) ? 'done' : 'pending') : null,
+    setup:
+      known && project.config.postgres.setup?.length
+        ? existsSync(project.paths.setupDone)
+          ? 'done'
+          : 'pending'
+        : null,
     // Named `supervisor` in the JSON since it first appeared: scripts read it.
     supervisor: up ? { pid: up.pid, detached: up.detached, phase: up.phase, startedAt: up.startedAt } : null,
     processes: (up?.processes ?? []) as PublishedProcess[],
@@ -114,6 +124,7 @@ function render(r: Report, project: Project): string {
   const rows: string[] = [];
   const row = (k: string, v: string) => rows.push(`${kleur.dim(k.padEnd(12))}${v}\n`);
   row('project', r.project);
+  if (r.configError) row('config', kleur.red(`${r.configError} (what runs is shown; fix it to change anything)`));
   row(
     'cluster',
     r.initialised
@@ -132,7 +143,8 @@ function render(r: Report, project: Project): string {
   }
   const short = project.paths.socketDirIsShort ? ' (short path: project path too long for a socket)' : '';
   row('socket', `${r.socketDir}${short}`);
-  row('database', `${r.database} (${r.role ? `role ${r.role}; superuser ${r.user}` : `user ${r.user}`})`);
+  if (r.database)
+    row('database', `${r.database} (${r.role ? `role ${r.role}; superuser ${r.user}` : `user ${r.user}`})`);
   if (r.databases.length > 1) row('databases', r.databases.join(', '));
   if (r.branch) {
     row(
