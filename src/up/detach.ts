@@ -53,6 +53,9 @@ export async function startDetached(project: Project, command: string[], out: Ou
       // stop everything so a non-zero exit leaves nothing running behind a script.
       const broken = state.processes.filter((p) => p.state === 'failed' || p.state === 'crashed').map((p) => p.name);
       if (broken.length === 0) {
+        // Said in its log only, but it matters now: commands that need the running `up` cannot reach it.
+        for (const l of linesSince(marks, processLog(paths, 'devenv')))
+          if (l.startsWith('control channel off')) out.notice(l);
         out.info(
           `devenv up is running in the background (pid ${pid}); \`devenv status\`, \`devenv logs -f\`, \`devenv down\``,
         );

@@ -240,7 +240,7 @@ test('a project path with spaces, quotes, $ and UTF-8 works end to end', async (
 describe('configuration errors are one clear line', () => {
   test('invalid JSON names file, line and column', async () => {
     writeFileSync(path.join(dir, 'devenv.json'), '{\n  "postgres": {\n    "version": 16,\n  }\n}\n');
-    const r = await devenv(dir, ['status']);
+    const r = await devenv(dir, ['env']);
     expect(r.code).not.toBe(0);
     expect(r.stderr).toMatch(/devenv\.json: invalid JSON at line 4, column 3/);
     expect(r.stderr.trim().split('\n')).toHaveLength(1);
