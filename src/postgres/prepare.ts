@@ -137,7 +137,7 @@ export async function ensureServer(
   }
   pg.guard(server.paths);
   checkDataDirAccess(pgdata, pg.fs.account, out.notice);
-  const tcp = await prepareTcp(server, pg.fs);
+  const tcp = await prepareTcp(server, pg.fs, opts.socketOnlyIfTaken ? out.notice : undefined);
   try {
     const handle = await startServer(server, pg.binaries, pg.fs, { ...opts, tcp });
     return { pid: handle.pid, port: tcp?.port ?? server.port, handle };

@@ -110,8 +110,9 @@ export async function withSessionServer<T>(
   let running = project;
   try {
     await joinSessions(project.paths, async () => {
-      // Detached: the terminal's Ctrl-C goes to the client, never to our temporary server.
-      const server = await ensureServer(pg, serverSpec(project), out, { detached: true });
+      // Detached: the terminal's Ctrl-C goes to the client, never to our temporary server. Clients here
+      // use the socket: a TCP port another program holds is said, not in their way.
+      const server = await ensureServer(pg, serverSpec(project), out, { detached: true, socketOnlyIfTaken: true });
       running = atPort(project, server.port);
       if (!server.handle) return null;
       // Another session may outlive us and stop it later: don't let its handle keep us running.
