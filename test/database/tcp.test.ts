@@ -120,7 +120,7 @@ test('true picks the next free port when the preferred one is taken; stale hook 
   }
 });
 
-test('a port in use: psql and exec still work on the socket, saying so once; up refuses before postgres starts', async () => {
+test('a port in use: psql and exec still work on the socket, saying so once; up refuses it', async () => {
   dir = tempDir('tcp-taken');
   const blocker: Server = createServer();
   await new Promise<void>((resolve) => blocker.listen({ host: '127.0.0.1', port: 0 }, resolve));
