@@ -23,6 +23,7 @@ import { DETACHED_ENV } from './app-env.js';
 import type { ConfigReload } from './config-reload.js';
 import type { ControlListener } from './control-listener.js';
 import { bringBackDatabase } from './database-recovery.js';
+import { runMarker, stopEscapedApps } from './escaped-apps.js';
 import { LiveProject } from './live-project.js';
 import { SignalGate } from './signal-gate.js';
 import { StatePublisher } from './state.js';
@@ -181,6 +182,8 @@ async function supervise(run: Run, opts: UpOptions, gate: SignalGate, detached: 
     // A database that cannot start has been said by the supervisor; anything else is a bug.
     if (!(err instanceof DatabaseStartError)) throw err;
   } finally {
+    // The apps are stopped: what they started outside their process groups goes too.
+    await stopEscapedApps(runMarker, say).catch((err) => say(`could not stop what the apps left: ${err}`));
     await channels.control.close();
     await channels.reload.close();
     publisher.stop();
