@@ -6,10 +6,12 @@ import { inspectDataDir } from '../postgres/cluster.js';
 import { fetchedSummary } from '../postgres/fetched-store.js';
 import { projectBinaries } from '../postgres/prepare.js';
 import { findRunningServer } from '../postgres/server.js';
+import { stopOrphanedSessionServer } from '../postgres/shared-server.js';
 import type { Project } from '../project/project.js';
 import { TCP_HOST } from '../project/tcp.js';
 import { type PublishedProcess, readLiveState } from '../up/state.js';
 import { diskSpace, FULL_BELOW_BYTES } from '../util/disk-space.js';
+import { terminalOutput } from '../util/output.js';
 import { stdout } from '../util/terminal.js';
 import { formatBytes } from '../util/text.js';
 import { openRunningProject } from './running-project.js';
@@ -54,6 +56,8 @@ type Report = ReturnType<typeof gather>;
 export default async function status(opts: { json?: boolean }): Promise<number> {
   // A broken devenv.json is said in the report itself (its first row, or `configError`), not on stderr too.
   const { project, configError } = openRunningProject(process.cwd(), 'showing what runs', () => {});
+  // What a killed psql or exec left running is said and stopped first: the report shows what runs for a reason.
+  await stopOrphanedSessionServer(project.paths, terminalOutput().notice);
   const report = gather(project, configError);
   stdout.write(opts.json ? `${JSON.stringify(report, null, 2)}\n` : render(report, project));
   return 0;
