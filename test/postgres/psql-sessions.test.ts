@@ -124,7 +124,7 @@ test('a session starting while other sessions start and stop the shared server k
   await waitFor(() => postgresProcessesUnder(dir).length === 0, 'postgres gone');
 });
 
-test('a `devenv exec` killed with SIGKILL leaves its server: status says so and stops it, as the next exec does', async () => {
+test('an exec killed with SIGKILL leaves its server: status says so and stops it, as the next exec does', async () => {
   const leaveOne = async () => {
     const exec = spawn(CLI, ['exec', '--', 'sleep', '1000'], { cwd: dir, env: baseEnv(), stdio: 'ignore' });
     let sleeper: number | undefined;
