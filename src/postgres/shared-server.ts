@@ -116,7 +116,8 @@ export async function stopOrphanedSessionServer(paths: ProjectPaths, say: (line:
     if (!orphan) return false;
     const who = orphan.sessions.length ? ` (pid ${orphan.sessions.join(', ')})` : '';
     say(
-      `the server (pid ${orphan.server}) of a \`devenv psql\` or \`exec\` that was killed${who} was still running: stopping it`,
+      `the server (pid ${orphan.server}) of a \`devenv psql\` or \`exec\` that was killed${who} ` +
+        'was still running: stopping it',
     );
     await stopServer(orphan.server);
     removeOwnFile(paths.sessionServer);
