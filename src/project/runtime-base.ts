@@ -6,7 +6,7 @@
 // can take, redirect or lock out the places a project's sockets go.
 import { fchmodSync, lstatSync, mkdirSync, mkdtempSync, readFileSync, type Stats } from 'node:fs';
 import path from 'node:path';
-import { errnoCode } from '../errors.js';
+import { errnoCode, errorMessage, UserError } from '../errors.js';
 import { writeFileAtomic } from '../util/atomic-write.js';
 import { withDirectory } from '../util/no-follow.js';
 import { ensurePrivateDir } from '../util/private-path.js';
@@ -14,11 +14,6 @@ import { ensurePrivateDir } from '../util/private-path.js';
 /** Root's: others may pass through (postgres, running as its account, makes its socket inside) but not list. */
 const ROOT_MODE = 0o711;
 const USER_MODE = 0o700;
-
-/** Only this user can make, rename or remove entries in it: a real directory of ours, closed to others. */
-function isPrivate(st: Stats, uid: number): boolean {
-  return st.isDirectory() && !st.isSymbolicLink() && st.uid === uid && (st.mode & 0o022) === 0;
-}
 
 /** `dir` as our private directory: made when absent, its mode tightened when ours; false when someone else's. */
 function claim(dir: string, uid: number, mode: number): boolean {
@@ -49,7 +44,7 @@ function sessionRuntimeDir(env: NodeJS.ProcessEnv, uid: number): string | null {
   if (!dir || !path.isAbsolute(dir)) return null;
   try {
     const st = lstatSync(dir);
-    return isPrivate(st, uid) && (st.mode & 0o077) === 0 ? dir : null;
+    return st.isDirectory() && st.uid === uid && (st.mode & 0o077) === 0 ? dir : null;
   } catch {
     return null;
   }
@@ -88,11 +83,18 @@ function recordedBase(uid: number, mode: number, stateDir: string, temp: string)
     // none yet
   }
   if (recorded && path.isAbsolute(recorded) && claimExisting(recorded, uid, mode)) return recorded;
-  const made = mkdtempSync(path.join(temp, `devenv-${uid}-`));
-  claim(made, uid, mode);
-  ensurePrivateDir(stateDir);
-  writeFileAtomic(file, `${made}\n`);
-  return made;
+  try {
+    const made = mkdtempSync(path.join(temp, `devenv-${uid}-`));
+    claim(made, uid, mode);
+    ensurePrivateDir(stateDir);
+    writeFileAtomic(file, `${made}\n`);
+    return made;
+  } catch (err) {
+    throw new UserError(
+      `${path.join(temp, `devenv-${uid}`)} belongs to another account, and no private directory for this ` +
+        `project's sockets could be made instead: ${errorMessage(err)}`,
+    );
+  }
 }
 
 /** Like claim(), but never makes it: a recorded directory that is gone is replaced by a new random one. */

@@ -188,10 +188,10 @@ export class ConfigReload {
   }
 
   /**
-   * Another git branch: the apps stop (their sessions on the main database would keep it from being
-   * copied), the branch's database is made if it is new, and they start on it. While sessions of others
-   * keep the copy from being made, the apps wait (status says why) and it is tried again; `exec` and
-   * `status` name the same database meanwhile. Any other failure: they start again where they were.
+   * Another git branch: the apps stop (their sessions on the main database would block its copy), the
+   * branch's database is made if it is new, and they start on it. While others' sessions block the copy,
+   * the apps wait on it (as `exec` and `status` see it) and it is tried again; any other failure: they
+   * start again where they were.
    */
   private async switchDatabase(previous: Project, next: Project, ignore: string[], moved: boolean): Promise<void> {
     const { target, project, say } = this.ctx;

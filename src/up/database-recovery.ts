@@ -2,6 +2,9 @@
 // client left half done is finished first, and a start that fails is tried again with backoff until it
 // works or `up` stops. Until then the apps stay down: an app never starts on no database.
 import { errorMessage } from '../errors.js';
+import type { ClusterFs } from '../postgres/cluster-fs.js';
+import type { ProjectPaths } from '../project/paths.js';
+import { swapInterrupted } from '../snapshot/interrupted-swap.js';
 import { Backoff, formatDelay } from '../supervisor/backoff.js';
 
 export interface RecoveryContext {
@@ -41,4 +44,15 @@ export async function sleepUnless(ms: number, stop: () => boolean): Promise<void
   while (!stop() && Date.now() < until) {
     await new Promise((r) => setTimeout(r, Math.min(100, until - Date.now())));
   }
+}
+
+/** A restore killed mid-swap, finished as a snapshot command's tidy-up would (saying so). */
+export async function finishRestoreSwap(
+  paths: ProjectPaths,
+  fs: ClusterFs,
+  say: (line: string) => void,
+): Promise<void> {
+  if (!swapInterrupted(paths)) return;
+  const { finishInterruptedSwap } = await import('../snapshot/finish-swap.js');
+  await finishInterruptedSwap(paths, fs, say);
 }

@@ -11,7 +11,7 @@ import { logLimits } from '../project/config.js';
 import { processLog } from '../project/paths.js';
 import { ownLogFile } from '../project/pgres-files.js';
 import { type Project, projectAt } from '../project/project.js';
-import { checkNoInterruptedSwap, swapInterrupted } from '../snapshot/interrupted-swap.js';
+import { checkNoInterruptedSwap } from '../snapshot/interrupted-swap.js';
 import { DatabaseStartError } from '../supervisor/database-runner.js';
 import { LogOutput } from '../supervisor/log-output.js';
 import { runStartLine } from '../supervisor/log-stamp.js';
@@ -22,7 +22,7 @@ import type { Output } from '../util/output.js';
 import { DETACHED_ENV } from './app-env.js';
 import type { ConfigReload } from './config-reload.js';
 import type { ControlListener } from './control-listener.js';
-import { bringBackDatabase } from './database-recovery.js';
+import { bringBackDatabase, finishRestoreSwap } from './database-recovery.js';
 import { runMarker, stopEscapedApps } from './escaped-apps.js';
 import { LiveProject } from './live-project.js';
 import { SignalGate } from './signal-gate.js';
@@ -230,12 +230,7 @@ function openChannels(run: Run, publisher: StatePublisher, say: (l: string) => v
     provision: provisionNow,
     recoverDatabase: (start: () => Promise<void>) =>
       bringBackDatabase({
-        // A restore killed mid-swap: finished here, as a snapshot command would (else postgres refuses its files).
-        repair: async () => {
-          if (!swapInterrupted(live.current.paths)) return;
-          const { finishInterruptedSwap } = await import('../snapshot/finish-swap.js');
-          await finishInterruptedSwap(live.current.paths, pg.fs, say); // says so (the snapshot tidy-up's line)
-        },
+        repair: () => finishRestoreSwap(live.current.paths, pg.fs, say),
         start,
         say,
         stopping: () => publisher.phase === 'stopping',
