@@ -4,7 +4,7 @@
 // another account made it first (in a sticky /tmp we could never remove it), a fresh directory with an
 // unguessable name is made instead and its name kept in the user's own state dir. So no other account
 // can take, redirect or lock out the places a project's sockets go.
-import { fchmodSync, lstatSync, mkdirSync, mkdtempSync, readFileSync, type Stats } from 'node:fs';
+import { fchmodSync, lstatSync, mkdirSync, mkdtempSync, readFileSync, type Stats, statSync } from 'node:fs';
 import path from 'node:path';
 import { errnoCode, errorMessage, UserError } from '../errors.js';
 import { writeFileAtomic } from '../util/atomic-write.js';
@@ -38,6 +38,18 @@ function claim(dir: string, uid: number, mode: number): boolean {
   return true;
 }
 
+/** Can any account pass through every directory on the way to `dir` (search permission for others)? */
+function passable(dir: string): boolean {
+  for (let d = path.resolve(dir); ; d = path.dirname(d)) {
+    try {
+      if ((statSync(d).mode & 0o001) === 0) return false;
+    } catch {
+      return false;
+    }
+    if (path.dirname(d) === d) return true;
+  }
+}
+
 /** The runtime dir of a desktop session: ours and closed to others, or not used. */
 function sessionRuntimeDir(env: NodeJS.ProcessEnv, uid: number): string | null {
   const dir = env.XDG_RUNTIME_DIR;
@@ -66,8 +78,11 @@ export function runtimeBase(
   if (session && fits(session)) return session;
   // By who we are, whatever the caller asks: root's must stay passable for the account running postgres.
   const mode = uid === 0 ? ROOT_MODE : USER_MODE;
-  // $TMPDIR (a private one on macOS), unless its path is too long for the socket; else /tmp.
-  const temp = [env.TMPDIR, '/tmp'].find((t) => t && path.isAbsolute(t) && fits(path.join(t, `devenv-${uid}-xxxxxx`)));
+  // $TMPDIR (a private one on macOS), unless its path is too long for the socket (or, as root, the
+  // account running postgres could not pass through it); else /tmp.
+  const usable = (t: string | undefined): t is string =>
+    Boolean(t && path.isAbsolute(t) && fits(path.join(t, `devenv-${uid}-xxxxxx`)) && (uid !== 0 || passable(t)));
+  const temp = [env.TMPDIR, '/tmp'].find(usable);
   const dir = path.join(temp ?? '/tmp', `devenv-${uid}`);
   if (claim(dir, uid, mode)) return dir;
   return recordedBase(uid, mode, stateDir, temp ?? '/tmp');

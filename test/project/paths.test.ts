@@ -1,7 +1,7 @@
 // Where a project's sockets go: in the project when the path fits a Unix socket, else in the user's
 // private runtime dir (XDG_RUNTIME_DIR, else <tmp>/devenv-<uid>), never under a name another account
 // can take first: a taken one is replaced by an unguessable directory, recorded and used from then on.
-import { chownSync, lstatSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync } from 'node:fs';
+import { chmodSync, chownSync, lstatSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, expect, test } from 'vitest';
 import { controlSocketFor, MAX_SOCKET_PATH, socketDirFor, socketFile } from '../../src/project/paths.js';
@@ -12,6 +12,7 @@ const longRoot = `/tmp/${'x'.repeat(100)}/project`;
 const uid = process.getuid!();
 /** A temp dir of this test's own (TMPDIR for the code under test), sticky like /tmp. */
 const tmp = mkdtempSync(path.join(runSubdir('paths-tmp', 0o755), 't-'));
+chmodSync(tmp, 0o1777);
 const state = mkdtempSync(path.join(runSubdir('paths-state', 0o700), 's-'));
 const env = (extra: Record<string, string> = {}) => ({ TMPDIR: tmp, XDG_STATE_HOME: state, ...extra });
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));
@@ -44,6 +45,14 @@ test('root never uses its runtime dir (the account running postgres cannot reach
   expect(path.dirname(got.dir)).toBe(path.join(tmp, `devenv-${uid}`));
 });
 
+test('as root, a $TMPDIR the account running postgres cannot pass through is not used: /tmp is', () => {
+  need('root');
+  const closed = mkdtempSync(path.join(tmp, 'closed-')); // 0700
+  const got = socketDirFor(longRoot, `${longRoot}/.pgres`, env({ TMPDIR: closed }), true);
+  expect(path.dirname(got.dir)).toBe('/tmp/devenv-0');
+  expect(lstatSync('/tmp/devenv-0').mode & 0o777).toBe(0o711);
+});
+
 test('the short dir is the same for a project every time, another for another project, and fits a socket', () => {
   const at = (root: string) => socketDirFor(root, `${root}/.pgres`, env(), false).dir;
   expect(at(longRoot)).toBe(at(longRoot));
@@ -65,6 +74,7 @@ test("up's control socket sits with its state, or in the private runtime dir whe
 test('<tmp>/devenv-<uid> made first by another account, or a link: an unguessable dir instead, recorded', () => {
   need('root'); // a directory of another account
   const other = mkdtempSync(path.join(runSubdir('paths-tmp', 0o755), 't-'));
+  chmodSync(other, 0o1777);
   const nobody = Number(/^nobody:[^:]*:(\d+):/m.exec(readFileSync('/etc/passwd', 'utf8'))?.[1] ?? 65534);
   mkdirSync(path.join(other, `devenv-${uid}`), { mode: 0o777 });
   chownSync(path.join(other, `devenv-${uid}`), nobody, nobody);
