@@ -94,7 +94,10 @@ describe('devenv up -d with postgres.branches "git"', () => {
     need('psql');
     // An idle psql session on the main database, which ends when its input does.
     holder = spawn(CLI, ['psql', '-XAtq'], { cwd: dir, env: baseEnv(), stdio: ['pipe', 'ignore', 'ignore'] });
-    const sessions = "select count(*) from pg_stat_activity where datname = 'shop' and application_name = 'psql'";
+    // Sessions of psql on it but the one asking (which is a psql on it too).
+    const sessions =
+      "select count(*) from pg_stat_activity where datname = 'shop' and application_name = 'psql' " +
+      'and pid <> pg_backend_pid()';
     await waitFor(async () => (await psql(dir, sessions)) === '1', 'the psql session', { stepMs: 200 });
     git(dir, 'checkout', '-q', '-b', 'busy');
     await waitLog(dir, 'devenv', /"shop__busy" is a copy of "shop", which 1 session \(psql\) uses: the apps wait/);

@@ -38,7 +38,7 @@ describe('sockets of a long project path, with their guessable names taken by an
   });
 
   it('starts, serves psql and restores a snapshot through the control channel', async () => {
-    // /tmp/devenv-test-…/<80 x>/<40 p>: too long for .pgres/.s.PGSQL.5432 and for the state's up.sock.
+    // /tmp/devenv-test-…/<80 x>/<40 p>: too long for .pgres/.s.PGSQL.5432 (and the state's up.sock, below).
     const parent = path.join(tempDir('sockets'), 'x'.repeat(80));
     mkdirSync(parent, { mode: 0o755 });
     dir = path.join(parent, 'p'.repeat(40));
@@ -51,6 +51,11 @@ describe('sockets of a long project path, with their guessable names taken by an
     chmodSync(tmp, 0o1777); // as /tmp: everyone may make entries, only their owner remove them
     planted.push(tmp);
     env = { TMPDIR: tmp };
+    // Root's state (where up.sock goes when its path fits) deep enough that it never fits, whatever the OS's
+    // limit and the temp dir's name: for this file's CLI runs and the helpers that read what they wrote.
+    const state = path.join(runSubdir('sockets-state', 0o700), 's'.repeat(60));
+    mkdirSync(state, { mode: 0o700 });
+    process.env.PGRES_TEST_STATE_DIR = state;
     // What an older devenv (and a first guess) would use: taken by nobody.
     const uid = process.getuid!();
     plantAsNobody(path.join(tmp, `devenv-${uid}`), 'dir');
