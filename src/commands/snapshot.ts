@@ -20,6 +20,7 @@ import { confirm } from '../util/confirm.js';
 import { type Output, seconds, terminalOutput } from '../util/output.js';
 import { stdout } from '../util/terminal.js';
 import { formatBytes, formatLocalTime, formatTable } from '../util/text.js';
+import { openRunningProject } from './running-project.js';
 
 /** Snapshots live inside the cluster directory: without one there are none. */
 function existingCluster(project: Project): void {
@@ -130,7 +131,7 @@ async function swapIn(
 
 export async function list(opts: { json?: boolean }): Promise<number> {
   const out = terminalOutput();
-  const project = openProject(process.cwd());
+  const { project } = openRunningProject(process.cwd(), 'listing the snapshots', out.notice);
   existingCluster(project);
   if (leftoversIn(project.paths)) await tidySnapshots(project.paths, openClusterFs(project), out);
   const all = listSnapshots(project.paths);

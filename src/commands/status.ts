@@ -8,12 +8,15 @@ import { fetchedSummary } from '../postgres/fetched-store.js';
 import { projectBinaries } from '../postgres/prepare.js';
 import { pendingDatabases } from '../postgres/provision.js';
 import { findRunningServer } from '../postgres/server.js';
-import { openProject, type Project } from '../project/project.js';
+import { stopOrphanedSessionServer } from '../postgres/shared-server.js';
+import type { Project } from '../project/project.js';
 import { TCP_HOST } from '../project/tcp.js';
 import { type PublishedProcess, readLiveState } from '../up/state.js';
 import { diskSpace, FULL_BELOW_BYTES } from '../util/disk-space.js';
+import { terminalOutput } from '../util/output.js';
 import { stdout } from '../util/terminal.js';
 import { formatBytes } from '../util/text.js';
+import { openRunningProject } from './running-project.js';
 
 /** Bytes on disk under a directory (not following symlinks). */
 function diskUsage(dir: string): number {
@@ -70,13 +73,16 @@ function processLine(p: PublishedProcess): string {
 }
 
 export default async function status(opts: { json?: boolean }): Promise<number> {
-  const project = openProject(process.cwd());
-  const report = gather(project);
+  // A broken devenv.json is said in the report itself (its first row, or `configError`), not on stderr too.
+  const { project, configError } = openRunningProject(process.cwd(), 'showing what runs', () => {});
+  // What a killed psql or exec left running is said and stopped first: the report shows what runs for a reason.
+  await stopOrphanedSessionServer(project.paths, terminalOutput().notice);
+  const report = gather(project, configError);
   stdout.write(opts.json ? `${JSON.stringify(report, null, 2)}\n` : render(report, project));
   return 0;
 }
 
-function gather(project: Project) {
+function gather(project: Project, configError: string | null) {
   const state = inspectDataDir(project.paths);
   const initialised = state.state === 'ready';
   let binaries: { bindir: string; version: string; source: string } | null = null;
@@ -91,8 +97,11 @@ function gather(project: Project) {
   const up = initialised ? readLiveState(project.paths) : null;
   // Asked now, not published: on a full disk a running `up` cannot write what it would say.
   const space = diskSpace(existsSync(project.paths.pgdata) ? project.paths.pgdata : project.root);
+  // Without devenv.json, what it would say (databases, role, TCP, setup) is not known: null.
+  const known = configError === null;
   return {
     project: project.root,
+    configError,
     initialised,
     dataDir: project.paths.pgdata,
     major: initialised ? state.pgMajor : null,
@@ -108,14 +117,14 @@ function gather(project: Project) {
       : null,
     server: serverPid ? { state: 'running', pid: serverPid } : { state: 'stopped', pid: null },
     socketDir: project.paths.socketDir,
-    database: project.database,
-    databases: project.databases,
+    database: known ? project.database : null,
+    databases: known ? project.databases : [],
     // Named in devenv.json but not made yet (a rename, an addition): status must not present them as there.
-    pendingDatabases: initialised ? pendingDatabases(project) : [...project.databases],
-    branch: project.branch ? { name: project.branch.name, database: project.branch.database } : null,
+    pendingDatabases: !known ? [] : initialised ? pendingDatabases(project) : [...project.databases],
+    branch: known && project.branch ? { name: project.branch.name, database: project.branch.database } : null,
     user: project.superuser,
     role: project.config.postgres.role ?? null,
-    databaseUrl: project.env.DATABASE_URL,
+    databaseUrl: known ? project.env.DATABASE_URL : null,
     port: project.port,
     tcp: project.tcp
       ? {
@@ -126,7 +135,12 @@ function gather(project: Project) {
           passwordFile: project.paths.tcpPassword,
         }
       : null,
-    setup: project.config.postgres.setup?.length ? (existsSync(project.paths.setupDone) ? 'done' : 'pending') : null,
+    setup:
+      known && project.config.postgres.setup?.length
+        ? existsSync(project.paths.setupDone)
+          ? 'done'
+          : 'pending'
+        : null,
     // Named `supervisor` in the JSON since it first appeared: scripts read it.
     supervisor: up ? { pid: up.pid, detached: up.detached, phase: up.phase, startedAt: up.startedAt } : null,
     processes: (up?.processes ?? []) as PublishedProcess[],
@@ -137,6 +151,7 @@ function render(r: Report, project: Project): string {
   const rows: string[] = [];
   const row = (k: string, v: string) => rows.push(`${kleur.dim(k.padEnd(12))}${v}\n`);
   row('project', r.project);
+  if (r.configError) row('config', kleur.red(`${r.configError} (what runs is shown; fix it to change anything)`));
   row(
     'cluster',
     r.initialised
@@ -163,9 +178,11 @@ function render(r: Report, project: Project): string {
   row('socket', `${r.socketDir}${short}`);
   // A name in devenv.json is not a database until something made it: said, never shown as if it were there.
   const pending = (db: string) => r.pendingDatabases.includes(db);
-  const who = r.role ? `role ${r.role}; superuser ${r.user}` : `user ${r.user}`;
-  const hint = kleur.yellow('not created yet: the next `devenv up`, `psql` or `exec` creates it');
-  row('database', `${r.database} (${who}${pending(r.database) ? `; ${hint}` : ''})`);
+  if (r.database) {
+    const who = r.role ? `role ${r.role}; superuser ${r.user}` : `user ${r.user}`;
+    const hint = kleur.yellow('not created yet: the next `devenv up`, `psql` or `exec` creates it');
+    row('database', `${r.database} (${who}${pending(r.database) ? `; ${hint}` : ''})`);
+  }
   if (r.databases.length > 1) {
     const marked = r.databases.map((db) => (pending(db) ? `${db} ${kleur.yellow('(not created yet)')}` : db));
     row('databases', marked.join(', '));

@@ -115,6 +115,18 @@ export const linuxPlatform: Platform = {
     }
     return found;
   },
+  processesWithEnv(name: string, value: string): number[] {
+    const entry = Buffer.from(`\0${name}=${value}\0`);
+    return listPids().filter((pid) => {
+      if (pid === process.pid) return false;
+      try {
+        // NUL-separated: look for the whole entry, the first one too.
+        return Buffer.concat([Buffer.from([0]), readFileSync(`/proc/${pid}/environ`)]).includes(entry);
+      } catch {
+        return false; // another user's, or gone
+      }
+    });
+  },
   programsUnder(dir: string): number[] {
     // Another user's program cannot be read unless we are root; a user's servers run as that user.
     return listPids().filter((pid) => {

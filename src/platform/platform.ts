@@ -61,6 +61,11 @@ export interface Platform {
   groupMembers(pgid: number): GroupMember[];
   /** Every process this user can see, with its command line and (where readable) working directory. */
   workingProcesses(): WorkingProcess[];
+  /**
+   * Processes of this user (any, as root) but this one whose environment holds `name=value`: children that
+   * left their process group still carry what they were started with.
+   */
+  processesWithEnv(name: string, value: string): number[];
   /** Processes whose program (or, where the OS lists them alike, a library it runs) is a file below `dir`. */
   programsUnder(dir: string): number[];
   /**

@@ -72,6 +72,17 @@ export const portablePlatform: Platform = {
     const cwds = lsofNames('cwd');
     return [...commands].map(([pid, command]) => ({ pid, command, cwd: cwds.get(pid)?.[0] ?? null }));
   },
+  processesWithEnv(name: string, value: string): number[] {
+    // ps shows the environment after the command: macOS's with -E, procps' (this mode on Linux) with BSD `e`,
+    // which macOS reads as "every process". Entries are space-separated there, so only a value with no space
+    // (devenv's run marker) is found whole.
+    let text = run('ps', ['-A', '-ww', '-E', '-o', 'pid=', '-o', 'command=']);
+    if (text === '') text = run('ps', ['axeww', '-o', 'pid=', '-o', 'command=']);
+    const entry = ` ${name}=${value} `;
+    return [...parsePidLines(text)]
+      .filter(([pid, line]) => pid !== process.pid && `${line} `.includes(entry))
+      .map(([pid]) => pid);
+  },
   programsUnder(dir: string): number[] {
     // On macOS txt lists the program and its libraries, on Linux the program: either way, files it runs.
     const found: number[] = [];

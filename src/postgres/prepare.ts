@@ -1,3 +1,4 @@
+import { ignoreDataDir } from '../project/gitignore.js';
 import type { ProjectPaths } from '../project/paths.js';
 import { parseVersion, type WantedVersion } from '../project/postgres-version.js';
 import type { Project } from '../project/project.js';
@@ -132,6 +133,9 @@ export async function ensureCluster(
 ): Promise<InitResult & { pg: PreparedPostgres }> {
   if (pg.state.state === 'ready') return { created: false, pg };
   const result = await createCluster(cluster, pg.binaries, pg.fs, { notice: out.notice, step: out.step });
+  // Whichever command made it (init, up, exec, psql): in a git repository it must never be committed
+  // (its TCP password file, the data), so it is ignored from the start.
+  if (ignoreDataDir(cluster.paths.root)) out.info('added .pgres/ to .gitignore');
   return { ...result, pg: { ...pg, state: inspectDataDir(cluster.paths) } };
 }
 
@@ -159,7 +163,7 @@ export async function ensureServer(
   }
   pg.guard(server.paths);
   checkDataDirAccess(pgdata, pg.fs.account, out.notice);
-  const tcp = await prepareTcp(server, pg.fs);
+  const tcp = await prepareTcp(server, pg.fs, opts.socketOnlyIfTaken ? out.notice : undefined);
   try {
     const handle = await startServer(server, pg.binaries, pg.fs, { ...opts, tcp });
     return { pid: handle.pid, port: tcp?.port ?? server.port, handle };

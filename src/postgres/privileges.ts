@@ -30,6 +30,19 @@ function lookupAccount(name: string): Account | null {
   return r.status === 0 ? parse(r.stdout.trim()) : null;
 }
 
+/** The name of the account with this uid (from /etc/passwd), or null. */
+export function accountNameOf(uid: number): string | null {
+  try {
+    for (const line of readFileSync('/etc/passwd', 'utf8').split('\n')) {
+      const f = line.split(':');
+      if (f.length >= 7 && Number(f[2]) === uid && f[2] !== '') return f[0]!;
+    }
+  } catch {
+    // no passwd file: unknown
+  }
+  return null;
+}
+
 /**
  * null when we are not root (postgres runs as us). As root: the configured
  * account (PGRES_RUN_AS, postgres.runAs), else `postgres`, else `nobody`.

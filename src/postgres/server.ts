@@ -87,6 +87,8 @@ export interface StartOptions {
   timeoutMs?: number;
   /** postgres.tcp as checked just before (free port, the addresses this machine has). */
   tcp?: ListenSettings | null;
+  /** A postgres.tcp port another program holds: start on the socket only, saying so, rather than fail. */
+  socketOnlyIfTaken?: boolean;
 }
 
 /**

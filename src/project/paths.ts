@@ -1,10 +1,11 @@
 import { createHash } from 'node:crypto';
-import { statSync } from 'node:fs';
 import { userInfo } from 'node:os';
 import path from 'node:path';
 import { DATABASE_NAME } from '../app-definition.js';
 import { socketPathMax, userDirs } from '../platform/os-facts.js';
+import { userStateDir } from '../util/user-dirs.js';
 import { DATA_DIR } from './root.js';
+import { runtimeBase } from './runtime-base.js';
 
 /** The longest Unix socket path this OS allows (107 bytes on Linux, 103 on macOS). */
 export const MAX_SOCKET_PATH = socketPathMax();
@@ -101,8 +102,8 @@ export function shortHash(text: string, length = 10): string {
 }
 
 /**
- * The socket goes in .pgres unless that path is too long for a Unix socket;
- * then in a short per-project directory under $XDG_RUNTIME_DIR or /tmp.
+ * The socket goes in .pgres unless that path is too long for a Unix socket; then in a per-project
+ * directory in the user's private runtime dir (runtime-base.ts).
  */
 export function socketDirFor(
   root: string,
@@ -114,17 +115,12 @@ export function socketDirFor(
   dir: string;
   short: boolean;
 } {
-  if (Buffer.byteLength(path.join(pgdata, socketFile(port))) <= MAX_SOCKET_PATH) return { dir: pgdata, short: false };
-  const leaf = `devenv-${projectLeaf(root, 16)}`;
-  // Root's runtime dir is not reachable by the unprivileged account postgres runs as.
-  // A runtime dir that does not exist (a stale variable after su, a container without one) is skipped.
-  const runtime = runtimeDir(env, isRoot);
-  for (const base of [runtime, '/tmp']) {
-    if (!base) continue;
-    const dir = path.join(base, leaf);
-    if (Buffer.byteLength(path.join(dir, socketFile(port))) <= MAX_SOCKET_PATH) return { dir, short: true };
-  }
-  return { dir: path.join('/tmp', `devenv-${shortHash(root)}`), short: true };
+  const fits = (dir: string) => Buffer.byteLength(path.join(dir, socketFile(port))) <= MAX_SOCKET_PATH;
+  if (fits(pgdata)) return { dir: pgdata, short: false };
+  const named = `pg-${projectLeaf(root, 16)}`;
+  const bare = `pg-${shortHash(root)}`;
+  const base = runtimeBase(env, isRoot, devenvStateDir(env, isRoot), (b) => fits(path.join(b, bare)));
+  return { dir: path.join(base, fits(path.join(base, named)) ? named : bare), short: true };
 }
 
 /** `<name>-<hash of the path>`: readable, and unique per project path. */
@@ -141,8 +137,7 @@ function projectLeaf(root: string, maxName: number): string {
  * from the password database (not $HOME, which `sudo` may leave pointing at a user's home).
  */
 export function privateRuntimeDir(root: string, env: NodeJS.ProcessEnv = process.env): string {
-  const state = userDirs(env, process.platform, passwdHome() ?? env.HOME ?? '/root').state;
-  return path.join(state, 'devenv', 'projects', projectLeaf(root, 32));
+  return path.join(devenvStateDir(env, true), 'projects', projectLeaf(root, 32));
 }
 
 function passwdHome(): string | null {
@@ -153,9 +148,15 @@ function passwdHome(): string | null {
   }
 }
 
+/** devenv's per-user state dir (as root: from root's own home, see privateRuntimeDir). */
+function devenvStateDir(env: NodeJS.ProcessEnv, isRoot: boolean): string {
+  if (!isRoot) return userStateDir(env);
+  return path.join(userDirs(env, process.platform, passwdHome() ?? env.HOME ?? '/root').state, 'devenv');
+}
+
 /**
  * The control socket of `devenv up` lives with its state, unless that path is too long for a Unix
- * socket: then it is a per-project name in the user's runtime dir (or /tmp).
+ * socket: then it is a per-project name in the user's private runtime dir (runtime-base.ts).
  */
 export function controlSocketFor(
   root: string,
@@ -163,26 +164,14 @@ export function controlSocketFor(
   env: NodeJS.ProcessEnv = process.env,
   isRoot = isRootUser(),
 ): string {
+  const fits = (file: string) => Buffer.byteLength(file) <= MAX_SOCKET_PATH;
   const inState = path.join(state, 'up.sock');
-  if (Buffer.byteLength(inState) <= MAX_SOCKET_PATH) return inState;
-  const runtime = runtimeDir(env, isRoot);
-  const name = `devenv-up-${shortHash(root)}.sock`;
-  const short = runtime ? path.join(runtime, name) : null;
-  return short && Buffer.byteLength(short) <= MAX_SOCKET_PATH ? short : path.join('/tmp', name);
-}
-
-/** The user's runtime dir, if it exists; never root's (the account running postgres cannot reach it). */
-function runtimeDir(env: NodeJS.ProcessEnv, isRoot: boolean): string | null {
-  const dir = userDirs(env).runtime;
-  return !isRoot && dir !== null && isDirectory(dir) ? dir : null;
-}
-
-function isDirectory(dir: string): boolean {
-  try {
-    return statSync(dir).isDirectory();
-  } catch {
-    return false;
-  }
+  if (fits(inState)) return inState;
+  const name = `up-${shortHash(root)}.sock`;
+  return path.join(
+    runtimeBase(env, isRoot, devenvStateDir(env, isRoot), (b) => fits(path.join(b, name))),
+    name,
+  );
 }
 
 export function isRootUser(): boolean {

@@ -43,6 +43,11 @@ export interface ControlContext {
   apps: () => AppDefinition[];
   /** Role, databases, extensions, a branch's database: after postgres starts again (its files may have changed). */
   provision: () => Promise<void>;
+  /**
+   * After a client went away with postgres stopped: `start` until it works (finishing what the client left
+   * half done first), or until `up` stops (false). See database-recovery.ts.
+   */
+  recoverDatabase: (start: () => Promise<void>) => Promise<boolean>;
   /** After each request: publish the new state (`devenv status` shows what it changed). */
   changed: () => void;
 }
@@ -159,7 +164,11 @@ export class ControlSession implements ControlSessionHandler {
     try {
       if (this.paused) {
         this.ctx.say(`${this.who} went away with postgres stopped: starting it again`);
-        await this.resume().catch((err) => this.ctx.say(errorMessage(err)));
+        // The apps never start on no database: they stay held until postgres runs (or `up` stops).
+        const start = () => this.databaseStart(() => this.ctx.target.resumeDatabase());
+        if (!(await this.ctx.recoverDatabase(start))) return;
+        this.paused = false;
+        await this.ctx.provision().catch((err) => this.ctx.say(errorMessage(err)));
       }
       if (this.held) {
         this.ctx.say(`${this.who} went away with the apps stopped: starting them again`);

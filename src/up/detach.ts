@@ -53,6 +53,9 @@ export async function startDetached(project: Project, words: string[], out: Outp
   const gone = () => exited !== undefined;
   const ended = await untilStarted(paths, pid, gone, out);
   if (ended === 'ready') {
+    // Said in its log only, but it matters now: commands that need the running `up` cannot reach it.
+    for (const l of linesSince(marks, processLog(paths, 'devenv')))
+      if (l.startsWith('control channel off')) out.notice(l);
     out.info(
       `devenv up is running in the background (pid ${pid}); \`devenv status\`, \`devenv logs -f\`, \`devenv down\``,
     );

@@ -9,12 +9,19 @@ import type { ProjectPaths } from '../project/paths.js';
 import { writeOwnFile } from '../project/pgres-files.js';
 import { groupAlive, signalGroup, waitGroupGone } from '../supervisor/process-group.js';
 import { sameProcess, processStartTime as startTime } from '../util/liveness.js';
+import { runMarker, stopEscapedApps } from './escaped-apps.js';
 
 interface AppGroup {
   name: string;
   pgid: number;
   /** Its start time, as processStartTime records it. */
   start: string;
+}
+
+/** What app-groups.json holds: the groups, and the run's mark (escaped-apps.ts) while any run. */
+interface Recorded {
+  marker?: string;
+  groups: AppGroup[];
 }
 
 let lastGroups = '';
@@ -25,7 +32,8 @@ export function writeAppGroups(paths: ProjectPaths, groups: { name: string; pgid
     const start = startTime(g.pgid);
     if (start) list.push({ ...g, start });
   }
-  const text = `${JSON.stringify(list)}\n`;
+  const recorded: Recorded = list.length ? { marker: runMarker, groups: list } : { groups: [] };
+  const text = `${JSON.stringify(recorded)}\n`;
   if (text === lastGroups) return;
   lastGroups = text;
   try {
@@ -45,12 +53,15 @@ export async function reapLeftoverApps(
   say: (line: string) => void,
   opts: { hard?: boolean } = {},
 ): Promise<void> {
-  let groups: AppGroup[];
+  let recorded: Recorded;
   try {
-    groups = JSON.parse(readFileSync(paths.appGroups, 'utf8')) as AppGroup[];
+    const value = JSON.parse(readFileSync(paths.appGroups, 'utf8')) as Recorded | AppGroup[];
+    // An older devenv wrote the list alone.
+    recorded = Array.isArray(value) ? { groups: value } : { marker: value.marker, groups: value.groups ?? [] };
   } catch {
     return;
   }
+  const { groups, marker } = recorded;
   const left = groups.filter(
     (g) => Number.isInteger(g.pgid) && g.pgid > 1 && sameProcess(g.pgid, g.start) === true && groupAlive(g.pgid),
   );
@@ -68,5 +79,7 @@ export async function reapLeftoverApps(
       }
     }),
   );
+  // What those apps started outside their groups (setsid): found by the killed run's mark.
+  if (typeof marker === 'string' && marker !== runMarker) await stopEscapedApps(marker, say, opts);
   writeAppGroups(paths, []);
 }

@@ -23,6 +23,8 @@ import { DETACHED_ENV } from './app-env.js';
 import type { ConfigReload } from './config-reload.js';
 import type { ControlListener } from './control-listener.js';
 import { currentPostgres } from './current-postgres.js';
+import { bringBackDatabase, finishRestoreSwap } from './database-recovery.js';
+import { runMarker, stopEscapedApps } from './escaped-apps.js';
 import { LiveProject } from './live-project.js';
 import { SignalGate } from './signal-gate.js';
 import { StatePublisher } from './state.js';
@@ -185,6 +187,8 @@ async function supervise(run: Run, opts: UpOptions, gate: SignalGate, detached: 
     // A database that cannot start has been said by the supervisor; anything else is a bug.
     if (!(err instanceof DatabaseStartError)) throw err;
   } finally {
+    // The apps are stopped: what they started outside their process groups goes too.
+    await stopEscapedApps(runMarker, say).catch((err) => say(`could not stop what the apps left: ${err}`));
     await channels.control.close();
     await channels.reload.close();
     publisher.stop();
@@ -229,6 +233,13 @@ function openChannels(run: Run, publisher: StatePublisher, say: (l: string) => v
     setOverrides: (env: Record<string, string>) => live.setOverrides(env),
     apps: () => live.apps(),
     provision: provisionNow,
+    recoverDatabase: (start: () => Promise<void>) =>
+      bringBackDatabase({
+        repair: () => finishRestoreSwap(live.current.paths, pg().fs, say),
+        start,
+        say,
+        stopping: () => publisher.phase === 'stopping',
+      }),
     changed: () => publisher.publish(),
   };
   const control = new modules.ControlListener(

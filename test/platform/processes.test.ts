@@ -151,3 +151,26 @@ test('a process that exits while /proc is being read is left out, not half-liste
     syncBuiltinESMExports();
   }
 });
+
+test('the processes carrying a variable in their environment are the same in both', async () => {
+  const mark = `m${process.pid}x${Date.now()}`;
+  // A process in a session of its own (detached: setsid), as an app's escaped child would be.
+  const marked = spawn('sleep', ['33'], {
+    env: { ...process.env, PGRES_TEST_MARK: mark },
+    stdio: 'ignore',
+    detached: true,
+  });
+  try {
+    await waitFor(() => linuxPlatform.processesWithEnv('PGRES_TEST_MARK', mark).length === 1, 'the marked sleep');
+    for (const p of both) {
+      expect(p.processesWithEnv('PGRES_TEST_MARK', mark), p.name).toEqual([marked.pid]);
+      expect(p.processesWithEnv('PGRES_TEST_MARK', `${mark}0`), p.name).toEqual([]);
+    }
+  } finally {
+    process.kill(marked.pid!, 'SIGKILL');
+    await waitFor(
+      () => linuxPlatform.process(marked.pid!) === null || linuxPlatform.process(marked.pid!)!.zombie,
+      'gone',
+    );
+  }
+});

@@ -5,6 +5,7 @@ import { describe, expect, it } from 'vitest';
 import { UserError } from '../../src/errors.js';
 import type { ControlOp } from '../../src/up/control-protocol.js';
 import { ControlSession } from '../../src/up/control-session.js';
+import { bringBackDatabase } from '../../src/up/database-recovery.js';
 import type { UpPhase } from '../../src/up/state.js';
 import { Mutex } from '../../src/util/mutex.js';
 import { apps, FakeTarget, project } from './fakes.js';
@@ -12,6 +13,7 @@ import { apps, FakeTarget, project } from './fakes.js';
 function harness(phase: UpPhase = 'running') {
   const target = new FakeTarget();
   const said: string[] = [];
+  const waits: number[] = [];
   const exclusive = new Mutex();
   let overrides: Record<string, string> = {};
   let changed = 0;
@@ -26,13 +28,25 @@ function harness(phase: UpPhase = 'running') {
       provision: async () => {
         target.calls.push('provision');
       },
+      recoverDatabase: (start) =>
+        bringBackDatabase({
+          repair: async () => {
+            target.calls.push('repair');
+          },
+          start,
+          say: (line) => said.push(line),
+          stopping: () => target.calls.filter((c) => c === 'resume postgres').length >= target.stopAfterResumes,
+          sleep: async (ms) => {
+            waits.push(ms);
+          },
+        }),
       changed: () => changed++,
     },
     { pid: 4242, purpose: 'snapshot restore' },
   );
   const ask = (op: ControlOp, env?: Record<string, string>, names?: string[]) =>
     session.request({ op, ...(env ? { env } : {}), ...(names && { names }) });
-  return { session, ask, target, said, exclusive, changed: () => changed };
+  return { session, ask, target, said, waits, exclusive, changed: () => changed };
 }
 
 describe('a control session', () => {
@@ -88,18 +102,41 @@ describe('a control session', () => {
     );
   });
 
-  it('a client that goes away with postgres stopped and the apps held leaves nothing held', async () => {
+  it('a client gone with postgres stopped: postgres is repaired and tried until it runs, then the apps', async () => {
     const h = harness();
     await h.ask('stop-apps');
     await h.ask('stop-postgres');
-    h.target.failResumes = 1;
+    h.target.failResumes = 2;
     await h.session.end();
-    expect(h.target.calls).toEqual(['hold control', 'pause postgres', 'resume postgres', 'release control web@shop']);
-    expect(h.said.slice(-3)).toEqual([
+    expect(h.target.calls).toEqual([
+      'hold control',
+      'pause postgres',
+      ...['repair', 'resume postgres', 'repair', 'resume postgres', 'repair', 'resume postgres'],
+      'provision',
+      'release control web@shop',
+    ]);
+    expect(h.waits).toEqual([500, 1000]); // backoff between the tries
+    const retry = (delay: string) =>
+      'postgres failed to start: could not bind (see `devenv logs postgres`); ' +
+      `the apps stay stopped, trying postgres again in ${delay}`;
+    expect(h.said.slice(-4)).toEqual([
       '`devenv snapshot restore` (pid 4242) went away with postgres stopped: starting it again',
-      'postgres failed to start: could not bind (see `devenv logs postgres`)',
+      retry('500 ms'),
+      retry('1.0 s'),
       '`devenv snapshot restore` (pid 4242) went away with the apps stopped: starting them again',
     ]);
+    expect(h.exclusive.busy).toBe(false);
+  });
+
+  it('a postgres that does not come back before `up` stops: the apps are never started', async () => {
+    const h = harness();
+    await h.ask('stop-apps');
+    await h.ask('stop-postgres');
+    h.target.failResumes = 100;
+    h.target.stopAfterResumes = 3;
+    await h.session.end();
+    expect(h.target.calls.filter((c) => c === 'resume postgres')).toHaveLength(3);
+    expect(h.target.calls.some((c) => c.startsWith('release'))).toBe(false);
     expect(h.exclusive.busy).toBe(false);
   });
 

@@ -45,6 +45,8 @@ export class FakeTarget implements ReloadTarget, ControlTarget {
   readonly holdReasons: string[] = [];
   failRestarts = 0;
   failResumes = 0;
+  /** A recovery's `stopping()` says yes once this many resumes were tried. */
+  stopAfterResumes = Number.POSITIVE_INFINITY;
 
   async reconfigure(specs: AppDefinition[]): Promise<void> {
     this.calls.push(`reconfigure ${names(specs)}`);
