@@ -43,20 +43,16 @@ function collect(child: ChildProcess): { lines: string[]; done: Promise<number |
 
 export async function dumpAndRestore(job: DumpJob): Promise<void> {
   const as = job.fs.spawnOptions();
+  const leash = tether({ signal: 'SIGTERM', as: job.fs.account });
   const conn = (s: TempServer) => ['-h', s.socketDir, '-p', String(s.port), '-U', job.superuser, '--no-password'];
   const dump = spawn(job.dumpall, conn(job.from), { ...as, cwd: '/', stdio: ['ignore', 'pipe', 'pipe'] });
+  leash.add(dump.pid);
   const load = spawn(job.psql, ['-X', '-q', '-v', 'ON_ERROR_STOP=0', ...conn(job.to), '-d', 'postgres'], {
     ...as,
     cwd: '/',
     stdio: [dump.stdout!, 'ignore', 'pipe'],
   });
-  const leash = tether(
-    [dump.pid, load.pid].filter((p): p is number => p !== undefined),
-    {
-      signal: 'SIGTERM',
-      as: job.fs.account,
-    },
-  );
+  leash.add(load.pid);
   // psql has its own copy of the pipe: ours would only keep it open.
   dump.stdout!.destroy();
   const dumped = collect(dump);

@@ -31,17 +31,18 @@ export async function runPgUpgrade(job: PgUpgradeJob): Promise<void> {
   ];
   // Its own process group: a kill of the upgrade ends pg_upgrade and whatever it runs (pg_dump, pg_restore);
   // the servers its pg_ctl starts are out of that group, and are found by their socket dir.
+  const leash = tether({
+    signal: 'SIGTERM',
+    as: job.fs.account,
+    servers: { socketDir: job.socketDir, dataDirs: [job.oldData, job.newData] },
+  });
   const child = spawn(job.tool, args, {
     ...job.fs.spawnOptions(),
     cwd: job.socketDir,
     detached: true,
     stdio: ['ignore', 'pipe', 'pipe'],
   });
-  const leash = tether(child.pid === undefined ? [] : [-child.pid], {
-    signal: 'SIGTERM',
-    as: job.fs.account,
-    servers: { socketDir: job.socketDir, dataDirs: [job.oldData, job.newData] },
-  });
+  leash.add(child.pid === undefined ? undefined : -child.pid);
   let output = '';
   const keep = (d: string) => (output = (output + d).slice(-8000));
   child.stdout!.setEncoding('utf8').on('data', keep);

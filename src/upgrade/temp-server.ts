@@ -59,12 +59,20 @@ export async function startTempServer(spec: TempServerSpec): Promise<TempServer>
     ['port', String(spec.port)],
   ];
   const args = ['-D', spec.pgdata, ...settings.flatMap(([k, v]) => ['-c', `${k}=${v}`])];
+  // Watched from before it exists: also by its data dir and socket dir, should we die before its pid is sent.
+  const leash: Tether = tether({
+    signal: 'SIGINT',
+    as: spec.fs.account,
+    servers: { socketDir: spec.socketDir, dataDirs: [spec.pgdata] },
+  });
   // Its output comes to us (the last lines explain a failed start); postgres ignores a broken pipe.
   const child: ChildProcess = spawn(program, args, {
     cwd: '/',
     stdio: ['ignore', 'pipe', 'pipe'],
     ...spec.fs.spawnOptions(),
   });
+  const pid = child.pid;
+  leash.add(pid);
   const lines: string[] = [];
   const keep = (d: string) => {
     lines.push(...d.split('\n').filter(Boolean));
@@ -76,12 +84,11 @@ export async function startTempServer(spec: TempServerSpec): Promise<TempServer>
     child.on('exit', () => resolve());
     child.on('error', () => resolve());
   });
-  const pid = child.pid;
   if (pid === undefined) {
     await exited;
+    leash.release();
     throw new UserError(`could not run ${program}`);
   }
-  const leash: Tether = tether([pid], { signal: 'SIGINT', as: spec.fs.account });
   const stop = async () => {
     await stopServer(pid);
     await exited;

@@ -61,6 +61,12 @@ async function killAndCheck(dir: string, child: ResultPromise): Promise<void> {
   await waitFor(
     () => upgradeProcesses(dir).length === 0 && postgresProcessesUnder(dir).length === 0,
     'the tethered processes to end',
+    {
+      detail: () =>
+        [...upgradeProcesses(dir), ...postgresProcessesUnder(dir)]
+          .map((pid) => `${pid}: ${readFileSync(`/proc/${pid}/cmdline`, 'utf8').replace(/\0/g, ' ')}`)
+          .join('\n'),
+    },
   );
   // The 15 cluster as it was, usable; the next snapshot command removes the work dirs.
   expect((await status(dir)).major).toBe(15);

@@ -11,9 +11,10 @@ function holder(release: boolean) {
   const code = `
     import { spawn } from 'node:child_process';
     const { tether } = await import(${JSON.stringify(path.join(REPO, 'dist/util/tether.js'))});
+    const leash = tether({ signal: 'SIGTERM' });
     const sleep = spawn('sleep', ['300'], { detached: true, stdio: 'ignore' });
     sleep.unref();
-    const leash = tether([sleep.pid], { signal: 'SIGTERM' });
+    leash.add(sleep.pid);
     if (${release}) leash.release();
     process.stdout.write(sleep.pid + '\\n');
     setInterval(() => {}, 1000);
