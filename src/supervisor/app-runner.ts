@@ -1,22 +1,17 @@
 // One app under the supervisor: its instances one after another, restarts on change and on crash
 // (with backoff), and one way to stop it.
 
-import { statSync } from 'node:fs';
-import { performance } from 'node:perf_hooks';
 import type { AppDefinition } from '../app-definition.js';
 import { errorMessage } from '../errors.js';
-import { BurstGate } from '../util/debounce.js';
 import { RestartQueue } from '../util/restart-queue.js';
 import { Backoff, formatDelay } from './backoff.js';
+import { ChangeBursts } from './change-bursts.js';
 import { type ExitInfo, ManagedProcess, ProcessStartError } from './managed-process.js';
 import type { ProcessStatus, SupervisedState } from './process-status.js';
 import { isFailure, shouldRestart } from './restart-policy.js';
 import type { AppRunnerContext } from './runner-context.js';
 
 export type { AppRunnerContext } from './runner-context.js';
-
-/** How far a file's change time may lag behind the wall clock (the kernel's coarse clock). */
-const CTIME_SLACK_MS = 15;
 
 export class AppRunner {
   private spec: AppDefinition;
@@ -29,14 +24,7 @@ export class AppRunner {
   /** A crash restart waiting out its backoff. */
   private timer: NodeJS.Timeout | undefined;
   private readonly queue: RestartQueue;
-  private readonly changes: BurstGate<string>;
-  /** When the last file event came, and when the newest instance began to spawn (performance.now()). */
-  private lastChangeAt = 0;
-  private spawnedAt = 0;
-  /** The same spawn by the wall clock, which file times are in. */
-  private spawnedWall = 0;
-  /** Where each changed path of the current burst is, to look at its modification time. */
-  private readonly changedFiles = new Map<string, string>();
+  private readonly changes: ChangeBursts;
   /** A restart is stopping the old instance: the new one, not spawned yet, will see every change so far. */
   private replacing = false;
   /** A spawn in flight, which a stop must wait for. */
@@ -59,7 +47,11 @@ export class AppRunner {
       () => this.replaceInstance(),
       (err) => ctx.say(`${this.name}: restart failed: ${errorMessage(err)}`),
     );
-    this.changes = new BurstGate<string>((paths, first) => this.onFilesChanged(paths, first), ctx.debounceMs);
+    this.changes = new ChangeBursts(
+      ctx.debounceMs,
+      () => this.replacing || this.queue.pending,
+      (paths, first) => this.onFilesChanged(paths, first),
+    );
   }
 
   get name(): string {
@@ -104,9 +96,7 @@ export class AppRunner {
 
   /** A watched file changed: restart at once; a burst of changes gives at most one more restart. */
   fileChanged(rel: string, abs?: string): void {
-    this.lastChangeAt = performance.now();
-    if (abs) this.changedFiles.set(rel, abs);
-    this.changes.push(rel);
+    this.changes.push(rel, abs);
   }
 
   /**
@@ -186,8 +176,7 @@ export class AppRunner {
     const proc = make({ name, command, cwd, env, orphanGraceMs: this.graceMs });
     this.state = 'starting';
     this.replacing = false;
-    this.spawnedAt = performance.now();
-    this.spawnedWall = Date.now();
+    this.changes.spawning();
     try {
       await proc.start();
     } catch (err) {
@@ -253,44 +242,14 @@ export class AppRunner {
     return !this.stopped;
   }
 
-  /**
-   * The first change of a burst restarts at once, the rest of it once more at its end; either only
-   * when the newest instance (started, or on its way) may not have seen it: changes while the old one
-   * is still stopping are seen by the new one anyway (an editor's save is often two or three events).
-   */
+  /** Changes its newest instance may not have seen (see ChangeBursts): restart, ordered with the other apps. */
   private onFilesChanged(paths: string[], first: boolean): void {
     if (this.stopped) return;
-    const covered = this.coveredByLastStart(paths);
-    // A burst's paths are kept until it ends, no longer.
-    for (const rel of this.changedFiles.keys()) if (!first || !paths.includes(rel)) this.changedFiles.delete(rel);
-    if (covered) return;
     const shown = paths.slice(0, 3).join(', ') + (paths.length > 3 ? ` and ${paths.length - 3} more` : '');
     this.ctx.say(`${this.name}: restarting${first ? '' : ' again'}, changed: ${shown}`);
     this.ctx.emit('change', { name: this.name, paths });
     if (this.ctx.changed) this.ctx.changed(this.name);
     else void this.restart();
-  }
-
-  /**
-   * Did the newest instance start after these changes, so that it read them? Yes while a restart is
-   * still on its way, or when every event came before the spawn. An event after it may be a late
-   * echo of a save it saw (a slow write gives two events, a loaded machine delivers them late): the
-   * file's change time tells.
-   */
-  private coveredByLastStart(paths: string[]): boolean {
-    if (this.replacing || this.queue.pending || this.lastChangeAt < this.spawnedAt) return true;
-    // File times come from a clock that lags by up to a tick (1–10 ms): stay on the safe side of it.
-    const before = this.spawnedWall - CTIME_SLACK_MS;
-    return paths.every((rel) => {
-      const abs = this.changedFiles.get(rel);
-      if (!abs) return false;
-      try {
-        // The change time, not the modification time: a file moved into place keeps its old mtime.
-        return statSync(abs).ctimeMs < before;
-      } catch {
-        return false; // removed: when, we cannot tell
-      }
-    });
   }
 
   private onExit(proc: ManagedProcess, info: ExitInfo): void {

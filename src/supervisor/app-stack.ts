@@ -6,11 +6,14 @@ import { AppGraph } from '../app-graph.js';
 import { didYouMean } from '../util/nearest-word.js';
 import { telltaleLines } from '../util/text.js';
 import type { AppRunner } from './app-runner.js';
-import type { ProcessOutcome, Readiness } from './process-status.js';
+import type { ProcessOutcome, ProcessStatus, Readiness } from './process-status.js';
 import { ReadinessBoard, type ReadyState } from './readiness-board.js';
 import { ReadinessTracker } from './readiness-tracker.js';
 import { RestartWaves } from './restart-waves.js';
 import type { StartGate } from './runner-context.js';
+
+/** States in which an app is failing: its status adds its last line. */
+const FAILING: readonly string[] = ['backoff', 'crashed', 'failed'];
 
 /** What the stack needs of its supervisor. */
 export interface StackHost {
@@ -180,8 +183,20 @@ export class AppStack {
     });
   }
 
+  /** An app's line in `devenv status`: its runner's, with how far it is, its port and why it fails. */
+  status(runner: AppRunner): ProcessStatus {
+    const status = runner.status();
+    const readiness = this.readiness(runner);
+    // While it fails, its last line usually says why ("Error: listen EADDRINUSE", "DATABASE_URL is not set").
+    const failing = FAILING.includes(status.state) || readiness.state === 'failed';
+    const lastLine = failing ? (this.tracker.lastLines(runner.name, 1)[0] ?? null) : null;
+    // A runner stopped on request is replaced by a fresh one, not started: to the user it is stopped.
+    const state = readiness.state === 'stopped' && status.state === 'pending' ? 'stopped' : status.state;
+    return { ...status, state, readiness, port: runner.definition.port ?? null, lastLine };
+  }
+
   /** How far `name` is, for `devenv status`. */
-  readiness(runner: AppRunner): Readiness {
+  private readiness(runner: AppRunner): Readiness {
     const name = runner.name;
     const { state, restarting } = this.board.get(name);
     if (runner.waiting) {

@@ -1,23 +1,21 @@
-// The orchestrator behind `devenv up`: it only orders its units. The database first, then the apps,
+// The orchestrator behind `devenv up`: it only orders its units (the database's runner, the apps' roster
+// and stack, their holds, requests for named apps, reconfiguration). The database first, then the apps,
 // then the file watchers; reconfiguration one step at a time; shutdown stops the apps, then the
 // database, and a second request kills everything at once.
 import { EventEmitter } from 'node:events';
-import { type AppDefinition, DATABASE_NAME, isProcessName, SELF_NAME } from '../app-definition.js';
-import { dependencyProblem } from '../app-graph.js';
-import { errorMessage } from '../errors.js';
+import { type AppDefinition, DATABASE_NAME, SELF_NAME } from '../app-definition.js';
+import { Mutex } from '../util/mutex.js';
+import { AppControl } from './app-control.js';
+import { AppHolds } from './app-holds.js';
+import { checkAppList } from './app-list-check.js';
+import { AppRoster } from './app-roster.js';
 import { AppRunner } from './app-runner.js';
 import { AppStack } from './app-stack.js';
 import { DatabaseRunner } from './database-runner.js';
 import { LogOutput } from './log-output.js';
 import type { ProcessOutcome, ProcessStatus, SupervisorEvents } from './process-status.js';
-import { planReconfigure } from './reconfigure-plan.js';
+import { Reconfigurer } from './reconfigurer.js';
 import type { ReconfigureOptions, SupervisorOptions } from './supervisor-options.js';
-import { AppWatchers } from './watch-groups.js';
-
-/** The hold a database restart takes on the apps. */
-const DATABASE_HOLD = 'database';
-/** States in which an app is failing: `status` adds its last line. */
-const FAILING: readonly string[] = ['backoff', 'crashed', 'failed'];
 
 /** Events: see SupervisorEvents ("started", "exit", "restart-scheduled", "change", "database-restarted"). */
 export class Supervisor extends EventEmitter {
@@ -25,20 +23,14 @@ export class Supervisor extends EventEmitter {
   private readonly log: LogOutput;
   private readonly dbName: string;
   private readonly database: DatabaseRunner | undefined;
-  private apps: AppRunner[];
-  /** Apps removed by reconfigure() whose stop is still in flight: shutdown waits for them. */
-  private readonly retiring = new Set<AppRunner>();
-  private readonly watchers: AppWatchers;
+  private readonly apps: AppRoster;
   /** Which apps should run, their dependency order and readiness, and control of one app. */
   private readonly stack: AppStack;
-  private ignore: string[] | undefined;
-  /** reconfigure(), the holds and the database restarts run one at a time. */
-  private ops: Promise<void> = Promise.resolve();
-  /**
-   * Who holds the apps down (a database restart, a config reload, a control request): while anyone
-   * does, a restart request only stops an app, and the last release starts them all again.
-   */
-  private readonly holders = new Set<string>();
+  private readonly holds: AppHolds;
+  private readonly control: AppControl;
+  private readonly reconfigurer: Reconfigurer;
+  /** reconfigure(), the holds, the database restarts and control requests run one at a time. */
+  private readonly ops = new Mutex();
   private shuttingDown = false;
   private killing = false;
   private shutdownPromise: Promise<void> | undefined;
@@ -49,42 +41,48 @@ export class Supervisor extends EventEmitter {
     super();
     this.opts = opts;
     this.dbName = opts.databaseName ?? DATABASE_NAME;
-    checkAppNames(opts.apps, opts.database ? this.dbName : null);
-    this.ignore = opts.ignore;
+    checkAppList(opts.apps, opts.database ? this.dbName : null);
     this.log = opts.log ?? new LogOutput();
     for (const n of [SELF_NAME, ...(opts.database ? [this.dbName] : []), ...opts.apps.map((a) => a.name)]) {
       this.log.register(n);
     }
     const emit = <K extends keyof SupervisorEvents>(event: K, payload: SupervisorEvents[K]) =>
       this.emit(event, payload);
-    this.database = opts.database
-      ? new DatabaseRunner(opts.database, {
-          name: this.dbName,
-          say: (l) => this.say(l),
-          emit,
-          backoff: opts.backoff,
-          closed: () => this.shuttingDown,
-        })
+    // What every unit is told: where its lines go, and whether the shutdown has begun.
+    const unit = { say: (l: string) => this.say(l), closed: () => this.shuttingDown };
+    const database = opts.database
+      ? new DatabaseRunner(opts.database, { ...unit, name: this.dbName, emit, backoff: opts.backoff })
       : undefined;
+    this.database = database;
     this.stack = new AppStack(
       opts.apps,
       {
-        runner: (name) => this.apps.find((a) => a.name === name),
-        retire: (name) => this.retireOne(name),
+        ...unit,
+        runner: (name) => this.apps.find(name),
+        retire: (name) => this.apps.retireOne(name),
         held: () => this.appsHeld,
-        closed: () => this.shuttingDown,
-        say: (l) => this.say(l),
         changed: (name, state) => this.emit('readiness', { name, state }),
       },
       opts.readyGraceMs,
     );
-    this.apps = opts.apps.map((spec) => this.makeRunner(spec));
-    this.watchers = new AppWatchers({
-      root: opts.root,
-      gitignore: opts.gitignore,
-      configFiles: opts.configFiles,
-      onError: (err) => this.say(`watcher: ${errorMessage(err)}`),
+    this.apps = new AppRoster(opts.apps, {
+      ...unit,
+      make: (spec) => this.makeRunner(spec),
+      killing: () => this.killing,
     });
+    this.holds = new AppHolds({ ...unit, stack: this.stack, runners: () => this.apps.list });
+    this.control = new AppControl(this.stack, this.ops);
+    this.reconfigurer = new Reconfigurer(
+      {
+        ...unit,
+        apps: this.apps,
+        stack: this.stack,
+        holds: this.holds,
+        register: (name) => this.log.register(name),
+        restartDatabase: database && (() => this.holds.restartDatabase(database, this.dbName)),
+      },
+      opts,
+    );
     this.finished = new Promise((res) => (this.markFinished = res));
   }
 
@@ -106,13 +104,13 @@ export class Supervisor extends EventEmitter {
    * runs or waits for its dependencies.
    */
   async startApps(specs?: AppDefinition[], { only }: { only?: string[] } = {}): Promise<void> {
-    if (specs) this.redefineBeforeStart(specs);
+    if (specs) this.apps.redefineAll(specs);
     const names = this.stack.choose(only);
     if (this.shuttingDown) return;
-    await Promise.all(this.apps.filter((a) => names.includes(a.name)).map((a) => a.start()));
+    await Promise.all(this.apps.list.filter((a) => names.includes(a.name)).map((a) => a.start()));
     if (this.shuttingDown) return;
-    if (this.opts.watch !== false) await this.openWatchers();
-    if (this.apps.length === 0 && !this.shuttingDown)
+    await this.reconfigurer.watch();
+    if (this.apps.list.length === 0 && !this.shuttingDown)
       this.say('no app processes configured: running the database alone');
   }
 
@@ -134,21 +132,12 @@ export class Supervisor extends EventEmitter {
    * and restarts that wait for a dependency).
    */
   async idle(): Promise<void> {
-    while (this.stack.waves.pending || this.apps.some((a) => a.busy)) await new Promise((r) => setTimeout(r, 10));
+    while (this.stack.waves.pending || this.apps.list.some((a) => a.busy)) await new Promise((r) => setTimeout(r, 10));
   }
 
   /** Snapshot for `devenv status`: the database first, then the apps in their configured order. */
   status(): ProcessStatus[] {
-    const apps = this.apps.map((a) => {
-      const status = a.status();
-      const readiness = this.stack.readiness(a);
-      // While it fails, its last line usually says why ("Error: listen EADDRINUSE", "DATABASE_URL is not set").
-      const failing = FAILING.includes(status.state) || readiness.state === 'failed';
-      const lastLine = failing ? (this.lastLines(a.name, 1)[0] ?? null) : null;
-      // A runner stopped on request is replaced by a fresh one, not started: to the user it is stopped.
-      const state = readiness.state === 'stopped' && status.state === 'pending' ? 'stopped' : status.state;
-      return { ...status, state, readiness, port: a.definition.port ?? null, lastLine };
-    });
+    const apps = this.apps.list.map((a) => this.stack.status(a));
     return [...(this.database ? [this.database.status()] : []), ...apps];
   }
 
@@ -162,67 +151,29 @@ export class Supervisor extends EventEmitter {
     return this.stack.tracker.lastLines(name, n);
   }
 
-  /**
-   * Start one app and what it needs that is not running (not started, stopped, or failed). Resolves
-   * once it runs, or once it cannot yet (a dependency failed or was stopped), with the apps it started
-   * (none when it ran already). Throws on an unknown name.
-   */
-  async startProcess(name: string): Promise<string[]> {
-    this.stack.require(name);
-    let launched: string[] = [];
-    await this.serial(async () => {
-      launched = await this.stack.launch(name);
-    });
-    await this.stack.started(name);
-    return launched;
+  /** Start one app and what it needs that is not running: see AppControl.start. */
+  startProcess(name: string): Promise<string[]> {
+    return this.control.start(name);
   }
 
-  /**
-   * Stop one app for good (until startProcess), the apps that need it first. Resolves with the apps
-   * stopped, in the order they stopped. Throws on an unknown name.
-   */
-  async stopProcess(name: string): Promise<string[]> {
-    this.stack.require(name);
-    let stopped: string[] = [];
-    await this.serial(async () => {
-      stopped = await this.stack.stop(name);
-    });
-    return stopped;
+  /** Stop one app for good, the apps that need it first: see AppControl.stop. */
+  stopProcess(name: string): Promise<string[]> {
+    return this.control.stop(name);
   }
 
-  /**
-   * Restart one app as a change of its files would: once its dependencies are there, the old group
-   * gone first; apps that wait for it to complete restart after it has completed again. Not running:
-   * started. Resolves once its new instance runs, or once it cannot yet.
-   */
-  async restartProcess(name: string): Promise<void> {
-    await this.restartProcesses([name]);
-    await this.stack.started(name);
+  /** Restart one app as a change of its files would: see AppControl.restart. */
+  restartProcess(name: string): Promise<void> {
+    return this.control.restart(name);
   }
 
-  /**
-   * Restart these apps in one wave (as one change touching them all would), in dependency order; those
-   * that do not run are started. None named: every app that should run (not those stopped on request or
-   * left out by `up NAME...`). Resolves with the apps restarted once each restart is on its way
-   * (processOutcome() tells where it got to). Throws on an unknown name before anything restarts.
-   */
-  async restartProcesses(names: string[]): Promise<string[]> {
-    for (const name of names) this.stack.require(name);
-    const chosen = names.length ? names : this.stack.names.filter((n) => this.stack.isActive(n));
-    const running = chosen.filter((n) => this.stack.isActive(n));
-    void this.stack.restart(running);
-    for (const name of chosen.filter((n) => !running.includes(n)))
-      await this.serial(() => this.stack.launch(name).then());
-    return chosen;
+  /** Restart these apps (none named: all that should run) in one wave: see AppControl.restartMany. */
+  restartProcesses(names: string[]): Promise<string[]> {
+    return this.control.restartMany(names);
   }
 
-  /**
-   * Where `name` gets to after a start or restart: ready or completed, or why not (it exited, missed its
-   * probe's timeout, waits on a dependency that failed), with its last lines when it failed.
-   */
+  /** Where `name` gets to after a start or restart: see AppControl.outcome. */
   processOutcome(name: string): Promise<ProcessOutcome> {
-    this.stack.require(name);
-    return this.stack.outcome(name);
+    return this.control.outcome(name);
   }
 
   /**
@@ -232,8 +183,8 @@ export class Supervisor extends EventEmitter {
    * Throws at once on an invalid list (nothing changes); rejects if the database does not come back.
    */
   reconfigure(specs: AppDefinition[], opts: ReconfigureOptions = {}): Promise<void> {
-    checkAppNames(specs, this.database ? this.dbName : null);
-    return this.serial(() => this.applyApps(specs, opts));
+    checkAppList(specs, this.database ? this.dbName : null);
+    return this.ops.run(() => this.reconfigurer.apply(specs, opts));
   }
 
   /**
@@ -243,12 +194,7 @@ export class Supervisor extends EventEmitter {
    * back; the apps then stay down and a later call may try again.
    */
   restartDatabase(): Promise<void> {
-    return this.serial(() =>
-      this.applyApps(
-        this.apps.map((a) => a.definition),
-        { restartDatabase: true },
-      ),
-    );
+    return this.ops.run(() => this.reconfigurer.apply(this.apps.definitions(), { restartDatabase: true }));
   }
 
   /**
@@ -256,7 +202,7 @@ export class Supervisor extends EventEmitter {
    * Holds of different owners add up: the apps start again when the last one lets go.
    */
   holdApps(owner: string, why: string): Promise<void> {
-    return this.serial(() => this.hold(owner, why));
+    return this.ops.run(() => this.holds.hold(owner, why));
   }
 
   /**
@@ -265,16 +211,16 @@ export class Supervisor extends EventEmitter {
    * removed ones stay stopped.
    */
   releaseApps(owner: string, specs?: AppDefinition[], opts: Pick<ReconfigureOptions, 'ignore'> = {}): Promise<void> {
-    if (specs) checkAppNames(specs, this.database ? this.dbName : null);
-    return this.serial(async () => {
-      if (specs) await this.applyApps(specs, opts);
-      await this.release(owner);
+    if (specs) checkAppList(specs, this.database ? this.dbName : null);
+    return this.ops.run(async () => {
+      if (specs) await this.reconfigurer.apply(specs, opts);
+      await this.holds.release(owner);
     });
   }
 
   /** Are the apps held down (by anyone)? */
   get appsHeld(): boolean {
-    return this.holders.size > 0;
+    return this.holds.held;
   }
 
   /**
@@ -282,7 +228,7 @@ export class Supervisor extends EventEmitter {
    * brings it back: resumeDatabase() does. Throws when the apps are not held.
    */
   pauseDatabase(): Promise<void> {
-    return this.serial(async () => {
+    return this.ops.run(async () => {
       if (!this.database || this.shuttingDown) return;
       if (!this.appsHeld) throw new Error('the apps must be held before the database stops');
       this.database.cancelRecovery();
@@ -292,118 +238,10 @@ export class Supervisor extends EventEmitter {
 
   /** Start the database again after pauseDatabase(). Rejects with DatabaseStartError. */
   resumeDatabase(): Promise<void> {
-    return this.serial(async () => {
+    return this.ops.run(async () => {
       if (!this.database || this.shuttingDown) return;
       await this.database.resume();
     });
-  }
-
-  private serial(fn: () => Promise<void>): Promise<void> {
-    const run = this.ops.then(fn);
-    this.ops = run.catch(() => {});
-    return run;
-  }
-
-  private async applyApps(specs: AppDefinition[], opts: ReconfigureOptions): Promise<void> {
-    if (this.shuttingDown) return;
-    const current = this.apps.map((a) => a.definition);
-    const plan = planReconfigure(this.opts.root, current, specs, { current: this.ignore, next: opts.ignore });
-    const runners = new Map(this.apps.map((a) => [a.name, a]));
-    const removed = this.apps.filter((a) => plan.removed.includes(a.name));
-    for (const spec of plan.added) this.log.register(spec.name);
-    this.stack.reconfigured(
-      plan.next,
-      plan.added.map((a) => a.name),
-      plan.removed,
-    );
-    this.apps = plan.next.map((spec) => runners.get(spec.name) ?? this.makeRunner(spec));
-    for (const spec of plan.changed) runners.get(spec.name)?.redefine(spec);
-    if (opts.ignore !== undefined) this.ignore = opts.ignore;
-    // No file events for the old set while it changes; the new set gets fresh watchers below.
-    if (plan.rewatch) await this.watchers.close();
-    for (const name of plan.removed) this.say(`${name}: removed from the configuration; stopping`);
-    for (const spec of plan.added) this.say(`${spec.name}: added to the configuration`);
-    for (const spec of plan.changed) this.say(`${spec.name}: configuration changed; restarting`);
-    await Promise.all(removed.map((a) => this.retire(a)));
-    if (opts.restartDatabase && this.database) {
-      await this.cycleDatabase(this.database);
-    } else if (!this.appsHeld) {
-      // A new definition: the old crash history does not apply (restart() forgets it).
-      await this.stack.restart([...plan.changed, ...plan.added].map((a) => a.name));
-    }
-    if (plan.rewatch && this.opts.watch !== false && !this.shuttingDown) await this.openWatchers();
-  }
-
-  // Stop one app for good (stopProcess) and put a fresh runner in its place, which startProcess can start.
-  private async retireOne(name: string): Promise<void> {
-    const app = this.apps.find((a) => a.name === name);
-    if (!app) return;
-    await this.retire(app);
-    const at = this.apps.indexOf(app);
-    if (at !== -1 && !this.shuttingDown) this.apps[at] = this.makeRunner(app.definition);
-  }
-
-  // Stop a removed app for good; shutdown waits for it through `retiring`.
-  private async retire(app: AppRunner): Promise<void> {
-    this.retiring.add(app);
-    try {
-      await app.stop({ kill: this.killing });
-    } finally {
-      this.retiring.delete(app);
-    }
-  }
-
-  // Apps down, database stopped and started, apps up again. Rejects if the database fails to start:
-  // the apps then stay held until a later restart brings it back.
-  // A failed start keeps the database's own hold, so a later restart that works is what releases it.
-  private async cycleDatabase(db: DatabaseRunner): Promise<void> {
-    db.cancelRecovery(); // a crash recovery waiting in backoff: this restart replaces it
-    await this.hold(DATABASE_HOLD, `restarting ${this.dbName}: stopping the apps first`);
-    if (this.shuttingDown) return;
-    await db.restart();
-    await this.release(DATABASE_HOLD);
-  }
-
-  /** Stop every app and keep it down until `owner` releases it. */
-  private async hold(owner: string, why: string): Promise<void> {
-    const first = !this.appsHeld;
-    this.holders.add(owner);
-    if (!first) return;
-    this.say(why);
-    this.stack.board.poke(); // starts waiting for dependencies give up: nothing starts while held
-    // Through each app's queue, so an in-flight restart finishes first; held, it starts nothing.
-    const running = this.apps.filter((a) => this.stack.isActive(a.name));
-    await Promise.all(running.map((app) => app.restart({ resetBackoff: false })));
-  }
-
-  /** Start every held app again, with a clean crash history, once nobody holds them. */
-  private async release(owner: string): Promise<void> {
-    this.holders.delete(owner);
-    if (this.appsHeld || this.shuttingDown) return;
-    // In dependency order: each waits for the new instances of what it needs (a task runs again first).
-    await this.stack.restart(this.apps.map((a) => a.name));
-  }
-
-  /** Before the first start: the same apps, with their final definitions. */
-  private redefineBeforeStart(specs: AppDefinition[]): void {
-    const byName = new Map(specs.map((s) => [s.name, s]));
-    if (specs.length !== this.apps.length || this.apps.some((a) => !byName.has(a.name))) {
-      throw new Error('startApps: the definitions must name the same apps');
-    }
-    for (const app of this.apps) app.redefine(byName.get(app.name)!);
-  }
-
-  private async openWatchers(): Promise<void> {
-    // By name, not by runner: stopProcess() replaces runners, and an app that does not run ignores changes.
-    const entries = this.apps.map(({ name, definition }) => ({
-      definition,
-      fileChanged: (rel: string, abs?: string) => {
-        if (this.stack.isActive(name)) this.apps.find((a) => a.name === name)?.fileChanged(rel, abs);
-      },
-    }));
-    await this.watchers.open(entries, this.ignore);
-    // Shutdown may have begun while the watchers made their first scan.
-    if (this.shuttingDown) await this.watchers.close();
   }
 
   private async runShutdown(): Promise<void> {
@@ -412,9 +250,9 @@ export class Supervisor extends EventEmitter {
     this.stack.waves.cancel();
     this.stack.board.poke(); // control requests waiting for a start give up
     this.database?.cancelRecovery();
-    const apps = [...this.apps, ...this.retiring];
+    const apps = this.apps.all();
     const stopping = apps.map((app) => app.stop({ kill: this.killing }));
-    await this.watchers.close();
+    await this.reconfigurer.closeWatchers();
     await Promise.all(stopping);
     this.stack.close();
     await this.database?.stop();
@@ -425,10 +263,7 @@ export class Supervisor extends EventEmitter {
   private async killAll(): Promise<void> {
     this.killing = true;
     this.say('killing all processes now');
-    await Promise.all([
-      ...[...this.apps, ...this.retiring].map((app) => app.stop({ kill: true })),
-      this.database?.escalate(),
-    ]);
+    await Promise.all([...this.apps.all().map((app) => app.stop({ kill: true })), this.database?.escalate()]);
   }
 
   private makeRunner(spec: AppDefinition): AppRunner {
@@ -450,18 +285,4 @@ export class Supervisor extends EventEmitter {
   private say(text: string): void {
     this.log.line(SELF_NAME, text);
   }
-}
-
-/** The app list a supervisor accepts: unique, valid names, none of them taken by devenv's own lines. */
-function checkAppNames(specs: AppDefinition[], databaseName: string | null): void {
-  const names = specs.map((a) => a.name);
-  const dup = names.find((n, i) => names.indexOf(n) !== i);
-  if (dup) throw new Error(`process "${dup}" is defined twice`);
-  if (names.includes(SELF_NAME) || (databaseName !== null && names.includes(databaseName))) {
-    throw new Error(`process names "${SELF_NAME}" and "${databaseName ?? DATABASE_NAME}" are reserved`);
-  }
-  const bad = names.find((n) => !isProcessName(n));
-  if (bad !== undefined) throw new Error(`invalid process name ${JSON.stringify(bad)}`);
-  const graph = dependencyProblem(specs);
-  if (graph) throw new Error(`processes.${graph}`);
 }
