@@ -1,82 +1,13 @@
 // Prefixed, coloured terminal output per process, plus a per-process log file (each line with its time).
-import { performance } from 'node:perf_hooks';
 import type { Readable } from 'node:stream';
-import { StringDecoder } from 'node:string_decoder';
 import kleur from 'kleur';
 import { isProcessName } from '../app-definition.js';
 import { type Sink, stdout } from '../util/terminal.js';
 import { ChunkStamper } from './chunk-stamper.js';
+import { paintLabel } from './label-colour.js';
+import { LineSplitter, MAX_LINE_CHARS } from './line-splitter.js';
 import { stampPrefix } from './log-stamp.js';
-
-/** Longest piece of a line held in memory; longer lines are emitted in pieces of this size. */
-export const MAX_LINE_CHARS = 64 * 1024;
-
-/**
- * Splits a byte stream into lines. Holds a partial line until its newline (or end()), and never
- * more than `maxChars` of it: an endless line comes out in pieces instead of growing memory.
- */
-export class LineSplitter {
-  private readonly decoder = new StringDecoder('utf8'); // never cuts a multi-byte character
-  private partial = '';
-
-  constructor(
-    private readonly onLine: (line: string) => void,
-    private readonly maxChars = MAX_LINE_CHARS,
-  ) {}
-
-  push(chunk: Buffer | string): void {
-    let text = this.partial + (typeof chunk === 'string' ? chunk : this.decoder.write(chunk));
-    for (let nl = text.indexOf('\n'); nl !== -1; nl = text.indexOf('\n')) {
-      this.emitLine(text.slice(0, nl));
-      text = text.slice(nl + 1);
-    }
-    while (text.length >= this.maxChars) {
-      const cut = safeCut(text, this.maxChars);
-      this.onLine(text.slice(0, cut));
-      text = text.slice(cut);
-    }
-    this.partial = text;
-  }
-
-  /** Emit whatever partial line is held (the stream ended or the process exited). */
-  end(): void {
-    const rest = this.partial + this.decoder.end();
-    this.partial = '';
-    if (rest !== '') this.emitLine(rest);
-  }
-
-  private emitLine(line: string): void {
-    if (line.endsWith('\r')) line = line.slice(0, -1);
-    // A single chunk can carry a long line before its newline: split it too.
-    while (line.length > this.maxChars) {
-      const cut = safeCut(line, this.maxChars);
-      this.onLine(line.slice(0, cut));
-      line = line.slice(cut);
-    }
-    this.onLine(line);
-  }
-}
-
-// Do not split a UTF-16 surrogate pair.
-function safeCut(text: string, at: number): number {
-  const code = text.charCodeAt(at - 1);
-  return code >= 0xd800 && code <= 0xdbff ? at - 1 : at;
-}
-
-const PALETTE = ['cyan', 'yellow', 'green', 'magenta', 'blue', 'red'] as const;
-
-/** `label` in the colour of the `index`-th name (the same palette for `up` and `devenv logs`). */
-export function paintLabel(label: string, index: number): string {
-  const paint = kleur[PALETTE[index % PALETTE.length]!];
-  // kleur reads its global `enabled` flag at call time; the caller has decided to colour.
-  const saved = kleur.enabled;
-  kleur.enabled = true;
-  try {
-    return paint(label);
-  } finally {
-    kleur.enabled = saved;
-  }
-}
+import { MAX_BYTES_PER_SECOND, RateGate } from './rate-gate.js';
 
 /** Where one process's lines go (a RotatingLog under `devenv up`). */
 export interface LogFile {
@@ -99,40 +30,6 @@ export interface LogOutputOptions {
   maxBytesPerSecond?: number;
   /** The time each line gets in the files (tests pass their own). */
   clock?: () => number;
-}
-
-/** Log output beyond this rate waits in the process's pipe (a slow terminal does the same). */
-export const MAX_BYTES_PER_SECOND = 16 * 1024 * 1024;
-
-/**
- * Reads from a stream at most `perSecond` bytes a second, in 100 ms steps: past a step's share the
- * stream is paused until the next step, and the process writing into it waits. A process flooding
- * its output (`yes`, a debug print in a loop) then costs the supervisor a bounded share of a CPU
- * and its logs a bounded churn, instead of all it can take.
- */
-export class RateGate {
-  private windowStart = Number.NEGATIVE_INFINITY;
-  private used = 0;
-
-  constructor(
-    private readonly stream: Readable,
-    private readonly perSecond: number,
-    private readonly clock: () => number = () => performance.now(),
-  ) {}
-
-  /** `bytes` were just read from the stream. */
-  take(bytes: number): void {
-    const now = this.clock();
-    if (now - this.windowStart >= 100) {
-      this.windowStart = now;
-      this.used = 0;
-    }
-    this.used += bytes;
-    if (this.used < this.perSecond / 10) return;
-    this.stream.pause();
-    const resume = setTimeout(() => this.stream.resume(), Math.max(1, this.windowStart + 100 - now));
-    resume.unref();
-  }
 }
 
 /** A stream routed through a splitter: end() flushes its partial line. */

@@ -2,7 +2,7 @@
 // its process's name (coloured as `devenv up` colours it); with -t after its time; and a separator
 // where a new `devenv up` began.
 import kleur from 'kleur';
-import { paintLabel } from './log-output.js';
+import { paintLabel } from './label-colour.js';
 import type { LogEntry } from './log-read.js';
 import { formatStamp, runStartPid, STAMP_WIDTH } from './log-stamp.js';
 

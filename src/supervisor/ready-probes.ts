@@ -6,7 +6,7 @@ import { connect } from 'node:net';
 import type { Readable } from 'node:stream';
 import type { ReadyCheck } from '../app-definition.js';
 import { describeExit } from '../util/exit-status.js';
-import { LineSplitter } from './log-output.js';
+import { LineSplitter } from './line-splitter.js';
 import type { ProbeAttempt } from './probe-loop.js';
 import { groupAlive, signalGroup, waitGroupGone } from './process-group.js';
 

@@ -1,8 +1,8 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
-import { afterEach, describe, expect, it, vi } from 'vitest';
-import { LineSplitter, LogOutput, MAX_LINE_CHARS, RateGate } from '../../src/supervisor/log-output.js';
+import { describe, expect, it } from 'vitest';
+import { LogOutput } from '../../src/supervisor/log-output.js';
 import { ManagedProcess } from '../../src/supervisor/managed-process.js';
 import { assertGroupGone, Capture, logFilesIn, tempDir } from './helpers.js';
 
@@ -11,50 +11,6 @@ const ESC = '\u001b[';
 const T = Date.UTC(2026, 11, 3, 10, 4, 14, 123);
 const S = '2026-12-03T10:04:14.123Z ';
 const clock = () => T;
-
-describe('LineSplitter', () => {
-  it('holds a partial line until its newline and flushes the rest on end()', () => {
-    const lines: string[] = [];
-    const s = new LineSplitter((l) => lines.push(l));
-    s.push(Buffer.from('hel'));
-    expect(lines).toEqual([]);
-    s.push(Buffer.from('lo\nwor'));
-    expect(lines).toEqual(['hello']);
-    s.push(Buffer.from('ld\r\n\n'));
-    expect(lines).toEqual(['hello', 'world', '']);
-    s.push(Buffer.from('tail without newline'));
-    s.end();
-    expect(lines).toEqual(['hello', 'world', '', 'tail without newline']);
-  });
-
-  it('does not cut a multi-byte character split across chunks', () => {
-    const lines: string[] = [];
-    const s = new LineSplitter((l) => lines.push(l));
-    const bytes = Buffer.from('héllo €\n');
-    for (const b of bytes) s.push(Buffer.from([b])); // one byte at a time
-    expect(lines).toEqual(['héllo €']);
-  });
-
-  it('splits an endless line into bounded pieces instead of growing memory', () => {
-    const pieces: string[] = [];
-    const s = new LineSplitter((l) => pieces.push(l), 1000);
-    const chunk = Buffer.from('x'.repeat(300));
-    for (let i = 0; i < 100; i++) s.push(chunk); // 30,000 chars, no newline
-    expect(pieces).toHaveLength(30);
-    expect(pieces.every((p) => p.length === 1000)).toBe(true);
-    s.push(Buffer.from('\n'));
-    s.end();
-    expect(pieces.join('')).toBe('x'.repeat(30_000));
-  });
-
-  it('splits a long line that arrives in one chunk, keeping surrogate pairs whole', () => {
-    const pieces: string[] = [];
-    const s = new LineSplitter((l) => pieces.push(l), 4);
-    s.push('abc😀def\n');
-    expect(pieces).toEqual(['abc', '😀de', 'f']);
-    expect(MAX_LINE_CHARS).toBe(64 * 1024);
-  });
-});
 
 describe('LogOutput', () => {
   it('prefixes each line with the name padded to the longest name, without colour when off', () => {
@@ -147,30 +103,6 @@ describe('LogOutput', () => {
     } finally {
       cleanup();
     }
-  });
-});
-
-describe('RateGate', () => {
-  afterEach(() => {
-    vi.useRealTimers();
-  });
-
-  it('pauses a stream past its share of a 100 ms step and resumes it at the next step', () => {
-    vi.useFakeTimers();
-    let now = 0;
-    const stream = new PassThrough();
-    stream.resume(); // flowing, as a process pipe under LogOutput is
-    const gate = new RateGate(stream, 10_000, () => now); // 1000 bytes per step
-    gate.take(600);
-    expect(stream.isPaused()).toBe(false);
-    now = 40;
-    gate.take(600); // 1200 bytes within the step
-    expect(stream.isPaused()).toBe(true);
-    now = 100;
-    vi.advanceTimersByTime(60);
-    expect(stream.isPaused()).toBe(false);
-    gate.take(999); // a new step: a new share
-    expect(stream.isPaused()).toBe(false);
   });
 });
 
