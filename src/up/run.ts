@@ -8,13 +8,10 @@ import { ensureCluster, type PreparedPostgres, preparePostgres, serverSpec } fro
 import { provision } from '../postgres/provision.js';
 import { PostgresService } from '../postgres/service.js';
 import { logLimits } from '../project/config.js';
-import { processLog } from '../project/paths.js';
-import { ownLogFile } from '../project/pgres-files.js';
 import { type Project, projectAt } from '../project/project.js';
 import { checkNoInterruptedSwap } from '../snapshot/interrupted-swap.js';
 import { DatabaseStartError } from '../supervisor/database-runner.js';
-import { LogOutput } from '../supervisor/log-output.js';
-import { runStartLine } from '../supervisor/log-stamp.js';
+import type { LogOutput } from '../supervisor/log-output.js';
 import type { Supervisor } from '../supervisor/supervisor.js';
 import { DiskFullNotice } from '../util/disk-space.js';
 import { Mutex } from '../util/mutex.js';
@@ -26,6 +23,8 @@ import { currentPostgres } from './current-postgres.js';
 import { bringBackDatabase, finishRestoreSwap } from './database-recovery.js';
 import { runMarker, stopEscapedApps } from './escaped-apps.js';
 import { LiveProject } from './live-project.js';
+import { openRunLog } from './run-log.js';
+import { summary } from './running-summary.js';
 import { SignalGate } from './signal-gate.js';
 import { StatePublisher } from './state.js';
 import { acquireUpLock } from './up-lock.js';
@@ -109,14 +108,7 @@ async function assemble(pg: PreparedPostgres, { project, command, apps }: UpOpti
   const say = (line: string) => log.line('devenv', line);
   const disk = new DiskFullNotice(project.paths.pgdata, say);
   const limits = logLimits(project.config);
-  const log = new LogOutput({
-    // The background `up` writes no prefixed copy of every line into up.log: the files have them.
-    out: detached ? null : undefined,
-    logFile: (name) => ownLogFile(processLog(project.paths, name), limits, disk),
-    names: ['devenv', 'postgres', ...apps.map((a) => a.name)],
-  });
-  // The first line of each run in devenv.log: `devenv logs` draws its separator there.
-  log.record('devenv', [runStartLine(process.pid)]);
+  const log = openRunLog(project.paths, limits, ['postgres', ...apps.map((a) => a.name)], { detached, disk });
   // Each start takes the settings of the project as it is then; a port it picks moves the project there.
   const service = new PostgresService(
     current,
@@ -293,17 +285,4 @@ async function provisionAtStart(
     say(err.message);
     return err;
   }
-}
-
-function summary({ apps, source, only }: UpOptions, supervisor: Supervisor): string {
-  if (apps.length === 0) {
-    return 'no app processes: add "processes" to devenv.json, a Procfile, or run `devenv up -- CMD ARGS...`';
-  }
-  const n = apps.length;
-  if (only.length === 0) return `running ${n} app process${n > 1 ? 'es' : ''} from ${source}; Ctrl-C stops everything`;
-  const started = supervisor.status().filter((p) => p.kind === 'app' && p.state !== 'pending').length;
-  return (
-    `running ${only.join(', ')} and what ${only.length > 1 ? 'they need' : 'it needs'} (${started} of ${n} app ` +
-    `processes from ${source}; \`devenv start NAME\` starts another); Ctrl-C stops everything`
-  );
 }
