@@ -1,5 +1,4 @@
-import { existsSync, lstatSync, readdirSync, type Stats } from 'node:fs';
-import path from 'node:path';
+import { existsSync } from 'node:fs';
 import kleur from 'kleur';
 import { UserError } from '../errors.js';
 import { psqlClient } from '../postgres/binaries.js';
@@ -16,32 +15,8 @@ import { diskSpace, FULL_BELOW_BYTES } from '../util/disk-space.js';
 import { terminalOutput } from '../util/output.js';
 import { stdout } from '../util/terminal.js';
 import { formatBytes } from '../util/text.js';
+import { treeBytes } from '../util/tree-size.js';
 import { openRunningProject } from './running-project.js';
-
-/** Bytes on disk under a directory (not following symlinks). */
-function diskUsage(dir: string): number {
-  let total = 0;
-  const walk = (p: string) => {
-    let st: Stats;
-    try {
-      st = lstatSync(p);
-    } catch {
-      return;
-    }
-    total += st.blocks !== undefined ? st.blocks * 512 : st.size;
-    if (st.isDirectory()) {
-      let names: string[] = [];
-      try {
-        names = readdirSync(p);
-      } catch {
-        // unreadable (another owner): count what we can
-      }
-      for (const n of names) walk(path.join(p, n));
-    }
-  };
-  walk(dir);
-  return total;
-}
 
 function uptime(startedAt: string | null): string {
   if (!startedAt) return '-';
@@ -111,7 +86,7 @@ function gather(project: Project, configError: string | null) {
     fetched: fetchedSummary(),
     // What `devenv psql` runs: a psql installed here, or the built-in shell.
     client: psqlClient(binaries?.bindir ?? null),
-    dataSizeBytes: initialised ? diskUsage(project.paths.pgdata) : 0,
+    dataSizeBytes: initialised ? treeBytes(project.paths.pgdata) : 0,
     disk: space
       ? { mount: space.mount, freeBytes: space.free, totalBytes: space.total, full: space.free < FULL_BELOW_BYTES }
       : null,
