@@ -1,7 +1,7 @@
 import { UserError } from '../errors.js';
-import { psqlClient } from '../postgres/binaries.js';
 import { ensureCluster, preparePostgres } from '../postgres/prepare.js';
 import { provision } from '../postgres/provision.js';
+import { psqlClient } from '../postgres/psql-client.js';
 import { withSessionServer } from '../postgres/shared-server.js';
 import { childEnvironment } from '../project/child-env.js';
 import { openProject } from '../project/project.js';

@@ -1,11 +1,11 @@
 import { existsSync } from 'node:fs';
 import kleur from 'kleur';
 import { UserError } from '../errors.js';
-import { psqlClient } from '../postgres/binaries.js';
 import { inspectDataDir } from '../postgres/cluster.js';
 import { fetchedSummary } from '../postgres/fetched-store.js';
 import { projectBinaries } from '../postgres/prepare.js';
 import { pendingDatabases } from '../postgres/provision.js';
+import { psqlClient } from '../postgres/psql-client.js';
 import { findRunningServer } from '../postgres/server.js';
 import { stopOrphanedSessionServer } from '../postgres/shared-server.js';
 import type { Project } from '../project/project.js';

@@ -5,7 +5,7 @@
 import { spawnSync } from 'node:child_process';
 import { existsSync, readdirSync } from 'node:fs';
 import { beforeEach, TestRunner } from 'vitest';
-import { findPsql } from '../../src/postgres/binaries.js';
+import { findPsql } from '../../src/postgres/psql-client.js';
 import { tmpfsUnavailable } from './small-disk.js';
 
 export const IN_CI = Boolean(process.env.CI) && !['0', 'false'].includes(process.env.CI ?? '');
