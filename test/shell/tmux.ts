@@ -1,9 +1,9 @@
-import { execFileSync } from 'node:child_process';
 import { chmodSync, mkdirSync, mkdtempSync, readFileSync, realpathSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { findProcesses } from '../helpers/proc.js';
+import { PrivateTmux } from '../helpers/tmux.js';
 import { which } from '../helpers/tools.js';
 import { waitFor } from '../helpers/wait.js';
 
@@ -70,18 +70,18 @@ const PROMPT = /\[(\d+)\] PROMPT> /g;
 
 /** One interactive shell in a private tmux server. */
 export class TmuxShell {
-  readonly socket: string;
+  private readonly server: PrivateTmux;
   private n = 0;
 
   constructor(
     readonly shell: ShellName,
     readonly sb: Sandbox,
   ) {
-    this.socket = `devenv-test-${shell}-${process.pid}-${Math.random().toString(36).slice(2, 8)}`;
+    this.server = new PrivateTmux(`test-${shell}`);
   }
 
-  private tmux(...args: string[]): string {
-    return execFileSync('tmux', ['-L', this.socket, '-f', '/dev/null', ...args], { encoding: 'utf8' });
+  get socket(): string {
+    return this.server.socket;
   }
 
   async start(): Promise<string> {
@@ -92,30 +92,14 @@ export class TmuxShell {
         : this.shell === 'zsh'
           ? [exe, '-d', '-i'] // -d: no /etc/zsh rc files; ZDOTDIR=$HOME finds our .zshrc
           : [exe, '-i'];
-    const envArgs = Object.entries({ ...this.sb.env, ZDOTDIR: this.sb.home }).map(([k, v]) => `${k}=${v}`);
-    this.tmux(
-      'new-session',
-      '-d',
-      '-s',
-      't',
-      '-x',
-      '400',
-      '-y',
-      '50',
-      '-c',
-      this.sb.dir,
-      '/usr/bin/env',
-      '-i',
-      ...envArgs,
-      ...argv,
-    );
-    this.tmux('set-option', '-g', 'history-limit', '100000');
+    this.server.start(this.sb.dir, { ...this.sb.env, ZDOTDIR: this.sb.home }, argv, 400);
+    this.server.tmux('set-option', '-g', 'history-limit', '100000');
     await this.waitPane((text) => PROMPT.test(text), 'first prompt');
     return this.capture();
   }
 
   capture(): string {
-    return this.tmux('capture-pane', '-p', '-J', '-S', '-', '-E', '-', '-t', 't');
+    return this.server.capture();
   }
 
   /** Waits until the pane text satisfies `ok`, and returns that text. */
@@ -138,8 +122,8 @@ export class TmuxShell {
     const id = ++this.n;
     const typed = `__M_${id}_"DONE"`;
     const printed = `__M_${id}_DONE`;
-    this.tmux('send-keys', '-t', 't', '-l', `${line}; echo ${typed}`);
-    this.tmux('send-keys', '-t', 't', 'Enter');
+    this.server.sendKeys('-l', `${line}; echo ${typed}`);
+    this.server.sendKeys('Enter');
     let output = '';
     let status = -1;
     await this.waitPane((text) => {
@@ -163,10 +147,10 @@ export class TmuxShell {
   async runStatus(line: string): Promise<{ output: string; status: number }> {
     const id = ++this.n;
     const mark = `__S_${id}_`;
-    this.tmux('send-keys', '-t', 't', '-l', `${line}`);
-    this.tmux('send-keys', '-t', 't', 'Enter');
-    this.tmux('send-keys', '-t', 't', '-l', `echo ${mark}"END"`);
-    this.tmux('send-keys', '-t', 't', 'Enter');
+    this.server.sendKeys('-l', `${line}`);
+    this.server.sendKeys('Enter');
+    this.server.sendKeys('-l', `echo ${mark}"END"`);
+    this.server.sendKeys('Enter');
     let status = -1;
     let output = '';
     await this.waitPane((text) => {
@@ -192,11 +176,7 @@ export class TmuxShell {
   }
 
   kill(): void {
-    try {
-      this.tmux('kill-server');
-    } catch {
-      // already gone
-    }
+    this.server.kill();
   }
 }
 

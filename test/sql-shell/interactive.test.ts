@@ -1,57 +1,39 @@
 // The built-in shell on a real terminal (tmux): prompts like psql's, statements over several lines, Ctrl-C
 // cancelling a running query (a real cancel request) or dropping what was typed, history kept across
 // sessions, Ctrl-D ending the session. Every tmux server and shell is proven gone afterwards.
-import { execFileSync } from 'node:child_process';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { findProcesses } from '../helpers/proc.js';
 import { baseEnv, CLI, cleanupProject, devenv, tempDir, waitFor } from '../helpers/project.js';
+import { PrivateTmux } from '../helpers/tmux.js';
 import { needForEach } from '../helpers/tools.js';
 
 /** `devenv psql --builtin` in a private tmux server; the pane ends with a marker carrying the exit code. */
 class Session {
-  readonly socket = `devenv-sqlshell-${process.pid}-${Math.random().toString(36).slice(2, 8)}`;
+  private readonly server = new PrivateTmux('sqlshell');
 
   constructor(dir: string, env: Record<string, string>, args: string[] = []) {
-    const envArgs = Object.entries(env).map(([k, v]) => `${k}=${v}`);
     const quoted = [CLI, 'psql', '--builtin', ...args].map((a) => `'${a}'`).join(' ');
-    this.tmux(
-      'new-session',
-      '-d',
-      '-s',
-      't',
-      '-x',
-      '200',
-      '-y',
-      '50',
-      '-c',
-      dir,
-      '/usr/bin/env',
-      '-i',
-      ...envArgs,
-      '/bin/sh',
-      '-c',
-      `${quoted}; echo "__EXIT_$?__"; exec sleep 600`,
-    );
+    this.server.start(dir, env, ['/bin/sh', '-c', `${quoted}; echo "__EXIT_$?__"; exec sleep 600`], 200);
   }
 
-  tmux(...args: string[]): string {
-    return execFileSync('tmux', ['-L', this.socket, '-f', '/dev/null', ...args], { encoding: 'utf8' });
+  get socket(): string {
+    return this.server.socket;
   }
 
   /** The pane's text, without the empty rows below the cursor. */
   screen(): string {
-    return this.tmux('capture-pane', '-p', '-J', '-S', '-', '-E', '-', '-t', 't').replace(/\n+$/, '');
+    return this.server.capture().replace(/\n+$/, '');
   }
 
   type(text: string): void {
     // tmux reads an argument's trailing ";" as its own command separator: escape it.
-    this.tmux('send-keys', '-t', 't', '-l', text.endsWith(';') ? `${text.slice(0, -1)}\\;` : text);
+    this.server.sendKeys('-l', text.endsWith(';') ? `${text.slice(0, -1)}\\;` : text);
   }
 
   key(...keys: string[]): void {
-    this.tmux('send-keys', '-t', 't', ...keys);
+    this.server.sendKeys(...keys);
   }
 
   /** Wait until the screen (after what was there at `from` characters) matches. */
@@ -77,11 +59,7 @@ class Session {
   }
 
   kill(): void {
-    try {
-      this.tmux('kill-server');
-    } catch {
-      // already gone
-    }
+    this.server.kill();
   }
 }
 
