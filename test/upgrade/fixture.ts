@@ -6,7 +6,7 @@ import { execFileSync } from 'node:child_process';
 import { existsSync, readdirSync, writeFileSync } from 'node:fs';
 import { userInfo } from 'node:os';
 import path from 'node:path';
-import { expect } from 'vitest';
+import { afterAll, beforeAll, expect } from 'vitest';
 import { git, gitRepo } from '../helpers/git.js';
 import { type CliResult, cleanupProject, devenv, tempDir } from '../helpers/project.js';
 import { need } from '../helpers/tools.js';
@@ -72,7 +72,7 @@ export async function status(dir: string): Promise<Status> {
 }
 
 /** Build the fixture in `dir` (the caller's, so it is removed even when this fails); returns its fingerprint. */
-export async function makeFixture(dir: string): Promise<string> {
+async function makeFixture(dir: string): Promise<string> {
   need('system-postgres');
   need('psql');
   writeFileSync(
@@ -97,11 +97,36 @@ export async function makeFixture(dir: string): Promise<string> {
   return fingerprint(dir);
 }
 
-/** A copy of the fixture for one test, at a path of its own. */
-export function copyFixture(fixture: string, label: string): string {
-  const dir = tempDir(label);
-  execFileSync('cp', ['-a', `${fixture}/.`, dir]);
-  return dir;
+export interface FileFixture {
+  /** The fixture project (set before it is built, so a failed build is removed too). */
+  dir: string;
+  /** Its fingerprint once built. */
+  print: string;
+  /** A copy for one test, removed after the file's tests with the fixture. */
+  copy(label: string): string;
+}
+
+/** The fixture of one test file: built before its tests; it and every copy are removed (and proven so) after. */
+export function fileFixture(): FileFixture {
+  const copies: string[] = [];
+  const fixture: FileFixture = {
+    dir: '',
+    print: '',
+    copy(label) {
+      const dir = tempDir(label);
+      copies.push(dir);
+      execFileSync('cp', ['-a', `${fixture.dir}/.`, dir]);
+      return dir;
+    },
+  };
+  beforeAll(async () => {
+    fixture.dir = tempDir('upgrade-fixture');
+    fixture.print = await makeFixture(fixture.dir);
+  }, 120000);
+  afterAll(async () => {
+    for (const dir of [...copies, fixture.dir]) if (dir) await removeProject(dir);
+  });
+  return fixture;
 }
 
 /** Work dirs an upgrade (or its swap) left in the snapshots dir. */
@@ -111,6 +136,6 @@ export function workDirs(dir: string): string[] {
   return readdirSync(snapshots).filter((n) => /^\.(upgrade|sockets|trash|restore)-/.test(n));
 }
 
-export async function removeProject(dir: string): Promise<void> {
+async function removeProject(dir: string): Promise<void> {
   expect(await cleanupProject(dir)).toEqual([]);
 }

@@ -17,28 +17,13 @@ import {
 } from 'node:fs';
 import path from 'node:path';
 import { execa, type ResultPromise } from 'execa';
-import { afterAll, beforeAll, expect, test } from 'vitest';
+import { expect, test } from 'vitest';
 import { findProcesses } from '../helpers/proc.js';
-import { baseEnv, CLI, devenv, postgresProcessesUnder, tempDir, waitFor } from '../helpers/project.js';
-import { copyFixture, fingerprint, makeFixture, ok, removeProject, status, workDirs } from './fixture.js';
+import { baseEnv, CLI, devenv, postgresProcessesUnder, waitFor } from '../helpers/project.js';
+import { fileFixture, fingerprint, ok, status, workDirs } from './fixture.js';
 
-const fixture = { dir: '', print: '' };
-const dirs: string[] = [];
-
-beforeAll(async () => {
-  fixture.dir = tempDir('upgrade-fixture');
-  fixture.print = await makeFixture(fixture.dir);
-}, 120000);
-
-afterAll(async () => {
-  for (const dir of [...dirs, fixture.dir]) if (dir) await removeProject(dir);
-});
-
-function copy(label: string): string {
-  const dir = copyFixture(fixture.dir, label);
-  dirs.push(dir);
-  return dir;
-}
+const fixture = fileFixture();
+const copy = fixture.copy;
 
 function startUpgrade(dir: string): ResultPromise {
   return execa(CLI, ['upgrade', '--to', '17'], { cwd: dir, env: baseEnv(), extendEnv: false, reject: false });

@@ -5,29 +5,14 @@ import { execFileSync } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { execa } from 'execa';
-import { afterAll, beforeAll, expect, test } from 'vitest';
+import { expect, test } from 'vitest';
 import { findProcesses } from '../helpers/proc.js';
-import { baseEnv, devenv, postgresProcessesUnder, REPO, tempDir, waitFor } from '../helpers/project.js';
-import { copyFixture, fingerprint, makeFixture, ok, removeProject, status, workDirs } from './fixture.js';
+import { baseEnv, devenv, postgresProcessesUnder, REPO, waitFor } from '../helpers/project.js';
+import { fileFixture, fingerprint, ok, status, workDirs } from './fixture.js';
 
 const SYSTEM_15 = '/usr/lib/postgresql/15/bin';
-const fixture = { dir: '', print: '' };
-const dirs: string[] = [];
-
-beforeAll(async () => {
-  fixture.dir = tempDir('upgrade-fixture');
-  fixture.print = await makeFixture(fixture.dir);
-}, 120000);
-
-afterAll(async () => {
-  for (const dir of [...dirs, fixture.dir]) if (dir) await removeProject(dir);
-});
-
-function copy(label: string): string {
-  const dir = copyFixture(fixture.dir, label);
-  dirs.push(dir);
-  return dir;
-}
+const fixture = fileFixture();
+const copy = fixture.copy;
 
 test('upgrade --to 17 keeps databases, roles, extensions, sequences; its snapshot brings 15 back', async () => {
   const dir = copy('upgrade-17');
