@@ -1,11 +1,29 @@
-// Helpers for the benchmark runner: timing, child processes, /proc readings, statistics.
+// Helpers for the benchmark runner: timing, child processes, /proc readings, statistics, a local HTTP GET.
 import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync, readlinkSync } from 'node:fs';
+import http from 'node:http';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 
 export const now = () => performance.now();
 export const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+
+/** The body of GET / on a local port, or null when nothing answers (within a second). */
+export function httpBody(port) {
+  return new Promise((resolve) => {
+    const req = http.get({ host: '127.0.0.1', port, path: '/', agent: false, timeout: 1000 }, (res) => {
+      let body = '';
+      res.on('data', (d) => (body += d));
+      res.on('end', () => resolve(body));
+      res.on('error', () => resolve(null));
+    });
+    req.on('error', () => resolve(null));
+    req.on('timeout', () => {
+      req.destroy();
+      resolve(null);
+    });
+  });
+}
 
 export function median(xs) {
   if (!xs.length) return null;

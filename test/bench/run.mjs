@@ -23,12 +23,12 @@ import {
   statSync,
   writeFileSync,
 } from 'node:fs';
-import http from 'node:http';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import {
   descendants,
+  httpBody,
   machine,
   memoryOf,
   now,
@@ -469,24 +469,8 @@ const VERSION = ${JSON.stringify(version)};
 http.createServer((req, res) => res.end(VERSION)).listen(Number(process.env.PORT), '127.0.0.1');
 `;
 
-function httpGet(port) {
-  return new Promise((resolve) => {
-    const req = http.get({ host: '127.0.0.1', port, path: '/', agent: false, timeout: 1000 }, (res) => {
-      let body = '';
-      res.on('data', (d) => (body += d));
-      res.on('end', () => resolve(body));
-      res.on('error', () => resolve(null));
-    });
-    req.on('error', () => resolve(null));
-    req.on('timeout', () => {
-      req.destroy();
-      resolve(null);
-    });
-  });
-}
-
 async function waitBody(port, body, timeoutMs = 30000) {
-  const ok = await waitUntil(async () => (await httpGet(port)) === body, timeoutMs, 3);
+  const ok = await waitUntil(async () => (await httpBody(port)) === body, timeoutMs, 3);
   if (!ok) throw new Error(`app on port ${port} never answered "${body}"`);
   return now();
 }

@@ -2,12 +2,11 @@
 // ready, how soon `up -d` returns once the last process is ready, and `devenv restart web` against nodemon's
 // manual restart (`rs`) of the same app. Run by run.mjs, which hands each row what it shares (see `ctx`).
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import http from 'node:http';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { Writable } from 'node:stream';
-import { now, sleep, startLong, stopLong, waitUntil } from './lib.mjs';
+import { httpBody, now, sleep, startLong, stopLong, waitUntil } from './lib.mjs';
 
 /** The wall clock with sub-millisecond digits: comparable across processes. */
 const wallMs = () => performance.timeOrigin + performance.now();
@@ -173,28 +172,12 @@ const PID_APP = `require('node:http').createServer((req, res) => res.end(String(
   .listen(Number(process.env.PORT), '127.0.0.1');
 `;
 
-function getBody(port) {
-  return new Promise((resolve) => {
-    const req = http.get({ host: '127.0.0.1', port, path: '/', agent: false, timeout: 1000 }, (res) => {
-      let body = '';
-      res.on('data', (d) => (body += d));
-      res.on('end', () => resolve(body));
-      res.on('error', () => resolve(null));
-    });
-    req.on('error', () => resolve(null));
-    req.on('timeout', () => {
-      req.destroy();
-      resolve(null);
-    });
-  });
-}
-
 /** From `t0`: until the app on `port` answers with a pid other than `old`; ms. */
 async function newAnswer(port, old, t0) {
   let body = null;
   const ok = await waitUntil(
     async () => {
-      body = await getBody(port);
+      body = await httpBody(port);
       return body !== null && body !== old;
     },
     30000,
