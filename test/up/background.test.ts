@@ -41,11 +41,7 @@ describe('devenv up -d', () => {
   });
   const groups = new Set<number>();
   let web: ProcessRow;
-  const running = async (name: string, not?: number | null) => {
-    const row = await waitRunning(dir, name, not);
-    groups.add(row.pid!);
-    return row;
-  };
+  const running = (name: string, not?: number | null) => waitRunning(dir, name, not, groups);
   /** Prove no restart is pending: one source change gives exactly one more restart. */
   const settle = async () => {
     const before = (await running('web')).pid;

@@ -3,7 +3,6 @@
 // the main database, which would block the copy), and switching back returns them to it.
 import { type ChildProcess, spawn } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { PG_MODULE } from '../helpers/clients.js';
 import { git, gitRepo } from '../helpers/git.js';
 import { baseEnv, CLI, devenv, waitFor } from '../helpers/project.js';
 import { need, needForEach } from '../helpers/tools.js';
@@ -14,32 +13,24 @@ import {
   makeProject,
   type ProcessRow,
   psql,
+  sessionApp,
   statusJson,
   waitLog,
   waitRunning,
 } from './helpers.js';
 
 /** Reads its database's name and rows at start, then keeps that session open. */
-const APP = `const pg = require(${JSON.stringify(PG_MODULE)});
-(async () => {
-  const c = new pg.Client({ connectionString: process.env.DATABASE_URL });
-  await c.connect();
-  const r = await c.query('select current_database() as db, (select count(*) from items) as n');
-  console.log('db: ' + r.rows[0].db + ' rows: ' + r.rows[0].n);
-  setInterval(() => {}, 1 << 30);
-})().catch((e) => { console.log('app error: ' + e.message); process.exitCode = 1; });
-`;
+const APP = sessionApp(
+  'select current_database() as db, (select count(*) from items) as n',
+  "'db: ' + row.db + ' rows: ' + row.n",
+);
 
 describe('devenv up -d with postgres.branches "git"', () => {
   const here = needForEach('git');
   let dir: string;
   const groups = new Set<number>();
   let web: ProcessRow;
-  const running = async (not?: number | null) => {
-    const row = await waitRunning(dir, 'web', not);
-    groups.add(row.pid!);
-    return row;
-  };
+  const running = (not?: number | null) => waitRunning(dir, 'web', not, groups);
 
   beforeAll(() => {
     if (!here) return;

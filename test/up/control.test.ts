@@ -15,7 +15,6 @@ import {
   finish,
   logText,
   makeProject,
-  type ProcessRow,
   psql,
   statusJson,
   supervisorPid,
@@ -61,11 +60,7 @@ function holder(dir: string, what: 'apps' | 'postgres'): { child: ChildProcess; 
 describe('the control channel of a running devenv up', () => {
   let dir: string;
   const groups = new Set<number>();
-  const running = async (name: string, not?: number | null): Promise<ProcessRow> => {
-    const row = await waitRunning(dir, name, not);
-    groups.add(row.pid!);
-    return row;
-  };
+  const running = (name: string, not?: number | null) => waitRunning(dir, name, not, groups);
   const connect = async (purpose = 'test') => {
     const c = await UpControl.connect(pathsOf(dir), purpose);
     expect(c).not.toBeNull();

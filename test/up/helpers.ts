@@ -4,6 +4,7 @@ import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { expect } from 'vitest';
 import { logToRead } from '../../src/project/paths.js';
+import { PG_MODULE } from '../helpers/clients.js';
 import { procStat } from '../helpers/proc.js';
 import {
   baseEnv,
@@ -32,6 +33,22 @@ export function makeProject(label: string, files: Record<string, string>): strin
   return dir;
 }
 
+/**
+ * An app (CommonJS) that runs `query` on DATABASE_URL at its start, prints `line` (a JavaScript expression of
+ * the first row, `row`), then keeps its session open; a failure is one "app error:" line and exit code 1.
+ */
+export function sessionApp(query: string, line: string): string {
+  return `const pg = require(${JSON.stringify(PG_MODULE)});
+(async () => {
+  const c = new pg.Client({ connectionString: process.env.DATABASE_URL });
+  await c.connect();
+  const row = (await c.query(${JSON.stringify(query)})).rows[0];
+  console.log(${line});
+  setInterval(() => {}, 1 << 30);
+})().catch((e) => { console.log('app error: ' + e.message); process.exitCode = 1; });
+`;
+}
+
 export function writeFile(dir: string, name: string, text: string): void {
   const file = path.join(dir, name);
   mkdirSync(path.dirname(file), { recursive: true });
@@ -52,8 +69,16 @@ export async function processRow(dir: string, name: string): Promise<ProcessRow 
   return (await statusJson(dir)).processes.find((p) => p.name === name);
 }
 
-/** Wait until `name` runs with a pid other than `not` (status is republished at least once a second). */
-export async function waitRunning(dir: string, name: string, not?: number | null): Promise<ProcessRow> {
+/**
+ * Wait until `name` runs with a pid other than `not` (status is republished at least once a second).
+ * `groups`: the app groups the test saw, for finish() to prove gone; the new pid is added.
+ */
+export async function waitRunning(
+  dir: string,
+  name: string,
+  not?: number | null,
+  groups?: Set<number>,
+): Promise<ProcessRow> {
   let row: ProcessRow | undefined;
   await waitFor(
     async () => {
@@ -63,6 +88,7 @@ export async function waitRunning(dir: string, name: string, not?: number | null
     `${name} running`,
     { timeoutMs: 15000, stepMs: 100, detail: () => `last: ${JSON.stringify(row)}` },
   );
+  groups?.add(row!.pid!);
   return row!;
 }
 
@@ -130,14 +156,14 @@ export function pidAlive(pid: number): boolean {
   return stat !== null && stat.state !== 'Z';
 }
 
-/** `devenv up` in the foreground, with its output collected. */
-export class ForegroundUp {
+/** A devenv command running beside the test (`up`, `logs -f`), its output (stdout and stderr) collected. */
+export class RunningCli {
   readonly child: ChildProcess;
   output = '';
   readonly closed: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
 
-  constructor(dir: string, args: string[] = [], env: Record<string, string> = {}) {
-    this.child = spawn(CLI, ['up', ...args], { cwd: dir, env: baseEnv(env), stdio: ['ignore', 'pipe', 'pipe'] });
+  constructor(dir: string, args: string[], env: Record<string, string> = {}) {
+    this.child = spawn(CLI, args, { cwd: dir, env: baseEnv(env), stdio: ['ignore', 'pipe', 'pipe'] });
     this.child.stdout!.on('data', (d) => (this.output += d));
     this.child.stderr!.on('data', (d) => (this.output += d));
     this.closed = new Promise((resolve) => this.child.on('close', (code, signal) => resolve({ code, signal })));
@@ -148,6 +174,13 @@ export class ForegroundUp {
       timeoutMs,
       detail: () => `got:\n${this.output}`,
     });
+  }
+}
+
+/** `devenv up` in the foreground, with its output collected. */
+export class ForegroundUp extends RunningCli {
+  constructor(dir: string, args: string[] = [], env: Record<string, string> = {}) {
+    super(dir, ['up', ...args], env);
   }
 }
 

@@ -1,14 +1,14 @@
 // `devenv logs` without a name: every process's lines (two apps and postgres, all real) in the order
 // they happened, with a separator at each `devenv up`; lines an older devenv wrote without a time come
 // first; --since, -n, -t and colours; and -f prints new lines of every log, a new process's too.
-import { type ChildProcess, spawn } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { postgresTime, splitStamp } from '../../src/supervisor/log-stamp.js';
-import { baseEnv, CLI, devenv, pathsOf, tempDir, waitFor } from '../helpers/project.js';
+import { devenv, pathsOf, tempDir, waitFor } from '../helpers/project.js';
 import { assertPidGone } from '../supervisor/helpers.js';
-import { finish, logText, makeProject, psql, supervisorPid, waitLog, waitRunning } from './helpers.js';
+import { finish, logText, makeProject, psql, RunningCli, supervisorPid, waitLog, waitRunning } from './helpers.js';
 
 const STAMP = /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z /;
 const ESC = '\u001b[';
@@ -148,17 +148,10 @@ describe('devenv logs: all processes interleaved by time', () => {
   });
 
   it('-f prints the new lines of every log in time order, a process added meanwhile too', async () => {
-    const follower = spawn(CLI, ['logs', '-f', '-n', '1'], {
-      cwd: dir,
-      env: baseEnv(),
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    followers.push(follower);
-    let out = '';
-    follower.stdout!.on('data', (d) => (out += d));
-    follower.stderr!.on('data', (d) => (out += d));
-    const closed = new Promise((resolve) => follower.on('close', resolve));
-    const seen = (re: RegExp) => waitFor(() => re.test(out), `logs -f to print ${re}`, { detail: () => out });
+    const follower = new RunningCli(dir, ['logs', '-f', '-n', '1']);
+    followers.push(follower.child);
+    const seen = (re: RegExp) =>
+      waitFor(() => re.test(follower.output), `logs -f to print ${re}`, { detail: () => follower.output });
     try {
       await seen(/beta-2\n/);
       touch('b3');
@@ -173,11 +166,11 @@ describe('devenv logs: all processes interleaved by time', () => {
       await seen(/gamma-1\n/);
       groups.add((await waitRunning(dir, 'gamma')).pid!);
     } finally {
-      follower.kill('SIGTERM');
-      await closed;
+      follower.child.kill('SIGTERM');
+      await follower.closed;
     }
-    assertPidGone(follower.pid!);
-    expect(marks(out.split('\n'))).toEqual([
+    assertPidGone(follower.child.pid!);
+    expect(marks(follower.output.split('\n'))).toEqual([
       'beta     | beta-2',
       'beta     | beta-3',
       expect.stringMatching(/^postgres \| .* LOG: {2}pg-mark-2$/),

@@ -1,12 +1,11 @@
 // The logs `devenv up` writes stay bounded (rotated at logs.maxBytes, logs.keep old files kept),
 // `up -d` writes each line once (not again into up.log), `devenv logs -f` follows a log across its
 // rotations without losing or repeating a line, and `devenv logs -n` reads on into the rotated files.
-import { spawn } from 'node:child_process';
 import { existsSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { baseEnv, CLI, devenv, pathsOf, tempDir, waitFor } from '../helpers/project.js';
-import { finish, logText, makeProject, psql, waitLog, waitRunning } from './helpers.js';
+import { devenv, pathsOf, tempDir, waitFor } from '../helpers/project.js';
+import { finish, logText, makeProject, psql, RunningCli, waitLog, waitRunning } from './helpers.js';
 
 const MAX = 4096;
 /** One batch of an app's output goes into a file whole: a file may pass the limit by that much. */
@@ -64,53 +63,38 @@ describe('logs of devenv up', () => {
     expect(existsSync(logFile('quiet.log'))).toBe(true);
     const now = await devenv(dir, ['logs', 'quiet']);
     expect([now.code, now.stdout, now.stderr]).toEqual([0, '', '']);
-    const follower = spawn(CLI, ['logs', '-f', 'quiet'], {
-      cwd: dir,
-      env: baseEnv(),
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let out = '';
-    follower.stdout.on('data', (d) => (out += d));
-    follower.stderr.on('data', (d) => (out += d));
-    const closed = new Promise((resolve) => follower.on('close', resolve));
+    const follower = new RunningCli(dir, ['logs', '-f', 'quiet']);
     try {
       writeFileSync(speak, '');
-      await waitFor(() => out.includes('quiet-spoke\n'), 'logs -f quiet to show its first line', {
+      await waitFor(() => follower.output.includes('quiet-spoke\n'), 'logs -f quiet to show its first line', {
         timeoutMs: 15000,
-        detail: () => `logs -f printed: ${JSON.stringify(out)}; quiet.log: ${JSON.stringify(logText(dir, 'quiet'))}`,
+        detail: () =>
+          `logs -f printed: ${JSON.stringify(follower.output)}; quiet.log: ${JSON.stringify(logText(dir, 'quiet'))}`,
       });
     } finally {
-      follower.kill('SIGTERM');
-      await closed;
+      follower.child.kill('SIGTERM');
+      await follower.closed;
     }
-    expect(out).toBe('quiet-spoke\n');
+    expect(follower.output).toBe('quiet-spoke\n');
   });
 
   it('logs -f follows a log across its rotations; old files beyond logs.keep are deleted', async () => {
     await waitLog(dir, 'counter', /waiting/);
-    const follower = spawn(CLI, ['logs', '-f', '-n', '1', 'counter'], {
-      cwd: dir,
-      env: baseEnv(),
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let out = '';
-    follower.stdout.on('data', (d) => (out += d));
-    follower.stderr.on('data', (d) => (out += d));
-    const closed = new Promise((resolve) => follower.on('close', resolve));
+    const follower = new RunningCli(dir, ['logs', '-f', '-n', '1', 'counter']);
     try {
       // It printed the last line, so it follows from here on.
-      await waitFor(() => out.includes('waiting\n'), 'logs -f started', { detail: () => out });
+      await follower.waitOutput(/waiting\n/);
       writeFileSync(trigger, '');
-      await waitFor(() => out.includes('done\n'), 'logs -f to reach the end', {
+      await waitFor(() => follower.output.includes('done\n'), 'logs -f to reach the end', {
         timeoutMs: 30000,
-        detail: () => out.slice(-500),
+        detail: () => follower.output.slice(-500),
       });
     } finally {
-      follower.kill('SIGTERM');
-      await closed;
+      follower.child.kill('SIGTERM');
+      await follower.closed;
     }
     const expected = ['waiting', ...Array.from({ length: 3000 }, (_, i) => `line ${i}`), 'done'];
-    expect(out.split('\n').filter(Boolean)).toEqual(expected);
+    expect(follower.output.split('\n').filter(Boolean)).toEqual(expected);
     for (const name of ['counter.log', 'counter.log.1', 'counter.log.2']) {
       expect(statSync(logFile(name)).size, name).toBeLessThanOrEqual(MAX + BATCH);
     }

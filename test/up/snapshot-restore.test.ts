@@ -5,15 +5,14 @@ import { spawn } from 'node:child_process';
 import { existsSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { PG_MODULE } from '../helpers/clients.js';
 import { devenv, pathsOf, postgresProcessesUnder, tempDir, waitFor } from '../helpers/project.js';
 import { assertGroupGone } from '../supervisor/helpers.js';
 import {
   finish,
   logText,
   makeProject,
-  type ProcessRow,
   psql,
+  sessionApp,
   statusJson,
   waitLog,
   waitRunning,
@@ -21,16 +20,8 @@ import {
   writeFile,
 } from './helpers.js';
 
-/** Counts the rows at start, then keeps its session open (a restore must stop it first). */
-const APP = `const pg = require(${JSON.stringify(PG_MODULE)});
-(async () => {
-  const c = new pg.Client({ connectionString: process.env.DATABASE_URL });
-  await c.connect();
-  const r = await c.query("select string_agg(note, ',' order by id) as notes from items");
-  console.log('notes: ' + r.rows[0].notes);
-  setInterval(() => {}, 1 << 30);
-})().catch((e) => { console.log('app error: ' + e.message); process.exitCode = 1; });
-`;
+/** Reads the rows at start, then keeps its session open (a restore must stop it first). */
+const APP = sessionApp("select string_agg(note, ',' order by id) as notes from items", "'notes: ' + row.notes");
 
 const config = (databases: string[]) =>
   JSON.stringify({
@@ -83,11 +74,7 @@ setInterval(() => {}, 1 << 30);
 describe('devenv snapshot restore under a running devenv up', () => {
   let dir: string;
   const groups = new Set<number>();
-  const running = async (name: string, not?: number | null): Promise<ProcessRow> => {
-    const row = await waitRunning(dir, name, not);
-    groups.add(row.pid!);
-    return row;
-  };
+  const running = (name: string, not?: number | null) => waitRunning(dir, name, not, groups);
 
   beforeAll(async () => {
     dir = makeProject('up-restore', {
