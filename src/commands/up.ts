@@ -6,11 +6,13 @@ import { startDetached } from '../up/detach.js';
 import { runUp } from '../up/run.js';
 import { refuseIfRunning } from '../up/up-lock.js';
 import { terminalOutput } from '../util/output.js';
+import { trace } from '../util/trace.js';
 
 /** `devenv up [-d] [-- CMD ARGS...]`: postgres and the apps, in the foreground or in the background. */
 export default async function up(command: string[], opts: { detach?: boolean }): Promise<number> {
   const out = terminalOutput();
   const project = openProject(process.cwd(), { create: true });
+  trace('project read (devenv.json)');
   refuseIfRunning(project.paths);
   // Read the apps before anything starts, so a bad Procfile is one clear line.
   const { apps, source } = appDefinitions(project.root, project.config, command);

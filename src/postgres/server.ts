@@ -9,6 +9,7 @@ import type { ExitStatus } from '../util/exit-status.js';
 import { processGone, waitGone } from '../util/liveness.js';
 import { openRegular } from '../util/no-follow.js';
 import { lastLines } from '../util/text.js';
+import { trace } from '../util/trace.js';
 import type { Binaries } from './binaries.js';
 import type { ClusterFs } from './cluster-fs.js';
 import { checkPostmaster, readPostmasterPid } from './postmaster-pid.js';
@@ -130,11 +131,13 @@ export async function startServer(
     child.on('error', () => resolve({ code: 127, signal: null }));
   });
   const pid = child.pid;
+  trace(`postgres spawned (pid ${pid})`);
   if (pid === undefined) {
     await exited;
     throw new UserError(`could not run ${program}`);
   }
   const ready = await waitReady(paths.pgdata, pid, exited, opts.timeoutMs ?? 30000);
+  trace(`postgres ${ready}`);
   if (ready !== 'ready') {
     if (ready === 'timeout') {
       child.kill('SIGQUIT');

@@ -19,6 +19,7 @@ import type { Supervisor } from '../supervisor/supervisor.js';
 import { DiskFullNotice } from '../util/disk-space.js';
 import { Mutex } from '../util/mutex.js';
 import type { Output } from '../util/output.js';
+import { trace } from '../util/trace.js';
 import { DETACHED_ENV } from './app-env.js';
 import type { ConfigReload } from './config-reload.js';
 import type { ControlListener } from './control-listener.js';
@@ -75,6 +76,7 @@ interface Run {
 /** Run until a stop request (or a fatal error); resolves with the exit code. */
 export async function runUp(opts: UpOptions): Promise<number> {
   const { pg } = await ensureCluster(preparePostgres(opts.project, checkNoInterruptedSwap), opts.project, opts.out);
+  trace('cluster ready');
   const release = acquireUpLock(opts.project.paths);
   const detached = process.env[DETACHED_ENV] === '1';
   // The background `up` writes to a log file: no colours there, whatever the environment says.
@@ -124,6 +126,7 @@ async function assemble(pg: PreparedPostgres, { project, command, apps }: UpOpti
   service.prestart();
   try {
     const modules = await supervisorModules();
+    trace('supervisor modules loaded');
     await modules.reapLeftoverApps(project.paths, say);
     const supervisor = new modules.Supervisor({
       root: project.root,
@@ -251,14 +254,17 @@ async function startEverything(
   if (stopping()) return null;
   const failure = await provisionAtStart(provisionNow, say);
   if (failure) return failure;
+  trace('provisioned');
   // Layered now: the start may have picked the TCP port, and made the password DATABASE_URL_TCP carries.
   await supervisor.startApps(live.withEnvironment(opts.apps));
+  trace('apps started');
   // A stop requested meanwhile has begun: the run is not "running", and saying so would follow "shutting down".
   if (!stopping()) {
     await control.listen();
     publisher.phase = 'running';
     publisher.publish();
     reload.ready();
+    trace('running');
     say(summary(opts));
   }
   return null;

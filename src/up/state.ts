@@ -41,7 +41,7 @@ function isUpProcess(pid: number): boolean {
   if (processGone(pid)) return false;
   try {
     const cmdline = readFileSync(`/proc/${pid}/cmdline`, 'utf8');
-    return /devenv|dist\/(bundle\/)?main\.js/.test(cmdline);
+    return /devenv|dist\/(bundle\/)?main\.c?js/.test(cmdline);
   } catch {
     return process.platform !== 'linux';
   }
