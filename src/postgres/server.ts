@@ -211,9 +211,13 @@ function waitReady(
 
 /**
  * Fast shutdown (SIGINT), then SIGQUIT after the grace period, then SIGKILL.
- * Works for a server we spawned and for one found through postmaster.pid.
+ * Works for a server we spawned and for one found through postmaster.pid. `exited`: our child's exit,
+ * which says it at once (a server found through postmaster.pid is polled for).
  */
-export async function stopServer(pid: number, opts: { graceMs?: number } = {}): Promise<void> {
+export async function stopServer(
+  pid: number,
+  opts: { graceMs?: number; exited?: Promise<unknown> } = {},
+): Promise<void> {
   const signal = (s: NodeJS.Signals) => {
     try {
       process.kill(pid, s);
@@ -221,10 +225,13 @@ export async function stopServer(pid: number, opts: { graceMs?: number } = {}): 
       // already gone
     }
   };
+  const { exited } = opts;
+  const gone = (ms: number) =>
+    exited ? Promise.race([exited.then(() => true), waitGone(pid, ms)]) : waitGone(pid, ms);
   signal('SIGINT');
-  if (await waitGone(pid, opts.graceMs ?? 10000)) return;
+  if (await gone(opts.graceMs ?? 10000)) return;
   signal('SIGQUIT');
-  if (await waitGone(pid, 5000)) return;
+  if (await gone(5000)) return;
   signal('SIGKILL');
-  await waitGone(pid, 5000);
+  await gone(5000);
 }

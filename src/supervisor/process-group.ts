@@ -47,9 +47,27 @@ export function groupAlive(pgid: number): boolean {
   return groupMembers(pgid).some((m) => m.state !== 'Z' && m.state !== 'X');
 }
 
-/** Resolve once group `pgid` has no live member, polling every `intervalMs`. */
+/** Is this pid a live member of group `pgid`? One read of its /proc stat. */
+function liveMember(pid: number, pgid: number): boolean {
+  const stat = readProcStat(pid);
+  return stat !== null && stat.pgrp === pgid && stat.state !== 'Z' && stat.state !== 'X';
+}
+
+/**
+ * Resolve once group `pgid` has no live member: first 1 ms apart (an app stopped for a restart is gone
+ * in a few ms, and the new one waits for that), then up to `intervalMs`. While a member seen alive is
+ * still alive, that one read answers: the full scan of /proc (~3 ms on a small VM) runs only to confirm
+ * the end, or to find members that appeared meanwhile.
+ */
 export async function waitGroupGone(pgid: number, intervalMs = 5): Promise<void> {
-  while (groupAlive(pgid)) {
-    await new Promise((r) => setTimeout(r, intervalMs));
+  let known: number[] = [];
+  for (let delay = 1; ; delay = Math.min(delay * 2, intervalMs)) {
+    if (!known.some((pid) => liveMember(pid, pgid))) {
+      if (!groupAlive(pgid)) return;
+      known = groupMembers(pgid)
+        .filter((m) => m.state !== 'Z' && m.state !== 'X')
+        .map((m) => m.pid);
+    }
+    await new Promise((r) => setTimeout(r, delay));
   }
 }

@@ -1,10 +1,12 @@
 // The orchestrator behind `devenv up`: it only orders its units. The database first, then the apps,
 // then the file watchers; reconfiguration one step at a time; shutdown stops the apps, then the
 // database, and a second request kills everything at once.
+
 import { EventEmitter } from 'node:events';
 import { type AppDefinition, DATABASE_NAME, isProcessName, SELF_NAME } from '../app-definition.js';
 import { dependencyProblem } from '../app-graph.js';
 import { errorMessage } from '../errors.js';
+import { trace } from '../util/trace.js';
 import { AppRunner } from './app-runner.js';
 import { AppStack } from './app-stack.js';
 import { DatabaseRunner } from './database-runner.js';
@@ -365,8 +367,10 @@ export class Supervisor extends EventEmitter {
     const stopping = apps.map((app) => app.stop({ kill: this.killing }));
     await this.watchers.close();
     await Promise.all(stopping);
+    trace('shutdown: apps stopped');
     this.stack.close();
     await this.database?.stop();
+    trace('shutdown: postgres stopped');
     this.say('all processes stopped');
     this.markFinished();
   }

@@ -59,7 +59,8 @@ const ONLY = opt('only')?.split(',').map(Number);
 const PG_CHOICE = opt('pg') ?? 'system';
 const REPO = fileURLToPath(new URL('../..', import.meta.url));
 const JSON_OUT = path.resolve(opt('json') ?? path.join(REPO, 'test/bench/results.json'));
-const CLI = path.join(REPO, 'bin', 'devenv');
+// --cli=/other/checkout/bin/devenv: time another build's commands (A/B against this one, same window).
+const CLI = path.resolve(opt('cli') ?? path.join(REPO, 'bin', 'devenv'));
 const NODE = process.execPath;
 const NODEMON = path.join(REPO, 'node_modules', 'nodemon', 'bin', 'nodemon.js');
 const CONCURRENTLY = path.join(REPO, 'node_modules', 'concurrently', 'dist', 'bin', 'index.js');
@@ -214,9 +215,15 @@ function pgCtl(data, args) {
   return runOk(f, a, { env: ENV });
 }
 
-/** Connect with node-postgres over the socket and run SELECT 1; retry every 2 ms until it works. */
+/**
+ * Connect with node-postgres over the socket and run SELECT 1; retry every 2 ms until it works. Until the
+ * socket file exists only its existence is checked (every 1 ms): a client made every 2 ms costs a share
+ * of a core, which on a 2-core machine slowed the command being timed by a third.
+ */
 async function waitConnect(socketDir, timeoutMs = 60000) {
   const until = now() + timeoutMs;
+  const socket = path.join(socketDir, '.s.PGSQL.5432');
+  while (!existsSync(socket) && now() < until) await sleep(1);
   let last;
   while (now() < until) {
     const c = new pg.Client({ host: socketDir, port: 5432, user: USER, database: USER });
@@ -311,7 +318,7 @@ async function rowsColdStart() {
     unit: 'ms',
     ours: { label: 'devenv up', samples: cold.ours },
     theirs: { label: recipe, samples: cold.theirs },
-    target: { maxRatio: 0.35 },
+    target: { maxRatio: 0.12 },
   });
   addRow({
     id: '1b',
@@ -357,7 +364,7 @@ async function rowResetUp() {
     unit: 'ms',
     ours: { label: 'devenv reset -y && devenv up', samples: s.ours },
     theirs: { label: 'rm -rf data && recipe.sh', samples: s.theirs },
-    target: { maxRatio: 0.35 },
+    target: { maxRatio: 0.2 },
   });
   rmSync(rd.parent, { recursive: true, force: true });
 }
@@ -411,7 +418,7 @@ async function rowsWarmStartStop() {
     unit: 'ms',
     ours: { label: 'devenv up', samples: whole.ours },
     theirs: { label: 'pg_ctl -w start', samples: server.theirs },
-    target: { maxRatio: 1.0 },
+    target: { maxRatio: 0.8 },
   });
   addRow({
     id: '4a',
@@ -444,7 +451,7 @@ async function rowsWarmStartStop() {
     unit: 'ms',
     ours: { label: 'devenv down', samples: down.ours },
     theirs: { label: 'pg_ctl -m fast -w stop', samples: down.theirs },
-    target: {},
+    target: { maxRatio: 0.9 },
     note: downNote,
   });
   rmSync(dir, { recursive: true, force: true });
@@ -524,7 +531,7 @@ async function rowRestart() {
     unit: 'ms',
     ours: { label: 'devenv up -- node app.js (restart at the first event)', samples: s.ours },
     theirs: { label: 'nodemon app.js (defaults)', samples: s.theirs },
-    target: { maxRatio: 1.0 },
+    target: { maxRatio: 0.8 },
   });
   rmSync(ours, { recursive: true, force: true });
   rmSync(theirs, { recursive: true, force: true });
