@@ -23,6 +23,7 @@ import { trace } from '../util/trace.js';
 import { DETACHED_ENV } from './app-env.js';
 import type { ConfigReload } from './config-reload.js';
 import type { ControlListener } from './control-listener.js';
+import { HookRefresh } from './hook-refresh.js';
 import { LiveProject } from './live-project.js';
 import { SignalGate } from './signal-gate.js';
 import { StatePublisher } from './state.js';
@@ -204,6 +205,9 @@ interface Channels {
 function openChannels(run: Run, publisher: StatePublisher, say: (l: string) => void, fatal: () => void): Channels {
   const { pg, live, supervisor, modules } = run;
   const exclusive = new Mutex();
+  // Checked now, while postgres boots, before the watchers see any change.
+  const hooks = new HookRefresh(live.current.root);
+  hooks.start();
   const provisionNow = () =>
     provision(pg, live.current, { info: say, notice: say, step: () => {} }, { setup: 'if-needed' });
   const { root } = live.current;
@@ -218,6 +222,7 @@ function openChannels(run: Run, publisher: StatePublisher, say: (l: string) => v
     phase: () => publisher.phase,
     applied: () => publisher.publish(),
     fatal,
+    touched: (file) => hooks.touched(file),
   });
   const session = {
     target: supervisor,
