@@ -150,3 +150,18 @@ test('code cache: written by the first run of a command, taken by the next; PGRE
   chmodSync(path.join(dir, 'cache', 'code', install!), 0o777);
   expect(await use()).toBe('off');
 });
+
+test('__delete (started by reset) deletes only the tree handed to it, named after its own pid', async () => {
+  const victim = path.join(dir, 'precious');
+  mkdirSync(victim);
+  const aside = path.join(dir, '.pgres.partial-1-deleting'); // another process's
+  mkdirSync(aside);
+  for (const target of [victim, aside, 'relative/.pgres.partial-1-deleting']) {
+    const r = await runProcess(CLI, ['__delete'], { cwd: dir, env: baseEnv() }, `${target}\n`);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(/^devenv: __delete deletes only the cluster reset handed to it, not .*\n$/);
+  }
+  expect(readdirSync(dir).sort()).toEqual(['.pgres.partial-1-deleting', 'precious']);
+  // Nothing handed over (the move failed): nothing to do.
+  expect((await runProcess(CLI, ['__delete'], { cwd: dir, env: baseEnv() }, '')).code).toBe(0);
+});
