@@ -15,9 +15,10 @@ import {
 import path from 'node:path';
 import { errnoCode, UserError } from '../errors.js';
 import { processGone } from '../util/liveness.js';
+import { syncTree } from '../util/sync-tree.js';
 import { DATA, LOCK_FILE, MANIFEST, READY_PREFIX, READY_WORK_PREFIX, SWAP_JOURNAL, WORK_PREFIXES } from './layout.js';
 import { readJournal, runSwap, startSwap } from './swap.js';
-import { type CopyMode, copyTree, syncTree } from './tree-copy.js';
+import { type CopyMode, copyTree } from './tree-copy.js';
 import { copyWal, stoppedClusterRange, type WalRange } from './wal-range.js';
 
 /**

@@ -117,6 +117,8 @@ describe.each(FLAVOURS)('cluster with $name binaries', ({ name, bindir }) => {
         const r = await client.query('select current_database() as db, inet_server_addr() as addr');
         expect(r.rows[0].db).toBe(vars.PGDATABASE);
         expect(r.rows[0].addr).toBeNull(); // a Unix socket connection
+        // The cluster was made with fsync off and flushed once; the server itself always fsyncs.
+        expect((await client.query('show fsync')).rows[0].fsync).toBe('on');
       } finally {
         await client.end();
       }
