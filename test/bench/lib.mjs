@@ -284,6 +284,7 @@ export function exists(p) {
 export async function quiesce(timeoutMs = 60000) {
   const busy = () =>
     processesMentioning('__refill').length +
+    processesMentioning('__delete').length +
     processesMentioning('--job').filter((p) => p.cmd.includes('snapshot/worker.js')).length +
     processesMentioning('/snapshots/.trash-').length;
   await waitUntil(() => busy() === 0, timeoutMs, 20);

@@ -308,6 +308,8 @@ async function rowsColdStart() {
     r = await upUntilConnected(dir, { PGRES_CACHE_DIR: cache });
     first.ours.push(r.ms);
     await stopUp(r.up, dir);
+    // The background refill is still filling this cache: let it finish before the cache goes.
+    await quiesce();
     rmSync(dir, { recursive: true, force: true });
     rmSync(cache, { recursive: true, force: true });
   }
