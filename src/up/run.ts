@@ -23,7 +23,6 @@ import { trace } from '../util/trace.js';
 import { DETACHED_ENV } from './app-env.js';
 import type { ConfigReload } from './config-reload.js';
 import type { ControlListener } from './control-listener.js';
-import { HookRefresh } from './hook-refresh.js';
 import { LiveProject } from './live-project.js';
 import { SignalGate } from './signal-gate.js';
 import { StatePublisher } from './state.js';
@@ -42,12 +41,13 @@ export interface UpOptions {
 
 /** Loaded after postgres has been told to start: these take tens of ms to import (chokidar, ...). */
 async function supervisorModules() {
-  const [supervisor, leftovers, reload, listener, session] = await Promise.all([
+  const [supervisor, leftovers, reload, listener, session, hooks] = await Promise.all([
     import('../supervisor/supervisor.js'),
     import('./leftover-apps.js'),
     import('./config-reload.js'),
     import('./control-listener.js'),
     import('./control-session.js'),
+    import('./hook-refresh.js'),
   ]);
   return {
     Supervisor: supervisor.Supervisor,
@@ -56,6 +56,7 @@ async function supervisorModules() {
     CONFIG_FILES: reload.CONFIG_FILES,
     ControlListener: listener.ControlListener,
     ControlSession: session.ControlSession,
+    HookRefresh: hooks.HookRefresh,
   };
 }
 
@@ -206,7 +207,7 @@ function openChannels(run: Run, publisher: StatePublisher, say: (l: string) => v
   const { pg, live, supervisor, modules } = run;
   const exclusive = new Mutex();
   // Checked now, while postgres boots, before the watchers see any change.
-  const hooks = new HookRefresh(live.current.root);
+  const hooks = new modules.HookRefresh(live.current.root);
   hooks.start();
   const provisionNow = () =>
     provision(pg, live.current, { info: say, notice: say, step: () => {} }, { setup: 'if-needed' });
