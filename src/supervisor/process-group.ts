@@ -53,15 +53,19 @@ function liveMember(pid: number, pgid: number): boolean {
   return stat !== null && stat.pgrp === pgid && stat.state !== 'Z' && stat.state !== 'X';
 }
 
+/** How long waitGroupGone looks every 1 ms: an app stopped for a restart is gone within a few ms. */
+const FINE_MS = 20;
+
 /**
- * Resolve once group `pgid` has no live member: first 1 ms apart (an app stopped for a restart is gone
- * in a few ms, and the new one waits for that), then up to `intervalMs`. While a member seen alive is
- * still alive, that one read answers: the full scan of /proc (~3 ms on a small VM) runs only to confirm
- * the end, or to find members that appeared meanwhile.
+ * Resolve once group `pgid` has no live member: every 1 ms for the first 20 ms (the new instance of a
+ * restart waits for this), then up to `intervalMs` apart. While a member seen alive is still alive,
+ * that one read answers: the full scan of /proc (~3 ms on a small VM) runs only to confirm the end, or
+ * to find members that appeared meanwhile.
  */
 export async function waitGroupGone(pgid: number, intervalMs = 5): Promise<void> {
   let known: number[] = [];
-  for (let delay = 1; ; delay = Math.min(delay * 2, intervalMs)) {
+  const fineUntil = Date.now() + FINE_MS;
+  for (let delay = 1; ; delay = Date.now() < fineUntil ? 1 : Math.min(delay * 2, intervalMs)) {
     if (!known.some((pid) => liveMember(pid, pgid))) {
       if (!groupAlive(pgid)) return;
       known = groupMembers(pgid)
