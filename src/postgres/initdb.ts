@@ -40,11 +40,13 @@ export async function initdb(binaries: Binaries, dir: string, superuser: string,
 export async function createDatabase(binaries: Binaries, dir: string, database: string, fs: ClusterFs): Promise<void> {
   if (!['postgres', 'template0', 'template1'].includes(database)) {
     const ident = `"${database.replace(/"/g, '""')}"`;
+    // A copy of template1's files, as before 15, rather than 15's default of writing every page to the WAL.
+    const strategy = binaries.major >= 15 ? ' STRATEGY = FILE_COPY' : '';
     // exit_on_error: otherwise --single exits 0 even when the SQL fails.
     const r = await run(
       path.join(binaries.bindir, 'postgres'),
       ['--single', '-D', dir, '-c', 'exit_on_error=on', '-c', 'fsync=off', 'template1'],
-      { ...fs.spawnOptions(), input: `CREATE DATABASE ${ident};\n` },
+      { ...fs.spawnOptions(), input: `CREATE DATABASE ${ident}${strategy};\n` },
     );
     if (r.code !== 0 || /\bERROR:|FATAL:/.test(r.stderr)) {
       if (isDiskFull(r.stderr)) throw new UserError(diskFullMessage(dir, `creating database "${database}" failed`));

@@ -110,7 +110,7 @@ test('an unexpected error is one line saying it is ours, exit 70; PGRES_DEBUG=1 
 
 test('PGRES_TRACE=1: a timeline on stderr, in ms since the start; the output is the same; off: nothing', async () => {
   writeFileSync(path.join(dir, 'devenv.json'), '{}');
-  const env = baseEnv({ PGRES_CACHE_DIR: path.join(dir, 'cache') });
+  const env = baseEnv({ XDG_CACHE_HOME: path.join(dir, 'cache') });
   const plain = await runProcess(CLI, ['env'], { cwd: dir, env });
   expect(plain.stderr).toBe('');
   const traced = await runProcess(CLI, ['env'], { cwd: dir, env: { ...env, PGRES_TRACE: '1' } });
@@ -136,7 +136,7 @@ test('PGRES_TRACE=1: a timeline on stderr, in ms since the start; the output is 
 
 test('code cache: written by the first run of a command, taken by the next; PGRES_NO_CODE_CACHE=1: none', async () => {
   writeFileSync(path.join(dir, 'devenv.json'), '{}');
-  const env = baseEnv({ PGRES_CACHE_DIR: path.join(dir, 'cache'), PGRES_TRACE: '1' });
+  const env = baseEnv({ XDG_CACHE_HOME: path.join(dir, 'cache'), PGRES_TRACE: '1' });
   const use = async (extra: Record<string, string> = {}) => {
     const r = await runProcess(CLI, ['env'], { cwd: dir, env: { ...env, ...extra } });
     expect(r.code).toBe(0);
@@ -146,8 +146,8 @@ test('code cache: written by the first run of a command, taken by the next; PGRE
   expect(await use()).toBe('used');
   expect(await use({ PGRES_NO_CODE_CACHE: '1' })).toBe('off');
   // A cache directory that is not this user's alone is left alone.
-  const [install] = readdirSync(path.join(dir, 'cache', 'code'));
-  chmodSync(path.join(dir, 'cache', 'code', install!), 0o777);
+  const [install] = readdirSync(path.join(dir, 'cache', 'devenv', 'code'));
+  chmodSync(path.join(dir, 'cache', 'devenv', 'code', install!), 0o777);
   expect(await use()).toBe('off');
 });
 
