@@ -32,6 +32,8 @@ export interface AppDefinition {
    * layers the whole environment under them before the supervisor gets the app. None: ours.
    */
   env?: NodeJS.ProcessEnv;
+  /** The port it is given (devenv.json `port`, also in its env as PORT): shown by `devenv status`. */
+  port?: number;
   /** Paths whose changes restart it (absolute, or relative to the project root). Default: the root. [] = none. */
   watch?: string[];
   /** Default "on-failure". */

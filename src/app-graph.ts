@@ -123,6 +123,12 @@ export class AppGraph {
     return this.sorted(new Set([...start, ...this.reach(start, (c) => c === 'completed')]));
   }
 
+  /** Does another app wait for `name` to complete (is it a task)? */
+  isTask(name: string): boolean {
+    for (const deps of this.deps.values()) if (deps.some(([d, c]) => d === name && c === 'completed')) return true;
+    return false;
+  }
+
   /** In start order. */
   sorted(names: Iterable<string>): string[] {
     const set = new Set(names);

@@ -32,7 +32,7 @@ export async function main(argv: string[]): Promise<void> {
   try {
     const found = locateCommand(COMMANDS, argv.slice(2));
     if (found && 'unknown' in found) throw new UserError(found.unknown);
-    const parsed = found ? parseArgs(found.spec, found.rest) : null;
+    const parsed = found ? parseArgs(found.spec, found.rest, found.literal) : null;
     if (found && parsed?.kind === 'run') return await runCommand(found.spec, parsed.args, parsed.options);
     ({ CommanderError } = commander());
     const program = buildProgram(commander(), COMMANDS, runCommand);

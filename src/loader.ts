@@ -3,18 +3,15 @@
 // which holds clusters and servers). PGRES_NO_CODE_CACHE=1 compiles from source every time.
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { userDirs } from './platform/os-facts.js';
 import { compileCommonJs } from './util/code-cache.js';
 import { trace } from './util/trace.js';
-import { xdgDir } from './util/user-dirs.js';
 
 const CLI = fileURLToPath(new URL('./cli.cjs', import.meta.url));
 /** The cache after this long even if the command still runs (a foreground `up`): its start is compiled. */
 const SAVE_AFTER_MS = 1000;
 
-const dir =
-  process.env.PGRES_NO_CODE_CACHE === '1'
-    ? null
-    : path.join(xdgDir(process.env, 'XDG_CACHE_HOME', '.cache'), 'devenv', 'code');
+const dir = process.env.PGRES_NO_CODE_CACHE === '1' ? null : path.join(userDirs(process.env).cache, 'devenv', 'code');
 const cli = compileCommonJs(CLI, dir, process.argv[2] ?? '');
 trace(`cli compiled (code cache: ${cli.use})`);
 cli.run();

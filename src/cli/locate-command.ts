@@ -1,8 +1,11 @@
 import { type CommandSpec, type Declared, isGroup } from '../commands/command-spec.js';
 import { closestWord } from '../util/edit-distance.js';
 
-/** The command the words name and the words after it, or the one line for a word that names no command. */
-export type Located = { spec: CommandSpec; path: string[]; rest: string[] } | { unknown: string };
+/**
+ * The command the words name and the words after it (`literal`: a `--` came before the command, so they are
+ * all arguments), or the one line for a word that names no command.
+ */
+export type Located = { spec: CommandSpec; path: string[]; rest: string[]; literal: boolean } | { unknown: string };
 
 /** Never offered for a typo: commands devenv runs itself, and those that delete or replace data. */
 function offered(d: Declared): boolean {
@@ -48,5 +51,5 @@ function locate(
   if (!found) return { unknown: unknownCommand(word, commands, path) };
   if (isGroup(found)) return locate(found.commands, words.slice(1), [...path, word], literal);
   const rest = words.slice(1);
-  return { spec: found, path: [...path, word], rest: literal ? ['--', ...rest] : rest };
+  return { spec: found, path: [...path, word], rest, literal };
 }

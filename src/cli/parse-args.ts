@@ -25,16 +25,21 @@ function positionals(spec: CommandSpec, operands: string[]): unknown[] | null {
  * `--name`, `-n`, `--name value`, `--name=value`, `-n value`, `--`, and what passes through. Anything else
  * (a usage error, `-abc`, an unknown option of a command that passes none through) is null: commander then
  * parses it and says what is wrong. Used to run commands without loading commander (a third of a start).
+ * `literal`: a `--` came before the command name, after which commander takes every word as an argument.
  */
-export function parseArgs(spec: CommandSpec, argv: readonly string[]): Parsed | null {
+export function parseArgs(spec: CommandSpec, argv: readonly string[], literal = false): Parsed | null {
   const options = optionDefaults(spec);
+  if (literal) {
+    const args = positionals(spec, [...argv]);
+    return args ? { kind: 'run', args, options } : null;
+  }
   const operands: string[] = [];
   // psql's -h is its host: a command that passes options through keeps only --help for itself.
   const helpFlags = spec.passThrough === 'options' ? ['--help'] : ['--help', '-h'];
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i]!;
     if (arg === '--') {
-      operands.push(...argv.slice(i + 1));
+      operands.push(...argv.slice(spec.keepDashDash ? i : i + 1));
       break;
     }
     if (arg.length < 2 || !arg.startsWith('-')) {

@@ -20,6 +20,7 @@ function addCommand(parent: Command, spec: CommandSpec, dispatch: Dispatch): voi
     else cmd.option(flags, o.summary, o.default);
   }
   if (spec.passThrough) cmd.passThroughOptions();
+  if (spec.keepDashDash) keepDashDash(cmd);
   // Unknown options are the other program's, and so is -h: devenv's help is --help, found by parseArgs.
   if (spec.passThrough === 'options') cmd.allowUnknownOption().helpOption(false);
   if (spec.help) cmd.addHelpText('after', `\n${spec.help}`);
@@ -27,6 +28,20 @@ function addCommand(parent: Command, spec: CommandSpec, dispatch: Dispatch): voi
   cmd.action((...got: unknown[]) =>
     dispatch(spec, got.slice(0, -2), { ...(got[got.length - 2] as Record<string, unknown>) }),
   );
+}
+
+/**
+ * commander drops a `--`; this command keeps it as an argument word, with everything after it, as parseArgs
+ * does (its options take no value, so a `--` is never an option's value).
+ */
+function keepDashDash(cmd: Command): void {
+  const parse = cmd.parseOptions.bind(cmd);
+  cmd.parseOptions = (args) => {
+    const at = args.indexOf('--');
+    if (at === -1) return parse(args);
+    const parsed = parse(args.slice(0, at));
+    return { operands: [...parsed.operands, ...args.slice(at)], unknown: parsed.unknown };
+  };
 }
 
 /** commander's program, set up from the declarations: help, version, and every usage error's message. */

@@ -1,5 +1,5 @@
 import { UserError } from '../errors.js';
-import { dropBranchDatabase, listBranchDatabases } from '../postgres/branch-database.js';
+import { dropBranchDatabase, dropsDatabase, listBranchDatabases } from '../postgres/branch-database.js';
 import { inspectDataDir, requireCluster } from '../postgres/cluster.js';
 import { preparePostgres } from '../postgres/prepare.js';
 import { withSessionServer } from '../postgres/shared-server.js';
@@ -75,6 +75,13 @@ export async function rm(name: string): Promise<number> {
     );
   }
   const pg = preparePostgres(project, checkNoInterruptedSwap);
+  if (!dropsDatabase(project, record)) {
+    // Only the record goes: its database is one devenv did not make, or one devenv.json names.
+    await dropBranchDatabase(project, record, pg.fs);
+    const why = record.adopted ? 'devenv did not create it' : 'devenv.json names it';
+    out.info(`forgot git branch "${record.branch}"; its database "${record.database}" stays (${why})`);
+    return 0;
+  }
   await withSessionServer(pg, project, out, (running) => dropBranchDatabase(running, record, pg.fs));
   out.info(`removed database "${record.database}" of git branch "${record.branch}"`);
   return 0;

@@ -45,6 +45,12 @@ export interface CommandSpec {
    * program's part as well (`devenv psql -c ...`), and only `--help` is devenv's (psql's `-h` is its own).
    */
   passThrough?: 'arguments' | 'options';
+  /**
+   * A `--` reaches the action as one of its argument words instead of being dropped, so that it can tell
+   * the words before it from those after (`up web` names a process, `up -- web` is a command to run). For a
+   * command whose last argument is variadic and whose options take no value.
+   */
+  keepDashDash?: boolean;
   /** Said after the options in `devenv <command> --help`. */
   help?: string;
   /** Loads the action; it runs only for this command. */

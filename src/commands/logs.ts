@@ -5,15 +5,16 @@ import { DATABASE_NAME } from '../app-definition.js';
 import { UserError } from '../errors.js';
 import { openClusterFs } from '../postgres/cluster-fs.js';
 import { logToRead, type ProjectPaths } from '../project/paths.js';
-import { openProject } from '../project/project.js';
 import { MergedFollow } from '../supervisor/log-follow.js';
 import { selectLines } from '../supervisor/log-merge.js';
 import { type LogEntry, type LogSource, readLogEnd } from '../supervisor/log-read.js';
 import { LogView } from '../supervisor/log-view.js';
 import { diskSpace, FULL_BELOW_BYTES } from '../util/disk-space.js';
+import { terminalOutput } from '../util/output.js';
 import { parseSince, SINCE_FORMS } from '../util/since.js';
 import { stderr, stdout } from '../util/terminal.js';
 import { formatBytes } from '../util/text.js';
+import { openRunningProject } from './running-project.js';
 
 /**
  * Process logs in the logs dir, and postgres' own (as root it is in the cluster, not with ours); not the
@@ -50,7 +51,7 @@ export interface LogsOptions {
 }
 
 export default async function logs(name: string | undefined, opts: LogsOptions): Promise<number> {
-  const project = openProject(process.cwd());
+  const { project } = openRunningProject(process.cwd(), 'showing the logs', terminalOutput().notice);
   const { paths } = project;
   const dir = paths.logs;
   const since = opts.since === undefined ? null : parseSince(opts.since, Date.now());

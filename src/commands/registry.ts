@@ -15,11 +15,15 @@ import logs from './logs.command.js';
 import psql from './psql.command.js';
 import refill from './refill.command.js';
 import reset from './reset.command.js';
+import restart from './restart.command.js';
 import schema from './schema.command.js';
 import setup from './setup.command.js';
 import snapshot from './snapshot.command.js';
+import start from './start.command.js';
 import status from './status.command.js';
+import stop from './stop.command.js';
 import up from './up.command.js';
+import upgrade from './upgrade.command.js';
 
 /**
  * Every command, in the order `devenv --help` lists them. A new command is its declaration
@@ -29,12 +33,16 @@ export const COMMANDS: readonly Declared[] = [
   init,
   up,
   down,
+  restart,
+  stop,
+  start,
   status,
   logs,
   setup,
   psql,
   reset,
   snapshot,
+  upgrade,
   env,
   exec,
   branch,

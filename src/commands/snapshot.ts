@@ -8,17 +8,19 @@ import { openProject, type Project } from '../project/project.js';
 import { findSnapshot, listSnapshots, type SnapshotEntry } from '../snapshot/catalog.js';
 import { checkNoInterruptedSwap } from '../snapshot/interrupted-swap.js';
 import { removeSnapshot, tidySnapshots } from '../snapshot/remove.js';
-import { checkRestorable, restoreSnapshot } from '../snapshot/restore.js';
+import { checkRestorable, checkSnapshotData, restoreSnapshot } from '../snapshot/restore.js';
 import { standaloneServer } from '../snapshot/restore-standalone.js';
 import { saveSnapshot } from '../snapshot/save.js';
 import { leftoversIn } from '../snapshot/session.js';
 import { UpControl } from '../up/control-client.js';
 import { upServerUsers } from '../up/restore-under-up.js';
 import { readLiveState } from '../up/state.js';
+import { type OtherMajor, prepareOtherMajor } from '../upgrade/snapshot-major.js';
 import { confirm } from '../util/confirm.js';
 import { type Output, seconds, terminalOutput } from '../util/output.js';
 import { stdout } from '../util/terminal.js';
 import { formatBytes, formatLocalTime, formatTable } from '../util/text.js';
+import { openRunningProject } from './running-project.js';
 
 /** Snapshots live inside the cluster directory: without one there are none. */
 function existingCluster(project: Project): void {
@@ -52,10 +54,16 @@ export async function save(name: string | undefined): Promise<number> {
 export async function restore(name: string, opts: { yes?: boolean }): Promise<number> {
   const out = terminalOutput();
   const project = openProject(process.cwd());
-  existingCluster(project);
-  const pg = preparePostgres(project, checkNoInterruptedSwap);
+  const state = requireCluster(project.paths.pgdata, inspectDataDir(project.paths));
   const entry: SnapshotEntry = findSnapshot(project.paths, name);
-  checkRestorable(pg, entry);
+  checkSnapshotData(entry);
+  // A snapshot of another major (an upgrade's, to go back): the cluster runs that major again.
+  const other =
+    entry.major === state.pgMajor
+      ? null
+      : prepareOtherMajor(project, state, entry, checkNoInterruptedSwap, { step: out.step, info: out.info });
+  const pg = other?.pg ?? preparePostgres(project, checkNoInterruptedSwap);
+  if (!other) checkRestorable(pg, entry);
   const upState = readLiveState(project.paths);
   const running = findRunningServer(project.paths.pgdata);
   if (!opts.yes) {
@@ -70,16 +78,17 @@ export async function restore(name: string, opts: { yes?: boolean }): Promise<nu
       : running
         ? '; the running server restarts and open sessions are disconnected'
         : '';
+    const major = other ? ` (the cluster goes back to PostgreSQL ${entry.major})` : '';
     const question =
       `Replace all databases in ${project.paths.pgdata} with snapshot "${entry.name}" ` +
-      `(${formatLocalTime(entry.createdAt)})? Changes made since are lost${restarts}. [y/N] `;
+      `(${formatLocalTime(entry.createdAt)})${major}? Changes made since are lost${restarts}. [y/N] `;
     if (!(await confirm(question))) {
       out.info('nothing restored');
       return 1;
     }
   }
   const t0 = performance.now();
-  const { fromReadyCopy, server } = await swapIn(pg, project, entry, upState !== null, out);
+  const { fromReadyCopy, server } = await swapIn(pg, project, entry, upState !== null, out, other);
   out.info(
     `${kleur.green('restored')} snapshot "${entry.name}" ` +
       `(${formatLocalTime(entry.createdAt)}, ${formatBytes(entry.bytes)}) ` +
@@ -95,12 +104,13 @@ async function swapIn(
   entry: SnapshotEntry,
   upRuns: boolean,
   out: Output,
+  other: OtherMajor | null,
 ): Promise<{ fromReadyCopy: boolean; server: string }> {
   const up = upRuns ? await UpControl.connect(project.paths, 'snapshot restore') : null;
   if (up) {
     try {
       const users = upServerUsers(up, project.paths);
-      const { downMs, fromReadyCopy } = await restoreSnapshot(pg, project.paths, entry, users, out);
+      const { downMs, fromReadyCopy } = await restoreSnapshot(pg, project.paths, entry, users, out, other?.marker);
       return {
         fromReadyCopy,
         server: `devenv up (pid ${up.pid}) had its apps and postgres down for ${seconds(downMs)}; they run again`,
@@ -109,8 +119,8 @@ async function swapIn(
       up.close();
     }
   }
-  const users = standaloneServer(pg, project, out);
-  const { downMs, fromReadyCopy } = await restoreSnapshot(pg, project.paths, entry, users, out);
+  const users = standaloneServer(pg, project, out, () => other?.after ?? pg);
+  const { downMs, fromReadyCopy } = await restoreSnapshot(pg, project.paths, entry, users, out, other?.marker);
   const server = users.restartedPid
     ? `postgres was down for ${seconds(downMs)} and runs again`
     : users.stoppedPid
@@ -121,7 +131,7 @@ async function swapIn(
 
 export async function list(opts: { json?: boolean }): Promise<number> {
   const out = terminalOutput();
-  const project = openProject(process.cwd());
+  const { project } = openRunningProject(process.cwd(), 'listing the snapshots', out.notice);
   existingCluster(project);
   if (leftoversIn(project.paths)) await tidySnapshots(project.paths, openClusterFs(project), out);
   const all = listSnapshots(project.paths);

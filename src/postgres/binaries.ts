@@ -267,6 +267,25 @@ export function findBinaries(opts: FindOptions = {}): Binaries {
   throw opts.want ? wantedMissing(opts.want, scope, found) : noneFound(scope, source);
 }
 
+/**
+ * Every server here within what postgres.binaries (or PGRES_BINDIR) allows: installed ones, the embedded
+ * package and those fetched earlier, one per bin dir, in the order findBinaries looks. Fetches nothing.
+ */
+export function installedServers(opts: Pick<FindOptions, 'configured' | 'env'> = {}): Binaries[] {
+  const env = opts.env ?? process.env;
+  const { scope } = scopeOf(opts);
+  const seen = new Set<string>();
+  const found: Binaries[] = [];
+  for (const c of candidates(scope, env)) {
+    const key = path.resolve(c.bindir);
+    if (seen.has(key)) continue;
+    seen.add(key);
+    const b = probe(c, env);
+    if (b) found.push(b);
+  }
+  return found;
+}
+
 /** The SQL client `devenv psql` runs: a system psql, or its built-in shell when none is installed. */
 export type PsqlClient = { kind: 'system'; path: string } | { kind: 'builtin' };
 

@@ -11,6 +11,17 @@ import { connectSql, ident, type SqlClient } from './sql-client.js';
 /** Sessions on the source usually end soon (an app restarting, a test run): retry this long. */
 const BUSY_WAIT_MS = 5000;
 
+/** The copy of a branch's database waits for sessions on its source to end (a later try may work). */
+export class SourceBusyError extends UserError {
+  constructor(
+    message: string,
+    /** Who uses the source: "1 session (psql)". */
+    readonly sessions: string,
+  ) {
+    super(message);
+  }
+}
+
 /** Cheap (no connection): is the current branch's database not made yet? */
 export function branchPending(project: Project): boolean {
   const db = project.branch?.name ? project.branch.database : null;
@@ -32,15 +43,21 @@ export function forgetBranchDatabases(project: Project, gone: BranchRecord[], fs
   );
 }
 
-/** Make the current branch's database (a copy of the project database) if it does not exist; record it. */
+/**
+ * Make the current branch's database (a copy of the project database) if it does not exist; record it.
+ * One that exists without a record (made by hand, or its record lost) is used, and recorded as adopted:
+ * `branch rm` never drops what devenv did not make.
+ */
 export async function ensureBranchDatabase(project: Project, out: Output, fs: ClusterFs): Promise<void> {
   const branch = project.branch;
   if (!branch?.name) return;
   const su = await connectSql(project, { database: 'postgres' });
   su.on('notice', () => undefined);
+  let adopted = false;
   try {
     const found = await su.query('SELECT 1 FROM pg_database WHERE datname = $1', [branch.database]);
-    if (!found.rowCount) {
+    adopted = Boolean(found.rowCount);
+    if (!adopted) {
       await copyDatabase(su, project, branch.name, branch.database);
       out.info(
         `created database "${branch.database}" for git branch "${branch.name}" (a copy of "${project.database}")`,
@@ -49,9 +66,15 @@ export async function ensureBranchDatabase(project: Project, out: Output, fs: Cl
   } finally {
     await su.end().catch(() => undefined);
   }
-  const records = readBranchRecords(project.paths).filter((r) => r.database !== branch.database);
-  records.push({ database: branch.database, branch: branch.name, createdAt: new Date().toISOString() });
-  writeRecords(project, records, fs);
+  const records = readBranchRecords(project.paths);
+  const known = records.find((r) => r.database === branch.database && r.branch === branch.name);
+  if (known) return;
+  const record: BranchRecord = { database: branch.database, branch: branch.name, createdAt: new Date().toISOString() };
+  if (adopted) record.adopted = true;
+  // An older devenv may have recorded a configured database for this branch: forgotten, never dropped.
+  const stale = (r: BranchRecord) =>
+    r.database === branch.database || (r.branch === branch.name && project.databases.includes(r.database));
+  writeRecords(project, [...records.filter((r) => !stale(r)), record], fs);
 }
 
 async function copyDatabase(su: SqlClient, project: Project, branch: string, target: string): Promise<void> {
@@ -83,9 +106,11 @@ async function copyError(su: SqlClient, project: Project, branch: string, err: u
   );
   const n = Number(r.rows[0]?.n ?? 0);
   const who = r.rows[0]?.who ? ` (${r.rows[0].who})` : '';
-  return new UserError(
-    `${what} while ${n || 'other'} session${n === 1 ? '' : 's'}${who} use${n === 1 ? 's' : ''} it (a copy needs it ` +
-      'idle); close them, then run the command again',
+  const sessions = `${n || 'other'} session${n === 1 ? '' : 's'}${who}`;
+  return new SourceBusyError(
+    `${what} while ${sessions} use${n === 1 ? 's' : ''} it (a copy needs it idle); ` +
+      'close them, then run the command again',
+    sessions,
   );
 }
 
@@ -111,14 +136,21 @@ export async function listBranchDatabases(project: Project): Promise<BranchDatab
   }
 }
 
-/** Drop one branch database (sessions on it are ended) and forget it. */
+/** Would `branch rm` drop this one? Not a database devenv did not make, nor one devenv.json names. */
+export function dropsDatabase(project: Project, record: BranchRecord): boolean {
+  return !record.adopted && !project.databases.includes(record.database);
+}
+
+/** Drop one branch database (sessions on it are ended; see dropsDatabase) and forget it. */
 export async function dropBranchDatabase(project: Project, record: BranchRecord, fs: ClusterFs): Promise<void> {
-  const su = await connectSql(project, { database: 'postgres' });
-  su.on('notice', () => undefined);
-  try {
-    await su.query(`DROP DATABASE IF EXISTS ${ident(record.database)} WITH (FORCE)`);
-  } finally {
-    await su.end().catch(() => undefined);
+  if (dropsDatabase(project, record)) {
+    const su = await connectSql(project, { database: 'postgres' });
+    su.on('notice', () => undefined);
+    try {
+      await su.query(`DROP DATABASE IF EXISTS ${ident(record.database)} WITH (FORCE)`);
+    } finally {
+      await su.end().catch(() => undefined);
+    }
   }
   writeRecords(
     project,

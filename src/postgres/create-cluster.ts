@@ -160,6 +160,24 @@ async function makeItOurs(
   fs.write(path.join(partial, 'devenv', 'cluster.json'), `${JSON.stringify(info, null, 2)}\n`);
 }
 
+/**
+ * The pristine files of a cluster made by `binaries` in `dir`, an empty directory the account made (an
+ * upgrade builds its new cluster inside .pgres, where root copies nothing: no template, initdb run as the
+ * account), with the flags and the postgresql.conf note of every cluster. No database is added: all of
+ * them come from the cluster being upgraded.
+ */
+export async function initClusterIn(
+  dir: string,
+  cluster: Pick<NewCluster, 'paths' | 'superuser'>,
+  binaries: Binaries,
+  fs: ClusterFs,
+  hooks: InitHooks,
+): Promise<void> {
+  hooks.step?.(`running initdb (PostgreSQL ${binaries.version})`);
+  await initdb(binaries, dir, cluster.superuser, fs);
+  fs.append(path.join(dir, 'postgresql.conf'), confNote(cluster.paths));
+}
+
 /** Rename the complete cluster to .pgres. False: a concurrent init won, and our copy is gone. */
 function publish(partial: string, project: NewCluster, fs: ClusterFs): boolean {
   try {

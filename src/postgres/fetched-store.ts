@@ -12,12 +12,13 @@ import {
 } from 'node:fs';
 import path from 'node:path';
 import { UserError } from '../errors.js';
+import { systemCacheDir } from '../platform/os-facts.js';
+import { platform } from '../platform/platform.js';
 import { isRootUser } from '../project/paths.js';
 import { satisfies, type WantedVersion } from '../project/postgres-version.js';
 import { pidAlive } from '../util/liveness.js';
 import { processesRunningFrom } from '../util/path-users.js';
 import { checkPrivatePath, UntrustedPathError } from '../util/private-path.js';
-import { readProcStat } from '../util/proc-stat.js';
 import { removeTree } from '../util/remove-tree.js';
 import { cacheDir } from '../util/user-dirs.js';
 import type { Binaries } from './binaries.js';
@@ -43,12 +44,15 @@ export interface FetchedServer {
   integrity: string;
 }
 
-/** Where fetched servers live: `$PGRES_CACHE_DIR/postgres`, else `~/.cache/devenv/postgres`, as root /var/cache. */
+/**
+ * Where fetched servers live: `$PGRES_CACHE_DIR/postgres`, else in the user's cache dir; as root in the
+ * system's (/var/cache/devenv/postgres, on macOS /Library/Caches/devenv/postgres).
+ */
 export function fetchedStore(env: NodeJS.ProcessEnv = process.env, root = isRootUser()): string {
   if (env.PGRES_CACHE_DIR) return path.join(path.resolve(env.PGRES_CACHE_DIR), 'postgres');
   // Root's home is closed to the account postgres runs as: root's copies go where that account can
   // enter and run them but, all of it being root's and mode 0755, change nothing.
-  if (root) return '/var/cache/devenv/postgres';
+  if (root) return path.join(systemCacheDir(), 'devenv', 'postgres');
   return path.join(cacheDir(env), 'postgres');
 }
 
@@ -167,7 +171,7 @@ export function ensureStore(env: NodeJS.ProcessEnv = process.env): string {
   return store;
 }
 
-/** The servers (postmasters: not their backends) running from a fetched server's binaries. Linux only. */
+/** The servers (postmasters: not their backends) running from a fetched server's binaries. */
 export function runningFrom(server: FetchedServer): number[] {
   let pids: number[];
   try {
@@ -176,7 +180,7 @@ export function runningFrom(server: FetchedServer): number[] {
     return [];
   }
   const all = new Set(pids);
-  return pids.filter((pid) => !all.has(readProcStat(pid)?.ppid ?? 0));
+  return pids.filter((pid) => !all.has(platform().process(pid)?.ppid ?? 0));
 }
 
 /** One line when a server runs from these binaries: they must not go from under it. */

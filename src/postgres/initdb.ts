@@ -1,9 +1,9 @@
 // Making a cluster's files, before any server runs: initdb, then the project database in single-user mode.
 import path from 'node:path';
 import { UserError } from '../errors.js';
+import { platform } from '../platform/platform.js';
 import { diskFullMessage, isDiskFull } from '../util/disk-space.js';
 import { run } from '../util/run-program.js';
-import { syncTree } from '../util/sync-tree.js';
 import { errorLines } from '../util/text.js';
 import type { Binaries } from './binaries.js';
 import type { ClusterFs } from './cluster-fs.js';
@@ -53,5 +53,5 @@ export async function createDatabase(binaries: Binaries, dir: string, database: 
       throw new UserError(`creating database "${database}" failed: ${errorLines(r.stderr, 3)}`);
     }
   }
-  await syncTree(dir);
+  await platform().flushTree(dir);
 }

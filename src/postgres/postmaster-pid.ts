@@ -1,5 +1,6 @@
-import { lstatSync, readFileSync, readlinkSync, realpathSync, statSync } from 'node:fs';
+import { lstatSync, readFileSync, realpathSync } from 'node:fs';
 import path from 'node:path';
+import { platform } from '../platform/platform.js';
 import { isZombie, pidAlive } from '../util/liveness.js';
 
 /** The lines postgres writes to postmaster.pid (see pidfile.h). */
@@ -33,11 +34,8 @@ export function readPostmasterPid(pgdata: string): PostmasterPid | null {
 
 export type Ownership = 'ours' | 'foreign-user' | 'not-ours';
 
-/**
- * Is `pid` really the postmaster of this data dir? postgres chdirs into its data
- * dir, so on Linux /proc/<pid>/cwd names it; elsewhere trust the pid file's own line.
- */
-export function checkPostmaster(pid: number, pgdata: string, recordedDataDir: string): Ownership {
+/** Is `pid` really the postmaster of this data dir? postgres chdirs into its data dir: its cwd names it. */
+export function checkPostmaster(pid: number, pgdata: string): Ownership {
   if (!pidAlive(pid) || isZombie(pid)) return 'not-ours';
   try {
     process.kill(pid, 0);
@@ -45,23 +43,14 @@ export function checkPostmaster(pid: number, pgdata: string, recordedDataDir: st
     return 'foreign-user';
   }
   let real: string;
+  let owner: number;
   try {
     real = realpathSync(pgdata);
+    owner = lstatSync(pgdata).uid;
   } catch {
     return 'not-ours';
   }
-  if (process.platform === 'linux') {
-    try {
-      // Root may signal anything: postmaster.pid (the account's file) must name a process of the cluster's owner.
-      if (process.getuid?.() === 0 && statSync(`/proc/${pid}`).uid !== lstatSync(pgdata).uid) return 'not-ours';
-      return readlinkSync(`/proc/${pid}/cwd`) === real ? 'ours' : 'not-ours';
-    } catch {
-      return 'not-ours';
-    }
-  }
-  try {
-    return realpathSync(recordedDataDir) === real ? 'ours' : 'not-ours';
-  } catch {
-    return 'not-ours';
-  }
+  // Root may signal anything: postmaster.pid (the account's file) must name a process of the cluster's owner.
+  if (process.getuid?.() === 0 && platform().process(pid)?.uid !== owner) return 'not-ours';
+  return platform().cwd(pid) === real ? 'ours' : 'not-ours';
 }

@@ -1,3 +1,4 @@
+import { ignoreDataDir } from '../project/gitignore.js';
 import type { ProjectPaths } from '../project/paths.js';
 import { parseVersion, type WantedVersion } from '../project/postgres-version.js';
 import type { Project } from '../project/project.js';
@@ -90,13 +91,35 @@ export function binariesOf(want: WantedVersion, fetch: FetchOptions): Binaries {
   return findBinaries({ want, fetch: (w) => fetchedBinaries(fetchServer(w, fetch)) });
 }
 
+/**
+ * The binaries of `want` as this project would use them once its cluster is of that major: within what
+ * postgres.binaries (or PGRES_BINDIR) allows, fetched when not installed. For a move to another major
+ * (upgrade, a snapshot of another major), where postgres.version may not say it yet.
+ */
+export function projectBinariesOf(project: Project, want: WantedVersion, fetch: FetchOptions): Binaries {
+  const wanted = wantedVersion(project);
+  return findBinaries({
+    configured: project.config.postgres.binaries,
+    want: wanted?.major === want.major && want.minor === undefined ? wanted : want,
+    fetch: (w) => fetchedBinaries(fetchServer(w, fetch)),
+  });
+}
+
 export function preparePostgres(project: Project, guard: StartGuard): PreparedPostgres {
   const state = inspectDataDir(project.paths);
   const want = wantedVersion(project);
   // Before any fetch: a cluster of another major is never run by these binaries, so need not wait for them.
   if (state.state === 'ready' && want) checkWantedMajor(project.paths.pgdata, state.pgMajor, want);
   const out = terminalOutput();
-  const binaries = projectBinaries(project, state, { step: out.step, info: out.info });
+  return prepareWith(project, guard, projectBinaries(project, state, { step: out.step, info: out.info }));
+}
+
+/**
+ * The cluster with binaries the caller chose (preparePostgres: the project's; an upgrade: the old major's,
+ * whatever postgres.version says now), checked against the cluster's major.
+ */
+export function prepareWith(project: Project, guard: StartGuard, binaries: Binaries): PreparedPostgres {
+  const state = inspectDataDir(project.paths);
   if (state.state === 'ready') checkMajor(project.paths.pgdata, state.pgMajor, binaries);
   trace(`binaries found (${binaries.source}: ${binaries.bindir})`);
   const fs = clusterFs(resolveAccount(project.config.postgres.runAs));
@@ -112,6 +135,9 @@ export async function ensureCluster(
 ): Promise<InitResult & { pg: PreparedPostgres }> {
   if (pg.state.state === 'ready') return { created: false, pg };
   const result = await createCluster(cluster, pg.binaries, pg.fs, { notice: out.notice, step: out.step });
+  // Whichever command made it (init, up, exec, psql): in a git repository it must never be committed
+  // (its TCP password file, the data), so it is ignored from the start.
+  if (ignoreDataDir(cluster.paths.root)) out.info('added .pgres/ to .gitignore');
   return { ...result, pg: { ...pg, state: inspectDataDir(cluster.paths) } };
 }
 
@@ -139,7 +165,7 @@ export async function ensureServer(
   }
   pg.guard(server.paths);
   checkDataDirAccess(pgdata, pg.fs.account, out.notice);
-  const tcp = await prepareTcp(server, pg.fs);
+  const tcp = await prepareTcp(server, pg.fs, opts.socketOnlyIfTaken ? out.notice : undefined);
   try {
     const handle = await startServer(server, pg.binaries, pg.fs, { ...opts, tcp });
     return { pid: handle.pid, port: tcp?.port ?? server.port, handle };

@@ -2,6 +2,7 @@ import { spawnSync } from 'node:child_process';
 import { readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { UserError } from '../errors.js';
+import { platform } from '../platform/platform.js';
 import { isRootUser } from '../project/paths.js';
 import { withDirectory } from '../util/no-follow.js';
 
@@ -27,6 +28,19 @@ function lookupAccount(name: string): Account | null {
   }
   const r = spawnSync('getent', ['passwd', name], { encoding: 'utf8' });
   return r.status === 0 ? parse(r.stdout.trim()) : null;
+}
+
+/** The name of the account with this uid (from /etc/passwd), or null. */
+export function accountNameOf(uid: number): string | null {
+  try {
+    for (const line of readFileSync('/etc/passwd', 'utf8').split('\n')) {
+      const f = line.split(':');
+      if (f.length >= 7 && Number(f[2]) === uid && f[2] !== '') return f[0]!;
+    }
+  } catch {
+    // no passwd file: unknown
+  }
+  return null;
 }
 
 /**
@@ -101,26 +115,18 @@ export function checkReachable(
 }
 
 /**
- * Give a tree to the account with `chown -R`: it changes each entry through a descriptor of its
- * directory, never follows a symlink (-P, -h), and changes a directory only after everything in it, so
- * the account cannot enter a directory of the tree before its contents are done. `from`: only entries
- * owned by that uid change (a tree someone else made, which may hold hard links to files not theirs).
- * The top directory is opened here (never through a link) and passed to chown as that descriptor
- * (Linux), so a directory swapped in after we looked is not the one changed.
+ * Give a tree to the account: never following a symlink, and each directory only after everything in it,
+ * so the account cannot enter a directory of the tree before its contents are done (see the platform's
+ * chownTree). `from`: only entries owned by that uid change (a tree someone else made, which may hold
+ * hard links to files not theirs). The top directory is opened here, never through a link.
  */
 export function handOver(target: string, from: number | null, account: Account): void {
-  const only = from === null ? [] : [`--from=${from}`];
-  const r = withDirectory(target, (fd, st) => {
+  const failed = withDirectory(target, (fd, st) => {
     if (from !== null && st.uid !== from) return null; // replaced since the caller looked: not ours to change
-    const pinned = process.platform === 'linux';
-    return spawnSync(
-      'chown',
-      ['-R', '-h', '-P', ...only, `${account.uid}:${account.gid}`, '--', pinned ? '/proc/self/fd/3/' : target],
-      { cwd: '/', encoding: 'utf8', stdio: ['ignore', 'ignore', 'pipe', pinned ? fd : 'ignore'] },
-    );
+    return platform().chownTree(target, fd, account, from);
   });
-  if (r === null || r.status === 0) return;
-  const why = (r.stderr || r.error?.message || '').trim().split('\n')[0];
+  if (failed === null) return;
+  const why = failed.split('\n')[0];
   throw new UserError(
     `could not give ${target} to the account "${account.name}" that runs postgres (${why}); run ` +
       `\`chown -R -h ${account.name}: ${target}\` yourself, or \`devenv reset\``,

@@ -43,8 +43,48 @@ function objectsFingerprint(project: Project): string {
     .digest('hex');
 }
 
+/**
+ * What the last provisioning recorded: the fingerprint of the keys it applied (first line) and the project
+ * databases it made sure of (second line, JSON; not in a marker of an older devenv).
+ */
+function recorded(project: Project): { fingerprint: string | null; databases: string[] } {
+  const lines = (readClusterFile(project.paths.pgdata, project.paths.provisioned) ?? '').split('\n');
+  let databases: string[] = [];
+  try {
+    const parsed: unknown = JSON.parse(lines[1] ?? '');
+    if (Array.isArray(parsed)) databases = parsed.filter((d): d is string => typeof d === 'string');
+  } catch {
+    // an older marker: the fingerprint alone
+  }
+  return { fingerprint: lines[0]?.trim() || null, databases };
+}
+
 function recordedFingerprint(project: Project): string | null {
-  return readClusterFile(project.paths.pgdata, project.paths.provisioned)?.trim() ?? null;
+  return recorded(project).fingerprint;
+}
+
+/** The database init made (cluster.json), or null when it cannot be read. */
+function clusterDatabase(project: Project): string | null {
+  try {
+    const info = JSON.parse(readClusterFile(project.paths.pgdata, project.paths.marker) ?? '') as {
+      database?: unknown;
+    };
+    return typeof info.database === 'string' ? info.database : null;
+  } catch {
+    return null;
+  }
+}
+
+/**
+ * The project databases that may not exist yet, told without connecting: those neither init nor the last
+ * provisioning made (a `postgres.database` renamed, `postgres.databases` added, before the next up, psql,
+ * exec or init makes them).
+ */
+export function pendingDatabases(project: Project): string[] {
+  const last = recorded(project);
+  if (last.fingerprint !== null && last.fingerprint === objectsFingerprint(project)) return [];
+  const made = new Set([clusterDatabase(project), ...last.databases]);
+  return project.databases.filter((d) => !made.has(d));
 }
 
 function setupPending(project: Project, mode: SetupMode): boolean {
@@ -57,6 +97,8 @@ function setupPending(project: Project, mode: SetupMode): boolean {
 export function provisionNeeded(project: Project, mode: SetupMode = 'if-needed'): boolean {
   const extras = project.config.postgres;
   const anything =
+    // A renamed postgres.database: made on the running server, as a database added later is.
+    project.database !== clusterDatabase(project) ||
     project.tcp !== null ||
     extras.role !== undefined ||
     project.databases.length > 1 ||
@@ -87,7 +129,7 @@ export async function provision(
       const fingerprint = objectsFingerprint(project);
       if (fingerprint !== recordedFingerprint(project)) {
         await provisionObjects(project, pg.binaries, out, fs);
-        fs.write(project.paths.provisioned, `${fingerprint}\n`);
+        fs.write(project.paths.provisioned, `${fingerprint}\n${JSON.stringify(project.databases)}\n`);
       }
       if (setupPending(project, opts.setup)) {
         // A failed (re-)run must leave the cluster "not set up", so the next start tries again.

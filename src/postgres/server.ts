@@ -37,7 +37,7 @@ export interface ServerSpec {
 export function findRunningServer(pgdata: string): number | null {
   const pm = readPostmasterPid(pgdata);
   if (!pm) return null;
-  const who = checkPostmaster(pm.pid, pgdata, pm.dataDir);
+  const who = checkPostmaster(pm.pid, pgdata);
   if (who === 'foreign-user') {
     throw new UserError(
       `a postgres server (pid ${pm.pid}) of another user is running on ${pgdata}; stop it as that user ` +
@@ -88,6 +88,8 @@ export interface StartOptions {
   timeoutMs?: number;
   /** postgres.tcp as checked just before (free port, the addresses this machine has). */
   tcp?: ListenSettings | null;
+  /** A postgres.tcp port another program holds: start on the socket only, saying so, rather than fail. */
+  socketOnlyIfTaken?: boolean;
 }
 
 /**

@@ -55,7 +55,8 @@ export class PostgresService {
   private recent: string[] = [];
 
   constructor(
-    private readonly pg: PreparedPostgres,
+    /** Asked at each start: the cluster may have moved to another major meanwhile (an upgrade under `up`). */
+    private readonly prepared: () => PreparedPostgres,
     private readonly server: () => ServerSpec,
     private readonly out: Output,
     private readonly onLogLine: (line: string) => void,
@@ -80,7 +81,7 @@ export class PostgresService {
     if (!limits) return;
     try {
       // In the cluster: as root, the account copies and empties it (root never writes through its tree).
-      this.pg.fs.capLog(this.logFile, limits);
+      this.prepared().fs.capLog(this.logFile, limits);
     } catch {
       // a full disk cannot take the copy: the log stays as it is and is tried again
     }
@@ -128,7 +129,8 @@ export class PostgresService {
     this.capLog();
     // As root the log is the account's file: read only if it still is (not a link it put there).
     const spec = this.server();
-    this.tail = new FileTail(spec.paths.serverLog, this.logLine, { owner: this.pg.fs.account?.uid }).start();
+    const pg = this.prepared();
+    this.tail = new FileTail(spec.paths.serverLog, this.logLine, { owner: pg.fs.account?.uid }).start();
     if (this.opts.logLimits && !this.capTimer) {
       this.capTimer = setInterval(() => this.capLog(), 1000);
       this.capTimer.unref();
@@ -138,7 +140,7 @@ export class PostgresService {
     try {
       // Under the server lock: a psql session ending right now cannot stop the server we take over.
       server = await withServerLock(spec.paths, async () => {
-        const found = await ensureServer(this.pg, spec, this.out, { detached: true });
+        const found = await ensureServer(pg, spec, this.out, { detached: true });
         // A server a psql session started is ours now: the session must not stop it when it ends.
         claimServer(spec.paths);
         return found;

@@ -10,7 +10,7 @@ import type { SetupStep } from '../project/config.js';
 import type { Project } from '../project/project.js';
 import type { Output } from '../util/output.js';
 import { connectSql, type SqlClient } from './sql-client.js';
-import { lineOfPosition, ScriptError, type Statement, splitSql } from './sql-script.js';
+import { lineOfPosition, ScriptError, type Statement, splitSql, transactionControl } from './sql-script.js';
 
 /** One runnable step of postgres.setup: a .sql file (directories are expanded) or a shell command. */
 export type ResolvedStep = { sql: string } | { command: string };
@@ -57,8 +57,9 @@ export async function runSetup(project: Project, out: Output): Promise<number> {
   const steps = resolveSetup(project);
   for (const step of steps) {
     if ('sql' in step) {
-      const count = await runSqlFile(project, step.sql);
-      out.info(`setup: ${path.relative(project.root, step.sql)} (${count} statement${count === 1 ? '' : 's'})`);
+      const { count, ownTransactions } = await runSqlFile(project, step.sql);
+      const own = ownTransactions ? '; it manages its own transactions' : '';
+      out.info(`setup: ${path.relative(project.root, step.sql)} (${count} statement${count === 1 ? '' : 's'}${own})`);
     } else {
       await runCommand(project, step.command);
       out.info(`setup: ${step.command}`);
@@ -68,10 +69,12 @@ export async function runSetup(project: Project, out: Output): Promise<number> {
 }
 
 /**
- * One file, one transaction, stop at the first error (psql's -1 with ON_ERROR_STOP). It runs as the
- * app role when there is one, so what it creates belongs to the app, as migrations do in production.
+ * One file, one transaction, stop at the first error (psql's -1 with ON_ERROR_STOP). A file with its own
+ * BEGIN/COMMIT runs as written instead (psql -1 would have it commit ours midway), and a failure says
+ * what stays. It runs as the app role when there is one, so what it creates belongs to the app, as
+ * migrations do in production.
  */
-export async function runSqlFile(project: Project, file: string): Promise<number> {
+export async function runSqlFile(project: Project, file: string): Promise<{ count: number; ownTransactions: boolean }> {
   const rel = path.relative(project.root, file);
   let statements: Statement[];
   try {
@@ -80,28 +83,31 @@ export async function runSqlFile(project: Project, file: string): Promise<number
     if (err instanceof ScriptError) throw new UserError(`setup: ${rel}:${err.line}: ${err.message}`);
     throw new UserError(`setup: cannot read ${rel}: ${(err as Error).message}`);
   }
+  const own = transactionControl(statements);
   const client = await connectSql(project, { user: project.appUser });
   // Server notices (e.g. "already exists, skipping") are the file's business, not ours.
   client.on('notice', () => undefined);
   let current: Statement | null = null;
   try {
-    await client.query('BEGIN');
+    if (!own) await client.query('BEGIN');
     for (const stmt of statements) {
       current = stmt;
       if (stmt.copyData !== undefined) await copyIn(client, stmt);
       else await client.query(stmt.sql);
     }
     current = null;
-    await client.query('COMMIT');
+    if (!own) await client.query('COMMIT');
   } catch (err) {
     const line = current ? errorLine(current, err as DatabaseError) : null;
-    throw new UserError(
-      `setup: ${rel}${line ? `:${line}` : ''}: ${(err as Error).message} (this file was rolled back; ${AGAIN})`,
-    );
+    // Ending the connection rolls back a transaction the file left open; what it committed stays.
+    const undone = own
+      ? `this file manages its own transactions (line ${own.line}): what it committed before the error stays`
+      : 'this file was rolled back';
+    throw new UserError(`setup: ${rel}${line ? `:${line}` : ''}: ${(err as Error).message} (${undone}; ${AGAIN})`);
   } finally {
     await client.end().catch(() => undefined);
   }
-  return statements.length;
+  return { count: statements.length, ownTransactions: own !== null };
 }
 
 /** The file line of a failure: the server's position in the statement, or the COPY row it names. */

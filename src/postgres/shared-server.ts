@@ -3,7 +3,7 @@ import path from 'node:path';
 import type { ProjectPaths } from '../project/paths.js';
 import { ensureOwnDir, removeOwnFile, writeOwnFile } from '../project/pgres-files.js';
 import { atPort, type Project } from '../project/project.js';
-import { processGone, processStartTime } from '../util/liveness.js';
+import { processGone, processStartTime, sameProcess } from '../util/liveness.js';
 import type { Output } from '../util/output.js';
 import { withLock } from '../util/pid-lock.js';
 import { ensureServer, type PreparedPostgres, serverSpec } from './prepare.js';
@@ -39,7 +39,7 @@ export function liveSessions(paths: ProjectPaths): number[] {
     .filter((pid) => {
       try {
         const recorded = readFileSync(path.join(paths.sessions, String(pid)), 'utf8').trim();
-        return recorded === '' || recorded === processStartTime(pid);
+        return recorded === '' || sameProcess(pid, recorded) !== false;
       } catch {
         return false;
       }
@@ -80,6 +80,52 @@ export function claimServer(paths: ProjectPaths): void {
   removeOwnFile(paths.sessionServer);
 }
 
+/** Session files whose process is gone (a session killed with SIGKILL never removes its own). */
+function deadSessions(paths: ProjectPaths): number[] {
+  let names: string[] = [];
+  try {
+    names = readdirSync(paths.sessions);
+  } catch {
+    return [];
+  }
+  const live = new Set(liveSessions(paths));
+  return names.map(Number).filter((pid) => pid > 0 && pid !== process.pid && !live.has(pid));
+}
+
+/** The server sessions started, still running with none of them left (the last was killed), or null. */
+function orphanedSessionServer(paths: ProjectPaths): { server: number; sessions: number[] } | null {
+  const marked = markedSessionServer(paths);
+  if (marked === null || liveSessions(paths).length > 0) return null;
+  try {
+    if (findRunningServer(paths.pgdata) !== marked) return null;
+  } catch {
+    return null; // another user's server: not ours to stop
+  }
+  return { server: marked, sessions: deadSessions(paths) };
+}
+
+/**
+ * A `devenv psql` or `exec` killed with SIGKILL never stops the server it started when it was the last
+ * session: stop it now, saying so, and forget the dead sessions. Cheap (one file) when there is none.
+ */
+export async function stopOrphanedSessionServer(paths: ProjectPaths, say: (line: string) => void): Promise<boolean> {
+  if (!orphanedSessionServer(paths)) return false;
+  return withServerLock(paths, async () => {
+    // Again under the lock: a session may have joined meanwhile, and keeps it.
+    const orphan = orphanedSessionServer(paths);
+    if (!orphan) return false;
+    const who = orphan.sessions.length ? ` (pid ${orphan.sessions.join(', ')})` : '';
+    say(
+      `the server (pid ${orphan.server}) of a \`devenv psql\` or \`exec\` that was killed${who} ` +
+        'was still running: stopping it',
+    );
+    await stopServer(orphan.server);
+    removeOwnFile(paths.sessionServer);
+    for (const pid of orphan.sessions) removeOwnFile(path.join(paths.sessions, String(pid)));
+    return true;
+  });
+}
+
 /** End this session; stop the session server if we were the last one using it. */
 export function leaveSessions(paths: ProjectPaths): Promise<void> {
   return withServerLock(paths, async () => {
@@ -108,10 +154,13 @@ export async function withSessionServer<T>(
   fn: (running: Project) => Promise<T>,
 ): Promise<T> {
   let running = project;
+  // Started for sessions that are all gone: this one starts its own, with the settings of now.
+  await stopOrphanedSessionServer(project.paths, out.notice);
   try {
     await joinSessions(project.paths, async () => {
-      // Detached: the terminal's Ctrl-C goes to the client, never to our temporary server.
-      const server = await ensureServer(pg, serverSpec(project), out, { detached: true });
+      // Detached: the terminal's Ctrl-C goes to the client, never to our temporary server. Clients here
+      // use the socket: a TCP port another program holds is said, not in their way.
+      const server = await ensureServer(pg, serverSpec(project), out, { detached: true, socketOnlyIfTaken: true });
       running = atPort(project, server.port);
       if (!server.handle) return null;
       // Another session may outlive us and stop it later: don't let its handle keep us running.

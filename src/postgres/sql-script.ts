@@ -98,6 +98,36 @@ export function splitSql(text: string): Statement[] {
   return out;
 }
 
+/** A statement's leading words, lower-case, past comments: enough to tell what kind of statement it is. */
+function leadingWords(sql: string, count: number): string[] {
+  let text = sql;
+  for (;;) {
+    const t = text.trimStart();
+    if (t.startsWith('--')) text = t.slice(t.indexOf('\n') === -1 ? t.length : t.indexOf('\n'));
+    else if (t.startsWith('/*')) text = t.slice(t.indexOf('*/') === -1 ? t.length : t.indexOf('*/') + 2);
+    else {
+      text = t;
+      break;
+    }
+  }
+  return (text.match(/[A-Za-z_]+/g) ?? []).slice(0, count).map((w) => w.toLowerCase());
+}
+
+/**
+ * The first statement of the file that ends, begins or aborts a transaction itself (`BEGIN`, `COMMIT`,
+ * `END`, `ROLLBACK`, `START TRANSACTION`, `PREPARE TRANSACTION`, …), or null. Such a file cannot run
+ * inside one transaction of ours: its COMMIT would end ours midway.
+ */
+export function transactionControl(statements: Statement[]): Statement | null {
+  return (
+    statements.find((s) => {
+      const [first, second] = leadingWords(s.sql, 2);
+      if (['begin', 'commit', 'end', 'rollback', 'abort'].includes(first ?? '')) return true;
+      return (first === 'start' || first === 'prepare') && second === 'transaction';
+    }) ?? null
+  );
+}
+
 /** The file line a server error's `position` (1-based, in characters of the statement) points at. */
 export function lineOfPosition(stmt: Statement, position: number | undefined): number {
   if (!position || position < 1) return stmt.line;

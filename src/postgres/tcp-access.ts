@@ -84,10 +84,15 @@ export interface TcpListen {
 /**
  * Before the server starts with postgres.tcp: settle the port (picked once for `true`), make sure
  * nothing else listens on it, and have a password ready. A taken port is one line, and postgres is
- * not started at all. Returns null when TCP is off. A port picked now may differ from `server.port`:
- * the caller's project follows it (atPort).
+ * not started at all; with `socketOnly`, which is told that line, it starts on its socket alone (no
+ * address: the port still names the socket file, so PGPORT and the URLs stay). Returns null when TCP
+ * is off. A port picked now may differ from `server.port`: the caller's project follows it (atPort).
  */
-export async function prepareTcp(server: TcpServer, fs: ClusterFs): Promise<TcpListen | null> {
+export async function prepareTcp(
+  server: TcpServer,
+  fs: ClusterFs,
+  socketOnly?: (problem: string) => void,
+): Promise<TcpListen | null> {
   const { tcp, paths } = server;
   if (!tcp) return null;
   let port = tcp.port;
@@ -98,7 +103,14 @@ export async function prepareTcp(server: TcpServer, fs: ClusterFs): Promise<TcpL
       ? `it is the port devenv picked for this project (${paths.tcpPort}); stop that program, or set "tcp" ` +
         `in devenv.json to a free port`
       : 'stop that program, or set "tcp" in devenv.json to a free port (or true: devenv picks one)';
-    throw new UserError(`postgres.tcp: port ${port} on ${r.taken} is in use by another program; ${how}`);
+    const problem = `postgres.tcp: port ${port} on ${r.taken} is in use by another program`;
+    if (!socketOnly) throw new UserError(`${problem}; ${how}`);
+    socketOnly(
+      `${problem}: this server listens on its socket only (TCP clients cannot connect until it restarts ` +
+        `with the port free); ${how}`,
+    );
+    ensureTcpPassword(paths, fs);
+    return { port, addresses: [] };
   }
   ensureTcpPassword(paths, fs);
   return { port, addresses: r.addresses };

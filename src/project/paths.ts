@@ -1,12 +1,14 @@
 import { createHash } from 'node:crypto';
-import { statSync } from 'node:fs';
 import { userInfo } from 'node:os';
 import path from 'node:path';
 import { DATABASE_NAME } from '../app-definition.js';
+import { socketPathMax, userDirs } from '../platform/os-facts.js';
+import { userStateDir } from '../util/user-dirs.js';
 import { DATA_DIR } from './root.js';
+import { runtimeBase } from './runtime-base.js';
 
-/** Linux allows 107 bytes for a socket path, macOS 103: stay within the smaller. */
-export const MAX_SOCKET_PATH = 103;
+/** The longest Unix socket path this OS allows (107 bytes on Linux, 103 on macOS). */
+export const MAX_SOCKET_PATH = socketPathMax();
 export const PG_PORT = 5432;
 /** postgres names its socket file after its port. */
 export function socketFile(port: number = PG_PORT): string {
@@ -100,8 +102,8 @@ export function shortHash(text: string, length = 10): string {
 }
 
 /**
- * The socket goes in .pgres unless that path is too long for a Unix socket;
- * then in a short per-project directory under $XDG_RUNTIME_DIR or /tmp.
+ * The socket goes in .pgres unless that path is too long for a Unix socket; then in a per-project
+ * directory in the user's private runtime dir (runtime-base.ts).
  */
 export function socketDirFor(
   root: string,
@@ -113,20 +115,12 @@ export function socketDirFor(
   dir: string;
   short: boolean;
 } {
-  if (Buffer.byteLength(path.join(pgdata, socketFile(port))) <= MAX_SOCKET_PATH) return { dir: pgdata, short: false };
-  const leaf = `devenv-${projectLeaf(root, 16)}`;
-  // Root's runtime dir is not reachable by the unprivileged account postgres runs as.
-  // A runtime dir that does not exist (a stale variable after su, a container without one) is skipped.
-  const runtime =
-    !isRoot && env.XDG_RUNTIME_DIR && path.isAbsolute(env.XDG_RUNTIME_DIR) && isDirectory(env.XDG_RUNTIME_DIR)
-      ? env.XDG_RUNTIME_DIR
-      : null;
-  for (const base of [runtime, '/tmp']) {
-    if (!base) continue;
-    const dir = path.join(base, leaf);
-    if (Buffer.byteLength(path.join(dir, socketFile(port))) <= MAX_SOCKET_PATH) return { dir, short: true };
-  }
-  return { dir: path.join('/tmp', `devenv-${shortHash(root)}`), short: true };
+  const fits = (dir: string) => Buffer.byteLength(path.join(dir, socketFile(port))) <= MAX_SOCKET_PATH;
+  if (fits(pgdata)) return { dir: pgdata, short: false };
+  const named = `pg-${projectLeaf(root, 16)}`;
+  const bare = `pg-${shortHash(root)}`;
+  const base = runtimeBase(env, isRoot, devenvStateDir(env, isRoot), (b) => fits(path.join(b, bare)));
+  return { dir: path.join(base, fits(path.join(base, named)) ? named : bare), short: true };
 }
 
 /** `<name>-<hash of the path>`: readable, and unique per project path. */
@@ -143,11 +137,7 @@ function projectLeaf(root: string, maxName: number): string {
  * from the password database (not $HOME, which `sudo` may leave pointing at a user's home).
  */
 export function privateRuntimeDir(root: string, env: NodeJS.ProcessEnv = process.env): string {
-  const state =
-    env.XDG_STATE_HOME && path.isAbsolute(env.XDG_STATE_HOME)
-      ? env.XDG_STATE_HOME
-      : path.join(passwdHome() ?? env.HOME ?? '/root', '.local', 'state');
-  return path.join(state, 'devenv', 'projects', projectLeaf(root, 32));
+  return path.join(devenvStateDir(env, true), 'projects', projectLeaf(root, 32));
 }
 
 function passwdHome(): string | null {
@@ -158,9 +148,15 @@ function passwdHome(): string | null {
   }
 }
 
+/** devenv's per-user state dir (as root: from root's own home, see privateRuntimeDir). */
+function devenvStateDir(env: NodeJS.ProcessEnv, isRoot: boolean): string {
+  if (!isRoot) return userStateDir(env);
+  return path.join(userDirs(env, process.platform, passwdHome() ?? env.HOME ?? '/root').state, 'devenv');
+}
+
 /**
  * The control socket of `devenv up` lives with its state, unless that path is too long for a Unix
- * socket: then it is a per-project name in the user's runtime dir (or /tmp).
+ * socket: then it is a per-project name in the user's private runtime dir (runtime-base.ts).
  */
 export function controlSocketFor(
   root: string,
@@ -168,23 +164,14 @@ export function controlSocketFor(
   env: NodeJS.ProcessEnv = process.env,
   isRoot = isRootUser(),
 ): string {
+  const fits = (file: string) => Buffer.byteLength(file) <= MAX_SOCKET_PATH;
   const inState = path.join(state, 'up.sock');
-  if (Buffer.byteLength(inState) <= MAX_SOCKET_PATH) return inState;
-  const runtime =
-    !isRoot && env.XDG_RUNTIME_DIR && path.isAbsolute(env.XDG_RUNTIME_DIR) && isDirectory(env.XDG_RUNTIME_DIR)
-      ? env.XDG_RUNTIME_DIR
-      : null;
-  const name = `devenv-up-${shortHash(root)}.sock`;
-  const short = runtime ? path.join(runtime, name) : null;
-  return short && Buffer.byteLength(short) <= MAX_SOCKET_PATH ? short : path.join('/tmp', name);
-}
-
-function isDirectory(dir: string): boolean {
-  try {
-    return statSync(dir).isDirectory();
-  } catch {
-    return false;
-  }
+  if (fits(inState)) return inState;
+  const name = `up-${shortHash(root)}.sock`;
+  return path.join(
+    runtimeBase(env, isRoot, devenvStateDir(env, isRoot), (b) => fits(path.join(b, name))),
+    name,
+  );
 }
 
 export function isRootUser(): boolean {

@@ -79,6 +79,7 @@ export function appDefinitions(
         command: p.command,
         cwd,
         env,
+        ...(p.port !== undefined && { port: p.port }),
         watch,
         restart: p.restart ?? 'on-failure',
         stopGraceMs: p.stopGraceMs,

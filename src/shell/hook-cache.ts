@@ -1,11 +1,11 @@
 // Where the shell hook finds its cached answers.
 import path from 'node:path';
-import { xdgDir } from '../util/user-dirs.js';
+import { userDirs } from '../platform/os-facts.js';
 import { HOOK_FORMAT } from './shell.js';
 
 /** Rendered hook answers; safe to delete at any time. */
 export function hookCacheDir(env: NodeJS.ProcessEnv = process.env): string {
-  return path.join(xdgDir(env, 'XDG_CACHE_HOME', '.cache'), 'devenv', 'hook', `v${HOOK_FORMAT}`);
+  return path.join(userDirs(env).cache, 'devenv', 'hook', `v${HOOK_FORMAT}`);
 }
 
 /**

@@ -14,8 +14,8 @@ import {
 } from 'node:fs';
 import path from 'node:path';
 import { errnoCode, UserError } from '../errors.js';
+import { platform } from '../platform/platform.js';
 import { processGone } from '../util/liveness.js';
-import { syncTree } from '../util/sync-tree.js';
 import { DATA, LOCK_FILE, MANIFEST, READY_PREFIX, READY_WORK_PREFIX, SWAP_JOURNAL, WORK_PREFIXES } from './layout.js';
 import { readJournal, runSwap, startSwap } from './swap.js';
 import { type CopyMode, copyTree } from './tree-copy.js';
@@ -164,7 +164,7 @@ export const fileOps = {
   },
 
   syncTree(a: { dir: string }) {
-    return syncTree(a.dir);
+    return platform().flushTree(a.dir);
   },
 
   async stoppedClusterRange(a: { pgdata: string }): Promise<WalRange | null> {
@@ -214,7 +214,7 @@ export const fileOps = {
     const work = await fileOps.makeWorkDir({ dir: a.dir, prefix: READY_WORK_PREFIX });
     try {
       await copyTree(path.join(a.dir, a.name, DATA), work, 'all');
-      await syncTree(work);
+      await platform().flushTree(work);
       if (snapshotId(a.dir, a.name) === a.id) {
         try {
           renameSync(work, ready);
@@ -249,12 +249,20 @@ export const fileOps = {
     child.unref();
   },
 
-  async swap(a: { dir: string; owner: number; pgdata: string; staging: string; trash: string }): Promise<void> {
+  async swap(a: {
+    dir: string;
+    owner: number;
+    pgdata: string;
+    staging: string;
+    trash: string;
+    after?: { file: string; content: string };
+  }): Promise<void> {
     startSwap(path.join(a.dir, SWAP_JOURNAL), {
       owner: a.owner,
       pgdata: a.pgdata,
       staging: a.staging,
       trash: a.trash,
+      ...(a.after ? { after: a.after } : {}),
     });
   },
 };

@@ -11,10 +11,15 @@ import { SWAP_JOURNAL, snapshotsDir } from './layout.js';
  * preparePostgres gets this check (its StartGuard), so no start of the server can miss it.
  */
 export function checkNoInterruptedSwap(paths: ProjectPaths): void {
-  if (existsSync(path.join(snapshotsDir(paths), SWAP_JOURNAL))) {
+  if (swapInterrupted(paths)) {
     throw new UserError(
-      'a snapshot restore was interrupted while it swapped the cluster files; run `devenv snapshot list` ' +
-        '(any snapshot command finishes it), then run again',
+      'a snapshot restore was interrupted while it swapped the cluster files (an upgrade swaps them the same way); ' +
+        'run `devenv snapshot list` (any snapshot command finishes it), then run again',
     );
   }
+}
+
+/** Is a restore's swap journal there (a restore swapping now, or one killed while it did)? */
+export function swapInterrupted(paths: ProjectPaths): boolean {
+  return existsSync(path.join(snapshotsDir(paths), SWAP_JOURNAL));
 }

@@ -21,7 +21,17 @@ export const SAVE_PREFIX = '.partial-';
 export const RESTORE_PREFIX = '.restore-';
 export const TRASH_PREFIX = '.trash-';
 export const READY_WORK_PREFIX = '.spare-';
-export const WORK_PREFIXES = [SAVE_PREFIX, RESTORE_PREFIX, TRASH_PREFIX, READY_WORK_PREFIX];
+/** An upgrade's new cluster while it is built, and the directory its private servers' sockets are in. */
+export const UPGRADE_PREFIX = '.upgrade-';
+export const SOCKETS_PREFIX = '.sockets-';
+export const WORK_PREFIXES = [
+  SAVE_PREFIX,
+  RESTORE_PREFIX,
+  TRASH_PREFIX,
+  READY_WORK_PREFIX,
+  UPGRADE_PREFIX,
+  SOCKETS_PREFIX,
+];
 /**
  * `.ready-<snapshot id>`: a finished, flushed copy of one snapshot's data, made in the background after a
  * save or restore, which the next restore of that snapshot renames into place instead of copying.

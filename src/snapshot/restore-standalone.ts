@@ -22,6 +22,8 @@ export function standaloneServer(
   pg: PreparedPostgres,
   project: Project,
   out: Output,
+  /** The binaries to start it with once `swap` has run (another major's, when it brought one). */
+  after: () => PreparedPostgres = () => pg,
 ): ServerUsers & { readonly stoppedPid: number | null; readonly restartedPid: number | null } {
   let stoppedPid: number | null = null;
   let restartedPid: number | null = null;
@@ -37,21 +39,30 @@ export function standaloneServer(
       return withServerLock(paths, async () => {
         const pid = findRunningServer(paths.pgdata);
         const wasSessionServer = pid !== null && markedSessionServer(paths) === pid;
+        const restart = async (on: PreparedPostgres) => {
+          if (wasSessionServer && liveSessions(paths).length === 0) {
+            claimServer(paths); // nobody left to stop it: the marker goes, the server stays stopped
+            return;
+          }
+          const server = await ensureServer(on, serverSpec(project), out, { detached: true });
+          // It outlives this command, like a server psql starts.
+          server.handle?.child?.unref();
+          restartedPid = server.pid;
+          if (wasSessionServer) markSessionServer(paths, server.pid);
+        };
         if (pid) {
           await stopServer(pid);
           stoppedPid = pid;
         }
-        const result = await swap();
-        if (!pid) return result;
-        if (wasSessionServer && liveSessions(paths).length === 0) {
-          claimServer(paths); // nobody left to stop it: the marker goes, the server stays stopped
-          return result;
+        let result: T;
+        try {
+          result = await swap();
+        } catch (err) {
+          // Nothing was swapped (or a journal stops any start until the swap is finished): as it was.
+          if (pid) await restart(pg).catch(() => undefined);
+          throw err;
         }
-        const server = await ensureServer(pg, serverSpec(project), out, { detached: true });
-        // It outlives this command, like a server psql starts.
-        server.handle?.child?.unref();
-        restartedPid = server.pid;
-        if (wasSessionServer) markSessionServer(paths, server.pid);
+        if (pid) await restart(after());
         return result;
       });
     },

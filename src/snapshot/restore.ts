@@ -37,6 +37,17 @@ export function checkRestorable(pg: PreparedPostgres, entry: SnapshotEntry): voi
   }
 }
 
+/** A snapshot's files must be of the major it records (its manifest decides how it is restored). */
+export function checkSnapshotData(entry: SnapshotEntry): void {
+  const dataMajor = snapshotDataMajor(entry);
+  if (dataMajor !== null && dataMajor !== entry.major) {
+    throw new UserError(
+      `snapshot "${entry.name}" records PostgreSQL ${entry.major} but its files are of ${dataMajor}; ` +
+        'it cannot be restored',
+    );
+  }
+}
+
 /**
  * Make the cluster exactly the snapshot. The snapshot is copied into a staging dir first, while the
  * server still runs; only then is it stopped, the files swapped by renames (journaled, see swap.ts),
@@ -49,8 +60,11 @@ export async function restoreSnapshot(
   entry: SnapshotEntry,
   users: ServerUsers,
   out: Output,
+  /** A snapshot of another major (checked by the caller): the cluster.json it brings, written with the swap. */
+  marker?: { file: string; content: string },
 ): Promise<RestoreOutcome> {
-  checkRestorable(pg, entry);
+  if (marker) checkSnapshotData(entry);
+  else checkRestorable(pg, entry);
   const session = await SnapshotSession.begin(paths, pg.fs, 'restore', out);
   const { files } = session;
   let staging: string | null = null;
@@ -75,7 +89,13 @@ export async function restoreSnapshot(
     staging = trash = null;
     const t0 = performance.now();
     await users.around(async () => {
-      await files.run('swap', { dir: session.dir, owner: process.pid, pgdata: paths.pgdata, ...swapDirs });
+      await files.run('swap', {
+        dir: session.dir,
+        owner: process.pid,
+        pgdata: paths.pgdata,
+        ...swapDirs,
+        ...(marker ? { after: marker } : {}),
+      });
       // What provisioning made sure of was about the old files: the next start checks again (the snapshot
       // may predate a role, a database or an extension, or lack a branch's database).
       pg.fs.remove(paths.provisioned);

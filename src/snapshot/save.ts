@@ -161,12 +161,17 @@ export async function saveSnapshot(
   project: Project,
   requested: string | undefined,
   out: Output,
+  /**
+   * readyCopy false: no copy for a fast restore is made in the background (an upgrade's own snapshot).
+   * session: one the caller holds (an upgrade saves its snapshot inside its own session).
+   */
+  opts: { readyCopy?: boolean; session?: SnapshotSession } = {},
 ): Promise<SaveOutcome> {
   const { paths } = project;
   const major = requireCluster(paths.pgdata, pg.state).pgMajor;
   const name = pickName(paths, requested);
   const t0 = performance.now();
-  const session = await SnapshotSession.begin(paths, pg.fs, 'save', out);
+  const session = opts.session ?? (await SnapshotSession.begin(paths, pg.fs, 'save', out));
   const { files } = session;
   let work: string | null = null;
   try {
@@ -207,12 +212,12 @@ export async function saveSnapshot(
     await files.run('commit', { from: work, to: snapshotDir(paths, name) });
     work = null;
     // Where a copy costs real time (no cloning), prepare the next restore's copy now, in the background.
-    if (copied.copy.method === 'copy' && readyCopiesWanted()) {
+    if (copied.copy.method === 'copy' && readyCopiesWanted() && opts.readyCopy !== false) {
       runInBackground(pg.fs, 'prepareReadyCopy', { dir: session.dir, name, id: manifest.id });
     }
     return { manifest, backupMs: copied.backupMs, checkpointMs: copied.checkpointMs };
   } finally {
     if (work) await files.run('removePath', { path: work }).catch(() => undefined);
-    await session.end();
+    if (!opts.session) await session.end();
   }
 }

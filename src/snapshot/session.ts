@@ -26,7 +26,8 @@ export class SnapshotSession {
       const lock = await files.run('lock', { dir, owner: process.pid, op });
       if ('holder' in lock) {
         throw new UserError(
-          `another snapshot command (\`devenv snapshot ${lock.holder.op}\`, pid ${lock.holder.pid}) is running ` +
+          `another snapshot command (\`devenv ${lock.holder.op === 'upgrade' ? '' : 'snapshot '}${lock.holder.op}\`, ` +
+            `pid ${lock.holder.pid}) is running ` +
             'on this cluster; wait for it to finish and run again',
         );
       }
@@ -42,8 +43,10 @@ export class SnapshotSession {
   /** Finish a restore that was killed mid-swap; remove work dirs of killed saves and restores. */
   async tidy(out: Output): Promise<void> {
     const { removed, finishedSwap } = await this.files.run('tidy', { dir: this.dir });
-    if (finishedSwap) out.notice('finished a snapshot restore that was interrupted');
-    if (removed.length) out.notice(`removed what an interrupted snapshot command left (${removed.join(', ')})`);
+    if (finishedSwap)
+      out.notice('finished a snapshot restore that was interrupted (or an upgrade: it swaps the same way)');
+    if (removed.length)
+      out.notice(`removed what an interrupted snapshot or upgrade command left (${removed.join(', ')})`);
   }
 
   async end(): Promise<void> {

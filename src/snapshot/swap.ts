@@ -18,6 +18,11 @@ export interface SwapJournal {
   trash: string;
   /** 'out': moving the current files to the trash; 'in': moving the snapshot's files in. */
   phase: 'out' | 'in';
+  /**
+   * A file of devenv's kept in place (its cluster.json) that says what the new files are: written once they
+   * are in, by whoever finishes the swap, when they are of another major (an upgrade, a snapshot of it).
+   */
+  after?: { file: string; content: string };
 }
 
 function writeJournal(file: string, journal: SwapJournal): void {
@@ -46,6 +51,12 @@ export function runSwap(file: string, journal: SwapJournal): void {
   }
   for (const name of readdirSync(journal.staging)) {
     renameSync(path.join(journal.staging, name), path.join(journal.pgdata, name));
+  }
+  if (journal.after) {
+    // A fresh file renamed over it: a link planted there is replaced, not followed.
+    const tmp = `${journal.after.file}.${process.pid}.tmp`;
+    writeFileSync(tmp, journal.after.content, { mode: 0o644 });
+    renameSync(tmp, journal.after.file);
   }
   rmSync(file, { force: true });
   rmdirSync(journal.staging);

@@ -68,8 +68,9 @@ interface FileJob {
 
 /**
  * Copy the tree `from` into the existing empty directory `to`, keeping modes. Files are cloned where
- * the filesystem can (btrfs, XFS, APFS…) and copied in the kernel otherwise. Symlinks are refused:
- * a snapshot must hold its data, not point at it (tablespaces outside the data directory).
+ * the filesystem can (btrfs, XFS…; not APFS, where Node's libuv no longer clones) and copied otherwise.
+ * Symlinks are refused: a snapshot must hold its data, not point at it (tablespaces outside the data
+ * directory).
  */
 export async function copyTree(from: string, to: string, mode: CopyMode): Promise<CopyResult> {
   const files: FileJob[] = [];

@@ -4,8 +4,9 @@
 import type { AppDefinition } from '../app-definition.js';
 import { AppGraph } from '../app-graph.js';
 import { didYouMean } from '../util/nearest-word.js';
+import { telltaleLines } from '../util/text.js';
 import type { AppRunner } from './app-runner.js';
-import type { Readiness } from './process-status.js';
+import type { ProcessOutcome, Readiness } from './process-status.js';
 import { ReadinessBoard, type ReadyState } from './readiness-board.js';
 import { ReadinessTracker } from './readiness-tracker.js';
 import { RestartWaves } from './restart-waves.js';
@@ -93,32 +94,73 @@ export class AppStack {
     throw new Error(`there is no process "${name}"${didYouMean(name, names)} (processes: ${names.join(', ')})`);
   }
 
-  /** Start `name` and what it needs that does not run: not started, stopped, or failed. */
-  async launch(name: string): Promise<void> {
-    if (this.host.closed()) return;
+  /** The apps, dependencies before their dependents. */
+  get names(): readonly string[] {
+    return this.graph.order;
+  }
+
+  /** Start `name` and what it needs that does not run: not started, stopped, or failed. Returns those it started. */
+  async launch(name: string): Promise<string[]> {
+    const launched: string[] = [];
+    if (this.host.closed()) return launched;
     for (const n of this.graph.requires([name])) {
       const runner = this.host.runner(n)!;
       const state = runner.status().state;
       const down = state === 'pending' || state === 'stopped' || state === 'crashed' || state === 'failed';
       if (this.active.has(n) && !(down || (n === name && state === 'exited'))) continue;
       this.active.add(n);
+      launched.push(n);
       if (this.board.get(n).state !== 'idle') this.board.expectRestart(n); // what counts is its next instance
       this.host.say(n === name ? `${n}: starting` : `${n}: starting (${name} needs it)`);
       if (state === 'pending') await runner.start();
       else void runner.restart();
     }
+    return launched;
   }
 
-  /** Stop `name` for good, the apps that need it first (each waits for its group to be gone). */
-  async stop(name: string): Promise<void> {
+  /** Stop `name` for good, the apps that need it first (each waits for its group to be gone). Returns those stopped. */
+  async stop(name: string): Promise<string[]> {
     const order = [name, ...this.graph.dependents(name)].filter((n) => this.active.has(n)).reverse();
+    const stopped: string[] = [];
     for (const n of order) {
-      if (this.host.closed()) return;
+      if (this.host.closed()) break;
       this.active.delete(n);
       this.host.say(n === name ? `${n}: stopping` : `${n}: stopping (it needs ${name})`);
       await this.host.retire(n);
       this.tracker.stopped(n);
+      stopped.push(n);
     }
+    return stopped;
+  }
+
+  /**
+   * Where `name` gets to once a start or restart asked for is over: ready or completed (ok), or failed
+   * (it exited, could not run, or missed its probe's timeout), or waiting on a dependency that will not
+   * get there by itself; or the run moved on (stopped, held, shutting down).
+   */
+  async outcome(name: string): Promise<ProcessOutcome> {
+    await this.board.until(() => this.settled(name));
+    const pid = this.host.runner(name)?.status().pid ?? null;
+    const not = (text: string, lastLines: string[] = []) => ({ ok: false, text, pid, lastLines });
+    if (this.host.closed()) return not('devenv up is stopping');
+    if (!this.active.has(name)) return not('stopped meanwhile');
+    if (this.host.held()) return not('stopped again meanwhile: postgres restarts with the apps held');
+    const { state, detail, restarting } = this.board.get(name);
+    if (!restarting && this.arrived(name, state)) return { ok: true, text: state, pid, lastLines: [] };
+    if (!restarting && state === 'failed')
+      return not(detail ?? 'failed', telltaleLines(this.tracker.lastLines(name), 5));
+    return not(`waiting for ${this.board.blocker(name) ?? 'its dependencies'}`);
+  }
+
+  private settled(name: string): boolean {
+    if (this.host.closed() || this.host.held() || !this.active.has(name) || this.board.stuck(name)) return true;
+    const { state, restarting } = this.board.get(name);
+    return !restarting && (this.arrived(name, state) || state === 'failed');
+  }
+
+  /** Ready, or completed; a task (another app waits for it to complete) only once it has. */
+  private arrived(name: string, state: ReadyState): boolean {
+    return state === 'completed' || (state === 'ready' && !this.graph.isTask(name));
   }
 
   /**

@@ -1,11 +1,5 @@
 // Process-group primitives: signal a whole group, and tell whether any member is still alive.
-import { listPids, readProcStat } from '../util/proc-stat.js';
-
-export interface GroupMember {
-  pid: number;
-  ppid: number;
-  state: string;
-}
+import { platform } from '../platform/platform.js';
 
 /** Send `signal` to every process in group `pgid`. Returns false if the group no longer exists. */
 export function signalGroup(pgid: number, signal: NodeJS.Signals | 0): boolean {
@@ -16,19 +10,6 @@ export function signalGroup(pgid: number, signal: NodeJS.Signals | 0): boolean {
     if ((err as NodeJS.ErrnoException).code === 'ESRCH') return false;
     throw err;
   }
-}
-
-/**
- * Members of group `pgid` as seen in /proc (Linux only; [] elsewhere).
- * Used to tell live members from zombies: kill(-pgid, 0) still succeeds on a zombie.
- */
-export function groupMembers(pgid: number): GroupMember[] {
-  const members: GroupMember[] = [];
-  for (const pid of listPids()) {
-    const stat = readProcStat(pid); // null: it exited while we were scanning
-    if (stat?.pgrp === pgid) members.push({ pid, state: stat.state, ppid: stat.ppid });
-  }
-  return members;
 }
 
 /**
@@ -43,14 +24,16 @@ export function groupAlive(pgid: number): boolean {
     // EPERM: members exist but run as another user; they are alive as far as we can tell.
     if ((err as NodeJS.ErrnoException).code !== 'EPERM') throw err;
   }
-  if (process.platform !== 'linux') return true;
-  return groupMembers(pgid).some((m) => m.state !== 'Z' && m.state !== 'X');
+  // Only the members tell live ones from zombies: kill(-pgid, 0) still succeeds on a zombie.
+  return platform()
+    .groupMembers(pgid)
+    .some((m) => !m.zombie);
 }
 
-/** Is this pid a live member of group `pgid`? One read of its /proc stat. */
+/** Is this pid a live member of group `pgid`? One look at that process (on Linux one /proc read). */
 function liveMember(pid: number, pgid: number): boolean {
-  const stat = readProcStat(pid);
-  return stat !== null && stat.pgrp === pgid && stat.state !== 'Z' && stat.state !== 'X';
+  const facts = platform().process(pid);
+  return facts !== null && facts.pgid === pgid && !facts.zombie;
 }
 
 /** How long waitGroupGone looks every 1 ms: an app stopped for a restart is gone within a few ms. */
@@ -68,8 +51,9 @@ export async function waitGroupGone(pgid: number, intervalMs = 5): Promise<void>
   for (let delay = 1; ; delay = Date.now() < fineUntil ? 1 : Math.min(delay * 2, intervalMs)) {
     if (!known.some((pid) => liveMember(pid, pgid))) {
       if (!groupAlive(pgid)) return;
-      known = groupMembers(pgid)
-        .filter((m) => m.state !== 'Z' && m.state !== 'X')
+      known = platform()
+        .groupMembers(pgid)
+        .filter((m) => !m.zombie)
         .map((m) => m.pid);
     }
     await new Promise((r) => setTimeout(r, delay));

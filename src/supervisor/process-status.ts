@@ -28,6 +28,21 @@ export interface ProcessStatus {
   lastExit: (ExitStatus & { description: string }) | null;
   /** Apps only: how far the current instance is, and why it waits or failed (see readiness-board.ts). */
   readiness?: Readiness;
+  /** Apps only: the port it is given (`port` in devenv.json), if any. */
+  port?: number | null;
+  /** Apps only, while it fails (crashed, backing off, not ready in time): the last line it wrote. */
+  lastLine?: string | null;
+}
+
+/** Where one app got to after a start or restart asked for by a control request (see AppStack.outcome). */
+export interface ProcessOutcome {
+  /** Ready, or completed (a task that exited 0): what was asked for is done. */
+  ok: boolean;
+  /** "ready", "completed", "exited 1; restarting", "not ready after 2 s: …", "waiting for migrate (exited 1)". */
+  text: string;
+  pid: number | null;
+  /** Its last lines of output, when it failed (oldest first). */
+  lastLines: string[];
 }
 
 export interface Readiness {

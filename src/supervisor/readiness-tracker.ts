@@ -36,7 +36,9 @@ export class ReadinessTracker {
     const { name } = app;
     this.watches.get(name)?.cancel();
     this.board.spawned(name);
-    const tail = this.tail(name);
+    // This instance's lines only: why it failed is not in what an earlier one said.
+    const tail = new OutputTail();
+    this.tails.set(name, tail);
     for (const stream of [proc.stdout, proc.stderr]) if (stream) tail.attach(stream);
     this.watches.set(name, this.watchReady(app, proc));
   }
@@ -63,7 +65,7 @@ export class ReadinessTracker {
     this.board.stopped(name);
   }
 
-  /** The last lines `name` wrote, oldest first. */
+  /** The last lines `name`'s current (or last) instance wrote, oldest first. */
   lastLines(name: string, n?: number): string[] {
     return this.tails.get(name)?.last(n) ?? [];
   }
@@ -72,15 +74,6 @@ export class ReadinessTracker {
   close(): void {
     for (const w of this.watches.values()) w.cancel();
     this.watches.clear();
-  }
-
-  private tail(name: string): OutputTail {
-    let tail = this.tails.get(name);
-    if (!tail) {
-      tail = new OutputTail();
-      this.tails.set(name, tail);
-    }
-    return tail;
   }
 
   private watchReady(app: AppDefinition, proc: ManagedProcess): Watch {

@@ -11,13 +11,15 @@ import { AppRunner } from './app-runner.js';
 import { AppStack } from './app-stack.js';
 import { DatabaseRunner } from './database-runner.js';
 import { LogOutput } from './log-output.js';
-import type { ProcessStatus, SupervisorEvents } from './process-status.js';
+import type { ProcessOutcome, ProcessStatus, SupervisorEvents } from './process-status.js';
 import { planReconfigure } from './reconfigure-plan.js';
 import type { ReconfigureOptions, SupervisorOptions } from './supervisor-options.js';
 import { AppWatchers } from './watch-groups.js';
 
 /** The hold a database restart takes on the apps. */
 const DATABASE_HOLD = 'database';
+/** States in which an app is failing: `status` adds its last line. */
+const FAILING: readonly string[] = ['backoff', 'crashed', 'failed'];
 
 /** Events: see SupervisorEvents ("started", "exit", "restart-scheduled", "change", "database-restarted"). */
 export class Supervisor extends EventEmitter {
@@ -139,8 +141,22 @@ export class Supervisor extends EventEmitter {
 
   /** Snapshot for `devenv status`: the database first, then the apps in their configured order. */
   status(): ProcessStatus[] {
-    const apps = this.apps.map((a) => ({ ...a.status(), readiness: this.stack.readiness(a) }));
+    const apps = this.apps.map((a) => {
+      const status = a.status();
+      const readiness = this.stack.readiness(a);
+      // While it fails, its last line usually says why ("Error: listen EADDRINUSE", "DATABASE_URL is not set").
+      const failing = FAILING.includes(status.state) || readiness.state === 'failed';
+      const lastLine = failing ? (this.lastLines(a.name, 1)[0] ?? null) : null;
+      // A runner stopped on request is replaced by a fresh one, not started: to the user it is stopped.
+      const state = readiness.state === 'stopped' && status.state === 'pending' ? 'stopped' : status.state;
+      return { ...status, state, readiness, port: a.definition.port ?? null, lastLine };
+    });
     return [...(this.database ? [this.database.status()] : []), ...apps];
+  }
+
+  /** The apps' names, dependencies before their dependents. */
+  processNames(): readonly string[] {
+    return this.stack.names;
   }
 
   /** The last lines `name` wrote (stdout and stderr), oldest first: why a task failed. */
@@ -150,18 +166,30 @@ export class Supervisor extends EventEmitter {
 
   /**
    * Start one app and what it needs that is not running (not started, stopped, or failed). Resolves
-   * once it runs, or once it cannot yet (a dependency failed or was stopped). Throws on an unknown name.
+   * once it runs, or once it cannot yet (a dependency failed or was stopped), with the apps it started
+   * (none when it ran already). Throws on an unknown name.
    */
-  async startProcess(name: string): Promise<void> {
+  async startProcess(name: string): Promise<string[]> {
     this.stack.require(name);
-    await this.serial(() => this.stack.launch(name));
+    let launched: string[] = [];
+    await this.serial(async () => {
+      launched = await this.stack.launch(name);
+    });
     await this.stack.started(name);
+    return launched;
   }
 
-  /** Stop one app for good (until startProcess), the apps that need it first. Throws on an unknown name. */
-  stopProcess(name: string): Promise<void> {
+  /**
+   * Stop one app for good (until startProcess), the apps that need it first. Resolves with the apps
+   * stopped, in the order they stopped. Throws on an unknown name.
+   */
+  async stopProcess(name: string): Promise<string[]> {
     this.stack.require(name);
-    return this.serial(() => this.stack.stop(name));
+    let stopped: string[] = [];
+    await this.serial(async () => {
+      stopped = await this.stack.stop(name);
+    });
+    return stopped;
   }
 
   /**
@@ -170,10 +198,33 @@ export class Supervisor extends EventEmitter {
    * started. Resolves once its new instance runs, or once it cannot yet.
    */
   async restartProcess(name: string): Promise<void> {
-    this.stack.require(name);
-    if (!this.stack.isActive(name)) return this.startProcess(name);
-    void this.stack.restart([name]);
+    await this.restartProcesses([name]);
     await this.stack.started(name);
+  }
+
+  /**
+   * Restart these apps in one wave (as one change touching them all would), in dependency order; those
+   * that do not run are started. None named: every app that should run (not those stopped on request or
+   * left out by `up NAME...`). Resolves with the apps restarted once each restart is on its way
+   * (processOutcome() tells where it got to). Throws on an unknown name before anything restarts.
+   */
+  async restartProcesses(names: string[]): Promise<string[]> {
+    for (const name of names) this.stack.require(name);
+    const chosen = names.length ? names : this.stack.names.filter((n) => this.stack.isActive(n));
+    const running = chosen.filter((n) => this.stack.isActive(n));
+    void this.stack.restart(running);
+    for (const name of chosen.filter((n) => !running.includes(n)))
+      await this.serial(() => this.stack.launch(name).then());
+    return chosen;
+  }
+
+  /**
+   * Where `name` gets to after a start or restart: ready or completed, or why not (it exited, missed its
+   * probe's timeout, waits on a dependency that failed), with its last lines when it failed.
+   */
+  processOutcome(name: string): Promise<ProcessOutcome> {
+    this.stack.require(name);
+    return this.stack.outcome(name);
   }
 
   /**

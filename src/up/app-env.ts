@@ -5,6 +5,7 @@ import type { AppDefinition } from '../app-definition.js';
 import { childEnvironment } from '../project/child-env.js';
 import { appDefinitions } from '../project/processes.js';
 import type { Project } from '../project/project.js';
+import { RUN_MARKER_ENV, runMarker } from './escaped-apps.js';
 
 export { DETACHED_ENV } from '../project/child-env.js';
 
@@ -17,7 +18,8 @@ export function withAppEnvironment(
   apps: AppDefinition[],
   overrides: Record<string, string> = {},
 ): AppDefinition[] {
-  const base = childEnvironment(project, { password: true, extra: overrides });
+  // The run's mark goes under the app's own variables: an app cannot unmark itself by accident.
+  const base = childEnvironment(project, { password: true, extra: { ...overrides, [RUN_MARKER_ENV]: runMarker } });
   return apps.map((app) => ({ ...app, env: { ...base, ...app.env } }));
 }
 

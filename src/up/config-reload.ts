@@ -8,10 +8,12 @@ import path from 'node:path';
 import { type FSWatcher, watch } from 'chokidar';
 import type { AppDefinition } from '../app-definition.js';
 import { errorMessage, UserError } from '../errors.js';
+import { SourceBusyError } from '../postgres/branch-database.js';
 import type { Config } from '../project/config.js';
 import { DOTENV_FILE } from '../project/dotenv-file.js';
 import { clientDatabase, type Project } from '../project/project.js';
 import { CONFIG_FILE } from '../project/root.js';
+import { Backoff } from '../supervisor/backoff.js';
 import { DatabaseStartError } from '../supervisor/database-runner.js';
 import type { Supervisor } from '../supervisor/supervisor.js';
 import { Debouncer } from '../util/debounce.js';
@@ -23,13 +25,20 @@ import type { UpPhase } from './state.js';
 /** Files whose change is a configuration reload (new environment, processes, settings), not a plain restart. */
 export const CONFIG_FILES = [CONFIG_FILE, DOTENV_FILE, 'Procfile.dev', 'Procfile'];
 
-/** Settings that identify the cluster: changing them needs a new `devenv up`. */
-const KEPT = ['database', 'version', 'binaries', 'runAs'] as const;
+/**
+ * Settings that identify the cluster: changing them needs a new `devenv up`. (`postgres.database` is not
+ * one: a new name is a database made on the running server, and the apps move to it.)
+ */
+const KEPT = ['version', 'binaries', 'runAs'] as const;
 
 /** The hold a reload takes on the apps while postgres restarts and is provisioned. */
 const RELOAD_HOLD = 'reload';
 /** What a branch switch is called among the changed files. */
 export const GIT_HEAD = 'git HEAD';
+/** The hold on the apps while a branch's database waits for sessions on its source to end. */
+const COPY_HOLD = 'branch copy';
+/** Each try waits a few seconds for the sessions itself (branch-database.ts); then this far apart. */
+const COPY_RETRY = { initialMs: 1000, maxMs: 10_000 };
 
 /** What a reload changes: the apps and the database (the Supervisor is one; tests use a fake). */
 export type ReloadTarget = Pick<Supervisor, 'reconfigure' | 'holdApps' | 'releaseApps' | 'restartDatabase'>;
@@ -79,6 +88,8 @@ export class ConfigReload {
   private readonly head: GitHeadWatch;
   /** A change came while everything was still starting: applied once it is up. */
   private missed = false;
+  /** The apps wait for their branch's database (COPY_HOLD), tried again by this timer. */
+  private copyWait: { timer: NodeJS.Timeout | undefined; backoff: Backoff; sessions: string } | null = null;
 
   constructor(private readonly ctx: ConfigReloadContext) {
     this.queue = new RestartQueue(
@@ -116,6 +127,7 @@ export class ConfigReload {
   }
 
   async close(): Promise<void> {
+    clearTimeout(this.copyWait?.timer);
     this.changes.cancel();
     this.queue.close();
     await this.watcher?.close();
@@ -155,8 +167,10 @@ export class ConfigReload {
     const reasons = restartReasons(previous.config, next.config);
     const ignore = next.config.watch.ignore ?? [];
     project.replace(next);
-    if (clientDatabase(next) !== clientDatabase(previous) && reasons.length === 0) {
-      await this.switchDatabase(previous, next, ignore);
+    const moved = clientDatabase(next) !== clientDatabase(previous);
+    // A move, or another try at the database the apps wait for.
+    if ((moved || this.copyWait) && reasons.length === 0) {
+      await this.switchDatabase(previous, next, ignore, moved);
       return;
     }
     if (reasons.length === 0) {
@@ -184,27 +198,60 @@ export class ConfigReload {
   }
 
   /**
-   * Another git branch: the apps stop (their sessions on the main database would keep it from being
-   * copied), the branch's database is made if it is new, and they start on it. If it cannot be made,
-   * they start again where they were.
+   * Another git branch, or another postgres.database: the apps stop (their sessions on the main database
+   * would block its copy), the database is made if it is new, and they start on it. While others' sessions
+   * block a branch's copy, the apps wait on it (as `exec` and `status` see it) and it is tried again; any
+   * other failure: they start again where they were.
    */
-  private async switchDatabase(previous: Project, next: Project, ignore: string[]): Promise<void> {
+  private async switchDatabase(previous: Project, next: Project, ignore: string[], moved: boolean): Promise<void> {
     const { target, project, say } = this.ctx;
     const to = clientDatabase(next);
     const branch = next.branch?.name ? `git branch "${next.branch.name}"` : 'the default git branch';
-    say(`${branch}: the apps move to database "${to}"`);
+    const why = next.database !== previous.database ? 'postgres.database changed' : branch;
+    if (moved) say(`${why}: the apps move to database "${to}"`);
     await target.holdApps(RELOAD_HOLD, 'switching databases: stopping the apps first');
     try {
       try {
         await this.ctx.provision();
+        await this.copyMade();
       } catch (err) {
         if (!(err instanceof UserError)) throw err;
+        if (err instanceof SourceBusyError) {
+          await this.waitForCopy(to, next.database, err.sessions);
+          return;
+        }
+        await this.copyMade();
         say(`${err.message}; the apps stay on database "${clientDatabase(previous)}"`);
         project.replace(previous);
       }
     } finally {
       await target.releaseApps(RELOAD_HOLD, this.ctx.apps(project.current), { ignore });
     }
+  }
+
+  /** Keep the apps down until the branch's database can be copied, and try again (a reload) a little later. */
+  private async waitForCopy(database: string, source: string, sessions: string): Promise<void> {
+    const first = !this.copyWait;
+    this.copyWait ??= { timer: undefined, backoff: new Backoff(COPY_RETRY), sessions: '' };
+    if (first) await this.ctx.target.holdApps(COPY_HOLD, `the apps wait for database "${database}"`);
+    const delay = this.copyWait.backoff.next(0);
+    // Said when it begins and when who is in the way changes, not at every try.
+    if (sessions !== this.copyWait.sessions) {
+      this.ctx.say(
+        `database "${database}" is a copy of "${source}", which ${sessions} use${/^1 /.test(sessions) ? 's' : ''}: ` +
+          'the apps wait until they end (a copy needs it idle), trying again every few seconds',
+      );
+    }
+    this.copyWait.sessions = sessions;
+    this.copyWait.timer = setTimeout(() => void this.queue.request(), delay);
+  }
+
+  /** Nothing to wait for any more (made, or the apps went elsewhere): the apps may start. */
+  private async copyMade(): Promise<void> {
+    if (!this.copyWait) return;
+    clearTimeout(this.copyWait.timer);
+    this.copyWait = null;
+    await this.ctx.target.releaseApps(COPY_HOLD);
   }
 
   /** Provisioning that fails is said; the rest of the reload still applies, and the next one tries again. */

@@ -1,6 +1,7 @@
 // Another devenv command's end of the control channel: ask the running `devenv up` of this project to
-// stop its apps, start them again (with a new environment), stop, start or restart postgres. Every
-// way it can fail is one line: no `up` answers, another command is using it, it hangs, it ended.
+// stop its apps, start them again (with a new environment), stop, start or restart postgres, or start,
+// stop or restart named processes. Every way it can fail is one line: no `up` answers, another command
+// is using it, it hangs, it ended.
 import { lstatSync } from 'node:fs';
 import { connect, type Socket } from 'node:net';
 import { errnoCode, UserError } from '../errors.js';
@@ -10,6 +11,8 @@ import {
   type ControlOp,
   type ControlReply,
   type ControlRequest,
+  type ProcessOp,
+  type ProcessResult,
   parseLine,
   readLines,
   send,
@@ -35,10 +38,15 @@ const WHAT: Record<ControlOp, string> = {
   'stop-postgres': 'stopping postgres',
   'start-postgres': 'starting postgres',
   'restart-postgres': 'restarting postgres',
+  'start-processes': 'starting processes',
+  'stop-processes': 'stopping processes',
+  'restart-processes': 'restarting processes',
 };
 
 export class UpControl {
   private pending: { resolve: (r: ControlReply) => void; reject: (e: Error) => void } | null = null;
+  /** What the last process op did to each process. */
+  private results: ProcessResult[] = [];
   private timer: NodeJS.Timeout | undefined;
   private closed = false;
 
@@ -111,6 +119,15 @@ export class UpControl {
     return this.request({ op: 'start-postgres' });
   }
 
+  /**
+   * Start, stop or restart these processes (restart: none is every app); resolves once each started one
+   * is ready or completed, or cannot be, with one result per process.
+   */
+  async processes(op: ProcessOp, names: string[]): Promise<ProcessResult[]> {
+    await this.request({ op, names });
+    return this.results;
+  }
+
   /** Done: whatever is still held (apps, postgres) is started again by `up`. */
   close(): void {
     this.socket.end();
@@ -141,6 +158,7 @@ export class UpControl {
           if ('wait' in r) return arm();
           clearTimeout(this.timer);
           this.pending = null;
+          this.results = r.ok ? (r.results ?? []) : [];
           if (r.ok) resolve();
           else reject(r.busy ? new BusyError(r.error) : new UserError(r.error));
         },

@@ -9,6 +9,8 @@ import {
   CONTROL_OPS,
   type ControlOp,
   type ControlRequest,
+  nameList,
+  type ProcessResult,
   parseLine,
   readLines,
   send,
@@ -24,7 +26,8 @@ export interface ControlPeer {
 
 /** One client's requests, and what is undone when it goes away. */
 export interface ControlSessionHandler {
-  request(req: ControlRequest): Promise<void>;
+  /** Done: resolves (with what a process op did to each process), or throws the client's answer. */
+  request(req: ControlRequest): Promise<ProcessResult[] | undefined>;
   /** The client is gone (done, killed or cut off): undo whatever it left held. */
   end(): Promise<void>;
 }
@@ -160,14 +163,19 @@ export class ControlListener {
     }
     const op = msg?.op;
     const env = msg?.env === undefined ? undefined : stringMap(msg.env);
-    if (typeof op !== 'string' || !CONTROL_OPS.includes(op as ControlOp) || env === null) {
+    const names = msg?.names === undefined ? undefined : nameList(msg.names);
+    if (typeof op !== 'string' || !CONTROL_OPS.includes(op as ControlOp) || env === null || names === null) {
       send(socket, { ok: false, error: `not a request devenv up understands: ${line.slice(0, 200)}` });
       return;
     }
     const waiting = setInterval(() => send(socket, { wait: true }), WAIT_INTERVAL_MS);
     try {
-      await conn.session.request({ op: op as ControlOp, ...(env ? { env } : {}) });
-      send(socket, { ok: true, pid: process.pid });
+      const results = await conn.session.request({
+        op: op as ControlOp,
+        ...(env ? { env } : {}),
+        ...(names && { names }),
+      });
+      send(socket, { ok: true, pid: process.pid, ...(results && { results }) });
     } catch (err) {
       send(socket, { ok: false, error: errorMessage(err) });
     } finally {

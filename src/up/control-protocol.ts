@@ -4,8 +4,17 @@
 // can tell an `up` that works slowly from one that hangs.
 import type { Socket } from 'node:net';
 
-/** The requests a running `up` understands. */
-export type ControlOp = 'stop-apps' | 'start-apps' | 'stop-postgres' | 'start-postgres' | 'restart-postgres';
+/** The requests a running `up` understands: all the apps at once, postgres, or named processes. */
+export type ControlOp =
+  | 'stop-apps'
+  | 'start-apps'
+  | 'stop-postgres'
+  | 'start-postgres'
+  | 'restart-postgres'
+  | ProcessOp;
+
+/** `devenv start|stop|restart NAME...` (and `up NAME...` into a running `up`). */
+export type ProcessOp = 'start-processes' | 'stop-processes' | 'restart-processes';
 
 export const CONTROL_OPS: readonly ControlOp[] = [
   'stop-apps',
@@ -13,7 +22,14 @@ export const CONTROL_OPS: readonly ControlOp[] = [
   'stop-postgres',
   'start-postgres',
   'restart-postgres',
+  'start-processes',
+  'stop-processes',
+  'restart-processes',
 ];
+
+export function isProcessOp(op: ControlOp): op is ProcessOp {
+  return op.endsWith('-processes');
+}
 
 export interface Hello {
   hello: { pid: number; purpose: string };
@@ -23,10 +39,26 @@ export interface ControlRequest {
   op: ControlOp;
   /** start-apps: variables every app gets on top of the environment contract (replacing earlier ones). */
   env?: Record<string, string>;
+  /** The process ops: which processes (restart-processes: none is every app). */
+  names?: string[];
+}
+
+/** What a process op did to one process: one line for the user, and why it failed. */
+export interface ProcessResult {
+  name: string;
+  /** Done as asked: stopped, or started (restarted) and ready or completed. */
+  ok: boolean;
+  /** "restarted, ready (pid 4242)", "stopped (it needs web)", "exited 1; restarting". */
+  text: string;
+  /** Its last lines of output, when it failed. */
+  lastLines?: string[];
 }
 
 /** `busy`: another client has the channel (this one may try again shortly). */
-export type ControlReply = { ok: true; pid: number } | { ok: false; error: string; busy?: boolean } | { wait: true };
+export type ControlReply =
+  | { ok: true; pid: number; results?: ProcessResult[] }
+  | { ok: false; error: string; busy?: boolean }
+  | { wait: true };
 
 /** A reply's wait lines come this often while the request is under way. */
 export const WAIT_INTERVAL_MS = 1000;
@@ -63,6 +95,12 @@ export function parseLine(line: string): Record<string, unknown> | null {
   } catch {
     return null;
   }
+}
+
+/** Names a request may carry: strings, a few of them (they are checked against the processes later), or null. */
+export function nameList(value: unknown): string[] | null {
+  if (!Array.isArray(value) || value.length > 100) return null;
+  return value.every((v) => typeof v === 'string' && v.length <= 100) ? (value as string[]) : null;
 }
 
 /** A string-to-string map (the env of start-apps), or null. */

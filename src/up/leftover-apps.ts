@@ -2,19 +2,26 @@
 //
 // Apps run in their own process groups (so a stop reaches grandchildren), which also means they
 // outlive an `up` killed with SIGKILL and keep holding their ports. We record each group's
-// leader with its kernel start time, and the next `up` stops those that are provably the same
-// processes (a recycled pid has another start time).
+// leader with its start time, and the next `up` stops those that are provably the same processes (a
+// recycled pid has another start time).
 import { readFileSync } from 'node:fs';
 import type { ProjectPaths } from '../project/paths.js';
 import { writeOwnFile } from '../project/pgres-files.js';
 import { groupAlive, signalGroup, waitGroupGone } from '../supervisor/process-group.js';
-import { processStartTime as startTime } from '../util/liveness.js';
+import { sameProcess, processStartTime as startTime } from '../util/liveness.js';
+import { runMarker, stopEscapedApps } from './escaped-apps.js';
 
 interface AppGroup {
   name: string;
   pgid: number;
-  /** /proc/<pid>/stat field 22 (start time in clock ticks since boot). */
+  /** Its start time, as processStartTime records it. */
   start: string;
+}
+
+/** What app-groups.json holds: the groups, and the run's mark (escaped-apps.ts) while any run. */
+interface Recorded {
+  marker?: string;
+  groups: AppGroup[];
 }
 
 let lastGroups = '';
@@ -25,7 +32,8 @@ export function writeAppGroups(paths: ProjectPaths, groups: { name: string; pgid
     const start = startTime(g.pgid);
     if (start) list.push({ ...g, start });
   }
-  const text = `${JSON.stringify(list)}\n`;
+  const recorded: Recorded = list.length ? { marker: runMarker, groups: list } : { groups: [] };
+  const text = `${JSON.stringify(recorded)}\n`;
   if (text === lastGroups) return;
   lastGroups = text;
   try {
@@ -45,14 +53,17 @@ export async function reapLeftoverApps(
   say: (line: string) => void,
   opts: { hard?: boolean } = {},
 ): Promise<void> {
-  let groups: AppGroup[];
+  let recorded: Recorded;
   try {
-    groups = JSON.parse(readFileSync(paths.appGroups, 'utf8')) as AppGroup[];
+    const value = JSON.parse(readFileSync(paths.appGroups, 'utf8')) as Recorded | AppGroup[];
+    // An older devenv wrote the list alone.
+    recorded = Array.isArray(value) ? { groups: value } : { marker: value.marker, groups: value.groups ?? [] };
   } catch {
     return;
   }
+  const { groups, marker } = recorded;
   const left = groups.filter(
-    (g) => Number.isInteger(g.pgid) && g.pgid > 1 && startTime(g.pgid) === g.start && groupAlive(g.pgid),
+    (g) => Number.isInteger(g.pgid) && g.pgid > 1 && sameProcess(g.pgid, g.start) === true && groupAlive(g.pgid),
   );
   for (const g of left) {
     say(`stopping ${g.name} (pid ${g.pgid}), left running by a devenv up that was killed`);
@@ -68,5 +79,7 @@ export async function reapLeftoverApps(
       }
     }),
   );
+  // What those apps started outside their groups (setsid): found by the killed run's mark.
+  if (typeof marker === 'string' && marker !== runMarker) await stopEscapedApps(marker, say, opts);
   writeAppGroups(paths, []);
 }

@@ -23,6 +23,9 @@ import { trace } from '../util/trace.js';
 import { DETACHED_ENV } from './app-env.js';
 import type { ConfigReload } from './config-reload.js';
 import type { ControlListener } from './control-listener.js';
+import { currentPostgres } from './current-postgres.js';
+import { bringBackDatabase, finishRestoreSwap } from './database-recovery.js';
+import { runMarker, stopEscapedApps } from './escaped-apps.js';
 import { LiveProject } from './live-project.js';
 import { SignalGate } from './signal-gate.js';
 import { StatePublisher } from './state.js';
@@ -32,6 +35,8 @@ export interface UpOptions {
   project: Project;
   /** The ad-hoc app of `up -- CMD ARGS...` ([] for none). */
   command: string[];
+  /** `up NAME...`: only these apps and what they need ([]: all of them). */
+  only: string[];
   /** The apps as read before anything started (a bad Procfile has already been one clear line). */
   apps: AppDefinition[];
   /** Where they came from ("devenv.json", "Procfile", ...), for the summary line. */
@@ -64,7 +69,8 @@ type Modules = Awaited<ReturnType<typeof supervisorModules>>;
 
 /** What runs once postgres is on its way. */
 interface Run {
-  pg: PreparedPostgres;
+  /** The cluster and the binaries of its major (re-read when an upgrade under `up` changed it). */
+  pg: () => PreparedPostgres;
   /** The project as this `up` runs it now (replaced by reloads, and when the server picks its port). */
   live: LiveProject;
   log: LogOutput;
@@ -103,6 +109,7 @@ export async function runUp(opts: UpOptions): Promise<number> {
 /** Postgres starting, the supervisor's modules loaded meanwhile, leftovers of a killed `up` gone. */
 async function assemble(pg: PreparedPostgres, { project, command, apps }: UpOptions, detached: boolean): Promise<Run> {
   const live = new LiveProject(project, command);
+  const current = currentPostgres(pg, live);
   const say = (line: string) => log.line('devenv', line);
   const disk = new DiskFullNotice(project.paths.pgdata, say);
   const limits = logLimits(project.config);
@@ -116,7 +123,7 @@ async function assemble(pg: PreparedPostgres, { project, command, apps }: UpOpti
   log.record('devenv', [runStartLine(process.pid)]);
   // Each start takes the settings of the project as it is then; a port it picks moves the project there.
   const service = new PostgresService(
-    pg,
+    current,
     () => serverSpec(live.current),
     { info: say, notice: say, step: () => {} },
     // Lines of postgres' own log are shown, not copied: it writes postgres.log itself.
@@ -139,7 +146,7 @@ async function assemble(pg: PreparedPostgres, { project, command, apps }: UpOpti
       ignore: project.config.watch.ignore,
       configFiles: modules.CONFIG_FILES,
     });
-    return { pg, live, log, disk, service, supervisor, modules };
+    return { pg: current, live, log, disk, service, supervisor, modules };
   } catch (err) {
     await service.stop();
     throw err;
@@ -185,6 +192,8 @@ async function supervise(run: Run, opts: UpOptions, gate: SignalGate, detached: 
     // A database that cannot start has been said by the supervisor; anything else is a bug.
     if (!(err instanceof DatabaseStartError)) throw err;
   } finally {
+    // The apps are stopped: what they started outside their process groups goes too.
+    await stopEscapedApps(runMarker, say).catch((err) => say(`could not stop what the apps left: ${err}`));
     await channels.control.close();
     await channels.reload.close();
     publisher.stop();
@@ -210,7 +219,7 @@ function openChannels(run: Run, publisher: StatePublisher, say: (l: string) => v
   const hooks = new modules.HookRefresh(live.current.root);
   hooks.start();
   const provisionNow = () =>
-    provision(pg, live.current, { info: say, notice: say, step: () => {} }, { setup: 'if-needed' });
+    provision(pg(), live.current, { info: say, notice: say, step: () => {} }, { setup: 'if-needed' });
   const { root } = live.current;
   const reload = new modules.ConfigReload({
     target: supervisor,
@@ -233,6 +242,13 @@ function openChannels(run: Run, publisher: StatePublisher, say: (l: string) => v
     setOverrides: (env: Record<string, string>) => live.setOverrides(env),
     apps: () => live.apps(),
     provision: provisionNow,
+    recoverDatabase: (start: () => Promise<void>) =>
+      bringBackDatabase({
+        repair: () => finishRestoreSwap(live.current.paths, pg().fs, say),
+        start,
+        say,
+        stopping: () => publisher.phase === 'stopping',
+      }),
     changed: () => publisher.publish(),
   };
   const control = new modules.ControlListener(
@@ -262,7 +278,7 @@ async function startEverything(
   if (failure) return failure;
   trace('provisioned');
   // Layered now: the start may have picked the TCP port, and made the password DATABASE_URL_TCP carries.
-  await supervisor.startApps(live.withEnvironment(opts.apps));
+  await supervisor.startApps(live.withEnvironment(opts.apps), opts.only.length ? { only: opts.only } : {});
   trace('apps started');
   // A stop requested meanwhile has begun: the run is not "running", and saying so would follow "shutting down".
   if (!stopping()) {
@@ -271,7 +287,7 @@ async function startEverything(
     publisher.publish();
     reload.ready();
     trace('running');
-    say(summary(opts));
+    say(summary(opts, supervisor));
   }
   return null;
 }
@@ -291,10 +307,15 @@ async function provisionAtStart(
   }
 }
 
-function summary({ apps, source }: UpOptions): string {
+function summary({ apps, source, only }: UpOptions, supervisor: Supervisor): string {
   if (apps.length === 0) {
     return 'no app processes: add "processes" to devenv.json, a Procfile, or run `devenv up -- CMD ARGS...`';
   }
   const n = apps.length;
-  return `running ${n} app process${n > 1 ? 'es' : ''} from ${source}; Ctrl-C stops everything`;
+  if (only.length === 0) return `running ${n} app process${n > 1 ? 'es' : ''} from ${source}; Ctrl-C stops everything`;
+  const started = supervisor.status().filter((p) => p.kind === 'app' && p.state !== 'pending').length;
+  return (
+    `running ${only.join(', ')} and what ${only.length > 1 ? 'they need' : 'it needs'} (${started} of ${n} app ` +
+    `processes from ${source}; \`devenv start NAME\` starts another); Ctrl-C stops everything`
+  );
 }

@@ -1,6 +1,7 @@
 // What a running `devenv up` tells other devenv commands: its pid, phase and processes, in
 // .pgres/devenv/state/supervisor.json, republished as things change.
 import { readFileSync } from 'node:fs';
+import { platform } from '../platform/platform.js';
 import type { ProjectPaths } from '../project/paths.js';
 import { removeOwnFile, writeOwnFile } from '../project/pgres-files.js';
 import type { ProcessStatus, Readiness } from '../supervisor/process-status.js';
@@ -14,6 +15,10 @@ export type PublishedProcess = Pick<ProcessStatus, 'name' | 'pid' | 'state' | 'r
   lastExit?: string | null;
   /** Apps: ready, waiting for what, or why the probe fails (see ProcessStatus.readiness). */
   readiness?: Readiness | null;
+  /** Apps: the port devenv.json gives it. */
+  port?: number | null;
+  /** Apps, while failing: the last line it wrote. */
+  lastLine?: string | null;
 };
 
 /** "starting" until postgres is ready and the apps started, then "running", "stopping". */
@@ -39,12 +44,7 @@ function clearState(paths: ProjectPaths): void {
 /** Is this pid a live `devenv up` (a node process running our CLI), not a reused pid? */
 function isUpProcess(pid: number): boolean {
   if (processGone(pid)) return false;
-  try {
-    const cmdline = readFileSync(`/proc/${pid}/cmdline`, 'utf8');
-    return /devenv|dist\/(bundle\/)?main\.c?js/.test(cmdline);
-  } catch {
-    return process.platform !== 'linux';
-  }
+  return /devenv|dist\/(bundle\/)?main\.c?js/.test(platform().commandLine(pid) ?? '');
 }
 
 /** The state of a live `devenv up` of this project, or null (a stale file is ignored). */
@@ -97,7 +97,7 @@ export class StatePublisher {
       startedAt: this.startedAt,
       phase: this.phase,
       postgresPid: this.postgresPid(),
-      processes: processes.map(({ name, pid, state, restarts, startedAt, lastExit, readiness }) => ({
+      processes: processes.map(({ name, pid, state, restarts, startedAt, lastExit, readiness, port, lastLine }) => ({
         name,
         pid,
         state,
@@ -105,6 +105,8 @@ export class StatePublisher {
         startedAt,
         lastExit: lastExit?.description ?? null,
         readiness: readiness ?? null,
+        port: port ?? null,
+        lastLine: lastLine ?? null,
       })),
     });
     const groups = processes.filter((p) => p.kind === 'app' && p.pid !== null);

@@ -1,5 +1,6 @@
-import { readFileSync, statfsSync } from 'node:fs';
 import path from 'node:path';
+import { UserError } from '../errors.js';
+import { platform } from '../platform/platform.js';
 import { formatBytes } from './text.js';
 
 /** Did this error (or a program's output) come from a full filesystem? */
@@ -12,36 +13,16 @@ export function isDiskFull(err: unknown): boolean {
   return false;
 }
 
-/** The mount point holding `target`: the longest mount path that is a prefix of it. */
-export function mountPointOf(target: string): string {
-  let best = '/';
-  try {
-    for (const line of readFileSync('/proc/mounts', 'utf8').split('\n')) {
-      // Spaces in mount points are written as \040.
-      const mnt = (line.split(' ')[1] ?? '').replace(/\\040/g, ' ');
-      if (
-        mnt &&
-        (target === mnt || target.startsWith(mnt.endsWith('/') ? mnt : `${mnt}/`)) &&
-        mnt.length > best.length
-      ) {
-        best = mnt;
-      }
-    }
-  } catch {
-    // not Linux: the path itself is all we can name
-    return target;
-  }
-  return best;
-}
-
-/** Free and total bytes of the filesystem holding `dir`, and where it is mounted; null if it cannot be asked. */
+/**
+ * Free and total bytes of the filesystem holding `dir` (or, while it does not exist, its nearest existing
+ * parent), and where it is mounted; null if it cannot be asked.
+ */
 export function diskSpace(dir: string): { mount: string; free: number; total: number } | null {
-  const target = path.resolve(dir);
   try {
-    const st = statfsSync(target);
-    return { mount: mountPointOf(target), free: st.bavail * st.bsize, total: st.blocks * st.bsize };
-  } catch {
-    return null;
+    return platform().filesystem(dir);
+  } catch (err) {
+    if (err instanceof UserError) throw err; // a tool to install
+    return null; // removed while we looked
   }
 }
 
@@ -51,7 +32,7 @@ export const FULL_BELOW_BYTES = 2 * 1024 * 1024;
 /** One line naming the full filesystem and its free space, for whatever was being written at `where`. */
 export function diskFullMessage(where: string, what: string, advice = 'free some space and run again'): string {
   const space = diskSpace(where);
-  const mount = space?.mount ?? mountPointOf(path.resolve(where));
+  const mount = space?.mount ?? path.resolve(where);
   const free = space ? ` (now ${formatBytes(space.free)} free of ${formatBytes(space.total)})` : '';
   return `${what}: the filesystem at ${mount} ran out of space${free}; ${advice}`;
 }

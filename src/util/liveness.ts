@@ -1,4 +1,4 @@
-import { readProcStat } from './proc-stat.js';
+import { platform } from '../platform/platform.js';
 
 /** Is a process with this pid alive (signalable by us, or at least existing)? */
 export function pidAlive(pid: number): boolean {
@@ -12,12 +12,20 @@ export function pidAlive(pid: number): boolean {
 
 /** A zombie has exited; only its parent has not collected it yet (some inits never do). */
 export function isZombie(pid: number): boolean {
-  return readProcStat(pid)?.state === 'Z';
+  return platform().process(pid)?.zombie === true;
 }
 
-/** Field 22 of /proc/<pid>/stat (clock ticks since boot): with the pid, it names one process for good. */
+/** What to record of a process's start: with the pid, it names one process for good (see sameProcess). */
 export function processStartTime(pid: number): string | null {
-  return readProcStat(pid)?.startTime ?? null;
+  return platform().startRecord(pid);
+}
+
+/**
+ * Is `pid` still the process whose start time was recorded? null when that cannot be told (Linux clock
+ * ticks, read by the portable implementation); false when it is gone.
+ */
+export function sameProcess(pid: number, recorded: string): boolean | null {
+  return platform().sameProcess(pid, recorded);
 }
 
 export function processGone(pid: number): boolean {
@@ -31,7 +39,7 @@ export async function waitGone(pid: number, timeoutMs: number): Promise<boolean>
   while (Date.now() < until) {
     if (processGone(pid)) return true;
     await new Promise((r) => setTimeout(r, delay));
-    // A fast shutdown takes ~20 ms: a fine poll (kill(0) and one /proc read) notices it within 5 ms.
+    // A fast shutdown takes ~20 ms: a fine poll (kill(0) and one look at the process) notices it within 5 ms.
     delay = Math.min(delay * 2, 5);
   }
   return processGone(pid);

@@ -1,30 +1,23 @@
-import { readFileSync, readlinkSync } from 'node:fs';
+import { platform } from '../platform/platform.js';
 import { waitGone } from './liveness.js';
-import { listPids } from './proc-stat.js';
+
+/** Does `command` (arguments joined by spaces) have an argument that is `dir` or a path below it? */
+function namesPathIn(command: string, dir: string): boolean {
+  const escaped = dir.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+  return new RegExp(`(^| )${escaped}(/| |$)`).test(command);
+}
 
 /**
  * Processes working in `dir`: their working directory is in it, or an argument names it or a path
- * below it (initdb -D DIR, postgres --boot with its cwd there, cp … DIR). Linux (/proc) only.
+ * below it (initdb -D DIR, postgres --boot with its cwd there, cp … DIR). Another user's process is
+ * judged by its arguments alone (its working directory is not ours to read).
  */
 export function processesUsing(dir: string): number[] {
   const inside = (p: string) => p === dir || p.startsWith(`${dir}/`);
-  const found: number[] = [];
-  for (const pid of listPids()) {
-    if (pid === process.pid) continue;
-    try {
-      const args = readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0');
-      let cwd = '';
-      try {
-        cwd = readlinkSync(`/proc/${pid}/cwd`);
-      } catch {
-        // another user's process: its arguments still tell
-      }
-      if (inside(cwd) || args.some(inside)) found.push(pid);
-    } catch {
-      // exited while we looked
-    }
-  }
-  return found;
+  return platform()
+    .workingProcesses()
+    .filter((p) => p.pid !== process.pid && ((p.cwd !== null && inside(p.cwd)) || namesPathIn(p.command, dir)))
+    .map((p) => p.pid);
 }
 
 /** SIGKILL whatever still works in `dir` (left by a killed parent) and wait until it is gone. */
@@ -41,16 +34,7 @@ export async function killProcessesUsing(dir: string): Promise<number[]> {
   return pids;
 }
 
-/** Processes whose program file is `dir` or below it (a server running from those binaries). Linux only. */
+/** Processes whose program file is `dir` or below it (a server running from those binaries). */
 export function processesRunningFrom(dir: string): number[] {
-  const found: number[] = [];
-  for (const pid of listPids()) {
-    try {
-      const exe = readlinkSync(`/proc/${pid}/exe`);
-      if (exe.startsWith(`${dir}/`)) found.push(pid);
-    } catch {
-      // exited, or another user's (as root we see them all; a user's servers run as that user)
-    }
-  }
-  return found;
+  return platform().programsUnder(dir);
 }

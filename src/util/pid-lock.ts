@@ -1,12 +1,12 @@
 import { linkSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { errnoCode, UserError } from '../errors.js';
-import { processGone, processStartTime } from './liveness.js';
+import { processGone, processStartTime, sameProcess } from './liveness.js';
 
 export type LockResult = { release: () => void } | { holder: number };
 
 /**
- * Who holds a lock: pid plus the kernel start time of that pid, so a recycled pid is not taken
- * for the holder that died.
+ * Who holds a lock: pid plus the start time of that pid, so a recycled pid is not taken for the holder
+ * that died.
  */
 function identity(pid: number): string {
   return `${pid} ${processStartTime(pid) ?? '-'}\n`;
@@ -25,13 +25,15 @@ function holderPid(text: string): number {
   return Number.isInteger(pid) && pid > 0 ? pid : 0;
 }
 
-/** A holder is alive while its pid runs and still has the start time it recorded. */
+/**
+ * A holder is alive while its pid runs and still has the start time it recorded (or one that cannot be
+ * checked: none, or an older devenv's that this platform cannot read).
+ */
 function holderAlive(text: string): boolean {
   const pid = holderPid(text);
   if (pid === 0 || processGone(pid)) return false;
   const recorded = text.trim().split(' ')[1];
-  const now = processStartTime(pid);
-  return recorded === undefined || recorded === '-' || now === null || recorded === now;
+  return recorded === undefined || recorded === '-' || sameProcess(pid, recorded) !== false;
 }
 
 /** A synchronous sleep: tryLock stays synchronous for its callers. */

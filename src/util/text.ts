@@ -42,3 +42,15 @@ export function formatTable(rows: string[][]): string {
     )
     .join('');
 }
+
+/**
+ * The lines that say why a process failed, for one line of a message: its last `n` non-blank lines, led by
+ * the last line that names an error (`Error:`, `TypeError:`, `FATAL:`) when that one came earlier (a stack
+ * trace pushes it out of a short tail).
+ */
+export function telltaleLines(lines: readonly string[], n: number): string[] {
+  const said = lines.filter((l) => l.trim() !== '');
+  const last = said.slice(-n);
+  const error = said.filter((l) => /(\w*(error|exception)|fatal|panic):/i.test(l)).at(-1);
+  return error !== undefined && !last.includes(error) ? [error, '…', ...last.slice(1)] : last;
+}

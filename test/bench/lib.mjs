@@ -65,7 +65,8 @@ export async function runOk(file, args, opts = {}) {
  */
 export function startLong(file, args, opts = {}) {
   const t0 = now();
-  const child = spawn(file, args, { ...opts, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
+  // `stdin: 'pipe'` for a program told what to do on its terminal (nodemon's `rs`).
+  const child = spawn(file, args, { ...opts, detached: true, stdio: [opts.stdin ?? 'ignore', 'pipe', 'pipe'] });
   spawned.add(child);
   const lines = [];
   const waiters = [];

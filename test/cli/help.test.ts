@@ -98,8 +98,8 @@ describe('commands that pass arguments on', () => {
 
 describe('an unknown command', () => {
   it.for([
-    ['restart', 'unknown command "restart"; `devenv --help` lists the commands'],
-    ['stop web', 'unknown command "stop"; `devenv --help` lists the commands'],
+    ['rstart web', 'unknown command "rstart"; did you mean `devenv restart`? (`devenv --help` lists the commands)'],
+    ['stpo web', 'unknown command "stpo"; did you mean `devenv stop`? (`devenv --help` lists the commands)'],
     ['rest', 'unknown command "rest"; `devenv --help` lists the commands'],
     ['snapshot restor x', 'unknown command "snapshot restor"; `devenv snapshot --help` lists its commands'],
     ['stauts', 'unknown command "stauts"; did you mean `devenv status`? (`devenv --help` lists the commands)'],
@@ -114,7 +114,7 @@ describe('an unknown command', () => {
     const names = COMMANDS.map((d) => d.name);
     expect(new Set(names).size).toBe(names.length);
     expect(names).toEqual(
-      expect.arrayContaining(['init', 'up', 'down', 'reset', 'snapshot', 'branch', 'psql', 'exec']),
+      expect.arrayContaining(['init', 'up', 'down', 'restart', 'stop', 'start', 'reset', 'snapshot', 'psql', 'exec']),
     );
   });
 });

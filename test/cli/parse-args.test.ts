@@ -64,6 +64,9 @@ const PASS_THROUGH: Record<string, string[][]> = {
     ['-d', 'sh', '-d'],
     ['--', '-d'],
     ['sh', '--', 'x'],
+    ['web', 'worker', '-d'],
+    ['web', '--', '--', 'x'],
+    ['--', 'web'],
   ],
   exec: [
     ['--', 'sh', '-c', 'x'],
@@ -93,7 +96,7 @@ const PASS_THROUGH: Record<string, string[][]> = {
 function fastPath(words: string[]) {
   const found = locateCommand(COMMANDS, words);
   if (!found || 'unknown' in found) return null;
-  return { spec: found.spec, parsed: parseArgs(found.spec, found.rest) };
+  return { spec: found.spec, parsed: parseArgs(found.spec, found.rest, found.literal) };
 }
 
 describe('the fast path parses as commander does', () => {
@@ -145,6 +148,22 @@ describe('the fast path parses as commander does', () => {
   ])('runs without commander: devenv %s', (words) => {
     const spec = LEAVES.find((l) => l.path.join(' ') === words[0])!.spec;
     expect(parseArgs(spec, words.slice(1))?.kind).toBe('run');
+  });
+
+  it('up keeps its `--`: the words before it name processes, those after it are a command', async () => {
+    const up = LEAVES.find((l) => l.spec.name === 'up')!.spec;
+    const run = (args: unknown[], options = {}) => ({ kind: 'run', args, options });
+    expect(parseArgs(up, ['web', 'worker'])).toEqual(run([['web', 'worker']]));
+    expect(parseArgs(up, ['--', 'web'])).toEqual(run([['--', 'web']]));
+    expect(parseArgs(up, ['-d', '--', 'node', 'server.js', '-d'])).toEqual(
+      run([['--', 'node', 'server.js', '-d']], { detach: true }),
+    );
+    expect(await viaCommander(['up', '--', 'web'])).toEqual({ command: 'up', args: [['--', 'web']], options: {} });
+    // A command without `--` is not taken for one: its options are refused as devenv's.
+    expect(parseArgs(up, ['node', 'server.js', '--port', '3'])).toBeNull();
+    expect(await viaCommander(['up', 'node', 'server.js', '--port', '3'])).toEqual({
+      error: 'commander.unknownOption',
+    });
   });
 
   it('leaves to commander what it cannot parse alone, which commander then parses or refuses', async () => {

@@ -63,9 +63,13 @@ describe('a typo never gets a destructive command as its "did you mean"', () => 
 
 describe('an unknown command', () => {
   it.for([
-    [['restart'], 'unknown command "restart"; `devenv --help` lists the commands'],
-    [['stop', 'web'], 'unknown command "stop"; `devenv --help` lists the commands'],
-    [['help', 'restart'], 'unknown command "restart"; `devenv --help` lists the commands'],
+    [['rest'], 'unknown command "rest"; `devenv --help` lists the commands'],
+    [
+      ['rstart', 'web'],
+      'unknown command "rstart"; did you mean `devenv restart`? (`devenv --help` lists the commands)',
+    ],
+    [['stpo', 'web'], 'unknown command "stpo"; did you mean `devenv stop`? (`devenv --help` lists the commands)'],
+    [['help', 'rest'], 'unknown command "rest"; `devenv --help` lists the commands'],
     [['snapshot', 'restor'], 'unknown command "snapshot restor"; `devenv snapshot --help` lists its commands'],
     [['branch', 'rn', 'x'], 'unknown command "branch rn"; `devenv branch --help` lists its commands'],
     [['stauts'], 'unknown command "stauts"; did you mean `devenv status`? (`devenv --help` lists the commands)'],
@@ -89,7 +93,11 @@ describe('an unknown command', () => {
       expect(locateCommand(COMMANDS, words), words.join(' ')).toHaveProperty('unknown');
     }
     // After --, commander takes every word as an argument: `devenv -- logs -n 5` names a log "-n".
-    expect(locateCommand(COMMANDS, ['--', 'logs', '-n'])).toMatchObject({ path: ['logs'], rest: ['--', '-n'] });
+    expect(locateCommand(COMMANDS, ['--', 'logs', '-n'])).toMatchObject({
+      path: ['logs'],
+      rest: ['-n'],
+      literal: true,
+    });
   });
 
   it('leaves to commander what it handles itself: options, help, a group alone', () => {

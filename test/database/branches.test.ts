@@ -128,3 +128,51 @@ test('a copy while another session uses the main database: one line naming it; t
   expect(r.stdout.trim()).toBe('shop__other');
   expect(postgresProcessesUnder(dir)).toEqual([]);
 });
+
+test('branch databases never take a configured or another branch’s name; branch rm drops what it made', async () => {
+  dir = tempDir('branches-names');
+  const config = { postgres: { database: 'shop', databases: ['shop__qa'], branches: 'git' } };
+  writeFileSync(path.join(dir, 'devenv.json'), JSON.stringify(config));
+  gitRepo(dir);
+  await sql(['--db', 'shop__qa'], "create table keep as select 'qa data' as v");
+
+  // Branch `qa` would be shop__qa, which devenv.json names: it gets a name of its own.
+  git(dir, 'checkout', '-q', '-b', 'qa');
+  const qa = (await envJson()).PGDATABASE!;
+  expect(qa).toMatch(/^shop__qa_[0-9a-f]{6}$/);
+  expect(await sql([], 'select current_database()')).toBe(qa);
+  expect(await sql([], "select count(*) from pg_tables where tablename = 'keep'")).toBe('0');
+
+  // A plain branch named like the hashed database of another: two databases.
+  git(dir, 'checkout', '-q', '-b', 'feature/login');
+  const login = branchDatabaseName('shop', 'feature/login');
+  expect(await sql([], 'select current_database()')).toBe(login);
+  await sql([], 'create table mark (v text)');
+  const twin = login.slice('shop__'.length);
+  git(dir, 'checkout', '-q', '-b', twin);
+  const twinDb = (await envJson()).PGDATABASE!;
+  expect(twinDb).not.toBe(login);
+  expect(await sql([], "select current_database() || ':' || count(*) from pg_tables where tablename = 'mark'")).toBe(
+    `${twinDb}:0`,
+  );
+
+  // A database made by hand that a branch's name meets: used, never dropped.
+  await sql(['--db', 'shop'], 'create database shop__manual');
+  git(dir, 'checkout', '-q', '-b', 'manual');
+  const manual = await devenv(dir, ['exec', '--', 'psql', '-XAtc', 'select current_database()']);
+  expect(manual.stdout.trim()).toBe('shop__manual');
+  expect(manual.stderr).not.toMatch(/created database/);
+
+  git(dir, 'checkout', '-q', 'main');
+  const rows = JSON.parse((await devenv(dir, ['branch', 'list', '--json'])).stdout) as { branch: string }[];
+  expect(rows.map((r) => r.branch).sort()).toEqual(['feature/login', 'manual', 'qa', twin].sort());
+  for (const branch of ['qa', 'feature/login', 'manual']) {
+    const r = await devenv(dir, ['branch', 'rm', branch]);
+    expect(r.code, r.stderr).toBe(0);
+  }
+  expect((await devenv(dir, ['branch', 'rm', 'manual'])).stderr).toMatch(/no branch database for "manual"/);
+  const left = "select string_agg(datname, ',' order by datname) from pg_database where datname like 'shop%'";
+  expect(await sql([], left)).toBe(['shop', 'shop__manual', 'shop__qa', twinDb].sort().join(','));
+  expect(await sql(['--db', 'shop__qa'], 'select v from keep')).toBe('qa data');
+  expect(postgresProcessesUnder(dir)).toEqual([]);
+});

@@ -113,6 +113,29 @@ test('a psql meta-command is refused with file:line; a missing entry is named be
   expect(postgresProcessesUnder(dir)).toEqual([]);
 });
 
+test('a file with its own BEGIN/COMMIT runs as written; a failure says that what it committed stays', async () => {
+  const dir = project('setup-tx', { setup: ['tx.sql'] });
+  const file = (second: string) =>
+    'BEGIN;\nCREATE TABLE IF NOT EXISTS a (v int);\nTRUNCATE a;\nINSERT INTO a VALUES (1);\nCOMMIT;\n\n' +
+    `BEGIN;\nINSERT INTO a VALUES (2);\nINSERT INTO a VALUES (${second});\nCOMMIT;\n`;
+  write(dir, 'tx.sql', file("'three'"));
+  const broken = await devenv(dir, ['exec', '--', 'true']);
+  expect(broken.code).toBe(1);
+  expect(broken.stderr.trim().split('\n').pop()).toContain(
+    'devenv: setup: tx.sql:9: invalid input syntax for type integer: "three" ' +
+      '(this file manages its own transactions (line 1): what it committed before the error stays;',
+  );
+  // Its first transaction committed; the one that failed did not.
+  expect(await psql(dir, "select string_agg(v::text, ',' order by v) from a")).toBe('1');
+
+  write(dir, 'tx.sql', file('3'));
+  const fixed = await devenv(dir, ['exec', '--', 'true']);
+  expect(fixed.code, fixed.stderr).toBe(0);
+  expect(fixed.stderr).toContain('setup: tx.sql (9 statements; it manages its own transactions)');
+  expect(await psql(dir, "select string_agg(v::text, ',' order by v) from a")).toBe('1,2,3');
+  expect(postgresProcessesUnder(dir)).toEqual([]);
+});
+
 test("pg_dump's plain output (COPY … FROM stdin, \\restrict) works as a seed file, across majors", async () => {
   need('system-postgres');
   const source = project('setup-dump-src', { binaries: 'system', setup: ['schema.sql', 'seed.sql'] });

@@ -120,28 +120,31 @@ test('true picks the next free port when the preferred one is taken; stale hook 
   }
 });
 
-test('a port in use is one line, before postgres is started', async () => {
+test('a port in use: psql and exec still work on the socket, saying so once; up refuses it', async () => {
   dir = tempDir('tcp-taken');
   const blocker: Server = createServer();
   await new Promise<void>((resolve) => blocker.listen({ host: '127.0.0.1', port: 0 }, resolve));
   const port = (blocker.address() as { port: number }).port;
+  const problem = `postgres.tcp: port ${port} on 127.0.0.1 is in use by another program`;
+  const how = 'stop that program, or set "tcp" in devenv.json to a free port (or true: devenv picks one)';
   try {
     writeFileSync(path.join(dir, 'devenv.json'), JSON.stringify({ postgres: { tcp: port } }));
-    expect((await devenv(dir, ['init'])).code).toBe(1);
-    const r = await devenv(dir, ['exec', '--', 'true']);
-    expect(r.code).toBe(1);
-    expect(r.stderr.trim()).toBe(
-      `devenv: postgres.tcp: port ${port} on 127.0.0.1 is in use by another program; stop that program, ` +
-        'or set "tcp" in devenv.json to a free port (or true: devenv picks one)',
-    );
+    const up = await devenv(dir, ['up', '-d']);
+    expect(up.code).toBe(1);
+    expect(up.stderr).toContain(`${problem}; ${how}`);
     expect(postgresProcessesUnder(dir)).toEqual([]);
-    let log = '';
-    try {
-      log = readFileSync(path.join(dir, '.pgres/devenv/logs/postgres.log'), 'utf8');
-    } catch {
-      // never started: no log at all
-    }
-    expect(log).toBe('');
+
+    // Socket-only clients: a server on the socket alone, the port still naming its socket file.
+    const exec = await devenv(dir, ['exec', '--', 'sh', '-c', 'echo "$PGPORT $DATABASE_URL"']);
+    expect(exec.code, exec.stderr).toBe(0);
+    expect(exec.stdout.trim()).toMatch(new RegExp(`^${port} postgresql://`));
+    expect(exec.stderr.split(problem)).toHaveLength(2);
+    expect(exec.stderr).toContain(`${problem}: this server listens on its socket only`);
+    const psql = await devenv(dir, ['psql', '-XAtc', "select current_setting('listen_addresses') = ''"]);
+    expect(psql.code, psql.stderr).toBe(0);
+    expect(psql.stdout.trim()).toBe('t');
+    expect(psql.stderr.split(problem)).toHaveLength(2);
+    expect(postgresProcessesUnder(dir)).toEqual([]);
   } finally {
     await new Promise((r) => blocker.close(r));
   }

@@ -49,7 +49,8 @@ export function testCacheDir(): string {
 
 /** Where root keeps devenv's private per-project dirs in tests (not under /root): this run's own. */
 export function testStateDir(): string {
-  return runSubdir('state', 0o700);
+  // A test file may need a longer one (its own worker's environment: no other file sees it).
+  return process.env.PGRES_TEST_STATE_DIR ?? runSubdir('state', 0o700);
 }
 
 /** The project's paths as the CLI run by devenv() sees them (as root, logs and state are outside .pgres). */

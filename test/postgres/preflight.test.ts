@@ -12,6 +12,7 @@ import {
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, test } from 'vitest';
 import { processesUsing } from '../../src/util/path-users.js';
+import { git, gitRepo } from '../helpers/git.js';
 import { baseEnv, CLI, cleanupProject, devenv, postgresProcessesUnder, tempDir, waitFor } from '../helpers/project.js';
 import { need, unmet } from '../helpers/tools.js';
 
@@ -240,7 +241,7 @@ test('a project path with spaces, quotes, $ and UTF-8 works end to end', async (
 describe('configuration errors are one clear line', () => {
   test('invalid JSON names file, line and column', async () => {
     writeFileSync(path.join(dir, 'devenv.json'), '{\n  "postgres": {\n    "version": 16,\n  }\n}\n');
-    const r = await devenv(dir, ['status']);
+    const r = await devenv(dir, ['env']);
     expect(r.code).not.toBe(0);
     expect(r.stderr).toMatch(/devenv\.json: invalid JSON at line 4, column 3/);
     expect(r.stderr.trim().split('\n')).toHaveLength(1);
@@ -328,6 +329,18 @@ test('init in a git repo adds .pgres/ to .gitignore once', async () => {
   expect((await devenv(dir, ['init'])).code).toBe(0);
   expect((await devenv(dir, ['init'])).code).toBe(0);
   expect(readFileSync(path.join(dir, '.gitignore'), 'utf8')).toBe('node_modules\n.pgres/\n');
+});
+
+test('up making the cluster in a git repo ignores it too: `git add -A` stages nothing of .pgres', async () => {
+  writeFileSync(path.join(dir, 'devenv.json'), JSON.stringify({ postgres: { tcp: true } }));
+  gitRepo(dir);
+  const up = await devenv(dir, ['up', '-d']);
+  expect(up.code, up.stderr).toBe(0);
+  expect(up.stderr).toContain('added .pgres/ to .gitignore');
+  expect(existsSync(path.join(dir, '.pgres', 'devenv', 'tcp-password'))).toBe(true);
+  git(dir, 'add', '-A');
+  expect(git(dir, 'diff', '--cached', '--name-only').trim()).toBe('.gitignore');
+  expect((await devenv(dir, ['down'])).code).toBe(0);
 });
 
 test('exec runs a command with the environment and the .env values, exit code propagated', async () => {

@@ -2,6 +2,7 @@ import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterEach, beforeEach, expect, test } from 'vitest';
+import { findProcesses, procStat } from '../helpers/proc.js';
 import { baseEnv, CLI, cleanupProject, devenv, postgresProcessesUnder, tempDir, waitFor } from '../helpers/project.js';
 import { need } from '../helpers/tools.js';
 
@@ -121,4 +122,38 @@ test('a session starting while other sessions start and stop the shared server k
   expect(longOnes).toEqual([]);
   expect(failures).toEqual([]);
   await waitFor(() => postgresProcessesUnder(dir).length === 0, 'postgres gone');
+});
+
+test('an exec killed with SIGKILL leaves its server: status says so and stops it, as the next exec does', async () => {
+  const leaveOne = async () => {
+    const exec = spawn(CLI, ['exec', '--', 'sleep', '1000'], { cwd: dir, env: baseEnv(), stdio: 'ignore' });
+    let sleeper: number | undefined;
+    await waitFor(() => {
+      sleeper = findProcesses((p) => p.cmdline() === 'sleep\u00001000\u0000' && procStat(p.pid)?.ppid === exec.pid)[0];
+      return sleeper !== undefined;
+    }, 'the command under devenv exec');
+    const server = postmaster()!;
+    // SIGKILL: its `finally`, which would stop the server it started, never runs; nor do its children end.
+    exec.kill('SIGKILL');
+    process.kill(sleeper!, 'SIGKILL');
+    await waitFor(() => exec.exitCode !== null || exec.signalCode !== null, 'devenv exec gone');
+    expect(postgresProcessesUnder(dir)).toContain(server);
+    return { server, exec: exec.pid! };
+  };
+  const left = await leaveOne();
+  const status = await devenv(dir, ['status', '--json']);
+  expect(status.code, status.stderr).toBe(0);
+  expect(status.stderr).toContain(
+    `the server (pid ${left.server}) of a \`devenv psql\` or \`exec\` that was killed (pid ${left.exec}) ` +
+      'was still running: stopping it',
+  );
+  expect(JSON.parse(status.stdout).server).toEqual({ state: 'stopped', pid: null });
+  expect(postgresProcessesUnder(dir)).toEqual([]);
+
+  const again = await leaveOne();
+  const exec = await devenv(dir, ['exec', '--', 'true']);
+  expect(exec.code, exec.stderr).toBe(0);
+  expect(exec.stderr).toContain(`the server (pid ${again.server}) of a \`devenv psql\` or \`exec\` that was killed`);
+  expect(postgresProcessesUnder(dir)).toEqual([]);
+  expect((await devenv(dir, ['status'])).stderr).toBe('');
 });

@@ -1,5 +1,5 @@
 import { expect, test } from 'vitest';
-import { lineOfPosition, ScriptError, splitSql } from '../../src/postgres/sql-script.js';
+import { lineOfPosition, ScriptError, splitSql, transactionControl } from '../../src/postgres/sql-script.js';
 
 const sqls = (text: string) => splitSql(text).map((s) => s.sql);
 
@@ -84,4 +84,16 @@ test('psql meta-commands and unterminated quotes are errors with their line', ()
   expect(() => splitSql("SELECT 1;\nSELECT 'open\n")).toThrow(/unterminated quoted string starting at line 2/);
   expect(() => splitSql('SELECT $x$ open')).toThrow(/unterminated dollar-quoted string/);
   expect(() => splitSql('/* /* */ SELECT 1')).toThrow(/unterminated comment/);
+});
+
+test('statements that manage a transaction are found past comments; BEGIN inside a body is not one', () => {
+  const own = (text: string) => transactionControl(splitSql(text))?.line ?? null;
+  expect(own('CREATE TABLE t (a int);\n-- note\n/* x */ -- y\n  commit;\n')).toBe(3);
+  expect(own('SELECT 1;\nstart  transaction isolation level serializable;\n')).toBe(2);
+  expect(own('SELECT 1;\nEND;\n')).toBe(2);
+  expect(own("PREPARE TRANSACTION 'x';\n")).toBe(1);
+  expect(
+    own('DO $$ BEGIN PERFORM 1; END $$;\nCREATE FUNCTION f() RETURNS int LANGUAGE sql BEGIN ATOMIC SELECT 1; END;\n'),
+  ).toBe(null);
+  expect(own('PREPARE q AS SELECT 1;\nSELECT begin FROM t;\n')).toBe(null);
 });

@@ -3,7 +3,7 @@
 import { mkdirSync, readFileSync, realpathSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterEach, expect, test } from 'vitest';
-import { branchDatabaseName } from '../../src/project/branches.js';
+import { branchDatabaseFor, branchDatabaseName } from '../../src/project/branches.js';
 import { readGitHead } from '../../src/project/git-branch.js';
 import { git, gitRepo } from '../helpers/git.js';
 import { tempDir } from '../helpers/project.js';
@@ -80,4 +80,22 @@ test('branch database names: plain branches read as such, others get a hash; 63 
   expect(branchDatabaseName('shop', '日本')).toMatch(/^shop__[0-9a-f]{6}$/);
   const long = branchDatabaseName('d'.repeat(63), 'b'.repeat(100));
   expect(Buffer.byteLength(long)).toBeLessThanOrEqual(63);
+});
+
+test('a branch database name someone else has is never taken: the hashed form, then longer hashes', () => {
+  const taken = new Set(['shop__qa']);
+  const qa = branchDatabaseFor('shop', 'qa', (n) => taken.has(n));
+  expect(qa).toMatch(/^shop__qa_[0-9a-f]{6}$/);
+  taken.add(qa);
+  const longer = branchDatabaseFor('shop', 'qa', (n) => taken.has(n));
+  expect(longer).toMatch(/^shop__qa_[0-9a-f]{10}$/);
+  expect(longer.startsWith(qa)).toBe(true);
+  // The plain branch spelled like feature/login's database takes another.
+  const login = branchDatabaseName('shop', 'feature/login');
+  const twin = login.slice('shop__'.length);
+  expect(branchDatabaseName('shop', twin)).toBe(login);
+  expect(branchDatabaseFor('shop', twin, (n) => n === login)).not.toBe(login);
+  const everything = branchDatabaseFor('shop', 'qa', () => true);
+  expect(Buffer.byteLength(everything)).toBeLessThanOrEqual(63);
+  expect(everything).toMatch(/_[0-9a-f]{32}$/);
 });

@@ -67,12 +67,12 @@ test('list, rm, names, unknown names and a snapshot of another major', async () 
   );
   expect(oneLine(await run(['snapshot', 'restore', 'a']))).toMatch(/without confirmation; run .*--yes/);
 
-  // A snapshot recorded as made by another major is refused, and the cluster is left alone.
+  // A snapshot whose manifest names another major than its files is refused, and the cluster is left alone.
   const manifest = path.join(listed[1]!.path, 'snapshot.json');
   writeFileSync(manifest, readFileSync(manifest, 'utf8').replace('"major": 15', '"major": 14'));
   const control = readFileSync(path.join(project.dir, '.pgres', 'global', 'pg_control'));
   expect(oneLine(await run(['snapshot', 'restore', 'b.2', '--yes']))).toMatch(
-    /snapshot "b\.2" was made by PostgreSQL 14 .* this cluster runs PostgreSQL 15; it cannot be restored here/,
+    /snapshot "b\.2" records PostgreSQL 14 but its files are of 15; it cannot be restored/,
   );
   expect(readFileSync(path.join(project.dir, '.pgres', 'global', 'pg_control')).equals(control)).toBe(true);
 

@@ -216,6 +216,55 @@ describe('one app at a time', () => {
   });
 });
 
+describe('where a control request leaves an app (processOutcome)', () => {
+  it('ready, and a task only once it completed; what start and stop did, named', async () => {
+    const { sup, world } = stack();
+    await allUp(world, sup);
+    expect(await sup.processOutcome('web')).toEqual({
+      ok: true,
+      text: 'ready',
+      pid: expect.any(Number),
+      lastLines: [],
+    });
+    // A task that runs longer than the grace is not done at "ready": web waits for it to complete.
+    world.behaviour.set('migrate', (p) => setTimeout(() => p.exit(0), 80));
+    expect(await sup.restartProcesses(['migrate'])).toEqual(['migrate']);
+    expect(await sup.processOutcome('migrate')).toMatchObject({ ok: true, text: 'completed' });
+    expect(await sup.stopProcess('web')).toEqual(['worker', 'web']);
+    expect(sup.status().find((p) => p.name === 'web')?.state).toBe('stopped');
+    expect(await sup.startProcess('worker')).toEqual(['web', 'worker']);
+    expect(await sup.processOutcome('worker')).toMatchObject({ ok: true, text: 'ready' });
+    expect(await sup.startProcess('worker')).toEqual([]);
+  });
+
+  it('a failure with its own last lines; a dependent stuck on it says what it waits for', async () => {
+    const { sup, world } = stack();
+    await allUp(world, sup);
+    world.behaviour.set('migrate', (p) => {
+      p.say('ERROR: relation "users" already exists');
+      p.exit(1);
+    });
+    await sup.restartProcesses(['migrate']);
+    expect(await sup.processOutcome('migrate')).toEqual({
+      ok: false,
+      text: 'exited 1',
+      pid: null,
+      lastLines: ['ERROR: relation "users" already exists'],
+    });
+    await sup.stopProcess('web');
+    await sup.startProcess('web');
+    expect(await sup.processOutcome('web')).toMatchObject({ ok: false, text: 'waiting for migrate (exited 1)' });
+  });
+
+  it('restart with no name: every app that runs, not one left out', async () => {
+    const { sup, world } = stack();
+    world.behaviour.set('migrate', (p) => p.exit(0));
+    await sup.startApps(undefined, { only: ['cache'] });
+    expect(await sup.restartProcesses([])).toEqual(['cache']);
+    expect(world.spawns('worker')).toBe(0);
+  });
+});
+
 describe('readiness probes', () => {
   it('a log probe that never matches times out, the status says so, and a later match still counts', async () => {
     const { sup, world } = stack([

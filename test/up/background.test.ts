@@ -142,12 +142,31 @@ describe('devenv up -d', () => {
 
       writeFile(dir, 'devenv.json', '{ "processes": ');
       await waitLog(dir, 'devenv', /devenv\.json: invalid JSON.*; keeping the running configuration/);
-      // `devenv status` refuses the broken file too; the published state still says what runs.
-      expect(upState(dir).processes.map((p) => [p.name, p.state, p.pid])).toEqual([
+      // The commands that look at what runs work from it, saying once that devenv.json is broken.
+      const brokenNote = /devenv\.json: invalid JSON/g;
+      const status = await devenv(dir, ['status', '--json']);
+      expect(status.code, status.stderr).toBe(0);
+      const report = JSON.parse(status.stdout) as Awaited<ReturnType<typeof statusJson>> & { configError: string };
+      expect(report.configError).toMatch(brokenNote);
+      expect(report.server.pid).toBe(upState(dir).processes[0]!.pid);
+      expect(report.processes.map((p) => [p.name, p.state, p.pid])).toEqual([
         ['postgres', 'running', expect.any(Number)],
         ['web', 'running', web.pid],
         ['worker', 'running', worker.pid],
       ]);
+      const text = await devenv(dir, ['status']);
+      expect(text.code, text.stderr).toBe(0);
+      expect(text.stdout.match(brokenNote)).toHaveLength(1);
+      expect(text.stdout).toMatch(/^ +web +running pid \d+/m);
+      for (const args of [
+        ['logs', '-n', '5', 'web'],
+        ['snapshot', 'list'],
+      ]) {
+        const r = await devenv(dir, args);
+        expect(r.code, r.stderr).toBe(0);
+        expect(r.stderr.match(brokenNote), r.stderr).toHaveLength(1);
+      }
+      expect((await devenv(dir, ['logs', '-n', '5', 'web'])).stdout).toMatch(/web up FOO=f2 BAR=b2/);
 
       writeFile(dir, 'devenv.json', config({ env: { BAR: 'b2' } }));
       await waitFor(async () => (await statusJson(dir)).processes.every((p) => p.name !== 'worker'), 'worker gone', {
@@ -203,9 +222,11 @@ describe('devenv up -d', () => {
     expect(await psql(dir, 'select count(*) from t')).toBe('100');
   });
 
-  it('devenv down stops the apps and postgres', async () => {
+  it('devenv down stops the apps and postgres, even while devenv.json is broken', async () => {
+    writeFile(dir, 'devenv.json', '{ "postgres": { "settings": ');
     const r = await devenv(dir, ['down']);
     expect(r.code, r.stderr).toBe(0);
+    expect(r.stderr.match(/devenv\.json: invalid JSON.*stopping what runs anyway/g), r.stderr).toHaveLength(1);
     expect(r.stderr).toMatch(/stopped devenv up \(pid \d+\)/);
     for (const g of groups) assertGroupGone(g);
     expect((await statusJson(dir)).supervisor).toBeNull();

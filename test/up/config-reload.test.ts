@@ -3,6 +3,7 @@
 // configuration on an invalid file, move the apps on a branch switch, and wait for a control client.
 import { describe, expect, it } from 'vitest';
 import { UserError } from '../../src/errors.js';
+import { SourceBusyError } from '../../src/postgres/branch-database.js';
 import type { Config } from '../../src/project/config.js';
 import type { Project } from '../../src/project/project.js';
 import { ConfigReload } from '../../src/up/config-reload.js';
@@ -17,6 +18,8 @@ interface Setup {
   branch?: string;
   phase?: UpPhase;
   provisionFails?: boolean;
+  /** This many provisions find the branch's source in use (the copy waits). */
+  copyBusy?: number;
 }
 
 function harness(setup: Setup) {
@@ -42,6 +45,10 @@ function harness(setup: Setup) {
     provision: async () => {
       target.calls.push('provision');
       if (setup.provisionFails) throw new UserError('postgres.extensions: "vector" is not available');
+      if ((setup.copyBusy ?? 0) > 0) {
+        setup.copyBusy!--;
+        throw new SourceBusyError('postgres.branches: cannot copy database "shop" …', '1 session (psql)');
+      }
     },
     exclusive,
     say: (line) => said.push(line),
@@ -113,14 +120,21 @@ describe('a config reload', () => {
   });
 
   it('settings that identify the cluster are said and kept', async () => {
-    const h = harness({ files: config({ database: 'other', version: '16' }) });
+    const h = harness({ files: config({ version: '16', binaries: 'system' }) });
     await h.reload.reload();
     expect(h.said).toEqual([
-      'postgres.database, postgres.version changed: stop and run `devenv up` again to apply them',
+      'postgres.version, postgres.binaries changed: stop and run `devenv up` again to apply them',
     ]);
-    expect(h.current().database).toBe('shop');
     expect(h.current().config.postgres.version).toBeUndefined();
     expect(h.target.calls).toEqual(['provision', 'reconfigure web@shop']);
+  });
+
+  it('a renamed postgres.database is made while the apps are held, and they start on it', async () => {
+    const h = harness({ files: config({ database: 'other' }) });
+    await h.reload.reload();
+    expect(h.said).toEqual(['postgres.database changed: the apps move to database "other"']);
+    expect(h.target.calls).toEqual(['hold reload', 'provision', 'release reload web@other']);
+    expect(h.current().database).toBe('other');
   });
 
   it("a git branch switch holds the apps, makes the branch's database, and starts them on it", async () => {
@@ -136,6 +150,49 @@ describe('a config reload', () => {
     expect(h.said[1]).toBe('postgres.extensions: "vector" is not available; the apps stay on database "shop"');
     expect(h.target.calls).toEqual(['hold reload', 'provision', 'release reload web@shop']);
     expect(h.current().branch).toBeNull();
+  });
+
+  it("a branch whose source is in use: the apps wait on the branch's database, and it is tried again", async () => {
+    const setup: Setup = { files: config(), branch: 'feature', copyBusy: 2 };
+    const h = harness(setup);
+    await h.reload.reload();
+    // The apps stay down (the copy's hold outlasts the reload's); the project is the branch's, as for exec and status.
+    expect(h.target.calls).toEqual([
+      'hold reload',
+      'provision',
+      'hold branch copy',
+      'release reload web@shop__feature',
+    ]);
+    expect(h.current().branch?.database).toBe('shop__feature');
+    const waiting =
+      'database "shop__feature" is a copy of "shop", which 1 session (psql) uses: the apps wait until they end ' +
+      '(a copy needs it idle), trying again every few seconds';
+    expect(h.said).toEqual(['git branch "feature": the apps move to database "shop__feature"', waiting]);
+    h.target.calls.length = 0;
+    await h.reload.reload(); // the retry (its timer queues a reload): still in use, said once
+    expect(h.target.calls).toEqual(['hold reload', 'provision', 'release reload web@shop__feature']);
+    expect(h.said).toHaveLength(2);
+    h.target.calls.length = 0;
+    await h.reload.reload(); // now it is made: the apps start on it
+    expect(h.target.calls).toEqual([
+      'hold reload',
+      'provision',
+      'release branch copy',
+      'release reload web@shop__feature',
+    ]);
+    await h.reload.close();
+  });
+
+  it('apps waiting for a branch copy go back to the main database with the default branch', async () => {
+    const setup: Setup = { files: config(), branch: 'feature', copyBusy: 1 };
+    const h = harness(setup);
+    await h.reload.reload();
+    setup.branch = undefined;
+    h.target.calls.length = 0;
+    await h.reload.reload();
+    expect(h.target.calls).toEqual(['hold reload', 'provision', 'release branch copy', 'release reload web@shop']);
+    expect(h.said.at(-1)).toBe('the default git branch: the apps move to database "shop"');
+    await h.reload.close();
   });
 
   it('waits while a control client holds the run, then applies; nothing once the run is stopping', async () => {

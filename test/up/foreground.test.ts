@@ -177,7 +177,7 @@ describe('devenv up (foreground)', () => {
     expect(r.code).toBe(1);
     expect(r.stderr.trim().split('\n')).toHaveLength(1);
     expect(r.stderr).toMatch(
-      /^devenv: devenv up -d: web could not start, so everything was stopped again: .*no-such-command-xyz/,
+      /^devenv: devenv up -d: web: .*127.*its last lines: .*no-such-command-xyz.*; everything was stopped again\n$/,
     );
     for (const pid of startedPids(logText(dir, 'devenv'), 'ok')) {
       groups.add(pid);

@@ -158,7 +158,7 @@ export class ForegroundUp {
 export async function finish(dir: string, appGroups: Iterable<number>): Promise<void> {
   const supervisor = supervisorPid(dir);
   await devenv(dir, ['down']);
-  // `down` cannot run on a broken config: never leave a supervisor behind to restart postgres.
+  // Whatever `down` could not stop: never leave a supervisor behind to restart postgres.
   const leftSupervisor = supervisor !== null && pidAlive(supervisor);
   if (leftSupervisor) process.kill(supervisor, 'SIGKILL');
   const leftPg = postgresProcessesUnder(dir);

@@ -49,7 +49,7 @@ it('an up that does not stop in time is killed; only app groups of their recorde
   mkdirSync(path.dirname(project.paths.upState), { recursive: true });
   const groups = [
     { name: 'web', pgid: app.pid, start: processStartTime(app.pid) },
-    { name: 'worker', pgid: stranger.pid, start: '1' },
+    { name: 'worker', pgid: stranger.pid, start: '2001-01-01T00:00:00Z' },
   ];
   writeFileSync(project.paths.appGroups, JSON.stringify(groups));
   const state = {

@@ -80,7 +80,7 @@ test('of six processes taking over a dead holder’s lock at once, exactly one w
 test('a lock whose pid was recycled by another process is taken over', () => {
   const lock = path.join(dir, 'recycled.lock');
   // Our parent is alive, but it is not the process that wrote this start time.
-  writeFileSync(lock, `${process.ppid} 1\n`);
+  writeFileSync(lock, `${process.ppid} 2001-01-01T00:00:00Z\n`);
   const r = tryLock(lock);
   expect('release' in r).toBe(true);
   if ('release' in r) {

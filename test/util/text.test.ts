@@ -1,6 +1,6 @@
 // One rule each for sizes, times and tables in what devenv prints (branch list, snapshot list, status, logs).
 import { describe, expect, it } from 'vitest';
-import { formatBytes, formatLocalTime, formatTable } from '../../src/util/text.js';
+import { formatBytes, formatLocalTime, formatTable, telltaleLines } from '../../src/util/text.js';
 
 describe('formatting', () => {
   it('sizes: KiB under a MiB, MiB with one decimal under a GiB, then GiB with two', () => {
@@ -24,5 +24,30 @@ describe('formatting', () => {
       ]),
     ).toBe('   NAME    SIZE\n*  a       1 KiB\n   longer\n');
     expect(formatTable([])).toBe('');
+  });
+
+  it("a failure's lines: the last few, led by the error a stack trace pushed out of them", () => {
+    const trace = [
+      'node:events:502',
+      'Error: listen EADDRINUSE: address already in use 127.0.0.1:3000',
+      '    at x',
+      '',
+      "Emitted 'error' event on Server instance at:",
+      '  port: 3000',
+      '}',
+      '',
+      'Node.js v20',
+    ];
+    expect(telltaleLines(trace, 3)).toEqual([
+      'Error: listen EADDRINUSE: address already in use 127.0.0.1:3000',
+      '…',
+      '}',
+      'Node.js v20',
+    ]);
+    expect(telltaleLines(['starting', 'ERROR: relation "x" does not exist'], 3)).toEqual([
+      'starting',
+      'ERROR: relation "x" does not exist',
+    ]);
+    expect(telltaleLines(['', ' '], 3)).toEqual([]);
   });
 });

@@ -1,0 +1,61 @@
+// The tether with real processes: a node process starts a `sleep`, tethers it, and then either releases it
+// (the sleep outlives it) or is killed with SIGKILL (the watcher ends the sleep at once).
+import { spawn } from 'node:child_process';
+import path from 'node:path';
+import { afterEach, expect, test } from 'vitest';
+import { isZombie } from '../helpers/proc.js';
+import { REPO, waitFor } from '../helpers/project.js';
+
+/** A node process that starts `sleep 300`, tethers it (released or not), prints its pid and waits. */
+function holder(release: boolean) {
+  const code = `
+    import { spawn } from 'node:child_process';
+    const { tether } = await import(${JSON.stringify(path.join(REPO, 'dist/util/tether.js'))});
+    const leash = tether({ signal: 'SIGTERM' });
+    const sleep = spawn('sleep', ['300'], { detached: true, stdio: 'ignore' });
+    sleep.unref();
+    leash.add(sleep.pid);
+    if (${release}) leash.release();
+    process.stdout.write(sleep.pid + '\\n');
+    setInterval(() => {}, 1000);
+  `;
+  // The built module (the global setup builds dist/ from src/ first): a child node cannot load TypeScript.
+  const child = spawn(process.execPath, ['--input-type=module', '-e', code], {
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  const pid = new Promise<number>((resolve) => child.stdout.once('data', (d) => resolve(Number(String(d).trim()))));
+  return { child, pid };
+}
+
+const alive = (pid: number) => {
+  try {
+    process.kill(pid, 0);
+    return !isZombie(pid);
+  } catch {
+    return false;
+  }
+};
+
+const sleeps: number[] = [];
+afterEach(() => {
+  // Whatever happened, no sleep of ours is left.
+  for (const pid of sleeps.splice(0)) if (alive(pid)) process.kill(pid, 'SIGKILL');
+});
+
+test('a kill -9 of the process that tethered a program ends the program; a released one lives on', async () => {
+  const killed = holder(false);
+  const sleepPid = await killed.pid;
+  sleeps.push(sleepPid);
+  expect(alive(sleepPid)).toBe(true);
+  killed.child.kill('SIGKILL');
+  await waitFor(() => !alive(sleepPid), 'the tethered sleep to end');
+
+  const released = holder(true);
+  const freePid = await released.pid;
+  sleeps.push(freePid);
+  released.child.kill('SIGKILL');
+  await new Promise((r) => released.child.once('exit', r));
+  // The watcher read "done" before its pipe closed: it signals nothing.
+  await new Promise((r) => setTimeout(r, 200));
+  expect(alive(freePid)).toBe(true);
+});
