@@ -7,6 +7,7 @@ import { COMMANDS } from './commands/registry.js';
 import { errorMessage, UserError } from './errors.js';
 import { diskFullMessage, isDiskFull } from './util/disk-space.js';
 import { releaseDeadTerminal, stderr } from './util/terminal.js';
+import { trace } from './util/trace.js';
 
 // commander is CommonJS: require() skips the ESM wrapper and the CJS export scan (a few ms per start).
 const requireCjs = createRequire(import.meta.url);
@@ -15,6 +16,7 @@ const commander = (): typeof import('commander') => requireCjs('commander');
 /** Runs a command's action (loaded now: only this command's modules are read). */
 async function runCommand(spec: CommandSpec, args: unknown[], options: Record<string, unknown>): Promise<void> {
   const action = await spec.action();
+  trace(`command loaded: ${spec.name}`);
   const code = await action(...(args as never[]), options as never);
   if (typeof code === 'number') process.exitCode = code;
 }

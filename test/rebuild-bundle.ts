@@ -10,7 +10,7 @@ import path from 'node:path';
 import { withLock } from '../src/util/pid-lock.js';
 import { REPO } from './helpers/project.js';
 
-const BUNDLE_MAIN = path.join(REPO, 'dist', 'bundle', 'main.js');
+const BUNDLE_MAIN = path.join(REPO, 'dist', 'bundle', 'main.cjs');
 /** What the build reads besides src/ (which holds the schema too): its configuration and the dependencies. */
 const INPUTS = ['package.json', 'package-lock.json', 'tsconfig.json'];
 

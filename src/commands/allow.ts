@@ -2,6 +2,7 @@ import path from 'node:path';
 import { UserError } from '../errors.js';
 import { DOTENV_FILE, readDotenvFile } from '../project/dotenv-file.js';
 import { requireProjectRoot } from '../project/root.js';
+import { HookAnswers } from '../shell/answer-refresh.js';
 import { dotenvKeyNotes, sortDotenvKeys } from '../shell/env-plan.js';
 import { canonicalRoot, writeTrust } from '../shell/trust.js';
 import { stdout } from '../util/terminal.js';
@@ -12,7 +13,10 @@ export default async function allow(): Promise<void> {
   const dotenv = readDotenvFile(root);
   if (!dotenv) throw new UserError(`nothing to allow: there is no ${path.join(root, DOTENV_FILE)}`);
   const { file, bytes, values } = dotenv;
+  // The shells' cached answers as they are before the trust changes, then after it: no node at the next prompt.
+  const answers = HookAnswers.verify(root);
   writeTrust(root, bytes, values);
+  await answers.settle();
   const sorted = sortDotenvKeys(values);
   const n = sorted.accepted.length;
   stdout.write(

@@ -2,6 +2,7 @@ import { findRunningServer, stopServer } from '../postgres/server.js';
 import { stopOrphanedSessionServer } from '../postgres/shared-server.js';
 import { stopRunningUp } from '../up/stop-up.js';
 import { terminalOutput } from '../util/output.js';
+import { trace } from '../util/trace.js';
 import { openRunningProject } from './running-project.js';
 
 /** Stop this project's `devenv up` (apps, then postgres), and a server a killed `up` left behind. */
@@ -10,6 +11,7 @@ export default async function down(): Promise<number> {
   const { project } = openRunningProject(process.cwd(), 'stopping what runs', out.notice);
   const up = await stopRunningUp(project.paths);
   if (up) out.info(`stopped devenv up (pid ${up})`);
+  trace('devenv up gone');
   const orphan = await stopOrphanedSessionServer(project.paths, out.info);
   const server = findRunningServer(project.paths.pgdata);
   if (server) {

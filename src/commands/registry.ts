@@ -2,6 +2,7 @@ import allow from './allow.command.js';
 import branch from './branch.command.js';
 import cache from './cache.command.js';
 import type { Declared } from './command-spec.js';
+import deleteCommand from './delete.command.js';
 import deny from './deny.command.js';
 import down from './down.command.js';
 import env from './env.command.js';
@@ -50,6 +51,7 @@ export const COMMANDS: readonly Declared[] = [
   schema,
   hookEnv,
   refill,
+  deleteCommand,
   exportCommand,
   allow,
   deny,

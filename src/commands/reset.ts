@@ -1,5 +1,4 @@
-import { lstatSync, renameSync } from 'node:fs';
-import path from 'node:path';
+import { lstatSync } from 'node:fs';
 import kleur from 'kleur';
 import { errnoCode, UserError } from '../errors.js';
 import { inspectDataDir } from '../postgres/cluster.js';
@@ -9,9 +8,11 @@ import { removeSocketDir } from '../postgres/socket-dir.js';
 import { CLUSTER_BUILD_PREFIX } from '../project/paths.js';
 import { openProject, type Project } from '../project/project.js';
 import { stopRunningUp } from '../up/stop-up.js';
+import { moveAsideAndDelete } from '../util/background-delete.js';
 import { confirm } from '../util/confirm.js';
 import { terminalOutput } from '../util/output.js';
 import { removeTree } from '../util/remove-tree.js';
+import { trace } from '../util/trace.js';
 
 /**
  * Stop everything on this cluster, then delete .pgres (never through a symlink), the short socket dir and,
@@ -43,6 +44,7 @@ export default async function reset(opts: { yes?: boolean }): Promise<number> {
     }
   }
   await stopRunningUp(project.paths);
+  trace('nothing running');
   const fs = openClusterFs(project);
   const pid = exists ? findRunningServer(pgdata) : null;
   if (pid) {
@@ -50,11 +52,10 @@ export default async function reset(opts: { yes?: boolean }): Promise<number> {
     out.info(`stopped postgres (pid ${pid})`);
   }
   if (exists) {
-    // Rename first: an interrupted delete leaves a build dir the next init cleans up, never a half .pgres.
-    const trash = path.join(project.root, `${CLUSTER_BUILD_PREFIX}${process.pid}-reset`);
-    renameSync(pgdata, trash);
-    // As root the trash belongs to the account postgres ran as: that account empties it (see removeTree).
-    fs.removeTree(trash);
+    // Moved aside first (an interrupted delete leaves a build dir the next init cleans up, never a half
+    // .pgres), then deleted in the background; as root the account empties it (see removeTree).
+    await moveAsideAndDelete(pgdata, CLUSTER_BUILD_PREFIX);
+    trace('cluster moved aside');
   }
   // As root: the logs and state devenv kept for this project in root's private directory.
   if (project.paths.runtimeIsPrivate) removeTree(project.paths.runtime);

@@ -10,6 +10,7 @@ import { readLiveState } from '../up/state.js';
 import { refuseIfRunning } from '../up/up-lock.js';
 import { didYouMean } from '../util/nearest-word.js';
 import { terminalOutput } from '../util/output.js';
+import { trace } from '../util/trace.js';
 
 /**
  * `devenv up [-d] [NAME...] [-- CMD ARGS...]`: postgres and the apps (or only NAME... and what they need,
@@ -23,6 +24,7 @@ export default async function up(words: string[], opts: { detach?: boolean }): P
   }
   const out = terminalOutput();
   const project = openProject(process.cwd(), { create: true });
+  trace('project read (devenv.json)');
   // Read the apps before anything starts, so a bad Procfile (or a name that is none) is one clear line.
   const { apps, source } = appDefinitions(project.root, project.config, command);
   checkNames(

@@ -8,6 +8,7 @@ import type { Project } from '../project/project.js';
 import { diskFullMessage, isDiskFull } from '../util/disk-space.js';
 import { withDirectory } from '../util/no-follow.js';
 import { removeOrphanDirs } from '../util/orphan-dirs.js';
+import { trace } from '../util/trace.js';
 import type { Binaries } from './binaries.js';
 import type { ClusterInfo } from './cluster.js';
 import type { ClusterFs } from './cluster-fs.js';
@@ -75,7 +76,9 @@ export async function createCluster(
   const job: InitJob = { project, binaries, fs, hooks };
   try {
     const via = spare ? 'spare' : await fillFromTemplate(job, partial, template, spares !== null);
+    trace(`cluster files (${via})`);
     await makeItOurs(job, partial, via);
+    trace('cluster completed');
     if (!publish(partial, project, fs)) return { created: false };
     // Make the next init fast: refill the template and the spare in the background.
     if (spares) {

@@ -1,6 +1,7 @@
 // Making a cluster's files, before any server runs: initdb, then the project database in single-user mode.
 import path from 'node:path';
 import { UserError } from '../errors.js';
+import { platform } from '../platform/platform.js';
 import { diskFullMessage, isDiskFull } from '../util/disk-space.js';
 import { run } from '../util/run-program.js';
 import { errorLines } from '../util/text.js';
@@ -30,18 +31,27 @@ export async function initdb(binaries: Binaries, dir: string, superuser: string,
   }
 }
 
-/** Create the project database in single-user mode, before any server runs. */
+/**
+ * Create the project database in single-user mode, before any server runs, then flush the whole cluster
+ * to disk. Postgres would fsync each of the new database's ~300 files at its shutdown checkpoint (and
+ * initdb --no-sync, a copied template, nothing at all): with fsync=off it only writes them, and one
+ * syncfs afterwards makes everything durable before the cluster is used (~0.1–0.4 s less here).
+ */
 export async function createDatabase(binaries: Binaries, dir: string, database: string, fs: ClusterFs): Promise<void> {
-  if (['postgres', 'template0', 'template1'].includes(database)) return;
-  const ident = `"${database.replace(/"/g, '""')}"`;
-  // exit_on_error: otherwise --single exits 0 even when the SQL fails.
-  const r = await run(
-    path.join(binaries.bindir, 'postgres'),
-    ['--single', '-D', dir, '-c', 'exit_on_error=on', 'template1'],
-    { ...fs.spawnOptions(), input: `CREATE DATABASE ${ident};\n` },
-  );
-  if (r.code !== 0 || /\bERROR:|FATAL:/.test(r.stderr)) {
-    if (isDiskFull(r.stderr)) throw new UserError(diskFullMessage(dir, `creating database "${database}" failed`));
-    throw new UserError(`creating database "${database}" failed: ${errorLines(r.stderr, 3)}`);
+  if (!['postgres', 'template0', 'template1'].includes(database)) {
+    const ident = `"${database.replace(/"/g, '""')}"`;
+    // A copy of template1's files, as before 15, rather than 15's default of writing every page to the WAL.
+    const strategy = binaries.major >= 15 ? ' STRATEGY = FILE_COPY' : '';
+    // exit_on_error: otherwise --single exits 0 even when the SQL fails.
+    const r = await run(
+      path.join(binaries.bindir, 'postgres'),
+      ['--single', '-D', dir, '-c', 'exit_on_error=on', '-c', 'fsync=off', 'template1'],
+      { ...fs.spawnOptions(), input: `CREATE DATABASE ${ident}${strategy};\n` },
+    );
+    if (r.code !== 0 || /\bERROR:|FATAL:/.test(r.stderr)) {
+      if (isDiskFull(r.stderr)) throw new UserError(diskFullMessage(dir, `creating database "${database}" failed`));
+      throw new UserError(`creating database "${database}" failed: ${errorLines(r.stderr, 3)}`);
+    }
   }
+  await platform().flushTree(dir);
 }

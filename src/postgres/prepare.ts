@@ -3,6 +3,7 @@ import type { ProjectPaths } from '../project/paths.js';
 import { parseVersion, type WantedVersion } from '../project/postgres-version.js';
 import type { Project } from '../project/project.js';
 import { type Output, terminalOutput } from '../util/output.js';
+import { trace } from '../util/trace.js';
 import { type Binaries, findBinaries } from './binaries.js';
 import {
   adoptOwnDir,
@@ -120,6 +121,7 @@ export function preparePostgres(project: Project, guard: StartGuard): PreparedPo
 export function prepareWith(project: Project, guard: StartGuard, binaries: Binaries): PreparedPostgres {
   const state = inspectDataDir(project.paths);
   if (state.state === 'ready') checkMajor(project.paths.pgdata, state.pgMajor, binaries);
+  trace(`binaries found (${binaries.source}: ${binaries.bindir})`);
   const fs = clusterFs(resolveAccount(project.config.postgres.runAs));
   if (state.state === 'ready') adoptOwnDir(project.paths.own, fs.account);
   return { binaries, fs, state, guard };

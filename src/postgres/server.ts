@@ -9,6 +9,7 @@ import type { ExitStatus } from '../util/exit-status.js';
 import { processGone, waitGone } from '../util/liveness.js';
 import { openRegular } from '../util/no-follow.js';
 import { lastLines } from '../util/text.js';
+import { trace } from '../util/trace.js';
 import type { Binaries } from './binaries.js';
 import type { ClusterFs } from './cluster-fs.js';
 import { checkPostmaster, readPostmasterPid } from './postmaster-pid.js';
@@ -132,11 +133,13 @@ export async function startServer(
     child.on('error', () => resolve({ code: 127, signal: null }));
   });
   const pid = child.pid;
+  trace(`postgres spawned (pid ${pid})`);
   if (pid === undefined) {
     await exited;
     throw new UserError(`could not run ${program}`);
   }
   const ready = await waitReady(paths.pgdata, pid, exited, opts.timeoutMs ?? 30000);
+  trace(`postgres ${ready}`);
   if (ready !== 'ready') {
     if (ready === 'timeout') {
       child.kill('SIGQUIT');
@@ -210,9 +213,13 @@ function waitReady(
 
 /**
  * Fast shutdown (SIGINT), then SIGQUIT after the grace period, then SIGKILL.
- * Works for a server we spawned and for one found through postmaster.pid.
+ * Works for a server we spawned and for one found through postmaster.pid. `exited`: our child's exit,
+ * which says it at once (a server found through postmaster.pid is polled for).
  */
-export async function stopServer(pid: number, opts: { graceMs?: number } = {}): Promise<void> {
+export async function stopServer(
+  pid: number,
+  opts: { graceMs?: number; exited?: Promise<unknown> } = {},
+): Promise<void> {
   const signal = (s: NodeJS.Signals) => {
     try {
       process.kill(pid, s);
@@ -220,10 +227,13 @@ export async function stopServer(pid: number, opts: { graceMs?: number } = {}): 
       // already gone
     }
   };
+  const { exited } = opts;
+  const gone = (ms: number) =>
+    exited ? Promise.race([exited.then(() => true), waitGone(pid, ms)]) : waitGone(pid, ms);
   signal('SIGINT');
-  if (await waitGone(pid, opts.graceMs ?? 10000)) return;
+  if (await gone(opts.graceMs ?? 10000)) return;
   signal('SIGQUIT');
-  if (await waitGone(pid, 5000)) return;
+  if (await gone(5000)) return;
   signal('SIGKILL');
-  await waitGone(pid, 5000);
+  await gone(5000);
 }

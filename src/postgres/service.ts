@@ -44,6 +44,8 @@ export function stopReason(lines: string[], fatal = false): string | null {
  */
 export class PostgresService {
   pid: number | null = null;
+  /** The exit of the server we spawned (null: one we adopted, or none). */
+  private exited: Promise<ExitStatus> | null = null;
   private exitCallbacks: ((info: ExitStatus) => void)[] = [];
   private stopping = false;
   private watchTimer: NodeJS.Timeout | null = null;
@@ -157,6 +159,7 @@ export class PostgresService {
       throw err;
     }
     this.pid = server.pid;
+    this.exited = server.handle?.exited ?? null;
     this.opts.started?.(server.port);
     if (!server.handle)
       this.out.notice(`using the postgres server already running on this cluster (pid ${server.pid})`);
@@ -191,7 +194,7 @@ export class PostgresService {
     this.stopping = true;
     await this.settled(60000);
     const pid = this.pid;
-    if (pid) await stopServer(pid);
+    if (pid) await stopServer(pid, { exited: this.exited ?? undefined });
     if (this.watchTimer) clearInterval(this.watchTimer);
     this.watchTimer = null;
     this.pid = null;

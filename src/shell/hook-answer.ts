@@ -35,8 +35,7 @@ export function renderHookEnv(
     // No cache (read-only home?): '-' tells the hook to keep this answer until the next cd.
   }
 
-  const data = collect(root, stamp, env);
-  const text = shell.renderData(data);
+  const text = answerText(shell, root, stamp, env);
 
   if (stamp !== '-') {
     try {
@@ -51,6 +50,11 @@ export function renderHookEnv(
     }
   }
   return text;
+}
+
+/** The answer for `root` as the hook reads it, made with `stamp` (nothing is written). */
+export function answerText(shell: Shell, root: string, stamp: string, env: NodeJS.ProcessEnv = process.env): string {
+  return shell.renderData(collect(root, stamp, env));
 }
 
 function collect(root: string, stamp: string, env: NodeJS.ProcessEnv): HookData {

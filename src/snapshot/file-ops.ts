@@ -14,10 +14,11 @@ import {
 } from 'node:fs';
 import path from 'node:path';
 import { errnoCode, UserError } from '../errors.js';
+import { platform } from '../platform/platform.js';
 import { processGone } from '../util/liveness.js';
 import { DATA, LOCK_FILE, MANIFEST, READY_PREFIX, READY_WORK_PREFIX, SWAP_JOURNAL, WORK_PREFIXES } from './layout.js';
 import { readJournal, runSwap, startSwap } from './swap.js';
-import { type CopyMode, copyTree, syncTree } from './tree-copy.js';
+import { type CopyMode, copyTree } from './tree-copy.js';
 import { copyWal, stoppedClusterRange, type WalRange } from './wal-range.js';
 
 /**
@@ -163,7 +164,7 @@ export const fileOps = {
   },
 
   syncTree(a: { dir: string }) {
-    return syncTree(a.dir);
+    return platform().flushTree(a.dir);
   },
 
   async stoppedClusterRange(a: { pgdata: string }): Promise<WalRange | null> {
@@ -213,7 +214,7 @@ export const fileOps = {
     const work = await fileOps.makeWorkDir({ dir: a.dir, prefix: READY_WORK_PREFIX });
     try {
       await copyTree(path.join(a.dir, a.name, DATA), work, 'all');
-      await syncTree(work);
+      await platform().flushTree(work);
       if (snapshotId(a.dir, a.name) === a.id) {
         try {
           renameSync(work, ready);

@@ -1,7 +1,6 @@
 import { constants, type Dirent, promises as fsp, type Stats } from 'node:fs';
 import path from 'node:path';
 import { errnoCode, UserError } from '../errors.js';
-import { platform } from '../platform/platform.js';
 import { KEEP_IN_PGDATA } from './layout.js';
 
 /**
@@ -156,12 +155,4 @@ async function copyFiles(files: FileJob[], mode: CopyMode): Promise<CopyResult> 
   await Promise.all(Array.from({ length: PARALLEL }, lane));
   result.method = clone ? 'reflink' : 'copy';
   return result;
-}
-
-/**
- * Flush a tree to disk: a snapshot must survive a power cut once it is listed, and postgres trusts a
- * restored copy as soon as it starts on it (no recovery).
- */
-export function syncTree(root: string): Promise<void> {
-  return platform().flushTree(root);
 }

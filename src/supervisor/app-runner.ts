@@ -4,6 +4,7 @@
 import type { AppDefinition } from '../app-definition.js';
 import { errorMessage } from '../errors.js';
 import { RestartQueue } from '../util/restart-queue.js';
+import { trace } from '../util/trace.js';
 import { Backoff, formatDelay } from './backoff.js';
 import { ChangeBursts } from './change-bursts.js';
 import { type ExitInfo, ManagedProcess, ProcessStartError } from './managed-process.js';
@@ -215,10 +216,12 @@ export class AppRunner {
     if (!(await this.awaitDependencies())) return;
     this.replacing = true;
     if (this.proc && this.proc.state !== 'exited') {
+      trace(`${this.name}: stopping the old instance`);
       this.state = 'restarting';
       await this.proc.stop(this.graceMs);
     }
     if (this.stopped) return;
+    trace(`${this.name}: old instance gone`);
     if (this.ctx.held()) {
       this.state = 'stopped'; // the supervisor starts every held app once the database is back
       return;

@@ -1,9 +1,11 @@
 // One command, run through the shell in its own process group, stoppable as a whole group.
+
 import { type ChildProcess, spawn } from 'node:child_process';
 import { EventEmitter } from 'node:events';
 import { statSync } from 'node:fs';
 import type { Readable } from 'node:stream';
 import { describeExit, type ExitStatus } from '../util/exit-status.js';
+import { trace } from '../util/trace.js';
 import { groupAlive, signalGroup, waitGroupGone } from './process-group.js';
 
 export type ProcessState = 'idle' | 'running' | 'stopping' | 'exited';
@@ -123,6 +125,7 @@ export class ManagedProcess extends EventEmitter {
         reject(new ProcessStartError(this.name, `cannot run ${shell}: ${err.message}`));
       });
     });
+    trace(`${this.name} spawned (pid ${child.pid})`);
     this._startedAt = new Date();
     this._state = 'running';
     this._exited = this.groupExit(child);

@@ -2,9 +2,11 @@
 // and stack, their holds, requests for named apps, reconfiguration). The database first, then the apps,
 // then the file watchers; reconfiguration one step at a time; shutdown stops the apps, then the
 // database, and a second request kills everything at once.
+
 import { EventEmitter } from 'node:events';
 import { type AppDefinition, DATABASE_NAME, SELF_NAME } from '../app-definition.js';
 import { Mutex } from '../util/mutex.js';
+import { trace } from '../util/trace.js';
 import { AppControl } from './app-control.js';
 import { AppHolds } from './app-holds.js';
 import { checkAppList } from './app-list-check.js';
@@ -254,8 +256,10 @@ export class Supervisor extends EventEmitter {
     const stopping = apps.map((app) => app.stop({ kill: this.killing }));
     await this.reconfigurer.closeWatchers();
     await Promise.all(stopping);
+    trace('shutdown: apps stopped');
     this.stack.close();
     await this.database?.stop();
+    trace('shutdown: postgres stopped');
     this.say('all processes stopped');
     this.markFinished();
   }

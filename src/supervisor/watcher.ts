@@ -5,6 +5,7 @@ import { readFileSync } from 'node:fs';
 import { basename, isAbsolute, relative, resolve, sep } from 'node:path';
 import { type FSWatcher, watch } from 'chokidar';
 import ignore, { type Ignore } from 'ignore';
+import { trace } from '../util/trace.js';
 
 /** Directories never worth watching (any depth). */
 const IGNORED_DIRS = new Set(['.git', 'node_modules', '.pgres', 'dist', 'build', 'coverage', '.hg', '.svn']);
@@ -127,6 +128,7 @@ export class ProjectWatcher {
     });
     this.fsw.on('all', (event, path) => {
       const rel = relative(root, path);
+      trace(`file ${event}: ${rel}`);
       if (basename(path) === '.gitignore' && rel === '.gitignore') matcher.reloadGitignore();
       opts.onChange(rel, event as ChangeKind);
     });

@@ -33,7 +33,7 @@ const KEPT = ['version', 'binaries', 'runAs'] as const;
 /** The hold a reload takes on the apps while postgres restarts and is provisioned. */
 const RELOAD_HOLD = 'reload';
 /** What a branch switch is called among the changed files. */
-const GIT_HEAD = 'git HEAD';
+export const GIT_HEAD = 'git HEAD';
 
 /** What a reload changes: the apps and the database (the Supervisor is one; tests use a fake). */
 export type ReloadTarget = Pick<Supervisor, 'reconfigure' | 'holdApps' | 'releaseApps' | 'restartDatabase'>;
@@ -61,6 +61,8 @@ export interface ConfigReloadContext {
   applied: () => void;
   /** postgres did not come back even with the previous settings: the run must end. */
   fatal: () => void;
+  /** Each change of a watched file as it comes (before the burst that makes one reload): `GIT_HEAD` for a switch. */
+  touched?: (file: string) => void;
 }
 
 /** What in the new configuration needs postgres restarted, as the keys that changed. */
@@ -94,7 +96,7 @@ export class ConfigReload {
       ctx.project.current.config.watch.debounceMs ?? 100,
     );
     this.head = new GitHeadWatch(
-      () => this.changes.push(GIT_HEAD),
+      () => this.note(GIT_HEAD),
       (err) => ctx.say(`git HEAD watcher: ${errorMessage(err)}`),
     );
   }
@@ -109,7 +111,7 @@ export class ConfigReload {
       // Only the config files at the root; everything else is the app watchers' business.
       ignored: (p: string) => p !== root && !CONFIG_FILES.includes(path.relative(root, p)),
     });
-    this.watcher.on('all', (_event, file) => this.changes.push(path.relative(root, file)));
+    this.watcher.on('all', (_event, file) => this.note(path.relative(root, file)));
     this.watcher.on('error', (err) => this.ctx.say(`config watcher: ${errorMessage(err)}`));
     void this.head.follow(this.ctx.project.current.branch?.head ?? null);
   }
@@ -125,6 +127,11 @@ export class ConfigReload {
     this.queue.close();
     await this.watcher?.close();
     await this.head.close();
+  }
+
+  private note(file: string): void {
+    this.ctx.touched?.(file);
+    this.changes.push(file);
   }
 
   private changed(files: string[]): void {

@@ -16,6 +16,7 @@ import type { Supervisor } from '../supervisor/supervisor.js';
 import { DiskFullNotice } from '../util/disk-space.js';
 import { Mutex } from '../util/mutex.js';
 import type { Output } from '../util/output.js';
+import { trace } from '../util/trace.js';
 import { DETACHED_ENV } from './app-env.js';
 import type { ConfigReload } from './config-reload.js';
 import type { ControlListener } from './control-listener.js';
@@ -44,12 +45,13 @@ export interface UpOptions {
 
 /** Loaded after postgres has been told to start: these take tens of ms to import (chokidar, ...). */
 async function supervisorModules() {
-  const [supervisor, leftovers, reload, listener, session] = await Promise.all([
+  const [supervisor, leftovers, reload, listener, session, hooks] = await Promise.all([
     import('../supervisor/supervisor.js'),
     import('./leftover-apps.js'),
     import('./config-reload.js'),
     import('./control-listener.js'),
     import('./control-session.js'),
+    import('./hook-refresh.js'),
   ]);
   return {
     Supervisor: supervisor.Supervisor,
@@ -58,6 +60,7 @@ async function supervisorModules() {
     CONFIG_FILES: reload.CONFIG_FILES,
     ControlListener: listener.ControlListener,
     ControlSession: session.ControlSession,
+    HookRefresh: hooks.HookRefresh,
   };
 }
 
@@ -80,6 +83,7 @@ interface Run {
 /** Run until a stop request (or a fatal error); resolves with the exit code. */
 export async function runUp(opts: UpOptions): Promise<number> {
   const { pg } = await ensureCluster(preparePostgres(opts.project, checkNoInterruptedSwap), opts.project, opts.out);
+  trace('cluster ready');
   const release = acquireUpLock(opts.project.paths);
   const detached = process.env[DETACHED_ENV] === '1';
   // The background `up` writes to a log file: no colours there, whatever the environment says.
@@ -123,6 +127,7 @@ async function assemble(pg: PreparedPostgres, { project, command, apps }: UpOpti
   service.prestart();
   try {
     const modules = await supervisorModules();
+    trace('supervisor modules loaded');
     await modules.reapLeftoverApps(project.paths, say);
     const supervisor = new modules.Supervisor({
       root: project.root,
@@ -202,6 +207,9 @@ interface Channels {
 function openChannels(run: Run, publisher: StatePublisher, say: (l: string) => void, fatal: () => void): Channels {
   const { pg, live, supervisor, modules } = run;
   const exclusive = new Mutex();
+  // Checked now, while postgres boots, before the watchers see any change.
+  const hooks = new modules.HookRefresh(live.current.root);
+  hooks.start();
   const provisionNow = () =>
     provision(pg(), live.current, { info: say, notice: say, step: () => {} }, { setup: 'if-needed' });
   const { root } = live.current;
@@ -216,6 +224,7 @@ function openChannels(run: Run, publisher: StatePublisher, say: (l: string) => v
     phase: () => publisher.phase,
     applied: () => publisher.publish(),
     fatal,
+    touched: (file) => hooks.touched(file),
   });
   const session = {
     target: supervisor,
@@ -259,14 +268,17 @@ async function startEverything(
   if (stopping()) return null;
   const failure = await provisionAtStart(provisionNow, say);
   if (failure) return failure;
+  trace('provisioned');
   // Layered now: the start may have picked the TCP port, and made the password DATABASE_URL_TCP carries.
   await supervisor.startApps(live.withEnvironment(opts.apps), opts.only.length ? { only: opts.only } : {});
+  trace('apps started');
   // A stop requested meanwhile has begun: the run is not "running", and saying so would follow "shutting down".
   if (!stopping()) {
     await control.listen();
     publisher.phase = 'running';
     publisher.publish();
     reload.ready();
+    trace('running');
     say(summary(opts, supervisor));
   }
   return null;

@@ -44,7 +44,7 @@ function clearState(paths: ProjectPaths): void {
 /** Is this pid a live `devenv up` (a node process running our CLI), not a reused pid? */
 function isUpProcess(pid: number): boolean {
   if (processGone(pid)) return false;
-  return /devenv|dist\/(bundle\/)?main\.js/.test(platform().commandLine(pid) ?? '');
+  return /devenv|dist\/(bundle\/)?main\.c?js/.test(platform().commandLine(pid) ?? '');
 }
 
 /** The state of a live `devenv up` of this project, or null (a stale file is ignored). */

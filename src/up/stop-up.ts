@@ -1,7 +1,9 @@
 // Stopping a running `devenv up` from another devenv command (down, reset).
+
 import { findRunningServer } from '../postgres/server.js';
 import type { ProjectPaths } from '../project/paths.js';
 import { waitGone } from '../util/liveness.js';
+import { trace } from '../util/trace.js';
 import { reapLeftoverApps } from './leftover-apps.js';
 import { readLiveState } from './state.js';
 
@@ -18,6 +20,7 @@ export async function stopRunningUp(paths: ProjectPaths, graceMs = 20000): Promi
     await reapLeftoverApps(paths, () => {});
     return null;
   }
+  trace(`SIGTERM to devenv up (pid ${state.pid})`);
   process.kill(state.pid, 'SIGTERM');
   if (await waitGone(state.pid, graceMs)) return state.pid;
   process.kill(state.pid, 'SIGKILL');

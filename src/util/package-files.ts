@@ -11,7 +11,7 @@ export function packageFile(relative: string): string {
 }
 
 /** The CLI entry every self-spawn and the shell hook run: the bundle, the only code the package ships. */
-export const CLI_MAIN = packageFile('dist/bundle/main.js');
+export const CLI_MAIN = packageFile('dist/bundle/main.cjs');
 
 /**
  * The JSON schema of devenv.json. The package ships the copy the build puts in dist/ (a documented path:

@@ -297,12 +297,13 @@ export function exists(p) {
 
 /**
  * Wait until no background job of ours runs (a cache refill `devenv __refill`, a snapshot's ready copy,
- * the deletion of a restore's old files): a user does not wait for them, but one left running would
- * steal CPU and disk from the next measurement, ours or theirs.
+ * the deletion of a restore's old files or of a reset cluster): a user does not wait for them, but one left
+ * running would steal CPU and disk from the next measurement, ours or theirs.
  */
 export async function quiesce(timeoutMs = 60000) {
   const busy = () =>
     processesMentioning('__refill').length +
+    processesMentioning('__delete').length +
     processesMentioning('--job').filter((p) => p.cmd.includes('snapshot/worker.js')).length +
     processesMentioning('/snapshots/.trash-').length;
   await waitUntil(() => busy() === 0, timeoutMs, 20);

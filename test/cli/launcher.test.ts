@@ -1,4 +1,13 @@
-import { copyFileSync, existsSync, mkdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
+import {
+  chmodSync,
+  copyFileSync,
+  existsSync,
+  mkdirSync,
+  readdirSync,
+  readFileSync,
+  symlinkSync,
+  writeFileSync,
+} from 'node:fs';
 import path from 'node:path';
 import { afterEach, beforeEach, expect, test } from 'vitest';
 import {
@@ -97,4 +106,62 @@ test('an unexpected error is one line saying it is ours, exit 70; PGRES_DEBUG=1 
   expect(debug.code).toBe(70);
   expect(debug.stderr).toMatch(/^devenv: internal error: .*JSON/);
   expect(debug.stderr).toMatch(/\n\s+at /);
+});
+
+test('PGRES_TRACE=1: a timeline on stderr, in ms since the start; the output is the same; off: nothing', async () => {
+  writeFileSync(path.join(dir, 'devenv.json'), '{}');
+  const env = baseEnv({ XDG_CACHE_HOME: path.join(dir, 'cache') });
+  const plain = await runProcess(CLI, ['env'], { cwd: dir, env });
+  expect(plain.stderr).toBe('');
+  const traced = await runProcess(CLI, ['env'], { cwd: dir, env: { ...env, PGRES_TRACE: '1' } });
+  expect(traced.code).toBe(0);
+  expect(traced.stdout).toBe(plain.stdout);
+  const lines = traced.stderr.trimEnd().split('\n');
+  const marks = lines.map((l) => /^devenv trace +(\d+\.\d) ms \[(\d+)\] (.+)$/.exec(l));
+  expect(
+    marks.every((m) => m !== null),
+    traced.stderr,
+  ).toBe(true);
+  expect(marks.map((m) => m![3])).toEqual([
+    'node ready (bootstrap complete)',
+    'cli compiled (code cache: used)',
+    'cli loaded',
+    'command loaded: env',
+    'exit 0',
+  ]);
+  const times = marks.map((m) => Number(m![1]));
+  expect(times).toEqual([...times].sort((a, b) => a - b));
+  expect(new Set(marks.map((m) => m![2])).size).toBe(1);
+});
+
+test('code cache: written by the first run of a command, taken by the next; PGRES_NO_CODE_CACHE=1: none', async () => {
+  writeFileSync(path.join(dir, 'devenv.json'), '{}');
+  const env = baseEnv({ XDG_CACHE_HOME: path.join(dir, 'cache'), PGRES_TRACE: '1' });
+  const use = async (extra: Record<string, string> = {}) => {
+    const r = await runProcess(CLI, ['env'], { cwd: dir, env: { ...env, ...extra } });
+    expect(r.code).toBe(0);
+    return /code cache: (\w+)/.exec(r.stderr)?.[1];
+  };
+  expect(await use()).toBe('none');
+  expect(await use()).toBe('used');
+  expect(await use({ PGRES_NO_CODE_CACHE: '1' })).toBe('off');
+  // A cache directory that is not this user's alone is left alone.
+  const [install] = readdirSync(path.join(dir, 'cache', 'devenv', 'code'));
+  chmodSync(path.join(dir, 'cache', 'devenv', 'code', install!), 0o777);
+  expect(await use()).toBe('off');
+});
+
+test('__delete (started by reset) deletes only the tree handed to it, named after its own pid', async () => {
+  const victim = path.join(dir, 'precious');
+  mkdirSync(victim);
+  const aside = path.join(dir, '.pgres.partial-1-deleting'); // another process's
+  mkdirSync(aside);
+  for (const target of [victim, aside, 'relative/.pgres.partial-1-deleting']) {
+    const r = await runProcess(CLI, ['__delete'], { cwd: dir, env: baseEnv() }, `${target}\n`);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(/^devenv: __delete deletes only the cluster reset handed to it, not .*\n$/);
+  }
+  expect(readdirSync(dir).sort()).toEqual(['.pgres.partial-1-deleting', 'precious']);
+  // Nothing handed over (the move failed): nothing to do.
+  expect((await runProcess(CLI, ['__delete'], { cwd: dir, env: baseEnv() }, '')).code).toBe(0);
 });

@@ -3,6 +3,7 @@ import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
 import pg from 'pg';
 import { afterEach, beforeEach, describe, expect, test } from 'vitest';
+import { findProcesses } from '../helpers/proc.js';
 import {
   baseEnv,
   CLI,
@@ -94,6 +95,9 @@ describe.each(FLAVOURS)('cluster with $name binaries', ({ name, bindir }) => {
     const reset = await devenv(dir, ['reset', '--yes'], { env });
     expect(reset.code).toBe(0);
     expect(existsSync(pgdata)).toBe(false);
+    // What it moved aside is deleted in the background, by a process that ends when it is done.
+    const deleter = () => findProcesses((p) => p.cmdline().includes('__delete') && p.cmdline().includes(dir));
+    await waitFor(() => readdirSync(dir).length === 0 && deleter().length === 0, 'the old cluster deleted');
   });
 
   test('a running server has no TCP listener, runs unprivileged, DATABASE_URL works with node-postgres', async () => {
@@ -113,6 +117,8 @@ describe.each(FLAVOURS)('cluster with $name binaries', ({ name, bindir }) => {
         const r = await client.query('select current_database() as db, inet_server_addr() as addr');
         expect(r.rows[0].db).toBe(vars.PGDATABASE);
         expect(r.rows[0].addr).toBeNull(); // a Unix socket connection
+        // The cluster was made with fsync off and flushed once; the server itself always fsyncs.
+        expect((await client.query('show fsync')).rows[0].fsync).toBe('on');
       } finally {
         await client.end();
       }

@@ -27,7 +27,7 @@ describe('devenv hook', () => {
       expect(r.stdout).not.toContain('@PGRES_');
       expect(r.stdout).toContain(process.execPath);
       // node runs the compiled entry directly (the sh launcher would cost a fork per prompt change).
-      expect(r.stdout).toContain(path.join(REPO, 'dist', 'bundle', 'main.js'));
+      expect(r.stdout).toContain(path.join(REPO, 'dist', 'bundle', 'main.cjs'));
       expect(r.stdout).toContain('NODE_OPTIONS');
       const file = path.join(dir, `hook.${shell}`);
       writeFileSync(file, r.stdout);

@@ -31,7 +31,7 @@ function startUpgrade(dir: string): ResultPromise {
 
 /** Every process of this project's upgrade: its servers (their data dir is in the project), pg_dumpall, psql. */
 function upgradeProcesses(dir: string): number[] {
-  return findProcesses((p) => p.cmdline().includes(`${dir}/.pgres`) && !p.cmdline().includes('main.js'));
+  return findProcesses((p) => p.cmdline().includes(`${dir}/.pgres`) && !/main\.c?js/.test(p.cmdline()));
 }
 
 /** psql of the dump route runs (its socket dir is the upgrade's). */

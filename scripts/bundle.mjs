@@ -1,0 +1,28 @@
+// The published code: dist/bundle/, built from tsc's output in dist/ (npm run build runs tsc, then this).
+//   main.cjs   what bin/devenv runs: compiles cli.cjs with its V8 code cache (src/loader.ts)
+//   cli.cjs    the whole CLI, one CommonJS file: the code cache needs a script (Node 20 has none for ES
+//              modules), and each command's modules, imported dynamically, still run only for that command
+//   worker.js  the snapshot file worker, a program of its own (src/snapshot/worker.ts)
+import { rmSync } from 'node:fs';
+import { build } from 'esbuild';
+
+rmSync('dist/bundle', { recursive: true, force: true });
+const common = { bundle: true, platform: 'node', target: 'node20', logLevel: 'warning' };
+// import.meta.url, as the modules use it to find files beside them, from the CommonJS file's own path.
+const commonJs = {
+  ...common,
+  format: 'cjs',
+  banner: { js: "const __importMetaUrl = require('node:url').pathToFileURL(__filename).href;" },
+  define: { 'import.meta.url': '__importMetaUrl' },
+};
+await build({ ...commonJs, entryPoints: ['dist/main.js'], outfile: 'dist/bundle/cli.cjs' });
+await build({ ...commonJs, entryPoints: ['dist/loader.js'], outfile: 'dist/bundle/main.cjs' });
+await build({
+  ...common,
+  format: 'esm',
+  entryPoints: ['dist/snapshot/worker.js'],
+  outfile: 'dist/bundle/worker.js',
+  banner: {
+    js: "import { createRequire as __esmRequire } from 'node:module'; const require = __esmRequire(import.meta.url);",
+  },
+});
