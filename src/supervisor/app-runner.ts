@@ -9,7 +9,7 @@ import { Backoff, formatDelay } from './backoff.js';
 import { ChangeBursts } from './change-bursts.js';
 import { type ExitInfo, ManagedProcess, ProcessStartError } from './managed-process.js';
 import type { ProcessStatus, SupervisedState } from './process-status.js';
-import { isFailure, shouldRestart } from './restart-policy.js';
+import { afterExit } from './restart-policy.js';
 import type { AppRunnerContext } from './runner-context.js';
 
 export type { AppRunnerContext } from './runner-context.js';
@@ -271,20 +271,13 @@ export class AppRunner {
       this.ctx.say(`${name} ${info.description}; its restart waits for its dependencies`);
       return;
     }
-    if (info.code === 127 || info.code === 126) {
-      // Retrying cannot help until something changes.
-      this.state = 'failed';
-      const hint = info.code === 127 ? 'check the command in your configuration' : 'check its permissions';
-      this.ctx.say(`${name}: ${info.description}: ${this.spec.command} (${hint}); waiting for a file change`);
+    const verdict = afterExit(this.spec, info);
+    if (verdict === 'restart') {
+      this.scheduleRestart(info);
       return;
     }
-    const policy = this.spec.restart ?? 'on-failure';
-    if (!shouldRestart(policy, info)) {
-      this.state = isFailure(info) ? 'crashed' : 'exited';
-      this.ctx.say(`${name} ${info.description}; not restarting (restart: ${policy})`);
-      return;
-    }
-    this.scheduleRestart(info);
+    this.state = verdict.state;
+    this.ctx.say(verdict.line);
   }
 
   private scheduleRestart(info: ExitInfo): void {
