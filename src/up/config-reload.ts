@@ -80,6 +80,7 @@ export class ConfigReload {
   private readonly queue: RestartQueue;
   private readonly changes: Debouncer<string>;
   private watcher: FSWatcher | undefined;
+  private closed: () => void = () => {};
   private readonly head: GitHeadWatch;
   /** A change came while everything was still starting: applied once it is up. */
   private missed = false;
@@ -101,19 +102,32 @@ export class ConfigReload {
     );
   }
 
+  /**
+   * Resolves once the configuration files (and the git HEAD) are watched: `up` says "running" after it, so
+   * an edit made once `up -d` returned is seen (a busy machine took longer for the first scan than the start).
+   */
+  watching: Promise<void> = Promise.resolve();
+
   /** Watch the configuration files at the project root. */
   watch(): void {
     const { root } = this.ctx.project.current;
-    this.watcher = watch(root, {
+    const watcher = watch(root, {
       depth: 0,
       ignoreInitial: true,
       atomic: true,
       // Only the config files at the root; everything else is the app watchers' business.
       ignored: (p: string) => p !== root && !CONFIG_FILES.includes(path.relative(root, p)),
     });
-    this.watcher.on('all', (_event, file) => this.note(path.relative(root, file)));
-    this.watcher.on('error', (err) => this.ctx.say(`config watcher: ${errorMessage(err)}`));
-    void this.head.follow(this.ctx.project.current.branch?.head ?? null);
+    this.watcher = watcher;
+    watcher.on('all', (_event, file) => this.note(path.relative(root, file)));
+    watcher.on('error', (err) => this.ctx.say(`config watcher: ${errorMessage(err)}`));
+    const scanned = new Promise<void>((resolve) => {
+      watcher.once('ready', resolve);
+      this.closed = resolve; // closed before its first scan: nothing to wait for
+    });
+    this.watching = Promise.all([scanned, this.head.follow(this.ctx.project.current.branch?.head ?? null)]).then(
+      () => {},
+    );
   }
 
   /** Everything is up: apply a change that came meanwhile. */
@@ -122,6 +136,7 @@ export class ConfigReload {
   }
 
   async close(): Promise<void> {
+    this.closed();
     this.databases.close();
     this.changes.cancel();
     this.queue.close();

@@ -6,30 +6,37 @@ import { type FSWatcher, watch } from 'chokidar';
 export class GitHeadWatch {
   private watcher: FSWatcher | undefined;
   private head: string | null = null;
+  private closed: () => void = () => {};
 
   constructor(
     private readonly onChange: () => void,
     private readonly onError: (err: unknown) => void,
   ) {}
 
-  /** Watch this HEAD file (null: none), replacing what was watched before. */
+  /** Watch this HEAD file (null: none), replacing what was watched before; resolves once it is watched. */
   async follow(head: string | null): Promise<void> {
     if (head === this.head) return;
     await this.close();
     this.head = head;
     if (!head) return;
     const dir = path.dirname(head);
-    this.watcher = watch(dir, {
+    const watcher = watch(dir, {
       depth: 0,
       ignoreInitial: true,
       atomic: true,
       ignored: (p: string) => p !== dir && p !== head,
     });
-    this.watcher.on('all', () => this.onChange());
-    this.watcher.on('error', (err) => this.onError(err));
+    this.watcher = watcher;
+    watcher.on('all', () => this.onChange());
+    watcher.on('error', (err) => this.onError(err));
+    await new Promise<void>((resolve) => {
+      watcher.once('ready', resolve);
+      this.closed = resolve; // closed before its first scan: nothing to wait for
+    });
   }
 
   async close(): Promise<void> {
+    this.closed();
     const w = this.watcher;
     this.watcher = undefined;
     this.head = null;

@@ -274,7 +274,7 @@ async function startEverything(
   trace('apps started');
   // A stop requested meanwhile has begun: the run is not "running", and saying so would follow "shutting down".
   if (!stopping()) {
-    await control.listen();
+    await Promise.all([control.listen(), reload.watching]);
     publisher.phase = 'running';
     publisher.publish();
     reload.ready();
