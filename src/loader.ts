@@ -11,8 +11,12 @@ const CLI = fileURLToPath(new URL('./cli.cjs', import.meta.url));
 /** The cache after this long even if the command still runs (a foreground `up`): its start is compiled. */
 const SAVE_AFTER_MS = 1000;
 
-const dir = process.env.PGRES_NO_CODE_CACHE === '1' ? null : path.join(userDirs(process.env).cache, 'devenv', 'code');
-const cli = compileCommonJs(CLI, dir, process.argv[2] ?? '');
+const command = process.argv[2] ?? '';
+// Internal commands (`__delete`, `__refill`) run in the background after the command that started them
+// returned: no one waits for them, and they must not write into the user's cache behind their back.
+const cached = process.env.PGRES_NO_CODE_CACHE !== '1' && !command.startsWith('__');
+const dir = cached ? path.join(userDirs(process.env).cache, 'devenv', 'code') : null;
+const cli = compileCommonJs(CLI, dir, command);
 trace(`cli compiled (code cache: ${cli.use})`);
 cli.run();
 if (cli.use === 'none' || cli.use === 'rejected') {

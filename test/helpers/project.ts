@@ -1,6 +1,7 @@
 import { spawnSync } from 'node:child_process';
 import {
   chmodSync,
+  existsSync,
   mkdirSync,
   mkdtempSync,
   readdirSync,
@@ -13,7 +14,9 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { execa } from 'execa';
+import { platform } from '../../src/platform/platform.js';
 import { type ProjectPaths, projectPaths } from '../../src/project/paths.js';
+import { processGone } from '../../src/util/liveness.js';
 import { findProcesses } from './proc.js';
 import { runSubdir } from './run-dir.js';
 import { need } from './tools.js';
@@ -143,6 +146,15 @@ export async function cleanupProject(dir: string, env: Record<string, string | u
   }
   await waitFor(() => postgresProcessesUnder(dir).length === 0, 'postgres to end after SIGQUIT');
   spawnSync(CLI, ['reset', '-y'], { cwd: dir, env: baseEnv(env), stdio: 'ignore' });
+  // reset leaves the old cluster to a detached `devenv __delete` (its pid in the tree's name): nothing a
+  // test started outlives it, so wait for that one too.
+  const deleters = existsSync(dir)
+    ? readdirSync(dir)
+        .flatMap((name) => /(\d+)-deleting$/.exec(name)?.[1] ?? [])
+        .map(Number)
+    : [];
+  const deleting = (pid: number) => !processGone(pid) && (platform().commandLine(pid) ?? '').includes('__delete');
+  await waitFor(() => !deleters.some(deleting), 'the background delete of reset to end');
   rmSync(dir, { recursive: true, force: true });
   return left;
 }
