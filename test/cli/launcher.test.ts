@@ -134,7 +134,7 @@ test('PGRES_TRACE=1: a timeline on stderr, in ms since the start; the output is 
   expect(new Set(marks.map((m) => m![2])).size).toBe(1);
 });
 
-test('code cache: written by a command's first run, taken by the next; none for __ commands, PGRES_NO_CODE_CACHE=1', async () => {
+test('code cache: made by the first run, taken by the next; none for __ commands, PGRES_NO_CODE_CACHE=1', async () => {
   writeFileSync(path.join(dir, 'devenv.json'), '{}');
   const env = baseEnv({ XDG_CACHE_HOME: path.join(dir, 'cache'), PGRES_TRACE: '1' });
   const use = async (extra: Record<string, string> = {}) => {
