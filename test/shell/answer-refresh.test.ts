@@ -63,7 +63,14 @@ const devenv = (...args: string[]) => spawnSync(CLI, args, { encoding: 'utf8', e
 const answerFile = () => path.join(projectHookDir(hookCacheDir(env), project), 'bash');
 function stampNewerThan(file: string): boolean {
   const dir = projectHookDir(hookCacheDir(env), project);
-  const stamp = readdirSync(dir).find((f) => f.startsWith('stamp.bash.'));
+  // The stamp the answer names, as the hook reads it: a render writes its new stamp before the answer.
+  let answer = '';
+  try {
+    answer = readFileSync(path.join(dir, 'bash'), 'utf8');
+  } catch {
+    return false;
+  }
+  const stamp = readdirSync(dir).find((f) => f.startsWith('stamp.bash.') && answer.includes(f));
   const time = (p: string) => statSync(p, { bigint: true }).mtimeNs;
   return stamp !== undefined && time(path.join(dir, stamp)) > time(file);
 }

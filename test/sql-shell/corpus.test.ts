@@ -267,8 +267,11 @@ describe('the built-in shell prints what psql 15 prints', () => {
   // Each case has its own sessions (temporary tables only), so they run side by side.
   it.concurrent.for(CASES)('$name', async (c, { expect }) => {
     const env = { LC_ALL: 'C.UTF-8', PGTZ: 'UTC' };
+    // A directory per case and side: two cases write files of the same name (stop.sql) at the same time.
+    const caseDir = (side: string) => path.join(dir, side, String(CASES.indexOf(c)));
     const run = (side: 'real' | 'ours') => {
-      const cwd = path.join(dir, side);
+      const cwd = caseDir(side);
+      mkdirSync(cwd, { recursive: true });
       for (const [name, text] of Object.entries(c.files ?? {})) writeFileSync(path.join(cwd, name), text);
       const own = side === 'ours' ? ['--builtin'] : [];
       return devenv(cwd, ['psql', ...own, '-X', ...c.args], { input: c.input ?? '', env });
@@ -278,7 +281,7 @@ describe('the built-in shell prints what psql 15 prints', () => {
     expect(ours.stderr).toBe(real.stderr);
     expect(ours.code).toBe(real.code);
     if (c.writes) {
-      const read = (side: string) => readFileSync(path.join(dir, side, c.writes!), 'utf8');
+      const read = (side: string) => readFileSync(path.join(caseDir(side), c.writes!), 'utf8');
       expect(read('ours')).toBe(read('real'));
     }
   });
