@@ -1,9 +1,10 @@
-// Helpers for the benchmark runner: timing, child processes, /proc readings, statistics, a local HTTP GET.
+// Helpers for the benchmark runner: timing, child processes, statistics, a local HTTP GET (/proc readings: proc.mjs).
 import { spawn, spawnSync } from 'node:child_process';
-import { existsSync, readdirSync, readFileSync, readlinkSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import http from 'node:http';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
+import { processesMentioning } from './proc.mjs';
 
 export const now = () => performance.now();
 export const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
@@ -160,21 +161,6 @@ export function groupAlive(pgid) {
   }
 }
 
-export function pidAlive(pid) {
-  try {
-    process.kill(pid, 0);
-  } catch {
-    return false;
-  }
-  // A zombie has exited; its parent just has not reaped it yet.
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    return stat[stat.lastIndexOf(')') + 2] !== 'Z';
-  } catch {
-    return false;
-  }
-}
-
 export async function waitUntil(pred, timeoutMs = 20000, stepMs = 5) {
   const until = now() + timeoutMs;
   while (now() < until) {
@@ -208,58 +194,6 @@ export async function stopLong(long, signal = 'SIGINT', graceMs = 20000) {
   }
   spawned.delete(long.child);
   return ms;
-}
-
-/** Peak and current resident set of one process, in MiB (from /proc/<pid>/status). */
-export function memoryOf(pid) {
-  try {
-    const text = readFileSync(`/proc/${pid}/status`, 'utf8');
-    const kb = (name) => Number(new RegExp(`^${name}:\\s+(\\d+)`, 'm').exec(text)?.[1] ?? NaN);
-    return { hwm: kb('VmHWM') / 1024, rss: kb('VmRSS') / 1024 };
-  } catch {
-    return null;
-  }
-}
-
-/** Pids of all live descendants of `pid` (through /proc/<pid>/task/<pid>/children). */
-export function descendants(pid) {
-  const out = [];
-  const walk = (p) => {
-    let kids = [];
-    try {
-      kids = readFileSync(`/proc/${p}/task/${p}/children`, 'utf8').trim().split(/\s+/).filter(Boolean).map(Number);
-    } catch {
-      return;
-    }
-    for (const k of kids) {
-      out.push(k);
-      walk(k);
-    }
-  };
-  walk(pid);
-  return out;
-}
-
-/** Live processes whose command line or working directory mentions `needle` (excluding us). */
-export function processesMentioning(needle) {
-  const found = [];
-  for (const name of readdirSync('/proc')) {
-    if (!/^\d+$/.test(name) || Number(name) === process.pid) continue;
-    try {
-      const cmd = readFileSync(`/proc/${name}/cmdline`, 'utf8').replace(/\0/g, ' ').trim();
-      let cwd = '';
-      try {
-        cwd = readlinkSync(`/proc/${name}/cwd`);
-      } catch {
-        // not ours to read
-      }
-      if (!pidAlive(Number(name))) continue;
-      if (cmd.includes(needle) || cwd.startsWith(needle)) found.push({ pid: Number(name), cmd: cmd.slice(0, 160) });
-    } catch {
-      // exited meanwhile
-    }
-  }
-  return found;
 }
 
 export function which(cmd) {
