@@ -146,16 +146,24 @@ export async function cleanupProject(dir: string, env: Record<string, string | u
   }
   await waitFor(() => postgresProcessesUnder(dir).length === 0, 'postgres to end after SIGQUIT');
   spawnSync(CLI, ['reset', '-y'], { cwd: dir, env: baseEnv(env), stdio: 'ignore' });
-  // reset leaves the old cluster to a detached `devenv __delete` (its pid in the tree's name): nothing a
-  // test started outlives it, so wait for that one too.
+  // reset leaves the old cluster to a detached, niced `devenv __delete` (its pid in the tree's name).
+  // Nothing a test started may outlive it; under a CPU hog a niced process barely runs, so we delete
+  // the tree ourselves and end the deleter rather than wait for it.
   const deleters = existsSync(dir)
     ? readdirSync(dir)
         .flatMap((name) => /(\d+)-deleting$/.exec(name)?.[1] ?? [])
         .map(Number)
     : [];
-  const deleting = (pid: number) => !processGone(pid) && (platform().commandLine(pid) ?? '').includes('__delete');
-  await waitFor(() => !deleters.some(deleting), 'the background delete of reset to end');
   rmSync(dir, { recursive: true, force: true });
+  const deleting = (pid: number) => !processGone(pid) && (platform().commandLine(pid) ?? '').includes('__delete');
+  for (const pid of deleters.filter(deleting)) {
+    try {
+      process.kill(pid, 'SIGTERM');
+    } catch {
+      // ended meanwhile
+    }
+  }
+  await waitFor(() => !deleters.some(deleting), 'the background delete of reset to end', { timeoutMs: 60_000 });
   return left;
 }
 
