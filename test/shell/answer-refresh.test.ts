@@ -61,6 +61,19 @@ function enter(): { greeting: string; said: string } {
 
 const devenv = (...args: string[]) => spawnSync(CLI, args, { encoding: 'utf8', env, cwd: project });
 const answerFile = () => path.join(projectHookDir(hookCacheDir(env), project), 'bash');
+/** What the background up said (its trace), and the hook dir's files with their times: why no render was seen. */
+function upTimeline(): string {
+  const dir = projectHookDir(hookCacheDir(env), project);
+  const times = readdirSync(dir).map((f) => `${f} ${statSync(path.join(dir, f), { bigint: true }).mtimeNs}`);
+  const envTime = statSync(path.join(project, '.env'), { bigint: true }).mtimeNs;
+  const where = [work, env.XDG_STATE_HOME ?? ''].map((d) => `'${d}'`).join(' ');
+  // The newest up.log: root keeps it in its state dir, another user in the project.
+  const log = spawnSync('sh', ['-c', `cat "$(ls -t $(find ${where} -name up.log 2>/dev/null) | head -1)"`], {
+    encoding: 'utf8',
+  });
+  return [`.env ${envTime}`, ...times, log.stdout].join('\n');
+}
+
 function stampNewerThan(file: string): boolean {
   const dir = projectHookDir(hookCacheDir(env), project);
   // The stamp the answer names, as the hook reads it: a render writes its new stamp before the answer.
@@ -107,13 +120,16 @@ test('with `up` running, an edited .env is entered without node; `devenv allow` 
   expect(devenv('allow').status).toBe(0);
   expect(enter().greeting).toBe('one'); // the first entry renders: node runs once
   expect(nodeRuns()).toBe(1);
-  const up = devenv('up', '-d');
+  // Its timeline (answers verified, rendered after a change) goes to up.log, shown if the wait fails.
+  const up = spawnSync(CLI, ['up', '-d'], { encoding: 'utf8', env: { ...env, PGRES_TRACE: '1' }, cwd: project });
   expect(up.status, up.stderr).toBe(0);
   try {
     // `up` checks the answers once it runs; then an edit: it renders the answer again.
     writeFileSync(path.join(project, '.env'), 'GREETING=two\n');
     // As the hook checks: its stamp newer than the file (a person takes longer than that to press enter).
-    await waitFor(() => stampNewerThan(path.join(project, '.env')), 'up rendering the answer again');
+    await waitFor(() => stampNewerThan(path.join(project, '.env')), 'up rendering the answer again', {
+      detail: () => upTimeline(),
+    });
     const blocked = enter();
     expect(blocked.greeting).toBe('unset'); // changed since `devenv allow`: blocked, and the hook says so
     expect(blocked.said).toContain('GREETING');
