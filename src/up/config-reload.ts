@@ -18,6 +18,7 @@ import { Debouncer } from '../util/debounce.js';
 import type { Mutex } from '../util/mutex.js';
 import { RestartQueue } from '../util/restart-queue.js';
 import { DatabaseSwitch } from './database-switch.js';
+import { firstScan } from './first-scan.js';
 import { GitHeadWatch } from './git-head-watch.js';
 import type { UpPhase } from './state.js';
 
@@ -121,11 +122,9 @@ export class ConfigReload {
     this.watcher = watcher;
     watcher.on('all', (_event, file) => this.note(path.relative(root, file)));
     watcher.on('error', (err) => this.ctx.say(`config watcher: ${errorMessage(err)}`));
-    const scanned = new Promise<void>((resolve) => {
-      watcher.once('ready', resolve);
-      this.closed = resolve; // closed before its first scan: nothing to wait for
-    });
-    this.watching = Promise.all([scanned, this.head.follow(this.ctx.project.current.branch?.head ?? null)]).then(
+    const scan = firstScan(watcher);
+    this.closed = scan.cancel;
+    this.watching = Promise.all([scan.done, this.head.follow(this.ctx.project.current.branch?.head ?? null)]).then(
       () => {},
     );
   }

@@ -2,6 +2,7 @@
 // HEAD.lock and renames it over HEAD), so we watch HEAD's directory for that one name.
 import path from 'node:path';
 import { type FSWatcher, watch } from 'chokidar';
+import { firstScan } from './first-scan.js';
 
 export class GitHeadWatch {
   private watcher: FSWatcher | undefined;
@@ -29,10 +30,9 @@ export class GitHeadWatch {
     this.watcher = watcher;
     watcher.on('all', () => this.onChange());
     watcher.on('error', (err) => this.onError(err));
-    await new Promise<void>((resolve) => {
-      watcher.once('ready', resolve);
-      this.closed = resolve; // closed before its first scan: nothing to wait for
-    });
+    const scan = firstScan(watcher);
+    this.closed = scan.cancel;
+    await scan.done;
   }
 
   async close(): Promise<void> {
