@@ -9,7 +9,7 @@ import { baseEnv, runProcess, tempDir } from '../helpers/project.js';
 import { need } from '../helpers/tools.js';
 import { exportTo, NIX_DIR } from './helpers.js';
 import { type EvaluatedConfig, loadUnits, NAMES, needSystemd, splitCalls } from './hostile.js';
-import { carried, hostileConfig, modelOf } from './hostile-project.js';
+import { carried, hostileConfig, modelOf, projectIn } from './hostile-project.js';
 
 let tmp: string;
 beforeAll(() => {
@@ -17,12 +17,7 @@ beforeAll(() => {
 });
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));
 
-function project(name: string, config: object): string {
-  const dir = path.join(tmp, name);
-  mkdirSync(dir, { recursive: true });
-  writeFileSync(path.join(dir, 'devenv.json'), JSON.stringify(config));
-  return dir;
-}
+const project = (name: string, config: object) => projectIn(tmp, name, config);
 
 describe('the NixOS module', () => {
   // As root without a nix daemon: no build users, and a store that is never touched.

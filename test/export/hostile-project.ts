@@ -1,5 +1,7 @@
 // The project the hostile-values tests export: every hostile value in a process's command, env and working
 // directory, and the names as databases and extensions; its plain twin has the same shape with plain values.
+import { mkdirSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
 import { buildDeployModel, type DeployModel } from '../../src/export/deploy-model.js';
 import { loadConfig } from '../../src/project/config.js';
 import { singleQuote } from '../../src/shell/posix-quote.js';
@@ -38,3 +40,11 @@ export function modelOf(dir: string): DeployModel {
 
 /** The value process `w<i>`/`s<i>` carries. */
 export const carried = (process: string) => VALUES[Number(process.slice(1))]!;
+
+/** A project directory `name` under `root` with this devenv.json. */
+export function projectIn(root: string, name: string, config: object): string {
+  const dir = path.join(root, name);
+  mkdirSync(dir, { recursive: true });
+  writeFileSync(path.join(dir, 'devenv.json'), JSON.stringify(config));
+  return dir;
+}

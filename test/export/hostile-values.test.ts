@@ -13,7 +13,7 @@ import { baseEnv, devenv, runProcess, tempDir } from '../helpers/project.js';
 import { need } from '../helpers/tools.js';
 import { exportTo, notes, readTree } from './helpers.js';
 import { loadUnits, NAMES, needSystemd, PRINTABLE, unitKeys } from './hostile.js';
-import { carried, hostileConfig, modelOf, VALUES } from './hostile-project.js';
+import { carried, hostileConfig, modelOf, projectIn, VALUES } from './hostile-project.js';
 
 let tmp: string;
 beforeAll(() => {
@@ -21,12 +21,7 @@ beforeAll(() => {
 });
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));
 
-function project(name: string, config: object): string {
-  const dir = path.join(tmp, name);
-  mkdirSync(dir, { recursive: true });
-  writeFileSync(path.join(dir, 'devenv.json'), JSON.stringify(config));
-  return dir;
-}
+const project = (name: string, config: object) => projectIn(tmp, name, config);
 
 /** What ExecStart= must hold for a process: systemd keeps `$$` until it substitutes variables at start. */
 function expectedArgv(command: string, process: string): string[] {
