@@ -15,6 +15,7 @@ import { CONFIG_FILE } from '../project/root.js';
 import { DatabaseStartError } from '../supervisor/database-runner.js';
 import type { Supervisor } from '../supervisor/supervisor.js';
 import { Debouncer } from '../util/debounce.js';
+import { withLateChanges } from '../util/late-changes.js';
 import type { Mutex } from '../util/mutex.js';
 import { RestartQueue } from '../util/restart-queue.js';
 import { DatabaseSwitch } from './database-switch.js';
@@ -82,6 +83,7 @@ export class ConfigReload {
   private readonly changes: Debouncer<string>;
   private watcher: FSWatcher | undefined;
   private closed: () => void = () => {};
+  private stopLooks: () => void = () => {};
   private readonly head: GitHeadWatch;
   /** A change came while everything was still starting: applied once it is up. */
   private missed = false;
@@ -120,7 +122,7 @@ export class ConfigReload {
       ignored: (p: string) => p !== root && !CONFIG_FILES.includes(path.relative(root, p)),
     });
     this.watcher = watcher;
-    watcher.on('all', (_event, file) => this.note(path.relative(root, file)));
+    this.stopLooks = withLateChanges(watcher, (_event, file) => this.note(path.relative(root, file)));
     watcher.on('error', (err) => this.ctx.say(`config watcher: ${errorMessage(err)}`));
     const scan = firstScan(watcher);
     this.closed = scan.cancel;
@@ -136,6 +138,7 @@ export class ConfigReload {
 
   async close(): Promise<void> {
     this.closed();
+    this.stopLooks();
     this.databases.close();
     this.changes.cancel();
     this.queue.close();

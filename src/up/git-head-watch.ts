@@ -2,12 +2,14 @@
 // HEAD.lock and renames it over HEAD), so we watch HEAD's directory for that one name.
 import path from 'node:path';
 import { type FSWatcher, watch } from 'chokidar';
+import { withLateChanges } from '../util/late-changes.js';
 import { firstScan } from './first-scan.js';
 
 export class GitHeadWatch {
   private watcher: FSWatcher | undefined;
   private head: string | null = null;
   private closed: () => void = () => {};
+  private stopLooks: () => void = () => {};
 
   constructor(
     private readonly onChange: () => void,
@@ -28,7 +30,7 @@ export class GitHeadWatch {
       ignored: (p: string) => p !== dir && p !== head,
     });
     this.watcher = watcher;
-    watcher.on('all', () => this.onChange());
+    this.stopLooks = withLateChanges(watcher, () => this.onChange());
     watcher.on('error', (err) => this.onError(err));
     const scan = firstScan(watcher);
     this.closed = scan.cancel;
@@ -37,6 +39,7 @@ export class GitHeadWatch {
 
   async close(): Promise<void> {
     this.closed();
+    this.stopLooks();
     const w = this.watcher;
     this.watcher = undefined;
     this.head = null;

@@ -5,9 +5,21 @@
  * differently (another trust store) is left to the hook.
  */
 import { spawnSync } from 'node:child_process';
-import { chmodSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import {
+  chmodSync,
+  closeSync,
+  mkdirSync,
+  openSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+  writeSync,
+} from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, expect, test } from 'vitest';
+import { projectPaths } from '../../src/project/paths.js';
 import { HookAnswers } from '../../src/shell/answer-refresh.js';
 import { bash as bashShell } from '../../src/shell/bash.js';
 import { renderHookEnv } from '../../src/shell/hook-answer.js';
@@ -66,12 +78,13 @@ function upTimeline(): string {
   const dir = projectHookDir(hookCacheDir(env), project);
   const times = readdirSync(dir).map((f) => `${f} ${statSync(path.join(dir, f), { bigint: true }).mtimeNs}`);
   const envTime = statSync(path.join(project, '.env'), { bigint: true }).mtimeNs;
-  const where = [work, env.XDG_STATE_HOME ?? ''].map((d) => `'${d}'`).join(' ');
-  // The newest up.log: root keeps it in its state dir, another user in the project.
-  const log = spawnSync('sh', ['-c', `cat "$(ls -t $(find ${where} -name up.log 2>/dev/null) | head -1)"`], {
-    encoding: 'utf8',
-  });
-  return [`.env ${envTime}`, ...times, log.stdout].join('\n');
+  let log: string;
+  try {
+    log = readFileSync(projectPaths(project, env).upLog, 'utf8');
+  } catch (err) {
+    log = `(no up.log: ${err})`;
+  }
+  return [`.env ${envTime}`, ...times, log].join('\n');
 }
 
 function stampNewerThan(file: string): boolean {
@@ -124,8 +137,12 @@ test('with `up` running, an edited .env is entered without node; `devenv allow` 
   const up = spawnSync(CLI, ['up', '-d'], { encoding: 'utf8', env: { ...env, PGRES_TRACE: '1' }, cwd: project });
   expect(up.status, up.stderr).toBe(0);
   try {
-    // `up` checks the answers once it runs; then an edit: it renders the answer again.
-    writeFileSync(path.join(project, '.env'), 'GREETING=two\n');
+    // `up` checks the answers once it runs; then an edit, saved in two steps as many editors do (truncate,
+    // then write): chokidar reports the first only (its 50 ms throttle), and up renders again after the write.
+    const fd = openSync(path.join(project, '.env'), 'w');
+    await new Promise((r) => setTimeout(r, 20));
+    writeSync(fd, 'GREETING=two\n');
+    closeSync(fd);
     // As the hook checks: its stamp newer than the file (a person takes longer than that to press enter).
     await waitFor(() => stampNewerThan(path.join(project, '.env')), 'up rendering the answer again', {
       detail: () => upTimeline(),
