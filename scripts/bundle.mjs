@@ -3,7 +3,7 @@
 //   cli.cjs    the whole CLI, one CommonJS file: the code cache needs a script (Node 20 has none for ES
 //              modules), and each command's modules, imported dynamically, still run only for that command
 //   worker.js  the snapshot file worker, a program of its own (src/snapshot/worker.ts)
-import { rmSync } from 'node:fs';
+import { readFileSync, rmSync } from 'node:fs';
 import { build } from 'esbuild';
 
 rmSync('dist/bundle', { recursive: true, force: true });
@@ -15,7 +15,12 @@ const commonJs = {
   banner: { js: "const __importMetaUrl = require('node:url').pathToFileURL(__filename).href;" },
   define: { 'import.meta.url': '__importMetaUrl' },
 };
-await build({ ...commonJs, entryPoints: ['dist/main.js'], outfile: 'dist/bundle/cli.cjs' });
+// Without comments and indentation the CLI is ~30 % smaller and all ASCII: V8 keeps it as a one-byte
+// string, and every start reads, decodes and hands over less of it (~5 ms of `devenv up` here).
+await build({ ...commonJs, entryPoints: ['dist/main.js'], outfile: 'dist/bundle/cli.cjs', minifyWhitespace: true });
+const wide = readFileSync('dist/bundle/cli.cjs').findIndex((byte) => byte > 0x7f);
+if (wide !== -1)
+  throw new Error(`dist/bundle/cli.cjs: a non-ASCII byte at ${wide} (esbuild's charset should escape it)`);
 await build({ ...commonJs, entryPoints: ['dist/loader.js'], outfile: 'dist/bundle/main.cjs' });
 await build({
   ...common,

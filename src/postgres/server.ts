@@ -90,6 +90,8 @@ export interface StartOptions {
   tcp?: ListenSettings | null;
   /** A postgres.tcp port another program holds: start on the socket only, saying so, rather than fail. */
   socketOnlyIfTaken?: boolean;
+  /** Told the moment postgres is spawned: work that can wait runs while it boots. */
+  onSpawn?: () => void;
 }
 
 /**
@@ -134,6 +136,7 @@ export async function startServer(
   });
   const pid = child.pid;
   trace(`postgres spawned (pid ${pid})`);
+  if (pid !== undefined) opts.onSpawn?.();
   if (pid === undefined) {
     await exited;
     throw new UserError(`could not run ${program}`);

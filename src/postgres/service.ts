@@ -16,6 +16,8 @@ export interface ServiceOptions {
   logLimits?: LogLimits;
   /** Told the port of each start (postgres.tcp: true may have picked one just now): the project follows it. */
   started?: (port: number) => void;
+  /** Told once a start has spawned postgres (before it is ready), or has found it running. */
+  underway?: () => void;
 }
 
 /** Lines of this start's log kept to explain an exit. */
@@ -140,7 +142,8 @@ export class PostgresService {
     try {
       // Under the server lock: a psql session ending right now cannot stop the server we take over.
       server = await withServerLock(spec.paths, async () => {
-        const found = await ensureServer(pg, spec, this.out, { detached: true });
+        const found = await ensureServer(pg, spec, this.out, { detached: true, onSpawn: this.opts.underway });
+        if (!found.handle) this.opts.underway?.(); // one already running: no spawn told it
         // A server a psql session started is ours now: the session must not stop it when it ends.
         claimServer(spec.paths);
         return found;

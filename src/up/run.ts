@@ -28,6 +28,7 @@ import { openRunLog } from './run-log.js';
 import { summary } from './running-summary.js';
 import { SignalGate } from './signal-gate.js';
 import { StatePublisher } from './state.js';
+import { type Modules, supervisorModules } from './supervisor-modules.js';
 import { acquireUpLock } from './up-lock.js';
 
 export interface UpOptions {
@@ -42,29 +43,6 @@ export interface UpOptions {
   source: string | null;
   out: Output;
 }
-
-/** Loaded after postgres has been told to start: these take tens of ms to import (chokidar, ...). */
-async function supervisorModules() {
-  const [supervisor, leftovers, reload, listener, session, hooks] = await Promise.all([
-    import('../supervisor/supervisor.js'),
-    import('./leftover-apps.js'),
-    import('./config-reload.js'),
-    import('./control-listener.js'),
-    import('./control-session.js'),
-    import('./hook-refresh.js'),
-  ]);
-  return {
-    Supervisor: supervisor.Supervisor,
-    reapLeftoverApps: leftovers.reapLeftoverApps,
-    ConfigReload: reload.ConfigReload,
-    CONFIG_FILES: reload.CONFIG_FILES,
-    ControlListener: listener.ControlListener,
-    ControlSession: session.ControlSession,
-    HookRefresh: hooks.HookRefresh,
-  };
-}
-
-type Modules = Awaited<ReturnType<typeof supervisorModules>>;
 
 /** What runs once postgres is on its way. */
 interface Run {
@@ -109,10 +87,14 @@ export async function runUp(opts: UpOptions): Promise<number> {
 async function assemble(pg: PreparedPostgres, { project, command, apps }: UpOptions, detached: boolean): Promise<Run> {
   const live = new LiveProject(project, command);
   const current = currentPostgres(pg, live);
-  const say = (line: string) => log.line('devenv', line);
+  const say = (line: string) => {
+    begin();
+    log.line('devenv', line);
+  };
   const disk = new DiskFullNotice(project.paths.pgdata, say);
   const limits = logLimits(project.config);
-  const log = openRunLog(project.paths, limits, ['postgres', ...apps.map((a) => a.name)], { detached, disk });
+  const names = ['postgres', ...apps.map((a) => a.name)];
+  const { log, begin } = openRunLog(project.paths, limits, names, { detached, disk });
   // Each start takes the settings of the project as it is then; a port it picks moves the project there.
   const service = new PostgresService(
     current,
@@ -120,7 +102,7 @@ async function assemble(pg: PreparedPostgres, { project, command, apps }: UpOpti
     { info: say, notice: say, step: () => {} },
     // Lines of postgres' own log are shown, not copied: it writes postgres.log itself.
     (l) => log.show('postgres', l),
-    { disk, logLimits: limits, started: (port) => live.settle(port) },
+    { disk, logLimits: limits, started: (port) => live.settle(port), underway: begin },
   );
   // Postgres boots in its own process (detached: the terminal's Ctrl-C reaches only us, and we stop
   // the apps before it) while we load the supervisor's modules.
@@ -128,6 +110,7 @@ async function assemble(pg: PreparedPostgres, { project, command, apps }: UpOpti
   try {
     const modules = await supervisorModules();
     trace('supervisor modules loaded');
+    begin();
     await modules.reapLeftoverApps(project.paths, say);
     const supervisor = new modules.Supervisor({
       root: project.root,
