@@ -4,6 +4,7 @@ import { rmSync } from 'node:fs';
 import path from 'node:path';
 import { now, quiesce, runOk, which } from './lib.mjs';
 import {
+  asAccount,
   pgCtl,
   postmasterPid,
   recipeDirs,
@@ -14,7 +15,7 @@ import {
 } from './postgres-sides.mjs';
 import { pidAlive } from './proc.mjs';
 import { addRow } from './results.mjs';
-import { CLI, devenv, ENV, freshDir, REPO, RUNS, USER } from './settings.mjs';
+import { binaries, CLI, devenv, ENV, freshDir, REPO, RUNS, USER } from './settings.mjs';
 
 export async function rowsColdStart() {
   // Warm the template cache once (not timed): the first-ever case is measured separately below.
@@ -24,6 +25,7 @@ export async function rowsColdStart() {
 
   const cold = { ours: [], theirs: [] };
   const first = { ours: [], theirs: [] };
+  const initdbAlone = [];
   const stop = { ours: [], theirs: [] };
   for (let i = 0; i < RUNS; i++) {
     // ours, template cached (and a spare made by the previous init's background refill)
@@ -43,6 +45,12 @@ export async function rowsColdStart() {
     first.theirs.push(t);
     stop.theirs.push((await pgCtl(rd.data, ['-m', 'fast', '-w', 'stop'])).ms);
     rmSync(rd.parent, { recursive: true, force: true });
+    // The floor of a first start: the recipe's initdb alone, without its sync (ours syncs once, later).
+    await quiesce();
+    const fd = recipeDirs();
+    const initdb = ['-D', fd.data, '-U', USER, '--auth=trust', '--encoding=UTF8', '--locale=C', '--no-sync'];
+    initdbAlone.push((await runOk(...asAccount(path.join(binaries.bindir, 'initdb'), initdb), { env: ENV })).ms);
+    rmSync(fd.parent, { recursive: true, force: true });
     // ours, first ever: an empty template cache
     await quiesce();
     dir = freshDir('first');
@@ -71,6 +79,14 @@ export async function rowsColdStart() {
     ours: { label: 'devenv up (PGRES_CACHE_DIR empty)', samples: first.ours },
     theirs: { label: recipe, samples: first.theirs },
     target: { maxRatio: 0.8 },
+  });
+  addRow({
+    id: '1c',
+    title: 'floor of 1b: initdb --no-sync alone, which any first start runs',
+    unit: 'ms',
+    ours: { label: 'initdb --no-sync (same flags as the recipe)', samples: initdbAlone },
+    theirs: { label: recipe, samples: first.theirs },
+    target: {},
   });
   addRow({
     id: '4b',
