@@ -5,7 +5,6 @@ import { readFileSync } from 'node:fs';
 import { basename, isAbsolute, relative, resolve, sep } from 'node:path';
 import { type FSWatcher, watch } from 'chokidar';
 import ignore, { type Ignore } from 'ignore';
-import { type WatchEvent, withLateChanges } from '../util/late-changes.js';
 import { trace } from '../util/trace.js';
 
 /** Directories never worth watching (any depth). */
@@ -91,7 +90,7 @@ export function createIgnoreMatcher(opts: IgnoreMatcherOptions): {
   };
 }
 
-export type ChangeKind = WatchEvent;
+export type ChangeKind = 'add' | 'change' | 'unlink' | 'addDir' | 'unlinkDir';
 
 export interface WatcherOptions {
   /** Project root: paths are reported relative to it and its .gitignore applies. */
@@ -111,7 +110,6 @@ export class ProjectWatcher {
   readonly ready: Promise<void>;
   private readonly fsw: FSWatcher;
   private resolveReady: (() => void) | undefined;
-  private readonly stopLooks: () => void;
 
   constructor(opts: WatcherOptions) {
     const root = resolve(opts.root);
@@ -128,11 +126,11 @@ export class ProjectWatcher {
       // Turns a delete quickly followed by a re-create (some editors' save) into one "change".
       atomic: true,
     });
-    this.stopLooks = withLateChanges(this.fsw, (event, path) => {
+    this.fsw.on('all', (event, path) => {
       const rel = relative(root, path);
       trace(`file ${event}: ${rel}`);
       if (basename(path) === '.gitignore' && rel === '.gitignore') matcher.reloadGitignore();
-      opts.onChange(rel, event);
+      opts.onChange(rel, event as ChangeKind);
     });
     this.fsw.on('error', (err) => opts.onError?.(err));
     this.ready = new Promise((res) => {
@@ -143,7 +141,6 @@ export class ProjectWatcher {
 
   async close(): Promise<void> {
     this.resolveReady?.();
-    this.stopLooks();
     await this.fsw.close();
   }
 }

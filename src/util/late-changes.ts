@@ -1,7 +1,10 @@
 // chokidar reports one "change" per file per 50 ms and drops the rest (its throttle), so a save done in
 // steps (truncate, then write: many editors and writeFileSync) can be reported at its first step only,
 // and whoever reads the file then reads it empty. One more look at each changed file just after that
-// window reports the last step when chokidar could not.
+// window reports the last step when chokidar could not. For the watchers whose readers act on a file's
+// content at once (the config files, the git HEAD). Not the apps' watcher: a new instance reads its files
+// only once it has booted, after the save's last step but for a save slower than that boot, and a late
+// report there restarted it a second time for nothing (under load, in test/up/background).
 import { statSync } from 'node:fs';
 import type { FSWatcher } from 'chokidar';
 
