@@ -10,6 +10,31 @@ import { groupAlive, signalGroup, waitGroupGone } from './process-group.js';
 
 export type ProcessState = 'idle' | 'running' | 'stopping' | 'exited';
 
+/** How long an exit waits for the last bytes in its pipes (held longer only by a process that left the group). */
+const DRAIN_MS = 250;
+
+/**
+ * Resolves once `child`'s output pipes have ended, or after `maxMs`. Node may report the exit before it has
+ * read what the process wrote last: its last lines explain the exit (status, `up -d`), so they come first.
+ */
+function drained(child: ChildProcess, maxMs: number): Promise<void> {
+  // A pipe no one reads (readableFlowing null) never ends: nothing waits on it.
+  const read = (s: Readable | null): s is Readable =>
+    s !== null && s.readableFlowing !== null && !s.readableEnded && !s.destroyed;
+  const open = [child.stdout, child.stderr].filter(read);
+  if (open.length === 0) return Promise.resolve();
+  return new Promise((resolve) => {
+    let left = open.length;
+    const timer = setTimeout(resolve, maxMs);
+    const ended = () => {
+      if (--left > 0) return;
+      clearTimeout(timer);
+      resolve();
+    };
+    for (const stream of open) stream.once('close', ended);
+  });
+}
+
 /** An exit as the supervisor sees it: the status, and what it needs to decide about a restart. */
 export interface ExitInfo extends ExitStatus {
   /** True when the exit followed our own stop()/kill(). */
@@ -33,6 +58,8 @@ export interface ManagedProcessOptions {
   gid?: number;
   /** Grace period for orphans left behind when the leader dies on its own. Default 5000 ms. */
   orphanGraceMs?: number;
+  /** How long an exit waits for the output pipes to end (default DRAIN_MS). */
+  drainMs?: number;
 }
 
 /** A start failure we can explain in one line (bad cwd, shell missing); `reason` says it without the name. */
@@ -144,6 +171,7 @@ export class ManagedProcess extends EventEmitter {
           } catch {
             // e.g. EPERM on a member that changed user: we cannot do better than report the exit.
           }
+          await drained(child, this.opts.drainMs ?? DRAIN_MS);
           const info: ExitInfo = {
             code,
             signal,

@@ -21,6 +21,17 @@ afterEach(async () => {
 });
 
 describe('ManagedProcess', () => {
+  it('tells the exit only once its pipes have ended: what it wrote last is read first', async () => {
+    // The last line comes 0.3 s after the group is gone, from a process that left it (setsid) but
+    // holds the pipe: the exit waits for the pipe's end (up to drainMs), so the line is there before it.
+    const p = make('setsid sh -c "sleep 0.3; echo last words" & exit 3', { drainMs: 20000 });
+    await p.start();
+    const io = collect(p);
+    const info = await p.exited;
+    expect(info.code).toBe(3);
+    expect(io.out).toBe('last words\n');
+  });
+
   it('runs the command through sh in its own group with the given env and cwd, no stdin', async () => {
     const { dir, cleanup } = tempDir();
     try {
