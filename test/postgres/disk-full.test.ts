@@ -4,7 +4,7 @@ import { mkdirSync, readdirSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import { afterEach, beforeAll, expect, test } from 'vitest';
 import { cleanupProject, devenv, postgresProcessesUnder, tempDir } from '../helpers/project.js';
-import { mountTmpfs as mount, unmount } from '../helpers/small-disk.js';
+import { mountTmpfs as mount, unmountWhenFree } from '../helpers/small-disk.js';
 import { needForEach } from '../helpers/tools.js';
 
 const canMount = needForEach('tmpfs');
@@ -22,7 +22,7 @@ afterEach(async () => {
   if (!canMount) return;
   const left = postgresProcessesUnder(dir);
   await cleanupProject(dir);
-  unmount(outer);
+  await unmountWhenFree(outer);
   rmSync(outer, { recursive: true, force: true });
   expect(left).toEqual([]);
 });

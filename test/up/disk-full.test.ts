@@ -9,7 +9,7 @@ import pg from 'pg';
 import { afterAll, expect, it } from 'vitest';
 import { projectPaths } from '../../src/project/paths.js';
 import { baseEnv, devenv, postgresProcessesUnder, tempDir, waitFor } from '../helpers/project.js';
-import { fillDisk, mountTmpfs, unmount } from '../helpers/small-disk.js';
+import { fillDisk, mountTmpfs, unmountWhenFree } from '../helpers/small-disk.js';
 import { needForEach } from '../helpers/tools.js';
 import { assertGroupGone } from '../supervisor/helpers.js';
 import { ForegroundUp, finish, pidAlive, writeFile } from './helpers.js';
@@ -18,9 +18,9 @@ import { ForegroundUp, finish, pidAlive, writeFile } from './helpers.js';
 needForEach('tmpfs');
 
 let outer = '';
-afterAll(() => {
+afterAll(async () => {
   if (!outer) return;
-  unmount(outer);
+  await unmountWhenFree(outer);
   rmSync(outer, { recursive: true, force: true });
 });
 
