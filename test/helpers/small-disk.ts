@@ -13,7 +13,10 @@ export function unmount(dir: string): void {
   spawnSync('umount', [dir], { stdio: 'ignore' });
 }
 
-const mounted = (dir: string) => readFileSync('/proc/mounts', 'utf8').split('\n').some((l) => l.split(' ')[1] === dir);
+const mounted = (dir: string) =>
+  readFileSync('/proc/mounts', 'utf8')
+    .split('\n')
+    .some((l) => l.split(' ')[1] === dir);
 
 /**
  * Unmount a test's tmpfs once nothing uses it any more: a process of the test may still be leaving it
