@@ -136,11 +136,11 @@ export async function startServer(
   });
   const pid = child.pid;
   trace(`postgres spawned (pid ${pid})`);
-  if (pid !== undefined) opts.onSpawn?.();
   if (pid === undefined) {
     await exited;
     throw new UserError(`could not run ${program}`);
   }
+  opts.onSpawn?.();
   const ready = await waitReady(paths.pgdata, pid, exited, opts.timeoutMs ?? 30000);
   trace(`postgres ${ready}`);
   if (ready !== 'ready') {

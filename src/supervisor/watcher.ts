@@ -5,6 +5,7 @@ import { readFileSync } from 'node:fs';
 import { basename, isAbsolute, relative, resolve, sep } from 'node:path';
 import { type FSWatcher, watch } from 'chokidar';
 import ignore, { type Ignore } from 'ignore';
+import type { WatchEvent } from '../util/late-changes.js';
 import { trace } from '../util/trace.js';
 
 /** Directories never worth watching (any depth). */
@@ -90,7 +91,8 @@ export function createIgnoreMatcher(opts: IgnoreMatcherOptions): {
   };
 }
 
-export type ChangeKind = 'add' | 'change' | 'unlink' | 'addDir' | 'unlinkDir';
+/** chokidar's file events, as late-changes names them. */
+export type ChangeKind = WatchEvent;
 
 export interface WatcherOptions {
   /** Project root: paths are reported relative to it and its .gitignore applies. */

@@ -1,6 +1,5 @@
 // What `up` imports only once postgres is on its way: the supervisor and the channels around it take tens
 // of ms to load (chokidar, ...), and postgres boots meanwhile in its own process.
-/** The modules, loaded (each once: a second call reuses them). */
 export async function supervisorModules() {
   const [supervisor, leftovers, reload, listener, session, hooks] = await Promise.all([
     import('../supervisor/supervisor.js'),

@@ -2,6 +2,7 @@
 // allowed, the tests skip saying so (need('tmpfs')), and under CI they fail instead.
 import { spawnSync } from 'node:child_process';
 import { closeSync, openSync, readFileSync, rmSync, writeSync } from 'node:fs';
+import { mountOf } from '../../src/platform/linux.js';
 import { IS_ROOT, tempDir } from './project.js';
 
 export function mountTmpfs(dir: string, size: string, remount = false): boolean {
@@ -13,10 +14,7 @@ export function unmount(dir: string): void {
   spawnSync('umount', [dir], { stdio: 'ignore' });
 }
 
-const mounted = (dir: string) =>
-  readFileSync('/proc/mounts', 'utf8')
-    .split('\n')
-    .some((l) => l.split(' ')[1] === dir);
+const mounted = (dir: string) => mountOf(dir, readFileSync('/proc/mounts', 'utf8')) === dir;
 
 /**
  * Unmount a test's tmpfs once nothing uses it any more: a process of the test may still be leaving it
