@@ -2,6 +2,9 @@ import { closeSync, type FSWatcher, fstatSync, readSync, statSync, watch } from 
 import path from 'node:path';
 import { openRegular } from './no-follow.js';
 
+/** Rotated files looked at, at most: <file>.1 … .20. */
+const MAX_ROTATED = 20;
+
 /**
  * Follow a file that another process appends to (postgres writes its log directly, so the log
  * survives us), delivering complete new lines. It follows the name across a rotation: when the
@@ -11,6 +14,8 @@ import { openRegular } from './no-follow.js';
 export class FileTail {
   private fd: number | null = null;
   private ino = -1;
+  /** `ino` and `offset` are a size measured when this was made, the file not opened since. */
+  private measured: boolean;
   private offset: number;
   private readonly begin: number;
   private partial = '';
@@ -18,17 +23,21 @@ export class FileTail {
   private timer: NodeJS.Timeout | null = null;
   /** Only a regular file (never through a symlink) and, when set, of this owner is read. */
   private readonly owner: number | undefined;
+  /** openRegular; a test puts a rotation step between our stat and our open through it. */
+  private readonly open: typeof openRegular;
 
   constructor(
     private readonly file: string,
     private readonly onLine: (line: string) => void,
-    opts: { fromStart?: boolean; owner?: number } = {},
+    opts: { fromStart?: boolean; owner?: number; open?: typeof openRegular } = {},
   ) {
     this.owner = opts.owner;
     const now = opts.fromStart ? null : stat(file);
     this.offset = now?.size ?? 0;
     this.begin = this.offset;
     this.ino = now?.ino ?? -1;
+    this.measured = now !== null;
+    this.open = opts.open ?? openRegular;
   }
 
   /** Where following begins: the size the file had when this was made (0 with fromStart). */
@@ -56,22 +65,31 @@ export class FileTail {
   /** Deliver whatever has been appended since the last read. */
   read(): void {
     const now = stat(this.file);
-    if (this.fd !== null && (!now || now.ino !== this.ino)) {
-      // Renamed away (rotated) or removed: finish the file we have open, then any rotated since
-      // (<file>.1, .2, … newer than ours, when it rotated more than once between two reads).
+    if (this.fd !== null) {
+      if (now?.ino === this.ino) {
+        this.drain();
+        return;
+      }
+      // Renamed away (rotated) or removed: finish the file we have open first.
       this.drain();
       this.closeFd();
-      for (const between of this.rotatedSince(this.ino)) this.readWhole(between);
+    }
+    if (!now) {
+      this.readRotated(-1);
+      return;
+    }
+    const opened = this.open(this.file, this.owner);
+    if (!opened) return;
+    if (opened.stat.ino !== this.ino) {
+      // Not the file read last: the ones rotated after that come first, then this one from its start.
+      // Looked for only now, after the open: a rotation between our stat and the open could have
+      // renamed what we stat'ed away (B6 under load lost a whole file that way).
+      this.readRotated(opened.stat.ino);
       this.offset = 0;
     }
-    if (!now) return;
-    if (this.fd === null) {
-      const opened = openRegular(this.file, this.owner);
-      if (!opened) return;
-      this.fd = opened.fd;
-      if (opened.stat.ino !== this.ino) this.offset = 0; // not the file we measured: all of it is new
-      this.ino = opened.stat.ino;
-    }
+    this.fd = opened.fd;
+    this.ino = opened.stat.ino;
+    this.measured = false;
     this.drain();
   }
 
@@ -84,24 +102,38 @@ export class FileTail {
     this.closeFd();
   }
 
-  /** Rotated files newer than the one with inode `ino`, oldest first. */
-  private rotatedSince(ino: number): string[] {
-    const newer: string[] = [];
-    for (let i = 1; i <= 20; i++) {
-      const st = stat(`${this.file}.${i}`);
-      if (!st || st.ino === ino) break;
-      newer.unshift(`${this.file}.${i}`);
+  /**
+   * Read whole the rotated files (<file>.1, .2, …) newer than the one read last, oldest first; never
+   * `current`, the inode about to be read as the log. A missing number is passed over, not an end:
+   * a rotation renames from the oldest down, so mid-rotation one number is missing.
+   */
+  private readRotated(current: number): void {
+    if (this.ino === -1) return; // nothing read yet: what was rotated before is history, not new
+    const newer: { fd: number; ino: number }[] = [];
+    let resumeAt = 0;
+    for (let i = 1; i <= MAX_ROTATED; i++) {
+      const opened = this.open(`${this.file}.${i}`, this.owner);
+      if (!opened) continue;
+      const ino = opened.stat.ino;
+      if (ino === this.ino || ino === current || newer.some((f) => f.ino === ino)) {
+        if (ino === this.ino && this.measured) {
+          // Measured when this was made but never opened: the rest of it after that size is new.
+          newer.unshift({ fd: opened.fd, ino });
+          resumeAt = this.offset;
+        } else closeSync(opened.fd);
+        if (ino === this.ino) break;
+        continue;
+      }
+      newer.unshift({ fd: opened.fd, ino });
     }
-    return newer;
-  }
-
-  private readWhole(file: string): void {
-    const opened = openRegular(file, this.owner);
-    if (!opened) return;
-    this.fd = opened.fd;
-    this.offset = 0;
-    this.drain();
-    this.closeFd();
+    for (const [i, f] of newer.entries()) {
+      this.fd = f.fd;
+      this.ino = f.ino;
+      this.offset = i === 0 ? resumeAt : 0;
+      this.measured = false;
+      this.drain();
+      this.closeFd();
+    }
   }
 
   /** Read the open file from our offset to its end. */

@@ -6,6 +6,7 @@ import {
   mkdirSync,
   mkdtempSync,
   readFileSync,
+  renameSync,
   rmSync,
   statSync,
   writeFileSync,
@@ -13,6 +14,7 @@ import {
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
+import { openRegular } from '../../src/util/no-follow.js';
 import { capInPlace, RotatingLog } from '../../src/util/rotating-log.js';
 import { FileTail } from '../../src/util/tail-file.js';
 
@@ -128,5 +130,65 @@ describe('FileTail', () => {
     tail.read();
     tail.stop();
     expect(seen.at(-1)).toBe('after truncate');
+  });
+
+  // The steps of a rotation with keep 2 are: .1 → .2, then the log → .1, then a new log. Under load a
+  // follower can look between any two of them (issue 23, loaded run B6 lost lines 100–199 of 3000).
+  it('a rotation half done when it looks: the rotated file past the missing number is read', () => {
+    const file = tempFile();
+    writeFileSync(file, 'a\n');
+    const seen: string[] = [];
+    const tail = new FileTail(file, (l) => seen.push(l), { fromStart: true });
+    tail.read();
+    renameSync(file, `${file}.1`);
+    writeFileSync(file, 'b\n');
+    renameSync(`${file}.1`, `${file}.2`);
+    renameSync(file, `${file}.1`);
+    writeFileSync(file, 'c\n');
+    // A third rotation (keep 3), half done: .2 → .3 and .1 → .2, so there is no .1 now.
+    renameSync(`${file}.2`, `${file}.3`);
+    renameSync(`${file}.1`, `${file}.2`);
+    tail.read();
+    tail.stop();
+    expect(seen).toEqual(['a', 'b', 'c']);
+  });
+
+  it('the log renamed away between its stat and its open: the file that became .1 is read first', () => {
+    const file = tempFile();
+    writeFileSync(file, 'a\n');
+    const seen: string[] = [];
+    let between: (() => void) | null = null;
+    const open: typeof openRegular = (f, owner) => {
+      const step = f === file ? between : null;
+      between = step ? null : between;
+      step?.();
+      return openRegular(f, owner);
+    };
+    const tail = new FileTail(file, (l) => seen.push(l), { fromStart: true, open });
+    tail.read();
+    renameSync(file, `${file}.1`);
+    writeFileSync(file, 'b\n');
+    renameSync(`${file}.1`, `${file}.2`); // the next rotation's first step; the follower stats b's file now
+    between = () => {
+      renameSync(file, `${file}.1`);
+      writeFileSync(file, 'c\n');
+    };
+    tail.read();
+    tail.stop();
+    expect(between).toBe(null);
+    expect(seen).toEqual(['a', 'b', 'c']);
+  });
+
+  it('rotated after it measured the file, before its first read: the rest of the old file comes first', () => {
+    const file = tempFile();
+    writeFileSync(file, 'shown\n');
+    const seen: string[] = [];
+    const tail = new FileTail(file, (l) => seen.push(l));
+    appendFileSync(file, 'new in the old file\n');
+    renameSync(file, `${file}.1`);
+    writeFileSync(file, 'new file\n');
+    tail.read();
+    tail.stop();
+    expect(seen).toEqual(['new in the old file', 'new file']);
   });
 });
