@@ -5,7 +5,6 @@
 // (made while they are stopped: a copy needs its source idle). An invalid file is one line, and the
 // running configuration stays.
 import path from 'node:path';
-import { type FSWatcher, watch } from 'chokidar';
 import type { AppDefinition } from '../app-definition.js';
 import { errorMessage, UserError } from '../errors.js';
 import type { Config } from '../project/config.js';
@@ -15,13 +14,12 @@ import { CONFIG_FILE } from '../project/root.js';
 import { DatabaseStartError } from '../supervisor/database-runner.js';
 import type { Supervisor } from '../supervisor/supervisor.js';
 import { Debouncer } from '../util/debounce.js';
-import { withLateChanges } from '../util/late-changes.js';
 import type { Mutex } from '../util/mutex.js';
 import { RestartQueue } from '../util/restart-queue.js';
 import { DatabaseSwitch } from './database-switch.js';
-import { firstScan } from './first-scan.js';
 import { GitHeadWatch } from './git-head-watch.js';
 import type { UpPhase } from './state.js';
+import { type NamesWatch, watchNames } from './watch-names.js';
 
 /** Files whose change is a configuration reload (new environment, processes, settings), not a plain restart. */
 export const CONFIG_FILES = [CONFIG_FILE, DOTENV_FILE, 'Procfile.dev', 'Procfile'];
@@ -81,9 +79,7 @@ export class ConfigReload {
   /** One reload at a time; a change during one queues one more, and a burst is one reload. */
   private readonly queue: RestartQueue;
   private readonly changes: Debouncer<string>;
-  private watcher: FSWatcher | undefined;
-  private closed: () => void = () => {};
-  private stopLooks: () => void = () => {};
+  private files: NamesWatch | undefined;
   private readonly head: GitHeadWatch;
   /** A change came while everything was still starting: applied once it is up. */
   private missed = false;
@@ -114,21 +110,17 @@ export class ConfigReload {
   /** Watch the configuration files at the project root. */
   watch(): void {
     const { root } = this.ctx.project.current;
-    const watcher = watch(root, {
-      depth: 0,
-      ignoreInitial: true,
-      atomic: true,
-      // Only the config files at the root; everything else is the app watchers' business.
-      ignored: (p: string) => p !== root && !CONFIG_FILES.includes(path.relative(root, p)),
-    });
-    this.watcher = watcher;
-    this.stopLooks = withLateChanges(watcher, (_event, file) => this.note(path.relative(root, file)));
-    watcher.on('error', (err) => this.ctx.say(`config watcher: ${errorMessage(err)}`));
-    const scan = firstScan(watcher);
-    this.closed = scan.cancel;
-    this.watching = Promise.all([scan.done, this.head.follow(this.ctx.project.current.branch?.head ?? null)]).then(
-      () => {},
+    // Only the config files at the root; everything else is the app watchers' business.
+    this.files = watchNames(
+      root,
+      (p) => CONFIG_FILES.includes(path.relative(root, p)),
+      (file) => this.note(path.relative(root, file)),
+      (err) => this.ctx.say(`config watcher: ${errorMessage(err)}`),
     );
+    this.watching = Promise.all([
+      this.files.watching,
+      this.head.follow(this.ctx.project.current.branch?.head ?? null),
+    ]).then(() => {});
   }
 
   /** Everything is up: apply a change that came meanwhile. */
@@ -137,12 +129,10 @@ export class ConfigReload {
   }
 
   async close(): Promise<void> {
-    this.closed();
-    this.stopLooks();
     this.databases.close();
     this.changes.cancel();
     this.queue.close();
-    await this.watcher?.close();
+    await this.files?.close();
     await this.head.close();
   }
 

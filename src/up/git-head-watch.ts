@@ -1,15 +1,11 @@
 // postgres.branches under `up`: a branch switch rewrites the repository's HEAD file (git writes
 // HEAD.lock and renames it over HEAD), so we watch HEAD's directory for that one name.
 import path from 'node:path';
-import { type FSWatcher, watch } from 'chokidar';
-import { withLateChanges } from '../util/late-changes.js';
-import { firstScan } from './first-scan.js';
+import { type NamesWatch, watchNames } from './watch-names.js';
 
 export class GitHeadWatch {
-  private watcher: FSWatcher | undefined;
+  private watch: NamesWatch | undefined;
   private head: string | null = null;
-  private closed: () => void = () => {};
-  private stopLooks: () => void = () => {};
 
   constructor(
     private readonly onChange: () => void,
@@ -22,26 +18,13 @@ export class GitHeadWatch {
     await this.close();
     this.head = head;
     if (!head) return;
-    const dir = path.dirname(head);
-    const watcher = watch(dir, {
-      depth: 0,
-      ignoreInitial: true,
-      atomic: true,
-      ignored: (p: string) => p !== dir && p !== head,
-    });
-    this.watcher = watcher;
-    this.stopLooks = withLateChanges(watcher, () => this.onChange());
-    watcher.on('error', (err) => this.onError(err));
-    const scan = firstScan(watcher);
-    this.closed = scan.cancel;
-    await scan.done;
+    this.watch = watchNames(path.dirname(head), (p) => p === head, this.onChange, this.onError);
+    await this.watch.watching;
   }
 
   async close(): Promise<void> {
-    this.closed();
-    this.stopLooks();
-    const w = this.watcher;
-    this.watcher = undefined;
+    const w = this.watch;
+    this.watch = undefined;
     this.head = null;
     await w?.close();
   }
