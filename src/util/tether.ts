@@ -8,18 +8,31 @@ import type { Identity } from './run-as.js';
 
 // $1 the signal, $2 a socket dir (or ""), then data dirs: a server on one of those dirs whose postmaster.pid
 // names that socket dir was started for us, by us (if we died before its pid was sent) or by a program we
-// ran (pg_upgrade's pg_ctl starts its servers in a session of their own), so it is stopped too. A Ctrl-C
-// or a closed terminal reaches the watcher as well: it ignores them and acts on our end, like the rest.
+// ran (pg_upgrade's pg_ctl starts its servers in a session of their own), so it is stopped too. One may
+// still be starting when we end (pg_ctl killed after its fork: the postmaster goes on, and writes its
+// socket dir only once it listens), so the dirs are looked at until none has been starting or running
+// for 2 s (at most 30 s). A Ctrl-C or a closed terminal reaches the watcher as well: it ignores them and
+// acts on our end, like the rest.
 const WATCH = `trap '' INT HUP
 sig=$1; sock=$2; shift 2; pids=
 while read -r line; do
   case $line in done) exit 0 ;; *) pids="$pids $line" ;; esac
 done
 for p in $pids; do kill -s "$sig" -- "$p" 2>/dev/null; done
-for d in "$@"; do
-  [ -n "$sock" ] && [ -f "$d/postmaster.pid" ] || continue
-  pid=$(sed -n 1p "$d/postmaster.pid"); dir=$(sed -n 5p "$d/postmaster.pid")
-  [ "$dir" = "$sock" ] && kill -s INT "$pid" 2>/dev/null
+[ -n "$sock" ] || exit 0
+quiet=0; looks=0
+while [ $quiet -lt 20 ] && [ $looks -lt 300 ]; do
+  quiet=$((quiet + 1)); looks=$((looks + 1))
+  for d in "$@"; do
+    [ -f "$d/postmaster.pid" ] || continue
+    pid=$(sed -n 1p "$d/postmaster.pid"); dir=$(sed -n 5p "$d/postmaster.pid")
+    case $pid in ''|*[!0-9]*) continue ;; esac
+    kill -0 "$pid" 2>/dev/null || continue
+    if [ "$dir" = "$sock" ]; then kill -s INT "$pid" 2>/dev/null; quiet=0
+    elif [ -z "$dir" ]; then quiet=0
+    fi
+  done
+  sleep 0.1
 done
 exit 0`;
 

@@ -1,6 +1,8 @@
 // The tether with real processes: a node process starts a `sleep`, tethers it, and then either releases it
 // (the sleep outlives it) or is killed with SIGKILL (the watcher ends the sleep at once).
 import { spawn } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterEach, expect, test } from 'vitest';
 import { isZombie } from '../helpers/proc.js';
@@ -58,4 +60,51 @@ test('a kill -9 of the process that tethered a program ends the program; a relea
   // The watcher read "done" before its pipe closed: it signals nothing.
   await new Promise((r) => setTimeout(r, 200));
   expect(alive(freePid)).toBe(true);
+});
+
+/**
+ * A server that starts after the tethering process is gone, as pg_upgrade's leaves one when it is killed
+ * right after its pg_ctl forked: a shell in a session of its own writes a postmaster.pid without a socket
+ * dir (starting), then with ours (listening), then waits for a SIGINT.
+ */
+function lateServer(dataDir: string, socketDir: string) {
+  const fake = [
+    `trap 'rm -f "$1/postmaster.pid"; exit 0' INT`,
+    'sleep 0.5',
+    `printf '%s\\n%s\\n0\\n5432\\n\\n' $$ "$1" > "$1/postmaster.pid"`,
+    'sleep 0.3',
+    `printf '%s\\n%s\\n0\\n5432\\n%s\\n' $$ "$1" "$2" > "$1/postmaster.pid"`,
+    'while :; do sleep 0.05; done',
+  ].join('\n');
+  const code = `
+    import { spawn } from 'node:child_process';
+    const { tether } = await import(${JSON.stringify(path.join(REPO, 'dist/util/tether.js'))});
+    const [data, sockets] = ${JSON.stringify([dataDir, socketDir])};
+    tether({ signal: 'SIGTERM', servers: { socketDir: sockets, dataDirs: [data] } });
+    const args = ['-c', ${JSON.stringify(fake)}, 'postgres', data, sockets];
+    const server = spawn('/bin/sh', args, { detached: true, stdio: 'ignore' });
+    server.unref();
+    process.stdout.write(server.pid + '\\n');
+    setInterval(() => {}, 1000);
+  `;
+  const child = spawn(process.execPath, ['--input-type=module', '-e', code], {
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  const pid = new Promise<number>((resolve) => child.stdout.once('data', (d) => resolve(Number(String(d).trim()))));
+  return { child, pid };
+}
+
+test('a server still starting when the process that tethered it was killed is stopped once it listens', async () => {
+  const dir = mkdtempSync(path.join(tmpdir(), 'devenv-tether-'));
+  try {
+    const late = lateServer(dir, path.join(dir, 'sockets'));
+    const serverPid = await late.pid;
+    sleeps.push(serverPid);
+    late.child.kill('SIGKILL');
+    await new Promise((r) => late.child.once('exit', r));
+    // Before the fix the watcher looked once, found no postmaster.pid yet, and left the server running.
+    await waitFor(() => !alive(serverPid), 'the late server to be stopped');
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 });
