@@ -24,12 +24,21 @@ describe('ManagedProcess', () => {
   it('tells the exit only once its pipes have ended: what it wrote last is read first', async () => {
     // The last line comes 0.3 s after the group is gone, from a process that left it (setsid) but
     // holds the pipe: the exit waits for the pipe's end (up to drainMs), so the line is there before it.
-    const p = make('setsid sh -c "sleep 0.3; echo last words" & exit 3', { drainMs: 20000 });
-    await p.start();
-    const io = collect(p);
-    const info = await p.exited;
-    expect(info.code).toBe(3);
-    expect(io.out).toBe('last words\n');
+    // The leader exits only once that process has left: one still in the group when the leader exits is
+    // reaped with the group (loaded run 35 lost the line so, before setsid had run).
+    const { dir, cleanup } = tempDir();
+    try {
+      const left = `${dir}/left`;
+      const leaves = `setsid sh -c 'touch "$1"; sleep 0.3; echo last words' sh '${left}' &`;
+      const p = make(`${leaves} while [ ! -e '${left}' ]; do sleep 0.01; done; exit 3`, { drainMs: 20000 });
+      await p.start();
+      const io = collect(p);
+      const info = await p.exited;
+      expect(info.code).toBe(3);
+      expect(io.out).toBe('last words\n');
+    } finally {
+      cleanup();
+    }
   });
 
   it('runs the command through sh in its own group with the given env and cwd, no stdin', async () => {
