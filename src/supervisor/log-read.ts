@@ -1,6 +1,7 @@
 // Reading the end of one process log (across its rotated files) as lines with times, for `devenv logs`.
 import { closeSync, existsSync, readSync } from 'node:fs';
 import { openRegular } from '../util/no-follow.js';
+import { MAX_ROTATED } from '../util/tail-file.js';
 import { postgresTime, splitStamp } from './log-stamp.js';
 
 /** One log `devenv logs` shows. */
@@ -37,9 +38,6 @@ export function parseLine(source: LogSource, line: string): { time: number | nul
 
 /** Bytes of a file's end read first; four times more each time that was not enough. */
 const FIRST_READ = 64 * 1024;
-
-/** Rotated files looked at, at most (<file>.1 … .20), as FileTail does. */
-const MAX_ROTATED = 20;
 
 export interface ReadWant {
   /** Enough lines (the caller shows at most this many). */

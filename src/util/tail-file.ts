@@ -2,8 +2,8 @@ import { closeSync, type FSWatcher, fstatSync, readSync, statSync, watch } from 
 import path from 'node:path';
 import { openRegular } from './no-follow.js';
 
-/** Rotated files looked at, at most: <file>.1 … .20. */
-const MAX_ROTATED = 20;
+/** Rotated files looked at, at most: <file>.1 … .20 (by `devenv logs -n` too). */
+export const MAX_ROTATED = 20;
 
 /**
  * Follow a file that another process appends to (postgres writes its log directly, so the log
@@ -109,27 +109,25 @@ export class FileTail {
    */
   private readRotated(current: number): void {
     if (this.ino === -1) return; // nothing read yet: what was rotated before is history, not new
-    const newer: { fd: number; ino: number }[] = [];
-    let resumeAt = 0;
+    // Newest first as found; `from` is 0 but for a file measured when this was made and never opened.
+    const newer: { fd: number; ino: number; from: number }[] = [];
     for (let i = 1; i <= MAX_ROTATED; i++) {
       const opened = this.open(`${this.file}.${i}`, this.owner);
       if (!opened) continue;
-      const ino = opened.stat.ino;
-      if (ino === this.ino || ino === current || newer.some((f) => f.ino === ino)) {
-        if (ino === this.ino && this.measured) {
-          // Measured when this was made but never opened: the rest of it after that size is new.
-          newer.unshift({ fd: opened.fd, ino });
-          resumeAt = this.offset;
-        } else closeSync(opened.fd);
-        if (ino === this.ino) break;
-        continue;
+      const { ino } = opened.stat;
+      if (ino === this.ino) {
+        // Measured but never opened: the rest of it after that size is new.
+        if (this.measured) newer.push({ fd: opened.fd, ino, from: this.offset });
+        else closeSync(opened.fd);
+        break;
       }
-      newer.unshift({ fd: opened.fd, ino });
+      if (ino === current || newer.some((f) => f.ino === ino)) closeSync(opened.fd);
+      else newer.push({ fd: opened.fd, ino, from: 0 });
     }
-    for (const [i, f] of newer.entries()) {
+    for (const f of newer.reverse()) {
       this.fd = f.fd;
       this.ino = f.ino;
-      this.offset = i === 0 ? resumeAt : 0;
+      this.offset = f.from;
       this.measured = false;
       this.drain();
       this.closeFd();

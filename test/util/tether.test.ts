@@ -8,6 +8,16 @@ import { afterEach, expect, test } from 'vitest';
 import { isZombie } from '../helpers/proc.js';
 import { REPO, waitFor } from '../helpers/project.js';
 
+/** A node process running `code`, which prints the pid of what it started first. */
+function node(code: string) {
+  // The built module (the global setup builds dist/ from src/ first): a child node cannot load TypeScript.
+  const child = spawn(process.execPath, ['--input-type=module', '-e', code], {
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  const pid = new Promise<number>((resolve) => child.stdout.once('data', (d) => resolve(Number(String(d).trim()))));
+  return { child, pid };
+}
+
 /** A node process that starts `sleep 300`, tethers it (released or not), prints its pid and waits. */
 function holder(release: boolean) {
   const code = `
@@ -21,12 +31,7 @@ function holder(release: boolean) {
     process.stdout.write(sleep.pid + '\\n');
     setInterval(() => {}, 1000);
   `;
-  // The built module (the global setup builds dist/ from src/ first): a child node cannot load TypeScript.
-  const child = spawn(process.execPath, ['--input-type=module', '-e', code], {
-    stdio: ['ignore', 'pipe', 'inherit'],
-  });
-  const pid = new Promise<number>((resolve) => child.stdout.once('data', (d) => resolve(Number(String(d).trim()))));
-  return { child, pid };
+  return node(code);
 }
 
 const alive = (pid: number) => {
@@ -87,11 +92,7 @@ function lateServer(dataDir: string, socketDir: string) {
     process.stdout.write(server.pid + '\\n');
     setInterval(() => {}, 1000);
   `;
-  const child = spawn(process.execPath, ['--input-type=module', '-e', code], {
-    stdio: ['ignore', 'pipe', 'inherit'],
-  });
-  const pid = new Promise<number>((resolve) => child.stdout.once('data', (d) => resolve(Number(String(d).trim()))));
-  return { child, pid };
+  return node(code);
 }
 
 test('a server still starting when the process that tethered it was killed is stopped once it listens', async () => {
