@@ -25,6 +25,8 @@ export interface ClusterFs {
   /** A whole file (old or new content, never half), its directory made if need be. */
   write(file: string, text: string, mode?: number): void;
   append(file: string, text: string): void;
+  /** Several appends and writes, in order, as one step (as root: one child, where each write is one). */
+  writeAll(files: FileWrite[]): void;
   /** A file, if it is there. */
   remove(file: string): void;
   /** A file or a whole tree, never through a link planted in it (see removeTree). */
@@ -41,6 +43,14 @@ export interface ClusterFs {
   spawnOptions(): { uid?: number; gid?: number; env: NodeJS.ProcessEnv };
 }
 
+/** One file of writeAll: `text` appended, or the whole file written (as `write` does, mode 0644 unless given). */
+export interface FileWrite {
+  file: string;
+  text: string;
+  append?: boolean;
+  mode?: number;
+}
+
 // As the account: a fresh temporary file beside the target, renamed over it (a rename replaces a link
 // planted there instead of following it). umask 077 until the final mode is set.
 const WRITE = `umask 077; t=$1.devenv-tmp.$$
@@ -48,6 +58,13 @@ const WRITE = `umask 077; t=$1.devenv-tmp.$$
 if cat > "$t" && chmod "$2" "$t" && mv -f -- "$t" "$1"; then exit 0; fi
 rm -f -- "$t"; exit 1`;
 const APPEND = 'cat >> "$1"';
+// As the account, for each group of four arguments (a or w, file, umask, text): WRITE and APPEND with shell
+// built-ins where they have one. The umask gives a written file its final mode from the start.
+const WRITE_ALL = `while [ $# -ge 4 ]; do f=$2; t=$4; umask 077
+if [ "$1" = a ]; then printf '%s' "$t" >> "$f" || exit 1
+else [ -d "\${f%/*}" ] || mkdir -p -- "\${f%/*}" || exit 1; n=$f.devenv-tmp.$$; umask "$3"
+if ! { printf '%s' "$t" > "$n" && mv -f -- "$n" "$f"; }; then rm -f -- "$n"; exit 1; fi; fi
+shift 4; done`;
 const REMOVE = 'rm -f -- "$1"';
 // As the account: shift <file>.1 … to .2 …, copy the log to .1, empty it in place (postgres keeps appending).
 const CAP = `f=$1; k=$2; i=$((k - 1))
@@ -62,6 +79,12 @@ function ourOwn(): ClusterFs {
     account: null,
     write: (file, text, mode = 0o644) => writeFileAtomic(file, text, { mkdir: true, mode }),
     append: (file, text) => appendFileSync(file, text),
+    writeAll(files) {
+      for (const { file, text, append, mode } of files) {
+        if (append) appendFileSync(file, text);
+        else writeFileAtomic(file, text, { mkdir: true, mode: mode ?? 0o644 });
+      }
+    },
     remove: (file) => rmSync(file, { force: true }),
     removeTree,
     capLog: (file, limits) => capInPlace(file, limits),
@@ -93,6 +116,15 @@ function asAccount(account: Account): ClusterFs {
     account,
     write: (file, text, mode = 0o644) => as('writing', file, WRITE, [file, mode.toString(8), path.dirname(file)], text),
     append: (file, text) => as('appending to', file, APPEND, [file], text),
+    writeAll(files) {
+      const args = files.flatMap(({ file, text, append, mode = 0o644 }) => [
+        append ? 'a' : 'w',
+        file,
+        (0o777 & ~mode).toString(8).padStart(3, '0'),
+        text,
+      ]);
+      as('writing', files.map((f) => f.file).join(', '), WRITE_ALL, args);
+    },
     remove(file) {
       if (exists(file)) as('removing', file, REMOVE, [file]);
     },

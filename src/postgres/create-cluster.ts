@@ -22,6 +22,12 @@ export interface InitResult {
   created: boolean;
   /** Where the pristine files came from. */
   via?: 'spare' | 'template' | 'initdb';
+  /**
+   * Starts the background refill of the template cache and spares (null: nothing to refill). It competes
+   * with a server's start for the CPU and the disk: a command that starts one calls it once it is ready.
+   * Calling it again does nothing.
+   */
+  refill: (() => void) | null;
 }
 
 type InitHooks = { notice: (line: string) => void; step?: (what: string) => void };
@@ -79,18 +85,21 @@ export async function createCluster(
     trace(`cluster files (${via})`);
     await makeItOurs(job, partial, via);
     trace('cluster completed');
-    if (!publish(partial, project, fs)) return { created: false };
+    if (!publish(partial, project, fs)) return { created: false, refill: null };
     // Make the next init fast: refill the template and the spare in the background.
-    if (spares) {
-      scheduleRefill({
-        bindir: binaries.bindir,
-        superuser: project.superuser,
-        database: project.database,
-        account: account?.name ?? null,
-        device: statSync(root).dev,
-      });
-    }
-    return { created: true, via };
+    const next = {
+      bindir: binaries.bindir,
+      superuser: project.superuser,
+      database: project.database,
+      account: account?.name ?? null,
+      device: statSync(root).dev,
+    };
+    let pending = spares !== null;
+    const refill = () => {
+      if (pending) scheduleRefill(next);
+      pending = false;
+    };
+    return { created: true, via, refill: spares ? refill : null };
   } catch (err) {
     fs.removeTree(partial);
     if (!(err instanceof UserError) && isDiskFull(err))
@@ -132,7 +141,7 @@ function giveTop(partial: string, { account }: ClusterFs): void {
 }
 
 /**
- * A note in postgresql.conf, the project database, and last the marker that says "complete". As root
+ * The project database, a note in postgresql.conf, and last the marker that says "complete". As root
  * the account writes into the cluster (it is the account's by now).
  */
 async function makeItOurs(
@@ -142,7 +151,6 @@ async function makeItOurs(
 ): Promise<void> {
   // cp -a of the template's top dir, or a spare, brings its owner and mode along: set them.
   giveTop(partial, fs);
-  fs.append(path.join(partial, 'postgresql.conf'), confNote(project.paths));
   if (via !== 'spare') {
     hooks.step?.(`creating database "${project.database}"`);
     await createDatabase(binaries, partial, project.database, fs);
@@ -157,7 +165,11 @@ async function makeItOurs(
     database: project.database,
     createdAt: new Date().toISOString(),
   };
-  fs.write(path.join(partial, 'devenv', 'cluster.json'), `${JSON.stringify(info, null, 2)}\n`);
+  // The marker last, in one step with the note (as root each step is a child process).
+  fs.writeAll([
+    { file: path.join(partial, 'postgresql.conf'), text: confNote(project.paths), append: true },
+    { file: path.join(partial, 'devenv', 'cluster.json'), text: `${JSON.stringify(info, null, 2)}\n` },
+  ]);
 }
 
 /**

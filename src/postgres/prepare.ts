@@ -127,14 +127,19 @@ export function prepareWith(project: Project, guard: StartGuard, binaries: Binar
   return { binaries, fs, state, guard };
 }
 
-/** Create .pgres if it is not there yet; `pg` as it is then. */
+/**
+ * Create .pgres if it is not there yet; `pg` as it is then. The cache's refill starts now, unless the
+ * caller starts a server next (`refillLater`): then it is the caller's to call `refill` once that is ready.
+ */
 export async function ensureCluster(
   pg: PreparedPostgres,
   cluster: NewCluster,
   out: Output,
+  { refillLater = false } = {},
 ): Promise<InitResult & { pg: PreparedPostgres }> {
-  if (pg.state.state === 'ready') return { created: false, pg };
+  if (pg.state.state === 'ready') return { created: false, refill: null, pg };
   const result = await createCluster(cluster, pg.binaries, pg.fs, { notice: out.notice, step: out.step });
+  if (!refillLater) result.refill?.();
   // Whichever command made it (init, up, exec, psql): in a git repository it must never be committed
   // (its TCP password file, the data), so it is ignored from the start.
   if (ignoreDataDir(cluster.paths.root)) out.info('added .pgres/ to .gitignore');

@@ -18,6 +18,7 @@ import { withDirectory } from '../util/no-follow.js';
 import { ownNodeEnv } from '../util/node-env.js';
 import { removeOrphanDirs } from '../util/orphan-dirs.js';
 import { CLI_MAIN } from '../util/package-files.js';
+import { trace } from '../util/trace.js';
 import { type LockResult, tryLock } from '../util/pid-lock.js';
 import { run } from '../util/run-program.js';
 import type { Binaries } from './binaries.js';
@@ -81,6 +82,7 @@ export function scheduleRefill(job: RefillJob): void {
       env,
     });
     child.on('error', () => undefined);
+    trace(`cache refill started (pid ${child.pid})`);
     // Background work must not slow the server and apps that start right now.
     if (child.pid) setPriority(child.pid, 10);
     child.unref();

@@ -28,7 +28,9 @@ import { type PublishedProcess, readLiveState } from './state.js';
 export async function startDetached(project: Project, words: string[], out: Output): Promise<number> {
   // Create the cluster here, in the foreground: its errors and progress belong on this terminal,
   // and the log file below lives inside it.
-  const { pg } = await ensureCluster(preparePostgres(project, checkNoInterruptedSwap), project, out);
+  const { pg, refill } = await ensureCluster(preparePostgres(project, checkNoInterruptedSwap), project, out, {
+    refillLater: true,
+  });
   const { paths } = project;
   // up.log gets only what the background process prints outside its logs (a crash): bounded all the same.
   try {
@@ -52,6 +54,8 @@ export async function startDetached(project: Project, words: string[], out: Outp
   const pid = child.pid!;
   const gone = () => exited !== undefined;
   const ended = await untilStarted(paths, pid, gone, out);
+  // The cache's refill, now that the background `up` has started (or failed to).
+  refill?.();
   if (ended === 'ready') {
     // Said in its log only, but it matters now: commands that need the running `up` cannot reach it.
     for (const l of linesSince(marks, processLog(paths, 'devenv')))

@@ -60,7 +60,10 @@ interface Run {
 
 /** Run until a stop request (or a fatal error); resolves with the exit code. */
 export async function runUp(opts: UpOptions): Promise<number> {
-  const { pg } = await ensureCluster(preparePostgres(opts.project, checkNoInterruptedSwap), opts.project, opts.out);
+  const prepared = preparePostgres(opts.project, checkNoInterruptedSwap);
+  const { pg, refill } = await ensureCluster(prepared, opts.project, opts.out, { refillLater: true });
+  // The cache's refill once postgres is ready (or this run ends first): not while it starts.
+  const refillNow = () => refill?.();
   trace('cluster ready');
   const release = acquireUpLock(opts.project.paths);
   const detached = process.env[DETACHED_ENV] === '1';
@@ -68,7 +71,7 @@ export async function runUp(opts: UpOptions): Promise<number> {
   if (detached) kleur.enabled = false;
   const gate = new SignalGate();
   try {
-    const run = await assemble(pg, opts, detached);
+    const run = await assemble(pg, opts, detached, refillNow);
     if (gate.pending) {
       // Stopped before the supervisor existed: only postgres was started.
       run.log.line('devenv', `${gate.pending}: stopping postgres`);
@@ -78,13 +81,19 @@ export async function runUp(opts: UpOptions): Promise<number> {
     }
     return await supervise(run, opts, gate, detached);
   } finally {
+    refillNow();
     release();
     gate.close();
   }
 }
 
 /** Postgres starting, the supervisor's modules loaded meanwhile, leftovers of a killed `up` gone. */
-async function assemble(pg: PreparedPostgres, { project, command, apps }: UpOptions, detached: boolean): Promise<Run> {
+async function assemble(
+  pg: PreparedPostgres,
+  { project, command, apps }: UpOptions,
+  detached: boolean,
+  ready: () => void,
+): Promise<Run> {
   const live = new LiveProject(project, command);
   const current = currentPostgres(pg, live);
   const say = (line: string) => {
@@ -95,6 +104,10 @@ async function assemble(pg: PreparedPostgres, { project, command, apps }: UpOpti
   const limits = logLimits(project.config);
   const names = ['postgres', ...apps.map((a) => a.name)];
   const { log, begin } = openRunLog(project.paths, limits, names, { detached, disk });
+  const started = (port: number) => {
+    live.settle(port);
+    ready();
+  };
   // Each start takes the settings of the project as it is then; a port it picks moves the project there.
   const service = new PostgresService(
     current,
@@ -102,7 +115,7 @@ async function assemble(pg: PreparedPostgres, { project, command, apps }: UpOpti
     { info: say, notice: say, step: () => {} },
     // Lines of postgres' own log are shown, not copied: it writes postgres.log itself.
     (l) => log.show('postgres', l),
-    { disk, logLimits: limits, started: (port) => live.settle(port), underway: begin },
+    { disk, logLimits: limits, started, underway: begin },
   );
   // Postgres boots in its own process (detached: the terminal's Ctrl-C reaches only us, and we stop
   // the apps before it) while we load the supervisor's modules.

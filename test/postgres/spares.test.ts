@@ -1,8 +1,9 @@
+import { spawn } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterEach, beforeEach, expect, test } from 'vitest';
 import { findProcesses } from '../helpers/proc.js';
-import { cleanupProject, devenv, tempDir, waitFor } from '../helpers/project.js';
+import { baseEnv, CLI, cleanupProject, devenv, tempDir, waitFor } from '../helpers/project.js';
 
 /**
  * Pids of this test's background refills (`devenv __refill`, with its cache) still running: another test
@@ -96,4 +97,39 @@ test('at most a few spares are kept, whatever the number of database names', asy
     await waitFor(() => refillProcesses().length === 0, 'refills to end', { timeoutMs: 30000 });
   }
   expect(spareNames(cache).length).toBe(3);
+});
+
+test('`devenv up` and `up -d` start the refill once postgres is ready, not while it starts', async () => {
+  const env = { PGRES_CACHE_DIR: cache, PGRES_NO_SPARES: undefined, TMPDIR: tmp, PGRES_TRACE: '1' };
+  const a = tempDir('spare-up');
+  const b = tempDir('spare-up-d');
+  dirs.push(a, b);
+
+  // The timeline (PGRES_TRACE) of one foreground `up`, first ever: the refill comes after the server is ready.
+  const up = spawn(CLI, ['up'], { cwd: a, env: baseEnv(env), stdio: ['ignore', 'ignore', 'pipe'] });
+  let trace = '';
+  up.stderr.on('data', (d) => (trace += d));
+  const exited = new Promise((resolve) => up.on('exit', resolve));
+  await waitFor(() => /\] running$/m.test(trace), '`devenv up` running', { timeoutMs: 30000 });
+  up.kill('SIGINT');
+  expect(await exited).toBe(0);
+  const lines = trace.split('\n');
+  const ready = lines.findIndex((l) => /\] postgres ready$/.test(l));
+  const refill = lines.findIndex((l) => /\] cache refill started \(pid \d+\)$/.test(l));
+  expect(ready).toBeGreaterThan(-1);
+  expect(refill).toBeGreaterThan(ready);
+  await waitFor(() => spareNames(cache).length === 1 && refillProcesses().length === 0, 'one spare', {
+    timeoutMs: 30000,
+  });
+  const [spare] = spareNames(cache);
+
+  // `up -d` takes that spare, and its foreground part refills after the background `up` has started.
+  const d = await devenv(b, ['up', '-d'], { env });
+  expect(d.code).toBe(0);
+  expect(d.stderr).toMatch(/\] cache refill started \(pid \d+\)$/m);
+  expect(spareNames(cache)).not.toContain(spare);
+  await waitFor(() => spareNames(cache).length === 1 && refillProcesses().length === 0, 'the spare refilled', {
+    timeoutMs: 30000,
+  });
+  expect((await devenv(b, ['down'], { env })).code).toBe(0);
 });
