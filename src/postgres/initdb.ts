@@ -38,20 +38,31 @@ export async function initdb(binaries: Binaries, dir: string, superuser: string,
  * syncfs afterwards makes everything durable before the cluster is used (~0.1–0.4 s less here).
  */
 export async function createDatabase(binaries: Binaries, dir: string, database: string, fs: ClusterFs): Promise<void> {
-  if (!['postgres', 'template0', 'template1'].includes(database)) {
-    const ident = `"${database.replace(/"/g, '""')}"`;
-    // A copy of template1's files, as before 15, rather than 15's default of writing every page to the WAL.
-    const strategy = binaries.major >= 15 ? ' STRATEGY = FILE_COPY' : '';
-    // exit_on_error: otherwise --single exits 0 even when the SQL fails.
-    const r = await run(
-      path.join(binaries.bindir, 'postgres'),
-      ['--single', '-D', dir, '-c', 'exit_on_error=on', '-c', 'fsync=off', 'template1'],
-      { ...fs.spawnOptions(), input: `CREATE DATABASE ${ident}${strategy};\n` },
-    );
-    if (r.code !== 0 || /\bERROR:|FATAL:/.test(r.stderr)) {
-      if (isDiskFull(r.stderr)) throw new UserError(diskFullMessage(dir, `creating database "${database}" failed`));
-      throw new UserError(`creating database "${database}" failed: ${errorLines(r.stderr, 3)}`);
-    }
+  if (['postgres', 'template0', 'template1'].includes(database)) return platform().flushTree(dir);
+  // What initdb (or the template's copy) wrote goes to disk while postgres copies template1, so the
+  // flush after it has little more than the new database to write: here ~0.13 s for both, ~0.26 s
+  // one after the other.
+  const early = platform().flushTree(dir);
+  try {
+    await singleUserCreate(binaries, dir, database, fs);
+  } finally {
+    await early;
   }
   await platform().flushTree(dir);
+}
+
+async function singleUserCreate(binaries: Binaries, dir: string, database: string, fs: ClusterFs): Promise<void> {
+  const ident = `"${database.replace(/"/g, '""')}"`;
+  // A copy of template1's files, as before 15, rather than 15's default of writing every page to the WAL.
+  const strategy = binaries.major >= 15 ? ' STRATEGY = FILE_COPY' : '';
+  // exit_on_error: otherwise --single exits 0 even when the SQL fails.
+  const r = await run(
+    path.join(binaries.bindir, 'postgres'),
+    ['--single', '-D', dir, '-c', 'exit_on_error=on', '-c', 'fsync=off', 'template1'],
+    { ...fs.spawnOptions(), input: `CREATE DATABASE ${ident}${strategy};\n` },
+  );
+  if (r.code !== 0 || /\bERROR:|FATAL:/.test(r.stderr)) {
+    if (isDiskFull(r.stderr)) throw new UserError(diskFullMessage(dir, `creating database "${database}" failed`));
+    throw new UserError(`creating database "${database}" failed: ${errorLines(r.stderr, 3)}`);
+  }
 }
