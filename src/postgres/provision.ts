@@ -1,10 +1,10 @@
-import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { UserError } from '../errors.js';
 import { readBranchRecords } from '../project/branches.js';
 import { ensureOwnDir, readClusterFile } from '../project/pgres-files.js';
 import type { Project } from '../project/project.js';
 import { readTcpPassword } from '../project/tcp.js';
+import { nodeCrypto } from '../util/node-crypto.js';
 import type { Output } from '../util/output.js';
 import { withLock } from '../util/pid-lock.js';
 import type { Binaries } from './binaries.js';
@@ -30,14 +30,15 @@ const LOCK_WAIT_MS = 30 * 60 * 1000;
 function objectsFingerprint(project: Project): string {
   const { role = null, extensions = [] } = project.config.postgres;
   const password = project.tcp ? readTcpPassword(project.paths) : null;
-  return createHash('sha256')
+  return nodeCrypto()
+    .createHash('sha256')
     .update(
       JSON.stringify({
         superuser: project.superuser,
         databases: project.databases,
         role,
         extensions,
-        password: password && createHash('sha256').update(password).digest('hex'),
+        password: password && nodeCrypto().createHash('sha256').update(password).digest('hex'),
       }),
     )
     .digest('hex');

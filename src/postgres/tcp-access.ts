@@ -1,10 +1,10 @@
-import { createHash, createHmac, pbkdf2Sync, randomBytes } from 'node:crypto';
 import { readdirSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { UserError } from '../errors.js';
 import type { ProjectPaths } from '../project/paths.js';
 import { preferredTcpPort, readTcpPassword, recordedTcpPort, TCP_ADDRESSES } from '../project/tcp.js';
 import { hookCacheDir, projectHookDir } from '../shell/hook-cache.js';
+import { nodeCrypto } from '../util/node-crypto.js';
 import type { ClusterFs } from './cluster-fs.js';
 import type { ServerSpec } from './server.js';
 
@@ -68,7 +68,7 @@ async function pickPort(server: TcpServer, fs: ClusterFs): Promise<number> {
 export function ensureTcpPassword(paths: ProjectPaths, fs: ClusterFs): string {
   const existing = readTcpPassword(paths);
   if (existing) return existing;
-  fs.write(paths.tcpPassword, `${randomBytes(18).toString('base64url')}\n`, 0o600);
+  fs.write(paths.tcpPassword, `${nodeCrypto().randomBytes(18).toString('base64url')}\n`, 0o600);
   return readTcpPassword(paths)!;
 }
 
@@ -120,7 +120,9 @@ export async function prepareTcp(
  * A SCRAM-SHA-256 secret for ALTER ROLE … PASSWORD (RFC 5802/7677, PostgreSQL's stored format):
  * the server stores it as is, so the plain password never reaches the server or its log.
  */
-export function scramSecret(password: string, salt = randomBytes(16), iterations = 4096): string {
+export function scramSecret(password: string, givenSalt?: Buffer, iterations = 4096): string {
+  const { createHash, createHmac, pbkdf2Sync, randomBytes } = nodeCrypto();
+  const salt = givenSalt ?? randomBytes(16);
   const salted = pbkdf2Sync(password.normalize('NFKC'), salt, iterations, 32, 'sha256');
   const clientKey = createHmac('sha256', salted).update('Client Key').digest();
   const storedKey = createHash('sha256').update(clientKey).digest();

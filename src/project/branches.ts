@@ -1,7 +1,7 @@
 // `postgres.branches: "git"`: on a git branch other than the default, clients use that branch's own
 // database (a copy of the project database, made on first use), named after the branch.
-import { createHash } from 'node:crypto';
 import path from 'node:path';
+import { sha256Hex } from '../util/sha256.js';
 import type { Config } from './config.js';
 import { readGitHead } from './git-branch.js';
 import type { ProjectPaths } from './paths.js';
@@ -33,7 +33,7 @@ export function branchDatabaseName(database: string, branch: string, hashLength 
   const plain = `${database}__${slug}`;
   if (hashLength === 0 && slug === branch && Buffer.byteLength(plain) <= MAX_NAME) return plain;
   const n = Math.max(6, hashLength);
-  const hash = createHash('sha256').update(branch).digest('hex').slice(0, n);
+  const hash = sha256Hex(branch).slice(0, n);
   return `${truncate(database, 24)}__${slug.slice(0, 34 - n)}${slug ? '_' : ''}${hash}`;
 }
 

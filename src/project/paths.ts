@@ -1,8 +1,8 @@
-import { createHash } from 'node:crypto';
 import { userInfo } from 'node:os';
 import path from 'node:path';
 import { DATABASE_NAME } from '../app-definition.js';
 import { socketPathMax, userDirs } from '../platform/os-facts.js';
+import { sha256Hex } from '../util/sha256.js';
 import { userStateDir } from '../util/user-dirs.js';
 import { DATA_DIR } from './root.js';
 import { runtimeBase } from './runtime-base.js';
@@ -98,7 +98,7 @@ export function tcpPortFile(root: string): string {
 }
 
 export function shortHash(text: string, length = 10): string {
-  return createHash('sha256').update(text).digest('hex').slice(0, length);
+  return sha256Hex(text).slice(0, length);
 }
 
 /**

@@ -1,4 +1,3 @@
-import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { UserError } from '../errors.js';
@@ -6,12 +5,13 @@ import { DOTENV_FILE, type DotenvFile, readDotenvFile } from '../project/dotenv-
 import { projectAt } from '../project/project.js';
 import { CONFIG_FILE, DATA_DIR } from '../project/root.js';
 import { writeFileAtomic } from '../util/atomic-write.js';
+import { nodeCrypto } from '../util/node-crypto.js';
 import { type DotenvState, planEnvironment } from './env-plan.js';
 import { projectHookDir } from './hook-cache.js';
 import type { HookData, Shell } from './shell.js';
 import { canonicalRoot, checkTrust, trustFile } from './trust.js';
 
-const rand = () => randomBytes(6).toString('hex');
+const rand = () => nodeCrypto().randomBytes(6).toString('hex');
 
 /**
  * The answer for one project, rendered for one shell and cached where the hook looks first.

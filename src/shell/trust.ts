@@ -1,8 +1,8 @@
-import { createHash, randomBytes } from 'node:crypto';
 import { mkdirSync, readFileSync, realpathSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import { errnoCode } from '../errors.js';
 import { writeFileAtomic } from '../util/atomic-write.js';
+import { nodeCrypto } from '../util/node-crypto.js';
 import { userDataDir } from '../util/user-dirs.js';
 
 /**
@@ -20,7 +20,7 @@ export interface TrustRecord {
 
 export type TrustState = { status: 'trusted' } | { status: 'untrusted' } | { status: 'changed'; changed: string[] };
 
-const sha256 = (data: string | Buffer) => createHash('sha256').update(data).digest('hex');
+const sha256 = (data: string | Buffer) => nodeCrypto().createHash('sha256').update(data).digest('hex');
 
 /** Trust binds the physical path: `cd` through a symlink and `devenv allow` from getcwd() must agree. */
 export function canonicalRoot(root: string): string {
@@ -82,7 +82,7 @@ export function writeTrust(
 ): string {
   const file = trustFile(realRoot, env);
   mkdirSync(path.dirname(file), { recursive: true, mode: 0o700 });
-  const salt = randomBytes(16).toString('hex');
+  const salt = nodeCrypto().randomBytes(16).toString('hex');
   const keys: Record<string, string> = {};
   for (const [key, value] of Object.entries(parsed)) keys[key] = keyHash(salt, key, value);
   const record: TrustRecord = { version: 1, root: realRoot, sha256: sha256(content), salt, keys };

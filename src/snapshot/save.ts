@@ -1,4 +1,3 @@
-import { randomBytes } from 'node:crypto';
 import { closeSync, existsSync, readSync } from 'node:fs';
 import path from 'node:path';
 import { UserError } from '../errors.js';
@@ -9,6 +8,7 @@ import { withServerLock } from '../postgres/shared-server.js';
 import type { ProjectPaths } from '../project/paths.js';
 import type { Project } from '../project/project.js';
 import { openRegular } from '../util/no-follow.js';
+import { nodeCrypto } from '../util/node-crypto.js';
 import type { Output } from '../util/output.js';
 import type { SnapshotManifest } from './catalog.js';
 import { type FileWorker, runInBackground } from './file-worker.js';
@@ -191,7 +191,7 @@ export async function saveSnapshot(
     }
     const manifest: SnapshotManifest = {
       format: 1,
-      id: randomBytes(8).toString('hex'),
+      id: nodeCrypto().randomBytes(8).toString('hex'),
       name,
       createdAt: new Date().toISOString(),
       major,

@@ -19,7 +19,7 @@ export function withAppEnvironment(
   overrides: Record<string, string> = {},
 ): AppDefinition[] {
   // The run's mark goes under the app's own variables: an app cannot unmark itself by accident.
-  const base = childEnvironment(project, { password: true, extra: { ...overrides, [RUN_MARKER_ENV]: runMarker } });
+  const base = childEnvironment(project, { password: true, extra: { ...overrides, [RUN_MARKER_ENV]: runMarker() } });
   return apps.map((app) => ({ ...app, env: { ...base, ...app.env } }));
 }
 

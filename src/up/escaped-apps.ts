@@ -1,14 +1,19 @@
 // Processes of the apps that left their process group (a child calling setsid, a daemonizing server):
 // stopping the apps' groups does not reach them, so `up` marks every app's environment with its run
 // (RUN_MARKER_ENV) and, once the apps are stopped, stops whatever still carries the mark.
-import { randomBytes } from 'node:crypto';
 import { processesWithEnv, stopProcesses } from '../util/marked-processes.js';
+import { nodeCrypto } from '../util/node-crypto.js';
 
 /** In every app's environment (so in their children's): which `up` run started it. */
 export const RUN_MARKER_ENV = 'PGRES_UP_RUN';
 
-/** This `up` run's mark. */
-export const runMarker = `${process.pid}-${randomBytes(6).toString('hex')}`;
+let marker: string | undefined;
+
+/** This `up` run's mark (made when first asked for: the apps start after postgres). */
+export function runMarker(): string {
+  marker ??= `${process.pid}-${nodeCrypto().randomBytes(6).toString('hex')}`;
+  return marker;
+}
 
 /**
  * Stop what still carries `marker` once the apps are stopped (SIGTERM, SIGKILL after 5 s; `hard`: at

@@ -32,7 +32,7 @@ export function writeAppGroups(paths: ProjectPaths, groups: { name: string; pgid
     const start = startTime(g.pgid);
     if (start) list.push({ ...g, start });
   }
-  const recorded: Recorded = list.length ? { marker: runMarker, groups: list } : { groups: [] };
+  const recorded: Recorded = list.length ? { marker: runMarker(), groups: list } : { groups: [] };
   const text = `${JSON.stringify(recorded)}\n`;
   if (text === lastGroups) return;
   lastGroups = text;
@@ -80,6 +80,6 @@ export async function reapLeftoverApps(
     }),
   );
   // What those apps started outside their groups (setsid): found by the killed run's mark.
-  if (typeof marker === 'string' && marker !== runMarker) await stopEscapedApps(marker, say, opts);
+  if (typeof marker === 'string' && marker !== runMarker()) await stopEscapedApps(marker, say, opts);
   writeAppGroups(paths, []);
 }

@@ -181,7 +181,7 @@ async function supervise(run: Run, opts: UpOptions, gate: SignalGate, detached: 
     if (!(err instanceof DatabaseStartError)) throw err;
   } finally {
     // The apps are stopped: what they started outside their process groups goes too.
-    await stopEscapedApps(runMarker, say).catch((err) => say(`could not stop what the apps left: ${err}`));
+    await stopEscapedApps(runMarker(), say).catch((err) => say(`could not stop what the apps left: ${err}`));
     await channels.control.close();
     await channels.reload.close();
     publisher.stop();
