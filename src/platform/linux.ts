@@ -148,12 +148,10 @@ export const linuxPlatform: Platform = {
    * than an fsync per file, which remains the fallback.
    */
   async flushTree(root: string): Promise<void> {
-    const synced = await new Promise<boolean>((resolve) => {
-      const child = spawn('sync', ['-f', root], { stdio: 'ignore' });
-      child.on('error', () => resolve(false));
-      child.on('exit', (code) => resolve(code === 0));
-    });
-    if (!synced) await fsyncTree(root);
+    if (!(await syncFilesystem(root))) await fsyncTree(root);
+  },
+  async flushAhead(root: string): Promise<void> {
+    await syncFilesystem(root);
   },
   /**
    * GNU `chown -R -h -P`: it changes each entry through a descriptor of its directory and never follows
@@ -171,3 +169,12 @@ export const linuxPlatform: Platform = {
     return r.status === 0 ? null : r.stderr.trim();
   },
 };
+
+/** syncfs(2) of the filesystem holding `root`, by `sync -f`; false when that did not work. */
+function syncFilesystem(root: string): Promise<boolean> {
+  return new Promise<boolean>((resolve) => {
+    const child = spawn('sync', ['-f', root], { stdio: 'ignore' });
+    child.on('error', () => resolve(false));
+    child.on('exit', (code) => resolve(code === 0));
+  });
+}

@@ -76,6 +76,12 @@ export interface Platform {
   /** Make every file and directory of the tree durable (a power cut after this loses nothing of it). */
   flushTree(root: string): Promise<void>;
   /**
+   * Start writing back what is already in the tree while it may still change (a later flushTree makes it
+   * durable): a head start where that is one cheap call, nothing where it would mean a second walk.
+   * Never fails.
+   */
+  flushAhead(root: string): Promise<void>;
+  /**
    * Give the tree at `dir` (open as `dirFd`, checked by the caller) to uid:gid without following a link,
    * each directory after its contents; with `from`, only entries that uid owns. Returns why it failed, or null.
    */

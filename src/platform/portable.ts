@@ -93,6 +93,8 @@ export const portablePlatform: Platform = {
     return parseDf(run('df', ['-P', '-k', nearestExisting(target)]));
   },
   flushTree: fsyncTree,
+  // An fsync walk now would be a second one over files that are still changing.
+  flushAhead: async () => {},
   chownTree(dir, dirFd, to, from): string | null {
     if (from !== null) return chownOwnedBy(dir, dirFd, to, from);
     // The tree is one only root can reach yet (the callers build it in a private directory), so naming it
