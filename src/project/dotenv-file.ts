@@ -1,12 +1,7 @@
 import { readFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
 import path from 'node:path';
+import { parse } from 'dotenv';
 import { errnoCode, errorMessage, UserError } from '../errors.js';
-
-// dotenv loads node:crypto (~3.5 ms, for its encrypted files, which we do not use): only a project that
-// has a .env pays for it, when it is read.
-const requireCjs = createRequire(import.meta.url);
-const parse = (bytes: Buffer): Record<string, string> => (requireCjs('dotenv') as typeof import('dotenv')).parse(bytes);
 
 export const DOTENV_FILE = '.env';
 

@@ -3,6 +3,7 @@ import path from 'node:path';
 import { errnoCode } from '../errors.js';
 import { writeFileAtomic } from '../util/atomic-write.js';
 import { nodeCrypto } from '../util/node-crypto.js';
+import { sha256Hex } from '../util/sha256.js';
 import { userDataDir } from '../util/user-dirs.js';
 
 /**
@@ -20,7 +21,7 @@ export interface TrustRecord {
 
 export type TrustState = { status: 'trusted' } | { status: 'untrusted' } | { status: 'changed'; changed: string[] };
 
-const sha256 = (data: string | Buffer) => nodeCrypto().createHash('sha256').update(data).digest('hex');
+const sha256 = sha256Hex;
 
 /** Trust binds the physical path: `cd` through a symlink and `devenv allow` from getcwd() must agree. */
 export function canonicalRoot(root: string): string {

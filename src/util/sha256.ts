@@ -1,6 +1,7 @@
-// SHA-256 of a short text (FIPS 180-4), as hex: the project's hashed names (socket dir, state dir, control
-// socket, branch databases) are made at every start, and node:crypto costs ~3.5 ms to load there, more
-// than the whole rest of reading a project. Same digest as createHash('sha256') over the text's UTF-8.
+// SHA-256 (FIPS 180-4), as hex, of a text or of a few kilobytes: the project's hashed names (socket dir,
+// state dir, control socket, branch databases) and the trust check of a .env are made at every start or
+// prompt that renders, and node:crypto costs ~3.5 ms to load there, more than the whole rest of reading a
+// project. Same digest as createHash('sha256') (a text is hashed as its UTF-8 bytes).
 
 const K = new Uint32Array([
   0x428a2f98, 0x71374491, 0xb5c0fbcf, 0xe9b5dba5, 0x3956c25b, 0x59f111f1, 0x923f82a4, 0xab1c5ed5, 0xd807aa98,
@@ -15,9 +16,9 @@ const K = new Uint32Array([
 
 const rotr = (x: number, n: number) => (x >>> n) | (x << (32 - n));
 
-/** The SHA-256 digest of `text` (its UTF-8 bytes), 64 hex digits. */
-export function sha256Hex(text: string): string {
-  const data = new TextEncoder().encode(text);
+/** The SHA-256 digest of `input` (a text: its UTF-8 bytes), 64 hex digits. */
+export function sha256Hex(input: string | Uint8Array): string {
+  const data = typeof input === 'string' ? new TextEncoder().encode(input) : input;
   // The message, a 1 bit, zeros, and its length in bits (64-bit big-endian), to a multiple of 64 bytes.
   const total = Math.ceil((data.length + 9) / 64) * 64;
   const msg = new Uint8Array(total);

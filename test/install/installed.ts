@@ -92,9 +92,11 @@ export async function scenario(
     const port = await freePort();
     writeFileSync(
       path.join(dir, 'server.js'),
-      "require('node:http').createServer((q, s) => s.end(`hello from ${process.env.PGDATABASE}`))" +
+      "require('node:http').createServer((q, s) => s.end(`hello from ${process.env.PGDATABASE}${process.env.TAIL}`))" +
         ".listen(process.env.PORT, '127.0.0.1');\n",
     );
+    // A .env: its parser (dotenv) is loaded from the installed package's dependencies when first needed.
+    writeFileSync(path.join(dir, '.env'), 'TAIL=, with a .env\n');
     writeFileSync(path.join(dir, 'package.json'), '{ "type": "commonjs" }\n');
     // The README's recipe for a global install: the project keeps its own copy of the schema.
     const schema = await devenv(['schema']);
@@ -138,7 +140,7 @@ export async function scenario(
       'the app answering',
       { timeoutMs: 15000 },
     );
-    expect(answer).toBe('hello from shop');
+    expect(answer).toBe('hello from shop, with a .env');
 
     const st = await devenv(['status', '--json']);
     expect(st.code, st.stderr).toBe(0);

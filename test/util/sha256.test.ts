@@ -24,3 +24,10 @@ test('the same digest as node:crypto for every length around the block edges, an
     texts.push(String.fromCharCode(...Array.from({ length: next() % 300 }, () => next() % 0xd7ff)));
   for (const t of texts) expect(sha256Hex(t), `length ${t.length}`).toBe(theirs(t));
 });
+
+test('bytes as they are (a .env is hashed as read), the same digest as node:crypto', () => {
+  const bytes = Buffer.from([0, 0xff, 0xc3, 0x28, 0x0a, ...Buffer.from('KEY=välue\n')]);
+  expect(sha256Hex(bytes)).toBe(createHash('sha256').update(bytes).digest('hex'));
+  const big = Buffer.alloc(100_003, 7);
+  expect(sha256Hex(big)).toBe(createHash('sha256').update(big).digest('hex'));
+});
