@@ -150,11 +150,11 @@ async function supervise(run: Run, opts: UpOptions, gate: SignalGate, detached: 
     supervisor.on(ev, () => publisher.publish());
   }
   let exitCode = 0;
-  // Every request to end the run ends it the same way: apps, then postgres; asking again (`firm`: not a
-  // closed terminal's repeated SIGHUP or failed writes) kills at once.
-  const stop = (reason: string, firm = true) => {
+  // Every request to end the run ends it the same way: apps, then postgres; asking again (the gate says
+  // which requests count as asking) kills at once.
+  const stop = (reason: string, again: boolean) => {
     const first = publisher.phase !== 'stopping';
-    if (!first && !firm) return;
+    if (!first && !again) return;
     publisher.phase = 'stopping';
     if (first) say(`${reason}: stopping apps, then postgres (again to kill at once)`);
     void supervisor.shutdown();
@@ -162,7 +162,7 @@ async function supervise(run: Run, opts: UpOptions, gate: SignalGate, detached: 
   gate.handle(stop);
   const channels = openChannels(run, publisher, say, () => {
     exitCode = 1;
-    stop('postgres is gone');
+    gate.request('postgres is gone');
   });
   channels.reload.watch();
   let failure: UserError | null = null;
@@ -170,7 +170,7 @@ async function supervise(run: Run, opts: UpOptions, gate: SignalGate, detached: 
     failure = await startEverything(run, opts, publisher, channels);
     if (failure) {
       exitCode = 1;
-      stop('the database could not be set up');
+      gate.request('the database could not be set up');
     }
     await supervisor.done();
   } catch (err) {

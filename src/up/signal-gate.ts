@@ -11,16 +11,19 @@ import { onTerminalGone } from '../util/terminal.js';
 const SIGNALS = ['SIGINT', 'SIGTERM', 'SIGHUP'] as const;
 
 /**
- * `firm`: the user asked (SIGINT, SIGTERM), and asking again means "kill at once". A closed terminal
- * is not firm: it sends SIGHUP more than once (the kernel, then the shell) and fails every write
- * after, and none of that may turn a clean shutdown into a kill.
+ * `again`: a firm request (SIGINT, SIGTERM: the user asked) after an earlier firm one, which means
+ * "kill at once". A closed terminal is not firm: it sends SIGHUP more than once (the kernel, then the
+ * shell) and fails every write after. None of that may turn a clean shutdown into a kill, and it does
+ * not count as the first ask either: one Ctrl-C to `devenv up | tee F` ends tee (EPIPE for us) and
+ * reaches us as SIGINT, in either order, and is one ask.
  */
-export type StopHandler = (reason: string, firm: boolean) => void;
+export type StopHandler = (reason: string, again: boolean) => void;
 
 export class SignalGate {
   private early: string | null = null;
   private handler: StopHandler | null = null;
   private closed = false;
+  private firmSeen = false;
   private readonly listener = (signal: NodeJS.Signals) => this.request(signal, signal !== 'SIGHUP');
 
   constructor() {
@@ -42,7 +45,9 @@ export class SignalGate {
 
   /** A request to end the run, from a signal or from anything else that must end it the same way. */
   request(reason: string, firm = true): void {
-    if (this.handler) this.handler(reason, firm);
+    const again = firm && this.firmSeen;
+    if (firm) this.firmSeen = true;
+    if (this.handler) this.handler(reason, again);
     else this.early ??= reason;
   }
 
